@@ -1,0 +1,386 @@
+"""rules.toml: load the bundled defaults, lay a practice's file over them, validate strictly.
+
+Every key is declared in SCHEMA; an unknown key or a wrong type is a ConfigError that names the
+file, the line and the dotted key, as a linter's config loader would.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from nmr_xl.model import Field, Severity
+from nmr_xl.normalize import Phrases, norm
+
+
+class ConfigError(Exception):
+    """A rules file that cannot be used; the message is one line for the user."""
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+Check = Callable[[Any], str | None]  # returns a description of what was expected, or None
+
+
+def _is_str(v: Any) -> str | None:
+    return None if isinstance(v, str) else "a string"
+
+
+def _is_bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "true or false"
+
+
+def _is_pos_int(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and v > 0
+    return None if ok else "a whole number above 0"
+
+
+def _is_str_list(v: Any) -> str | None:
+    ok = isinstance(v, list) and all(isinstance(x, str) for x in v)
+    return None if ok else "a list of strings"
+
+
+def _one_of(*choices: str) -> Check:
+    def check(v: Any) -> str | None:
+        return None if v in choices else " or ".join(f'"{c}"' for c in choices)
+
+    return check
+
+
+_LEVELS = tuple(s.value for s in Severity) + ("off",)
+_is_level = _one_of(*_LEVELS)
+
+
+@dataclass(frozen=True)
+class MapOf:
+    """A table whose keys are free (profile ids, rule codes) and whose values share a schema."""
+
+    value: Any
+    key_pattern: str | None = None
+    key_hint: str = ""
+
+
+RULE_LEVELS = MapOf(_is_level, key_pattern=r"NMR\d{3}", key_hint="a rule code such as NMR106")
+
+PROFILE: dict[str, Any] = {
+    "match": _is_str_list,
+    "medicare": _is_bool,
+    "unit_method": _one_of("cms", "ama"),
+    "nmr_visit_limit": _is_pos_int,
+    "nmr_window_days": _is_pos_int,
+    "nmr_excluded": _is_bool,
+    "rules": RULE_LEVELS,
+}
+
+SCHEMA: dict[str, Any] = {
+    "settings": {
+        "date_order": _one_of("month-first", "day-first"),
+        "header_search_rows": _is_pos_int,
+        "provider_day_minutes": _is_pos_int,
+        "episode_gap_days": _is_pos_int,
+    },
+    "codes": {
+        "nmr": _is_str_list,
+        "timed": _is_str_list,
+        "cmt": _is_str_list,
+        "group_therapy": _is_str,
+        "therapeutic_exercise": _is_str,
+        "manual_therapy": _is_str,
+        "massage": _is_str,
+    },
+    "attendance": {"yes": _is_str_list, "no": _is_str_list},
+    "provider_types": MapOf(_is_str_list, key_pattern=r"[a-z][a-z0-9_]*", key_hint="a role id"),
+    "nmr": {"unqualified_roles": _is_str_list, "chiropractic_assistant_qualified": _is_bool},
+    "keywords": {
+        "not_one_on_one": _is_str_list,
+        "group_exceptions": _is_str_list,
+        "muscle_work": _is_str_list,
+        "stretching": _is_str_list,
+        "passive_device": _is_str_list,
+        "strength_or_rom": _is_str_list,
+    },
+    "diagnoses": {"neuromuscular": _is_str_list},
+    "columns": {f.value: _is_str_list for f in Field},
+    "rules": RULE_LEVELS,
+    "profiles": MapOf(PROFILE, key_pattern=r"[A-Za-z0-9_-]+", key_hint="a profile id"),
+}
+
+# Under these tables a user's lists extend the defaults instead of replacing them.
+_EXTENDING_TABLES = {("columns",)}
+
+
+# --- locating keys in the file, for error messages --------------------------------------------
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+
+def _split_key(dotted: str) -> tuple[str, ...]:
+    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", dotted)
+    return tuple(p.strip("\"'") for p in parts)
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Dotted key path -> 1-based line where it is defined (tables and plain keys)."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _split_key(header.group(1))
+            lines.setdefault(table, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault(table + _split_key(key.group(1)), number)
+    return lines
+
+
+def _line_of(lines: Mapping[tuple[str, ...], int], path: tuple[str, ...]) -> int | None:
+    # Keys inside inline tables are not indexed: fall back to the nearest enclosing key.
+    for end in range(len(path), 0, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def _validate(data: Mapping[str, Any], schema: Any, path: tuple[str, ...], fail: Callable) -> None:
+    if isinstance(schema, MapOf):
+        if not isinstance(data, Mapping):
+            fail(path, "must be a table")
+        for key, value in data.items():
+            if schema.key_pattern and not re.fullmatch(schema.key_pattern, key):
+                fail((*path, key), f"is not {schema.key_hint}")
+            _validate_value(value, schema.value, (*path, key), fail)
+        return
+    if not isinstance(data, Mapping):
+        fail(path, "must be a table")
+    for key, value in data.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            fail((*path, key), f"is not a known setting (known here: {known})")
+        _validate_value(value, schema[key], (*path, key), fail)
+
+
+def _validate_value(value: Any, schema: Any, path: tuple[str, ...], fail: Callable) -> None:
+    if isinstance(schema, dict | MapOf):
+        _validate(value, schema, path, fail)
+        return
+    expected = schema(value)
+    if expected:
+        fail(path, f"must be {expected}, not {value!r}")
+
+
+def parse_rules_text(text: str, source: str) -> dict[str, Any]:
+    """Parse and validate one rules file; raise ConfigError naming file, line and key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    lines = _key_lines(text)
+
+    def fail(path: tuple[str, ...], problem: str) -> None:
+        line = _line_of(lines, path)
+        where = f"{source}:{line}" if line else source
+        raise ConfigError(f"{where}: '{'.'.join(path)}' {problem}")
+
+    _validate(data, SCHEMA, (), fail)
+    return data
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any], path: tuple[str, ...] = ()) -> None:
+    for key, value in over.items():
+        here = (*path, key)
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value, here)
+        elif path in _EXTENDING_TABLES and isinstance(base.get(key), list):
+            base[key] = base[key] + [v for v in value if v not in base[key]]
+        else:
+            base[key] = value
+
+
+# --- typed settings -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    match: tuple[str, ...] = ()
+    medicare: bool = False
+    unit_method: str = "cms"
+    nmr_visit_limit: int | None = None
+    nmr_window_days: int | None = None
+    nmr_excluded: bool = False
+    rule_levels: Mapping[str, str] = field(default_factory=dict)
+
+
+class DxFamilies:
+    """ICD-10-CM families: "I60-I69" is a range of 3-character categories, "M21.37" a prefix."""
+
+    def __init__(self, entries: list[str]) -> None:
+        self._ranges: list[tuple[str, str]] = []
+        self._prefixes: list[str] = []
+        for entry in entries:
+            lo, _, hi = entry.upper().replace(".", "").partition("-")
+            if hi:
+                self._ranges.append((lo.strip()[:3], hi.strip()[:3]))
+            else:
+                self._prefixes.append(lo.strip())
+
+    def contains(self, code: str) -> bool:
+        code = code.upper().replace(".", "")
+        category = code[:3]
+        return any(lo <= category <= hi for lo, hi in self._ranges) or any(
+            code.startswith(p) for p in self._prefixes
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    raw: Mapping[str, Any]
+    sources: tuple[str, ...]
+    day_first: bool
+    header_search_rows: int
+    provider_day_minutes: int
+    episode_gap_days: int
+    nmr_codes: frozenset[str]
+    timed_codes: frozenset[str]
+    cmt_codes: frozenset[str]
+    suggest: Mapping[str, str]
+    attendance_yes: frozenset[str]
+    attendance_no: frozenset[str]
+    roles: Mapping[str, frozenset[str]]
+    nmr_unqualified_roles: frozenset[str]
+    ca_qualified: bool
+    keywords: Mapping[str, Phrases]
+    neuromuscular: DxFamilies
+    columns: Mapping[Field, tuple[str, ...]]
+    rule_levels: Mapping[str, str]
+    profiles: Mapping[str, Profile]
+    # payer text -> profile; filled as payers are met (a sheet has few distinct payers)
+    profile_cache: dict[str, Profile] = field(default_factory=dict, compare=False, repr=False)
+
+    def role_of(self, provider_type: str | None) -> str | None:
+        if not provider_type:
+            return None
+        key = norm(provider_type)
+        for role, spellings in self.roles.items():
+            if key in spellings:
+                return role
+        return None
+
+    def profile_for(self, payer: str | None) -> Profile:
+        return _resolve_profile(self, payer)
+
+
+def _specificity(pattern: str) -> tuple[int, int]:
+    # An exact name beats a glob; among globs, more literal characters win.
+    wild = sum(pattern.count(c) for c in "*?[")
+    return (0 if wild else 1, len(pattern) - wild)
+
+
+def _resolve_profile(config: Config, payer: str | None) -> Profile:
+    key = " ".join(payer.lower().split()) if payer else ""
+    cached = config.profile_cache.get(key)
+    if cached is not None:
+        return cached
+    best: tuple[tuple[int, int], Profile] | None = None
+    for profile in config.profiles.values():
+        for pattern in profile.match:
+            if key and fnmatch.fnmatchcase(key, pattern.lower()):
+                rank = _specificity(pattern)
+                if best is None or rank > best[0]:
+                    best = (rank, profile)
+    resolved = best[1] if best else config.profiles["default"]
+    config.profile_cache[key] = resolved
+    return resolved
+
+
+def bundled_rules_path() -> Path:
+    """The rules.toml shipped in the wheel, or the repository's own when run from a checkout."""
+    packaged = resources.files("nmr_xl") / "rules.toml"
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "rules.toml"
+
+
+def load_config(user_file: Path | None = None) -> Config:
+    base_path = bundled_rules_path()
+    data = parse_rules_text(base_path.read_text(encoding="utf-8"), "rules.toml (bundled)")
+    sources = ["bundled rules.toml"]
+    if user_file is not None:
+        try:
+            text = user_file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"{user_file}: cannot read rules file ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{user_file}: rules file is not UTF-8 text") from None
+        _merge(data, parse_rules_text(text, str(user_file)))
+        sources.append(str(user_file))
+    return build_config(data, tuple(sources))
+
+
+def build_config(data: Mapping[str, Any], sources: tuple[str, ...]) -> Config:
+    from nmr_xl.rules import RULES  # late import: rules depend on Config
+
+    def check_codes(levels: Mapping[str, str], where: str) -> dict[str, str]:
+        for code in levels:
+            if code not in RULES:
+                raise ConfigError(f"{where}: '{code}' is not a rule (see `nmr-xl rules`)")
+        return dict(levels)
+
+    profiles_raw = data.get("profiles", {})
+    if "default" not in profiles_raw:
+        raise ConfigError("rules file: profiles.default is missing")
+    profiles = {
+        pid: Profile(
+            id=pid,
+            match=tuple(p.get("match", ())),
+            medicare=p.get("medicare", False),
+            unit_method=p.get("unit_method", "cms"),
+            nmr_visit_limit=p.get("nmr_visit_limit"),
+            nmr_window_days=p.get("nmr_window_days"),
+            nmr_excluded=p.get("nmr_excluded", False),
+            rule_levels=check_codes(p.get("rules", {}), f"profiles.{pid}.rules"),
+        )
+        for pid, p in profiles_raw.items()
+    }
+    roles = {role: frozenset(norm(s) for s in spellings)
+             for role, spellings in data["provider_types"].items()}
+    nmr = data["nmr"]
+    for role in nmr["unqualified_roles"]:
+        if role not in roles:
+            raise ConfigError(f"nmr.unqualified_roles: '{role}' is not a role in [provider_types]")
+    settings = data["settings"]
+    codes = data["codes"]
+    return Config(
+        raw=data,
+        sources=sources,
+        day_first=settings["date_order"] == "day-first",
+        header_search_rows=settings["header_search_rows"],
+        provider_day_minutes=settings["provider_day_minutes"],
+        episode_gap_days=settings["episode_gap_days"],
+        nmr_codes=frozenset(c.upper() for c in codes["nmr"]),
+        timed_codes=frozenset(c.upper() for c in codes["timed"]),
+        cmt_codes=frozenset(c.upper() for c in codes["cmt"]),
+        suggest={k: v for k, v in codes.items() if isinstance(v, str)},
+        attendance_yes=frozenset(norm(v) for v in data["attendance"]["yes"]),
+        attendance_no=frozenset(norm(v) for v in data["attendance"]["no"]),
+        roles=roles,
+        nmr_unqualified_roles=frozenset(nmr["unqualified_roles"]),
+        ca_qualified=nmr["chiropractic_assistant_qualified"],
+        keywords={k: Phrases(v) for k, v in data["keywords"].items()},
+        neuromuscular=DxFamilies(data["diagnoses"]["neuromuscular"]),
+        columns={Field(k): tuple(norm(s) for s in v) for k, v in data["columns"].items()},
+        rule_levels=check_codes(data.get("rules", {}), "rules"),
+        profiles=profiles,
+    )

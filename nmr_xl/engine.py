@@ -1,0 +1,127 @@
+"""Run the rules over a Table: severities per payer, suppression markers, skipped rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from nmr_xl.config import Config
+from nmr_xl.model import Field, Finding, Line, Severity, Table, column_letter
+from nmr_xl.rules import RULES, Rule, all_rules, level_for
+from nmr_xl.rules.common import LABELS
+from nmr_xl.rules.registry import Context, Hit
+
+UNUSED_SUPPRESSION = "NMR090"
+_MARKER = re.compile(r"nmr\s*:\s*ignore\s+((?:NMR\d{3}\b[\s,;]*)+)", re.IGNORECASE)
+
+
+@dataclass
+class TableResult:
+    table: Table
+    findings: list[Finding]
+    suppressed: int
+    # "NMR101, NMR102: no minutes column" — rules that could not run on this sheet, and why
+    not_run: list[str] = field(default_factory=list)
+    # payer text as written -> profile id, for the summary
+    payers: dict[str, str] = field(default_factory=dict)
+
+
+def suppression_markers(notes: str | None) -> set[str]:
+    if not notes or "nmr" not in notes.lower():
+        return set()
+    return {code.upper() for m in _MARKER.finditer(notes)
+            for code in re.findall(r"NMR\d{3}", m.group(1), re.IGNORECASE)}
+
+
+def _finding(rule_: Rule, severity: Severity, hit: Hit, table: Table) -> Finding:
+    f = hit.field or rule_.target
+    col = table.column_of(f) or table.column_of(Field.CODE)
+    assert col is not None  # every table has a code column
+    return Finding(
+        rule=rule_.code,
+        name=rule_.name,
+        severity=severity,
+        sheet=table.sheet,
+        row=hit.line.row,
+        column=table.headers.get(col, LABELS[f]),
+        cell=f"{column_letter(col)}{hit.line.row}",
+        col_index=col,
+        message=hit.message,
+        suggestion=hit.suggestion,
+    )
+
+
+def _hits(rule_: Rule, ctx: Context, by_code: dict[str | None, list[Line]]) -> Iterable[Hit]:
+    assert rule_.check is not None
+    if rule_.scope == "table":
+        return rule_.check(ctx.table.lines, ctx)
+    if rule_.codes is None:
+        lines: Iterable[Line] = ctx.table.lines
+    else:
+        wanted = rule_.codes(ctx.config)
+        lines = [line for code in wanted for line in by_code.get(code, ())]
+    return (hit for line in lines for hit in rule_.check(line, ctx))
+
+
+def check_table(table: Table, config: Config, as_of: dt.date,
+                scopes: tuple[str, ...] = ("line", "table")) -> TableResult:
+    """Every finding on one table, sorted by row; `scopes` limits the run to line rules."""
+    ctx = Context(config=config, table=table, as_of=as_of)
+    by_code: dict[str | None, list[Line]] = defaultdict(list)
+    for line in table.lines:
+        by_code[line.code].append(line)
+    markers = {line.row: m for line in table.lines if (m := suppression_markers(line.notes))}
+    used: set[tuple[int, str]] = set()
+    findings: list[Finding] = []
+    suppressed = 0
+    missing_by_reason: dict[str, list[str]] = defaultdict(list)
+
+    for rule_ in all_rules():
+        if rule_.scope not in scopes:
+            continue
+        missing = [f for f in rule_.requires if not table.has(f)]
+        if missing:
+            reason = " and ".join(f"no {LABELS[f]} column" for f in missing)
+            missing_by_reason[reason].append(rule_.code)
+            continue
+        for hit in _hits(rule_, ctx, by_code):
+            severity = level_for(rule_, ctx.profile(hit.line), config)
+            if severity is None:
+                continue
+            if rule_.code in markers.get(hit.line.row, ()):
+                used.add((hit.line.row, rule_.code))
+                suppressed += 1
+                continue
+            findings.append(_finding(rule_, severity, hit, table))
+
+    findings.extend(_unused_markers(markers, used, table, ctx))
+    findings.sort(key=lambda f: (f.row, f.col_index, f.rule))
+    payers = {line.payer: ctx.profile(line).id for line in table.lines if line.payer}
+    not_run = [f"{', '.join(codes)}: {reason}" for reason, codes in missing_by_reason.items()]
+    return TableResult(table, findings, suppressed, not_run, payers)
+
+
+def _unused_markers(markers: dict[int, set[str]], used: set[tuple[int, str]], table: Table,
+                    ctx: Context) -> Iterable[Finding]:
+    rule_ = RULES[UNUSED_SUPPRESSION]
+    lines = {line.row: line for line in table.lines}
+    for row, codes in markers.items():
+        line = lines[row]
+        severity = level_for(rule_, ctx.profile(line), ctx.config)
+        if severity is None:
+            continue
+        for code in sorted(codes):
+            if (row, code) in used:
+                continue
+            why = ("is not a rule" if code not in RULES
+                   else "found nothing on this line to suppress")
+            yield _finding(rule_, severity, Hit(
+                line,
+                f"The marker \"nmr: ignore {code}\" {why}.",
+                "Remove the marker, or correct the rule code, so it cannot hide a future "
+                "problem.",
+                Field.NOTES,
+            ), table)

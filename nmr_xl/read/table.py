@@ -1,0 +1,195 @@
+"""Rows of raw cell values -> a billing Table: find the header, map columns, parse lines.
+
+Every source (openpyxl, python-calamine, CSV, an xlwings range) ends here, so a sheet reads the
+same whichever adapter opened it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from nmr_xl.config import Config
+from nmr_xl.model import Field, Line, SkippedSheet, Table
+from nmr_xl.normalize import norm
+from nmr_xl.read import values as v
+
+# Fields that may span several columns (Dx1..Dx4, Mod1..Mod4).
+MULTI_COLUMN = (Field.DIAGNOSES, Field.MODIFIERS)
+# A header row must name the code column and at least this many fields in all.
+MIN_FIELDS = 3
+_TRAILING_NUMBER = re.compile(r"\s*\d+$")
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    row: int  # 1-based worksheet row
+    columns: dict[Field, list[int]]
+    headers: dict[int, str]
+
+
+def _synonym_index(config: Config) -> dict[str, Field]:
+    index: dict[str, Field] = {}
+    for f, spellings in config.columns.items():
+        for spelling in spellings:
+            index.setdefault(spelling, f)
+    return index
+
+
+def match_header(cells: Sequence[object], synonyms: dict[str, Field]) -> HeaderMatch | None:
+    columns: dict[Field, list[int]] = {}
+    headers: dict[int, str] = {}
+    for col, cell in enumerate(cells, start=1):
+        if not isinstance(cell, str):
+            continue
+        key = norm(cell)
+        f = synonyms.get(key)
+        if f is None:
+            base = synonyms.get(_TRAILING_NUMBER.sub("", key))
+            f = base if base in MULTI_COLUMN else None
+        if f is None or (f in columns and f not in MULTI_COLUMN):
+            continue  # the first column for a field wins
+        columns.setdefault(f, []).append(col)
+        headers[col] = cell.strip()
+    if Field.CODE not in columns or len(columns) < MIN_FIELDS:
+        return None
+    return HeaderMatch(row=0, columns=columns, headers=headers)
+
+
+def find_header(rows: Sequence[Sequence[object]], config: Config) -> HeaderMatch | None:
+    """The row, among the first rows, that maps the most fields (the first such row on a tie)."""
+    synonyms = _synonym_index(config)
+    best: HeaderMatch | None = None
+    for index, cells in enumerate(rows[: config.header_search_rows]):
+        found = match_header(cells, synonyms)
+        if found and (best is None or len(found.columns) > len(best.columns)):
+            best = HeaderMatch(row=index + 1, columns=found.columns, headers=found.headers)
+    return best
+
+
+class _Cached:
+    """Memoise a parser per raw value: billing columns repeat the same few values endlessly."""
+
+    __slots__ = ("_cache", "_parse")
+
+    def __init__(self, parse: Callable[[object], object]) -> None:
+        self._parse = parse
+        self._cache: dict[object, tuple[object, str | None]] = {}
+
+    def __call__(self, raw: object) -> tuple[object, str | None]:
+        key = (type(raw), raw)
+        hit = self._cache.get(key)
+        if hit is None:
+            try:
+                hit = (self._parse(raw), None)
+            except v.Unreadable as exc:
+                hit = (None, str(exc))
+            except TypeError:  # an object no parser knows (a reader's error type, say)
+                hit = (None, "not a value this column can hold")
+            if len(self._cache) < 100_000:
+                self._cache[key] = hit
+        return hit
+
+
+def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str | None]]]:
+    text = _Cached(v.parse_text)
+    return {
+        Field.PATIENT: text,
+        Field.PATIENT_NAME: text,
+        Field.DOS: _Cached(partial(v.parse_date, day_first=config.day_first)),
+        Field.UNITS: _Cached(v.parse_units),
+        Field.MINUTES: _Cached(v.parse_minutes),
+        Field.PROVIDER: text,
+        Field.PROVIDER_TYPE: text,
+        Field.ONE_ON_ONE: _Cached(
+            partial(v.parse_yes_no, yes=config.attendance_yes, no=config.attendance_no)),
+        Field.PAYER: text,
+        Field.NOTES: text,
+        Field.CHARGE: _Cached(v.parse_money),
+        Field.GOAL: text,
+        Field.POC_START: _Cached(partial(v.parse_date, day_first=config.day_first)),
+        Field.POC_END: _Cached(partial(v.parse_date, day_first=config.day_first)),
+        Field.CERTIFIER: text,
+    }
+
+
+def _cell(cells: Sequence[object], col: int) -> object:
+    return cells[col - 1] if col <= len(cells) else None
+
+
+def build_table(
+    sheet: str, rows: Iterable[Sequence[object]], config: Config
+) -> Table | SkippedSheet:
+    """Read one sheet's rows (row 1 first) into a Table, or say why it holds no billing table."""
+    iterator = iter(rows)
+    head: list[Sequence[object]] = []
+    for cells in iterator:
+        head.append(cells)
+        if len(head) >= config.header_search_rows:
+            break
+    if not any(any(c not in (None, "") for c in cells) for cells in head):
+        return SkippedSheet(sheet, "empty")
+    header = find_header(head, config)
+    if header is None:
+        return SkippedSheet(sheet, "no header row naming a CPT/procedure code column and at "
+                                   f"least {MIN_FIELDS - 1} other billing columns in the first "
+                                   f"{config.header_search_rows} rows")
+    columns = dict(header.columns)
+    if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:
+        columns[Field.PATIENT] = columns[Field.PATIENT_NAME]  # the name is the visit key
+    remaining = _chain(head[header.row:], iterator)
+    lines = list(_lines(remaining, header.row + 1, columns, config))
+    return Table(
+        sheet=sheet,
+        header_row=header.row,
+        columns=columns,
+        headers=header.headers,
+        lines=lines,
+        last_column=max(header.headers),
+    )
+
+
+def _chain(first: list[Sequence[object]], rest: Iterator[Sequence[object]]
+           ) -> Iterator[Sequence[object]]:
+    yield from first
+    yield from rest
+
+
+def _lines(rows: Iterable[Sequence[object]], first_row: int, columns: dict[Field, list[int]],
+           config: Config) -> Iterator[Line]:
+    parsers = _parsers(config)
+    code_col = columns[Field.CODE][0]
+    simple = [(f, cols[0], parsers[f]) for f, cols in columns.items() if f in parsers]
+    dx_cols = columns.get(Field.DIAGNOSES, [])
+    mod_cols = columns.get(Field.MODIFIERS, [])
+    code_cache: dict[object, tuple[tuple[str, tuple[str, ...]] | None, str | None]] = {}
+    for row, cells in enumerate(rows, start=first_row):
+        raw_code = _cell(cells, code_col)
+        if raw_code is None or (isinstance(raw_code, str) and not raw_code.strip()):
+            continue  # no code: a blank, total or comment row, not a billing line
+        line = Line(row=row)
+        parsed = code_cache.get(raw_code)
+        if parsed is None:
+            try:
+                parsed = (v.parse_code(raw_code), None)
+            except v.Unreadable as exc:
+                parsed = (None, str(exc))
+            code_cache[raw_code] = parsed
+        if parsed[1] is not None:
+            line.unreadable[Field.CODE] = parsed[1]
+        elif parsed[0] is not None:
+            line.code, line.modifiers = parsed[0]
+        for f, col, parse in simple:
+            value, problem = parse(_cell(cells, col))
+            if problem is not None:
+                line.unreadable[f] = problem
+            elif value is not None:
+                setattr(line, f.value, value)
+        if dx_cols:
+            line.diagnoses = tuple(dx for col in dx_cols for dx in v.parse_diagnoses(_cell(cells, col)))
+        if mod_cols:
+            extra = tuple(m for col in mod_cols for m in v.parse_modifiers(_cell(cells, col)))
+            line.modifiers = tuple(dict.fromkeys(line.modifiers + extra))
+        yield line

@@ -1,0 +1,231 @@
+"""Cell values as spreadsheets hold them -> typed billing values.
+
+Each parser takes a raw cell value (None, str, int, float, bool, date, datetime, time, timedelta)
+and returns the parsed value, None for a blank cell, or raises Unreadable with a short reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from dateutil import parser as date_parser
+
+from nmr_xl.normalize import norm
+
+
+class Unreadable(ValueError):
+    """A cell that holds something, but not a value of the kind its column needs."""
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 once Excel's 1900 leap bug is allowed
+_MAX_SERIAL = 2958465  # 9999-12-31
+_ERROR_VALUES = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!",
+                 "#CALC!", "#GETTING_DATA"}
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _reject_error(text: str) -> None:
+    if text.upper() in _ERROR_VALUES:
+        raise Unreadable(f"the cell shows the error {text.upper()}")
+
+
+def parse_text(value: object) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 12345.0 from a numeric ID column reads as "12345"
+    return _text(value)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+_DEFAULT_A = dt.datetime(2001, 1, 1)
+_DEFAULT_B = dt.datetime(2002, 2, 2)
+
+
+def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise Unreadable("not a date")
+    if isinstance(value, int | float):
+        return _from_serial(value)
+    text = _text(value)
+    if text is None:
+        return None
+    _reject_error(text)
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _from_serial(float(text))
+    # Parse twice with different defaults: a text missing its day, month or year ("March 3")
+    # would otherwise be completed silently from the default.
+    try:
+        first = date_parser.parse(text, dayfirst=day_first, default=_DEFAULT_A)
+        second = date_parser.parse(text, dayfirst=day_first, default=_DEFAULT_B)
+    except (ValueError, OverflowError):
+        raise Unreadable(f"'{text}' is not a real date") from None
+    if first.date() != second.date():
+        raise Unreadable(f"'{text}' is not a complete date (day, month and year)")
+    return first.date()
+
+
+def _from_serial(serial: float) -> dt.date:
+    if math.isnan(serial) or not 1 <= serial <= _MAX_SERIAL:
+        raise Unreadable(f"{serial:g} is not a date")
+    return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+# --- codes and modifiers ----------------------------------------------------------------------
+
+# CPT: 5 digits, or 4 digits + F/T/U (category II/III, PLA); HCPCS level II: letter A-V + 4 digits.
+_CODE = re.compile(r"\d{5}|\d{4}[FTU]|[A-V]\d{4}")
+_JOINED = re.compile(r"(\d{5}|\d{4}[FTU]|[A-V]\d{4})((?:[A-Z0-9]{2})+)")
+_SPLIT = re.compile(r"[\s,;/|:\-]+")
+
+
+def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
+    """The code of a cell and any modifiers written with it: "97112-GP 59" -> ("97112", (GP, 59))."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise Unreadable("not a CPT/HCPCS code")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            raise Unreadable(f"{value:g} is not a CPT/HCPCS code")
+        value = f"{int(value):05d}"
+    text = _text(value)
+    if text is None:
+        return None
+    _reject_error(text)
+    tokens = [t for t in _SPLIT.split(text.upper()) if t]
+    head = tokens[0]
+    if head.endswith(".0") and _CODE.fullmatch(head[:-2]):
+        head = head[:-2]  # "97112.0" from a number stored as text
+    if _CODE.fullmatch(head):
+        return head, _modifier_tokens(tokens[1:])
+    joined = _JOINED.fullmatch(head)
+    if joined:
+        mods = joined.group(2)
+        return joined.group(1), tuple(mods[i:i + 2] for i in range(0, len(mods), 2))
+    raise Unreadable(f"'{text}' is not a CPT/HCPCS code")
+
+
+def _modifier_tokens(tokens: list[str]) -> tuple[str, ...]:
+    # Words such as "(NMR)" after the code are labels, not modifiers: keep two-character tokens.
+    return tuple(t for t in tokens if len(t) == 2 and t.isalnum())
+
+
+def parse_modifiers(value: object) -> tuple[str, ...]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (f"{int(value):02d}",)  # 59 typed into a numeric cell
+    text = _text(value)
+    if text is None:
+        return ()
+    return tuple(t for t in _SPLIT.split(text.upper()) if t)
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\$?\s*(\d[\d,]*(?:\.\d+)?|\.\d+)\s*([a-z.]*)")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_MINUTE_WORDS = {"", "m", "min", "mins", "min.", "mins.", "minute", "minutes"}
+_UNIT_WORDS = {"", "u", "u.", "unit", "units", "x"}
+_MONEY_WORDS = {"", "usd"}
+
+
+def _number(value: object, words: set[str], what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise Unreadable(f"not a number of {what}")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = _text(value)
+        if text is None:
+            return None
+        _reject_error(text)
+        match = _NUMBER.fullmatch(text.lower())
+        if not match or match.group(2) not in words:
+            if text.lstrip().startswith("-"):
+                raise Unreadable(f"'{text}' is negative")
+            raise Unreadable(f"'{text}' is not a number of {what}")
+        number = float(match.group(1).replace(",", ""))
+    if math.isnan(number) or math.isinf(number):
+        raise Unreadable(f"not a number of {what}")
+    if number < 0:
+        raise Unreadable(f"{number:g} is negative")
+    return number
+
+
+def parse_minutes(value: object) -> float | None:
+    """Minutes from 30, "30 min", "0:30" (h:mm), a time-of-day or a duration cell."""
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / 60
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute + value.second / 60
+    if isinstance(value, dt.datetime):
+        raise Unreadable("a date, not a number of minutes")
+    if isinstance(value, str):
+        clock = _CLOCK.fullmatch(value.strip())
+        if clock:
+            hours, mins, secs = clock.groups()
+            return int(hours) * 60 + int(mins) + int(secs or 0) / 60
+    return _number(value, _MINUTE_WORDS, "minutes")
+
+
+def parse_units(value: object) -> float | None:
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        raise Unreadable("a date or time, not a number of units")
+    number = _number(value, _UNIT_WORDS, "units")
+    if number is not None and not number.is_integer():
+        raise Unreadable(f"{number:g} is not a whole number of units")
+    return number
+
+
+def parse_money(value: object) -> float | None:
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        raise Unreadable("a date or time, not an amount")
+    return _number(value, _MONEY_WORDS, "dollars")
+
+
+# --- diagnoses ----------------------------------------------------------------------------------
+
+_ICD10 = re.compile(r"[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?")
+_DX_SPLIT = re.compile(r"[\s,;/|]+")
+
+
+def parse_diagnoses(value: object) -> tuple[str, ...]:
+    """ICD-10-CM codes in a cell ("M54.5, G20; R26.89"); anything else in it is ignored."""
+    text = _text(value)
+    if text is None:
+        return ()
+    return tuple(t for t in _DX_SPLIT.split(text.upper()) if _ICD10.fullmatch(t))
+
+
+# --- yes / no -----------------------------------------------------------------------------------
+
+
+def parse_yes_no(value: object, yes: frozenset[str], no: frozenset[str]) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value) if value in (0, 1) else None
+    text = _text(value)
+    if text is None:
+        return None
+    key = norm(text)
+    if key in yes:
+        return True
+    if key in no:
+        return False
+    return None

@@ -1,0 +1,314 @@
+"""NMR2xx — neuromuscular re-education (97112): attendance, content, provider, diagnosis, payer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from nmr_xl.config import Config
+from nmr_xl.model import Field, Line, Severity
+from nmr_xl.rules.common import visits
+from nmr_xl.rules.registry import Context, Hit, rule
+
+
+def _nmr(config: Config) -> frozenset[str]:
+    return config.nmr_codes
+
+
+def _notes_phrase(line: Line, ctx: Context, keywords: str) -> str | None:
+    if not line.notes:
+        return None
+    return ctx.config.keywords[keywords].find(line.notes)
+
+
+@rule("NMR201", "nmr-not-one-on-one", Severity.ERROR, scope="line", target=Field.ONE_ON_ONE,
+      codes=_nmr)
+def nmr_not_one_on_one(line: Line, ctx: Context) -> Iterator[Hit]:
+    """97112 given without one-on-one attendance.
+
+    What it checks: a 97112 line whose one-on-one / attendance cell says no (or group), or whose
+    notes say the patient worked unattended, independently, on their own or in a group.
+    Why: 97112 is a therapeutic procedure that requires direct one-on-one contact for the whole
+    time billed. Group work is 97150; unattended exercise is not billable as 97112.
+    Example: 97112 x2 with notes "balance circuit on own while DC treated next patient".
+    Configuration: [attendance] yes / no (how the attendance cell is read); [keywords]
+    not_one_on_one and group_exceptions; [codes] group_therapy.
+    Source (secondary): the seed article ("it requires complete one-on-one attendance");
+    Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (timed codes are direct
+    one-on-one); the CPT descriptor of 97150 (group) is AMA copyright and not quoted.
+    """
+    group = ctx.config.suggest["group_therapy"]
+    fix = (f"97112 needs one-on-one attendance for the whole time billed. For a group session "
+           f"bill {group} (group therapy); unattended time is not billable as 97112.")
+    if line.one_on_one is False:
+        yield Hit(line, "97112 is marked as not one-on-one.", fix, Field.ONE_ON_ONE)
+        return
+    keywords = ctx.config.keywords
+    found = (keywords["not_one_on_one"].find(line.notes, ignore=keywords["group_exceptions"])
+             if line.notes else None)
+    if found:
+        yield Hit(line, f"The notes say \"{found}\": 97112 must be one-on-one.", fix, Field.NOTES)
+
+
+@rule("NMR202", "nmr-for-muscle-work", Severity.WARNING, scope="line", target=Field.NOTES,
+      requires=(Field.NOTES,), codes=_nmr)
+def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
+    """97112 billed for massage or other hands-on muscle work.
+
+    What it checks: a 97112 line whose notes describe massage, soft-tissue or myofascial work,
+    trigger points, instrument-assisted work (IASTM, Graston) or effleurage, or stretching by a
+    massage therapist.
+    Why: 97112 retrains movement, balance, coordination, posture or proprioception; the AMA has
+    said it is not for massage or muscle work. Hands-on soft-tissue work is 97140 (manual
+    therapy) or 97124 (massage).
+    Example: 97112 x1, notes "trigger point work upper traps, IASTM".
+    Configuration: [keywords] muscle_work and stretching; [provider_types] massage_therapist;
+    [codes] manual_therapy and massage.
+    Source (secondary): the seed article (AMA clarification quoted there: 97112 "is not intended
+    to identify massage"; "don't use 97112 for muscle-related work").
+    """
+    found = _notes_phrase(line, ctx, "muscle_work")
+    if not found and ctx.config.role_of(line.provider_type) == "massage_therapist":
+        found = _notes_phrase(line, ctx, "stretching")
+        found = found and f"{found} by a massage therapist"
+    if found:
+        s = ctx.config.suggest
+        yield Hit(
+            line,
+            f"The notes describe {found}: muscle work, not neuromuscular re-education.",
+            f"Bill hands-on soft-tissue work as {s['manual_therapy']} (manual therapy) or "
+            f"{s['massage']} (massage); keep 97112 for retraining balance, coordination, "
+            "posture or proprioception, and document that.",
+        )
+
+
+@rule("NMR203", "nmr-passive-device", Severity.WARNING, scope="line", target=Field.NOTES,
+      requires=(Field.NOTES,), codes=_nmr)
+def nmr_passive_device(line: Line, ctx: Context) -> Iterator[Hit]:
+    """97112 billed for wobble-chair, vibration-plate or similar device work.
+
+    What it checks: a 97112 line whose notes describe a wobble chair, vibration plate,
+    whole-body vibration or similar device.
+    Why: patients on these devices usually use them without one-on-one attendance and without
+    documentation of why; billing that time as 97112 is a known audit target.
+    Example: 97112 x1, notes "10 min wobble chair".
+    Configuration: [keywords] passive_device.
+    Source (secondary): the seed article ("using code 97112 is problematic" for wobble chair or
+    vibration plate work).
+    """
+    found = _notes_phrase(line, ctx, "passive_device")
+    if found:
+        yield Hit(
+            line,
+            f"The notes describe {found} work, usually done without one-on-one attendance.",
+            "Bill 97112 only for time you spent one-on-one retraining the patient, and "
+            "document why; unattended device time is not 97112.",
+        )
+
+
+@rule("NMR204", "nmr-provider-not-qualified", Severity.ERROR, scope="line",
+      target=Field.PROVIDER_TYPE, requires=(Field.PROVIDER_TYPE,), codes=_nmr)
+def nmr_provider_not_qualified(line: Line, ctx: Context) -> Iterator[Hit]:
+    """97112 rendered by a provider type that may not provide it.
+
+    What it checks: a 97112 line whose provider type is one the rules file lists as not
+    qualified (massage therapists, aides and technicians by default), or a chiropractic
+    assistant where the rules file says assistants may not render it.
+    Why: 97112 must be given by a qualified clinician (or, where state rules allow, a trained
+    assistant under supervision); services by unqualified staff are not billable as therapy.
+    Example: 97112 x2 with provider type "LMT".
+    Configuration: [nmr] unqualified_roles and chiropractic_assistant_qualified (your state's
+    rule); [provider_types] how each role is spelled.
+    Source (secondary): the seed article ("Depending on your state rule, that could mean with
+    the doctor or a qualified and properly trained team member"); state practice acts decide
+    assistants.
+    """
+    role = ctx.config.role_of(line.provider_type)
+    if role in ctx.config.nmr_unqualified_roles:
+        yield Hit(
+            line,
+            f"97112 is recorded as given by provider type {line.provider_type} "
+            f"({role.replace('_', ' ')}), who may not provide it.",
+            "Bill 97112 only when a qualified clinician gave it; if someone else did the "
+            "work, do not bill it as 97112 under a clinician's name.",
+        )
+    elif role == "chiropractic_assistant" and not ctx.config.ca_qualified:
+        yield Hit(
+            line,
+            "97112 is recorded as given by a chiropractic assistant; whether that is allowed "
+            "depends on your state's rule.",
+            "If your state lets a trained assistant give it under supervision, set "
+            "[nmr] chiropractic_assistant_qualified = true in your rules file; otherwise bill "
+            "it only when the doctor gave it.",
+        )
+
+
+@rule("NMR205", "nmr-dx-not-neuromuscular", Severity.WARNING, scope="table",
+      target=Field.DIAGNOSES, requires=(Field.DIAGNOSES,))
+def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """97112 without a neuromuscular diagnosis on the line or the visit.
+
+    What it checks: no diagnosis on a 97112 line, nor on any line of the same visit, falls in
+    the neuromuscular families of the rules file. Musculoskeletal chiropractic codes alone
+    (M54.x, M99.0x, S13.4, S33.5, M62.830, M25.5x) do not support it.
+    Why: payers cover 97112 for impairments of the neuromuscular system (stroke, nervous-system
+    injury or disease, balance and coordination loss). A back-pain or subluxation diagnosis
+    alone invites a medical-necessity denial.
+    Example: 97112 x2 with diagnoses M54.50, M99.03 only.
+    Configuration: [diagnoses] neuromuscular ("I60-I69" ranges and "M21.37" prefixes).
+    Source (secondary): our inference from payer policy wording (Aetna CPB 0325 as quoted in the
+    seed article; the AMA vignette of a stroke patient). The default code families are not a
+    published list: review them for your payers.
+    """
+    nmr_codes = ctx.config.nmr_codes
+    families = ctx.config.neuromuscular
+    visit_dx: dict[int, tuple[str, ...]] = {}
+    for visit in visits(lines).values():
+        dx = tuple(d for line in visit for d in line.diagnoses)
+        for line in visit:
+            visit_dx[id(line)] = dx
+    for line in lines:
+        if line.code not in nmr_codes:
+            continue
+        dx = line.diagnoses + visit_dx.get(id(line), ())
+        if any(families.contains(d) for d in dx):
+            continue
+        if dx:
+            shown = ", ".join(dict.fromkeys(dx))
+            message = f"None of the diagnoses ({shown}) is a neuromuscular one."
+        else:
+            message = "No diagnosis is recorded for this 97112 line or its visit."
+        yield Hit(
+            line,
+            message,
+            "Link 97112 to the neuromuscular diagnosis that makes it necessary (e.g. balance or "
+            "coordination loss, nerve injury, stroke); if there is none, the service is "
+            "probably 97110 or 97140.",
+        )
+
+
+@rule("NMR206", "nmr-for-strength-or-rom", Severity.WARNING, scope="line", target=Field.NOTES,
+      requires=(Field.NOTES,), codes=_nmr)
+def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
+    """97112 billed for strengthening, endurance, range-of-motion or flexibility work.
+
+    What it checks: a 97112 line whose notes describe strength, endurance, range of motion or
+    flexibility work.
+    Why: that work is therapeutic exercise, 97110. 97112 is for retraining movement, balance,
+    coordination, kinesthetic sense, posture or proprioception.
+    Example: 97112 x2, notes "core strengthening, ROM exercises".
+    Configuration: [keywords] strength_or_rom; [codes] therapeutic_exercise.
+    Source (secondary): the seed article (strength, endurance, range of motion and flexibility
+    exercises are "accurately described using code 97110").
+    """
+    found = _notes_phrase(line, ctx, "strength_or_rom")
+    if found:
+        exercise = ctx.config.suggest["therapeutic_exercise"]
+        yield Hit(
+            line,
+            f"The notes describe \"{found}\" work, which is therapeutic exercise.",
+            f"Bill strength, endurance, range-of-motion and flexibility work as {exercise}; "
+            "keep 97112 for balance, coordination, posture and proprioception retraining.",
+        )
+
+
+@rule("NMR207", "nmr-visit-frequency", Severity.WARNING, scope="table", target=Field.DOS,
+      requires=(Field.PATIENT, Field.DOS))
+def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """More 97112 visits, or a longer course, than the payer's standard.
+
+    What it checks: per patient and payer, 97112 visits are grouped into episodes (a gap of more
+    than `episode_gap_days` starts a new one). Visits after the payer's `nmr_visit_limit`, and
+    visits more than `nmr_window_days` after the episode's first 97112 visit, are flagged.
+    Why: some payers state a standard course for 97112 and deny visits beyond it without
+    documentation of continued medical necessity. Aetna: 12 to 18 visits within 4 to 6 weeks.
+    Example: Aetna patient, 97112 on a 19th visit, or 50 days after the first 97112 visit.
+    Configuration: per profile `nmr_visit_limit` and `nmr_window_days` (Aetna: 18 and 42);
+    [settings] episode_gap_days (default 60, our assumption).
+    Source (secondary): Aetna Clinical Policy Bulletin 0325, Physical Therapy Services, as quoted
+    in the seed article; AAPC quoting a Cigna Medicare policy gives the same 12-18 visits in 4-6
+    weeks.
+    """
+    nmr_codes = ctx.config.nmr_codes
+    gap = ctx.config.episode_gap_days
+    courses: dict[tuple[str, str], dict[object, list[Line]]] = defaultdict(dict)
+    for line in lines:
+        if line.code in nmr_codes and line.patient and line.dos:
+            profile = ctx.profile(line)
+            if profile.nmr_visit_limit or profile.nmr_window_days:
+                key = (line.patient.casefold(), profile.id)
+                courses[key].setdefault(line.dos, []).append(line)
+    for (_, profile_id), by_date in courses.items():
+        profile = ctx.config.profiles[profile_id]
+        limit, window = profile.nmr_visit_limit, profile.nmr_window_days
+        start = previous = None
+        count = 0
+        for dos in sorted(by_date):
+            if previous is None or (dos - previous).days > gap:  # type: ignore[operator]
+                start, count = dos, 0
+            previous = dos
+            count += 1
+            days = (dos - start).days  # type: ignore[operator]
+            problems = []
+            if limit and count > limit:
+                problems.append(f"97112 visit {count} of the episode (standard: {limit})")
+            if window and days > window:
+                problems.append(f"{days} days after its first 97112 visit on "
+                                f"{start.isoformat()} (standard: {window} days)")  # type: ignore[union-attr]
+            if problems:
+                for line in by_date[dos]:
+                    yield Hit(
+                        line,
+                        f"This is {' and '.join(problems)} for the {profile_id} profile.",
+                        "Document continued medical necessity (progress toward the functional "
+                        "goal) or get the payer's authorization before billing more 97112.",
+                    )
+
+
+@rule("NMR208", "payer-excludes-nmr", Severity.ERROR, scope="line", target=Field.CODE,
+      codes=_nmr)
+def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
+    """97112 billed to a payer whose policy does not cover it.
+
+    What it checks: a 97112 line whose payer resolves to a profile with `nmr_excluded = true`.
+    Why: some payers consider neuromuscular re-education investigational or not covered; the
+    line will be denied, and the patient may not be billed without a prior written notice.
+    Example: 97112 billed to BlueCross BlueShield of Tennessee.
+    Configuration: per profile `nmr_excluded`; the bundled `bcbs-tennessee` profile sets it.
+    Source (secondary): a BlueCross BlueShield of Tennessee medical policy on neuromuscular
+    reeducation calls it investigational; seen only as a secondary copy with no policy number,
+    so confirm it against the payer's current policy.
+    """
+    profile = ctx.profile(line)
+    if profile.nmr_excluded:
+        yield Hit(
+            line,
+            f"The payer ({profile.id} profile) does not cover 97112 (its policy calls it "
+            "investigational / not covered).",
+            "Expect a denial: check the payer's current policy, and have the patient sign the "
+            "payer's advance notice before the service if you will bill them for it.",
+        )
+
+
+@rule("NMR209", "nmr-missing-goal", Severity.WARNING, scope="line", target=Field.GOAL,
+      requires=(Field.GOAL,), codes=_nmr)
+def nmr_missing_goal(line: Line, ctx: Context) -> Iterator[Hit]:
+    """97112 with its functional-goal / medical-necessity cell left empty.
+
+    What it checks: on a sheet that has a functional-goal or medical-necessity column, a 97112
+    line that leaves it blank.
+    Why: 97112 needs a documented functional goal (restoring something the patient could do
+    before); without it medical necessity cannot be shown.
+    Example: 97112 x2 with an empty "Functional Goal" cell.
+    Configuration: [columns] goal (the header spellings read as the goal column).
+    Source (secondary): the seed article (NMR "relies greatly on the functional goals stated by
+    the doctor"); Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.1.2 (plan of care
+    goals).
+    """
+    if not line.goal:
+        yield Hit(
+            line,
+            "No functional goal / medical necessity is recorded for this 97112 line.",
+            "Record the functional goal 97112 works toward (e.g. \"walk 100 ft without loss "
+            "of balance\").",
+        )

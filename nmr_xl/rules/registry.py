@@ -1,0 +1,185 @@
+"""The rule registry: every rule is declared once, with its code, name, severity and docs.
+
+A rule's docstring is its documentation and must have these sections (registration fails
+otherwise, as sqlfluff refuses an undocumented rule):
+
+    One-line summary.
+
+    What it checks: ...
+    Why: ...
+    Example: ...
+    Configuration: ...
+    Source (primary): ...        or  Source (secondary): ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from nmr_xl.model import Field, Line, Severity, Table
+
+if TYPE_CHECKING:
+    from nmr_xl.config import Config, Profile
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a rule reports; the engine adds rule, severity and cell."""
+
+    line: Line
+    message: str
+    suggestion: str
+    field: Field | None = None  # the column to point at; the rule's target when None
+
+
+@dataclass(frozen=True)
+class Docs:
+    summary: str
+    what: str
+    why: str
+    example: str
+    configuration: str
+    source: str
+    source_kind: Literal["primary", "secondary"]
+
+
+@dataclass
+class Context:
+    """What a rule may see besides lines: settings, the table's shape and the as-of date."""
+
+    config: Config
+    table: Table
+    as_of: dt.date
+    # Work several rules share (visit unit allocations), computed once per table.
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def profile(self, line: Line) -> Profile:
+        return self.config.profile_for(line.payer)
+
+
+Scope = Literal["line", "table", "engine"]
+LineCheck = Callable[[Line, Context], Iterable[Hit]]
+TableCheck = Callable[[list[Line], Context], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    scope: Scope
+    target: Field
+    requires: tuple[Field, ...]
+    medicare_only: bool
+    docs: Docs
+    check: Callable[..., Iterable[Hit]] | None
+    # For line rules: the codes a line must have for the rule to look at it (None: every line).
+    codes: Callable[[Config], frozenset[str]] | None = None
+
+    @property
+    def family(self) -> str:
+        return self.code[:4] + "xx"
+
+
+RULES: dict[str, Rule] = {}
+
+_SECTIONS = ("What it checks", "Why", "Example", "Configuration")
+_SOURCE = re.compile(r"^Source \((primary|secondary)\):", re.MULTILINE)
+
+
+def parse_docs(code: str, doc: str | None) -> Docs:
+    if not doc:
+        raise TypeError(f"{code}: a rule needs a docstring")
+    text = inspect.cleandoc(doc)
+    summary, _, body = text.partition("\n\n")
+    heads = [*_SECTIONS, "Source"]
+    pattern = re.compile(r"^(" + "|".join(re.escape(h) for h in heads) + r")( \(\w+\))?:\s*",
+                         re.MULTILINE)
+    parts: dict[str, str] = {}
+    marks = list(pattern.finditer(body))
+    for mark, nxt in zip(marks, [*marks[1:], None], strict=True):
+        end = nxt.start() if nxt else len(body)
+        parts[mark.group(1)] = " ".join(body[mark.end():end].split())
+    source = _SOURCE.search(body)
+    missing = [h for h in heads if h not in parts]
+    if missing or not source:
+        raise TypeError(f"{code}: docstring lacks {', '.join(missing) or 'Source (kind)'}")
+    return Docs(
+        summary=" ".join(summary.split()),
+        what=parts["What it checks"],
+        why=parts["Why"],
+        example=parts["Example"],
+        configuration=parts["Configuration"],
+        source=parts["Source"],
+        source_kind=source.group(1),  # type: ignore[arg-type]
+    )
+
+
+def rule(
+    code: str,
+    name: str,
+    severity: Severity,
+    *,
+    scope: Scope,
+    target: Field,
+    requires: tuple[Field, ...] = (),
+    medicare_only: bool = False,
+    codes: Callable[[Config], frozenset[str]] | None = None,
+) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
+    """Register a rule; the decorated function is its check and its docstring its docs."""
+    if not re.fullmatch(r"NMR\d{3}", code):
+        raise ValueError(f"bad rule code {code!r}")
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
+        raise ValueError(f"{code}: name must be kebab-case, got {name!r}")
+
+    def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        if code in RULES:
+            raise ValueError(f"rule code {code} registered twice")
+        if any(r.name == name for r in RULES.values()):
+            raise ValueError(f"rule name {name} registered twice")
+        RULES[code] = Rule(
+            code=code,
+            name=name,
+            severity=severity,
+            scope=scope,
+            target=target,
+            requires=requires,
+            medicare_only=medicare_only,
+            docs=parse_docs(code, check.__doc__),
+            check=None if scope == "engine" else check,
+            codes=codes,
+        )
+        return check
+
+    return register
+
+
+def all_rules() -> Iterator[Rule]:
+    """Every rule, in code order."""
+    from nmr_xl import rules as _families  # noqa: F401  (importing registers the families)
+
+    yield from (RULES[c] for c in sorted(RULES))
+
+
+def get_rule(code: str) -> Rule | None:
+    from nmr_xl import rules as _families  # noqa: F401
+
+    return RULES.get(code.upper())
+
+
+def level_for(rule_: Rule, profile: Profile, config: Config) -> Severity | None:
+    """The severity a rule has for a payer profile, or None when it is off for that payer."""
+    explicit = profile.rule_levels.get(rule_.code)
+    if explicit is not None:
+        return None if explicit == "off" else Severity(explicit)
+    if rule_.medicare_only and not profile.medicare:
+        return None
+    level = config.rule_levels.get(rule_.code)
+    if level is None:
+        return rule_.severity
+    return None if level == "off" else Severity(level)

@@ -1,0 +1,253 @@
+"""NMR1xx — time and units: the 8-minute rule, allocation, the impossible provider day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from nmr_xl.model import Field, Line, Severity
+from nmr_xl.rules.common import units_text, visits
+from nmr_xl.rules.registry import Context, Hit, rule
+from nmr_xl.units import Allocation, allocate
+
+_TIMED = (Field.PATIENT, Field.DOS, Field.UNITS, Field.MINUTES)
+
+
+@rule("NMR101", "timed-code-without-minutes", Severity.ERROR, scope="line", target=Field.MINUTES,
+      requires=(Field.MINUTES,), codes=lambda c: c.timed_codes)
+def timed_code_without_minutes(line: Line, ctx: Context) -> Iterator[Hit]:
+    """A timed (per-15-minute) code with no minutes recorded.
+
+    What it checks: a line with one of the timed therapy codes whose minutes cell is blank, on a
+    sheet that has a minutes column.
+    Why: units of a timed code are earned by minutes of direct treatment; without the minutes the
+    units cannot be checked or defended in an audit.
+    Example: 97112 x2 with the minutes cell left empty.
+    Configuration: [codes] timed lists the timed codes.
+    Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (units of timed
+    codes are based on minutes of direct one-on-one treatment); Medicare Benefit Policy Manual,
+    Pub. 100-02 ch. 15 §220.3 (total timed minutes must be documented).
+    """
+    if line.minutes is None and Field.MINUTES not in line.unreadable:
+        yield Hit(
+            line,
+            f"{line.code} is a timed code (billed per 15 minutes) but no minutes are recorded.",
+            "Record the treatment minutes from the visit notes; the units must be supported "
+            "by them.",
+        )
+
+
+@dataclass
+class _VisitUnits:
+    lines: list[Line]
+    method: str
+    minutes: dict[str, float]
+    billed: dict[str, int]
+    allocation: Allocation
+
+    @property
+    def billed_total(self) -> int:
+        return sum(self.billed.values())
+
+    @property
+    def total_minutes(self) -> int:
+        return int(sum(self.minutes.values()))
+
+    def lines_of(self, codes: set[str]) -> list[Line]:
+        return [line for line in self.lines if line.code in codes]
+
+
+def _visit_units(ctx: Context) -> list[_VisitUnits]:
+    """Per visit: timed minutes and units by code, and what the payer's method allows.
+
+    Computed once per table and shared by NMR102-NMR104. Visits where a timed line lacks
+    readable minutes or units are left out: NMR001/NMR002/NMR101 report those lines.
+    """
+    cached = ctx.cache.get("visit_units")
+    if cached is not None:
+        return cached
+    timed_codes = ctx.config.timed_codes
+    result = []
+    for visit in visits(ctx.table.lines).values():
+        timed = [line for line in visit if line.code in timed_codes]
+        if not timed or any(line.minutes is None or line.units is None for line in timed):
+            continue
+        minutes: dict[str, float] = defaultdict(float)
+        billed: dict[str, int] = defaultdict(int)
+        for line in timed:
+            minutes[line.code] += line.minutes  # type: ignore[index,operator]
+            billed[line.code] += int(line.units)  # type: ignore[index,arg-type]
+        method = ctx.profile(timed[0]).unit_method
+        result.append(_VisitUnits(timed, method, dict(minutes), dict(billed),
+                                  allocate(minutes, method)))
+    ctx.cache["visit_units"] = result
+    return result
+
+
+def _over(visit: _VisitUnits) -> set[str]:
+    return {c for c, n in visit.billed.items() if n > visit.allocation.high.get(c, 0)}
+
+
+def _method_name(method: str) -> str:
+    return "the CMS 8-minute rule" if method == "cms" else "the AMA midpoint rule"
+
+
+@rule("NMR102", "units-exceed-time", Severity.ERROR, scope="table", target=Field.UNITS,
+      requires=_TIMED)
+def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """More timed units billed than the minutes allow.
+
+    What it checks: under the payer's unit method, whether the minutes support the units billed.
+    CMS (Medicare and payers not set otherwise): the visit's timed minutes are added up and give
+    0 units below 8 minutes, else (minutes + 7) // 15; if the visit bills more, the lines that
+    carry more than their allocation are flagged (every timed line when a tie leaves no single
+    culprit). AMA: each code's own minutes give its units by the same table.
+    Why: billing units the minutes do not support is overbilling, the most common finding in
+    therapy audits; a lone timed service under 8 minutes is not billable at all under CMS.
+    Example: 97112 22 min + 97110 20 min = 42 min -> 3 units allowed; 97112 x2 + 97110 x2 bills 4.
+    Configuration: each payer profile's `unit_method` ("cms" or "ama"); [codes] timed.
+    Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (8-minute rule
+    and its examples); CPT's time rule ("a unit of time is attained when the midpoint is passed").
+    """
+    for visit in _visit_units(ctx):
+        alloc = visit.allocation
+        if visit.method == "ama":
+            for code in _over(visit):
+                for line in visit.lines_of({code}):
+                    yield Hit(
+                        line,
+                        f"{code} has {visit.minutes[code]:g} minutes, which support "
+                        f"{units_text(alloc.high[code])} under {_method_name('ama')}, but "
+                        f"{units_text(visit.billed[code])} are billed.",
+                        f"Bill {code} x{alloc.high[code]}, or correct the minutes if they are "
+                        "wrong.",
+                    )
+            continue
+        if visit.billed_total <= alloc.total:
+            continue
+        culprits = _over(visit) or set(visit.billed)
+        for line in visit.lines_of(culprits):
+            yield Hit(
+                line,
+                f"The visit's {visit.total_minutes} timed minutes support "
+                f"{units_text(alloc.total)} under {_method_name('cms')}, but "
+                f"{units_text(visit.billed_total)} are billed.",
+                f"Bill {units_text(alloc.total)} in all for this visit: "
+                f"{alloc.describe() or 'none'}.",
+            )
+
+
+@rule("NMR103", "unit-allocation", Severity.WARNING, scope="table", target=Field.UNITS,
+      requires=_TIMED)
+def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """CMS: the visit's units are right in total but sit on the wrong codes.
+
+    What it checks: for payers using the CMS method, the visit bills no more units than its
+    minutes allow, but a code carries more units than any valid CMS allocation gives it (so
+    another code carries fewer).
+    Why: CMS allocates units by minutes: each code gets its full 15-minute units first, and the
+    remaining units go to the codes with the most leftover minutes. Putting a unit on a code
+    with few minutes misstates what was done and can change payment.
+    Example: 97110 33 min + 97140 7 min = 40 min -> 3 units: 97110 x2 + 97140 x1, not 97110 x1
+    + 97140 x2.
+    Configuration: each payer profile's `unit_method`; only "cms" profiles are checked.
+    Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (allocation
+    examples; on a tie, "choose either code").
+    """
+    for visit in _visit_units(ctx):
+        alloc = visit.allocation
+        if visit.method != "cms" or visit.billed_total > alloc.total:
+            continue
+        for code in sorted(_over(visit)):
+            for line in visit.lines_of({code}):
+                yield Hit(
+                    line,
+                    f"{code} ({visit.minutes[code]:g} min) carries "
+                    f"{units_text(visit.billed[code])}, more than the CMS allocation of this "
+                    f"visit's {visit.total_minutes} timed minutes gives it.",
+                    f"Allocate the units by minutes: {alloc.describe()}.",
+                )
+
+
+@rule("NMR104", "possible-underbilling", Severity.INFO, scope="table", target=Field.UNITS,
+      requires=_TIMED)
+def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """The minutes support more units than were billed.
+
+    What it checks: the visit's (CMS) or the code's (AMA) minutes allow more timed units than
+    the lines bill.
+    Why: unbilled time is lost revenue; it may also mean the minutes were recorded wrongly,
+    which matters in an audit as much as overbilling.
+    Example: 97112 40 min billed x2; 40 minutes support 3 units.
+    Configuration: each payer profile's `unit_method`; switch the rule off under [rules] if your
+    practice bills conservatively on purpose.
+    Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2.
+    """
+    for visit in _visit_units(ctx):
+        alloc = visit.allocation
+        if visit.method == "ama":
+            for code, billed in visit.billed.items():
+                if billed < alloc.low[code]:
+                    for line in visit.lines_of({code}):
+                        yield Hit(
+                            line,
+                            f"{code} has {visit.minutes[code]:g} minutes, which support "
+                            f"{units_text(alloc.low[code])}; {units_text(billed)} billed.",
+                            "If the minutes are right, check the notes and bill the units "
+                            "they support.",
+                        )
+            continue
+        if visit.billed_total >= alloc.total:
+            continue
+        short = {c for c, n in visit.billed.items() if n < alloc.low.get(c, 0)}
+        targets = visit.lines_of(short) if short else visit.lines[:1]
+        for line in targets:
+            yield Hit(
+                line,
+                f"The visit's {visit.total_minutes} timed minutes support "
+                f"{units_text(alloc.total)}; {units_text(visit.billed_total)} billed.",
+                f"If the minutes are right, the visit may bill {alloc.describe()}; check the "
+                "notes before adding units.",
+            )
+
+
+@rule("NMR106", "provider-day-over-capacity", Severity.WARNING, scope="table",
+      target=Field.PROVIDER, requires=(Field.PROVIDER, Field.DOS, Field.MINUTES))
+def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """One provider's one-on-one timed minutes in one day exceed a working day.
+
+    What it checks: the timed minutes of all lines one rendering provider gave on one date
+    (leaving out lines marked as not one-on-one) add up to more than the configured day. The
+    line on which the total passes the limit is flagged.
+    Why: auditors look for the "impossible day": more one-on-one minutes than hours in a
+    working day points to cloned notes, wrong rendering providers or inflated minutes.
+    Example: one therapist with 36 lines of 15 minutes on 2026-03-02 = 540 minutes.
+    Configuration: [settings] provider_day_minutes (default 480, eight hours).
+    Source (secondary): OIG and payer audit practice (data-mining for impossible days); the
+    threshold is a setting, not a published limit.
+    """
+    limit = ctx.config.provider_day_minutes
+    timed = ctx.config.timed_codes
+    days: dict[tuple[str, object], list[Line]] = defaultdict(list)
+    for line in lines:
+        if (line.code in timed and line.provider and line.dos and line.minutes
+                and line.one_on_one is not False):
+            days[(line.provider.casefold(), line.dos)].append(line)
+    for day_lines in days.values():
+        running = 0.0
+        total = sum(line.minutes for line in day_lines)  # type: ignore[misc]
+        if total <= limit:
+            continue
+        for line in day_lines:
+            running += line.minutes  # type: ignore[operator]
+            if running > limit:
+                yield Hit(
+                    line,
+                    f"This provider's one-on-one timed minutes on {line.dos.isoformat()} "  # type: ignore[union-attr]
+                    f"add up to {total:g} over {len(day_lines)} lines (limit {limit}); "
+                    "they pass the limit on this line.",
+                    "Check the minutes and the rendering provider of that day's lines; "
+                    "one person cannot give more one-on-one time than the day holds.",
+                )
+                break
