@@ -53,7 +53,7 @@ def _one_of(*choices: str) -> Check:
     return check
 
 
-_LEVELS = tuple(s.value for s in Severity) + ("off",)
+_LEVELS = (*tuple(s.value for s in Severity), "off")
 _is_level = _one_of(*_LEVELS)
 
 

@@ -120,9 +120,12 @@ def _cell(cells: Sequence[object], col: int) -> object:
 
 
 def build_table(
-    sheet: str, rows: Iterable[Sequence[object]], config: Config
+    sheet: str, rows: Iterable[Sequence[object]], config: Config, width: int = 0
 ) -> Table | SkippedSheet:
-    """Read one sheet's rows (row 1 first) into a Table, or say why it holds no billing table."""
+    """Read one sheet's rows (row 1 first) into a Table, or say why it holds no billing table.
+
+    `width` is the sheet's used width, so the findings column lands right of every used cell.
+    """
     iterator = iter(rows)
     head: list[Sequence[object]] = []
     for cells in iterator:
@@ -147,7 +150,7 @@ def build_table(
         columns=columns,
         headers=header.headers,
         lines=lines,
-        last_column=max(header.headers),
+        last_column=max(max(header.headers), width),
     )
 
 
@@ -188,7 +191,8 @@ def _lines(rows: Iterable[Sequence[object]], first_row: int, columns: dict[Field
             elif value is not None:
                 setattr(line, f.value, value)
         if dx_cols:
-            line.diagnoses = tuple(dx for col in dx_cols for dx in v.parse_diagnoses(_cell(cells, col)))
+            line.diagnoses = tuple(
+                dx for col in dx_cols for dx in v.parse_diagnoses(_cell(cells, col)))
         if mod_cols:
             extra = tuple(m for col in mod_cols for m in v.parse_modifiers(_cell(cells, col)))
             line.modifiers = tuple(dict.fromkeys(line.modifiers + extra))

@@ -93,7 +93,7 @@ _SPLIT = re.compile(r"[\s,;/|:\-]+")
 
 
 def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
-    """The code of a cell and any modifiers written with it: "97112-GP 59" -> ("97112", (GP, 59))."""
+    """The code of a cell and any modifiers written with it: "97112-GP 59" -> 97112, (GP, 59)."""
     if value is None:
         return None
     if isinstance(value, bool):

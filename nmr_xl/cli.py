@@ -1,0 +1,239 @@
+"""The `nmr-xl` command: check, rules, explain, units.
+
+Exit codes (a contract scripts rely on): 0 nothing at or above --fail-on; 1 something was;
+2 an input could not be read, or the command was misused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import textwrap
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from nmr_xl import __version__
+from nmr_xl.config import Config, ConfigError, load_config
+from nmr_xl.errors import InputError
+from nmr_xl.model import Severity
+from nmr_xl.report import report_json, report_text
+from nmr_xl.rules import all_rules, get_rule
+from nmr_xl.runner import WORKBOOK_SUFFIXES, FileResult, check_file
+from nmr_xl.units import allocate
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Misuse of the command line: one line on stderr, exit 2."""
+
+
+def _as_of(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nmr-xl",
+        description="Billing-compliance checks for 97112 (neuromuscular re-education) and the "
+                    "timed therapy codes in Excel billing workbooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"nmr-xl {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="check workbooks and write annotated copies")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                       help=".xlsx / .xlsm files, or folders to search")
+    check.add_argument("--out", type=Path, metavar="DIR",
+                       help="folder for annotated copies (default: beside each input)")
+    check.add_argument("--rules", type=Path, metavar="FILE",
+                       help="rules file laid over the bundled defaults")
+    check.add_argument("--as-of", type=_as_of, metavar="YYYY-MM-DD",
+                       help="the date treated as today (default: today)")
+    check.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="what to print on stdout")
+    check.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
+                       default="error", help="lowest severity that makes the exit code 1")
+    check.add_argument("--no-annotate", action="store_true",
+                       help="only report; write no annotated copy (fast read path)")
+
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--rules", type=Path, metavar="FILE", help="rules file to apply")
+
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("code", help="rule code, e.g. NMR102")
+
+    units = sub.add_parser("units", help="billable units for timed minutes")
+    units.add_argument("minutes", nargs="+", metavar="MINUTES",
+                       help="minutes per service, e.g. 24 23, or CODE=MIN: 97112=24 97110=23")
+    units.add_argument("--method", choices=("cms", "ama"), default="cms",
+                       help="CMS 8-minute rule (default) or AMA midpoint rule")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)  # argparse exits 2 on misuse, as documented
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(load_config(args.rules))
+        if args.command == "explain":
+            return _explain(args.code)
+        return _units(args.minutes, args.method)
+    except (ConfigError, UsageError) as exc:
+        print(f"nmr-xl: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("nmr-xl: interrupted", file=sys.stderr)
+        return 130
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+def expand_paths(paths: Iterable[Path], out_dir: Path | None) -> Iterator[Path]:
+    """Files as given; folders searched recursively for workbooks, leaving out our own copies,
+    Excel's lock files and the output folder."""
+    for path in paths:
+        if not path.is_dir():
+            yield path
+            continue
+        found = False
+        for candidate in sorted(path.rglob("*")):
+            if (candidate.suffix.lower() in WORKBOOK_SUFFIXES and candidate.is_file()
+                    and ".checked." not in candidate.name
+                    and not candidate.name.startswith("~$")
+                    and not (out_dir and out_dir.resolve() in candidate.resolve().parents)):
+                found = True
+                yield candidate
+        if not found:
+            raise UsageError(f"{path}: no .xlsx or .xlsm workbooks in this folder")
+
+
+def _check(args: argparse.Namespace) -> int:
+    config = load_config(args.rules)
+    as_of = args.as_of or dt.date.today()
+    results: list[FileResult] = []
+    for path in expand_paths(args.paths, args.out):
+        result = _check_one(path, config, as_of, args)
+        results.append(result)
+        if args.format == "text":
+            for line in report_text([result]):
+                print(line)
+    document = report_json(results, as_of)
+    if args.format == "json":
+        print(json.dumps(document, indent=2))
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return _exit_code(results, args.fail_on)
+
+
+def _check_one(path: Path, config: Config, as_of: dt.date, args: argparse.Namespace
+               ) -> FileResult:
+    try:
+        return check_file(path, config, as_of, out_dir=args.out,
+                          annotate=not args.no_annotate)
+    except Exception as exc:  # a bug must not stop the batch or print a traceback
+        result = FileResult(input=str(path))
+        result.error = InputError("internal-error", f"nmr-xl failed on this file "
+                                  f"({type(exc).__name__}); please report it")
+        return result
+
+
+def _exit_code(results: list[FileResult], fail_on: str) -> int:
+    if any(r.error for r in results):
+        return EXIT_ERROR
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = Severity(fail_on).rank
+    found = any(f.severity.rank >= threshold for r in results for f in r.findings)
+    return EXIT_FINDINGS if found else EXIT_OK
+
+
+# --- rules, explain ---------------------------------------------------------------------------
+
+
+def rule_status(code: str, config: Config) -> str:
+    """"on", "off", or how the payer profiles change it."""
+    rule_ = get_rule(code)
+    assert rule_ is not None
+    level = config.rule_levels.get(code, rule_.severity.value)
+    base = "Medicare payers" if rule_.medicare_only else "on"
+    if level == "off":
+        base = "off"
+    elif level != rule_.severity.value:
+        base += f" as {level}"
+    overrides = [f"{p.id}: {p.rule_levels[code]}" for p in config.profiles.values()
+                 if code in p.rule_levels]
+    return base + (f" ({', '.join(overrides)})" if overrides else "")
+
+
+def _rules(config: Config) -> int:
+    print(f"{'code':<8}{'name':<30}{'default':<9}status")
+    for rule_ in all_rules():
+        print(f"{rule_.code:<8}{rule_.name:<30}{rule_.severity.value:<9}"
+              f"{rule_status(rule_.code, config)}")
+    return EXIT_OK
+
+
+def explain_text(code: str) -> str:
+    rule_ = get_rule(code)
+    if rule_ is None:
+        raise UsageError(f"'{code}' is not a rule; `nmr-xl rules` lists them")
+    d = rule_.docs
+    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
+    sections = [
+        ("What it checks", d.what), ("Why", d.why), ("Example", d.example),
+        ("Configuration", d.configuration), (f"Source ({d.source_kind})", d.source),
+    ]
+    scope = "payers with medicare = true" if rule_.medicare_only else "every payer"
+    lines = [f"{rule_.code} {rule_.name} ({rule_.severity.value}; applies to {scope})",
+             "", d.summary]
+    for title, body in sections:
+        lines += ["", f"{title}:", wrap.fill(body)]
+    return "\n".join(lines)
+
+
+def _explain(code: str) -> int:
+    print(explain_text(code))
+    return EXIT_OK
+
+
+# --- units ------------------------------------------------------------------------------------
+
+_UNITS_ARG = re.compile(r"(?:([0-9A-Za-z]{5})=)?(\d+(?:\.\d+)?)")
+
+
+def _units(items: list[str], method: str) -> int:
+    minutes: dict[str, float] = {}
+    for index, item in enumerate(items, start=1):
+        match = _UNITS_ARG.fullmatch(item)
+        if not match:
+            raise UsageError(f"'{item}' is not minutes (30) or CODE=MINUTES (97112=30)")
+        label = match.group(1).upper() if match.group(1) else f"service {index}"
+        if label in minutes:
+            raise UsageError(f"{label} is given twice; add its minutes together")
+        minutes[label] = float(match.group(2))
+    allocation = allocate(minutes, method)
+    name = "CMS 8-minute rule" if method == "cms" else "AMA midpoint rule"
+    total = sum(int(m) for m in minutes.values())
+    print(f"{total} timed minutes -> {allocation.total} units ({name})")
+    for label, m in minutes.items():
+        lo, hi = allocation.low[label], allocation.high[label]
+        units = f"{lo}" if lo == hi else f"{lo} or {hi} (tie: choose either code)"
+        print(f"  {label}: {m:g} min -> {units}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

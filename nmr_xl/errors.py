@@ -1,0 +1,12 @@
+"""Errors a user can cause, each with a short stable code and one plain sentence."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """An input that cannot be checked. `code` is short kebab-case for reports and scripts."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

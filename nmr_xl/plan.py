@@ -1,0 +1,137 @@
+"""Findings -> AnnotationPlan: what every writer applies (cell styles, notes, findings column,
+summary sheet). Computed once, so the openpyxl copy and the in-place Excel check cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from nmr_xl.model import Finding, Severity, Table
+from nmr_xl.rules import get_rule
+
+FINDINGS_HEADER = "nmr-xl findings"
+SUMMARY_SHEET = "nmr-xl summary"
+NOTE_AUTHOR = "nmr-xl"
+NOTE_SEPARATOR = "\n\n— nmr-xl —\n"
+
+
+@dataclass(frozen=True)
+class Style:
+    """Excel's built-in "Bad" / "Neutral" colours, and a light blue for information."""
+
+    fill: str  # RRGGBB
+    font: str
+    label: str
+    meaning: str
+
+
+STYLES: dict[Severity, Style] = {
+    Severity.ERROR: Style("FFC7CE", "9C0006", "Error",
+                          "Will be denied or is non-compliant as billed: fix before submitting."),
+    Severity.WARNING: Style("FFEB9C", "9C5700", "Warning",
+                            "Likely to be questioned: check the notes and fix or document."),
+    Severity.INFO: Style("DDEBF7", "1F4E78", "Info",
+                         "Worth a look: possible lost revenue or a stale marker."),
+}
+
+
+@dataclass(frozen=True)
+class CellMark:
+    sheet: str
+    row: int
+    col: int
+    severity: Severity  # the worst finding on the cell
+    note: str
+
+
+@dataclass(frozen=True)
+class FindingsColumn:
+    sheet: str
+    col: int
+    header_row: int
+    entries: dict[int, tuple[Severity, str]]  # row -> worst severity, text
+
+
+@dataclass
+class SummaryData:
+    facts: list[tuple[str, str]]
+    by_severity: list[tuple[str, int]]
+    by_rule: list[tuple[str, str, str, int]]  # code, name, default severity, count
+    by_payer: list[tuple[str, str, int]]  # payer, profile, findings
+    by_provider: list[tuple[str, int]]
+    findings: list[Finding]
+
+
+@dataclass
+class AnnotationPlan:
+    cells: list[CellMark]
+    columns: list[FindingsColumn]
+    summary: SummaryData
+
+
+def note_text(findings: list[Finding]) -> str:
+    """The note on one cell: what is wrong, what to do, why, and the source, per finding."""
+    parts = []
+    for f in findings:
+        rule_ = get_rule(f.rule)
+        docs = rule_.docs if rule_ else None
+        text = f"{f.rule} {f.name} ({f.severity.value})\n{f.message}\nWhat to do: {f.suggestion}"
+        if docs:
+            why = docs.why.split(". ")[0].rstrip(".") + "."
+            text += f"\nWhy: {why}\nSource ({docs.source_kind}): {docs.source}"
+        parts.append(text)
+    return "\n\n".join(parts)
+
+
+def findings_cell_text(findings: list[Finding]) -> str:
+    return "\n".join(f"{f.rule} {f.severity.value}: {f.message}" for f in findings)
+
+
+def _worst(findings: list[Finding]) -> Severity:
+    return max((f.severity for f in findings), key=lambda s: s.rank)
+
+
+def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, str]],
+               payers: dict[str, str]) -> AnnotationPlan:
+    cells: list[CellMark] = []
+    columns: list[FindingsColumn] = []
+    all_findings: list[Finding] = []
+    payer_counts: Counter[tuple[str, str]] = Counter()
+    provider_counts: Counter[str] = Counter()
+    for table, findings in tables:
+        all_findings.extend(findings)
+        by_cell: dict[tuple[int, int], list[Finding]] = {}
+        by_row: dict[int, list[Finding]] = {}
+        for f in findings:
+            by_cell.setdefault((f.row, f.col_index), []).append(f)
+            by_row.setdefault(f.row, []).append(f)
+        cells.extend(CellMark(table.sheet, row, col, _worst(fs), note_text(fs))
+                     for (row, col), fs in by_cell.items())
+        columns.append(FindingsColumn(
+            table.sheet, table.last_column + 1, table.header_row,
+            {row: (_worst(fs), findings_cell_text(fs)) for row, fs in by_row.items()},
+        ))
+        lines = {line.row: line for line in table.lines}
+        for f in findings:
+            line = lines.get(f.row)
+            payer = (line.payer if line else None) or "(no payer)"
+            payer_counts[(payer, payers.get(payer, "default"))] += 1
+            provider_counts[(line.provider if line else None) or "(no provider)"] += 1
+
+    severity_counts = Counter(f.severity for f in all_findings)
+    rule_counts = Counter(f.rule for f in all_findings)
+    by_rule = []
+    for code, count in sorted(rule_counts.items()):
+        rule_ = get_rule(code)
+        by_rule.append((code, rule_.name if rule_ else "", rule_.severity.value if rule_ else "",
+                        count))
+    summary = SummaryData(
+        facts=facts,
+        by_severity=[(s.value, severity_counts.get(s, 0)) for s in Severity],
+        by_rule=by_rule,
+        by_payer=[(p, prof, n) for (p, prof), n in payer_counts.most_common()],
+        by_provider=provider_counts.most_common(),
+        findings=all_findings,
+    )
+    return AnnotationPlan(cells, columns, summary)

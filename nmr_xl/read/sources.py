@@ -1,0 +1,101 @@
+"""Workbook files -> billing tables. Recognises what a file really is before reading it, so a
+renamed, encrypted or old-format file gets one plain sentence instead of a library's traceback.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import python_calamine as calamine
+
+from nmr_xl.config import Config
+from nmr_xl.errors import InputError
+from nmr_xl.model import SkippedSheet, Table, Workbook
+from nmr_xl.read.table import build_table
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+_SCAN_LIMIT = 16 * 1024 * 1024  # an OLE directory sits well inside this in any real file
+
+
+def sniff(path: Path) -> str:
+    """"xlsx" or "xlsm" (by content type), or raise InputError saying what the file is."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except FileNotFoundError:
+        raise InputError("not-found", "no such file") from None
+    except OSError as exc:
+        raise InputError("unreadable", f"cannot open the file ({exc.strerror})") from None
+    if size == 0:
+        raise InputError("empty", "the file is empty (0 bytes)")
+    if head == _OLE_MAGIC:
+        with path.open("rb") as handle:
+            if _ENCRYPTION_STREAM in handle.read(_SCAN_LIMIT):
+                raise InputError("encrypted", "the workbook is password-protected; save an "
+                                              "unprotected copy and check that")
+        raise InputError("unsupported-format", "this is an old Excel 97-2003 (.xls) workbook; "
+                                               "open it in Excel and save it as .xlsx")
+    if not head.startswith(b"PK"):
+        raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx or .xlsm)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {n.lower().replace("\\", "/") for n in archive.namelist()}
+            content_types = _content_types(archive)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise InputError("corrupt", "the file is damaged: it is not a complete workbook "
+                                    "(was it cut short while saving or downloading?)") from None
+    if "xl/workbook.bin" in names:
+        raise InputError("unsupported-format", "this is an Excel binary (.xlsb) workbook; save "
+                                               "it as .xlsx")
+    if "mimetype" in names and "content.xml" in names:
+        raise InputError("unsupported-format", "this is an OpenDocument (.ods) spreadsheet; "
+                                               "save it as .xlsx")
+    if any(n.startswith("index/") and n.endswith(".iwa") for n in names):
+        raise InputError("unsupported-format", "this is an Apple Numbers file; export it as "
+                                               "Excel (.xlsx)")
+    if not any(n.endswith("workbook.xml") for n in names):
+        raise InputError("unsupported-format", "this zip file is not an Excel workbook")
+    return "xlsm" if b"macroEnabled" in content_types else "xlsx"
+
+
+def _content_types(archive: zipfile.ZipFile) -> bytes:
+    for info in archive.infolist():
+        if info.filename.lower() == "[content_types].xml" and info.file_size < 1_000_000:
+            return archive.read(info)
+    return b""
+
+
+def read_workbook(path: Path, config: Config) -> Workbook:
+    """Read every worksheet with python-calamine (cached formula results, fast) into tables."""
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise InputError("encrypted", "the workbook is password-protected") from None
+    except Exception as exc:  # calamine raises several unrelated types for damaged files
+        raise InputError("corrupt", f"the workbook cannot be read ({_short(exc)})") from None
+    tables: list[Table] = []
+    skipped: list[SkippedSheet] = []
+    try:
+        for meta in book.sheets_metadata:
+            if meta.typ != calamine.SheetTypeEnum.WorkSheet:
+                skipped.append(SkippedSheet(meta.name, "not a worksheet (chart or macro sheet)"))
+                continue
+            try:
+                rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            except Exception as exc:
+                skipped.append(SkippedSheet(meta.name, f"cannot be read ({_short(exc)})"))
+                continue
+            width = max((len(r) for r in rows), default=0)
+            result = build_table(meta.name, rows, config, width=width)
+            (tables if isinstance(result, Table) else skipped).append(result)
+    finally:
+        book.close()
+    return Workbook(tables, skipped)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]

@@ -1,0 +1,90 @@
+"""Results -> the linter-style text report and the versioned JSON report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from nmr_xl.model import Severity
+from nmr_xl.runner import FileResult
+
+SCHEMA = "nmr-xl/report@1"
+
+
+def report_json(results: list[FileResult], as_of: dt.date) -> dict[str, Any]:
+    by_severity: Counter[str] = Counter({s.value: 0 for s in Severity})
+    by_rule: Counter[str] = Counter()
+    for r in results:
+        for f in r.findings:
+            by_severity[f.severity.value] += 1
+            by_rule[f.rule] += 1
+    return {
+        "schema": SCHEMA,
+        "as_of": as_of.isoformat(),
+        "files": [_file_json(r) for r in results],
+        "totals": {
+            "files": len(results),
+            "rows": sum(r.rows for r in results),
+            "findings": sum(len(r.findings) for r in results),
+            "by_severity": dict(by_severity),
+            "by_rule": dict(sorted(by_rule.items())),
+        },
+    }
+
+
+def _file_json(r: FileResult) -> dict[str, Any]:
+    return {
+        "input": r.input,
+        "output": r.output,
+        "status": r.status,
+        "error": {"code": r.error.code, "message": r.error.message} if r.error else None,
+        "warnings": r.warnings,
+        "sheets": [
+            {"name": s.name, "header_row": s.header_row, "rows": s.rows, "columns": s.columns,
+             "rules_not_run": s.not_run}
+            for s in r.sheets
+        ],
+        "skipped_sheets": [{"name": s.name, "reason": s.reason} for s in r.skipped],
+        "payers": r.payers,
+        "findings": [f.as_dict() for f in r.findings],
+        "suppressed": r.suppressed,
+    }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+
+
+def _severity_counts(r: FileResult) -> str:
+    counts = Counter(f.severity for f in r.findings)
+    parts = [_plural(counts[s], s.value) for s in Severity if counts[s]]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def report_text(results: Iterable[FileResult]) -> Iterable[str]:
+    """Linter-style lines: `file:sheet!F4: NMR102 error  message`, then a summary per file."""
+    for r in results:
+        name = Path(r.input).name
+        if r.error:
+            yield f"{r.input}: error [{r.error.code}] {r.error.message}"
+            continue
+        for f in r.findings:
+            yield f"{r.input}:{f.sheet}!{f.cell}: {f.rule} {f.severity.value}  {f.message}"
+        sheets = _plural(len(r.sheets), "sheet")
+        summary = (f"{name}: {_plural(r.rows, 'billing line')} on {sheets}, "
+                   f"{_plural(len(r.findings), 'finding')}{_severity_counts(r)}")
+        if r.suppressed:
+            summary += f", {r.suppressed} suppressed"
+        if r.output:
+            summary += f" -> {r.output}"
+        yield summary
+        for s in r.sheets:
+            for note in s.not_run:
+                yield f"  {s.name}: not run: {note}"
+        for s in r.skipped:
+            yield f"  skipped sheet {s.name}: {s.reason}"
+        for w in r.warnings:
+            yield f"  warning: {w}"

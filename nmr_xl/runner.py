@@ -1,0 +1,130 @@
+"""Check one file end to end: sniff, read, run the rules, plan and write the annotated copy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nmr_xl import __version__
+from nmr_xl.config import Config
+from nmr_xl.engine import TableResult, check_table
+from nmr_xl.errors import InputError
+from nmr_xl.model import Finding, SkippedSheet
+from nmr_xl.plan import build_plan
+from nmr_xl.read.sources import read_workbook, sniff
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+@dataclass
+class SheetReport:
+    name: str
+    header_row: int
+    rows: int
+    columns: dict[str, str]
+    not_run: list[str]
+
+
+@dataclass
+class FileResult:
+    input: str
+    output: str | None = None
+    error: InputError | None = None
+    warnings: list[str] = field(default_factory=list)
+    sheets: list[SheetReport] = field(default_factory=list)
+    skipped: list[SkippedSheet] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: int = 0
+    payers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return "error" if self.error else "checked"
+
+    @property
+    def rows(self) -> int:
+        return sum(s.rows for s in self.sheets)
+
+
+def output_path(source: Path, out_dir: Path | None, macro: bool) -> Path:
+    suffix = ".xlsm" if macro else ".xlsx"
+    return (out_dir or source.parent) / f"{source.stem}.checked{suffix}"
+
+
+def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | None = None,
+               annotate: bool = True) -> FileResult:
+    """Check one workbook. User-caused problems end up in `result.error`, never raised."""
+    result = FileResult(input=str(path))
+    try:
+        kind = sniff(path)
+        book = read_workbook(path, config)
+        result.skipped = book.skipped
+        if not book.tables:
+            raise InputError("no-billing-table", _no_table_message(book.skipped))
+        checked = [check_table(table, config, as_of) for table in book.tables]
+        _collect(result, checked)
+        if annotate:
+            dest = output_path(path, out_dir, kind == "xlsm")
+            _annotate(result, path, dest, kind == "xlsm", checked, config, as_of)
+    except InputError as exc:
+        result.error = exc
+    return result
+
+
+def _no_table_message(skipped: list[SkippedSheet]) -> str:
+    if not skipped or all(s.reason == "empty" for s in skipped):
+        return "the workbook has no data"
+    return ("no sheet has a billing table: a header row naming a CPT/procedure code column and "
+            "at least two other billing columns (date of service, units, patient ...)")
+
+
+def _collect(result: FileResult, checked: list[TableResult]) -> None:
+    for tr in checked:
+        t = tr.table
+        result.sheets.append(SheetReport(t.sheet, t.header_row, len(t.lines), t.mapping(),
+                                         tr.not_run))
+        result.findings.extend(tr.findings)
+        result.suppressed += tr.suppressed
+        result.payers.update(tr.payers)
+
+
+def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[str, str]]:
+    facts = [
+        ("Input", Path(result.input).name),
+        ("Checked as of", as_of.isoformat()),
+        ("Rules", "; ".join(config.sources)),
+        ("nmr-xl version", __version__),
+        ("Sheets checked", "; ".join(f"{s.name} (header row {s.header_row}, {s.rows} billing "
+                                     "lines)" for s in result.sheets)),
+        ("Billing lines checked", str(result.rows)),
+    ]
+    if result.skipped:
+        facts.append(("Sheets skipped", "; ".join(f"{s.name}: {s.reason}"
+                                                  for s in result.skipped)))
+    for sheet in result.sheets:
+        mapping = ", ".join(f"{field} = {header}" for field, header in sheet.columns.items())
+        facts.append((f"Columns read ({sheet.name})", mapping))
+        if sheet.not_run:
+            facts.append((f"Rules not run ({sheet.name})", "; ".join(sheet.not_run)))
+    if result.payers:
+        facts.append(("Payer profiles", "; ".join(
+            f"{payer} -> {pid}" + (" (no profile matched)" if pid == "default" else "")
+            for payer, pid in sorted(result.payers.items()))))
+    facts.append(("Findings suppressed by notes markers", str(result.suppressed)))
+    return facts
+
+
+def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
+              checked: list[TableResult], config: Config, as_of: dt.date) -> None:
+    from nmr_xl.write.xlsx import write_copy  # openpyxl is only needed when writing
+
+    plan = build_plan([(tr.table, tr.findings) for tr in checked],
+                      run_facts(result, config, as_of), result.payers)
+    try:
+        losses = write_copy(source, dest, plan, macro, [tr.table.sheet for tr in checked])
+    except InputError as exc:
+        result.warnings.append(f"No annotated copy: {exc.message}")
+        return
+    result.output = str(dest)
+    result.warnings.extend(losses)

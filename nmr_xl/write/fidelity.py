@@ -1,0 +1,96 @@
+"""What an annotated copy could not carry over, found by comparing the two packages.
+
+openpyxl rebuilds a workbook from what it understands and drops the rest (charts, pivot tables,
+threaded comments, Office 2010+ extensions ...). Rather than trust a list of what it supports,
+we compare the parts and features of the input and the copy and name every loss.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+CHART = "chart"
+DRAWING = "drawing (shapes, text boxes)"
+TABLE = "Excel table"
+
+# (what a user calls it, pattern over lower-cased part names)
+_PARTS: list[tuple[str, re.Pattern[str]]] = [
+    (label, re.compile(pattern))
+    for label, pattern in [
+        (CHART, r"xl/charts/chart\d*\.xml$"),
+        ("chart sheet", r"xl/chartsheets/sheet\d*\.xml$"),
+        ("pivot table", r"xl/pivottables/pivottable\d*\.xml$"),
+        ("picture or media file", r"xl/media/"),
+        (DRAWING, r"xl/drawings/drawing\d*\.xml$"),
+        ("threaded comment part", r"xl/threadedcomments/"),
+        ("slicer", r"xl/slicers/"),
+        ("timeline", r"xl/timelines/"),
+        ("form control", r"xl/ctrlprops/"),
+        ("ActiveX control", r"xl/activex/"),
+        ("embedded object", r"xl/embeddings/"),
+        ("custom XML part", r"^customxml/item\d*\.xml$"),
+        ("data connection", r"xl/connections\.xml$"),
+        ("query table", r"xl/querytables/"),
+        ("external link", r"xl/externallinks/externallink\d*\.xml$"),
+        ("VBA macro project", r"xl/vbaproject\.bin$"),
+        ("in-cell picture (rich data)", r"xl/richdata/"),
+        ("custom document property part", r"docprops/custom\.xml$"),
+        ("add-in (web extension)", r"xl/webextensions/"),
+        (TABLE, r"xl/tables/table\d*\.xml$"),
+        ("comment part", r"xl/comments\d*\.xml$"),
+    ]
+]
+
+# Features that live inside worksheet XML: (label, bytes that mark one)
+_SHEET_FEATURES = [
+    ("Office 2010+ data validation", b"<x14:dataValidation "),
+    ("Office 2010+ conditional format", b"<x14:conditionalFormatting"),
+    ("sparkline group", b"<x14:sparklineGroup "),
+]
+_FORMULA_WITH_VALUE = re.compile(rb"<f[ >/][^<]*(?:</f>)?\s*<v>")
+_SHEET_PART = re.compile(r"xl/worksheets/sheet\d*\.xml$")
+
+
+def _inventory(path: Path) -> tuple[Counter[str], bool]:
+    counts: Counter[str] = Counter()
+    cached_results = False
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename.lower().replace("\\", "/")
+            for label, pattern in _PARTS:
+                if pattern.search(name):
+                    counts[label] += 1
+            if _SHEET_PART.search(name):
+                xml = archive.read(info)
+                for label, marker in _SHEET_FEATURES:
+                    counts[label] += xml.count(marker)
+                if not cached_results and _FORMULA_WITH_VALUE.search(xml):
+                    cached_results = True
+    return counts, cached_results
+
+
+def _plural(n: int, label: str) -> str:
+    return f"{n} {label}" if n == 1 else f"{n} {label}s"
+
+
+def losses(original: Path, copy: Path, added: Counter[str]) -> list[str]:
+    """Plain sentences naming everything the copy has less of than the original.
+
+    `added` counts the parts the annotation itself put in (the summary's chart and table).
+    """
+    before, had_results = _inventory(original)
+    after, _ = _inventory(copy)
+    after.subtract(added)
+    lost = [_plural(before[label] - after[label], label)
+            for label in before if before[label] > after[label]]
+    notes = []
+    if lost:
+        notes.append("The annotated copy could not carry over: " + ", ".join(lost)
+                     + ". The original file still has them.")
+    if had_results:
+        notes.append("Formula results are not stored in the copy (the formulas are); Excel "
+                     "recalculates them when the copy is opened.")
+    return notes
