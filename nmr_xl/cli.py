@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--rules", type=Path, metavar="FILE", help="rules file to apply")
+    rules.add_argument("--markdown", action="store_true",
+                       help="print the rule table as Markdown (as in the README)")
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", help="rule code, e.g. NMR102")
@@ -85,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return _check(args)
         if args.command == "rules":
+            if args.markdown:
+                print(rules_markdown())
+                return EXIT_OK
             return _rules(load_config(args.rules))
         if args.command == "explain":
             return _explain(args.code)
@@ -184,6 +189,17 @@ def _rules(config: Config) -> int:
         print(f"{rule_.code:<8}{rule_.name:<30}{rule_.severity.value:<9}"
               f"{rule_status(rule_.code, config)}")
     return EXIT_OK
+
+
+def rules_markdown() -> str:
+    """The README's rule table, generated from the rule docs (a test keeps them in sync)."""
+    rows = ["| code | name | default | source | what it catches |",
+            "|---|---|---|---|---|"]
+    for rule_ in all_rules():
+        scope = " (Medicare payers)" if rule_.medicare_only else ""
+        rows.append(f"| {rule_.code} | `{rule_.name}` | {rule_.severity.value}{scope} | "
+                    f"{rule_.docs.source_kind} | {rule_.docs.summary} |")
+    return "\n".join(rows)
 
 
 def explain_text(code: str) -> str:

@@ -76,8 +76,10 @@ class Line:
     unreadable: dict[Field, str] = field(default_factory=dict)
 
     def get(self, f: Field) -> object:
-        # `diagnoses` and `modifiers` are tuples; an empty tuple counts as blank.
-        return getattr(self, f.value) or None
+        # `diagnoses` and `modifiers` are tuples; an empty tuple counts as blank. 0 units or
+        # minutes and a "no" attendance are values, not blanks.
+        value = getattr(self, f.value)
+        return None if value == () else value
 
 
 @dataclass(slots=True)

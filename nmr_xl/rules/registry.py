@@ -104,7 +104,8 @@ def parse_docs(code: str, doc: str | None) -> Docs:
     marks = list(pattern.finditer(body))
     for mark, nxt in zip(marks, [*marks[1:], None], strict=True):
         end = nxt.start() if nxt else len(body)
-        parts[mark.group(1)] = " ".join(body[mark.end():end].split())
+        text_ = " ".join(body[mark.end():end].split())
+        parts[mark.group(1)] = text_[:1].upper() + text_[1:]
     source = _SOURCE.search(body)
     missing = [h for h in heads if h not in parts]
     if missing or not source:

@@ -70,6 +70,10 @@ def write_losses(book: Workbook, layout: SummaryLayout, losses: list[str]) -> No
 def write_summary(book: Workbook, data: SummaryData) -> SummaryLayout:
     """Add the summary sheet first in the workbook."""
     ws = book.create_sheet(_unique_title(book), 0)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     added: Counter[str] = Counter()
     for letter, width in _WIDTHS.items():
         ws.column_dimensions[letter].width = width
@@ -80,7 +84,11 @@ def write_summary(book: Workbook, data: SummaryData) -> SummaryLayout:
         set_text(ws, row, 1, label)
         set_text(ws, row, 2, value)
         ws.cell(row=row, column=1).font = _BOLD
+        ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        # Long facts (column mapping) wrap across B:I; Excel does not size merged rows itself.
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=8)
         ws.cell(row=row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row].height = 15 * max(1, -(-len(value) // 150))
         row += 1
     row += 1
 

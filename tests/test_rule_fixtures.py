@@ -1,0 +1,228 @@
+"""One runner for every rule fixture in tests/fixtures/rules/NMRxxx.toml (sqlfluff-style).
+
+A fixture file holds the cases of one rule:
+
+    rule = "NMR004"                 # must match the file name
+    header = ["Patient ID", "DOS"]  # optional default header for the cases below
+
+    [[case]]
+    name = "future date"            # unique within the file
+    as_of = 2026-03-10              # optional; default DEFAULT_AS_OF, never today's date
+    above = [["Export", "2026"]]    # optional title rows above the header (row 1 onwards)
+    header = [...]                  # optional when the file gives one
+    rows = [["P1", 2026-03-21]]     # data rows, directly under the header ("" is a blank cell)
+    rules = '''...'''               # optional rules.toml text laid over the bundled defaults
+    only = ["NMR004"]               # optional: rule codes compared (default: the file's rule)
+    expect = [[2, "NMR004"]]        # [worksheet row, code] or [row, code, "B2"] (cell checked too)
+    message_contains = [[2, "NMR004", "after the check date"]]   # optional
+    suppressed = 0                  # optional: TableResult.suppressed must equal this
+    not_run = ["NMR106"]            # optional: codes the run summary must list as not run
+
+The findings of the compared rules must equal `expect` exactly, counted as a multiset of
+(row, code) pairs: a missing finding, an extra one or a duplicate fails the case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nmr_xl.config import Config, load_config
+from nmr_xl.engine import TableResult, check_table
+from nmr_xl.model import Table
+from nmr_xl.read.table import build_table
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+DEFAULT_AS_OF = dt.date(2026, 6, 30)
+
+FILE_KEYS = {"rule", "header", "case"}
+CASE_KEYS = {"name", "as_of", "above", "header", "rows", "rules", "only", "expect",
+             "message_contains", "suppressed", "not_run"}
+REQUIRED_CASE_KEYS = {"name", "rows", "expect"}
+_CELL = re.compile(r"[A-Z]{1,3}[1-9]\d*")
+_CODE = re.compile(r"NMR\d{3}")
+
+
+class FixtureError(Exception):
+    """A fixture file that does not follow the format above."""
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    rule: str
+    name: str
+    data: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}: {self.name}"
+
+
+def _check_expect_entries(where: str, entries: Any, codes: set[str], width: int) -> None:
+    if not isinstance(entries, list):
+        raise FixtureError(f"{where}: must be a list")
+    for entry in entries:
+        ok = (isinstance(entry, list) and len(entry) in (2, width)
+              and isinstance(entry[0], int) and entry[0] >= 1
+              and isinstance(entry[1], str) and _CODE.fullmatch(entry[1]))
+        if not ok:
+            raise FixtureError(f"{where}: bad entry {entry!r}")
+        if entry[1] not in codes:
+            raise FixtureError(f"{where}: {entry[1]} is not among the compared rules {codes}")
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Parse and validate one fixture file strictly, so a typo cannot make a case vacuous."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    unknown = set(data) - FILE_KEYS
+    if unknown:
+        raise FixtureError(f"{path.name}: unknown top-level keys {sorted(unknown)}")
+    rule = data.get("rule")
+    if rule != path.stem:
+        raise FixtureError(f"{path.name}: rule = {rule!r} does not match the file name")
+    cases = data.get("case")
+    if not isinstance(cases, list) or not cases:
+        raise FixtureError(f"{path.name}: no [[case]] entries")
+    seen: set[str] = set()
+    result = []
+    for raw in cases:
+        case = dict(raw)
+        name = case.get("name", "?")
+        where = f"{path.name} case {name!r}"
+        if set(case) - CASE_KEYS:
+            raise FixtureError(f"{where}: unknown keys {sorted(set(case) - CASE_KEYS)}")
+        if REQUIRED_CASE_KEYS - set(case):
+            raise FixtureError(f"{where}: missing {sorted(REQUIRED_CASE_KEYS - set(case))}")
+        if name in seen:
+            raise FixtureError(f"{where}: duplicate case name")
+        seen.add(name)
+        case.setdefault("header", data.get("header"))
+        if not isinstance(case["header"], list) or not case["header"]:
+            raise FixtureError(f"{where}: no header (in the case or the file)")
+        if "as_of" in case and not isinstance(case["as_of"], dt.date):
+            raise FixtureError(f"{where}: as_of must be a TOML date")
+        only = case.setdefault("only", [rule])
+        if not (isinstance(only, list) and all(isinstance(c, str) and _CODE.fullmatch(c)
+                                               for c in only)):
+            raise FixtureError(f"{where}: only must be a list of rule codes")
+        codes = set(only)
+        _check_expect_entries(f"{where} expect", case["expect"], codes, 3)
+        for entry in case["expect"]:
+            if len(entry) == 3 and not (isinstance(entry[2], str) and _CELL.fullmatch(entry[2])):
+                raise FixtureError(f"{where}: {entry!r}: third item must be a cell like 'B2'")
+        _check_expect_entries(f"{where} message_contains", case.get("message_contains", []),
+                              codes, 3)
+        for row in [*case.get("above", []), *case["rows"]]:
+            if not isinstance(row, list):
+                raise FixtureError(f"{where}: every row must be a list of cells")
+        result.append(Case(path, rule, name, case))
+    return result
+
+
+def all_cases() -> list[Case]:
+    return [case for path in sorted(FIXTURES.glob("NMR*.toml")) for case in load_cases(path)]
+
+
+@cache
+def _default_config() -> Config:
+    return load_config()
+
+
+def config_for(case: Case, tmp_path: Path) -> Config:
+    overlay = case.data.get("rules")
+    if overlay is None:
+        return _default_config()
+    path = tmp_path / f"{case.rule}-rules.toml"
+    path.write_text(overlay, encoding="utf-8")
+    return load_config(path)
+
+
+def run_case(case: Case, config: Config) -> TableResult:
+    d = case.data
+    rows: list[list[object]] = [*d.get("above", []), d["header"], *d["rows"]]
+    # "" is how a fixture writes a blank cell; a real reader hands the core None.
+    sheet = [[None if cell == "" else cell for cell in row] for row in rows]
+    table = build_table("Fixture", sheet, config)
+    assert isinstance(table, Table), f"no billing table found: {table}"
+    expected_header_row = len(d.get("above", [])) + 1
+    assert table.header_row == expected_header_row, "header found on the wrong row"
+    return check_table(table, config, d.get("as_of", DEFAULT_AS_OF))
+
+
+CASES = all_cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_rule_fixture(case: Case, tmp_path: Path) -> None:
+    d = case.data
+    result = run_case(case, config_for(case, tmp_path))
+    compared = set(d["only"])
+    found = [f for f in result.findings if f.rule in compared]
+
+    actual = Counter((f.row, f.rule) for f in found)
+    expected = Counter((e[0], e[1]) for e in d["expect"])
+    assert actual == expected, (
+        f"\nmissing: {sorted((expected - actual).elements())}"
+        f"\nunexpected: {sorted((actual - expected).elements())}"
+        f"\nfindings: {[(f.row, f.rule, f.cell, f.message) for f in found]}"
+    )
+
+    cells = Counter((f.row, f.rule, f.cell) for f in found)
+    wanted_cells = Counter((e[0], e[1], e[2]) for e in d["expect"] if len(e) == 3)
+    assert not wanted_cells - cells, (
+        f"findings point at the wrong cell: wanted {sorted(wanted_cells.elements())}, "
+        f"got {sorted(cells.elements())}"
+    )
+
+    for row, code, text in d.get("message_contains", []):
+        messages = [f.message for f in found if f.row == row and f.rule == code]
+        assert any(text in m for m in messages), f"{text!r} not in {messages}"
+
+    if "suppressed" in d:
+        assert result.suppressed == d["suppressed"]
+
+    for code in d.get("not_run", []):
+        assert any(code in entry for entry in result.not_run), (
+            f"{code} not reported as not run: {result.not_run}"
+        )
+
+
+def test_fixture_runner_can_fail(tmp_path: Path) -> None:
+    """A case whose expectation is wrong must fail: the runner is not vacuous."""
+    path = tmp_path / "NMR004.toml"
+    path.write_text(
+        'rule = "NMR004"\nheader = ["Patient ID", "DOS", "CPT", "Units"]\n'
+        '[[case]]\nname = "wrong on purpose"\nas_of = 2026-03-10\n'
+        'rows = [["P1", 2026-03-21, "97112", 1]]\nexpect = []\n',
+        encoding="utf-8",
+    )
+    (case,) = load_cases(path)
+    with pytest.raises(AssertionError):
+        test_rule_fixture(case, tmp_path)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
+     'expct = []\n', "unknown keys"),
+    ('rule = "NMR005"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n',
+     "does not match"),
+    ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\n'
+     'expect = [[2, "NMR001"]]\n', "not among the compared rules"),
+    ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\n'
+     'expect = [[2, "NMR004", "row 2"]]\n', "third item"),
+    ('rule = "NMR004"\n[[case]]\nname = "x"\nrows = []\nexpect = []\n', "no header"),
+])
+def test_fixture_format_is_strict(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "NMR004.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FixtureError, match=problem):
+        load_cases(path)
