@@ -267,15 +267,16 @@ class Config:
     columns: Mapping[Field, tuple[str, ...]]
     rule_levels: Mapping[str, str]
     profiles: Mapping[str, Profile]
-    # payer text -> profile; filled as payers are met (a sheet has few distinct payers)
+    # payer cell text -> profile; filled as payers are met (a sheet has few distinct payers)
     profile_cache: dict[str, Profile] = field(default_factory=dict, compare=False, repr=False)
 
     def role_of(self, provider_type: str | None) -> str | None:
         if not provider_type:
             return None
         key = norm(provider_type)
+        squeezed = key.replace(" ", "")  # "L.M.T." -> "l m t" -> "lmt", as rules.toml promises
         for role, spellings in self.roles.items():
-            if key in spellings:
+            if key in spellings or squeezed in spellings:
                 return role
         return None
 
@@ -290,10 +291,10 @@ def _specificity(pattern: str) -> tuple[int, int]:
 
 
 def _resolve_profile(config: Config, payer: str | None) -> Profile:
-    key = " ".join(payer.lower().split()) if payer else ""
-    cached = config.profile_cache.get(key)
+    cached = config.profile_cache.get(payer or "")
     if cached is not None:
         return cached
+    key = " ".join(payer.lower().split()) if payer else ""
     best: tuple[tuple[int, int], Profile] | None = None
     for profile in config.profiles.values():
         for pattern in profile.match:
@@ -302,7 +303,7 @@ def _resolve_profile(config: Config, payer: str | None) -> Profile:
                 if best is None or rank > best[0]:
                     best = (rank, profile)
     resolved = best[1] if best else config.profiles["default"]
-    config.profile_cache[key] = resolved
+    config.profile_cache[payer or ""] = resolved
     return resolved
 
 

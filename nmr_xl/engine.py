@@ -87,8 +87,12 @@ def check_table(table: Table, config: Config, as_of: dt.date,
             reason = " and ".join(f"no {LABELS[f]} column" for f in missing)
             missing_by_reason[reason].append(rule_.code)
             continue
+        levels: dict[str, Severity | None] = {}  # per payer profile
         for hit in _hits(rule_, ctx, by_code):
-            severity = level_for(rule_, ctx.profile(hit.line), config)
+            profile = ctx.profile(hit.line)
+            if profile.id not in levels:
+                levels[profile.id] = level_for(rule_, profile, config)
+            severity = levels[profile.id]
             if severity is None:
                 continue
             if rule_.code in markers.get(hit.line.row, ()):

@@ -79,7 +79,8 @@ class _Cached:
         self._cache: dict[object, tuple[object, str | None]] = {}
 
     def __call__(self, raw: object) -> tuple[object, str | None]:
-        key = (type(raw), raw)
+        # True == 1 for dict keys, but a bool cell is not the number 1.
+        key = ("bool", raw) if raw is True or raw is False else raw
         hit = self._cache.get(key)
         if hit is None:
             try:
@@ -115,10 +116,6 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
     }
 
 
-def _cell(cells: Sequence[object], col: int) -> object:
-    return cells[col - 1] if col <= len(cells) else None
-
-
 def build_table(
     sheet: str, rows: Iterable[Sequence[object]], config: Config, width: int = 0
 ) -> Table | SkippedSheet:
@@ -143,7 +140,7 @@ def build_table(
     if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:
         columns[Field.PATIENT] = columns[Field.PATIENT_NAME]  # the name is the visit key
     remaining = _chain(head[header.row:], iterator)
-    lines = list(_lines(remaining, header.row + 1, columns, config))
+    lines = _lines(remaining, header.row + 1, columns, config)
     return Table(
         sheet=sheet,
         header_row=header.row,
@@ -161,39 +158,53 @@ def _chain(first: list[Sequence[object]], rest: Iterator[Sequence[object]]
 
 
 def _lines(rows: Iterable[Sequence[object]], first_row: int, columns: dict[Field, list[int]],
-           config: Config) -> Iterator[Line]:
-    parsers = _parsers(config)
-    code_col = columns[Field.CODE][0]
-    simple = [(f, cols[0], parsers[f]) for f, cols in columns.items() if f in parsers]
-    dx_cols = columns.get(Field.DIAGNOSES, [])
-    mod_cols = columns.get(Field.MODIFIERS, [])
-    code_cache: dict[object, tuple[tuple[str, tuple[str, ...]] | None, str | None]] = {}
+           config: Config) -> list[Line]:
+    """Parse column by column: tight loops over cached parsers keep big sheets fast."""
+    code_index = columns[Field.CODE][0] - 1
+    width = max(c for cols in columns.values() for c in cols)
+    billing: list[tuple[int, Sequence[object]]] = []
     for row, cells in enumerate(rows, start=first_row):
-        raw_code = _cell(cells, code_col)
-        if raw_code is None or (isinstance(raw_code, str) and not raw_code.strip()):
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
+        raw = cells[code_index]
+        if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
             continue  # no code: a blank, total or comment row, not a billing line
-        line = Line(row=row)
-        parsed = code_cache.get(raw_code)
-        if parsed is None:
-            try:
-                parsed = (v.parse_code(raw_code), None)
-            except v.Unreadable as exc:
-                parsed = (None, str(exc))
-            code_cache[raw_code] = parsed
-        if parsed[1] is not None:
-            line.unreadable[Field.CODE] = parsed[1]
-        elif parsed[0] is not None:
-            line.code, line.modifiers = parsed[0]
-        for f, col, parse in simple:
-            value, problem = parse(_cell(cells, col))
+        billing.append((row, cells))
+    lines = [Line(row=row) for row, _ in billing]
+
+    def column(col: int) -> list[object]:
+        return [cells[col - 1] for _, cells in billing]
+
+    for line, (parsed, problem) in zip(lines, map(_Cached(v.parse_code), column(code_index + 1)),
+                                       strict=True):
+        if problem is not None:
+            line.unreadable[Field.CODE] = problem
+        elif parsed is not None:
+            line.code, line.modifiers = parsed  # type: ignore[misc]
+    for f, parse in _parsers(config).items():
+        if f not in columns:
+            continue
+        name = f.value
+        for line, (value, problem) in zip(lines, map(parse, column(columns[f][0])), strict=True):
             if problem is not None:
                 line.unreadable[f] = problem
             elif value is not None:
-                setattr(line, f.value, value)
-        if dx_cols:
-            line.diagnoses = tuple(
-                dx for col in dx_cols for dx in v.parse_diagnoses(_cell(cells, col)))
-        if mod_cols:
-            extra = tuple(m for col in mod_cols for m in v.parse_modifiers(_cell(cells, col)))
-            line.modifiers = tuple(dict.fromkeys(line.modifiers + extra))
-        yield line
+                setattr(line, name, value)
+    _join_columns(lines, [column(c) for c in columns.get(Field.DIAGNOSES, [])],
+                  _Cached(v.parse_diagnoses), "diagnoses")
+    _join_columns(lines, [column(c) for c in columns.get(Field.MODIFIERS, [])],
+                  _Cached(v.parse_modifiers), "modifiers")
+    return lines
+
+
+def _join_columns(lines: list[Line], columns: list[list[object]],
+                  parse: Callable[[object], tuple[object, str | None]], name: str) -> None:
+    """Fields spread over several columns (Dx1..Dx4, Mod1..Mod4) joined, first column first.
+    Modifiers also keep those written in the code cell, without repeats."""
+    if not columns:
+        return
+    for index, line in enumerate(lines):
+        found: tuple[str, ...] = getattr(line, name)
+        for col in columns:
+            found += parse(col[index])[0]  # type: ignore[operator]
+        setattr(line, name, tuple(dict.fromkeys(found)))

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import LABELS, rows_text, visits
+from nmr_xl.rules.common import LABELS, rows_text
 from nmr_xl.rules.registry import Context, Hit, rule
 
 _REQUIRED = (
@@ -136,7 +136,7 @@ def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     billing: timed codes are reported on a single line per date of service.
     """
     timed = ctx.config.timed_codes
-    for visit in visits(lines).values():
+    for visit in ctx.visits().values():
         by_code: dict[str, list[Line]] = defaultdict(list)
         for line in visit:
             if line.code in timed:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from nmr_xl.config import Config
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import visits
 from nmr_xl.rules.registry import Context, Hit, rule
 
 
@@ -163,7 +162,7 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     nmr_codes = ctx.config.nmr_codes
     families = ctx.config.neuromuscular
     visit_dx: dict[int, tuple[str, ...]] = {}
-    for visit in visits(lines).values():
+    for visit in ctx.visits().values():
         dx = tuple(d for line in visit for d in line.diagnoses)
         for line in visit:
             visit_dx[id(line)] = dx

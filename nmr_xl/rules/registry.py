@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from nmr_xl.model import Field, Line, Severity, Table
+from nmr_xl.rules.common import visits
 
 if TYPE_CHECKING:
     from nmr_xl.config import Config, Profile
@@ -60,6 +61,12 @@ class Context:
 
     def profile(self, line: Line) -> Profile:
         return self.config.profile_for(line.payer)
+
+    def visits(self) -> dict[tuple[str, object], list[Line]]:
+        """The table's lines grouped by visit, computed once for all the rules that need it."""
+        if "visits" not in self.cache:
+            self.cache["visits"] = visits(self.table.lines)
+        return self.cache["visits"]
 
 
 Scope = Literal["line", "table", "engine"]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import units_text, visits
+from nmr_xl.rules.common import units_text
 from nmr_xl.rules.registry import Context, Hit, rule
 from nmr_xl.units import Allocation, allocate
 
@@ -69,7 +69,7 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
         return cached
     timed_codes = ctx.config.timed_codes
     result = []
-    for visit in visits(ctx.table.lines).values():
+    for visit in ctx.visits().values():
         timed = [line for line in visit if line.code in timed_codes]
         if not timed or any(line.minutes is None or line.units is None for line in timed):
             continue
