@@ -128,7 +128,8 @@ def _check(args: argparse.Namespace) -> int:
     config = load_config(args.rules)
     as_of = args.as_of or dt.date.today()
     results: list[FileResult] = []
-    for path in expand_paths(args.paths, args.out):
+    paths = list(expand_paths(args.paths, args.out))  # misuse is reported before any work
+    for path in paths:
         result = _check_one(path, config, as_of, args)
         results.append(result)
         if args.format == "text":
@@ -243,7 +244,8 @@ def _units(items: list[str], method: str) -> int:
     allocation = allocate(minutes, method)
     name = "CMS 8-minute rule" if method == "cms" else "AMA midpoint rule"
     total = sum(int(m) for m in minutes.values())
-    print(f"{total} timed minutes -> {allocation.total} units ({name})")
+    unit_word = "unit" if allocation.total == 1 else "units"
+    print(f"{total} timed minutes -> {allocation.total} {unit_word} ({name})")
     for label, m in minutes.items():
         lo, hi = allocation.low[label], allocation.high[label]
         units = f"{lo}" if lo == hi else f"{lo} or {hi} (tie: choose either code)"

@@ -64,9 +64,17 @@ class MapOf:
     value: Any
     key_pattern: str | None = None
     key_hint: str = ""
+    key_check: Callable[[str], bool] | None = None
 
 
-RULE_LEVELS = MapOf(_is_level, key_pattern=r"NMR\d{3}", key_hint="a rule code such as NMR106")
+def _is_rule_code(key: str) -> bool:
+    from nmr_xl.rules import RULES  # late import: rules depend on Config
+
+    return key in RULES
+
+
+RULE_LEVELS = MapOf(_is_level, key_pattern=r"NMR\d{3}", key_check=_is_rule_code,
+                    key_hint="a rule code (see `nmr-xl rules`)")
 
 PROFILE: dict[str, Any] = {
     "match": _is_str_list,
@@ -159,7 +167,8 @@ def _validate(data: Mapping[str, Any], schema: Any, path: tuple[str, ...], fail:
         if not isinstance(data, Mapping):
             fail(path, "must be a table")
         for key, value in data.items():
-            if schema.key_pattern and not re.fullmatch(schema.key_pattern, key):
+            if ((schema.key_pattern and not re.fullmatch(schema.key_pattern, key))
+                    or (schema.key_check and not schema.key_check(key))):
                 fail((*path, key), f"is not {schema.key_hint}")
             _validate_value(value, schema.value, (*path, key), fail)
         return
@@ -332,14 +341,6 @@ def load_config(user_file: Path | None = None) -> Config:
 
 
 def build_config(data: Mapping[str, Any], sources: tuple[str, ...]) -> Config:
-    from nmr_xl.rules import RULES  # late import: rules depend on Config
-
-    def check_codes(levels: Mapping[str, str], where: str) -> dict[str, str]:
-        for code in levels:
-            if code not in RULES:
-                raise ConfigError(f"{where}: '{code}' is not a rule (see `nmr-xl rules`)")
-        return dict(levels)
-
     profiles_raw = data.get("profiles", {})
     if "default" not in profiles_raw:
         raise ConfigError("rules file: profiles.default is missing")
@@ -352,7 +353,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...]) -> Config:
             nmr_visit_limit=p.get("nmr_visit_limit"),
             nmr_window_days=p.get("nmr_window_days"),
             nmr_excluded=p.get("nmr_excluded", False),
-            rule_levels=check_codes(p.get("rules", {}), f"profiles.{pid}.rules"),
+            rule_levels=dict(p.get("rules", {})),
         )
         for pid, p in profiles_raw.items()
     }
@@ -383,6 +384,6 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...]) -> Config:
         keywords={k: Phrases(v) for k, v in data["keywords"].items()},
         neuromuscular=DxFamilies(data["diagnoses"]["neuromuscular"]),
         columns={Field(k): tuple(norm(s) for s in v) for k, v in data["columns"].items()},
-        rule_levels=check_codes(data.get("rules", {}), "rules"),
+        rule_levels=dict(data.get("rules", {})),
         profiles=profiles,
     )

@@ -71,7 +71,11 @@ def _content_types(archive: zipfile.ZipFile) -> bytes:
 def read_workbook(path: Path, config: Config) -> Workbook:
     """Read every worksheet with python-calamine (cached formula results, fast) into tables."""
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            book = calamine.CalamineWorkbook.from_path(str(path))
+        else:  # a renamed workbook: from_path picks its reader by the extension, not content
+            with path.open("rb") as handle:
+                book = calamine.CalamineWorkbook.from_filelike(handle)
     except calamine.PasswordError:
         raise InputError("encrypted", "the workbook is password-protected") from None
     except Exception as exc:  # calamine raises several unrelated types for damaged files

@@ -16,7 +16,10 @@ from nmr_xl.normalize import norm
 
 
 class Unreadable(ValueError):
-    """A cell that holds something, but not a value of the kind its column needs."""
+    """A cell that holds something, but not a value of the kind its column needs.
+
+    The reason never repeats the cell's content: findings must not carry patient data.
+    """
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 once Excel's 1900 leap bug is allowed
@@ -57,7 +60,7 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise Unreadable("not a date")
+        raise Unreadable("it is not a date")
     if isinstance(value, int | float):
         return _from_serial(value)
     text = _text(value)
@@ -66,21 +69,23 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
     _reject_error(text)
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _from_serial(float(text))
+    # A year-first text (2026-03-02) is year-month-day whatever the date order setting.
+    day_first = day_first and not re.match(r"\d{4}[-/.]", text)
     # Parse twice with different defaults: a text missing its day, month or year ("March 3")
     # would otherwise be completed silently from the default.
     try:
         first = date_parser.parse(text, dayfirst=day_first, default=_DEFAULT_A)
         second = date_parser.parse(text, dayfirst=day_first, default=_DEFAULT_B)
     except (ValueError, OverflowError):
-        raise Unreadable(f"'{text}' is not a real date") from None
+        raise Unreadable("it is not a real date") from None
     if first.date() != second.date():
-        raise Unreadable(f"'{text}' is not a complete date (day, month and year)")
+        raise Unreadable("it is not a complete date (day, month and year)")
     return first.date()
 
 
 def _from_serial(serial: float) -> dt.date:
     if math.isnan(serial) or not 1 <= serial <= _MAX_SERIAL:
-        raise Unreadable(f"{serial:g} is not a date")
+        raise Unreadable("the number is not a date")
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
@@ -97,10 +102,10 @@ def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise Unreadable("not a CPT/HCPCS code")
+        raise Unreadable("it is not a CPT/HCPCS code")
     if isinstance(value, int | float):
         if isinstance(value, float) and not value.is_integer():
-            raise Unreadable(f"{value:g} is not a CPT/HCPCS code")
+            raise Unreadable("it is not a CPT/HCPCS code")
         value = f"{int(value):05d}"
     text = _text(value)
     if text is None:
@@ -116,7 +121,7 @@ def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
     if joined:
         mods = joined.group(2)
         return joined.group(1), tuple(mods[i:i + 2] for i in range(0, len(mods), 2))
-    raise Unreadable(f"'{text}' is not a CPT/HCPCS code")
+    raise Unreadable("it is not a CPT/HCPCS code")
 
 
 def _modifier_tokens(tokens: list[str]) -> tuple[str, ...]:
@@ -146,7 +151,7 @@ def _number(value: object, words: set[str], what: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise Unreadable(f"not a number of {what}")
+        raise Unreadable(f"it is not a number of {what}")
     if isinstance(value, int | float):
         number = float(value)
     else:
@@ -157,13 +162,13 @@ def _number(value: object, words: set[str], what: str) -> float | None:
         match = _NUMBER.fullmatch(text.lower())
         if not match or match.group(2) not in words:
             if text.lstrip().startswith("-"):
-                raise Unreadable(f"'{text}' is negative")
-            raise Unreadable(f"'{text}' is not a number of {what}")
+                raise Unreadable("it is negative")
+            raise Unreadable(f"it is not a number of {what}")
         number = float(match.group(1).replace(",", ""))
     if math.isnan(number) or math.isinf(number):
-        raise Unreadable(f"not a number of {what}")
+        raise Unreadable(f"it is not a number of {what}")
     if number < 0:
-        raise Unreadable(f"{number:g} is negative")
+        raise Unreadable("it is negative")
     return number
 
 
@@ -174,7 +179,7 @@ def parse_minutes(value: object) -> float | None:
     if isinstance(value, dt.time):
         return value.hour * 60 + value.minute + value.second / 60
     if isinstance(value, dt.datetime):
-        raise Unreadable("a date, not a number of minutes")
+        raise Unreadable("it is a date, not a number of minutes")
     if isinstance(value, str):
         clock = _CLOCK.fullmatch(value.strip())
         if clock:
@@ -185,16 +190,16 @@ def parse_minutes(value: object) -> float | None:
 
 def parse_units(value: object) -> float | None:
     if isinstance(value, dt.date | dt.time | dt.timedelta):
-        raise Unreadable("a date or time, not a number of units")
+        raise Unreadable("it is a date or time, not a number of units")
     number = _number(value, _UNIT_WORDS, "units")
     if number is not None and not number.is_integer():
-        raise Unreadable(f"{number:g} is not a whole number of units")
+        raise Unreadable("it is not a whole number of units")
     return number
 
 
 def parse_money(value: object) -> float | None:
     if isinstance(value, dt.date | dt.time | dt.timedelta):
-        raise Unreadable("a date or time, not an amount")
+        raise Unreadable("it is a date or time, not an amount")
     return _number(value, _MONEY_WORDS, "dollars")
 
 

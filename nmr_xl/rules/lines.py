@@ -113,8 +113,7 @@ def future_date_of_service(line: Line, ctx: Context) -> Iterator[Hit]:
     if line.dos is not None and line.dos > ctx.as_of:
         yield Hit(
             line,
-            f"The date of service {line.dos.isoformat()} is after the check date "
-            f"{ctx.as_of.isoformat()}.",
+            f"The date of service is after the check date {ctx.as_of.isoformat()}.",
             "Correct the date (often the wrong year or month); do not bill a service before "
             "it is given.",
         )

@@ -173,8 +173,7 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
         if any(families.contains(d) for d in dx):
             continue
         if dx:
-            shown = ", ".join(dict.fromkeys(dx))
-            message = f"None of the diagnoses ({shown}) is a neuromuscular one."
+            message = "None of the diagnoses on this line or its visit is a neuromuscular one."
         else:
             message = "No diagnosis is recorded for this 97112 line or its visit."
         yield Hit(
@@ -241,10 +240,10 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
         profile = ctx.config.profiles[profile_id]
         limit, window = profile.nmr_visit_limit, profile.nmr_window_days
         start = previous = None
-        count = 0
+        count = first_row = 0
         for dos in sorted(by_date):
             if previous is None or (dos - previous).days > gap:  # type: ignore[operator]
-                start, count = dos, 0
+                start, count, first_row = dos, 0, by_date[dos][0].row
             previous = dos
             count += 1
             days = (dos - start).days  # type: ignore[operator]
@@ -252,8 +251,8 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
             if limit and count > limit:
                 problems.append(f"97112 visit {count} of the episode (standard: {limit})")
             if window and days > window:
-                problems.append(f"{days} days after its first 97112 visit on "
-                                f"{start.isoformat()} (standard: {window} days)")  # type: ignore[union-attr]
+                problems.append(f"{days} days after the episode's first 97112 visit (row "
+                                f"{first_row}; standard: {window} days)")
             if problems:
                 for line in by_date[dos]:
                     yield Hit(

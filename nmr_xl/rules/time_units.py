@@ -244,8 +244,8 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
             if running > limit:
                 yield Hit(
                     line,
-                    f"This provider's one-on-one timed minutes on {line.dos.isoformat()} "  # type: ignore[union-attr]
-                    f"add up to {total:g} over {len(day_lines)} lines (limit {limit}); "
+                    f"This provider's one-on-one timed minutes on this date add up to "
+                    f"{total:g} over {len(day_lines)} lines (limit {limit}); "
                     "they pass the limit on this line.",
                     "Check the minutes and the rendering provider of that day's lines; "
                     "one person cannot give more one-on-one time than the day holds.",

@@ -73,8 +73,10 @@ def load_for_copy(source: Path, macro: bool) -> XlWorkbook:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about every extension it drops
-            return openpyxl.load_workbook(source, keep_vba=macro, keep_links=True,
-                                          rich_text=True)
+            # A file object, because openpyxl refuses a path by its extension (a renamed .xls)
+            with source.open("rb") as handle:
+                return openpyxl.load_workbook(handle, keep_vba=macro, keep_links=True,
+                                              rich_text=True)
     except Exception as exc:  # openpyxl raises many unrelated types for odd files
         raise InputError("write-failed", f"openpyxl cannot open the file to write an "
                                          f"annotated copy ({type(exc).__name__})") from None
