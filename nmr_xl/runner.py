@@ -61,7 +61,7 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
         book = read_workbook(path, config)
         result.skipped = book.skipped
         if not book.tables:
-            raise InputError("no-billing-table", _no_table_message(book.skipped))
+            raise _no_table_error(book.skipped)
         checked = [check_table(table, config, as_of) for table in book.tables]
         _collect(result, checked)
         if annotate:
@@ -72,11 +72,14 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
     return result
 
 
-def _no_table_message(skipped: list[SkippedSheet]) -> str:
+def _no_table_error(skipped: list[SkippedSheet]) -> InputError:
+    broken = [s for s in skipped if s.reason.startswith("cannot be read")]
+    if broken:
+        return InputError("corrupt", "; ".join(f"sheet {s.name} {s.reason}" for s in broken))
     if not skipped or all(s.reason == "empty" for s in skipped):
-        return "the workbook has no data"
-    return ("no sheet has a billing table: a header row naming a CPT/procedure code column and "
-            "at least two other billing columns (date of service, units, patient ...)")
+        return InputError("empty", "the workbook has no data")
+    return InputError("no-billing-table", ("no sheet has a billing table: a header row naming a CPT/procedure code column and "
+            "at least two other billing columns (date of service, units, patient ...)"))
 
 
 def _collect(result: FileResult, checked: list[TableResult]) -> None:

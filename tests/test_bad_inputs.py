@@ -117,7 +117,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "OpenDocument": (_ods, "unsupported-format", "OpenDocument"),
     "Excel binary": (_xlsb, "unsupported-format", ".xlsb"),
     "no billing table": (_no_billing_table, "no-billing-table", "no sheet has a billing table"),
-    "only empty sheets": (_only_empty_sheets, "no-billing-table", "no data"),
+    "only empty sheets": (_only_empty_sheets, "empty", "no data"),
 }
 
 
@@ -240,7 +240,7 @@ def test_damaged_sheet_xml_does_not_crash(cli, tmp_path):
         ("derived/truncated_60pct_merge_cells.xlsx", "corrupt"),
         ("derived/zero_bytes.xlsx", "empty"),
         ("derived/xlsx_merge_cells_renamed.xls", "no-billing-table"),  # read by content
-        ("calamine/empty_sheet.xlsx", "no-billing-table"),
+        ("calamine/empty_sheet.xlsx", "empty"),
     ],
 )
 def test_corpus_file(cli, corpus_file, relative, code):

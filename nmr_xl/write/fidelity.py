@@ -13,8 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 CHART = "chart"
-DRAWING = "drawing (shapes, text boxes)"
 TABLE = "Excel table"
+SHAPE = "shape (text box, arrow, drawing object)"
 
 # (what a user calls it, pattern over lower-cased part names)
 _PARTS: list[tuple[str, re.Pattern[str]]] = [
@@ -24,7 +24,6 @@ _PARTS: list[tuple[str, re.Pattern[str]]] = [
         ("chart sheet", r"xl/chartsheets/sheet\d*\.xml$"),
         ("pivot table", r"xl/pivottables/pivottable\d*\.xml$"),
         ("picture or media file", r"xl/media/"),
-        (DRAWING, r"xl/drawings/drawing\d*\.xml$"),
         ("threaded comment part", r"xl/threadedcomments/"),
         ("slicer", r"xl/slicers/"),
         ("timeline", r"xl/timelines/"),
@@ -50,6 +49,9 @@ _SHEET_FEATURES = [
     ("Office 2010+ conditional format", b"<x14:conditionalFormatting"),
     ("sparkline group", b"<x14:sparklineGroup "),
 ]
+# A drawing part may hold only charts (graphic frames); count the shapes in it instead.
+_DRAWING_PART = re.compile(r"xl/drawings/drawing\d*\.xml$")
+_SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|cxnSp|grpSp)[ >]")
 _FORMULA_WITH_VALUE = re.compile(rb"<f[ >/][^<]*(?:</f>)?\s*<v>")
 _SHEET_PART = re.compile(r"xl/worksheets/sheet\d*\.xml$")
 
@@ -63,6 +65,8 @@ def _inventory(path: Path) -> tuple[Counter[str], bool]:
             for label, pattern in _PARTS:
                 if pattern.search(name):
                     counts[label] += 1
+            if _DRAWING_PART.search(name):
+                counts[SHAPE] += len(_SHAPE.findall(archive.read(info)))
             if _SHEET_PART.search(name):
                 xml = archive.read(info)
                 for label, marker in _SHEET_FEATURES:

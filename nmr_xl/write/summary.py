@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from nmr_xl.model import Severity
 from nmr_xl.plan import STYLES, SUMMARY_SHEET, SummaryData
 from nmr_xl.write.cells import set_text
-from nmr_xl.write.fidelity import CHART, DRAWING, TABLE
+from nmr_xl.write.fidelity import CHART, TABLE
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
@@ -143,7 +143,7 @@ def _chart(ws: Worksheet, header_row: int, count: int) -> Counter[str]:
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(labels)
     ws.add_chart(chart, f"K{header_row}")
-    return Counter({CHART: 1, DRAWING: 1})
+    return Counter({CHART: 1})
 
 
 def _findings_table(ws: Worksheet, top: int, data: SummaryData) -> None:
