@@ -78,8 +78,10 @@ def _no_table_error(skipped: list[SkippedSheet]) -> InputError:
         return InputError("corrupt", "; ".join(f"sheet {s.name} {s.reason}" for s in broken))
     if not skipped or all(s.reason == "empty" for s in skipped):
         return InputError("empty", "the workbook has no data")
-    return InputError("no-billing-table", ("no sheet has a billing table: a header row naming a CPT/procedure code column and "
-            "at least two other billing columns (date of service, units, patient ...)"))
+    return InputError("no-billing-table",
+                      "no sheet has a billing table: a header row naming a CPT/procedure code "
+                      "column and at least two other billing columns (date of service, units, "
+                      "patient ...)")
 
 
 def _collect(result: FileResult, checked: list[TableResult]) -> None:
