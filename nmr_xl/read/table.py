@@ -190,6 +190,10 @@ def _lines(rows: Iterable[Sequence[object]], first_row: int, columns: dict[Field
                 line.unreadable[f] = problem
             elif value is not None:
                 setattr(line, name, value)
+    if Field.PATIENT_NAME in columns and columns[Field.PATIENT] != columns[Field.PATIENT_NAME]:
+        for line in lines:  # no account number, but a name: the name identifies the visit
+            if line.patient is None and Field.PATIENT not in line.unreadable:
+                line.patient = line.patient_name
     _join_columns(lines, [column(c) for c in columns.get(Field.DIAGNOSES, [])],
                   _Cached(v.parse_diagnoses), "diagnoses")
     _join_columns(lines, [column(c) for c in columns.get(Field.MODIFIERS, [])],

@@ -48,3 +48,8 @@ def rows_text(lines: Iterable[Line]) -> str:
 def units_text(n: int | float) -> str:
     n = int(n)
     return f"{n} unit" if n == 1 else f"{n} units"
+
+
+def billed_text(n: int | float) -> str:
+    n = int(n)
+    return "1 unit is billed" if n == 1 else f"{n} units are billed"

@@ -119,6 +119,9 @@ def future_date_of_service(line: Line, ctx: Context) -> Iterator[Hit]:
         )
 
 
+_ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
+
+
 @rule("NMR005", "split-timed-code", Severity.WARNING, scope="table", target=Field.CODE,
       requires=(Field.PATIENT, Field.DOS), medicare_only=True)
 def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
@@ -129,18 +132,22 @@ def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Why: Medicare contractors expect each timed code once per date of service, with all of its
     units on that line; split lines are denied as duplicates or hide a units error.
     Example: 97110 x1 on row 4 and 97110 x1 on row 6 for the same visit, instead of 97110 x2.
+    A split into one line with CQ/CO (the assistant's part) and one without is allowed, as in
+    CMS's CQ/CO billing examples.
     Configuration: runs for profiles with `medicare = true`; [codes] timed lists the timed codes;
     give the rule a severity in another profile's rules table to use it there too.
     Source (primary): First Coast Service Options (Medicare contractor), rehabilitation services
-    billing: timed codes are reported on a single line per date of service.
+    billing: timed codes are reported on a single line per date of service; CMS "Billing
+    examples using CQ/CO modifiers" for the assistant split.
     """
     timed = ctx.config.timed_codes
     for visit in ctx.visits().values():
-        by_code: dict[str, list[Line]] = defaultdict(list)
+        by_code: dict[tuple[str, bool], list[Line]] = defaultdict(list)
         for line in visit:
             if line.code in timed:
-                by_code[line.code].append(line)
-        for code, same in by_code.items():
+                assisted = not _ASSISTANT_MODIFIERS.isdisjoint(line.modifiers)
+                by_code[(line.code, assisted)].append(line)
+        for (code, _), same in by_code.items():
             for line in same[1:]:
                 yield Hit(
                     line,

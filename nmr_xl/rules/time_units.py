@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import units_text
+from nmr_xl.rules.common import billed_text, units_text
 from nmr_xl.rules.registry import Context, Hit, rule
 from nmr_xl.units import Allocation, allocate
 
@@ -119,7 +119,7 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                         line,
                         f"{code} has {visit.minutes[code]:g} minutes, which support "
                         f"{units_text(alloc.high[code])} under {_method_name('ama')}, but "
-                        f"{units_text(visit.billed[code])} are billed.",
+                        f"{billed_text(visit.billed[code])}.",
                         f"Bill {code} x{alloc.high[code]}, or correct the minutes if they are "
                         "wrong.",
                     )
@@ -132,7 +132,7 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                 line,
                 f"The visit's {visit.total_minutes} timed minutes support "
                 f"{units_text(alloc.total)} under {_method_name('cms')}, but "
-                f"{units_text(visit.billed_total)} are billed.",
+                f"{billed_text(visit.billed_total)}.",
                 f"Bill {units_text(alloc.total)} in all for this visit: "
                 f"{alloc.describe() or 'none'}.",
             )
@@ -219,7 +219,7 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
 
     What it checks: the timed minutes of all lines one rendering provider gave on one date
     (leaving out lines marked as not one-on-one) add up to more than the configured day. The
-    line on which the total passes the limit is flagged.
+    day's line with the most minutes, the likeliest typo, is flagged once for the day.
     Why: auditors look for the "impossible day": more one-on-one minutes than hours in a
     working day points to cloned notes, wrong rendering providers or inflated minutes.
     Example: one therapist with 36 lines of 15 minutes on 2026-03-02 = 540 minutes.
@@ -235,19 +235,16 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
                 and line.one_on_one is not False):
             days[(line.provider.casefold(), line.dos)].append(line)
     for day_lines in days.values():
-        running = 0.0
         total = sum(line.minutes for line in day_lines)  # type: ignore[misc]
         if total <= limit:
             continue
-        for line in day_lines:
-            running += line.minutes  # type: ignore[operator]
-            if running > limit:
-                yield Hit(
-                    line,
-                    f"This provider's one-on-one timed minutes on this date add up to "
-                    f"{total:g} over {len(day_lines)} lines (limit {limit}); "
-                    "they pass the limit on this line.",
-                    "Check the minutes and the rendering provider of that day's lines; "
-                    "one person cannot give more one-on-one time than the day holds.",
-                )
-                break
+        # The longest line is the likeliest typo (380 for 38); flag it once for the day.
+        longest = max(day_lines, key=lambda line: line.minutes)  # type: ignore[arg-type,return-value]
+        yield Hit(
+            longest,
+            f"This provider's one-on-one timed minutes on this date add up to {total:g} over "
+            f"{len(day_lines)} lines (limit {limit}); this line has the most minutes "
+            f"({longest.minutes:g}).",
+            "Check the minutes and the rendering provider of that day's lines; one person "
+            "cannot give more one-on-one time than the day holds.",
+        )
