@@ -116,7 +116,7 @@ def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[
         facts.append(("Payer profiles", "; ".join(
             f"{payer} -> {pid}" + (" (no profile matched)" if pid == "default" else "")
             for payer, pid in sorted(result.payers.items()))))
-    facts.append(("Findings suppressed by notes markers", str(result.suppressed)))
+    facts.append(("Suppressed by markers", str(result.suppressed)))
     return facts
 
 

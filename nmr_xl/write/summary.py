@@ -88,7 +88,8 @@ def write_summary(book: Workbook, data: SummaryData) -> SummaryLayout:
         # Long facts (column mapping) wrap across B:I; Excel does not size merged rows itself.
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=8)
         ws.cell(row=row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row].height = 15 * max(1, -(-len(value) // 150))
+        lines = max(-(-len(value) // 150), -(-len(label) // 22), 1)
+        ws.row_dimensions[row].height = 15 * lines
         row += 1
     row += 1
 
@@ -142,7 +143,7 @@ def _chart(ws: Worksheet, header_row: int, count: int) -> Counter[str]:
     labels = Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + count)
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(labels)
-    ws.add_chart(chart, f"K{header_row}")
+    ws.add_chart(chart, f"F{header_row}")
     return Counter({CHART: 1})
 
 
