@@ -63,9 +63,11 @@ def _parser() -> argparse.ArgumentParser:
                        default="error", help="lowest severity that makes the exit code 1")
     check.add_argument("--no-annotate", action="store_true",
                        help="only report; write no annotated copy (fast read path)")
+    _reference_options(check)
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--rules", type=Path, metavar="FILE", help="rules file to apply")
+    _reference_options(rules)
     rules.add_argument("--markdown", action="store_true",
                        help="print the rule table as Markdown (as in the README)")
 
@@ -80,6 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reference_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mue", type=Path, metavar="FILE",
+                        help="CMS practitioner MUE file (CSV) for NMR105")
+    parser.add_argument("--ncci", type=Path, metavar="FILE",
+                        help="CMS practitioner PTP edit file (tab-separated) for NMR306")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.rules, mue_file=args.mue, ncci_file=args.ncci)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # argparse exits 2 on misuse, as documented
@@ -90,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.markdown:
                 print(rules_markdown())
                 return EXIT_OK
-            return _rules(load_config(args.rules))
+            return _rules(_config(args))
         if args.command == "explain":
             return _explain(args.code)
         return _units(args.minutes, args.method)
@@ -125,7 +138,7 @@ def expand_paths(paths: Iterable[Path], out_dir: Path | None) -> Iterator[Path]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    config = load_config(args.rules)
+    config = _config(args)
     as_of = args.as_of or dt.date.today()
     results: list[FileResult] = []
     paths = list(expand_paths(args.paths, args.out))  # misuse is reported before any work
@@ -185,9 +198,10 @@ def rule_status(code: str, config: Config) -> str:
 
 
 def _rules(config: Config) -> int:
-    print(f"{'code':<8}{'name':<30}{'default':<9}status")
+    width = max(len(r.name) for r in all_rules()) + 2
+    print(f"{'code':<8}{'name':<{width}}{'default':<9}status")
     for rule_ in all_rules():
-        print(f"{rule_.code:<8}{rule_.name:<30}{rule_.severity.value:<9}"
+        print(f"{rule_.code:<8}{rule_.name:<{width}}{rule_.severity.value:<9}"
               f"{rule_status(rule_.code, config)}")
     return EXIT_OK
 

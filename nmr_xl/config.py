@@ -13,14 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from nmr_xl.errors import ConfigError
 from nmr_xl.model import Field, Severity
 from nmr_xl.normalize import Phrases, norm
 
-
-class ConfigError(Exception):
-    """A rules file that cannot be used; the message is one line for the user."""
+if TYPE_CHECKING:
+    from nmr_xl.reference import PtpEdit
 
 
 # --- schema ---------------------------------------------------------------------------------
@@ -46,9 +46,20 @@ def _is_str_list(v: Any) -> str | None:
     return None if ok else "a list of strings"
 
 
-def _one_of(*choices: str) -> Check:
+def _is_count(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    return None if ok else "a whole number, 0 or more"
+
+
+def _is_code(v: Any) -> str | None:
+    ok = isinstance(v, str) and re.fullmatch(r"[A-Z0-9]{5}", v) is not None
+    return None if ok else "a 5-character code such as \"97112\""
+
+
+def _one_of(*choices: Any) -> Check:
     def check(v: Any) -> str | None:
-        return None if v in choices else " or ".join(f'"{c}"' for c in choices)
+        return None if v in choices else " or ".join(
+            f'"{c}"' if isinstance(c, str) else str(c) for c in choices)
 
     return check
 
@@ -73,6 +84,14 @@ def _is_rule_code(key: str) -> bool:
     return key in RULES
 
 
+@dataclass(frozen=True)
+class ListOf:
+    """An array of tables sharing a schema ([[ncci]])."""
+
+    item: dict[str, Any]
+    required: tuple[str, ...] = ()
+
+
 RULE_LEVELS = MapOf(_is_level, key_pattern=r"NMR\d{3}", key_check=_is_rule_code,
                     key_hint="a rule code (see `nmr-xl rules`)")
 
@@ -83,6 +102,7 @@ PROFILE: dict[str, Any] = {
     "nmr_visit_limit": _is_pos_int,
     "nmr_window_days": _is_pos_int,
     "nmr_excluded": _is_bool,
+    "discipline_modifiers": _is_bool,
     "rules": RULE_LEVELS,
 }
 
@@ -92,16 +112,20 @@ SCHEMA: dict[str, Any] = {
         "header_search_rows": _is_pos_int,
         "provider_day_minutes": _is_pos_int,
         "episode_gap_days": _is_pos_int,
+        "mue_file": _is_str,
+        "ncci_file": _is_str,
     },
     "codes": {
         "nmr": _is_str_list,
         "timed": _is_str_list,
         "cmt": _is_str_list,
+        "always_therapy": _is_str_list,
         "group_therapy": _is_str,
         "therapeutic_exercise": _is_str,
         "manual_therapy": _is_str,
         "massage": _is_str,
     },
+    "modifiers": {"known": _is_str_list, "distinct": _is_str_list},
     "attendance": {"yes": _is_str_list, "no": _is_str_list},
     "provider_types": MapOf(_is_str_list, key_pattern=r"[a-z][a-z0-9_]*", key_hint="a role id"),
     "nmr": {"unqualified_roles": _is_str_list, "chiropractic_assistant_qualified": _is_bool},
@@ -113,14 +137,17 @@ SCHEMA: dict[str, Any] = {
         "passive_device": _is_str_list,
         "strength_or_rom": _is_str_list,
     },
-    "diagnoses": {"neuromuscular": _is_str_list},
+    "diagnoses": {"neuromuscular": _is_str_list, "subluxation": _is_str_list},
+    "mue": MapOf(_is_count, key_pattern=r"[A-Z0-9]{5}", key_hint="a 5-character code"),
+    "ncci": ListOf({"column1": _is_code, "column2": _is_code, "indicator": _one_of(0, 1, 9),
+                    "source": _is_str}, required=("column1", "column2", "indicator")),
     "columns": {f.value: _is_str_list for f in Field},
     "rules": RULE_LEVELS,
     "profiles": MapOf(PROFILE, key_pattern=r"[A-Za-z0-9_-]+", key_hint="a profile id"),
 }
 
 # Under these tables a user's lists extend the defaults instead of replacing them.
-_EXTENDING_TABLES = {("columns",)}
+_EXTENDING_TABLES = {("columns",), ("modifiers",)}
 
 
 # --- locating keys in the file, for error messages --------------------------------------------
@@ -139,10 +166,14 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     """Dotted key path -> 1-based line where it is defined (tables and plain keys)."""
     lines: dict[tuple[str, ...], int] = {}
     table: tuple[str, ...] = ()
+    arrays: dict[tuple[str, ...], int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
             table = _split_key(header.group(1))
+            if line.lstrip().startswith("[["):  # an array of tables: entries are numbered
+                arrays[table] = arrays.get(table, 0) + 1
+                table = (*table, f"#{arrays[table]}")
             lines.setdefault(table, number)
             continue
         key = _KEY.match(line)
@@ -182,6 +213,16 @@ def _validate(data: Mapping[str, Any], schema: Any, path: tuple[str, ...], fail:
 
 
 def _validate_value(value: Any, schema: Any, path: tuple[str, ...], fail: Callable) -> None:
+    if isinstance(schema, ListOf):
+        if not isinstance(value, list):
+            fail(path, "must be an array of tables ([[...]])")
+        for index, item in enumerate(value, start=1):
+            entry = (*path, f"#{index}")
+            _validate(item, schema.item, entry, fail)
+            for key in schema.required:
+                if key not in item:
+                    fail(entry, f"lacks '{key}'")
+        return
     if isinstance(schema, dict | MapOf):
         _validate(value, schema, path, fail)
         return
@@ -201,7 +242,8 @@ def parse_rules_text(text: str, source: str) -> dict[str, Any]:
     def fail(path: tuple[str, ...], problem: str) -> None:
         line = _line_of(lines, path)
         where = f"{source}:{line}" if line else source
-        raise ConfigError(f"{where}: '{'.'.join(path)}' {problem}")
+        dotted = ".".join(path).replace(".#", "#")  # ncci#3.indicator: the third [[ncci]]
+        raise ConfigError(f"{where}: '{dotted}' {problem}")
 
     _validate(data, SCHEMA, (), fail)
     return data
@@ -230,6 +272,7 @@ class Profile:
     nmr_visit_limit: int | None = None
     nmr_window_days: int | None = None
     nmr_excluded: bool = False
+    discipline_modifiers: bool = False
     rule_levels: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -265,6 +308,9 @@ class Config:
     nmr_codes: frozenset[str]
     timed_codes: frozenset[str]
     cmt_codes: frozenset[str]
+    always_therapy: frozenset[str]
+    known_modifiers: frozenset[str]
+    distinct_modifiers: frozenset[str]
     suggest: Mapping[str, str]
     attendance_yes: frozenset[str]
     attendance_no: frozenset[str]
@@ -273,6 +319,11 @@ class Config:
     ca_qualified: bool
     keywords: Mapping[str, Phrases]
     neuromuscular: DxFamilies
+    subluxation: DxFamilies
+    # NMR105: code -> most units per visit (the CMS file's values over rules.toml's)
+    mue: Mapping[str, int]
+    # NMR306: column-2 code -> the PTP edits that restrict it
+    ncci: Mapping[str, list[PtpEdit]]
     columns: Mapping[Field, tuple[str, ...]]
     rule_levels: Mapping[str, str]
     profiles: Mapping[str, Profile]
@@ -324,7 +375,10 @@ def bundled_rules_path() -> Path:
     return Path(__file__).resolve().parent.parent / "rules.toml"
 
 
-def load_config(user_file: Path | None = None) -> Config:
+def load_config(user_file: Path | None = None, *, mue_file: Path | None = None,
+                ncci_file: Path | None = None) -> Config:
+    """Bundled defaults, the user's rules file over them, then the CMS reference files (from
+    the rules file's settings, or the command line's, which win)."""
     base_path = bundled_rules_path()
     data = parse_rules_text(base_path.read_text(encoding="utf-8"), "rules.toml (bundled)")
     sources = ["bundled rules.toml"]
@@ -335,12 +389,41 @@ def load_config(user_file: Path | None = None) -> Config:
             raise ConfigError(f"{user_file}: cannot read rules file ({exc.strerror})") from None
         except UnicodeDecodeError:
             raise ConfigError(f"{user_file}: rules file is not UTF-8 text") from None
-        _merge(data, parse_rules_text(text, str(user_file)))
+        user = parse_rules_text(text, str(user_file))
+        for key in ("mue_file", "ncci_file"):  # relative to the rules file that names them
+            named = user.get("settings", {}).get(key)
+            if named:
+                user["settings"][key] = str(user_file.parent / named)
+        _merge(data, user)
         sources.append(str(user_file))
-    return build_config(data, tuple(sources))
+    settings = data["settings"]
+    mue_path = mue_file or (Path(settings["mue_file"]) if settings["mue_file"] else None)
+    ncci_path = ncci_file or (Path(settings["ncci_file"]) if settings["ncci_file"] else None)
+    sources += [f"MUE file {mue_path}"] if mue_path else []
+    sources += [f"PTP file {ncci_path}"] if ncci_path else []
+    return build_config(data, tuple(sources), mue_path, ncci_path)
 
 
-def build_config(data: Mapping[str, Any], sources: tuple[str, ...]) -> Config:
+def _ncci_edits(data: Mapping[str, Any], ncci_path: Path | None) -> list[PtpEdit]:
+    from nmr_xl.reference import PtpEdit, load_ptp_file
+
+    edits = [PtpEdit(e["column1"], e["column2"], e["indicator"], source=e.get("source", ""))
+             for e in data.get("ncci", [])]
+    if ncci_path is not None:
+        codes = data["codes"]
+        scope = {*codes["timed"], *codes["always_therapy"], *codes["cmt"],
+                 *(c for e in edits for c in (e.column1, e.column2))}
+        edits += load_ptp_file(ncci_path, lambda c1, c2: c1 in scope and c2 in scope)
+    return edits
+
+
+def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
+                 mue_path: Path | None = None, ncci_path: Path | None = None) -> Config:
+    from nmr_xl.reference import index_by_column2, load_mue_file
+
+    mue = dict(data.get("mue", {}))
+    if mue_path is not None:
+        mue.update(load_mue_file(mue_path))
     profiles_raw = data.get("profiles", {})
     if "default" not in profiles_raw:
         raise ConfigError("rules file: profiles.default is missing")
@@ -353,6 +436,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...]) -> Config:
             nmr_visit_limit=p.get("nmr_visit_limit"),
             nmr_window_days=p.get("nmr_window_days"),
             nmr_excluded=p.get("nmr_excluded", False),
+            discipline_modifiers=p.get("discipline_modifiers", False),
             rule_levels=dict(p.get("rules", {})),
         )
         for pid, p in profiles_raw.items()
@@ -375,6 +459,9 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...]) -> Config:
         nmr_codes=frozenset(c.upper() for c in codes["nmr"]),
         timed_codes=frozenset(c.upper() for c in codes["timed"]),
         cmt_codes=frozenset(c.upper() for c in codes["cmt"]),
+        always_therapy=frozenset(c.upper() for c in codes["always_therapy"]),
+        known_modifiers=frozenset(m.upper() for m in data["modifiers"]["known"]),
+        distinct_modifiers=frozenset(m.upper() for m in data["modifiers"]["distinct"]),
         suggest={k: v for k, v in codes.items() if isinstance(v, str)},
         attendance_yes=frozenset(norm(v) for v in data["attendance"]["yes"]),
         attendance_no=frozenset(norm(v) for v in data["attendance"]["no"]),
@@ -383,6 +470,9 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...]) -> Config:
         ca_qualified=nmr["chiropractic_assistant_qualified"],
         keywords={k: Phrases(v) for k, v in data["keywords"].items()},
         neuromuscular=DxFamilies(data["diagnoses"]["neuromuscular"]),
+        subluxation=DxFamilies(data["diagnoses"]["subluxation"]),
+        mue=mue,
+        ncci=index_by_column2(_ncci_edits(data, ncci_path)),
         columns={Field(k): tuple(norm(s) for s in v) for k, v in data["columns"].items()},
         rule_levels=dict(data.get("rules", {})),
         profiles=profiles,

@@ -10,3 +10,7 @@ class InputError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class ConfigError(Exception):
+    """A rules or reference file that cannot be used; the message is one line for the user."""

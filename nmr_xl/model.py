@@ -44,6 +44,7 @@ class Field(StrEnum):
     POC_START = "poc_start"
     POC_END = "poc_end"
     CERTIFIER = "certifier"
+    PROGRESS_REPORT = "progress_report"
 
 
 @dataclass(slots=True)
@@ -73,6 +74,8 @@ class Line:
     poc_start: dt.date | None = None
     poc_end: dt.date | None = None
     certifier: str | None = None
+    # a progress report was written on this visit (True), or the date of the last one
+    progress_report: bool | dt.date | None = None
     unreadable: dict[Field, str] = field(default_factory=dict)
 
     def get(self, f: Field) -> object:

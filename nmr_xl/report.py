@@ -49,6 +49,8 @@ def _file_json(r: FileResult) -> dict[str, Any]:
         ],
         "skipped_sheets": [{"name": s.name, "reason": s.reason} for s in r.skipped],
         "payers": r.payers,
+        # payer names no profile matched (they fall back to `default`): add them to a profile
+        "unmatched_payers": sorted(p for p, pid in r.payers.items() if pid == "default"),
         "findings": [f.as_dict() for f in r.findings],
         "suppressed": r.suppressed,
     }

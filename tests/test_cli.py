@@ -35,7 +35,7 @@ from nmr_xl.rules import all_rules
 # The versioned report shape (README, "Command line"): exactly these keys, no more, no fewer.
 TOP_KEYS = {"schema", "as_of", "files", "totals"}
 FILE_KEYS = {"input", "output", "status", "error", "warnings", "sheets", "skipped_sheets",
-             "payers", "findings", "suppressed"}
+             "payers", "unmatched_payers", "findings", "suppressed"}
 SHEET_KEYS = {"name", "header_row", "rows", "columns", "rules_not_run"}
 FINDING_KEYS = {"rule", "name", "severity", "sheet", "row", "column", "cell", "message",
                 "suggestion"}

@@ -113,6 +113,9 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
         Field.POC_START: _Cached(partial(v.parse_date, day_first=config.day_first)),
         Field.POC_END: _Cached(partial(v.parse_date, day_first=config.day_first)),
         Field.CERTIFIER: text,
+        Field.PROGRESS_REPORT: _Cached(partial(
+            v.parse_progress_report, yes=config.attendance_yes, no=config.attendance_no,
+            day_first=config.day_first)),
     }
 
 
@@ -198,7 +201,21 @@ def _lines(rows: Iterable[Sequence[object]], first_row: int, columns: dict[Field
                   _Cached(v.parse_diagnoses), "diagnoses")
     _join_columns(lines, [column(c) for c in columns.get(Field.MODIFIERS, [])],
                   _Cached(v.parse_modifiers), "modifiers")
+    _check_modifiers(lines, config.known_modifiers)
     return lines
+
+
+def _check_modifiers(lines: list[Line], known: frozenset[str]) -> None:
+    """An unknown modifier is reported (NMR002), not silently kept."""
+    for line in lines:
+        if not line.modifiers or known.issuperset(line.modifiers):
+            continue
+        bad = [m for m in line.modifiers if m not in known]
+        line.modifiers = tuple(m for m in line.modifiers if m in known)
+        shown = ", ".join(bad)
+        line.unreadable[Field.MODIFIERS] = (
+            f"{shown} {'is not a known modifier' if len(bad) == 1 else 'are not known modifiers'}"
+            " (modifiers are two characters, such as GP, 59 or XS)")
 
 
 def _join_columns(lines: list[Line], columns: list[list[object]],

@@ -125,8 +125,10 @@ def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
 
 
 def _modifier_tokens(tokens: list[str]) -> tuple[str, ...]:
-    # Words such as "(NMR)" after the code are labels, not modifiers: keep two-character tokens.
-    return tuple(t for t in tokens if len(t) == 2 and t.isalnum())
+    # Words such as "(NMR)" or "Neuro" after the code are labels, not modifiers; anything else
+    # is kept, to be validated as a modifier against the rules file.
+    return tuple(t for t in tokens
+                 if not (t.startswith("(") or (len(t) >= 3 and t.isalpha())))
 
 
 def parse_modifiers(value: object) -> tuple[str, ...]:
@@ -218,6 +220,18 @@ def parse_diagnoses(value: object) -> tuple[str, ...]:
 
 
 # --- yes / no -----------------------------------------------------------------------------------
+
+
+def parse_progress_report(value: object, *, yes: frozenset[str], no: frozenset[str],
+                          day_first: bool = False) -> bool | dt.date | None:
+    """A progress-report cell: yes / no for "written on this visit", or the date of one."""
+    flag = parse_yes_no(value, yes, no)
+    if flag is not None:
+        return flag
+    try:
+        return parse_date(value, day_first=day_first)
+    except Unreadable:
+        raise Unreadable("it is neither yes / no nor a date") from None
 
 
 def parse_yes_no(value: object, yes: frozenset[str], no: frozenset[str]) -> bool | None:

@@ -28,6 +28,7 @@ LABELS = {
     Field.POC_START: "plan-of-care start",
     Field.POC_END: "plan-of-care end",
     Field.CERTIFIER: "certifier",
+    Field.PROGRESS_REPORT: "progress report",
 }
 
 

@@ -24,6 +24,8 @@ _FIX_UNREADABLE = {
     Field.UNITS: "Enter the units as a whole number such as 2.",
     Field.MINUTES: "Enter the minutes as a number such as 30 (or 0:30).",
     Field.CHARGE: "Enter the charge as an amount such as 45.00.",
+    Field.MODIFIERS: "Correct the modifier; if your payers use one nmr-xl does not know, add "
+                     "it to [modifiers] known in your rules file.",
 }
 
 
@@ -51,12 +53,14 @@ def unreadable_value(line: Line, ctx: Context) -> Iterator[Hit]:
     """A date, code, number of units or minutes that cannot be read.
 
     What it checks: dates that are not real dates (2026-02-30, 13/45/2026), codes that are not
-    CPT/HCPCS codes, units or minutes (and charges) that are not non-negative numbers, and cells
-    showing a spreadsheet error such as #N/A.
+    CPT/HCPCS codes, units or minutes (and charges) that are not non-negative numbers,
+    modifiers that are not known two-character modifiers, and cells showing a spreadsheet error
+    such as #N/A.
     Why: a value nobody can read will be read differently by the payer, or rejected; the other
     rules also skip the value, so problems behind it stay hidden until it is fixed.
     Example: a date of service typed as 02/30/2026; units typed as "two"; a code "9711".
-    Configuration: [settings] date_order decides how 03/04/2026 is read (month-first by default).
+    Configuration: [settings] date_order decides how 03/04/2026 is read (month-first by default);
+    [modifiers] known lists the modifiers accepted.
     Source (primary): CMS-1500 / 837P field formats (dates, HCPCS codes, service units).
     """
     for f, reason in line.unreadable.items():

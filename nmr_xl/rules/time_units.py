@@ -248,3 +248,41 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
             "Check the minutes and the rendering provider of that day's lines; one person "
             "cannot give more one-on-one time than the day holds.",
         )
+
+
+@rule("NMR105", "units-over-mue", Severity.ERROR, scope="table", target=Field.UNITS,
+      requires=(Field.PATIENT, Field.DOS, Field.UNITS))
+def units_over_mue(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """Units of one code for one visit above its Medically Unlikely Edit.
+
+    What it checks: the units of each code on one visit (all its lines added up) against the
+    code's practitioner MUE value, the most units CMS expects for one patient on one day.
+    Why: units above the MUE are denied automatically; for date-of-service edits (adjudication
+    indicator 2) the denial cannot be overturned on appeal. A units typo or a duplicate line is
+    the usual cause.
+    Example: 98941 billed with 2 units on one date of service (MUE 1).
+    Configuration: [mue] in rules.toml (code = units), or the CMS practitioner MUE file with
+    [settings] mue_file or `--mue FILE`, whose values take precedence.
+    Source (primary): CMS Medically Unlikely Edits, practitioner services table (values as
+    loaded from the CMS file). The bundled values for 98940-98942 are secondary (commonly cited
+    one-per-day limits, not confirmed against the file).
+    """
+    mue = ctx.config.mue
+    if not mue:
+        return
+    for visit in ctx.visits().values():
+        units: dict[str, float] = defaultdict(float)
+        for line in visit:
+            if line.code in mue and line.units is not None:
+                units[line.code] += line.units
+        for code, total in units.items():
+            if total > mue[code]:
+                for line in visit:
+                    if line.code == code:
+                        yield Hit(
+                            line,
+                            f"{code} is billed {units_text(total)} for this visit; its "
+                            f"Medically Unlikely Edit allows {units_text(mue[code])} per day.",
+                            "Check for a duplicate line or a units typo; units above the MUE "
+                            "are denied.",
+                        )

@@ -1,0 +1,354 @@
+"""NMR3xx — payer and modifier rules: Medicare chiropractic rules, therapy and assistant
+modifiers, NCCI pairs, plans of care and progress reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+
+from nmr_xl.config import Config
+from nmr_xl.model import Field, Line, Severity
+from nmr_xl.rules.registry import Context, Hit, rule
+
+_CMT_STATUS = frozenset({"AT", "GA", "GZ"})
+_NOT_WITH_AT = frozenset({"GA", "GX", "GY", "GZ"})
+_DISCIPLINE = frozenset({"GP", "GO", "GN"})
+_PLAN_DAYS = 90
+_PROGRESS_DAYS = 10
+
+
+def _cmt(config: Config) -> frozenset[str]:
+    return config.cmt_codes
+
+
+def _therapy(config: Config) -> frozenset[str]:
+    return config.always_therapy
+
+
+@rule("NMR301", "medicare-dc-excluded-service", Severity.ERROR, scope="line",
+      target=Field.CODE, requires=(Field.PROVIDER_TYPE,), medicare_only=True)
+def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
+    """Medicare: a chiropractor's service other than spinal manipulation, without GY.
+
+    What it checks: on a Medicare line rendered by a chiropractor, a code that is not CMT
+    (98940-98942) and carries no GY modifier.
+    Why: Medicare covers only manual manipulation of the spine by a chiropractor; everything
+    else a chiropractor furnishes (exams, therapy, X-rays) is statutorily excluded. GY marks the
+    line as excluded so Medicare denies it cleanly and the patient can be billed.
+    Example: Medicare patient, 97112 x2 rendered by a DC, no GY.
+    Configuration: [provider_types] chiropractor (how a DC is spelled); [codes] cmt.
+    Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §240.1.1; NGS and CGS
+    chiropractic billing pages (GY on services a chiropractor furnishes that Medicare excludes;
+    GX as well when a voluntary ABN was given).
+    """
+    if (line.code and line.code not in ctx.config.cmt_codes
+            and ctx.config.role_of(line.provider_type) == "chiropractor"
+            and "GY" not in line.modifiers):
+        yield Hit(
+            line,
+            f"Medicare pays a chiropractor only for spinal manipulation; {line.code} by a "
+            "chiropractor is a statutorily excluded service billed without GY.",
+            "Add modifier GY (and GX if the patient signed a voluntary ABN) so Medicare denies "
+            "it and the patient can be billed; therapy codes keep GP as well.",
+        )
+
+
+@rule("NMR302", "medicare-cmt-modifier", Severity.ERROR, scope="line", target=Field.CODE,
+      medicare_only=True, codes=_cmt)
+def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
+    """Medicare: a CMT line without exactly one of AT / GA / GZ, or AT with GA, GX, GY or GZ.
+
+    What it checks: every Medicare chiropractic manipulation line (98940-98942) carries exactly
+    one of AT (active treatment), GA (maintenance, ABN on file) or GZ (maintenance, no ABN), and
+    AT is never combined with GA, GX, GY or GZ.
+    Why: Medicare contractors deny CMT without AT as maintenance therapy, and reject AT together
+    with an ABN modifier: an ABN cannot be issued for a service billed as active treatment.
+    Example: 98941 with no modifier; 98940-AT-GA.
+    Configuration: [codes] cmt.
+    Source (primary): Noridian and NGS chiropractic claim submission pages (AT; GA with an ABN;
+    GZ without); Palmetto GBA (lines with both AT and GA reject, dates of service from
+    2015-11-01). Other contractors' pages do not address AT with GA: this rule follows Palmetto.
+    """
+    status = _CMT_STATUS.intersection(line.modifiers)
+    if "AT" in line.modifiers and not _NOT_WITH_AT.isdisjoint(line.modifiers):
+        others = ", ".join(sorted(_NOT_WITH_AT.intersection(line.modifiers)))
+        yield Hit(
+            line,
+            f"{line.code} carries AT together with {others}.",
+            "Use AT alone for active (corrective) treatment; for maintenance care use GA "
+            "(ABN signed) or GZ (no ABN) without AT.",
+            Field.MODIFIERS,
+        )
+    elif len(status) != 1:
+        problem = "none of" if not status else "more than one of"
+        yield Hit(
+            line,
+            f"{line.code} for Medicare carries {problem} AT, GA and GZ.",
+            "Add AT for active treatment with a documented plan and improvement, or GA / GZ "
+            "for maintenance care (with / without a signed ABN).",
+            Field.MODIFIERS,
+        )
+
+
+@rule("NMR303", "medicare-cmt-primary-dx", Severity.ERROR, scope="line", target=Field.DIAGNOSES,
+      requires=(Field.DIAGNOSES,), medicare_only=True, codes=_cmt)
+def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
+    """Medicare: a CMT line whose first diagnosis is not a subluxation (M99.00-M99.05).
+
+    What it checks: the first diagnosis of a Medicare CMT line (the line's own, or the visit's
+    first when the line has none) is one of M99.00-M99.05.
+    Why: Medicare covers manipulation only to correct a subluxation, and contractors reject CMT
+    whose primary diagnosis is not the subluxation code; the neuromusculoskeletal condition goes
+    second.
+    Example: 98940-AT with M54.50 first and M99.03 second.
+    Configuration: [diagnoses] subluxation.
+    Source (primary): Palmetto GBA chiropractic billing (primary diagnosis of subluxation, a
+    secondary neuromusculoskeletal diagnosis); Medicare Benefit Policy Manual, Pub. 100-02
+    ch. 15 §240.1.2. The exact M99.00-M99.05 range is from secondary sources (claim-edit
+    changelogs quoting contractor edits).
+    """
+    dx = line.diagnoses
+    if not dx:
+        visit = ctx.visits().get((line.patient.casefold(), line.dos)) if (
+            line.patient and line.dos) else None
+        dx = next((other.diagnoses for other in visit or () if other.diagnoses), ())
+    if dx and ctx.config.subluxation.contains(dx[0]):
+        return
+    yield Hit(
+        line,
+        f"The first diagnosis of this Medicare {line.code} line is not a subluxation code "
+        "(M99.00-M99.05)." if dx else
+        f"This Medicare {line.code} line has no diagnosis; it needs a subluxation code first.",
+        "Put the subluxation (M99.00-M99.05, by spinal region) first and the condition it "
+        "causes second.",
+    )
+
+
+@rule("NMR304", "therapy-modifier-missing", Severity.ERROR, scope="line", target=Field.CODE,
+      codes=_therapy)
+def therapy_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
+    """An always-therapy code without GP, GO or GN, for a payer that requires them.
+
+    What it checks: for payers whose profile sets `discipline_modifiers` (Medicare and Medicare
+    Advantage by default), a line with an always-therapy code that carries none of GP (physical
+    therapy), GO (occupational therapy) or GN (speech-language pathology).
+    Why: Medicare requires a discipline modifier on every always-therapy code, whoever
+    furnishes it; lines without one are returned as unprocessable.
+    Example: Medicare, 97112 x2 with no modifier.
+    Configuration: per profile `discipline_modifiers`; [codes] always_therapy.
+    Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.1; CMS CR 10176
+    (always therapy codes need GN, GO or GP); Palmetto GBA (therapy codes from a chiropractor
+    still need GP with GY).
+    """
+    if ctx.profile(line).discipline_modifiers and _DISCIPLINE.isdisjoint(line.modifiers):
+        yield Hit(
+            line,
+            f"{line.code} is an always-therapy code billed without GP, GO or GN.",
+            "Add GP for physical therapy (GO occupational, GN speech) as the plan of care "
+            "says.",
+        )
+
+
+@rule("NMR305", "assistant-modifier-missing", Severity.ERROR, scope="line", target=Field.CODE,
+      requires=(Field.PROVIDER_TYPE,), medicare_only=True)
+def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
+    """Medicare: a PTA or OTA line without CQ or CO.
+
+    What it checks: Medicare lines rendered by a physical therapist assistant without CQ, or by
+    an occupational therapy assistant without CO.
+    Why: since 2020 Medicare requires CQ / CO on therapy furnished in whole or in part by an
+    assistant, and pays those services at 85%; leaving it off overbills.
+    Example: Medicare, 97110-GP x2 rendered by a PTA.
+    Configuration: [provider_types] pt_assistant and ot_assistant.
+    Source (primary): CMS "Billing examples using CQ/CO modifiers for services furnished in
+    whole or in part by PTAs and OTAs"; CY2019 Physician Fee Schedule final rule.
+    """
+    role = ctx.config.role_of(line.provider_type)
+    needed = {"pt_assistant": "CQ", "ot_assistant": "CO"}.get(role or "")
+    if needed and line.code and needed not in line.modifiers:
+        who = "physical therapist assistant" if needed == "CQ" else "occupational therapy assistant"
+        yield Hit(
+            line,
+            f"{line.code} is recorded as given by a {who} but lacks {needed}.",
+            f"Add {needed} (service furnished in whole or in part by a {who}); Medicare pays "
+            "it at 85%.",
+        )
+
+
+@rule("NMR306", "ncci-pair-without-modifier", Severity.ERROR, scope="table", target=Field.CODE,
+      requires=(Field.PATIENT, Field.DOS))
+def ncci_pair_without_modifier(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """Two codes on one visit that form an NCCI pair, without the modifier the pair needs.
+
+    What it checks: on one visit, a column-2 code billed with its column-1 code. Modifier
+    indicator 0: the column-2 line is an error in any case. Indicator 1: an error unless the
+    column-2 line carries 59, XE, XS, XP or XU. Edits from the CMS file apply only between their
+    effective and deletion dates; indicator 9 means not applicable.
+    Why: NCCI procedure-to-procedure edits deny the column-2 code when both are billed on the
+    same day for the same patient, unless a modifier shows the services were distinct (a
+    separate region or session) and the notes support it.
+    Example: 98940-AT and 97140 on one visit without 59 or XS on the 97140 line.
+    Configuration: [[ncci]] pairs in rules.toml (secondary-source pairs, undated), or the CMS
+    practitioner PTP file with [settings] ncci_file or `--ncci FILE`; [modifiers] distinct.
+    Source (primary): CMS NCCI procedure-to-procedure edits and MLN1783722 (modifiers 59 and
+    X{EPSU}). The bundled pairs are secondary (APTA, WebPT and chiropractic billing articles);
+    there is no confirmed 97112/97530 edit, so none is shipped.
+    """
+    ncci = ctx.config.ncci
+    distinct = ctx.config.distinct_modifiers
+    for visit in ctx.visits().values():
+        codes = {line.code for line in visit}
+        for line in visit:
+            for edit in ncci.get(line.code or "", ()):
+                if edit.column1 not in codes or not edit.applies_on(line.dos):  # type: ignore[arg-type]
+                    continue
+                if edit.indicator == 1 and not distinct.isdisjoint(line.modifiers):
+                    continue
+                source = f" (edit source: {edit.source})" if edit.source else ""
+                if edit.indicator == 0:
+                    yield Hit(
+                        line,
+                        f"{line.code} cannot be billed with {edit.column1} on the same visit; "
+                        f"no modifier overrides this edit{source}.",
+                        f"Bill {edit.column1} alone for this visit, or correct the codes.",
+                    )
+                else:
+                    yield Hit(
+                        line,
+                        f"{line.code} is billed with {edit.column1} on the same visit without a "
+                        f"distinct-service modifier{source}.",
+                        "If it was a separate region or session and the notes show it, add XS "
+                        "(separate structure) or 59; otherwise do not bill it.",
+                    )
+                break  # one finding per line is enough
+
+
+@rule("NMR307", "conflicting-distinct-modifiers", Severity.WARNING, scope="line",
+      target=Field.MODIFIERS)
+def conflicting_distinct_modifiers(line: Line, ctx: Context) -> Iterator[Hit]:
+    """59 together with XE, XS, XP or XU on the same line.
+
+    What it checks: a line that carries modifier 59 and one of the X{EPSU} modifiers.
+    Why: the X modifiers are more specific subsets of 59; CMS says not to report them together
+    on the same line.
+    Example: 97140-59-XS.
+    Configuration: none.
+    Source (primary): CMS MLN1783722, proper use of modifiers 59 and X{EPSU}.
+    """
+    x_mods = sorted({"XE", "XS", "XP", "XU"}.intersection(line.modifiers))
+    if "59" in line.modifiers and x_mods:
+        yield Hit(
+            line,
+            f"{line.code or 'This line'} carries 59 together with {', '.join(x_mods)}.",
+            f"Keep the more specific {x_mods[0]} and remove 59.",
+        )
+
+
+def _certified_by_chiropractor(certifier: str, config: Config) -> bool:
+    # "Dr. Ann Lee, DC" -> try the whole text, then each part ("DC").
+    parts = [certifier, *certifier.replace(",", " ").split()]
+    return any(config.role_of(part) == "chiropractor" for part in parts)
+
+
+@rule("NMR308", "plan-of-care", Severity.ERROR, scope="line", target=Field.DOS,
+      requires=(Field.POC_START, Field.POC_END))
+def plan_of_care(line: Line, ctx: Context) -> Iterator[Hit]:
+    """Date of service outside the plan of care; Medicare plan too long or certified by a DC.
+
+    What it checks: when the sheet has plan-of-care start and end columns: a date of service
+    outside the plan's dates (any payer); for Medicare, a plan longer than 90 days, and a
+    therapy line whose plan was certified by a chiropractor (when a certifier column exists).
+    Why: therapy is covered only under a current, certified plan of care. Medicare certifies
+    plans for at most 90 days, and a chiropractor may not certify a therapy plan of care.
+    Example: DOS 2026-04-02 with a plan of 2026-01-02 to 2026-03-31; a Medicare therapy plan
+    certified by "Dr. Lee, DC".
+    Configuration: [columns] poc_start, poc_end and certifier; [codes] always_therapy.
+    Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.1.2 (plan of
+    care, 90-day certification) and §220.1.3 (certification; chiropractors may not certify).
+    """
+    start, end = line.poc_start, line.poc_end
+    if line.dos and start and end and not start <= line.dos <= end:
+        yield Hit(
+            line,
+            "The date of service is outside this line's plan of care "
+            f"({(start - line.dos).days if line.dos < start else (line.dos - end).days} days "
+            f"{'before it starts' if line.dos < start else 'after it ends'}).",
+            "Bill only within a current plan of care: get the plan recertified (or a new plan "
+            "certified) to cover this date.",
+        )
+    if not ctx.profile(line).medicare:
+        return
+    if start and end and (end - start).days > _PLAN_DAYS:
+        yield Hit(
+            line,
+            f"This Medicare plan of care runs {(end - start).days} days; certification covers "
+            f"at most {_PLAN_DAYS}.",
+            "Recertify the plan at least every 90 days.",
+            Field.POC_END,
+        )
+    if (line.certifier and line.code in ctx.config.always_therapy
+            and _certified_by_chiropractor(line.certifier, ctx.config)):
+        yield Hit(
+            line,
+            "This Medicare therapy plan of care is certified by a chiropractor, who may not "
+            "certify therapy plans.",
+            "Have the patient's physician or non-physician practitioner (MD, DO, NP, PA, CNS) "
+            "certify the plan.",
+            Field.CERTIFIER,
+        )
+
+
+def _progress_dates(lines: list[Line]) -> set[dt.date]:
+    reports: set[dt.date] = set()
+    for line in lines:
+        if line.progress_report is True and line.dos:
+            reports.add(line.dos)
+        elif isinstance(line.progress_report, dt.date):
+            reports.add(line.progress_report)
+    return reports
+
+
+@rule("NMR309", "progress-report-due", Severity.WARNING, scope="table", target=Field.DOS,
+      requires=(Field.PROGRESS_REPORT, Field.PATIENT, Field.DOS), medicare_only=True)
+def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """Medicare: more than 10 treatment days since the last progress report.
+
+    What it checks: when the sheet has a progress-report column (yes on the visit a report was
+    written, or the date of the last report): for each Medicare patient, the therapy treatment
+    days since the last report (or since the first treatment day). From the 11th day without a
+    report, the day's first therapy line is flagged.
+    Why: Medicare requires a progress report by a therapist at least once every 10 treatment
+    days; services in a period without one lack the documentation to support them.
+    Example: a Medicare patient's 11th therapy visit with no report since the evaluation.
+    Configuration: [columns] progress_report; [codes] always_therapy.
+    Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.3 (progress report
+    at least once every 10 treatment days).
+    """
+    therapy = ctx.config.always_therapy
+    by_patient: dict[str, list[Line]] = defaultdict(list)
+    for line in lines:
+        if line.patient and line.dos and ctx.profile(line).medicare:
+            by_patient[line.patient.casefold()].append(line)
+    for patient_lines in by_patient.values():
+        reports = _progress_dates(patient_lines)
+        days: dict[dt.date, Line] = {}
+        for line in patient_lines:
+            if line.code in therapy:
+                days.setdefault(line.dos, line)  # type: ignore[arg-type]
+        pending = sorted(reports)
+        index = since = 0
+        for day in sorted(days):
+            while index < len(pending) and pending[index] < day:
+                since, index = 0, index + 1  # a report dated before this day closed the period
+            since += 1
+            if index < len(pending) and pending[index] == day:
+                since, index = 0, index + 1  # a report written on this day closes the period
+            elif since > _PROGRESS_DAYS:
+                yield Hit(
+                    days[day],
+                    f"This is treatment day {since} since the last progress report; Medicare "
+                    f"requires one at least every {_PROGRESS_DAYS} treatment days.",
+                    "Have the therapist write a progress report (and participate in this "
+                    "visit's treatment) before billing more days.",
+                )
