@@ -413,7 +413,11 @@ def _ncci_edits(data: Mapping[str, Any], ncci_path: Path | None) -> list[PtpEdit
         codes = data["codes"]
         scope = {*codes["timed"], *codes["always_therapy"], *codes["cmt"],
                  *(c for e in edits for c in (e.column1, e.column2))}
-        edits += load_ptp_file(ncci_path, lambda c1, c2: c1 in scope and c2 in scope)
+        loaded = load_ptp_file(ncci_path, lambda c1, c2: c1 in scope and c2 in scope)
+        # The CMS file's dated edits replace the undated rules.toml entries for the same two
+        # codes: otherwise a deleted, not-yet-effective or indicator-9 edit would still fire.
+        in_file = {frozenset((e.column1, e.column2)) for e in loaded}
+        edits = [e for e in edits if frozenset((e.column1, e.column2)) not in in_file] + loaded
     return edits
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -54,7 +55,9 @@ def _read_text(path: Path) -> str:
 def load_mue_file(path: Path) -> dict[str, int]:
     """Code -> practitioner MUE value, from the CMS CSV (header `HCPCS/CPT Code,Practitioner
     Services MUE Values,MUE Adjudication Indicator,MUE Rationale`)."""
-    reader = csv.reader(_read_text(path).splitlines(keepends=True))
+    # newline="": only CR / LF end a line (str.splitlines would also split at a Windows-1252
+    # byte such as 0x85, read as a Latin-1 control character, and misnumber every later line).
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
     values: dict[str, int] = {}
     header_seen = False
     for record in reader:
@@ -78,6 +81,8 @@ def load_mue_file(path: Path) -> dict[str, int]:
     if not header_seen:
         raise ConfigError(f"{path}: no 'HCPCS/CPT Code, Practitioner Services MUE Values, ...' "
                           "header: is this the CMS practitioner MUE file?")
+    if not values:  # a truncated download must not silently switch NMR105's file values off
+        raise ConfigError(f"{path}: no MUE rows after the header: is the file complete?")
     return values
 
 
@@ -96,7 +101,8 @@ def load_ptp_file(path: Path, keep: Callable[[str, str], bool]) -> list[PtpEdit]
     (a full file holds over a million edits; a practice needs the few among its own codes)."""
     edits: list[PtpEdit] = []
     started = False
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+    text = _read_text(path).replace("\r\n", "\n").replace("\r", "\n")
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): see above
         if not started:
             started = bool(_PTP_ROW.match(line))
             if not started:

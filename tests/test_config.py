@@ -49,12 +49,42 @@ def test_bundled_defaults() -> None:
     assert config.nmr_codes == {"97112"}
     assert {"97110", "97112", "97140", "97035"} <= config.timed_codes
     assert "98940" not in config.timed_codes
-    assert set(config.profiles) == {"default", "medicare", "aetna", "bcbs-tennessee"}
+    assert set(config.profiles) == {"default", "medicare", "medicare-advantage", "aetna",
+                                    "bcbs-tennessee"}
     aetna = config.profiles["aetna"]
     assert (aetna.nmr_visit_limit, aetna.nmr_window_days, aetna.unit_method) == (18, 42, "cms")
     assert config.profiles["bcbs-tennessee"].nmr_excluded
-    assert config.profiles["medicare"].medicare
+    medicare = config.profiles["medicare"]
+    assert medicare.medicare and medicare.discipline_modifiers
+    advantage = config.profiles["medicare-advantage"]
+    assert not advantage.medicare  # a commercial plan: the Medicare-only rules do not apply
+    assert advantage.discipline_modifiers and advantage.unit_method == "cms"
+    assert not any(config.profiles[p].discipline_modifiers
+                   for p in ("default", "aetna", "bcbs-tennessee"))
     assert not config.ca_qualified
+    assert config.cmt_codes == {"98940", "98941", "98942"}
+    assert {"97112", "97110", "97140", "97530", "97161", "G0283"} <= config.always_therapy
+    assert "98940" not in config.always_therapy and "97010" not in config.always_therapy
+    assert config.timed_codes <= config.always_therapy
+    assert dict(config.mue) == {"98940": 1, "98941": 1, "98942": 1}
+
+
+def test_bundled_reference_data() -> None:
+    config = defaults()
+    assert {"GP", "GO", "GN", "AT", "GA", "GZ", "GY", "GX", "CQ", "CO", "KX", "59",
+            "XE", "XS", "XP", "XU"} <= config.known_modifiers
+    assert config.distinct_modifiers == {"59", "XE", "XS", "XP", "XU"}
+    pairs = {(e.column1, e.column2, e.indicator) for edits in config.ncci.values()
+             for e in edits}
+    assert len(pairs) == 19
+    assert {(cmt, code, 1) for cmt in ("98940", "98941", "98942")
+            for code in ("97112", "97124", "97140")} <= pairs
+    # RULES.md: there is no confirmed 97112/97530 edit, so none is shipped.
+    assert not {p for p in pairs if {p[0], p[1]} == {"97112", "97530"}}
+    every = [e for edits in config.ncci.values() for e in edits]
+    assert all(e.source.startswith("secondary") for e in every)
+    assert all(e.effective is None and e.deletion is None for e in every)
+    assert all(e.column2 == code for code, edits in config.ncci.items() for e in edits)
 
 
 def test_bundled_file_is_valid_on_its_own() -> None:
@@ -75,6 +105,23 @@ def test_a_user_file_changes_only_what_it_names(tmp_path: Path) -> None:
     assert config.header_search_rows == 30
     assert config.timed_codes == defaults().timed_codes
     assert config.sources == ("bundled rules.toml", str(path))
+
+
+def test_modifier_lists_extend_the_defaults(tmp_path: Path) -> None:
+    config = load(tmp_path, '[modifiers]\nknown = ["ZZ", "gp"]\ndistinct = ["XS", "77"]\n')
+    assert config.known_modifiers == defaults().known_modifiers | {"ZZ"}
+    assert config.distinct_modifiers == defaults().distinct_modifiers | {"77"}
+
+
+def test_a_user_mue_table_merges_with_the_bundled_values(tmp_path: Path) -> None:
+    config = load(tmp_path, '[mue]\n"97112" = 4\n"98940" = 2\n')
+    assert dict(config.mue) == {"97112": 4, "98940": 2, "98941": 1, "98942": 1}
+
+
+def test_a_user_ncci_pair_is_loaded(tmp_path: Path) -> None:
+    config = load(tmp_path, '[[ncci]]\ncolumn1 = "97530"\ncolumn2 = "97112"\nindicator = 0\n')
+    (edit,) = [e for e in config.ncci["97112"] if e.column1 == "97530"]
+    assert (edit.indicator, edit.source, edit.effective, edit.deletion) == (0, "", None, None)
 
 
 def test_lists_replace_the_default_list(tmp_path: Path) -> None:
@@ -169,6 +216,35 @@ def test_wrong_type_names_the_key_and_what_was_expected(tmp_path: Path, text: st
     assert expected in message
 
 
+@pytest.mark.parametrize("text, line, key, expected", [
+    ('[settings]\nmue_file = 3\n', 2, "settings.mue_file", "a string"),
+    ('[settings]\nncci_file = ["a.txt"]\n', 2, "settings.ncci_file", "a string"),
+    ('[mue]\n"97112" = -1\n', 2, "mue.97112", "a whole number, 0 or more"),
+    ('[mue]\n"97112" = "4"\n', 2, "mue.97112", "a whole number, 0 or more"),
+    ('[mue]\n"9711" = 4\n', 2, "mue.9711", "is not a 5-character code"),
+    ('[profiles.medicare]\ndiscipline_modifiers = "yes"\n', 2,
+     "profiles.medicare.discipline_modifiers", "true or false"),
+    ('[modifiers]\nknown = "ZZ"\n', 2, "modifiers.known", "a list of strings"),
+    ('[[ncci]]\ncolumn1 = "98940"\ncolumn2 = "97140"\nindicator = 2\n', 4,
+     "ncci#1.indicator", "0 or 1 or 9"),
+    ('[[ncci]]\ncolumn1 = "98940"\ncolumn2 = "97140"\nindicator = 1\n\n'
+     '[[ncci]]\ncolumn1 = "9894"\ncolumn2 = "97140"\nindicator = 1\n', 7,
+     "ncci#2.column1", "a 5-character code"),
+    ('[[ncci]]\ncolumn1 = "98940"\ncolumn2 = "97140"\nindicator = 1\nmodifier = "59"\n', 5,
+     "ncci#1.modifier", "not a known setting"),
+    ('[[ncci]]\ncolumn1 = "98940"\ncolumn2 = "97140"\n', 1, "ncci#1", "lacks 'indicator'"),
+    ('ncci = {column1 = "98940"}\n', 1, "ncci", "must be an array of tables"),
+])
+def test_reference_keys_are_validated(tmp_path: Path, text: str, line: int, key: str,
+                                      expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}:{line}: '{key}'"), message
+    assert expected in message
+
+
 def test_wrong_type_error_gives_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, '[settings]\n\nprovider_day_minutes = "lots"\n')
     with pytest.raises(ConfigError, match=r":3: 'settings.provider_day_minutes' must be"):
@@ -217,7 +293,17 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     ("bcbst", "bcbs-tennessee"),
     ("BlueCross BlueShield of Tennessee", "bcbs-tennessee"),
     ("BCBS of Texas", "default"),
-    ("Medicare Advantage", "default"),  # not an exact name and no glob covers it
+    ("Medicare Advantage", "medicare-advantage"),  # Part C plans are not Medicare
+    ("Humana Medicare Advantage", "medicare-advantage"),
+    ("Aetna Medicare Advantage", "medicare-advantage"),  # more specific than aetna*
+    ("UHC Medicare HMO", "medicare-advantage"),
+    ("Wellcare Medicare PPO", "medicare-advantage"),
+    ("AARP Medicare Complete", "medicare-advantage"),
+    ("Medicare Part C", "medicare-advantage"),
+    ("Humana MAPD", "medicare-advantage"),
+    ("Medicare HMO", "medicare-advantage"),  # beats "medicare *"
+    ("Medicare - Novitas", "medicare"),
+    ("Medicaid", "default"),
     ("Cigna", "default"),
     ("", "default"),
     (None, "default"),
@@ -229,7 +315,7 @@ def test_profile_matching(payer: str | None, profile: str) -> None:
 def test_most_specific_match_wins(tmp_path: Path) -> None:
     config = load(tmp_path, """
 [profiles.aetna-medicare]
-match = ["aetna medicare*"]
+match = ["aetna medicare advantage*"]
 medicare = true
 
 [profiles.aetna-choice]
@@ -296,6 +382,13 @@ def test_medicare_only_rule_runs_for_medicare_profiles_only() -> None:
     assert level(config, "NMR005", "Medicare") is Severity.WARNING
     assert level(config, "NMR005", "Aetna") is None
     assert level(config, "NMR005", None) is None
+
+
+def test_medicare_advantage_is_not_medicare() -> None:
+    config = defaults()
+    assert level(config, "NMR301", "Humana Medicare Advantage") is None
+    assert level(config, "NMR301", "Medicare") is Severity.ERROR
+    assert level(config, "NMR304", "Humana Medicare Advantage") is Severity.ERROR
 
 
 def test_medicare_only_rule_enabled_by_an_explicit_severity_in_another_profile(

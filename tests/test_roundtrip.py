@@ -227,7 +227,7 @@ def test_summary_sheet(checked):
     assert facts["Billing lines checked"] == "6"
     assert facts["Sheets checked"] == f"{BILLING_SHEET} (header row {HEADER_ROW}, 6 billing lines)"
     assert "Svc Date" in facts[f"Columns read ({BILLING_SHEET})"]
-    assert facts["Findings suppressed by notes markers"] == "0"
+    assert facts["Suppressed by markers"] == "0"
     assert rows_after(rows, "What this copy could not carry over", 1)[0][0].startswith("Nothing")
     assert [r[:2] for r in rows_after(rows, "Findings by severity", 4)] == [
         ("Severity", "Findings"), ("error", 1), ("warning", 1), ("info", 1)]

@@ -49,7 +49,7 @@ CATALOGUE = {
     "NMR308": ("plan-of-care", Severity.ERROR),
     "NMR309": ("progress-report-due", Severity.WARNING),
 }
-MEDICARE_ONLY = {"NMR005"}
+MEDICARE_ONLY = {"NMR005", "NMR301", "NMR302", "NMR303", "NMR305", "NMR309"}
 
 REGISTERED = sorted(RULES)
 

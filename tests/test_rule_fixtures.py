@@ -12,11 +12,16 @@ A fixture file holds the cases of one rule:
     header = [...]                  # optional when the file gives one
     rows = [["P1", 2026-03-21]]     # data rows, directly under the header ("" is a blank cell)
     rules = '''...'''               # optional rules.toml text laid over the bundled defaults
+    mue_file = '''...'''            # optional CMS MUE file content (load_config's mue_file)
+    ncci_file = "...\\t...\\n"      # optional CMS PTP file content (load_config's ncci_file)
     only = ["NMR004"]               # optional: rule codes compared (default: the file's rule)
     expect = [[2, "NMR004"]]        # [worksheet row, code] or [row, code, "B2"] (cell checked too)
     message_contains = [[2, "NMR004", "after the check date"]]   # optional
     suppressed = 0                  # optional: TableResult.suppressed must equal this
     not_run = ["NMR106"]            # optional: codes the run summary must list as not run
+
+The reference-file contents are written Latin-1 encoded (as CMS publishes them) to a temporary
+file; `\\t` in a basic string is how a fixture writes the PTP file's tabs.
 
 The findings of the compared rules must equal `expect` exactly, counted as a multiset of
 (row, code) pairs: a missing finding, an extra one or a duplicate fails the case.
@@ -44,8 +49,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 DEFAULT_AS_OF = dt.date(2026, 6, 30)
 
 FILE_KEYS = {"rule", "header", "case"}
-CASE_KEYS = {"name", "as_of", "above", "header", "rows", "rules", "only", "expect",
-             "message_contains", "suppressed", "not_run"}
+CASE_KEYS = {"name", "as_of", "above", "header", "rows", "rules", "mue_file", "ncci_file",
+             "only", "expect", "message_contains", "suppressed", "not_run"}
+REFERENCE_KEYS = {"mue_file": "mue.csv", "ncci_file": "ptp.txt"}
 REQUIRED_CASE_KEYS = {"name", "rows", "expect"}
 _CELL = re.compile(r"[A-Z]{1,3}[1-9]\d*")
 _CODE = re.compile(r"NMR\d{3}")
@@ -108,6 +114,9 @@ def load_cases(path: Path) -> list[Case]:
         case.setdefault("header", data.get("header"))
         if not isinstance(case["header"], list) or not case["header"]:
             raise FixtureError(f"{where}: no header (in the case or the file)")
+        for key in ("rules", *REFERENCE_KEYS):
+            if key in case and not (isinstance(case[key], str) and case[key].strip()):
+                raise FixtureError(f"{where}: {key} must be non-empty text")
         if "as_of" in case and not isinstance(case["as_of"], dt.date):
             raise FixtureError(f"{where}: as_of must be a TOML date")
         only = case.setdefault("only", [rule])
@@ -139,11 +148,18 @@ def _default_config() -> Config:
 
 def config_for(case: Case, tmp_path: Path) -> Config:
     overlay = case.data.get("rules")
-    if overlay is None:
+    references: dict[str, Path] = {}
+    for key, name in REFERENCE_KEYS.items():
+        if key in case.data:
+            references[key] = tmp_path / name
+            references[key].write_bytes(case.data[key].encode("latin-1"))
+    if overlay is None and not references:
         return _default_config()
-    path = tmp_path / f"{case.rule}-rules.toml"
-    path.write_text(overlay, encoding="utf-8")
-    return load_config(path)
+    path = None
+    if overlay is not None:
+        path = tmp_path / f"{case.rule}-rules.toml"
+        path.write_text(overlay, encoding="utf-8")
+    return load_config(path, **references)
 
 
 def run_case(case: Case, config: Config) -> TableResult:
@@ -220,6 +236,10 @@ def test_fixture_runner_can_fail(tmp_path: Path) -> None:
     ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\n'
      'expect = [[2, "NMR004", "row 2"]]\n', "third item"),
     ('rule = "NMR004"\n[[case]]\nname = "x"\nrows = []\nexpect = []\n', "no header"),
+    ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
+     'mue_file = 3\n', "mue_file must be non-empty text"),
+    ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
+     'ncci_file = ""\n', "ncci_file must be non-empty text"),
 ])
 def test_fixture_format_is_strict(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "NMR004.toml"

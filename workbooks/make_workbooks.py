@@ -7,7 +7,8 @@ sample-billing.xlsx
     A month of charges from a small, fictional chiropractic and physical-therapy practice, laid
     out like a practice-management export: title rows above the header, its own header
     spellings, real dates next to text dates, numbers stored as text, a charge formula column
-    with a totals row, and a fee-schedule sheet that is not a billing table. Designed for
+    with a totals row, plan-of-care, certifier and progress-report columns on the therapy
+    cases, and a fee-schedule sheet that is not a billing table. Designed for
     `nmr-xl check workbooks/sample-billing.xlsx --as-of 2026-03-31`: most lines are clean, and
     every rule fires on purpose somewhere. Comments in SAMPLE mark each line meant to be
     flagged; tests/test_workbooks.py holds the exact (row, rule) pairs expected.
@@ -111,6 +112,8 @@ class Patient:
     dx: tuple[str, ...]
     goal: str
     numeric_codes: bool = False  # this patient's codes were typed as numbers, not text
+    poc: tuple[dt.date, dt.date] | None = None  # therapy plan of care: start, end
+    certifier: str | None = None  # who certified the plan of care
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,13 @@ class Svc:
     prov: str
     units: int | str | None = 1  # a str is a number stored as text
     minutes: int | str | None = None
-    mods: tuple[str, ...] = ()  # Mod 1, Mod 2
+    mods: tuple[str, ...] = ()  # Mod 1, Mod 2, Mod 3
     notes: str = ""
     one: object = AUTO  # 1:1 cell; AUTO: "Y" on timed codes, blank otherwise
     goal: object = AUTO  # AUTO: the patient's goal on therapy codes, blank otherwise
     rate_code: str | None = None  # fee-schedule code when the CPT cell is mistyped
+    dx: tuple[str, ...] | None = None  # this line's diagnoses when not the patient's usual ones
+    report: str | None = None  # Progress Report cell: "Y" on a visit with a progress report
 
 
 def _c(code: str) -> str:
@@ -136,14 +141,21 @@ def _c(code: str) -> str:
 
 # --- the sample: patients and their lines ---------------------------------------------------
 # Sorted by account, then date of service, as the "Charge Detail by Patient" report prints.
-# Comments mark every line that is meant to be flagged; everything else is meant to be clean
-# (also under the Medicare modifier rules planned as NMR3xx: GP on therapy lines, CQ on PTA
-# lines, AT and a subluxation first diagnosis on CMT, 59/XS where CMT meets 97112/97140).
+# Comments mark every line that is meant to be flagged; everything else is meant to be clean,
+# also under the payer and modifier rules (NMR3xx): GP on every therapy line for Medicare and
+# Medicare Advantage, CQ on Medicare PTA lines, AT and a subluxation first diagnosis on
+# Medicare CMT, GY on a Medicare chiropractor's services other than CMT, 59 or XS (not both)
+# wherever CMT meets 97112/97140 for any payer, dates of service inside the plan of care, and
+# a Medicare progress report at least every 10 treatment days.
+# Plans of care (and their certifiers) are filled in for the therapy patients only, as a
+# practice-management system keeps them on the therapy case; chiropractic-only patients have
+# none. The Progress Report column says "Y" on a visit whose note was a progress report.
 
 WHITFIELD = Patient(
     "RB10214", "Whitfield, Harold", "Medicare Part B",
     ("I69.351", "R26.89", "Z91.81"),
     "Walk 150 ft with quad cane without loss of balance; stand at sink 5 min to groom",
+    poc=(d(5, 1), d(27)), certifier="Moreno, Ana MD",
 )
 ALVAREZ = Patient(
     "RB10388", "Alvarez, Dorothy", "Medicare Part B",
@@ -154,6 +166,7 @@ OKAFOR = Patient(
     "RB10422", "Okafor, Grace", "Aetna Choice POS II",
     ("S06.0X1D", "R42", "R26.81"),
     "Return to 8-hr nursing shift without dizziness; tandem walk 20 ft with head turns",
+    poc=(d(10, 2), d(10, 4)), certifier="Brooks, Tanya NP",
 )
 CASTILLO = Patient(
     "RB10519", "Castillo, Renee", "BCBS of Tennessee",
@@ -168,14 +181,16 @@ NGUYEN = Patient(
     numeric_codes=True,
 )
 PATTERSON = Patient(
-    "RB10560", "Patterson, Linda", "UnitedHealthcare Choice Plus",
+    "RB10560", "Patterson, Linda", "AARP Medicare Advantage (UHC)",
     ("R26.81", "Z91.81", "M62.81"),
     "Walk in the community without falls; stand from a low chair without using arms",
+    poc=(d(23, 2), d(22, 5)), certifier="Moreno, Ana MD",
 )
 FISCHER = Patient(
     "RB10602", "Fischer, Walter", "Medicare Part B",
     ("G20.A1", "R26.81", "R29.6"),
     "Turn 360 degrees and cross thresholds without freezing; TUG under 14 s",
+    poc=(d(16, 2), d(15, 5)), certifier="Chen, Wei DO",
 )
 REYES = Patient(
     "RB10645", "Reyes, Anthony", "UnitedHealthcare Choice Plus",
@@ -192,6 +207,24 @@ MARSH = Patient(
     ("M99.03", "M54.50", "M51.26"),
     "Lift a 25 lb child from the floor without low back pain",
     numeric_codes=True,
+)
+# March's new patients.
+KOWALSKI = Patient(
+    "RB10706", "Kowalski, Frank", "Medicare Part B",
+    ("M99.01", "M54.2", "R42"),
+    "Turn head to back the car out of the driveway without dizziness",
+)
+DUNLAP = Patient(
+    "RB10708", "Dunlap, Ruth", "Medicare Part B",
+    ("Z47.1", "Z96.651", "M25.661", "R26.89"),
+    "Climb 12 stairs step-over-step with one rail; walk 500 ft without a device",
+    poc=(d(2), d(29, 5)), certifier="Chen, Wei DO",
+)
+SUTTON = Patient(
+    "RB10739", "Sutton, Gloria", "Medicare Part B",
+    ("M48.062", "M54.50", "R26.89"),
+    "Walk 15 min to the mailbox and back without stopping for leg pain",
+    poc=(d(30), d(26, 6)), certifier="Hale, Marcus DC",
 )
 
 GP, CQ = ("GP",), ("GP", "CQ")
@@ -221,33 +254,43 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         # payer's duplicate edit; Medicare wants 97110 x2 on one line.
         Svc(d(16), "97110", "NAT", 1, 16, ("GP", "59"), "Recumbent bike 16 min, pm session"),
         # NMR090: the marker was written before I69.351 was on the claim; it is stale now.
+        # (The PT wrote the progress report at this visit.)
         Svc(d(18), "97112", "NAT", 3, 38, GP,
             "Stepping strategies, perturbations in stance, weight shift to R with tactile "
-            "cues. nmr: ignore NMR205"),
+            "cues. Progress report to Dr. Moreno. nmr: ignore NMR205", report="Y"),
         Svc(d(23), "97112", "BEC", 2, 23, CQ,
             "Tandem walk, SLS with light touch, head turns while walking; CGA"),
-        Svc(d(23), "97110", "BEC", 1, 15, CQ, "Heel raises, mini squats, bike 6 min"),
+        # NMR305: the PTA's second line of the visit lost its CQ (the first one has it).
+        Svc(d(23), "97110", "BEC", 1, 15, GP, "Heel raises, mini squats, bike 6 min"),
         Svc(d(25), "97112", "NAT", 2, 30, GP,
             "Reactive balance: pushes in standing, stepping strategies, foam stance"),
         Svc(d(25), "97530", "NAT", 2, "0:25", GP,
             "Floor transfer practice, carrying laundry basket 20 ft with cane"),
+        # NMR308: the plan of care ended 03/27 and the recertification is not signed yet.
         Svc(d(30), "97112", "BEC", 2, "30 min", CQ,
-            "Obstacle course with cane, turning 180 degrees, tandem walk; SBA"),
+            "Obstacle course with cane, turning 180 degrees, tandem walk; SBA. Recert sent "
+            "to Dr. Moreno 3/24, not returned"),
     ]),
     (ALVAREZ, [
         Svc(d(3), "98941-AT", "KES", notes="Diversified C/T/L; LBP 5/10"),
         Svc(d(5), "98941-AT", "KES", notes="Diversified C/T/L; LBP 5/10"),
         Svc("3/10/2026", "98941-AT", "KES", notes="Diversified C/T/L; LBP 4/10"),
-        Svc(d(12), "98941-AT", "KES", notes="Diversified C/T/L, drop table L5; LBP 4/10"),
+        # NMR302: the AT was left off (Medicare reads CMT without AT as maintenance).
+        Svc(d(12), "98941", "KES", notes="Diversified C/T/L, drop table L5; LBP 4/10"),
         Svc(d(17), "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10"),
-        # NMR003: the same 98941-AT posted twice for the same visit.
+        # NMR003: the same 98941-AT posted twice for the same visit; with it the visit carries
+        # 2 units of 98941, over its MUE of 1, so NMR105 on both lines.
         Svc(d(17), "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10"),
         Svc(d(19), "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10"),
-        Svc("03/24/26", "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10"),
+        # NMR303: the diagnoses were keyed in the wrong order, low back pain first.
+        Svc("03/24/26", "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10",
+            dx=("M54.50", "M99.03", "M99.02", "M99.01")),
         Svc(d(26), "98941-AT", "KES", notes="Diversified C/T/L; LBP 2/10"),
-        Svc(d(31), "98941-AT", "KES", notes="Diversified C/T/L; LBP 2/10"),
+        # NMR302: maintenance care from today with a signed ABN, so GA, but AT was kept.
+        Svc(d(31), "98941-AT", "KES", mods=("GA",),
+            notes="Diversified C/T/L; LBP 2/10, plateaued. Maintenance from today, ABN signed"),
         # NMR004: charge entered ahead from the schedule for Thursday's visit.
-        Svc(d(2, 4), "98941-AT", "KES", notes="Pre-entered from schedule"),
+        Svc(d(2, 4), "98941-GA", "KES", notes="Pre-entered from schedule"),
     ]),
     (OKAFOR, [
         # Late-posted February visit (held until Aetna's authorization came in): the first
@@ -260,7 +303,8 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
             "VOR x1 in standing, walking with head turns, tandem stance eyes closed"),
         Svc(d(5), "97110", "NAT", 1, 10, GP, "Cervical AROM, scapular retraction"),
         Svc(d(12), "97112", "NAT", 3, 38, GP,
-            "Habituation: quick turns and bending, gaze shifts walking in hallway"),
+            "Habituation: quick turns and bending, gaze shifts walking in hallway. Progress "
+            "report", report="Y"),
         Svc("2026-03-19", "97112", "NAT", 2, "0:30", GP,
             "Dual-task walking with head turns, stepping onto foam, VOR x2"),
         Svc("2026-03-19", "97530", "NAT", 1, 15, GP,
@@ -289,7 +333,9 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(18), "97112", "HAL", 2, 23, ("59",),
             "Head relocation drills, smooth-pursuit neck torsion training, gaze stability"),
         Svc(d(25), "98940", "HAL", notes="Diversified C-spine"),
-        Svc(d(25), "97140", "HAL", 1, 10, ("XS",), "Suboccipital release, C-spine mobilization"),
+        # NMR002 and NMR306: XS typed with a 5; once the unknown "X5" is set aside, the 97140
+        # meets the 98940 with no distinct-service modifier.
+        Svc(d(25), "97140", "HAL", 1, 10, ("X5",), "Suboccipital release, C-spine mobilization"),
     ]),
     (NGUYEN, [
         Svc(d(2), "99213", "HAL", mods=("25",), notes="Re-exam, 30-day progress"),
@@ -308,7 +354,8 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         # NMR204 (massage therapist), NMR202 (stretching by a massage therapist), NMR205.
         Svc(d(23), "97112", "ORT", 1, 15, ("59",), "PNF stretching hamstrings and hip flexors"),
         Svc(d(30), "98940", "HAL", notes="Diversified L-spine, SI"),
-        Svc(d(30), "97140", "ORT", 1, 15, ("59",), "STM lumbar paraspinals and glutes"),
+        # NMR306: the 59 was left off: 97140 with 98940 on one visit (UHC applies NCCI too).
+        Svc(d(30), "97140", "ORT", 1, 15, (), "STM lumbar paraspinals and glutes"),
     ]),
     (PATTERSON, [
         Svc(d(2), "97112", "NAT", 2, 22, GP,
@@ -328,10 +375,10 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(18), "97112", "NAT", 2, 30, GP,
             "Stepping strategies, turns, walking with head turns", goal=""),
         Svc(d(18), "97110", "NAT", 1, 15, GP, "Sit-to-stand x3x10, bike 5 min"),
-        Svc(d(20), "97112", "BEC", 2, 25, GP,
-            "Tandem walk, SLS on foam, stepping over obstacles; SBA"),
-        Svc(d(20), "97530", "BEC", 1, 15, GP,
-            "Floor-to-stand transfer practice, carrying laundry basket"),
+        Svc(d(20), "97112", "NAT", 2, 25, GP,
+            "Tandem walk, SLS on foam, stepping over obstacles. Progress report", report="Y"),
+        Svc(d(20), "97530", "NAT", 1, 15, GP,
+            "Floor-to-stand transfer practice, carrying laundry basket", report="Y"),
         # The balance class billed correctly: 97150, not one-on-one, no NMR201.
         Svc(d(27), "97150", "NAT", 1, 45, GP, "Balance class, 4 pts: Otago progression",
             one="Group"),
@@ -340,7 +387,8 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(4), "97112", "NAT", 2, 30, GP,
             "Big-amplitude stepping, turning with cues, weight shift; doorway freezing "
             "strategies"),
-        Svc(d(4), "97116", "NAT", 2, 23, GP, "Gait with metronome cueing 90 bpm, 300 ft"),
+        # NMR304: no GP on this therapy line.
+        Svc(d(4), "97116", "NAT", 2, 23, (), "Gait with metronome cueing 90 bpm, 300 ft"),
         Svc(d(6), "97112", "BEC", 2, 23, CQ,
             "Large-amplitude reaching, stepping in all directions, turning in place"),
         Svc(d(6), "97530", "BEC", 1, 15, CQ, "Bed mobility and car transfer practice"),
@@ -348,12 +396,13 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
             "Trunk rotation and thoracic extension exercise, recumbent stepper"),
         # NMR103: 40 minutes -> 3 units as 97110 x2 + 97140 x1; billed 1 + 2.
         Svc(d(11), "97140", "NAT", 2, 7, GP, "Thoracic and rib mobilization"),
-        Svc(d(13), "97112", "BEC", 3, 38, CQ,
-            "Turning with visual targets, backward stepping, reactive stepping"),
+        Svc(d(13), "97112", "NAT", 3, 38, GP,
+            "Turning with visual targets, backward stepping, reactive stepping. Progress "
+            "report", report="Y"),
         Svc(d(18), "97112", "NAT", 2, 23, GP,
             "Dual-task walking, turns through doorway with visual cues"),
         # NMR104 and NMR106: 380 is a typo for 38. The minutes now "support" 25 units of
-        # 97116, and the PT's one-on-one minutes that day pass 480 on this line.
+        # 97116, and the PT's one-on-one minutes that day (528) pass 480 on this line.
         Svc(d(18), "97116", "NAT", 2, 380, GP, "Gait with auditory cues, obstacle course"),
         Svc(d(20), "97112", "BEC", 2, 30, CQ,
             "Big-amplitude stepping, turning 360 degrees with cues"),
@@ -408,23 +457,78 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc("03/12/2026", "9714O", "HAL", 1, 12, ("59",), "Lumbar mobilization",
             rate_code="97140"),
         Svc(d(17), "98940", "HAL", notes="Diversified L-spine"),
-        Svc(d(17), "97140", "HAL", 1, 15, ("59",), "Lumbar mobilization, hip distraction"),
+        # NMR307: 59 and XS together on one line.
+        Svc(d(17), "97140", "HAL", 1, 15, ("59", "XS"), "Lumbar mobilization, hip distraction"),
         # NMR002: 3/24 typed as 3/42.
         Svc("3/42/2026", "98940", "HAL", notes="Diversified L-spine"),
         Svc("Mar 26, 2026", "98940", "HAL", notes="Diversified L-spine"),
+    ]),
+    (KOWALSKI, [
+        # A Medicare chiropractor's exam is excluded: GY (and 25, next to the manipulation).
+        Svc(d(2), "99203", "KES", mods=("25", "GY"),
+            notes="New patient exam: neck pain, dizziness on head turns"),
+        Svc(d(2), "98940", "KES", mods=("AT",), notes="Diversified C-spine"),
+        Svc(d(9), "98940", "KES", mods=("AT",), notes="Diversified C-spine"),
+        # NMR301: 97112 by a chiropractor for Medicare without GY (GP and 59 are there).
+        Svc(d(9), "97112", "KES", 1, 15, ("GP", "59"),
+            "Cervical joint-position-sense retraining to laser target, gaze stability "
+            "with head turns"),
+        # NMR105: 2 units of 98940 typed for 1 (one manipulation a day).
+        Svc(d(16), "98940", "KES", 2, mods=("AT",), notes="Diversified C-spine"),
+        Svc(d(16), "97112", "KES", 1, 15, ("GP", "GY", "59"),
+            "Head relocation drills to laser target, smooth-pursuit neck torsion, gaze "
+            "stability"),
+        Svc(d(23), "98940", "KES", mods=("AT",), notes="Diversified C-spine"),
+        Svc(d(23), "97112", "KES", 1, 15, ("GP", "GY", "59"),
+            "Gaze stability walking with head turns, head relocation to laser target"),
+    ]),
+    (DUNLAP, [
+        # Three visits a week after a right knee replacement: day 11 without a progress
+        # report is flagged (NMR309); the report written on day 12 starts a new period.
+        Svc(d(2), "97161", "NAT", 1, None, GP, "Initial evaluation, R TKA 02/17/2026"),
+        Svc(d(2), "97110", "NAT", 2, 30, GP, "Quad sets, heel slides, SLR, bike rocking"),
+        Svc(d(4), "97110", "NAT", 2, 25, GP, "Heel slides, SAQ, bike partial revolutions"),
+        Svc(d(4), "97140", "NAT", 1, 15, GP, "R patellar and tibiofemoral mobilization"),
+        Svc(d(6), "97110", "BEC", 2, 30, CQ, "Bike, mini squats, step-ups 4 in"),
+        Svc(d(9), "97110", "NAT", 2, 23, GP, "Bike full revolutions, step-ups 6 in"),
+        Svc(d(9), "97140", "NAT", 1, 15, GP, "R knee flexion mobilization, scar mobilization"),
+        Svc(d(11), "97110", "BEC", 2, 30, CQ, "Bike 10 min, wall sits, step-ups 6 in"),
+        Svc(d(11), "97116", "BEC", 1, 15, CQ, "Gait with single-point cane, 300 ft"),
+        Svc(d(13), "97110", "NAT", 2, 25, GP, "Bike, lateral step-ups, terminal knee ext"),
+        Svc(d(13), "97140", "NAT", 1, 15, GP, "R knee flexion mobilization"),
+        Svc(d(16), "97110", "BEC", 2, 28, CQ, "Bike 10 min, step-downs 4 in, wall sits"),
+        Svc(d(18), "97110", "NAT", 2, 30, GP, "Step-downs 6 in, lunges with UE support"),
+        Svc(d(18), "97116", "NAT", 1, 12, GP, "Gait without device, 200 ft, stairs x12"),
+        Svc(d(20), "97110", "BEC", 2, 30, CQ, "Bike 10 min, step-downs 6 in, lunges"),
+        Svc(d(23), "97110", "NAT", 2, 23, GP, "Step-downs 6 in, single-leg press"),
+        Svc(d(23), "97140", "NAT", 1, 15, GP, "R knee flexion mobilization"),
+        # NMR309: the 11th treatment day since the plan began, and no progress report yet.
+        Svc(d(25), "97110", "BEC", 2, 30, CQ, "Bike 12 min, step-downs 8 in, lunges"),
+        Svc(d(25), "97116", "BEC", 1, 15, CQ, "Stairs step-over-step with one rail x12"),
+        Svc(d(27), "97110", "NAT", 2, 30, GP,
+            "Step-downs 8 in, single-leg press. Progress report", report="Y"),
+        Svc(d(30), "97110", "BEC", 2, 30, CQ, "Bike 12 min, step-downs 8 in, lunges"),
+    ]),
+    (SUTTON, [
+        # NMR308 on both lines: the in-house chiropractor signed the PT plan of care.
+        Svc(d(30), "97161", "NAT", 1, None, GP,
+            "Initial evaluation, lumbar stenosis; referred in-house by Dr. Hale"),
+        Svc(d(30), "97110", "NAT", 1, 15, GP, "Flexion-bias HEP: pelvic tilts, SKTC, bike"),
     ]),
 ]
 
 SAMPLE_HEADERS = [
     # (header, width)
     ("Acct #", 10), ("Patient", 20), ("DOS", 12), ("CPT", 11), ("Mod 1", 6), ("Mod 2", 6),
-    ("Units", 6), ("Tx Min", 8), ("Dx 1", 9), ("Dx 2", 9), ("Dx 3", 9), ("Dx 4", 9),
-    ("Rendering Provider", 18), ("Cred", 10), ("1:1", 6), ("Primary Ins", 27),
-    ("Treatment Notes", 60), ("Functional Goal", 50), ("Rate", 9), ("Charge", 11),
+    ("Mod 3", 6), ("Units", 6), ("Tx Min", 8), ("Dx 1", 9), ("Dx 2", 9), ("Dx 3", 9),
+    ("Dx 4", 9), ("Rendering Provider", 18), ("Cred", 10), ("1:1", 6), ("Primary Ins", 27),
+    ("Treatment Notes", 60), ("Functional Goal", 50), ("POC Start", 11), ("POC End", 11),
+    ("Certified By", 18), ("Progress Report", 9), ("Rate", 9), ("Charge", 11),
 ]
 COL = {name: i for i, (name, _) in enumerate(SAMPLE_HEADERS, start=1)}
 HEADER_ROW = 4
-CENTERED = {"Mod 1", "Mod 2", "Units", "Tx Min", "Cred", "1:1"}
+CENTERED = {"Mod 1", "Mod 2", "Mod 3", "Units", "Tx Min", "Cred", "1:1", "Progress Report"}
+DATES = {"DOS", "POC Start", "POC End"}
 FIRST_ROW = HEADER_ROW + 1
 
 
@@ -497,8 +601,10 @@ def build_sample() -> tuple[Workbook, dict[str, dict[str, float]]]:
     for patient, services in SAMPLE:
         for svc in services:
             provider, cred = PROVIDERS[svc.prov]
-            dx = list(patient.dx) + [None] * (4 - len(patient.dx))
-            mods = list(svc.mods) + [None] * (2 - len(svc.mods))
+            diagnoses = patient.dx if svc.dx is None else svc.dx
+            dx = list(diagnoses) + [None] * (4 - len(diagnoses))
+            mods = list(svc.mods) + [None] * (3 - len(svc.mods))
+            poc_start, poc_end = patient.poc or (None, None)
             values: dict[str, object] = {
                 "Acct #": patient.acct,
                 "Patient": patient.name,
@@ -506,6 +612,7 @@ def build_sample() -> tuple[Workbook, dict[str, dict[str, float]]]:
                 "CPT": _code_cell(svc, patient),
                 "Mod 1": mods[0],
                 "Mod 2": mods[1],
+                "Mod 3": mods[2],
                 "Units": svc.units,
                 "Tx Min": svc.minutes,
                 "Dx 1": dx[0], "Dx 2": dx[1], "Dx 3": dx[2], "Dx 4": dx[3],
@@ -515,11 +622,15 @@ def build_sample() -> tuple[Workbook, dict[str, dict[str, float]]]:
                 "Primary Ins": patient.payer,
                 "Treatment Notes": svc.notes or None,
                 "Functional Goal": _goal(svc, patient),
+                "POC Start": poc_start,
+                "POC End": poc_end,
+                "Certified By": patient.certifier,
+                "Progress Report": svc.report,
                 "Rate": RATE[svc.rate_code or _c(svc.code)],
             }
             for name, value in values.items():
                 cell = ws.cell(row=row, column=COL[name], value=value)
-                if name == "DOS" and isinstance(value, dt.date):
+                if name in DATES and isinstance(value, dt.date):
                     cell.number_format = DATE_FORMAT
                 elif name == "Rate":
                     cell.number_format = MONEY_FORMAT
@@ -574,7 +685,7 @@ TEMPLATE_ROWS = 2000  # rows the number formats and input checks cover (2..TEMPL
 
 PROVIDER_TYPES = ["DC", "PT", "PTA", "OT", "OTA", "LMT", "Aide", "CA"]
 # One name per bundled payer profile in rules.toml (each must resolve to that profile), + Other.
-PAYERS = ["Medicare Part B", "Aetna", "BCBS of Tennessee", "Other"]
+PAYERS = ["Medicare Part B", "Medicare Advantage", "Aetna", "BCBS of Tennessee", "Other"]
 YES_NO = ["Yes", "No"]
 
 
@@ -603,8 +714,10 @@ TEMPLATE_COLUMNS = [
                    "the modifier columns (or after the code, as in 97112-GP).", "97112"),
     TemplateColumn("Modifier 1", 9, TEXT_FORMAT,
                    "Modifiers, one per column: GP/GO/GN for therapy, CQ/CO for assistants, AT "
-                   "for active chiropractic treatment, 59 or XS for a separate service, 25 on "
-                   "a same-day exam.", "GP"),
+                   "for active chiropractic treatment (GA or GZ for maintenance care, never "
+                   "with AT), GY on a Medicare chiropractor's services other than spinal "
+                   "manipulation, 59 or XS (not both) for a separate service, 25 on a same-day "
+                   "exam.", "GP"),
     TemplateColumn("Modifier 2", 9, TEXT_FORMAT, "A second modifier, if any.", "CQ"),
     TemplateColumn("Modifier 3", 9, TEXT_FORMAT, "A third modifier, if any.", ""),
     TemplateColumn("Modifier 4", 9, TEXT_FORMAT, "A fourth modifier, if any.", ""),
@@ -650,8 +763,13 @@ TEMPLATE_COLUMNS = [
     TemplateColumn("Plan of Care End", 13, DATE_FORMAT,
                    "Optional: the last day of the certified plan of care.", "05/29/2026"),
     TemplateColumn("Certified By", 20, None,
-                   "Optional: the physician or practitioner who certified the plan of care.",
-                   "Dr. A. Moreno, MD"),
+                   "Optional: the physician or practitioner who certified the plan of care, "
+                   "with the credential. For Medicare a chiropractor may not certify a therapy "
+                   "plan.", "Dr. A. Moreno, MD"),
+    TemplateColumn("Progress Report", 11, None,
+                   "Optional: Yes on the visit a progress report was written, or the date of "
+                   "the last report. Medicare expects one at least every 10 treatment days.",
+                   "Yes"),
 ]
 
 INSTRUCTIONS_INTRO = [
@@ -661,8 +779,13 @@ INSTRUCTIONS_INTRO = [
     "their names.",
     "Put all of a timed code's units for a visit on one line (Medicare expects each timed code "
     "once per date of service).",
-    "Drop-down lists cover provider type, one-on-one and payer; units and minutes take whole "
-    "numbers only, dates take real dates only. You can add columns of your own to the right.",
+    "Drop-down lists cover provider type, one-on-one, payer and progress report; units and "
+    "minutes take whole numbers only, dates take real dates only. You can add columns of your "
+    "own to the right.",
+    "The plan-of-care, certifier and progress-report columns are optional: fill them for "
+    "therapy patients and nmr-xl also checks that each date of service falls inside the plan, "
+    "that a Medicare plan runs at most 90 days and is not certified by a chiropractor, and "
+    "that Medicare progress reports are not overdue.",
     "Check the sheet with:  nmr-xl check billing.xlsx   (a copy with every finding marked is "
     "written next to the file; your file is not changed).",
     "CPT codes are listed by number only. Code descriptions belong to the AMA and are not "
@@ -723,6 +846,15 @@ def build_template() -> Workbook:
                                "unattended.",
                         errorTitle="One-on-one", error="Pick Yes or No."),
          span("One-on-One")),
+        (DataValidation(type="list", formula1=list_range(3, YES_NO), allow_blank=True,
+                        errorStyle="information",
+                        promptTitle="Progress report",
+                        prompt="Yes: a progress report was written on this visit. Or type the "
+                               "date of the last report.",
+                        errorTitle="Progress report",
+                        error="Not Yes or No: nmr-xl reads a date here as the date of the last "
+                              "progress report."),
+         span("Progress Report")),
         (DataValidation(type="list", formula1=list_range(2, PAYERS), allow_blank=True,
                         errorStyle="information",
                         promptTitle="Payer",

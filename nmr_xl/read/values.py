@@ -112,6 +112,8 @@ def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
         return None
     _reject_error(text)
     tokens = [t for t in _SPLIT.split(text.upper()) if t]
+    if not tokens:  # "-" or "/" typed as a placeholder
+        raise Unreadable("it is not a CPT/HCPCS code")
     head = tokens[0]
     if head.endswith(".0") and _CODE.fullmatch(head[:-2]):
         head = head[:-2]  # "97112.0" from a number stored as text

@@ -257,8 +257,9 @@ def plan_of_care(line: Line, ctx: Context) -> Iterator[Hit]:
     """Date of service outside the plan of care; Medicare plan too long or certified by a DC.
 
     What it checks: when the sheet has plan-of-care start and end columns: a date of service
-    outside the plan's dates (any payer); for Medicare, a plan longer than 90 days, and a
-    therapy line whose plan was certified by a chiropractor (when a certifier column exists).
+    outside the plan's dates (any payer); for Medicare therapy lines (always-therapy codes), a
+    plan longer than 90 days, and a plan certified by a chiropractor (when a certifier column
+    exists).
     Why: therapy is covered only under a current, certified plan of care. Medicare certifies
     plans for at most 90 days, and a chiropractor may not certify a therapy plan of care.
     Example: DOS 2026-04-02 with a plan of 2026-01-02 to 2026-03-31; a Medicare therapy plan
@@ -269,16 +270,17 @@ def plan_of_care(line: Line, ctx: Context) -> Iterator[Hit]:
     """
     start, end = line.poc_start, line.poc_end
     if line.dos and start and end and not start <= line.dos <= end:
+        days = (start - line.dos).days if line.dos < start else (line.dos - end).days
         yield Hit(
             line,
             "The date of service is outside this line's plan of care "
-            f"({(start - line.dos).days if line.dos < start else (line.dos - end).days} days "
+            f"({days} day{'' if days == 1 else 's'} "
             f"{'before it starts' if line.dos < start else 'after it ends'}).",
             "Bill only within a current plan of care: get the plan recertified (or a new plan "
             "certified) to cover this date.",
         )
-    if not ctx.profile(line).medicare:
-        return
+    if not ctx.profile(line).medicare or line.code not in ctx.config.always_therapy:
+        return  # certification (90 days, not by a DC) is about therapy plans, not CMT
     if start and end and (end - start).days > _PLAN_DAYS:
         yield Hit(
             line,
@@ -287,8 +289,7 @@ def plan_of_care(line: Line, ctx: Context) -> Iterator[Hit]:
             "Recertify the plan at least every 90 days.",
             Field.POC_END,
         )
-    if (line.certifier and line.code in ctx.config.always_therapy
-            and _certified_by_chiropractor(line.certifier, ctx.config)):
+    if line.certifier and _certified_by_chiropractor(line.certifier, ctx.config):
         yield Hit(
             line,
             "This Medicare therapy plan of care is certified by a chiropractor, who may not "
