@@ -20,7 +20,7 @@ from nmr_xl.model import Field, Severity
 from nmr_xl.normalize import Phrases, norm
 
 if TYPE_CHECKING:
-    from nmr_xl.reference import PtpEdit
+    from nmr_xl.reference import MueLimit, PtpEdit
 
 
 # --- schema ---------------------------------------------------------------------------------
@@ -321,7 +321,7 @@ class Config:
     neuromuscular: DxFamilies
     subluxation: DxFamilies
     # NMR105: code -> most units per visit (the CMS file's values over rules.toml's)
-    mue: Mapping[str, int]
+    mue: Mapping[str, MueLimit]
     # NMR306: column-2 code -> the PTP edits that restrict it
     ncci: Mapping[str, list[PtpEdit]]
     columns: Mapping[Field, tuple[str, ...]]
@@ -423,9 +423,9 @@ def _ncci_edits(data: Mapping[str, Any], ncci_path: Path | None) -> list[PtpEdit
 
 def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
                  mue_path: Path | None = None, ncci_path: Path | None = None) -> Config:
-    from nmr_xl.reference import index_by_column2, load_mue_file
+    from nmr_xl.reference import MueLimit, index_by_column2, load_mue_file
 
-    mue = dict(data.get("mue", {}))
+    mue = {code: MueLimit(value) for code, value in data.get("mue", {}).items()}
     if mue_path is not None:
         mue.update(load_mue_file(mue_path))
     profiles_raw = data.get("profiles", {})

@@ -25,6 +25,12 @@ INDICATOR_NOT_APPLICABLE = 9
 
 
 @dataclass(frozen=True, slots=True)
+class MueLimit:
+    value: int
+    per_line: bool = False  # adjudication indicator 1: each claim line on its own
+
+
+@dataclass(frozen=True, slots=True)
 class PtpEdit:
     column1: str
     column2: str
@@ -52,13 +58,13 @@ def _read_text(path: Path) -> str:
         return raw.decode("latin-1")  # CMS publishes these files in Latin-1
 
 
-def load_mue_file(path: Path) -> dict[str, int]:
+def load_mue_file(path: Path) -> dict[str, MueLimit]:
     """Code -> practitioner MUE value, from the CMS CSV (header `HCPCS/CPT Code,Practitioner
     Services MUE Values,MUE Adjudication Indicator,MUE Rationale`)."""
     # newline="": only CR / LF end a line (str.splitlines would also split at a Windows-1252
     # byte such as 0x85, read as a Latin-1 control character, and misnumber every later line).
     reader = csv.reader(io.StringIO(_read_text(path), newline=""))
-    values: dict[str, int] = {}
+    values: dict[str, MueLimit] = {}
     header_seen = False
     for record in reader:
         fields = [f.strip() for f in record]
@@ -67,6 +73,10 @@ def load_mue_file(path: Path) -> dict[str, int]:
         first = " ".join(fields[0].split()).upper()
         if not header_seen:
             header_seen = first.replace(" ", "") == "HCPCS/CPTCODE"
+            if header_seen and "practitioner" not in " ".join(fields[1:2]).lower():
+                raise ConfigError(f"{path}:{reader.line_num}: this MUE table is not the "
+                                  "practitioner services table (its second column is "
+                                  f"'{fields[1] if len(fields) > 1 else ''}')")
             continue
         line = reader.line_num
         if not _CODE.fullmatch(first) or len(fields) < 2:
@@ -77,7 +87,8 @@ def load_mue_file(path: Path) -> dict[str, int]:
         except ValueError:
             raise ConfigError(f"{path}:{line}: the MUE value of {first} is not a whole "
                               "number") from None
-        values[first] = value
+        indicator = fields[2][:1] if len(fields) > 2 else ""
+        values[first] = MueLimit(value, per_line=indicator == "1")
     if not header_seen:
         raise ConfigError(f"{path}: no 'HCPCS/CPT Code, Practitioner Services MUE Values, ...' "
                           "header: is this the CMS practitioner MUE file?")

@@ -66,7 +66,7 @@ def test_bundled_defaults() -> None:
     assert {"97112", "97110", "97140", "97530", "97161", "G0283"} <= config.always_therapy
     assert "98940" not in config.always_therapy and "97010" not in config.always_therapy
     assert config.timed_codes <= config.always_therapy
-    assert dict(config.mue) == {"98940": 1, "98941": 1, "98942": 1}
+    assert {c: m.value for c, m in config.mue.items()} == {"98940": 1, "98941": 1, "98942": 1}
 
 
 def test_bundled_reference_data() -> None:
@@ -115,7 +115,8 @@ def test_modifier_lists_extend_the_defaults(tmp_path: Path) -> None:
 
 def test_a_user_mue_table_merges_with_the_bundled_values(tmp_path: Path) -> None:
     config = load(tmp_path, '[mue]\n"97112" = 4\n"98940" = 2\n')
-    assert dict(config.mue) == {"97112": 4, "98940": 2, "98941": 1, "98942": 1}
+    values = {c: m.value for c, m in config.mue.items()}
+    assert values == {"97112": 4, "98940": 2, "98941": 1, "98942": 1}
 
 
 def test_a_user_ncci_pair_is_loaded(tmp_path: Path) -> None:

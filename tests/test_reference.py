@@ -17,7 +17,13 @@ from conftest import CliRun
 
 from nmr_xl.config import Config, load_config
 from nmr_xl.errors import ConfigError
-from nmr_xl.reference import PtpEdit, index_by_column2, load_mue_file, load_ptp_file
+from nmr_xl.reference import (
+    MueLimit,
+    PtpEdit,
+    index_by_column2,
+    load_mue_file,
+    load_ptp_file,
+)
 
 # --- building files in the CMS layouts --------------------------------------------------------
 
@@ -87,11 +93,15 @@ MUE_ROWS = [
 # --- the MUE file -----------------------------------------------------------------------------
 
 
+def _values(limits: dict[str, MueLimit]) -> dict[str, int]:
+    return {code: limit.value for code, limit in limits.items()}
+
+
 def test_mue_file_in_the_cms_layout(tmp_path: Path) -> None:
     path = mue_file(tmp_path, MUE_ROWS)
     raw = path.read_bytes()
     assert b"CPT\xae is" in raw and b"\r\n" in raw  # Latin-1, CRLF, as published
-    assert load_mue_file(path) == {"97110": 6, "97112": 4, "98940": 1, "98941": 2,
+    assert _values(load_mue_file(path)) == {"97110": 6, "97112": 4, "98940": 1, "98941": 2,
                                    "G0283": 1, "97039": 0}
 
 
@@ -100,14 +110,14 @@ def test_mue_file_in_the_cms_layout(tmp_path: Path) -> None:
 def test_mue_file_other_line_endings_and_encodings(tmp_path: Path, eol: str,
                                                    encoding: str) -> None:
     path = mue_file(tmp_path, MUE_ROWS[:2], eol=eol, encoding=encoding)
-    assert load_mue_file(path) == {"97110": 6, "97112": 4}
+    assert _values(load_mue_file(path)) == {"97110": 6, "97112": 4}
 
 
 def test_mue_file_without_preamble_with_blank_lines_and_spaces(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "mue.csv", [
         MUE_HEADER, "", " 97112 , 4 ,3 Date of Service Edit: Clinical,Clinical: Data", ",,,",
         "97110,6,3 Date of Service Edit: Clinical,Clinical: Data", ""])
-    assert load_mue_file(path) == {"97112": 4, "97110": 6}
+    assert _values(load_mue_file(path)) == {"97112": 4, "97110": 6}
 
 
 def test_mue_file_a_windows_1252_byte_does_not_break_lines(tmp_path: Path) -> None:
@@ -286,10 +296,10 @@ def test_mue_file_takes_precedence_over_rules_toml(tmp_path: Path) -> None:
     rules = write_rules(tmp_path / "rules.toml", '[mue]\n"97112" = 2\n"97530" = 1\n')
     path = mue_file(tmp_path, MUE_ROWS)
     config = load_config(rules, mue_file=path)
-    assert config.mue["97112"] == 4  # the file over the user's [mue]
-    assert config.mue["98941"] == 2  # the file over the bundled [mue]
-    assert config.mue["97530"] == 1  # not in the file: [mue] stays
-    assert config.mue["98942"] == 1  # not in the file: bundled stays
+    assert config.mue["97112"].value == 4  # the file over the user's [mue]
+    assert config.mue["98941"].value == 2  # the file over the bundled [mue]
+    assert config.mue["97530"].value == 1  # not in the file: [mue] stays
+    assert config.mue["98942"].value == 1  # not in the file: bundled stays
     assert config.sources == ("bundled rules.toml", str(rules), f"MUE file {path}")
 
 
@@ -299,8 +309,8 @@ def test_command_line_file_wins_over_the_rules_file_setting(tmp_path: Path) -> N
     given = mue_file(tmp_path, ["97112,5,3 Date of Service Edit: Clinical,Clinical: Data"],
                      name="given.csv")
     rules = write_rules(tmp_path / "rules.toml", '[settings]\nmue_file = "named.csv"\n')
-    assert load_config(rules).mue["97112"] == 3
-    assert load_config(rules, mue_file=given).mue["97112"] == 5
+    assert load_config(rules).mue["97112"].value == 3
+    assert load_config(rules, mue_file=given).mue["97112"].value == 5
 
 
 def test_reference_files_are_relative_to_the_rules_file(
@@ -316,7 +326,7 @@ def test_reference_files_are_relative_to_the_rules_file(
     monkeypatch.chdir(elsewhere)
     config = load_config(rules)
     assert [e.indicator for e in pairs(config)[("97530", "97112")]] == [0]
-    assert config.mue["97112"] == 4
+    assert config.mue["97112"].value == 4
     assert f"PTP file {practice / 'cms' / 'ptp.txt'}" in config.sources
 
 
@@ -425,3 +435,21 @@ def test_cli_rules_with_mue_file(tmp_path: Path, cli: CliRunner) -> None:
     assert run.code == 2
     assert run.err == (f"nmr-xl: {broken}:{MUE_FIRST_ROW_LINE}: the MUE value of 97112 is "
                        "not a whole number\n")
+
+
+def test_mue_line_edits_keep_their_adjudication_indicator(tmp_path: Path) -> None:
+    path = mue_file(tmp_path, ["97110,6,1 Line Edit,Clinical: Data",
+                               "97112,4,3 Date of Service Edit: Clinical,Clinical: Data"])
+    limits = load_mue_file(path)
+    assert limits["97110"] == MueLimit(6, per_line=True)
+    assert limits["97112"] == MueLimit(4, per_line=False)
+
+
+def test_an_mue_table_other_than_the_practitioner_one_is_refused(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "facility.csv", [
+        "HCPCS/CPT Code,Outpatient Hospital Services MUE Values,MUE Adjudication Indicator,"
+        "MUE Rationale",
+        "97112,4,3 Date of Service Edit: Clinical,Clinical: Data",
+    ])
+    with pytest.raises(ConfigError, match=r"facility.csv:1: this MUE table is not the practit"):
+        load_mue_file(path)

@@ -33,8 +33,7 @@ EXPECTED: list[tuple[int, str]] = [
     (17, "NMR305"),   # Whitfield 03/23, Medicare: 97110 by the PTA with GP but no CQ
     (20, "NMR308"),   # Whitfield 03/30: plan of care ended 03/27 (recert not signed)
     (24, "NMR302"),   # Alvarez 03/12, Medicare: 98941 with none of AT / GA / GZ
-    (25, "NMR105"),   # Alvarez 03/17: 98941 posted twice, 2 units on the visit (MUE 1) ...
-    (26, "NMR105"),   # ... reported on both lines of the visit
+    (26, "NMR105"),   # Alvarez 03/17: 98941 posted twice, 2 units on the visit (MUE 1)
     (26, "NMR003"),   # Alvarez 03/17: 98941-AT posted twice (first on row 25)
     (28, "NMR303"),   # Alvarez 03/24, Medicare: 98941-AT with M54.50 first, M99.03 second
     (30, "NMR302"),   # Alvarez 03/31, Medicare: 98941 with AT and GA (maintenance, ABN)
@@ -74,7 +73,6 @@ EXPECTED: list[tuple[int, str]] = [
     (122, "NMR105"),  # Kowalski 03/16: 98940 x2 (typo; MUE 1)
     (143, "NMR309"),  # Dunlap 03/25, Medicare: 11th treatment day, no progress report yet
     (147, "NMR308"),  # Sutton 03/30, Medicare: PT plan certified by Hale, Marcus DC (97161)
-    (148, "NMR308"),  # ... and on the visit's 97110
 ]
 
 

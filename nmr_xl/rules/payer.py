@@ -251,15 +251,16 @@ def _certified_by_chiropractor(certifier: str, config: Config) -> bool:
     return any(config.role_of(part) == "chiropractor" for part in parts)
 
 
-@rule("NMR308", "plan-of-care", Severity.ERROR, scope="line", target=Field.DOS,
+@rule("NMR308", "plan-of-care", Severity.ERROR, scope="table", target=Field.DOS,
       requires=(Field.POC_START, Field.POC_END))
-def plan_of_care(line: Line, ctx: Context) -> Iterator[Hit]:
+def plan_of_care(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Date of service outside the plan of care; Medicare plan too long or certified by a DC.
 
     What it checks: when the sheet has plan-of-care start and end columns: a date of service
     outside the plan's dates (any payer); for Medicare therapy lines (always-therapy codes), a
-    plan longer than 90 days, and a plan certified by a chiropractor (when a certifier column
-    exists).
+    plan longer than 90 days (counting both its first and last day), and a plan certified by a
+    chiropractor (when a certifier column exists). A plan's own problems are reported once, on
+    its first line in the sheet.
     Why: therapy is covered only under a current, certified plan of care. Medicare certifies
     plans for at most 90 days, and a chiropractor may not certify a therapy plan of care.
     Example: DOS 2026-04-02 with a plan of 2026-01-02 to 2026-03-31; a Medicare therapy plan
@@ -268,24 +269,35 @@ def plan_of_care(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.1.2 (plan of
     care, 90-day certification) and §220.1.3 (certification; chiropractors may not certify).
     """
+    plans_seen: set[tuple[object, ...]] = set()
+    for line in lines:
+        start, end = line.poc_start, line.poc_end
+        if line.dos and start and end and not start <= line.dos <= end:
+            days = (start - line.dos).days if line.dos < start else (line.dos - end).days
+            yield Hit(
+                line,
+                "The date of service is outside this line's plan of care "
+                f"({days} day{'' if days == 1 else 's'} "
+                f"{'before it starts' if line.dos < start else 'after it ends'}).",
+                "Bill only within a current plan of care: get the plan recertified (or a new "
+                "plan certified) to cover this date.",
+            )
+        if not ctx.profile(line).medicare or line.code not in ctx.config.always_therapy:
+            continue  # certification (90 days, not by a DC) is about therapy plans, not CMT
+        plan = ((line.patient or "").casefold(), start, end, line.certifier)
+        if plan in plans_seen:
+            continue
+        plans_seen.add(plan)
+        yield from _plan_certification(line, ctx)
+
+
+def _plan_certification(line: Line, ctx: Context) -> Iterator[Hit]:
     start, end = line.poc_start, line.poc_end
-    if line.dos and start and end and not start <= line.dos <= end:
-        days = (start - line.dos).days if line.dos < start else (line.dos - end).days
+    if start and end and (end - start).days + 1 > _PLAN_DAYS:
         yield Hit(
             line,
-            "The date of service is outside this line's plan of care "
-            f"({days} day{'' if days == 1 else 's'} "
-            f"{'before it starts' if line.dos < start else 'after it ends'}).",
-            "Bill only within a current plan of care: get the plan recertified (or a new plan "
-            "certified) to cover this date.",
-        )
-    if not ctx.profile(line).medicare or line.code not in ctx.config.always_therapy:
-        return  # certification (90 days, not by a DC) is about therapy plans, not CMT
-    if start and end and (end - start).days > _PLAN_DAYS:
-        yield Hit(
-            line,
-            f"This Medicare plan of care runs {(end - start).days} days; certification covers "
-            f"at most {_PLAN_DAYS}.",
+            f"This Medicare plan of care covers {(end - start).days + 1} days; certification "
+            f"covers at most {_PLAN_DAYS}.",
             "Recertify the plan at least every 90 days.",
             Field.POC_END,
         )

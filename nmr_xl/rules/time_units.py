@@ -255,8 +255,10 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
 def units_over_mue(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Units of one code for one visit above its Medically Unlikely Edit.
 
-    What it checks: the units of each code on one visit (all its lines added up) against the
-    code's practitioner MUE value, the most units CMS expects for one patient on one day.
+    What it checks: the units of each code on one visit (its lines added up in sheet order; the
+    line that passes the limit and any after it are flagged) against the code's practitioner
+    MUE value, the most units CMS expects for one patient on one day. Codes whose MUE
+    adjudication indicator in the CMS file is 1 (a line edit) are checked line by line.
     Why: units above the MUE are denied automatically; for date-of-service edits (adjudication
     indicator 2) the denial cannot be overturned on appeal. A units typo or a duplicate line is
     the usual cause.
@@ -271,18 +273,20 @@ def units_over_mue(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     if not mue:
         return
     for visit in ctx.visits().values():
-        units: dict[str, float] = defaultdict(float)
-        for line in visit:
-            if line.code in mue and line.units is not None:
-                units[line.code] += line.units
-        for code, total in units.items():
-            if total > mue[code]:
-                for line in visit:
-                    if line.code == code:
-                        yield Hit(
-                            line,
-                            f"{code} is billed {units_text(total)} for this visit; its "
-                            f"Medically Unlikely Edit allows {units_text(mue[code])} per day.",
-                            "Check for a duplicate line or a units typo; units above the MUE "
-                            "are denied.",
-                        )
+        running: dict[str, float] = defaultdict(float)
+        for line in visit:  # sheet order: the line that passes the limit, and any after it
+            limit = mue.get(line.code or "")
+            if limit is None or line.units is None:
+                continue
+            running[line.code] += line.units  # type: ignore[index]
+            billed = line.units if limit.per_line else running[line.code]  # type: ignore[index]
+            if billed > limit.value:
+                scope = "on this line" if limit.per_line else "for this visit"
+                per = "per line" if limit.per_line else "per day"
+                yield Hit(
+                    line,
+                    f"{line.code} is billed {units_text(billed)} {scope}; its Medically "
+                    f"Unlikely Edit allows {units_text(limit.value)} {per}.",
+                    "Check for a duplicate line or a units typo; units above the MUE are "
+                    "denied.",
+                )
