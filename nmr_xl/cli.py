@@ -85,8 +85,9 @@ def _parser() -> argparse.ArgumentParser:
 def _reference_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mue", type=Path, metavar="FILE",
                         help="CMS practitioner MUE file (CSV) for NMR105")
-    parser.add_argument("--ncci", type=Path, metavar="FILE",
-                        help="CMS practitioner PTP edit file (tab-separated) for NMR306")
+    parser.add_argument("--ncci", type=Path, metavar="FILE", action="append",
+                        help="CMS practitioner PTP edit file (tab-separated) for NMR306; "
+                             "repeat for each of CMS's files (f1..f4)")
 
 
 def _config(args: argparse.Namespace) -> Config:

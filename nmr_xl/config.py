@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,6 +39,11 @@ def _is_bool(v: Any) -> str | None:
 def _is_pos_int(v: Any) -> str | None:
     ok = isinstance(v, int) and not isinstance(v, bool) and v > 0
     return None if ok else "a whole number above 0"
+
+
+def _is_str_or_str_list(v: Any) -> str | None:
+    ok = isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    return None if ok else "a string or a list of strings"
 
 
 def _is_str_list(v: Any) -> str | None:
@@ -113,13 +118,14 @@ SCHEMA: dict[str, Any] = {
         "provider_day_minutes": _is_pos_int,
         "episode_gap_days": _is_pos_int,
         "mue_file": _is_str,
-        "ncci_file": _is_str,
+        "ncci_file": _is_str_or_str_list,  # CMS splits the PTP edits over several files
     },
     "codes": {
         "nmr": _is_str_list,
         "timed": _is_str_list,
         "cmt": _is_str_list,
         "always_therapy": _is_str_list,
+        "re_evaluation": _is_str_list,
         "group_therapy": _is_str,
         "therapeutic_exercise": _is_str,
         "manual_therapy": _is_str,
@@ -148,6 +154,8 @@ SCHEMA: dict[str, Any] = {
 
 # Under these tables a user's lists extend the defaults instead of replacing them.
 _EXTENDING_TABLES = {("columns",), ("modifiers",)}
+# Arrays of tables a user's file adds to ([[ncci]] pairs; a pair given again replaces ours).
+_EXTENDING_ARRAYS = {("ncci",)}
 
 
 # --- locating keys in the file, for error messages --------------------------------------------
@@ -254,6 +262,8 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], path: tuple[str, ...] 
         here = (*path, key)
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
             _merge(base[key], value, here)
+        elif here in _EXTENDING_ARRAYS and isinstance(base.get(key), list):
+            base[key] = base[key] + list(value)
         elif path in _EXTENDING_TABLES and isinstance(base.get(key), list):
             base[key] = base[key] + [v for v in value if v not in base[key]]
         else:
@@ -309,6 +319,7 @@ class Config:
     timed_codes: frozenset[str]
     cmt_codes: frozenset[str]
     always_therapy: frozenset[str]
+    re_evaluation: frozenset[str]
     known_modifiers: frozenset[str]
     distinct_modifiers: frozenset[str]
     suggest: Mapping[str, str]
@@ -376,7 +387,7 @@ def bundled_rules_path() -> Path:
 
 
 def load_config(user_file: Path | None = None, *, mue_file: Path | None = None,
-                ncci_file: Path | None = None) -> Config:
+                ncci_file: Path | Sequence[Path] | None = None) -> Config:
     """Bundled defaults, the user's rules file over them, then the CMS reference files (from
     the rules file's settings, or the command line's, which win)."""
     base_path = bundled_rules_path()
@@ -390,30 +401,42 @@ def load_config(user_file: Path | None = None, *, mue_file: Path | None = None,
         except UnicodeDecodeError:
             raise ConfigError(f"{user_file}: rules file is not UTF-8 text") from None
         user = parse_rules_text(text, str(user_file))
-        for key in ("mue_file", "ncci_file"):  # relative to the rules file that names them
-            named = user.get("settings", {}).get(key)
-            if named:
-                user["settings"][key] = str(user_file.parent / named)
+        named = user.get("settings", {})
+        if named.get("mue_file"):  # reference files are relative to the rules file naming them
+            named["mue_file"] = str(user_file.parent / named["mue_file"])
+        if named.get("ncci_file"):
+            files = named["ncci_file"]
+            named["ncci_file"] = [str(user_file.parent / f)
+                                  for f in ([files] if isinstance(files, str) else files) if f]
         _merge(data, user)
         sources.append(str(user_file))
     settings = data["settings"]
     mue_path = mue_file or (Path(settings["mue_file"]) if settings["mue_file"] else None)
-    ncci_path = ncci_file or (Path(settings["ncci_file"]) if settings["ncci_file"] else None)
+    if ncci_file is not None:
+        ncci_paths = [ncci_file] if isinstance(ncci_file, Path) else list(ncci_file)
+    else:
+        named_files = settings["ncci_file"]
+        ncci_paths = [Path(f) for f in ([named_files] if isinstance(named_files, str)
+                                        else named_files) if f]
     sources += [f"MUE file {mue_path}"] if mue_path else []
-    sources += [f"PTP file {ncci_path}"] if ncci_path else []
-    return build_config(data, tuple(sources), mue_path, ncci_path)
+    sources += [f"PTP file {p}" for p in ncci_paths]
+    return build_config(data, tuple(sources), mue_path, ncci_paths)
 
 
-def _ncci_edits(data: Mapping[str, Any], ncci_path: Path | None) -> list[PtpEdit]:
+def _ncci_edits(data: Mapping[str, Any], ncci_paths: Sequence[Path]) -> list[PtpEdit]:
     from nmr_xl.reference import PtpEdit, load_ptp_file
 
-    edits = [PtpEdit(e["column1"], e["column2"], e["indicator"], source=e.get("source", ""))
-             for e in data.get("ncci", [])]
-    if ncci_path is not None:
+    # A pair listed again (a practice's own [[ncci]] after ours) replaces the earlier entry.
+    by_pair = {frozenset((e["column1"], e["column2"])):
+               PtpEdit(e["column1"], e["column2"], e["indicator"], source=e.get("source", ""))
+               for e in data.get("ncci", [])}
+    edits = list(by_pair.values())
+    if ncci_paths:
         codes = data["codes"]
         scope = {*codes["timed"], *codes["always_therapy"], *codes["cmt"],
                  *(c for e in edits for c in (e.column1, e.column2))}
-        loaded = load_ptp_file(ncci_path, lambda c1, c2: c1 in scope and c2 in scope)
+        loaded = [edit for path in ncci_paths
+                  for edit in load_ptp_file(path, lambda c1, c2: c1 in scope and c2 in scope)]
         # The CMS file's dated edits replace the undated rules.toml entries for the same two
         # codes: otherwise a deleted, not-yet-effective or indicator-9 edit would still fire.
         in_file = {frozenset((e.column1, e.column2)) for e in loaded}
@@ -422,7 +445,7 @@ def _ncci_edits(data: Mapping[str, Any], ncci_path: Path | None) -> list[PtpEdit
 
 
 def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
-                 mue_path: Path | None = None, ncci_path: Path | None = None) -> Config:
+                 mue_path: Path | None = None, ncci_paths: Sequence[Path] = ()) -> Config:
     from nmr_xl.reference import MueLimit, index_by_column2, load_mue_file
 
     mue = {code: MueLimit(value) for code, value in data.get("mue", {}).items()}
@@ -464,6 +487,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         timed_codes=frozenset(c.upper() for c in codes["timed"]),
         cmt_codes=frozenset(c.upper() for c in codes["cmt"]),
         always_therapy=frozenset(c.upper() for c in codes["always_therapy"]),
+        re_evaluation=frozenset(c.upper() for c in codes["re_evaluation"]),
         known_modifiers=frozenset(m.upper() for m in data["modifiers"]["known"]),
         distinct_modifiers=frozenset(m.upper() for m in data["modifiers"]["distinct"]),
         suggest={k: v for k, v in codes.items() if isinstance(v, str)},
@@ -476,7 +500,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         neuromuscular=DxFamilies(data["diagnoses"]["neuromuscular"]),
         subluxation=DxFamilies(data["diagnoses"]["subluxation"]),
         mue=mue,
-        ncci=index_by_column2(_ncci_edits(data, ncci_path)),
+        ncci=index_by_column2(_ncci_edits(data, ncci_paths)),
         columns={Field(k): tuple(norm(s) for s in v) for k, v in data["columns"].items()},
         rule_levels=dict(data.get("rules", {})),
         profiles=profiles,

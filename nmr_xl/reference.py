@@ -21,6 +21,7 @@ from nmr_xl.errors import ConfigError
 
 _CODE = re.compile(r"[A-Z0-9]{5}")
 _PTP_ROW = re.compile(r"[A-Z0-9]{5}\t[A-Z0-9]{5}\t")
+_PTP_DATE = re.compile(r"\d{8}|\*|")  # cheap shape check on every row, kept or not
 INDICATOR_NOT_APPLICABLE = 9
 
 
@@ -130,6 +131,9 @@ def load_ptp_file(path: Path, keep: Callable[[str, str], bool]) -> list[PtpEdit]
         if indicator not in ("0", "1", "9"):
             raise ConfigError(f"{path}:{number}: the modifier indicator must be 0, 1 or 9, "
                               f"not '{indicator}'")
+        if not (_PTP_DATE.fullmatch(fields[3].strip()) and _PTP_DATE.fullmatch(fields[4].strip())):
+            raise ConfigError(f"{path}:{number}: the effective and deletion dates must be like "
+                              "20260101 (or * for no deletion date)")
         if not keep(column1, column2):
             continue
         edits.append(PtpEdit(

@@ -219,7 +219,7 @@ def test_wrong_type_names_the_key_and_what_was_expected(tmp_path: Path, text: st
 
 @pytest.mark.parametrize("text, line, key, expected", [
     ('[settings]\nmue_file = 3\n', 2, "settings.mue_file", "a string"),
-    ('[settings]\nncci_file = ["a.txt"]\n', 2, "settings.ncci_file", "a string"),
+    ('[settings]\nncci_file = ["a.txt", 3]\n', 2, "settings.ncci_file", "a string or a list"),
     ('[mue]\n"97112" = -1\n', 2, "mue.97112", "a whole number, 0 or more"),
     ('[mue]\n"97112" = "4"\n', 2, "mue.97112", "a whole number, 0 or more"),
     ('[mue]\n"9711" = 4\n', 2, "mue.9711", "is not a 5-character code"),
@@ -448,3 +448,25 @@ def test_dx_families_ranges_and_prefixes() -> None:
     assert families.contains("A11.9") and families.contains("A12")
     assert not families.contains("A13")
     assert families.contains("B20.15") and not families.contains("B20.2")
+
+
+def test_a_users_ncci_pairs_add_to_ours_and_a_repeated_pair_replaces_ours(tmp_path: Path) -> None:
+    config = load(tmp_path, """
+[[ncci]]
+column1 = "97530"
+column2 = "97112"
+indicator = 1
+[[ncci]]
+column1 = "98940"
+column2 = "97140"
+indicator = 9
+""")
+    assert [e.column1 for e in config.ncci["97112"]].count("97530") == 1
+    assert len(config.ncci["97112"]) == 5  # 3 CMT + 97150 bundled, and the practice's own
+    (cmt_97140,) = [e for e in config.ncci["97140"] if e.column1 == "98940"]
+    assert cmt_97140.indicator == 9  # switched off by the practice
+
+
+@pytest.mark.parametrize("payer", ["Railroad Medicare", "RR Medicare", "RRB - Palmetto"])
+def test_railroad_medicare_is_medicare(payer: str) -> None:
+    assert load_config().profile_for(payer).id == "medicare"

@@ -230,7 +230,7 @@ def test_ptp_dates_bound_the_edit() -> None:
     (ptp_row("98940", "97112", indicator="7"), "modifier indicator must be 0, 1 or 9, not '7'"),
     (ptp_row("98940", "97112", indicator=""), "modifier indicator must be 0, 1 or 9, not ''"),
     (ptp_row("98940", "97112", effective="2026-01-01"),
-     "the effective date '2026-01-01' is not a date like 20260101"),
+     "the effective and deletion dates must be like 20260101"),
     (ptp_row("98940", "97112", deletion="20261301"),
      "the deletion date '20261301' is not a date like 20260101"),
     ("98940\t97112\t\t20200101\t*", "separated by tabs"),
@@ -453,3 +453,14 @@ def test_an_mue_table_other_than_the_practitioner_one_is_refused(tmp_path: Path)
     ])
     with pytest.raises(ConfigError, match=r"facility.csv:1: this MUE table is not the practit"):
         load_mue_file(path)
+
+
+def test_several_ptp_files_are_all_loaded(tmp_path: Path) -> None:
+    first = ptp_file(tmp_path, [ptp_row("97530", "97112")], name="ccipra-f1.txt")
+    second = ptp_file(tmp_path, [ptp_row("97530", "97110", indicator="0")], name="ccipra-f2.txt")
+    config = load_config(ncci_file=[first, second])
+    assert any(e.column1 == "97530" for e in config.ncci["97112"])
+    assert any(e.column1 == "97530" and e.indicator == 0 for e in config.ncci["97110"])
+    rules = write_rules(tmp_path / "rules.toml",
+                        '[settings]\nncci_file = ["ccipra-f1.txt", "ccipra-f2.txt"]\n')
+    assert len(load_config(rules).ncci["97110"]) == len(config.ncci["97110"])

@@ -137,9 +137,12 @@ def parse_modifiers(value: object) -> tuple[str, ...]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (f"{int(value):02d}",)  # 59 typed into a numeric cell
     text = _text(value)
-    if text is None:
+    if text is None or text.upper() in _NO_MODIFIER:
         return ()
     return tuple(t for t in _SPLIT.split(text.upper()) if t)
+
+
+_NO_MODIFIER = {"N/A", "NA", "NONE", "-", "--", "0"}  # placeholders exports put in empty cells
 
 
 # --- numbers ----------------------------------------------------------------------------------

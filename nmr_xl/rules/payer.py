@@ -312,11 +312,11 @@ def _plan_certification(line: Line, ctx: Context) -> Iterator[Hit]:
         )
 
 
-def _progress_dates(lines: list[Line]) -> set[dt.date]:
+def _progress_dates(lines: list[Line], re_evaluations: frozenset[str]) -> set[dt.date]:
     reports: set[dt.date] = set()
     for line in lines:
-        if line.progress_report is True and line.dos:
-            reports.add(line.dos)
+        if line.dos and (line.progress_report is True or line.code in re_evaluations):
+            reports.add(line.dos)  # a re-evaluation includes everything a progress report does
         elif isinstance(line.progress_report, dt.date):
             reports.add(line.progress_report)
     return reports
@@ -332,9 +332,10 @@ def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     days since the last report (or since the first treatment day). From the 11th day without a
     report, the day's first therapy line is flagged.
     Why: Medicare requires a progress report by a therapist at least once every 10 treatment
-    days; services in a period without one lack the documentation to support them.
+    days; services in a period without one lack the documentation to support them. A
+    re-evaluation (97164, 97168) counts as a progress report.
     Example: a Medicare patient's 11th therapy visit with no report since the evaluation.
-    Configuration: [columns] progress_report; [codes] always_therapy.
+    Configuration: [columns] progress_report; [codes] always_therapy and re_evaluation.
     Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.3 (progress report
     at least once every 10 treatment days).
     """
@@ -344,7 +345,7 @@ def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
         if line.patient and line.dos and ctx.profile(line).medicare:
             by_patient[line.patient.casefold()].append(line)
     for patient_lines in by_patient.values():
-        reports = _progress_dates(patient_lines)
+        reports = _progress_dates(patient_lines, ctx.config.re_evaluation)
         days: dict[dt.date, Line] = {}
         for line in patient_lines:
             if line.code in therapy:
