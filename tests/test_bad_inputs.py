@@ -161,8 +161,8 @@ def test_bad_inputs_do_not_stop_good_files(cli, tmp_path):
     bad_dir = tmp_path / "bad"
     bad_dir.mkdir()
     bad = []
-    for build, code, words in CASES.values():
-        folder = bad_dir / str(len(bad))
+    for index, (build, code, words) in enumerate(CASES.values()):
+        folder = bad_dir / str(index)
         folder.mkdir()
         try:
             bad.append((build(folder), code, words))
