@@ -248,3 +248,20 @@ NO = frozenset({"no", "n", "group", "unattended"})
 ])
 def test_yes_no(raw: object, value: bool | None) -> None:
     assert parse_yes_no(raw, YES, NO) is value
+
+
+@pytest.mark.parametrize("text, day_first, expected", [
+    ("03/04/2026", False, dt.date(2026, 3, 4)),
+    ("03/04/2026", True, dt.date(2026, 4, 3)),
+    ("3/4/26", False, dt.date(2026, 3, 4)),
+    ("31.03.2026", True, dt.date(2026, 3, 31)),
+])
+def test_numeric_text_dates_follow_the_configured_order(text: str, day_first: bool,
+                                                        expected: dt.date) -> None:
+    assert parse_date(text, day_first=day_first) == expected
+
+
+@pytest.mark.parametrize("text, day_first", [("13/03/2026", False), ("03/13/2026", True)])
+def test_numeric_text_dates_are_never_swapped_to_fit(text: str, day_first: bool) -> None:
+    with pytest.raises(Unreadable, match="when read as"):
+        parse_date(text, day_first=day_first)

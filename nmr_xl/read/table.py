@@ -166,12 +166,15 @@ def _lines(rows: Iterable[Sequence[object]], first_row: int, columns: dict[Field
     code_index = columns[Field.CODE][0] - 1
     width = max(c for cols in columns.values() for c in cols)
     billing: list[tuple[int, Sequence[object]]] = []
+    repeated_header = set(config.columns[Field.CODE])
     for row, cells in enumerate(rows, start=first_row):
         if len(cells) < width:
             cells = [*cells, *([None] * (width - len(cells)))]
         raw = cells[code_index]
         if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
             continue  # no code: a blank, total or comment row, not a billing line
+        if isinstance(raw, str) and norm(raw) in repeated_header:
+            continue  # the header again: exports repeat it on every printed page
         billing.append((row, cells))
     lines = [Line(row=row) for row, _ in billing]
 

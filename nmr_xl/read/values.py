@@ -69,6 +69,9 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
     _reject_error(text)
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _from_serial(float(text))
+    numeric = _NUMERIC_DATE.fullmatch(text)
+    if numeric:  # 03/04/2026: read in the configured order only, never swapped to make it fit
+        return _numeric_date(*numeric.groups(), day_first=day_first)
     # A year-first text (2026-03-02) is year-month-day whatever the date order setting.
     day_first = day_first and not re.match(r"\d{4}[-/.]", text)
     # Parse twice with different defaults: a text missing its day, month or year ("March 3")
@@ -81,6 +84,19 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
     if first.date() != second.date():
         raise Unreadable("it is not a complete date (day, month and year)")
     return first.date()
+
+
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
+
+
+def _numeric_date(first: str, second: str, year: str, *, day_first: bool) -> dt.date:
+    day, month = (first, second) if day_first else (second, first)
+    full_year = int(year) + (2000 if len(year) == 2 else 0)
+    try:
+        return dt.date(full_year, int(month), int(day))
+    except ValueError:
+        order = "day/month/year" if day_first else "month/day/year"
+        raise Unreadable(f"it is not a real date when read as {order}") from None
 
 
 def _from_serial(serial: float) -> dt.date:

@@ -211,7 +211,7 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR207", "nmr-visit-frequency", Severity.WARNING, scope="table", target=Field.DOS,
-      requires=(Field.PATIENT, Field.DOS))
+      requires=(Field.PATIENT, Field.DOS, Field.PAYER))
 def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """More 97112 visits, or a longer course, than the payer's standard.
 
@@ -264,7 +264,7 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR208", "payer-excludes-nmr", Severity.ERROR, scope="line", target=Field.CODE,
-      codes=_nmr)
+      requires=(Field.PAYER,), codes=_nmr)
 def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 billed to a payer whose policy does not cover it.
 

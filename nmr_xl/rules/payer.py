@@ -126,7 +126,7 @@ def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR304", "therapy-modifier-missing", Severity.ERROR, scope="line", target=Field.CODE,
-      codes=_therapy)
+      requires=(Field.PAYER,), codes=_therapy)
 def therapy_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     """An always-therapy code without GP, GO or GN, for a payer that requires them.
 
@@ -258,9 +258,9 @@ def plan_of_care(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
     What it checks: when the sheet has plan-of-care start and end columns: a date of service
     outside the plan's dates (any payer); for Medicare therapy lines (always-therapy codes), a
-    plan longer than 90 days (counting both its first and last day), and a plan certified by a
-    chiropractor (when a certifier column exists). A plan's own problems are reported once, on
-    its first line in the sheet.
+    date of service more than 90 days into the plan (day 91 on, counting the start day) without
+    a new certification, and a plan certified by a chiropractor (when a certifier column
+    exists), reported once per plan, on its first line in the sheet.
     Why: therapy is covered only under a current, certified plan of care. Medicare certifies
     plans for at most 90 days, and a chiropractor may not certify a therapy plan of care.
     Example: DOS 2026-04-02 with a plan of 2026-01-02 to 2026-03-31; a Medicare therapy plan
@@ -284,23 +284,23 @@ def plan_of_care(lines: list[Line], ctx: Context) -> Iterator[Hit]:
             )
         if not ctx.profile(line).medicare or line.code not in ctx.config.always_therapy:
             continue  # certification (90 days, not by a DC) is about therapy plans, not CMT
+        day = (line.dos - start).days + 1 if line.dos and start else 0
+        if day > _PLAN_DAYS:
+            yield Hit(
+                line,
+                f"This date of service is day {day} of its Medicare plan of care; a "
+                f"certification covers at most {_PLAN_DAYS} days.",
+                "Get the plan recertified (signed by the physician or NPP) to cover this date; "
+                "then record the new plan dates.",
+                Field.POC_START,
+            )
         plan = ((line.patient or "").casefold(), start, end, line.certifier)
-        if plan in plans_seen:
-            continue
-        plans_seen.add(plan)
-        yield from _plan_certification(line, ctx)
+        if plan not in plans_seen:
+            plans_seen.add(plan)
+            yield from _certified_by_dc(line, ctx)
 
 
-def _plan_certification(line: Line, ctx: Context) -> Iterator[Hit]:
-    start, end = line.poc_start, line.poc_end
-    if start and end and (end - start).days + 1 > _PLAN_DAYS:
-        yield Hit(
-            line,
-            f"This Medicare plan of care covers {(end - start).days + 1} days; certification "
-            f"covers at most {_PLAN_DAYS}.",
-            "Recertify the plan at least every 90 days.",
-            Field.POC_END,
-        )
+def _certified_by_dc(line: Line, ctx: Context) -> Iterator[Hit]:
     if line.certifier and _certified_by_chiropractor(line.certifier, ctx.config):
         yield Hit(
             line,
@@ -342,7 +342,7 @@ def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     therapy = ctx.config.always_therapy
     by_patient: dict[str, list[Line]] = defaultdict(list)
     for line in lines:
-        if line.patient and line.dos and ctx.profile(line).medicare:
+        if line.patient and line.dos and ctx.enabled("NMR309", line):
             by_patient[line.patient.casefold()].append(line)
     for patient_lines in by_patient.values():
         reports = _progress_dates(patient_lines, ctx.config.re_evaluation)

@@ -62,6 +62,10 @@ class Context:
     def profile(self, line: Line) -> Profile:
         return self.config.profile_for(line.payer)
 
+    def enabled(self, code: str, line: Line) -> bool:
+        """Whether rule `code` is on for this line's payer (rules that pool lines need this)."""
+        return level_for(RULES[code], self.profile(line), self.config) is not None
+
     def visits(self) -> dict[tuple[str, object], list[Line]]:
         """The table's lines grouped by visit, computed once for all the rules that need it."""
         if "visits" not in self.cache:
@@ -144,6 +148,10 @@ def rule(
         raise ValueError(f"bad rule code {code!r}")
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         raise ValueError(f"{code}: name must be kebab-case, got {name!r}")
+
+    if medicare_only and Field.PAYER not in requires:
+        # Without a payer column every line is the default payer: say the rule could not run.
+        requires = (*requires, Field.PAYER)
 
     def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         if code in RULES:
