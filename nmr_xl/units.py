@@ -37,7 +37,7 @@ class Allocation:
         parts = []
         for code in self.low:
             lo, hi = self.low[code], self.high[code]
-            parts.append(f"{code} {lo}" if lo == hi else f"{code} {lo} or {hi}")
+            parts.append(f"{code} x{lo}" if lo == hi else f"{code} x{lo} or x{hi}")
         return ", ".join(parts)
 
 

@@ -120,8 +120,8 @@ def test_allocate_dispatches_on_method() -> None:
 
 
 def test_describe_names_the_choice_on_a_tie() -> None:
-    assert allocate_cms({"97110": 33, "97140": 7}).describe() == "97110 2, 97140 1"
-    assert allocate_cms({"97112": 20, "97110": 20}).describe() == "97112 1 or 2, 97110 1 or 2"
+    assert allocate_cms({"97110": 33, "97140": 7}).describe() == "97110 x2, 97140 x1"
+    assert allocate_cms({"97112": 20, "97110": 20}).describe() == "97112 x1 or x2, 97110 x1 or x2"
 
 
 def test_cms_allocation_invariants_on_random_visits() -> None:

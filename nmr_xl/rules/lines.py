@@ -124,6 +124,7 @@ def future_date_of_service(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 _ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
+_DISCIPLINE = frozenset({"GP", "GO", "GN"})
 
 
 @rule("NMR005", "split-timed-code", Severity.WARNING, scope="table", target=Field.CODE,
@@ -137,7 +138,7 @@ def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     units on that line; split lines are denied as duplicates or hide a units error.
     Example: 97110 x1 on row 4 and 97110 x1 on row 6 for the same visit, instead of 97110 x2.
     A split into one line with CQ/CO (the assistant's part) and one without is allowed, as in
-    CMS's CQ/CO billing examples.
+    CMS's CQ/CO billing examples, and so are lines of different disciplines (GP and GO).
     Configuration: runs for profiles with `medicare = true`; [codes] timed lists the timed codes;
     give the rule a severity in another profile's rules table to use it there too.
     Source (primary): First Coast Service Options (Medicare contractor), rehabilitation services
@@ -146,12 +147,13 @@ def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """
     timed = ctx.config.timed_codes
     for visit in ctx.visits().values():
-        by_code: dict[tuple[str, bool], list[Line]] = defaultdict(list)
+        by_code: dict[tuple[str, bool, str], list[Line]] = defaultdict(list)
         for line in visit:
             if line.code in timed:
                 assisted = not _ASSISTANT_MODIFIERS.isdisjoint(line.modifiers)
-                by_code[(line.code, assisted)].append(line)
-        for (code, _), same in by_code.items():
+                discipline = "".join(sorted(_DISCIPLINE.intersection(line.modifiers)))
+                by_code[(line.code, assisted, discipline)].append(line)
+        for (code, *_), same in by_code.items():
             for line in same[1:]:
                 yield Hit(
                     line,

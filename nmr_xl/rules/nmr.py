@@ -57,7 +57,7 @@ def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
     What it checks: a 97112 line whose notes describe massage, soft-tissue or myofascial work,
     trigger points, instrument-assisted work (IASTM, Graston) or effleurage, or stretching by a
     massage therapist.
-    Why: 97112 retrains movement, balance, coordination, posture or proprioception; the AMA has
+    Why: 97112 is for re-training the nervous system's control of movement and balance; the AMA has
     said it is not for massage or muscle work. Hands-on soft-tissue work is 97140 (manual
     therapy) or 97124 (massage).
     Example: 97112 x1, notes "trigger point work upper traps, IASTM".
@@ -76,8 +76,8 @@ def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
             line,
             f"The notes describe {found}: muscle work, not neuromuscular re-education.",
             f"Bill hands-on soft-tissue work as {s['manual_therapy']} (manual therapy) or "
-            f"{s['massage']} (massage); keep 97112 for retraining balance, coordination, "
-            "posture or proprioception, and document that.",
+            f"{s['massage']} (massage); keep 97112 for one-on-one re-training of balance and "
+            "movement control, and document that.",
         )
 
 
@@ -192,8 +192,9 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
 
     What it checks: a 97112 line whose notes describe strength, endurance, range of motion or
     flexibility work.
-    Why: that work is therapeutic exercise, 97110. 97112 is for retraining movement, balance,
-    coordination, kinesthetic sense, posture or proprioception.
+    Why: that work is therapeutic exercise, 97110. 97112 is for re-training the nervous
+    system's control of movement and balance (a function the patient has lost), not for
+    building strength or motion.
     Example: 97112 x2, notes "core strengthening, ROM exercises".
     Configuration: [keywords] strength_or_rom; [codes] therapeutic_exercise.
     Source (secondary): the seed article (strength, endurance, range of motion and flexibility
@@ -206,7 +207,7 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
             line,
             f"The notes describe \"{found}\" work, which is therapeutic exercise.",
             f"Bill strength, endurance, range-of-motion and flexibility work as {exercise}; "
-            "keep 97112 for balance, coordination, posture and proprioception retraining.",
+            "keep 97112 for re-training balance and movement control.",
         )
 
 

@@ -103,10 +103,11 @@ def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
     second.
     Example: 98940-AT with M54.50 first and M99.03 second.
     Configuration: [diagnoses] subluxation.
-    Source (primary): Palmetto GBA chiropractic billing (primary diagnosis of subluxation, a
-    secondary neuromusculoskeletal diagnosis); Medicare Benefit Policy Manual, Pub. 100-02
-    ch. 15 §240.1.2. The exact M99.00-M99.05 range is from secondary sources (claim-edit
-    changelogs quoting contractor edits).
+    Source (primary): Medicare contractors' chiropractic billing articles (Palmetto GBA: "a
+    primary diagnosis of subluxation and a secondary diagnosis that reflects the patient's
+    neuromusculoskeletal condition"; WPS billing article A56273); Medicare Benefit Policy
+    Manual, Pub. 100-02 ch. 15 §240.1.2 (subluxation). The exact M99.00-M99.05 range is from
+    secondary sources (claim-edit changelogs quoting contractor edits).
     """
     dx = line.diagnoses
     if not dx:
@@ -158,7 +159,9 @@ def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     What it checks: Medicare lines rendered by a physical therapist assistant without CQ, or by
     an occupational therapy assistant without CO.
     Why: since 2020 Medicare requires CQ / CO on therapy furnished in whole or in part by an
-    assistant, and pays those services at 85%; leaving it off overbills.
+    assistant (more than 10% of the service: the de minimis rule), and pays those services at
+    85%; leaving it off overbills. A line that names the assistant as its provider is taken as
+    the assistant's service.
     Example: Medicare, 97110-GP x2 rendered by a PTA.
     Configuration: [provider_types] pt_assistant and ot_assistant.
     Source (primary): CMS "Billing examples using CQ/CO modifiers for services furnished in
@@ -171,8 +174,8 @@ def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
         yield Hit(
             line,
             f"{line.code} is recorded as given by a {who} but lacks {needed}.",
-            f"Add {needed} (service furnished in whole or in part by a {who}); Medicare pays "
-            "it at 85%.",
+            f"Add {needed} when the {who} furnished more than 10% of the service (the de "
+            "minimis rule); Medicare pays such services at 85%.",
         )
 
 
@@ -218,8 +221,10 @@ def ncci_pair_without_modifier(lines: list[Line], ctx: Context) -> Iterator[Hit]
                         line,
                         f"{line.code} is billed with {edit.column1} on the same visit without a "
                         f"distinct-service modifier{source}.",
-                        "If it was a separate region or session and the notes show it, add XS "
-                        "(separate structure) or 59; otherwise do not bill it.",
+                        "If the notes show a distinct service, add the modifier that fits: XS "
+                        "(separate body region), XE (separate session), XU (unusual, "
+                        "non-overlapping service), or 59 when none fits; otherwise do not bill "
+                        "it.",
                     )
                 break  # one finding per line is enough
 

@@ -74,8 +74,6 @@ class Context:
 
 
 Scope = Literal["line", "table", "engine"]
-LineCheck = Callable[[Line, Context], Iterable[Hit]]
-TableCheck = Callable[[list[Line], Context], Iterable[Hit]]
 
 
 @dataclass(frozen=True)
@@ -92,9 +90,6 @@ class Rule:
     # For line rules: the codes a line must have for the rule to look at it (None: every line).
     codes: Callable[[Config], frozenset[str]] | None = None
 
-    @property
-    def family(self) -> str:
-        return self.code[:4] + "xx"
 
 
 RULES: dict[str, Rule] = {}

@@ -12,6 +12,7 @@ from nmr_xl.rules.registry import Context, Hit, rule
 from nmr_xl.units import Allocation, allocate
 
 _TIMED = (Field.PATIENT, Field.DOS, Field.UNITS, Field.MINUTES)
+_DISCIPLINES = frozenset({"GP", "GO", "GN"})
 
 
 @rule("NMR101", "timed-code-without-minutes", Severity.ERROR, scope="line", target=Field.MINUTES,
@@ -61,7 +62,8 @@ class _VisitUnits:
 def _visit_units(ctx: Context) -> list[_VisitUnits]:
     """Per visit: timed minutes and units by code, and what the payer's method allows.
 
-    Computed once per table and shared by NMR102-NMR104. Visits where a timed line lacks
+    Computed once per table and shared by NMR102-NMR104. Each discipline (GP, GO, GN) of a
+    visit is counted on its own, as its own plan of care is. Visits where a timed line lacks
     readable minutes or units are left out: NMR001/NMR002/NMR101 report those lines.
     """
     cached = ctx.cache.get("visit_units")
@@ -69,9 +71,15 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
         return cached
     timed_codes = ctx.config.timed_codes
     result = []
+    groups: list[list[Line]] = []
     for visit in ctx.visits().values():
-        timed = [line for line in visit if line.code in timed_codes]
-        if not timed or any(line.minutes is None or line.units is None for line in timed):
+        by_discipline: dict[frozenset[str], list[Line]] = defaultdict(list)
+        for line in visit:
+            if line.code in timed_codes:
+                by_discipline[_DISCIPLINES.intersection(line.modifiers)].append(line)
+        groups.extend(by_discipline.values())
+    for timed in groups:
+        if any(line.minutes is None or line.units is None for line in timed):
             continue
         minutes: dict[str, float] = defaultdict(float)
         billed: dict[str, int] = defaultdict(int)
@@ -133,8 +141,9 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                 f"The visit's {visit.total_minutes} timed minutes support "
                 f"{units_text(alloc.total)} under {_method_name('cms')}, but "
                 f"{billed_text(visit.billed_total)}.",
-                f"Bill {units_text(alloc.total)} in all for this visit: "
-                f"{alloc.describe() or 'none'}.",
+                f"Bill {units_text(alloc.total)} in all for this visit: {alloc.describe()}."
+                if alloc.total else
+                "Under 8 timed minutes in all: do not bill a timed unit for this visit.",
             )
 
 
