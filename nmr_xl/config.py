@@ -292,6 +292,7 @@ class DxFamilies:
     def __init__(self, entries: list[str]) -> None:
         self._ranges: list[tuple[str, str]] = []
         self._prefixes: list[str] = []
+        self._seen: dict[str, bool] = {}
         for entry in entries:
             lo, _, hi = entry.upper().replace(".", "").partition("-")
             if hi:
@@ -300,11 +301,14 @@ class DxFamilies:
                 self._prefixes.append(lo.strip())
 
     def contains(self, code: str) -> bool:
-        code = code.upper().replace(".", "")
-        category = code[:3]
-        return any(lo <= category <= hi for lo, hi in self._ranges) or any(
-            code.startswith(p) for p in self._prefixes
-        )
+        known = self._seen.get(code)
+        if known is None:
+            key = code.upper().replace(".", "")
+            category = key[:3]
+            known = any(lo <= category <= hi for lo, hi in self._ranges) or any(
+                key.startswith(p) for p in self._prefixes)
+            self._seen[code] = known  # a sheet repeats the same few diagnoses
+        return known
 
 
 @dataclass(frozen=True)
@@ -340,16 +344,19 @@ class Config:
     profiles: Mapping[str, Profile]
     # payer cell text -> profile; filled as payers are met (a sheet has few distinct payers)
     profile_cache: dict[str, Profile] = field(default_factory=dict, compare=False, repr=False)
+    role_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def role_of(self, provider_type: str | None) -> str | None:
         if not provider_type:
             return None
+        if provider_type in self.role_cache:
+            return self.role_cache[provider_type]
         key = norm(provider_type)
         squeezed = key.replace(" ", "")  # "L.M.T." -> "l m t" -> "lmt", as rules.toml promises
-        for role, spellings in self.roles.items():
-            if key in spellings or squeezed in spellings:
-                return role
-        return None
+        found = next((role for role, spellings in self.roles.items()
+                      if key in spellings or squeezed in spellings), None)
+        self.role_cache[provider_type] = found
+        return found
 
     def profile_for(self, payer: str | None) -> Profile:
         return _resolve_profile(self, payer)

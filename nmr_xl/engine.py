@@ -54,7 +54,8 @@ def _finding(rule_: Rule, severity: Severity, hit: Hit, table: Table) -> Finding
     )
 
 
-def _hits(rule_: Rule, ctx: Context, by_code: dict[str | None, list[Line]]) -> Iterable[Hit]:
+def _hits(rule_: Rule, ctx: Context, by_code: dict[str | None, list[Line]],
+          switched_off: set[str], profile_id: dict[str | None, str]) -> Iterable[Hit]:
     assert rule_.check is not None
     if rule_.scope == "table":
         return rule_.check(ctx.table.lines, ctx)
@@ -63,7 +64,10 @@ def _hits(rule_: Rule, ctx: Context, by_code: dict[str | None, list[Line]]) -> I
     else:
         wanted = rule_.codes(ctx.config)
         lines = [line for code in wanted for line in by_code.get(code, ())]
-    return (hit for line in lines for hit in rule_.check(line, ctx))
+    if switched_off:  # e.g. a Medicare-only rule: never run it on other payers' lines
+        lines = [line for line in lines if profile_id[line.payer] not in switched_off]
+    check = rule_.check
+    return (hit for line in lines for hit in check(line, ctx))
 
 
 def check_table(table: Table, config: Config, as_of: dt.date,
@@ -73,6 +77,8 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     by_code: dict[str | None, list[Line]] = defaultdict(list)
     for line in table.lines:
         by_code[line.code].append(line)
+    # Payer cell text -> profile id, once per distinct payer (a sheet has few).
+    profile_id = {payer: config.profile_for(payer).id for payer in {ln.payer for ln in table.lines}}
     markers = {line.row: m for line in table.lines if (m := suppression_markers(line.notes))}
     used: set[tuple[int, str]] = set()
     findings: list[Finding] = []
@@ -87,12 +93,13 @@ def check_table(table: Table, config: Config, as_of: dt.date,
             reason = " and ".join(f"no {LABELS[f]} column" for f in missing)
             missing_by_reason[reason].append(rule_.code)
             continue
-        levels: dict[str, Severity | None] = {}  # per payer profile
-        for hit in _hits(rule_, ctx, by_code):
-            profile = ctx.profile(hit.line)
-            if profile.id not in levels:
-                levels[profile.id] = level_for(rule_, profile, config)
-            severity = levels[profile.id]
+        levels = {pid: level_for(rule_, profile, config)
+                  for pid, profile in config.profiles.items()}
+        switched_off = {pid for pid, level in levels.items() if level is None}
+        if len(switched_off) == len(levels):
+            continue
+        for hit in _hits(rule_, ctx, by_code, switched_off, profile_id):
+            severity = levels[profile_id[hit.line.payer]]
             if severity is None:
                 continue
             if rule_.code in markers.get(hit.line.row, ()):
@@ -103,7 +110,7 @@ def check_table(table: Table, config: Config, as_of: dt.date,
 
     findings.extend(_unused_markers(markers, used, table, ctx))
     findings.sort(key=lambda f: (f.row, f.col_index, f.rule))
-    payers = {line.payer: ctx.profile(line).id for line in table.lines if line.payer}
+    payers = {payer: pid for payer, pid in profile_id.items() if payer}
     not_run = [f"{', '.join(codes)}: {reason}" for reason, codes in missing_by_reason.items()]
     return TableResult(table, findings, suppressed, not_run, payers)
 

@@ -1,4 +1,5 @@
-"""Check one file end to end: sniff, read, run the rules, plan and write the annotated copy."""
+"""Check one file end to end: sniff, read (a workbook or a CSV file), run the rules, plan and
+write the annotated copy."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
 from nmr_xl.model import Finding, SkippedSheet
 from nmr_xl.plan import build_plan
+from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
 from nmr_xl.read.sources import read_workbook, sniff
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+# Everything check_file reads (CSV by its extension): for callers that search folders
+INPUT_SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
 
 
 @dataclass
@@ -53,33 +57,36 @@ def output_path(source: Path, out_dir: Path | None, macro: bool) -> Path:
 
 
 def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | None = None,
-               annotate: bool = True) -> FileResult:
-    """Check one workbook. User-caused problems end up in `result.error`, never raised."""
+               annotate: bool = True, dest: Path | None = None) -> FileResult:
+    """Check one workbook or CSV file. User-caused problems end up in `result.error`, never
+    raised. The annotated copy goes to `dest` when given, else output_path(path, out_dir, ...)."""
     result = FileResult(input=str(path))
     try:
         kind = sniff(path)
-        book = read_workbook(path, config)
+        csv_data = load_csv(path) if kind == "csv" else None
+        book = csv_workbook(csv_data, config) if csv_data else read_workbook(path, config)
         result.skipped = book.skipped
         if not book.tables:
-            raise _no_table_error(book.skipped)
+            raise _no_table_error(book.skipped, csv_data is not None)
         checked = [check_table(table, config, as_of) for table in book.tables]
         _collect(result, checked)
         if annotate:
-            dest = output_path(path, out_dir, kind == "xlsm")
-            _annotate(result, path, dest, kind == "xlsm", checked, config, as_of)
+            target = dest or output_path(path, out_dir, kind == "xlsm")
+            _annotate(result, path, target, kind == "xlsm", checked, config, as_of, csv_data)
     except InputError as exc:
         result.error = exc
     return result
 
 
-def _no_table_error(skipped: list[SkippedSheet]) -> InputError:
+def _no_table_error(skipped: list[SkippedSheet], csv: bool = False) -> InputError:
     broken = [s for s in skipped if s.reason.startswith("cannot be read")]
     if broken:
         return InputError("corrupt", "; ".join(f"sheet {s.name} {s.reason}" for s in broken))
     if not skipped or all(s.reason == "empty" for s in skipped):
-        return InputError("empty", "the workbook has no data")
+        return InputError("empty", f"the {'CSV file' if csv else 'workbook'} has no data")
+    where = "the CSV file has no" if csv else "no sheet has a"
     return InputError("no-billing-table",
-                      "no sheet has a billing table: a header row naming a CPT/procedure code "
+                      f"{where} billing table: a header row naming a CPT/procedure code "
                       "column and at least two other billing columns (date of service, units, "
                       "patient ...)")
 
@@ -121,15 +128,27 @@ def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[
 
 
 def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
-              checked: list[TableResult], config: Config, as_of: dt.date) -> None:
-    from nmr_xl.write.xlsx import write_copy  # openpyxl is only needed when writing
+              checked: list[TableResult], config: Config, as_of: dt.date,
+              csv_data: CsvData | None = None) -> None:
+    from nmr_xl.write.xlsx import write_copy, write_rows_copy  # openpyxl: only when writing
 
-    plan = build_plan([(tr.table, tr.findings) for tr in checked],
-                      run_facts(result, config, as_of), result.payers)
+    facts = run_facts(result, config, as_of)
+    if csv_data:
+        facts.insert(1, ("Input format", f"CSV ({csv_data.describe()}); this copy is a new "
+                                         ".xlsx workbook holding every value as text, exactly "
+                                         "as in the file"))
+    plan = build_plan([(tr.table, tr.findings) for tr in checked], facts, result.payers)
     try:
-        losses = write_copy(source, dest, plan, macro, [tr.table.sheet for tr in checked])
+        if csv_data:
+            losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)
+        else:
+            losses = write_copy(source, dest, plan, macro, [tr.table.sheet for tr in checked])
     except InputError as exc:
         result.warnings.append(f"No annotated copy: {exc.message}")
         return
     result.output = str(dest)
+    if csv_data:
+        result.warnings.append(f"The annotated copy is a new .xlsx workbook made from the CSV "
+                               f"file ({csv_data.describe()}): every value is kept as text, "
+                               "exactly as in the file.")
     result.warnings.extend(losses)

@@ -12,6 +12,7 @@ import python_calamine as calamine
 from nmr_xl.config import Config
 from nmr_xl.errors import InputError
 from nmr_xl.model import SkippedSheet, Table, Workbook
+from nmr_xl.read.csv_source import CSV_SUFFIXES
 from nmr_xl.read.table import build_table
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -20,7 +21,8 @@ _SCAN_LIMIT = 16 * 1024 * 1024  # an OLE directory sits well inside this in any 
 
 
 def sniff(path: Path) -> str:
-    """"xlsx" or "xlsm" (by content type), or raise InputError saying what the file is."""
+    """"xlsx" or "xlsm" (by content type), "csv" (a text file named .csv or .tsv: the CSV reader
+    decides whether it really is text), or raise InputError saying what the file is."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -39,6 +41,8 @@ def sniff(path: Path) -> str:
         raise InputError("unsupported-format", "this is an old Excel 97-2003 (.xls) workbook; "
                                                "open it in Excel and save it as .xlsx")
     if not head.startswith(b"PK"):
+        if path.suffix.lower() in CSV_SUFFIXES:
+            return "csv"  # a workbook named .csv is read as the workbook it is
         raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx or .xlsm)")
     try:
         with zipfile.ZipFile(path) as archive:

@@ -71,6 +71,7 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
         return cached
     timed_codes = ctx.config.timed_codes
     result = []
+    allocations: dict[tuple[object, ...], Allocation] = {}
     groups: list[list[Line]] = []
     for visit in ctx.visits().values():
         by_discipline: dict[frozenset[str], list[Line]] = defaultdict(list)
@@ -87,8 +88,10 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
             minutes[line.code] += line.minutes  # type: ignore[index,operator]
             billed[line.code] += int(line.units)  # type: ignore[index,arg-type]
         method = ctx.profile(timed[0]).unit_method
-        result.append(_VisitUnits(timed, method, dict(minutes), dict(billed),
-                                  allocate(minutes, method)))
+        key = (method, tuple(sorted(minutes.items())))
+        if key not in allocations:  # visits repeat the same few minute patterns
+            allocations[key] = allocate(minutes, method)
+        result.append(_VisitUnits(timed, method, dict(minutes), dict(billed), allocations[key]))
     ctx.cache["visit_units"] = result
     return result
 

@@ -1,5 +1,6 @@
 """Apply an AnnotationPlan to a copy of the workbook with openpyxl. The input is never touched:
-the copy is written to a temporary file beside the destination and moved into place.
+the copy is written to a temporary file beside the destination and moved into place. A CSV
+input gets a new workbook holding its cells as text, annotated the same way.
 """
 
 from __future__ import annotations
@@ -7,10 +8,14 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
+from collections import Counter
+from collections.abc import Callable, Sequence
 from copy import copy
+from functools import partial
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as XlWorkbook
@@ -29,6 +34,10 @@ from nmr_xl.plan import (
 from nmr_xl.write.cells import set_text
 from nmr_xl.write.fidelity import losses
 from nmr_xl.write.summary import SummaryLayout, write_losses, write_summary
+
+# What one Excel sheet holds
+_MAX_ROWS, _MAX_COLUMNS, _MAX_CELL_TEXT = 1_048_576, 16_384, 32_767
+_FORMULA_LIKE = ("=", "+", "-", "@")
 
 
 def _mark(ws: Worksheet, mark: CellMark) -> None:
@@ -91,18 +100,78 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
         raise InputError("write-failed", "openpyxl cannot read the sheet(s) "
                                          f"{', '.join(missing)} of this file (a Strict OOXML "
                                          "workbook?), so no annotated copy was written")
+    return save_annotated(book, dest, plan, compare=partial(losses, source))
+
+
+def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path,
+                    plan: AnnotationPlan) -> list[str]:
+    """Write a new workbook whose one sheet holds `rows` (a CSV file's cells) as text, annotated.
+
+    Every cell is text, exactly as in the file: "=HYPERLINK(...)", "+1" or "@SUM(...)" from a CSV
+    must never become a formula (CSV injection), and "00123" keeps its zeros. Returns notes on
+    anything a sheet cannot hold as the file had it.
+    """
+    width = max((len(r) for r in rows), default=0)
+    if len(rows) > _MAX_ROWS or width >= _MAX_COLUMNS:  # the findings column needs one more
+        raise InputError("write-failed", f"the file has {len(rows):,} rows and {width:,} "
+                                         f"columns, more than an Excel sheet holds "
+                                         f"({_MAX_ROWS:,} rows, {_MAX_COLUMNS:,} columns), so "
+                                         "no annotated copy was written")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    cleaned = cut = 0
+    for r, cells in enumerate(rows, start=1):
+        for c, text in enumerate(cells, start=1):
+            if text is None:
+                continue
+            if ILLEGAL_CHARACTERS_RE.search(text):
+                text = ILLEGAL_CHARACTERS_RE.sub("", text)
+                cleaned += 1
+            if len(text) > _MAX_CELL_TEXT:
+                text = text[:_MAX_CELL_TEXT]
+                cut += 1
+            set_text(ws, r, c, text)
+            if text[:1] in _FORMULA_LIKE:  # stays text even when edited in Excel
+                ws.cell(row=r, column=c).quotePrefix = True
+    notes = []
+    if cleaned:
+        notes.append(f"{_cells(cleaned)} held control characters a spreadsheet cannot store; "
+                     "the copy leaves them out. The original file still has them.")
+    if cut:
+        notes.append(f"{_cells(cut)} held more than {_MAX_CELL_TEXT:,} characters, the most "
+                     "an Excel cell holds; the copy keeps the first "
+                     f"{_MAX_CELL_TEXT:,}. The original file still has the rest.")
+    return save_annotated(book, dest, plan, notes=notes)
+
+
+def _cells(n: int) -> str:
+    return "1 cell" if n == 1 else f"{n:,} cells"
+
+
+def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
+                   notes: Sequence[str] = (),
+                   compare: Callable[[Path, Counter[str]], list[str]] | None = None
+                   ) -> list[str]:
+    """Apply the plan and save the book to `dest` atomically (a temporary file beside it, moved
+    into place). `notes` are known losses; `compare(saved, added)` finds more in the saved file.
+    Every note is also written on the summary sheet. Returns all the notes."""
     layout = apply_plan(book, plan)
+    found = list(notes)
+    if found:
+        write_losses(book, layout, found)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".nmr-xl-", suffix=dest.suffix, dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         book.save(tmp)
-        notes = losses(source, tmp, layout.added)
-        if notes:  # say so on the summary sheet too: save once more
-            write_losses(book, layout, notes)
+        more = compare(tmp, layout.added) if compare else []
+        if more:  # say so on the summary sheet too: save once more
+            found += more
+            write_losses(book, layout, found)
             book.save(tmp)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
-    return notes
+    return found

@@ -1,0 +1,208 @@
+"""CSV exports -> billing tables. Encoding and delimiter are detected, never asked for: practice
+software writes UTF-8 (with or without a byte-order mark), Windows-1252, or Excel's "Unicode
+text" (UTF-16), separated by commas, semicolons (European Excel), tabs or pipes.
+
+Every cell is read as text ('' is a blank); the value parsers read numbers and dates from text,
+and the annotated copy keeps the file's text exactly (see nmr_xl.write.xlsx.write_rows_copy).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from nmr_xl.config import Config
+from nmr_xl.errors import InputError
+from nmr_xl.model import Table, Workbook
+from nmr_xl.read.table import build_table
+
+CSV_SUFFIXES = frozenset({".csv", ".tsv"})
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+DELIMITERS = ",;\t|"
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_SAMPLE_CHARS = 64 * 1024
+# csv.Sniffer's regular expressions take time quadratic in the sample on some text (many quotes
+# never closed): it sees a smaller one. 8 KiB is still dozens of rows.
+_SNIFF_CHARS = 8 * 1024
+_MAX_SHEET_TITLE = 31
+_BAD_TITLE_CHARS = re.compile(r"[\\/?*\[\]:\x00-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"\r\n?")
+# Bytes no text file holds (tab, line feed, form feed, carriage return and DOS's end-of-file
+# Ctrl-Z excepted); a few in a real export are noise, many mean a binary file.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 26))
+_BINARY_SHARE = 0.05
+
+
+@dataclass
+class CsvData:
+    """The rows of a CSV file (row 1 first, '' read as None) and how the file was written."""
+
+    sheet: str
+    rows: list[list[str | None]]
+    encoding: str  # a plain name: "UTF-8", "UTF-8 with BOM", "Windows-1252", "UTF-16"
+    delimiter: str
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def describe(self) -> str:
+        """'UTF-8 with BOM, semicolon-separated' for run facts and warnings."""
+        return f"{self.encoding}, {_DELIMITER_NAMES[self.delimiter]}-separated"
+
+
+def sheet_title(stem: str) -> str:
+    """A file name as a valid Excel sheet title: no \\ / ? * [ ] :, 31 characters at most, not
+    blank, no apostrophe at either end, and not Excel's reserved "History"."""
+    title = _BAD_TITLE_CHARS.sub("_", stem).strip().strip("'").strip()[:_MAX_SHEET_TITLE]
+    title = title.rstrip("'").strip()
+    if not title:
+        return "CSV"
+    return f"{title}_" if title.lower() == "history" else title
+
+
+def load_csv(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CsvData:
+    """Read and decode a CSV file into rows of text, or raise InputError saying why not."""
+    data = _read_bytes(path, max_bytes)
+    text, encoding = decode(data)
+    text = text.rstrip("\x1a")  # DOS's end-of-file marker
+    if not text.strip():
+        raise InputError("empty", "the CSV file has no data (only blank lines)")
+    delimiter = detect_delimiter(text)
+    rows = parse_rows(text, delimiter)
+    if not any(cell is not None and cell.strip() for row in rows for cell in row):
+        raise InputError("empty", "the CSV file has no data (only separators and blanks)")
+    return CsvData(sheet_title(path.stem), rows, encoding, delimiter)
+
+
+def csv_workbook(data: CsvData, config: Config) -> Workbook:
+    """The CSV's one sheet as a billing table, or the reason it holds none."""
+    result = build_table(data.sheet, data.rows, config, width=data.width)
+    return Workbook([result], []) if isinstance(result, Table) else Workbook([], [result])
+
+
+def read_csv(path: Path, config: Config, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Workbook:
+    """A CSV file -> a Workbook with its one table (sheet name from the file name) or the reason
+    it holds none."""
+    return csv_workbook(load_csv(path, max_bytes=max_bytes), config)
+
+
+# --- bytes -> text --------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_large(size, max_bytes)
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError("not-found", "no such file") from None
+    except OSError as exc:
+        raise InputError("unreadable", f"cannot open the file ({exc.strerror})") from None
+    if len(data) > max_bytes:  # grew while we looked
+        raise _too_large(len(data), max_bytes)
+    if not data:
+        raise InputError("empty", "the file is empty (0 bytes)")
+    return data
+
+
+def _too_large(size: int, limit: int) -> InputError:
+    return InputError("too-large", f"the CSV file is {_mib(size)}, over the {_mib(limit)} "
+                                   "limit; split it into smaller files")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding name). UTF-16 only with its byte-order mark (Excel's "Unicode text");
+    otherwise UTF-8 (a BOM is dropped), then Windows-1252, which reads nearly any bytes, so
+    binary files are recognised by their control bytes first."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise _not_text() from None
+    if b"\x00" in data:
+        raise _not_text()
+    sample = data[:_SAMPLE_CHARS]
+    if sum(sample.count(b) for b in _CONTROL_BYTES) > _BINARY_SHARE * len(sample):
+        raise _not_text()
+    try:
+        text = data.decode("utf-8-sig")
+        return text, "UTF-8 with BOM" if data.startswith(b"\xef\xbb\xbf") else "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are unused in Windows-1252
+        raise InputError("unsupported-format", "the file is not a text/CSV file in UTF-8 or "
+                                               "Windows-1252; save it as CSV UTF-8") from None
+
+
+def _not_text() -> InputError:
+    return InputError("unsupported-format", "this is not a text/CSV file (it holds binary data)")
+
+
+# --- text -> rows ---------------------------------------------------------------------------
+
+
+def _sample(text: str, size: int = _SAMPLE_CHARS) -> str:
+    if len(text) <= size:
+        return text
+    cut = text[:size]
+    end = max(cut.rfind("\n"), cut.rfind("\r"))
+    return cut[:end] if end > 0 else cut
+
+
+def _consistency(sample: str, delimiter: str) -> tuple[int, int]:
+    """(rows sharing the most common width of two or more columns, that width)."""
+    try:
+        widths = Counter(len(r) for r in csv.reader(io.StringIO(sample, newline=""),
+                                                    delimiter=delimiter) if len(r) > 1)
+    except csv.Error:
+        return (0, 0)
+    if not widths:
+        return (0, 0)
+    width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
+    return (count, width)
+
+
+def detect_delimiter(text: str) -> str:
+    """csv.Sniffer's choice among , ; tab | when the rows agree with it; otherwise the delimiter
+    that splits the most rows into the same number (two or more) of columns. Title lines above
+    the header, which often have no delimiter, do not count against a delimiter."""
+    sample = _sample(text)
+    scores = {d: _consistency(sample, d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: scores[d])  # the first on a tie: comma
+    try:
+        sniffed = csv.Sniffer().sniff(_sample(sample, _SNIFF_CHARS),
+                                      delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = None
+    if sniffed in scores and scores[sniffed][0] >= scores[best][0] > 0:
+        return sniffed
+    return best
+
+
+def parse_rows(text: str, delimiter: str) -> list[list[str | None]]:
+    """Every record as a row: quoted fields may hold delimiters, quotes and line breaks (kept as
+    a plain line feed, as a spreadsheet cell holds them); a blank field is None."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str | None]] = []
+    try:
+        for record in reader:
+            rows.append([(_LINE_BREAK.sub("\n", cell) if "\r" in cell else cell) or None
+                         for cell in record])
+    except csv.Error as exc:
+        hint = (" (a quoted field is never closed?)" if "field larger" in str(exc) else "")
+        raise InputError("corrupt", f"the CSV file cannot be read at line {reader.line_num}: "
+                                    f"{exc}{hint}") from None
+    return rows
