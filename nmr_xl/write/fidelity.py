@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 CHART = "chart"
@@ -56,7 +57,15 @@ _FORMULA_WITH_VALUE = re.compile(rb"<f[ >/][^<]*(?:</f>)?\s*<v>")
 _SHEET_PART = re.compile(r"xl/worksheets/sheet\d*\.xml$")
 
 
-def _inventory(path: Path) -> tuple[Counter[str], bool]:
+@dataclass(frozen=True)
+class Inventory:
+    """What a package holds that a copy might lose."""
+
+    counts: Counter[str]
+    cached_results: bool  # formulas with stored results (openpyxl keeps the formulas only)
+
+
+def inventory(path: Path) -> Inventory:
     counts: Counter[str] = Counter()
     cached_results = False
     with zipfile.ZipFile(path) as archive:
@@ -73,28 +82,32 @@ def _inventory(path: Path) -> tuple[Counter[str], bool]:
                     counts[label] += xml.count(marker)
                 if not cached_results and _FORMULA_WITH_VALUE.search(xml):
                     cached_results = True
-    return counts, cached_results
+    return Inventory(counts, cached_results)
 
 
 def _plural(n: int, label: str) -> str:
     return f"{n} {label}" if n == 1 else f"{n} {label}s"
 
 
-def losses(original: Path, copy: Path, added: Counter[str]) -> list[str]:
-    """Plain sentences naming everything the copy has less of than the original.
+def formula_results_note(original: Inventory) -> list[str]:
+    """Known before saving, so the summary sheet can say it without a second save."""
+    if not original.cached_results:
+        return []
+    return ["Formula results are not stored in the copy (the formulas are); Excel "
+            "recalculates them when the copy is opened."]
+
+
+def lost_parts(original: Inventory, copy: Path, added: Counter[str]) -> list[str]:
+    """A sentence naming everything the copy has less of than the original, if anything.
 
     `added` counts the parts the annotation itself put in (the summary's chart and table).
     """
-    before, had_results = _inventory(original)
-    after, _ = _inventory(copy)
+    before = original.counts
+    after = inventory(copy).counts
     after.subtract(added)
     lost = [_plural(before[label] - after[label], label)
             for label in before if before[label] > after[label]]
-    notes = []
-    if lost:
-        notes.append("The annotated copy could not carry over: " + ", ".join(lost)
-                     + ". The original file still has them.")
-    if had_results:
-        notes.append("Formula results are not stored in the copy (the formulas are); Excel "
-                     "recalculates them when the copy is opened.")
-    return notes
+    if not lost:
+        return []
+    return ["The annotated copy could not carry over: " + ", ".join(lost)
+            + ". The original file still has them."]

@@ -32,7 +32,7 @@ from nmr_xl.plan import (
     FindingsColumn,
 )
 from nmr_xl.write.cells import set_text
-from nmr_xl.write.fidelity import losses
+from nmr_xl.write.fidelity import formula_results_note, inventory, lost_parts
 from nmr_xl.write.summary import SummaryLayout, write_losses, write_summary
 
 # What one Excel sheet holds
@@ -54,14 +54,26 @@ def _mark(ws: Worksheet, mark: CellMark) -> None:
     cell.comment = Comment(text, NOTE_AUTHOR, width=420, height=min(600, 16 * lines + 20))
 
 
+def free_column(ws: Worksheet, wanted: int) -> int:
+    """`wanted`, unless a cell there holds something (a formula cell with no stored result is
+    invisible to the reader that sized the table): then the first column past every used one."""
+    if wanted > ws.max_column:
+        return wanted
+    # ws._cells holds only the cells the sheet has; ws.cell() would create empty ones.
+    used = any(col == wanted and cell.value is not None
+               for (_, col), cell in ws._cells.items())
+    return ws.max_column + 1 if used else wanted
+
+
 def _findings_column(ws: Worksheet, column: FindingsColumn) -> None:
-    header = ws.cell(row=column.header_row, column=column.col)
-    set_text(ws, column.header_row, column.col, FINDINGS_HEADER)
+    col = free_column(ws, column.col)
+    header = ws.cell(row=column.header_row, column=col)
+    set_text(ws, column.header_row, col, FINDINGS_HEADER)
     header.font = Font(bold=True)
     for row, (severity, text) in column.entries.items():
         style = STYLES[severity]
-        set_text(ws, row, column.col, text)
-        cell = ws.cell(row=row, column=column.col)
+        set_text(ws, row, col, text)
+        cell = ws.cell(row=row, column=col)
         cell.fill = PatternFill("solid", fgColor=style.fill)
         cell.font = Font(color=style.font)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -100,7 +112,9 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
         raise InputError("write-failed", "openpyxl cannot read the sheet(s) "
                                          f"{', '.join(missing)} of this file (a Strict OOXML "
                                          "workbook?), so no annotated copy was written")
-    return save_annotated(book, dest, plan, compare=partial(losses, source))
+    before = inventory(source)
+    return save_annotated(book, dest, plan, notes=formula_results_note(before),
+                          compare=partial(lost_parts, before))
 
 
 def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path,
