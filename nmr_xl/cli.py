@@ -10,19 +10,23 @@ import argparse
 import datetime as dt
 import json
 import re
+import shutil
 import sys
+import tempfile
 import textwrap
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from nmr_xl import __version__
+from nmr_xl.batch import BatchOptions, default_jobs, run_batch
 from nmr_xl.config import Config, ConfigError, load_config
-from nmr_xl.errors import InputError
+from nmr_xl.inbox import InboxItem, collect
 from nmr_xl.model import Severity
+from nmr_xl.progress import batch_progress
 from nmr_xl.report import report_json, report_text
 from nmr_xl.rules import all_rules, get_rule
-from nmr_xl.runner import WORKBOOK_SUFFIXES, FileResult, check_file
+from nmr_xl.runner import FileResult
 from nmr_xl.units import allocate
+from nmr_xl.write.batch_summary import write_batch_summary
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -36,6 +40,12 @@ def _as_of(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
                        default="error", help="lowest severity that makes the exit code 1")
     check.add_argument("--no-annotate", action="store_true",
                        help="only report; write no annotated copy (fast read path)")
+    check.add_argument("--jobs", type=_positive, metavar="N",
+                       help="files checked in parallel (default: the number of cores)")
+    check.add_argument("--force", action="store_true",
+                       help="check inputs again even when unchanged since the last run in --out")
     _reference_options(check)
 
     rules = sub.add_parser("rules", help="list the rules")
@@ -119,55 +133,59 @@ def main(argv: list[str] | None = None) -> int:
 # --- check ----------------------------------------------------------------------------------
 
 
-def expand_paths(paths: Iterable[Path], out_dir: Path | None) -> Iterator[Path]:
-    """Files as given; folders searched recursively for workbooks, leaving out our own copies,
-    Excel's lock files and the output folder."""
-    for path in paths:
-        if not path.is_dir():
-            yield path
-            continue
-        found = False
-        for candidate in sorted(path.rglob("*")):
-            if (candidate.suffix.lower() in WORKBOOK_SUFFIXES and candidate.is_file()
-                    and ".checked." not in candidate.name
-                    and not candidate.name.startswith("~$")
-                    and not (out_dir and out_dir.resolve() in candidate.resolve().parents)):
-                found = True
-                yield candidate
-        if not found:
-            raise UsageError(f"{path}: no .xlsx or .xlsm workbooks in this folder")
-
-
 def _check(args: argparse.Namespace) -> int:
     config = _config(args)
     as_of = args.as_of or dt.date.today()
-    results: list[FileResult] = []
-    paths = list(expand_paths(args.paths, args.out))  # misuse is reported before any work
-    for path in paths:
-        result = _check_one(path, config, as_of, args)
-        results.append(result)
-        if args.format == "text":
-            for line in report_text([result]):
-                print(line)
+    if not args.no_annotate:  # --no-annotate writes nothing at all
+        _usable_out_dir(args.out)
+    work = Path(tempfile.mkdtemp(prefix="nmr-xl-"))  # private (0700): e-mail attachments
+    try:
+        items = collect(args.paths, work, exclude=[args.out] if args.out else [])
+        _no_silent_folders(args.paths, items)
+        options = BatchOptions(as_of, args.out, annotate=not args.no_annotate,
+                               jobs=args.jobs or default_jobs(), force=args.force)
+        show = args.format == "text" and sys.stderr.isatty()
+        with batch_progress(len(items), enabled=show) as on_done:
+            entries = run_batch(items, config, options, on_done)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results = [entry.result for entry in entries]
+    if args.out and options.annotate:
+        write_batch_summary(entries, args.out)
+    if args.format == "text":
+        for line in report_text(results):
+            print(line)
     document = report_json(results, as_of)
     if args.format == "json":
         print(json.dumps(document, indent=2))
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        _write_report(args.report, document)
     return _exit_code(results, args.fail_on)
 
 
-def _check_one(path: Path, config: Config, as_of: dt.date, args: argparse.Namespace
-               ) -> FileResult:
+def _usable_out_dir(out: Path | None) -> None:
+    if out is None:
+        return
     try:
-        return check_file(path, config, as_of, out_dir=args.out,
-                          annotate=not args.no_annotate)
-    except Exception as exc:  # a bug must not stop the batch or print a traceback
-        result = FileResult(input=str(path))
-        result.error = InputError("internal-error", f"nmr-xl failed on this file "
-                                  f"({type(exc).__name__}); please report it")
-        return result
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+
+
+def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
+    """A folder given on the command line that held nothing to check is a mistake worth a line."""
+    for path in paths:
+        if path.is_dir() and not any(item.label.startswith(str(path)) for item in items):
+            raise UsageError(f"{path}: no workbooks (.xlsx, .xlsm), CSV files or e-mails with "
+                             "spreadsheet attachments in this folder")
+
+
+def _write_report(path: Path, document: dict[str, object]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the report ({exc.strerror})") from None
 
 
 def _exit_code(results: list[FileResult], fail_on: str) -> int:

@@ -11,6 +11,10 @@ class InputError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # Results cross process boundaries in a parallel batch: pickle both fields.
+        return (InputError, (self.code, self.message))
+
 
 class ConfigError(Exception):
     """A rules or reference file that cannot be used; the message is one line for the user."""

@@ -53,6 +53,11 @@ def _file_json(r: FileResult) -> dict[str, Any]:
         "unmatched_payers": sorted(p for p, pid in r.payers.items() if pid == "default"),
         "findings": [f.as_dict() for f in r.findings],
         "suppressed": r.suppressed,
+        # batch runs: checked / skipped-unchanged / no-billing-table / error, where else the
+        # same content arrived from, and the e-mail it came with
+        "disposition": r.disposition or ("error" if r.error else "checked"),
+        "sources": r.sources or [r.input],
+        "email": r.email,
     }
 
 
@@ -72,6 +77,10 @@ def report_text(results: Iterable[FileResult]) -> Iterable[str]:
         name = Path(r.input).name
         if r.error:
             yield f"{r.input}: error [{r.error.code}] {r.error.message}"
+            continue
+        if r.status == "skipped":
+            yield (f"{r.input}: unchanged since the last check with these rules; skipped "
+                   f"(--force checks it again) -> {r.output or 'no copy'}")
             continue
         for f in r.findings:
             yield f"{r.input}:{f.sheet}!{f.cell}: {f.rule} {f.severity.value}  {f.message}"

@@ -35,7 +35,8 @@ from nmr_xl.rules import all_rules
 # The versioned report shape (README, "Command line"): exactly these keys, no more, no fewer.
 TOP_KEYS = {"schema", "as_of", "files", "totals"}
 FILE_KEYS = {"input", "output", "status", "error", "warnings", "sheets", "skipped_sheets",
-             "payers", "unmatched_payers", "findings", "suppressed"}
+             "payers", "unmatched_payers", "findings", "suppressed", "disposition",
+             "sources", "email"}
 SHEET_KEYS = {"name", "header_row", "rows", "columns", "rules_not_run"}
 FINDING_KEYS = {"rule", "name", "severity", "sheet", "row", "column", "cell", "message",
                 "suggestion"}
@@ -206,7 +207,7 @@ def test_input_error_alongside_good_file(cli, billing_xlsx, tmp_path):
     copy = billing_xlsx.with_name("billing.checked.xlsx")
     assert good["output"] == str(copy)
     assert copy.is_file()
-    assert f"{missing}: error [not-found] no such file" in run.out.splitlines()
+    assert f"{missing}: error [not-found] no such file or folder" in run.out.splitlines()
     assert any(TEXT_FINDING.match(line) for line in run.out.splitlines())
 
 
@@ -316,7 +317,8 @@ def test_out_dir(cli, billing_xlsx, tmp_path):
     run = cli("check", billing_xlsx, "--as-of", AS_OF, "--out", out, "--format", "json")
     doc = json.loads(run.out)
     assert doc["files"][0]["output"] == str(out / "billing.checked.xlsx")
-    assert [p.name for p in out.iterdir()] == ["billing.checked.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".nmr-xl-state.json", "batch-summary.xlsx", "billing.checked.xlsx"]
     assert [p.name for p in billing_xlsx.parent.iterdir()] == ["billing.xlsx"]
 
 
@@ -364,7 +366,8 @@ def test_xlsm_keeps_a_real_vba_project(cli, tmp_path, corpus_file):
 def test_folder_search_is_recursive_and_skips_copies_and_lock_files(cli, tmp_path):
     root = tmp_path / "exports"
     a = build_billing_workbook(root / "a.xlsx", CLEAN_ROWS, extras=False)
-    b = build_billing_workbook(root / "march" / "deep" / "b.xlsx", CLEAN_ROWS, extras=False)
+    # reversed rows: the same content would be one input listed with two sources
+    b = build_billing_workbook(root / "march" / "deep" / "b.xlsx", CLEAN_ROWS[::-1], extras=False)
     m = make_xlsm(a, root / "march" / "m.xlsm")
     build_billing_workbook(root / "a.checked.xlsx", CLEAN_ROWS, extras=False)  # earlier output
     build_billing_workbook(root / "march" / "m.checked.xlsm", CLEAN_ROWS, extras=False)
@@ -372,10 +375,13 @@ def test_folder_search_is_recursive_and_skips_copies_and_lock_files(cli, tmp_pat
     (root / "notes.txt").write_text("not a workbook", encoding="utf-8")
     (root / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     run = cli("check", root, "--as-of", AS_OF, "--format", "json", "--no-annotate")
-    assert run.code == 0, run.out + run.err
+    assert run.code == 2, run.out + run.err  # the .xls cannot be checked: it says so
     doc = json.loads(run.out)
-    assert sorted(f["input"] for f in doc["files"]) == sorted(str(p) for p in (a, b, m))
-    assert all(f["status"] == "checked" for f in doc["files"])
+    old = str(root / "old.xls")
+    assert sorted(f["input"] for f in doc["files"]) == sorted([*(str(p) for p in (a, b, m)), old])
+    by_input = {f["input"]: f for f in doc["files"]}
+    assert by_input.pop(old)["error"]["code"] == "unsupported-format"
+    assert all(f["status"] == "checked" for f in by_input.values())
 
 
 def test_folder_run_does_not_recheck_its_own_copies(cli, tmp_path):
@@ -393,7 +399,7 @@ def test_folder_without_workbooks_exits_2(cli, tmp_path):
     run = cli("check", tmp_path / "empty", "--as-of", AS_OF)
     assert run.code == 2
     assert run.err.count("\n") == 1
-    assert "no .xlsx or .xlsm workbooks" in run.err
+    assert "no workbooks (.xlsx, .xlsm), CSV files or e-mails" in run.err
 
 
 # --- rules files ----------------------------------------------------------------------------------
@@ -563,6 +569,6 @@ def test_folder_without_workbooks_is_misuse_before_any_work(cli, clean_xlsx, tmp
     run = cli("check", clean_xlsx, tmp_path / "nothing-here", "--as-of", AS_OF,
               "--report", report)
     assert run.code == 2
-    assert "no .xlsx or .xlsm workbooks" in run.err
+    assert "no workbooks (.xlsx, .xlsm), CSV files or e-mails" in run.err
     assert not list(clean_xlsx.parent.glob("*.checked.*"))
     assert not report.exists()

@@ -18,6 +18,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from nmr_xl.batch import BatchEntry
+from nmr_xl.inbox import LABEL_SEP, SUMMARY_FILE
 from nmr_xl.model import Severity
 from nmr_xl.plan import STYLES
 from nmr_xl.write.cells import set_text
@@ -36,7 +37,7 @@ def practice_of(entry: BatchEntry) -> str:
     """Who sent it: the e-mail's sender, or the folder a file was found in."""
     if entry.email and entry.email.sender:
         return entry.email.sender
-    return Path(entry.item.label.split(" › ")[0]).parent.name or "(files)"
+    return Path(entry.item.label.split(LABEL_SEP)[0]).parent.name or "(files)"
 
 
 def _write_row(ws: Worksheet, row: int, values: tuple[object, ...]) -> None:
@@ -191,7 +192,7 @@ def write_batch_summary(entries: list[BatchEntry], out_dir: Path) -> Path:
     _inputs_sheet(book.create_sheet("Inputs"), entries, out_dir)
     _findings_sheet(book.create_sheet("Findings"), entries, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    dest = out_dir / "batch-summary.xlsx"
+    dest = out_dir / SUMMARY_FILE
     fd, tmp = tempfile.mkstemp(prefix=".batch-summary-", suffix=".xlsx", dir=out_dir)
     os.close(fd)
     try:
