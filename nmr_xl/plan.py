@@ -85,7 +85,9 @@ def note_text(findings: list[Finding]) -> str:
 
 
 def findings_cell_text(findings: list[Finding]) -> str:
-    return "\n".join(f"{f.rule} {f.severity.value}: {f.message}" for f in findings)
+    # One line per row: wrapped text would spill over the next rows of a sheet whose row
+    # heights are fixed; the notes on the cells hold the full explanations.
+    return " | ".join(f"{f.rule} {f.severity.value}: {f.message}" for f in findings)
 
 
 def _worst(findings: list[Finding]) -> Severity:

@@ -76,7 +76,7 @@ def _findings_column(ws: Worksheet, column: FindingsColumn) -> None:
         cell = ws.cell(row=row, column=col)
         cell.fill = PatternFill("solid", fgColor=style.fill)
         cell.font = Font(color=style.font)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = Alignment(vertical="top")
     letter = header.column_letter
     ws.column_dimensions[letter].width = 70
 
