@@ -11,7 +11,8 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,53 @@ from nmr_xl.inbox import LABEL_SEP, STATE_FILE, EmailInfo, InboxItem
 from nmr_xl.read.sources import sniff
 from nmr_xl.runner import FileResult, check_file, output_path
 
-STATE_SCHEMA = "nmr-xl/state@1"
+# @2: outputs relative to the --out folder (a run from another working folder still finds them)
+# and the counts of the last check, so a skipped input still has its numbers in the summary.
+STATE_SCHEMA = "nmr-xl/state@2"
+
+
+@dataclass
+class Counts:
+    """An input's numbers for the summary: from this run's check, or remembered from the last
+    one (a skipped input). Counts and names of payers, providers and rules only: no patient
+    data, so they may live in the state file."""
+
+    rows: int = 0
+    by_severity: Counter[str] = field(default_factory=Counter)
+    by_rule: Counter[str] = field(default_factory=Counter)
+    by_payer: Counter[str] = field(default_factory=Counter)
+    by_provider: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def findings(self) -> int:
+        return sum(self.by_severity.values())
+
+    @classmethod
+    def of(cls, result: FileResult) -> Counts:
+        return cls(result.rows, Counter(f.severity.value for f in result.findings),
+                   Counter(f.rule for f in result.findings), Counter(result.findings_by_payer),
+                   Counter(result.findings_by_provider))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"rows": self.rows, "by_severity": dict(self.by_severity),
+                "by_rule": dict(self.by_rule), "by_payer": dict(self.by_payer),
+                "by_provider": dict(self.by_provider)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Counts:
+        if not isinstance(data, dict):
+            return cls()
+
+        def counter(key: str) -> Counter[str]:
+            value = data.get(key)
+            if not isinstance(value, dict):
+                return Counter()
+            return Counter({str(k): int(v) for k, v in value.items()
+                            if isinstance(v, int) and not isinstance(v, bool)})
+
+        rows = data.get("rows")
+        return cls(rows if isinstance(rows, int) else 0, counter("by_severity"),
+                   counter("by_rule"), counter("by_payer"), counter("by_provider"))
 
 
 @dataclass
@@ -35,10 +82,26 @@ class BatchEntry:
     result: FileResult
     disposition: str
     previous_output: str | None = None  # for skipped-unchanged: the copy written earlier
+    previous: dict[str, Any] | None = None  # for skipped-unchanged: the state of its last check
 
     @property
     def email(self) -> EmailInfo | None:
         return self.item.email
+
+    @property
+    def counts(self) -> Counts:
+        """This run's numbers; for a skipped input, those of its last check."""
+        if self.disposition == "skipped-unchanged" and self.previous is not None:
+            return Counts.from_json(self.previous.get("counts"))
+        return Counts.of(self.result)
+
+    @property
+    def previous_disposition(self) -> str | None:
+        """For a skipped input: what its last check found (checked or no-billing-table)."""
+        if self.previous is None:
+            return None
+        value = self.previous.get("disposition")
+        return value if isinstance(value, str) else None
 
 
 @dataclass
@@ -69,27 +132,73 @@ def disposition_of(result: FileResult) -> str:
 # --- output names -------------------------------------------------------------------------------
 
 
-def plan_outputs(items: list[InboxItem], out_dir: Path | None) -> dict[int, Path]:
-    """A destination per checkable item (by index), never two the same."""
-    taken: set[Path] = set()
+def plan_outputs(items: list[InboxItem], out_dir: Path | None, *,
+                 keep: Mapping[int, Path] | None = None,
+                 owners: Mapping[str, tuple[str, str]] | None = None) -> dict[int, Path]:
+    """A destination per checkable item (by index), never two the same.
+
+    `keep`: items whose copy goes (or stays) where an earlier run wrote it: an input keeps its
+    copy's name from run to run, even when a new message with the same date and subject
+    arrives before it in the folder.
+    `owners`: copies earlier runs wrote that are still there (path key -> (content hash,
+    label)). A new item never takes another input's copy (it may replace that of an earlier
+    version of itself: same label, the file was corrected and saved again), nor puts its copy
+    in a folder that holds another message's copies: it gets a folder of its own, "... (2)".
+    Names are compared case-insensitively, as Windows and macOS file systems do.
+    """
+    keep = keep or {}
+    owners = owners or {}
+    taken: set[str] = set()
     planned: dict[int, Path] = {}
+    folder_users: dict[str, set[str]] = {}  # folder -> the inputs on disk its copies came from
+
+    def use(index: int, path: Path) -> None:
+        taken.add(path_key(path))
+        folder_users.setdefault(path_key(path.parent), set()).add(_origin(items[index].label))
+        planned[index] = path
+
+    for key, (_, label) in owners.items():
+        folder_users.setdefault(os.path.dirname(key), set()).add(_origin(label))
+    for index, path in keep.items():
+        if items[index].error is None and path_key(path) not in taken:
+            use(index, path)
     for index, item in enumerate(items):
-        if item.error is not None:
+        if item.error is not None or index in planned:
             continue
+        origin = _origin(item.label)
         if out_dir is not None:
-            base = out_dir / item.out_subdir
+            base, n = out_dir / item.out_subdir, 2
+            while item.out_subdir and folder_users.get(path_key(base), {origin}) - {origin}:
+                base = out_dir / f"{item.out_subdir} ({n})"  # another message's folder
+                n += 1
         elif item.out_subdir:  # from an e-mail or zip: beside it, in the message's folder
-            base = Path(item.label.split(LABEL_SEP)[0]).parent / item.out_subdir
+            base = Path(origin).parent / item.out_subdir
         else:
             base = item.path.parent
         dest = output_path(item.path, base, _is_macro_workbook(item.path))
         candidate, n = dest, 2
-        while candidate in taken:  # e.g. a/jan.xlsx and b/jan.xlsx into one --out folder
+
+        def free(path: Path, item: InboxItem = item) -> bool:
+            key = path_key(path)
+            owner = owners.get(key)
+            return key not in taken and (owner is None or item.sha256 == owner[0]
+                                         or item.label == owner[1])
+
+        while not free(candidate):  # e.g. a/jan.xlsx and b/jan.xlsx into one --out folder
             candidate = dest.with_name(f"{item.path.stem} ({n}).checked{dest.suffix}")
             n += 1
-        taken.add(candidate)
-        planned[index] = candidate
+        use(index, candidate)
     return planned
+
+
+def _origin(label: str) -> str:
+    """The input on disk a label starts with: the file, or the message or zip it came in."""
+    return label.split(LABEL_SEP)[0]
+
+
+def path_key(path: Path | str) -> str:
+    """Two paths that name one file on a case-insensitive file system have the same key."""
+    return os.path.normpath(str(path)).casefold()
 
 
 def _is_macro_workbook(path: Path) -> bool:
@@ -109,26 +218,62 @@ def load_state(out_dir: Path | None) -> dict[str, Any]:
         data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}  # a damaged state file only costs a full re-run
-    return data.get("inputs", {}) if data.get("schema") == STATE_SCHEMA else {}
+    if not isinstance(data, dict) or data.get("schema") != STATE_SCHEMA:
+        return {}
+    inputs = data.get("inputs")
+    if not isinstance(inputs, dict):
+        return {}
+    return {sha: seen for sha, seen in inputs.items() if isinstance(seen, dict)}
 
 
 def save_state(out_dir: Path, inputs: dict[str, Any]) -> None:
     """Atomically: a crash mid-write must not lose yesterday's state."""
     out_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".nmr-xl-state-", dir=out_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"schema": STATE_SCHEMA, "inputs": inputs}, handle, indent=1, sort_keys=True)
-    os.replace(tmp, out_dir / STATE_FILE)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"schema": STATE_SCHEMA, "inputs": inputs}, handle, indent=1,
+                      sort_keys=True, ensure_ascii=False)
+        os.replace(tmp, out_dir / STATE_FILE)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _stored_output(seen: dict[str, Any], out_dir: Path) -> Path | None:
+    """The copy a state entry names (stored relative to the --out folder), or None."""
+    output = seen.get("output")
+    if not isinstance(output, str) or not output:
+        return None
+    path = Path(output)
+    if path.is_absolute() or ".." in path.parts:
+        return None  # not ours: never trust a path in the state file outside --out
+    return out_dir / path
 
 
 def _unchanged(item: InboxItem, state: dict[str, Any], fingerprint: str, as_of: dt.date,
-               annotate: bool) -> dict[str, Any] | None:
+               out_dir: Path | None, annotate: bool) -> dict[str, Any] | None:
     seen = state.get(item.sha256 or "")
     if not seen or seen.get("rules") != fingerprint or seen.get("as_of") != as_of.isoformat():
         return None
-    if annotate and seen.get("output") and not Path(seen["output"]).is_file():
-        return None  # the copy was deleted since: write it again
+    if seen.get("disposition") not in ("checked", "no-billing-table"):
+        return None
+    if annotate and out_dir is not None and seen.get("output"):
+        copy = _stored_output(seen, out_dir)
+        if copy is None or not copy.is_file():
+            return None  # the copy was deleted since: write it again
     return seen
+
+
+def _owners(state: dict[str, Any], out_dir: Path | None) -> dict[str, tuple[str, str]]:
+    """Copies earlier runs wrote that are still there: path key -> (content hash, label)."""
+    if out_dir is None:
+        return {}
+    owners: dict[str, tuple[str, str]] = {}
+    for sha, seen in state.items():
+        copy = _stored_output(seen, out_dir)
+        if copy is not None and copy.is_file():
+            owners[path_key(copy)] = (sha, str(seen.get("label", "")))
+    return owners
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -166,18 +311,35 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
               on_done: Progress | None = None) -> list[BatchEntry]:
     """Check every item; entries come back in input order."""
     fingerprint = rules_fingerprint(config)
-    state = {} if options.force or not options.annotate else load_state(options.out_dir)
-    outputs = plan_outputs(items, options.out_dir)
+    remember = options.out_dir is not None and options.annotate
+    # --force checks everything again, but still reads the state: copies of earlier runs keep
+    # their names, and inputs not in this run keep their entries
+    state = load_state(options.out_dir) if remember else {}
+    skip: dict[int, dict[str, Any]] = {}
+    if not options.force:
+        for index, item in enumerate(items):
+            seen = None if item.error else _unchanged(item, state, fingerprint, options.as_of,
+                                                      options.out_dir, options.annotate)
+            if seen is not None:
+                skip[index] = seen
+    keep: dict[int, Path] = {}  # an input checked before keeps its copy's name
+    for index, item in enumerate(items):
+        seen = state.get(item.sha256 or "") if item.error is None else None
+        copy = _stored_output(seen, options.out_dir) if seen and options.out_dir else None
+        if copy is not None:
+            keep[index] = copy
+    outputs = plan_outputs(items, options.out_dir, keep=keep,
+                           owners=_owners(state, options.out_dir) if remember else None)
     entries: dict[int, BatchEntry] = {}
     todo: list[int] = []
     for index, item in enumerate(items):
-        seen = None if item.error else _unchanged(item, state, fingerprint, options.as_of,
-                                                  options.annotate)
         if item.error is not None:
             entry = BatchEntry(item, FileResult(input=item.label, error=item.error), "error")
-        elif seen is not None:
+        elif index in skip:
+            copy = keep.get(index)
             entry = BatchEntry(item, FileResult(input=item.label), "skipped-unchanged",
-                               previous_output=seen.get("output"))
+                               previous_output=str(copy) if copy else None,
+                               previous=skip[index])
         else:
             todo.append(index)
             continue
@@ -193,7 +355,7 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
         if on_done:
             on_done(entry)
 
-    if options.out_dir is not None and options.annotate:
+    if remember:
         _remember(state, entries, fingerprint, options)
     return [entries[i] for i in range(len(items))]
 
@@ -209,6 +371,8 @@ def _describe(entry: BatchEntry) -> None:
                         "date": item.email.date}
     if entry.disposition == "skipped-unchanged":
         result.output = entry.previous_output
+        if entry.previous_disposition == "no-billing-table":
+            result.warnings.append("no sheet had a billing table when it was last checked")
 
 
 def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], config: Config,
@@ -233,17 +397,30 @@ def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], 
 
 def _remember(state: dict[str, Any], entries: dict[int, BatchEntry], fingerprint: str,
               options: BatchOptions) -> None:
+    """Record every input checked in this run (by content hash) and save the state. Only
+    counts, names of rules, payers and providers, and file names: never a cell's content."""
     assert options.out_dir is not None
+    today = dt.date.today().isoformat()
+    holder = {path_key(copy): sha for sha, seen in state.items()
+              if (copy := _stored_output(seen, options.out_dir)) is not None}
     for entry in entries.values():
-        if entry.disposition in ("checked", "no-billing-table") and entry.item.sha256:
-            state[entry.item.sha256] = {
-                "rules": fingerprint,
-                "as_of": options.as_of.isoformat(),
-                "output": entry.result.output,
-                "label": entry.item.label,
-                "findings": len(entry.result.findings),
-                "disposition": entry.disposition,
-            }
+        if entry.disposition not in ("checked", "no-billing-table") or not entry.item.sha256:
+            continue
+        output = None
+        if entry.result.output:
+            output = os.path.relpath(entry.result.output, options.out_dir).replace(os.sep, "/")
+            previous = holder.get(path_key(entry.result.output))
+            if previous is not None and previous != entry.item.sha256:
+                state.pop(previous, None)  # a copy this run replaced is no longer theirs
+        state[entry.item.sha256] = {
+            "rules": fingerprint,
+            "as_of": options.as_of.isoformat(),
+            "checked_on": today,
+            "output": output,
+            "label": entry.item.label,
+            "disposition": entry.disposition,
+            "counts": Counts.of(entry.result).as_json(),
+        }
     save_state(options.out_dir, state)
 
 

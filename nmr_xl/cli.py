@@ -22,7 +22,7 @@ from nmr_xl.config import Config, ConfigError, load_config
 from nmr_xl.inbox import InboxItem, collect
 from nmr_xl.model import Severity
 from nmr_xl.progress import batch_progress
-from nmr_xl.report import report_json, report_text
+from nmr_xl.report import batch_footer, report_json, report_text
 from nmr_xl.rules import all_rules, get_rule
 from nmr_xl.runner import FileResult
 from nmr_xl.units import allocate
@@ -144,17 +144,22 @@ def _check(args: argparse.Namespace) -> int:
         _no_silent_folders(args.paths, items)
         options = BatchOptions(as_of, args.out, annotate=not args.no_annotate,
                                jobs=args.jobs or default_jobs(), force=args.force)
-        show = args.format == "text" and sys.stderr.isatty()
+        show = sys.stderr.isatty()  # the bar is drawn on stderr: stdout stays the report
         with batch_progress(len(items), enabled=show) as on_done:
             entries = run_batch(items, config, options, on_done)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results = [entry.result for entry in entries]
+    summary = None
     if args.out and options.annotate:
-        write_batch_summary(entries, args.out)
+        summary = write_batch_summary(entries, args.out, as_of)
     if args.format == "text":
-        for line in report_text(results):
+        batch = len(results) > 1
+        for line in report_text(results, batch=batch):
             print(line)
+        if batch:
+            for line in batch_footer(results, summary):
+                print(line)
     document = report_json(results, as_of)
     if args.format == "json":
         print(json.dumps(document, indent=2))

@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nmr_xl.batch import BatchEntry
+from nmr_xl.inbox import LABEL_SEP
+
+_NAME_CHARS = 40
+
+
+def current_name(label: str) -> str:
+    """The file an input label ends with (an attachment's or zip member's name), at most
+    40 characters: a file name, never a cell's content."""
+    name = label.rsplit(LABEL_SEP, 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
+    return name if len(name) <= _NAME_CHARS else name[: _NAME_CHARS - 1] + "…"
 
 
 @contextmanager
@@ -19,15 +30,17 @@ def batch_progress(total: int, *, enabled: bool) -> Iterator[Callable[[BatchEntr
     findings = 0
     columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[findings]} findings"), TimeElapsedColumn(),
-               TextColumn("{task.fields[current]}"))
-    # transient: once done, only the report remains on the screen
-    with Progress(*columns, transient=True) as progress:
+               # a file name is not markup: "[red]" in an attachment's name is shown as it is
+               TextColumn("{task.fields[current]}", markup=False))
+    # on stderr, so `nmr-xl check ... > report.txt` still shows it; transient: once done, only
+    # the report remains on the screen
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("batch", total=total, findings=0, current="")
 
         def done(entry: BatchEntry) -> None:
             nonlocal findings
             findings += len(entry.result.findings)
-            name = entry.item.label.rsplit("/", 1)[-1][-40:]  # a file name, not patient data
+            name = current_name(entry.item.label)
             progress.update(task, advance=1, findings=findings, current=name)
 
         yield done

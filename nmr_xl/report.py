@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from nmr_xl.inbox import LABEL_SEP
 from nmr_xl.model import Severity
 from nmr_xl.runner import FileResult
 
@@ -71,16 +72,28 @@ def _severity_counts(r: FileResult) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def report_text(results: Iterable[FileResult]) -> Iterable[str]:
-    """Linter-style lines: `file:sheet!F4: NMR102 error  message`, then a summary per file."""
+def short_name(label: str) -> str:
+    """An input's label without the folder it was found in: `billing.xlsx`; for an attachment
+    the message's file name, then the attachment's (a zip member keeps its folder in the zip:
+    two members may share a file name)."""
+    first, sep, rest = label.partition(LABEL_SEP)
+    return Path(first).name + sep + rest
+
+
+def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterable[str]:
+    """Linter-style lines: `file:sheet!F4: NMR102 error  message`, then a summary per file.
+
+    `batch`: rules not run for want of a column are left to batch_footer, which lists each
+    once for all the files instead of once per file."""
     for r in results:
-        name = Path(r.input).name
+        name = short_name(r.input)
         if r.error:
             yield f"{r.input}: error [{r.error.code}] {r.error.message}"
             continue
         if r.status == "skipped":
-            yield (f"{r.input}: unchanged since the last check with these rules; skipped "
-                   f"(--force checks it again) -> {r.output or 'no copy'}")
+            then = f"; {'; '.join(r.warnings)}" if r.warnings else ""
+            yield (f"{r.input}: unchanged since the last check with these rules{then}; "
+                   f"skipped (--force checks it again) -> {r.output or 'no copy'}")
             continue
         for f in r.findings:
             yield f"{r.input}:{f.sheet}!{f.cell}: {f.rule} {f.severity.value}  {f.message}"
@@ -92,10 +105,56 @@ def report_text(results: Iterable[FileResult]) -> Iterable[str]:
         if r.output:
             summary += f" -> {r.output}"
         yield summary
+        for source in r.sources[1:]:
+            yield f"  also received as {source} (same content, checked once)"
         for s in r.sheets:
-            for note in s.not_run:
+            for note in [] if batch else s.not_run:
                 yield f"  {s.name}: not run: {note}"
         for s in r.skipped:
             yield f"  skipped sheet {s.name}: {s.reason}"
         for w in r.warnings:
             yield f"  warning: {w}"
+
+
+def batch_footer(results: list[FileResult], summary: Path | None = None) -> Iterable[str]:
+    """After a batch's per-file lines: what happened to every input, what could not be checked
+    and why, the rules that could not run, and where the batch summary is."""
+    dispositions = Counter(r.disposition or ("error" if r.error else "checked") for r in results)
+    skipped = dispositions["skipped-unchanged"]
+    parts = []
+    if dispositions["checked"] or not skipped:
+        parts.append(f"{dispositions['checked']} checked")
+    if skipped:
+        parts.append(f"{skipped} skipped (unchanged since the last run)")
+    if dispositions["no-billing-table"]:
+        parts.append(f"{dispositions['no-billing-table']} without a billing table")
+    if dispositions["error"]:
+        parts.append(f"{dispositions['error']} could not be checked")
+    duplicates = sum(max(len(r.sources) - 1, 0) for r in results)
+    if duplicates:
+        parts.append(f"{_plural(duplicates, 'duplicate')} checked once")
+    yield ""
+    yield f"{_plural(len(results), 'input')}: {', '.join(parts)}"
+    if dispositions["checked"]:
+        findings = [f for r in results for f in r.findings]
+        counts = Counter(f.severity for f in findings)
+        severities = ", ".join(_plural(counts[s], s.value) for s in Severity)
+        now = " checked now" if skipped else ""
+        yield (f"{_plural(len(findings), 'finding')} ({severities}) in "
+               f"{_plural(sum(r.rows for r in results), 'billing line')}{now}")
+    failed = [r for r in results if r.error]
+    if failed:
+        yield "Not checked:"
+        for r in failed:
+            assert r.error is not None
+            yield f"  {r.input}: {r.error.code}: {r.error.message}"
+    not_run: Counter[str] = Counter()
+    for r in results:
+        for note in {note for s in r.sheets for note in s.not_run}:
+            not_run[note] += 1
+    if not_run:
+        yield "Rules not run for want of a column:"
+        for note, n in sorted(not_run.items(), key=lambda kv: (-kv[1], kv[0])):
+            yield f"  {note} ({_plural(n, 'file')})"
+    if summary is not None:
+        yield f"Batch summary: {summary}"

@@ -1,4 +1,14 @@
-"""batch-summary.xlsx: one row per input, every finding of the batch, totals and a chart.
+"""batch-summary.xlsx: the billing manager's overview of a batch.
+
+- Totals (opens first): what the batch was, what could not be checked and why, findings by
+  practice (sender domain) with a chart, by payer, by rendering provider and by rule.
+- Inputs: one row per input (source, e-mail sender/subject/date, disposition, reason, counts,
+  top rules, a link to the annotated copy), a filterable table.
+- Findings: every finding of the inputs checked in this run, a filterable table whose cell
+  links open the annotated copy at the flagged cell.
+
+An input skipped as unchanged keeps the numbers of its last check (from the state file), so a
+daily re-run still gives the whole inbox's totals; its findings are in its annotated copy.
 
 Text that came from a sheet or an e-mail (subjects, sender names, payer names) is written as
 text, so "=HYPERLINK(...)" in a subject line can never become a formula here.
@@ -6,61 +16,230 @@ text, so "=HYPERLINK(...)" in a subject line can never become a formula here.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import tempfile
 from collections import Counter
+from copy import copy
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from nmr_xl.batch import BatchEntry
+from nmr_xl import __version__
+from nmr_xl.batch import BatchEntry, Counts
 from nmr_xl.inbox import LABEL_SEP, SUMMARY_FILE
 from nmr_xl.model import Severity
 from nmr_xl.plan import STYLES
+from nmr_xl.rules import get_rule
 from nmr_xl.write.cells import set_text
 
 _BOLD = Font(bold=True)
-_INPUT_COLUMNS = ("Input", "Also received as", "From", "Subject", "E-mail date", "Disposition",
-                  "Note", "Billing lines", "Errors", "Warnings", "Info", "Top rules",
+_TITLE = Font(bold=True, size=14)
+_SECTION = Font(bold=True, size=12, color="1F4E78")
+_QUIET = Font(italic=True, color="595959")
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_HEADER_BORDER = Border(bottom=Side(style="thin", color="8EA9DB"))
+_TOP = Alignment(vertical="top")
+_WRAP = Alignment(vertical="top", wrap_text=True)
+_NUMBER = Alignment(vertical="top", horizontal="center")
+_DATE_FORMAT = "yyyy-mm-dd hh:mm"
+_POINTS_PER_LINE = 15.0
+_CM_PER_ROW = 0.53  # a default row: 15 points
+
+_INPUT_COLUMNS = ("Input", "Also received as", "From", "Subject", "Sent", "Disposition",
+                  "Reason", "Note", "Billing lines", "Errors", "Warnings", "Info", "Top rules",
                   "Annotated copy")
-_FINDING_COLUMNS = ("Input", "Sheet", "Cell", "Row", "Rule", "Name", "Severity", "Message",
-                    "What to do")
+_INPUT_WIDTHS = (36, 26, 28, 26, 16, 17, 18, 42, 8, 7, 9, 6, 22, 30)
+_INPUT_WRAPPED = {"Input", "Also received as", "From", "Subject", "Note", "Top rules",
+                  "Annotated copy"}
+_FINDING_COLUMNS = ("Input", "Practice", "Sheet", "Cell", "Row", "Rule", "Name", "Severity",
+                    "Message", "What to do")
+_FINDING_WIDTHS = (36, 20, 12, 7, 6, 8, 24, 9, 55, 55)
 _DISPOSITION_FILL = {"checked": None, "skipped-unchanged": "EDEDED",
                      "no-billing-table": "FFEB9C", "error": "FFC7CE"}
+_SEVERITIES = tuple(Severity)
+_SEVERITY_HEADERS = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings",
+                     Severity.INFO: "Info"}
+# Mail providers many people share: a sender there is a practice on their own, not the domain.
+_SHARED_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "outlook.com",
+    "hotmail.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
+    "protonmail.com", "proton.me", "gmx.com", "gmx.net", "mail.com", "zoho.com",
+    "comcast.net", "att.net", "sbcglobal.net", "verizon.net", "bellsouth.net", "cox.net",
+})
+
+
+# --- who sent it --------------------------------------------------------------------------------
 
 
 def practice_of(entry: BatchEntry) -> str:
-    """Who sent it: the e-mail's sender, or the folder a file was found in."""
+    """Who sent it: the sender's mail domain (its address at a shared mail provider), or the
+    folder a file was found in."""
     if entry.email and entry.email.sender:
+        _, address = parseaddr(entry.email.sender)
+        local, at, domain = address.rpartition("@")
+        if at and local and domain:
+            domain = domain.lower()
+            return address.lower() if domain in _SHARED_MAIL_DOMAINS else domain
         return entry.email.sender
     return Path(entry.item.label.split(LABEL_SEP)[0]).parent.name or "(files)"
 
 
-def _write_row(ws: Worksheet, row: int, values: tuple[object, ...]) -> None:
-    for col, value in enumerate(values, start=1):
-        if isinstance(value, str):
-            set_text(ws, row, col, value)
+def _sender_name(sender: str) -> str:
+    name, address = parseaddr(sender)
+    return name or address or sender
+
+
+@dataclass
+class _Practice:
+    senders: list[str] = field(default_factory=list)
+    inputs: int = 0
+    checked: int = 0  # checked now or skipped as unchanged: it has numbers
+    not_checked: int = 0
+    counts: Counts = field(default_factory=Counts)
+
+
+def _practices(entries: list[BatchEntry]) -> dict[str, _Practice]:
+    practices: dict[str, _Practice] = {}
+    for entry in entries:
+        practice = practices.setdefault(practice_of(entry), _Practice())
+        practice.inputs += 1
+        if entry.email and entry.email.sender:
+            name = _sender_name(entry.email.sender)
+            if name not in practice.senders:
+                practice.senders.append(name)
+        if _has_numbers(entry):
+            practice.checked += 1
+            counts = entry.counts
+            practice.counts.rows += counts.rows
+            practice.counts.by_severity.update(counts.by_severity)
         else:
-            ws.cell(row=row, column=col, value=value)
+            practice.not_checked += 1
+    return practices
 
 
-def _table(ws: Worksheet, name: str, header: tuple[str, ...], rows: list[tuple[object, ...]],
-           top: int = 1) -> None:
-    _write_row(ws, top, header)
-    for offset, values in enumerate(rows, start=1):
-        _write_row(ws, top + offset, values)
+def _has_numbers(entry: BatchEntry) -> bool:
+    if entry.disposition == "skipped-unchanged":
+        return entry.previous_disposition != "no-billing-table"
+    return entry.disposition == "checked"
+
+
+# --- cells ---------------------------------------------------------------------------------------
+
+
+class _Formats:
+    """Cell formats by name, made once and then copied onto each cell: openpyxl looks every
+    font, fill and alignment set on a cell up in the workbook's style tables, which costs more
+    than writing the cell when a batch has 100,000 findings."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, StyleArray] = {}
+
+    def apply(self, cell: Cell, name: str, *, style: str | None = None, **attrs: object
+              ) -> None:
+        made = self._made.get(name)
+        if made is not None:
+            cell._style = copy(made)
+            return
+        cell._style = StyleArray()
+        if style is not None:
+            cell.style = style
+        for attr, value in attrs.items():
+            setattr(cell, attr, value)
+        self._made[name] = copy(cell._style)
+
+
+
+def _write_row(ws: Worksheet, row: int, values: tuple[object, ...], col: int = 1) -> None:
+    for offset, value in enumerate(values):
+        if value is None or value == "":
+            continue  # a blank cell, not an empty string
+        if isinstance(value, str):
+            set_text(ws, row, col + offset, value)
+        else:
+            ws.cell(row=row, column=col + offset, value=value)
+
+
+def _header(ws: Worksheet, row: int, header: tuple[str, ...], col: int = 1,
+            widths: tuple[int, ...] | None = None) -> None:
+    _write_row(ws, row, header, col)
+    for offset in range(len(header)):
+        cell = ws.cell(row=row, column=col + offset)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.border = _HEADER_BORDER
+        cell.alignment = _WRAP
+    if widths:  # bold text is wider: a little room
+        _fit_row(ws, row, [(text, width - 1) for text, width in zip(header, widths,
+                                                                    strict=False)])
+
+
+def _table(ws: Worksheet, formats: _Formats, name: str, header: tuple[str, ...],
+           rows: list[tuple[object, ...]], empty_note: str, widths: tuple[int, ...],
+           wrapped: set[int]) -> None:
+    """A filterable Excel table from A1; its header is also styled by hand, for programs that
+    do not draw table styles (LibreOffice's PDF export). Columns in `wrapped` (1-based) wrap,
+    and every row gets the height its text needs: not every program fits rows when it opens
+    a file."""
+    _header(ws, 1, header, widths=widths)
+    for offset, values in enumerate(rows, start=2):
+        _write_row(ws, offset, values)
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=offset, column=col)
+            if col in wrapped:
+                formats.apply(cell, "wrap", alignment=_WRAP)
+            elif isinstance(value, int):  # counts and row numbers: apart from the text
+                formats.apply(cell, "number", alignment=_NUMBER)
+            else:
+                formats.apply(cell, "top", alignment=_TOP)
+        _fit_row(ws, offset, [(value, widths[col - 1])
+                              for col, value in enumerate(values, start=1)
+                              if col in wrapped and isinstance(value, str)])
+    _widths(ws, widths)
     if rows:  # an Excel table needs at least one data row
-        last_col = ws.cell(row=top, column=len(header)).column_letter
-        table = Table(displayName=name, ref=f"A{top}:{last_col}{top + len(rows)}")
+        last_col = ws.cell(row=1, column=len(header)).column_letter
+        table = Table(displayName=name, ref=f"A1:{last_col}{len(rows) + 1}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         ws.add_table(table)
     else:
-        for col in range(1, len(header) + 1):
-            ws.cell(row=top, column=col).font = _BOLD
+        set_text(ws, 2, 1, empty_note)
+        ws.cell(row=2, column=1).font = _QUIET
+
+
+def _widths(ws: Worksheet, widths: tuple[int, ...]) -> None:
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+
+
+def _print_setup(ws: Worksheet, *, landscape: bool = True, wide: bool = False) -> None:
+    """`wide` tables: two pages wide, the header row and the Input column on every page; else
+    one page wide. As many pages long as needed."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 2 if wide else 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if wide:
+        ws.print_title_rows = "1:1"
+        ws.print_title_cols = "A:A"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
+def _link_target(relative: str) -> str:
+    """A relative path as a hyperlink target: the characters a URI reads specially (space,
+    %, #, ?) escaped; Excel and LibreOffice unescape them when opening the link."""
+    return (relative.replace("%", "%25").replace(" ", "%20").replace("#", "%23")
+            .replace("?", "%3F"))
 
 
 def _relative(target: str | None, base: Path) -> str | None:
@@ -72,125 +251,368 @@ def _relative(target: str | None, base: Path) -> str | None:
         return target
 
 
-def _inputs_sheet(ws: Worksheet, entries: list[BatchEntry], out_dir: Path) -> None:
+def _sent(date: str | None) -> dt.datetime | None:
+    """The e-mail's date as the sender's local time (Excel has no time zones)."""
+    if not date:
+        return None
+    try:
+        return dt.datetime.fromisoformat(date).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes wrapped in a column `width` characters wide (an estimate)."""
+    usable = max(width - 1, 1)
+    return sum(max(1, math.ceil(len(part) / usable)) for part in text.split("\n"))
+
+
+def _fit_row(ws: Worksheet, row: int, texts: list[tuple[str, float]]) -> None:
+    """Give a row with wrapped text in merged or narrow cells the height it needs."""
+    lines = max((_lines(text, width) for text, width in texts if text), default=1)
+    if lines > 1:
+        ws.row_dimensions[row].height = _POINTS_PER_LINE * lines
+
+
+# --- Inputs --------------------------------------------------------------------------------------
+
+
+def _note(entry: BatchEntry) -> str:
+    r = entry.result
+    if r.error:
+        return r.error.message
+    if entry.disposition == "skipped-unchanged":
+        when = entry.previous.get("checked_on") if entry.previous else None
+        since = f" since it was checked on {when}" if isinstance(when, str) else ""
+        what = ("no sheet had a billing table; " if entry.previous_disposition ==
+                "no-billing-table" else "numbers from that check; ")
+        return f"Unchanged{since}: {what}--force checks it again"
+    return "; ".join(r.warnings)
+
+
+def _reason(entry: BatchEntry) -> str | None:
+    """The error's code; no-billing-table for a skipped input that had no billing table."""
+    if entry.result.error:
+        return entry.result.error.code
+    if entry.previous_disposition == "no-billing-table":
+        return "no-billing-table"
+    return None
+
+
+def _top_rules(counts: Counts) -> str:
+    ranked = sorted(counts.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{code} ({n})" for code, n in ranked[:3])
+
+
+def _inputs_sheet(ws: Worksheet, formats: _Formats, entries: list[BatchEntry], out_dir: Path
+                  ) -> None:
     rows = []
     for entry in entries:
         r, email = entry.result, entry.email
-        counts = Counter(f.severity for f in r.findings)
-        top = ", ".join(f"{code} ({n})" for code, n in
-                        Counter(f.rule for f in r.findings).most_common(3))
-        note = r.error.message if r.error else "; ".join(r.warnings)
+        counts = entry.counts
+        numbers = _has_numbers(entry)
         rows.append((
-            entry.item.label, "; ".join(entry.item.sources[1:]),
-            email.sender or "" if email else "", email.subject or "" if email else "",
-            email.date or "" if email else "", entry.disposition, note, r.rows,
-            counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO], top,
-            _relative(r.output or entry.previous_output, out_dir) or "",
+            entry.item.label, "\n".join(entry.item.sources[1:]),
+            email.sender if email else None, email.subject if email else None,
+            _sent(email.date) if email else None,
+            entry.disposition, _reason(entry), _note(entry),
+            counts.rows if numbers else None,
+            *((counts.by_severity.get(s.value, 0) if numbers else None) for s in _SEVERITIES),
+            _top_rules(counts),
+            _relative(r.output or entry.previous_output, out_dir),
         ))
-    _table(ws, "nmr_xl_inputs", _INPUT_COLUMNS, rows)
-    link_col = len(_INPUT_COLUMNS)
+    column = {name: index for index, name in enumerate(_INPUT_COLUMNS, start=1)}
+    _table(ws, formats, "nmr_xl_inputs", _INPUT_COLUMNS, rows, "No inputs.", _INPUT_WIDTHS,
+           {column[name] for name in _INPUT_WRAPPED})
     for offset, entry in enumerate(entries, start=2):
+        formats.apply(ws.cell(row=offset, column=column["Sent"]), "date", alignment=_TOP,
+                      number_format=_DATE_FORMAT)
         fill = _DISPOSITION_FILL.get(entry.disposition)
         if fill:
-            ws.cell(row=offset, column=6).fill = PatternFill("solid", fgColor=fill)
-        link = ws.cell(row=offset, column=link_col)
-        if link.value:
-            link.hyperlink = str(link.value)
-            link.style = "Hyperlink"
-    for letter, width in zip("ABCDEFGHIJKLM", (40, 30, 28, 36, 20, 18, 50, 8, 7, 9, 6, 30, 45),
-                             strict=True):
-        ws.column_dimensions[letter].width = width
+            for name in ("Disposition", "Reason"):
+                ws.cell(row=offset, column=column[name]).fill = PatternFill("solid",
+                                                                          fgColor=fill)
+        link = ws.cell(row=offset, column=column["Annotated copy"])
+        if isinstance(link.value, str):
+            # the link shows the copy's file name (the row says which message it came with):
+            # short enough for the column, as programs that draw links do not wrap them
+            relative = link.value
+            link.hyperlink = Hyperlink(ref=link.coordinate, target=_link_target(relative),
+                                       tooltip=relative)
+            set_text(ws, offset, column["Annotated copy"], relative.rsplit("/", 1)[-1])
+            formats.apply(link, "link-wrap", style="Hyperlink", alignment=_WRAP)
     ws.freeze_panes = "B2"
+    _print_setup(ws, wide=True)
 
 
-def _findings_sheet(ws: Worksheet, entries: list[BatchEntry], out_dir: Path) -> None:
+# --- Findings ------------------------------------------------------------------------------------
+
+
+def _findings_sheet(ws: Worksheet, formats: _Formats, entries: list[BatchEntry],
+                    out_dir: Path) -> None:
     rows = []
     links = []
     for entry in entries:
         copy = _relative(entry.result.output, out_dir)
+        practice = practice_of(entry)
         for f in entry.result.findings:
-            rows.append((entry.item.label, f.sheet, f.cell, f.row, f.rule, f.name,
+            rows.append((entry.item.label, practice, f.sheet, f.cell, f.row, f.rule, f.name,
                          f.severity.value, f.message, f.suggestion))
             links.append((copy, f))
-    _table(ws, "nmr_xl_batch_findings", _FINDING_COLUMNS, rows)
+    skipped = sum(e.disposition == "skipped-unchanged" for e in entries)
+    _table(ws, formats, "nmr_xl_batch_findings", _FINDING_COLUMNS, rows,
+           "No findings in the inputs checked in this run." + (
+               f" {skipped} unchanged inputs were not checked again: their findings are in "
+               "their annotated copies." if skipped else ""),
+           _FINDING_WIDTHS, {1, 2, 7, 9, 10})
     for offset, (copy, f) in enumerate(links, start=2):
-        severity = ws.cell(row=offset, column=7)
         style = STYLES[f.severity]
-        severity.fill = PatternFill("solid", fgColor=style.fill)
-        severity.font = Font(color=style.font)
+        formats.apply(ws.cell(row=offset, column=8), f"severity-{f.severity.value}",
+                      alignment=_TOP, fill=PatternFill("solid", fgColor=style.fill),
+                      font=Font(color=style.font))
         if copy:
+            cell = ws.cell(row=offset, column=4)
             quoted = f.sheet.replace("'", "''")
-            cell = ws.cell(row=offset, column=3)
-            cell.hyperlink = f"{copy}#'{quoted}'!{f.cell}"
-            cell.style = "Hyperlink"
-    for letter, width in zip("ABCDEFGHI", (40, 16, 8, 6, 8, 28, 9, 70, 70), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, target=_link_target(copy),
+                                       location=f"'{quoted}'!{f.cell}",
+                                       tooltip="Open the annotated copy at this cell")
+            formats.apply(cell, "link-top", style="Hyperlink", alignment=_TOP)
+    ws.freeze_panes = "B2"
+    _print_setup(ws, wide=True)
 
 
-def _totals_sheet(ws: Worksheet, entries: list[BatchEntry]) -> None:
+# --- Totals --------------------------------------------------------------------------------------
+
+_TOTALS_WIDTHS = (44, 30, 9, 9, 9, 9, 9, 9, 9, 9)  # A: names; B: senders, codes; C..J: numbers
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+def _headline(entries: list[BatchEntry]) -> list[str]:
     dispositions = Counter(e.disposition for e in entries)
-    severities = Counter(f.severity.value for e in entries for f in e.result.findings)
-    rules = Counter(f.rule for e in entries for f in e.result.findings)
-    practices: Counter[str] = Counter()
+    total = Counts()
+    for entry in entries:
+        if _has_numbers(entry):
+            counts = entry.counts
+            total.rows += counts.rows
+            total.by_severity.update(counts.by_severity)
+    no_table = dispositions["no-billing-table"] + sum(
+        e.previous_disposition == "no-billing-table" for e in entries
+        if e.disposition == "skipped-unchanged")
+    checked = sum(_has_numbers(e) for e in entries)
+    earlier = sum(_has_numbers(e) for e in entries if e.disposition == "skipped-unchanged")
+    parts = [f"{checked:,} checked" + (f" ({earlier:,} of them in an earlier run)"
+                                       if earlier else "")]
+    if no_table:
+        parts.append(f"{no_table:,} without a billing table")
+    if dispositions["error"]:
+        parts.append(f"{dispositions['error']:,} could not be checked")
+    lines = [f"{_plural(len(entries), 'input')}: {', '.join(parts)}"]
+    severities = ", ".join(_plural(total.by_severity.get(s.value, 0), s.value,
+                                   "info" if s is Severity.INFO else None)
+                           for s in _SEVERITIES)
+    lines.append(f"{_plural(total.findings, 'finding')} ({severities}) in "
+                 f"{_plural(total.rows, 'billing line')}")
+    skipped = dispositions["skipped-unchanged"]
+    if skipped:
+        lines.append(f"{_plural(skipped, 'input was', 'inputs were')} unchanged since an "
+                     "earlier run and not checked again: their numbers are from that check and "
+                     "their findings are in their annotated copies, not on the Findings sheet "
+                     "(--force checks them again).")
+    duplicates = sum(len(e.item.sources) - 1 for e in entries)
+    if duplicates:
+        was = "was" if duplicates == 1 else "were"
+        lines.append(f"{_plural(duplicates, 'attachment or file', 'attachments or files')} "
+                     f"arrived again with the same content and {was} checked once (see 'Also "
+                     "received as' on the Inputs sheet).")
+    return lines
+
+
+def _section(ws: Worksheet, row: int, title: str) -> int:
+    set_text(ws, row, 1, title)
+    ws.cell(row=row, column=1).font = _SECTION
+    return row + 1
+
+
+def _not_checked(ws: Worksheet, row: int, entries: list[BatchEntry]) -> int:
+    failed = [e for e in entries if not _has_numbers(e)]
+    if not failed:
+        return row
+    row = _section(ws, row, "Could not be checked")
+    _header(ws, row, ("Input", "Reason", "What happened, and what to do"))
+    ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=len(_TOTALS_WIDTHS))
+    message_width = sum(_TOTALS_WIDTHS[2:])
+    for entry in failed:
+        row += 1
+        error = entry.result.error
+        reason = _reason(entry) or ""
+        message = error.message if error else _note(entry)
+        sender = _sender_name(entry.email.sender) if entry.email and entry.email.sender else ""
+        label = entry.item.label + (f"\n(from {sender})" if sender else "")
+        _write_row(ws, row, (label, reason, message))
+        ws.merge_cells(start_row=row, start_column=3, end_row=row,
+                       end_column=len(_TOTALS_WIDTHS))
+        for col in (1, 2, 3):
+            ws.cell(row=row, column=col).alignment = _WRAP
+        fill = _DISPOSITION_FILL["no-billing-table" if reason == "no-billing-table"
+                                 else "error"]
+        ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor=fill)
+        _fit_row(ws, row, [(label, _TOTALS_WIDTHS[0]), (reason, _TOTALS_WIDTHS[1]),
+                           (message, message_width)])
+    return row + 2
+
+
+def _practice_table(ws: Worksheet, row: int, entries: list[BatchEntry]
+                    ) -> tuple[int, int, int]:
+    """Returns (header row, last row, next free row)."""
+    row = _section(ws, row, "By practice (sender's mail domain)")
+    header = ("Practice", "Senders", "Inputs", "Checked", "Not checked", "Billing lines",
+              *(_SEVERITY_HEADERS[s] for s in _SEVERITIES), "Findings")
+    _header(ws, row, header, widths=_TOTALS_WIDTHS)
+    header_row = row
+    practices = sorted(_practices(entries).items(),
+                       key=lambda kv: (-kv[1].counts.findings, -kv[1].not_checked, kv[0]))
+    for name, p in practices:
+        row += 1
+        senders = ", ".join(p.senders)
+        _write_row(ws, row, (name, senders, p.inputs, p.checked, p.not_checked,
+                             p.counts.rows,
+                             *(p.counts.by_severity.get(s.value, 0) for s in _SEVERITIES),
+                             p.counts.findings))
+        ws.cell(row=row, column=2).alignment = _WRAP
+        if p.not_checked:
+            ws.cell(row=row, column=5).fill = PatternFill("solid", fgColor="FFC7CE")
+        _fit_row(ws, row, [(senders, _TOTALS_WIDTHS[1]), (name, _TOTALS_WIDTHS[0])])
+    return header_row, row, row + 2
+
+
+def _count_table(ws: Worksheet, row: int, title: str, header: tuple[str, ...],
+                 data: list[tuple[object, ...]]) -> tuple[int, int]:
+    """Returns (first data row, next free row)."""
+    row = _section(ws, row, title)
+    _header(ws, row, header)
+    first = row + 1
+    if not data:
+        set_text(ws, first, 1, "none")
+        ws.cell(row=first, column=1).font = _QUIET
+        return first, first + 2
+    for offset, values in enumerate(data):
+        _write_row(ws, first + offset, values)
+    return first, first + len(data) + 1
+
+
+def _practice_chart(ws: Worksheet, header_row: int, last_row: int) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Findings by practice"
+    first_severity_col = 7  # G: Errors, H: Warnings, I: Info
+    for offset, severity in enumerate(_SEVERITIES):
+        values = Reference(ws, min_col=first_severity_col + offset, min_row=header_row,
+                           max_row=last_row)
+        chart.add_data(values, titles_from_data=True)
+        series = chart.series[-1]
+        series.graphicalProperties.solidFill = _CHART_COLOURS[severity]
+        series.graphicalProperties.line.solidFill = _CHART_COLOURS[severity]
+    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
+    chart.y_axis.title = "Findings"
+    chart.x_axis.scaling.orientation = "maxMin"  # the practice with most findings on top
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend.position = "b"
+    chart.height = max(6.0, 0.8 * (last_row - header_row) + 3)
+    chart.width = 12.5  # D..J
+    return chart
+
+
+_CHART_COLOURS = {Severity.ERROR: "C00000", Severity.WARNING: "FFC000",
+                  Severity.INFO: "5B9BD5"}
+
+
+def _rule_chart(ws: Worksheet, first: int, last: int) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Findings by rule"
+    chart.legend = None
+    chart.add_data(Reference(ws, min_col=3, min_row=first - 1, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.series[0].graphicalProperties.solidFill = "1F4E78"
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.height = max(6.0, 0.6 * (last - first + 1) + 3)
+    chart.width = 12.5
+    return chart
+
+
+def _totals_sheet(ws: Worksheet, entries: list[BatchEntry], as_of: dt.date | None) -> None:
+    set_text(ws, 1, 1, "nmr-xl batch summary")
+    ws.cell(row=1, column=1).font = _TITLE
+    written = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    facts = f"written {written} by nmr-xl {__version__}"
+    if as_of is not None:
+        facts = f"Checked as of {as_of.isoformat()}; " + facts
+    set_text(ws, 2, 1, facts)
+    ws.cell(row=2, column=1).font = _QUIET
+    row = 4
+    for index, line in enumerate(_headline(entries)):
+        set_text(ws, row, 1, line)
+        cell = ws.cell(row=row, column=1)
+        cell.font = Font(bold=True, size=12) if index < 2 else _QUIET
+        cell.alignment = _WRAP
+        ws.merge_cells(start_row=row, start_column=1, end_row=row,
+                       end_column=len(_TOTALS_WIDTHS))
+        _fit_row(ws, row, [(line, sum(_TOTALS_WIDTHS) * (0.85 if index < 2 else 1.0))])
+        row += 1
+    row = _not_checked(ws, row + 1, entries)
+
+    header_row, last_row, row = _practice_table(ws, row, entries)
+    chart_top, chart_rows = row, 0
+    if last_row > header_row and any(_has_numbers(e) and e.counts.findings for e in entries):
+        chart = _practice_chart(ws, header_row, last_row)
+        ws.add_chart(chart, f"D{row}")
+        chart_rows = math.ceil(chart.height / _CM_PER_ROW) + 1
+
     payers: Counter[str] = Counter()
     providers: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
     for entry in entries:
-        practices[practice_of(entry)] += len(entry.result.findings)
-        payers.update(entry.result.findings_by_payer)
-        providers.update(entry.result.findings_by_provider)
-    set_text(ws, 1, 1, "nmr-xl batch summary")
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    row = 3
-    sections: list[tuple[str, tuple[str, str], list[tuple[str, int]]]] = [
-        ("Inputs", ("Disposition", "Inputs"), sorted(dispositions.items())),
-        ("Findings by severity", ("Severity", "Findings"),
-         [(s.value, severities.get(s.value, 0)) for s in Severity]),
-        ("Findings by practice (sender)", ("Practice", "Findings"), practices.most_common()),
-        ("Findings by payer", ("Payer", "Findings"), payers.most_common()),
-        ("Findings by rendering provider", ("Provider", "Findings"), providers.most_common()),
-    ]
-    for title, header, data in sections:
-        set_text(ws, row, 1, title)
-        ws.cell(row=row, column=1).font = _BOLD
-        _write_row(ws, row + 1, header)
-        for col in (1, 2):
-            ws.cell(row=row + 1, column=col).font = _BOLD
-        for offset, values in enumerate(data, start=2):
-            _write_row(ws, row + offset, values)
-        row += len(data) + 3
-    set_text(ws, row, 1, "Findings by rule")
-    ws.cell(row=row, column=1).font = _BOLD
-    header_row = row + 1
-    _write_row(ws, header_row, ("Rule", "Findings"))
-    for offset, (code, n) in enumerate(sorted(rules.items()), start=1):
-        _write_row(ws, header_row + offset, (code, n))
-    if rules:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "Findings by rule, whole batch"
-        chart.legend = None
-        chart.height = max(6.0, 0.6 * len(rules) + 2)
-        values = Reference(ws, min_col=2, min_row=header_row, max_row=header_row + len(rules))
-        labels = Reference(ws, min_col=1, min_row=header_row + 1,
-                           max_row=header_row + len(rules))
-        chart.add_data(values, titles_from_data=True)
-        chart.set_categories(labels)
-        ws.add_chart(chart, "D3")
-    ws.column_dimensions["A"].width = 40
-    ws.column_dimensions["B"].width = 12
-    for cell in ws["A"]:
-        cell.alignment = Alignment(vertical="top")
+        if _has_numbers(entry):
+            counts = entry.counts
+            payers.update(counts.by_payer)
+            providers.update(counts.by_provider)
+            rules.update(counts.by_rule)
+    _, row = _count_table(ws, row, "By payer", ("Payer", "Findings"), payers.most_common())
+    _, row = _count_table(ws, row, "By rendering provider", ("Provider", "Findings"),
+                          providers.most_common())
+    row = max(row, chart_top + chart_rows + 1)
+    rule_data = [(code, rule.name if (rule := get_rule(code)) else "", n)
+                 for code, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))]
+    first, row = _count_table(ws, row, "By rule", ("Rule", "Name", "Findings"), rule_data)
+    if rule_data:
+        ws.add_chart(_rule_chart(ws, first, first + len(rule_data) - 1), f"D{first - 1}")
+    _widths(ws, _TOTALS_WIDTHS)
+    for r in range(4, ws.max_row + 1):
+        cell = ws.cell(row=r, column=1)
+        if cell.alignment.wrap_text is not True:
+            cell.alignment = _TOP
+    _print_setup(ws, landscape=False)
 
 
-def write_batch_summary(entries: list[BatchEntry], out_dir: Path) -> Path:
+def write_batch_summary(entries: list[BatchEntry], out_dir: Path,
+                        as_of: dt.date | None = None) -> Path:
     """Write batch-summary.xlsx atomically in out_dir and return its path."""
     book = Workbook()
     totals = book.active
     totals.title = "Totals"
-    _totals_sheet(totals, entries)
-    _inputs_sheet(book.create_sheet("Inputs"), entries, out_dir)
-    _findings_sheet(book.create_sheet("Findings"), entries, out_dir)
+    _totals_sheet(totals, entries, as_of)
+    formats = _Formats()
+    _inputs_sheet(book.create_sheet("Inputs"), formats, entries, out_dir)
+    _findings_sheet(book.create_sheet("Findings"), formats, entries, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     dest = out_dir / SUMMARY_FILE
     fd, tmp = tempfile.mkstemp(prefix=".batch-summary-", suffix=".xlsx", dir=out_dir)
