@@ -18,6 +18,10 @@ from nmr_xl.read.table import build_table
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 _SCAN_LIMIT = 16 * 1024 * 1024  # an OLE directory sits well inside this in any real file
+# A DTD (and so any entity declaration) comes before an XML part's first element.
+_DOCTYPE = b"<!DOCTYPE"
+_PROLOG_LIMIT = 64 * 1024
+_XML_PARTS = (".xml", ".rels", ".vml")
 
 
 def sniff(path: Path) -> str:
@@ -46,8 +50,10 @@ def sniff(path: Path) -> str:
         raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx or .xlsm)")
     try:
         with zipfile.ZipFile(path) as archive:
-            names = {n.lower().replace("\\", "/") for n in archive.namelist()}
+            listed = [n.lower().replace("\\", "/") for n in archive.namelist()]
+            names = set(listed)
             content_types = _content_types(archive)
+            dtd = _declares_dtd(archive)
     except (zipfile.BadZipFile, OSError, EOFError):
         raise InputError("corrupt", "the file is damaged: it is not a complete workbook "
                                     "(was it cut short while saving or downloading?)") from None
@@ -62,7 +68,30 @@ def sniff(path: Path) -> str:
                                                "Excel (.xlsx)")
     if not any(n.endswith("workbook.xml") for n in names):
         raise InputError("unsupported-format", "this zip file is not an Excel workbook")
+    if len(names) < len(listed):
+        raise InputError("corrupt", "the workbook holds two parts with the same name (or names "
+                                    "differing only in letter case), so which one Excel shows "
+                                    "is unclear; it was not read")
+    if dtd:
+        raise InputError("unsafe-xml", "refused: the workbook's XML declares a DTD, which Excel "
+                                       "never writes and XML entity-expansion attacks (\"billion "
+                                       "laughs\") rely on; it was not read")
     return "xlsm" if b"macroEnabled" in content_types else "xlsx"
+
+
+def _declares_dtd(archive: zipfile.ZipFile) -> bool:
+    """Whether an XML part has a <!DOCTYPE declaration. This only gives the plain message: the
+    readers never expand entities (calamine does not, openpyxl goes through defusedxml)."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(_XML_PARTS) or info.file_size == 0:
+            continue
+        try:
+            with archive.open(info) as part:
+                if _DOCTYPE in part.read(_PROLOG_LIMIT):
+                    return True
+        except Exception:  # a damaged or encrypted member: the reader reports the file
+            continue
+    return False
 
 
 def _content_types(archive: zipfile.ZipFile) -> bytes:

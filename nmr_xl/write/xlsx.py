@@ -5,23 +5,36 @@ input gets a new workbook holding its cells as text, annotated the same way.
 
 from __future__ import annotations
 
+import io
+import math
 import os
+import re
 import tempfile
 import warnings
+import zipfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
 from copy import copy
 from functools import partial
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import openpyxl
+from openpyxl.cell import _writer as _cell_writer
+from openpyxl.cell import rich_text as _rich_text_module
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import Text
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as XlWorkbook
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import XML_NS
 
 from nmr_xl.errors import InputError
+from nmr_xl.model import Severity
 from nmr_xl.plan import (
     FINDINGS_HEADER,
     NOTE_AUTHOR,
@@ -32,15 +45,26 @@ from nmr_xl.plan import (
     FindingsColumn,
 )
 from nmr_xl.write.cells import set_text
-from nmr_xl.write.fidelity import formula_results_note, inventory, lost_parts
-from nmr_xl.write.summary import SummaryLayout, write_losses, write_summary
+from nmr_xl.write.fidelity import (
+    NOTE,
+    copy_blocker,
+    inventory,
+    known_changes,
+    lost_parts,
+    package_sheets,
+)
+from nmr_xl.write.summary import WARNING_ROWS, SummaryLayout, write_losses, write_summary
 
 # What one Excel sheet holds
 _MAX_ROWS, _MAX_COLUMNS, _MAX_CELL_TEXT = 1_048_576, 16_384, 32_767
 _FORMULA_LIKE = ("=", "+", "-", "@")
+# openpyxl writes every cell's text out in full (no shared strings): a workbook that points
+# 12,000 cells at one 1 MiB text would become a 12 GiB file and never finish saving.
+MAX_TEXT_CHARS = 256 * 1024 * 1024
 
 
-def _mark(ws: Worksheet, mark: CellMark) -> None:
+def _mark(ws: Worksheet, mark: CellMark) -> bool:
+    """Colour the cell and add the note; True when the cell had no note of its own."""
     style = STYLES[mark.severity]
     cell = ws.cell(row=mark.row, column=mark.col)
     cell.fill = PatternFill("solid", fgColor=style.fill)
@@ -48,10 +72,12 @@ def _mark(ws: Worksheet, mark: CellMark) -> None:
     font.color = style.font
     cell.font = font
     text = mark.note
-    if cell.comment is not None:
+    had_note = cell.comment is not None
+    if had_note:
         text = cell.comment.text + NOTE_SEPARATOR + text  # keep the sheet's own note
     lines = text.count("\n") + 1 + len(text) // 60
     cell.comment = Comment(text, NOTE_AUTHOR, width=420, height=min(600, 16 * lines + 20))
+    return not had_note
 
 
 def free_column(ws: Worksheet, wanted: int) -> int:
@@ -83,21 +109,78 @@ def _findings_column(ws: Worksheet, column: FindingsColumn) -> None:
 
 def apply_plan(book: XlWorkbook, plan: AnnotationPlan) -> SummaryLayout:
     """Annotate the workbook: cell marks, findings columns and the summary sheet."""
-    for mark in plan.cells:
-        _mark(book[mark.sheet], mark)
+    notes = sum(_mark(book[mark.sheet], mark) for mark in plan.cells)
     for column in plan.columns:
         _findings_column(book[column.sheet], column)
-    return write_summary(book, plan.summary)
+    layout = write_summary(book, plan.summary)
+    layout.added[NOTE] += notes
+    return layout
+
+
+# --- openpyxl 3.1 bugs that would alter values in the copy, mended while we load and save -----
+
+
+def _whitespace(node: Any) -> None:
+    """openpyxl marks text with xml:space="preserve" only when it has something besides
+    whitespace, so a cell or rich-text run holding just " " comes back empty."""
+    if node.text and node.text != node.text.strip():
+        node.set(f"{{{XML_NS}}}space", "preserve")
+
+
+def _number_text(value: Any) -> str:
+    """openpyxl writes numbers with 16 significant digits ("%.16g"); Excel writes 17 where the
+    16th is not enough, and so do we: the copy holds the very same double."""
+    if type(value) is float and math.isfinite(value):
+        text = f"{value:.16g}"
+        return text if float(text) == value else repr(value)
+    if type(value) is int:
+        return str(value)
+    return _safe_string(value)
+
+
+def _rich_text_from_tree(cls: type[CellRichText], node: Any) -> Any:
+    """openpyxl keeps only the plain part of a text made of a plain part and formatted runs."""
+    text = Text.from_tree(node)
+    if text.t is None or not text.r:
+        return _RICH_FROM_TREE(node)
+    parts: list[str | TextBlock] = [text.t.replace("x005F_", "")]
+    for run in text.r:
+        t = (run.t or "").replace("x005F_", "")
+        parts.append(TextBlock(run.rPr, t) if run.rPr else t)
+    return cls(parts)
+
+
+_safe_string = _cell_writer.safe_string
+_RICH_FROM_TREE = CellRichText.from_tree
+_FIXES: list[tuple[object, str, object]] = [
+    (_cell_writer, "safe_string", _number_text),
+    (_cell_writer, "whitespace", _whitespace),
+    (_rich_text_module, "whitespace", _whitespace),
+    (CellRichText, "from_tree", classmethod(_rich_text_from_tree)),
+]
+
+
+@contextmanager
+def _openpyxl_fixed() -> Iterator[None]:
+    saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in _FIXES]
+    try:
+        for owner, name, fixed in _FIXES:
+            setattr(owner, name, fixed)
+        yield
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
 
 
 def load_for_copy(source: Path, macro: bool) -> XlWorkbook:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about every extension it drops
-            # A file object, because openpyxl refuses a path by its extension (a renamed .xls)
-            with source.open("rb") as handle:
-                return openpyxl.load_workbook(handle, keep_vba=macro, keep_links=True,
-                                              rich_text=True)
+        # openpyxl warns about every extension it drops, and prints some errors on stdout
+        with warnings.catch_warnings(), redirect_stdout(io.StringIO()), _openpyxl_fixed():
+            warnings.simplefilter("ignore")
+            # In memory: openpyxl reads pictures and the VBA project from the file again when
+            # saving. A file object, because openpyxl refuses a path by its extension.
+            return openpyxl.load_workbook(io.BytesIO(source.read_bytes()), keep_vba=macro,
+                                          keep_links=True, rich_text=True)
     except Exception as exc:  # openpyxl raises many unrelated types for odd files
         raise InputError("write-failed", f"openpyxl cannot open the file to write an "
                                          f"annotated copy ({type(exc).__name__})") from None
@@ -106,15 +189,19 @@ def load_for_copy(source: Path, macro: bool) -> XlWorkbook:
 def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
                sheets: list[str]) -> list[str]:
     """Write the annotated copy atomically; return what the copy could not carry over."""
+    blocker = copy_blocker(source)
+    if blocker:
+        raise InputError("write-failed", blocker)
     book = load_for_copy(source, macro)
-    missing = [s for s in sheets if s not in book.sheetnames]
+    missing = [s for s in [*package_sheets(source), *sheets] if s not in book.sheetnames]
     if missing:
         raise InputError("write-failed", "openpyxl cannot read the sheet(s) "
-                                         f"{', '.join(missing)} of this file (a Strict OOXML "
-                                         "workbook?), so no annotated copy was written")
+                                         f"{', '.join(dict.fromkeys(missing))} of this file, "
+                                         "so a copy would lack them")
     before = inventory(source)
-    return save_annotated(book, dest, plan, notes=formula_results_note(before),
-                          compare=partial(lost_parts, before))
+    return save_annotated(book, dest, plan, notes=known_changes(before),
+                          compare=partial(lost_parts, before),
+                          reload=partial(load_for_copy, source, macro))
 
 
 def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path,
@@ -159,33 +246,109 @@ def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path
     return save_annotated(book, dest, plan, notes=notes)
 
 
+def _refuse_huge_text(book: XlWorkbook) -> None:
+    """Refuse before saving what would take openpyxl hours and gigabytes to write."""
+    chars = cells = 0
+    for ws in book.worksheets:
+        for cell in ws._cells.values():  # the cells the sheet has; ws.iter_rows() fills gaps
+            value = cell._value
+            if isinstance(value, str | CellRichText):
+                chars += len(str(value)) if isinstance(value, CellRichText) else len(value)
+                cells += 1
+    if chars > MAX_TEXT_CHARS:
+        raise InputError("too-large", f"the copy would have to write out {chars / 2**30:.1f} GiB "
+                                      f"of cell text ({_cells(cells)}; the workbook stores long "
+                                      "texts once and refers to them from many cells), over "
+                                      f"the {MAX_TEXT_CHARS // 2**20:,} MiB limit")
+
+
 def _cells(n: int) -> str:
     return "1 cell" if n == 1 else f"{n:,} cells"
 
 
 def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
                    notes: Sequence[str] = (),
-                   compare: Callable[[Path, Counter[str]], list[str]] | None = None
-                   ) -> list[str]:
+                   compare: Callable[[Path, Counter[str]], list[str]] | None = None,
+                   reload: Callable[[], XlWorkbook] | None = None) -> list[str]:
     """Apply the plan and save the book to `dest` atomically (a temporary file beside it, moved
     into place). `notes` are known losses; `compare(saved, added)` finds more in the saved file.
-    Every note is also written on the summary sheet. Returns all the notes."""
+    Every note is also written on the summary sheet. Returns all the notes.
+
+    openpyxl cannot save a loaded workbook twice (pictures and a macro project's parts are read
+    from the input once), so the notes `compare` finds are written into the saved summary sheet;
+    should that fail, the book is loaded again with `reload` (when given), annotated and saved."""
     layout = apply_plan(book, plan)
+    _refuse_huge_text(book)
     found = list(notes)
     if found:
         write_losses(book, layout, found)
+    summary = book[layout.title]
+    for offset in range(max(len(found), 1), WARNING_ROWS):  # the style later notes will need
+        summary.cell(row=layout.warnings_row + offset, column=1).font = _LOSS_FONT
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".nmr-xl-", suffix=dest.suffix, dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        book.save(tmp)
+        _save(book, tmp)
         more = compare(tmp, layout.added) if compare else []
-        if more:  # say so on the summary sheet too: save once more
+        if more:  # say so on the summary sheet too
             found += more
-            write_losses(book, layout, found)
-            book.save(tmp)
+            if not _write_losses_into(tmp, summary.path.lstrip("/"), layout.warnings_row,
+                                      found):
+                if reload is not None:
+                    book = reload()
+                    layout = apply_plan(book, plan)
+                write_losses(book, layout, found)
+                _save(book, tmp)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
     return found
+
+
+_LOSS_FONT = Font(color=STYLES[Severity.ERROR].font)  # as write_losses colours them
+
+
+def _write_losses_into(path: Path, part: str, first_row: int, losses: Sequence[str]) -> bool:
+    """Put `losses` into the summary sheet's loss rows of the copy openpyxl saved at `path`.
+    False (and the file untouched) when the sheet is not as openpyxl writes it."""
+    with zipfile.ZipFile(path) as archive:
+        if part not in archive.namelist():
+            return False
+        xml = archive.read(part).decode("utf-8")
+    rows = range(first_row, first_row + WARNING_ROWS)
+    cells = [re.search(rf'<c r="A{row}"([^>]*?)(?:/>|>.*?</c>)', xml, re.S) for row in rows]
+    style = re.search(r'\bs="(\d+)"', cells[-1].group(1)) if cells[-1] else None
+    if style is None or not all(cells):
+        return False
+    for offset in reversed(range(WARNING_ROWS)):
+        cell = cells[offset]
+        assert cell is not None
+        text = losses[offset] if offset < len(losses) else ""
+        new = f'<c r="A{rows[offset]}" s="{style.group(1)}"'
+        if text:
+            keep = ' xml:space="preserve"' if text != text.strip() else ""
+            new += f' t="inlineStr"><is><t{keep}>{xml_escape(text)}</t></is></c>'
+        else:
+            new += "/>"
+        xml = xml[:cell.start()] + new + xml[cell.end():]
+    patched = path.with_name(path.name + ".losses")
+    try:
+        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(patched, "w") as zout:
+            for info in zin.infolist():
+                zout.writestr(info, xml.encode("utf-8") if info.filename == part
+                              else zin.read(info))
+        os.replace(patched, path)
+    finally:
+        patched.unlink(missing_ok=True)
+    return True
+
+
+def _save(book: XlWorkbook, path: Path) -> None:
+    try:
+        with redirect_stdout(io.StringIO()), _openpyxl_fixed():
+            book.save(path)
+    except Exception as exc:  # openpyxl fails in many ways on what it read from odd files
+        raise InputError("write-failed", f"openpyxl could not save the annotated copy "
+                                         f"({type(exc).__name__})") from None
