@@ -25,8 +25,11 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from nmr_xl.cli import main
+from nmr_xl.model import Severity
+from nmr_xl.plan import NOTE_AUTHOR, STYLES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"  # every check passes --as-of: results must not depend on today's date
@@ -169,6 +172,18 @@ def rewrite_parts(source: Path, dest: Path,
 FAKE_VBA = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"nmr-xl test VBA project\x00" * 40
 _SHEET_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _MACRO_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def assert_marked(ws: Worksheet, expected: Sequence[tuple[str, str, str]]) -> None:
+    """Each (rule, severity, cell) is coloured with its severity's style and carries our note."""
+    for rule, severity, ref in expected:
+        style = STYLES[Severity(severity)]
+        cell = ws[ref]
+        assert cell.fill.fill_type == "solid"
+        assert cell.fill.fgColor.rgb[-6:] == style.fill, ref
+        assert cell.font.color.rgb[-6:] == style.font, ref
+        assert cell.comment is not None and rule in cell.comment.text
+        assert cell.comment.author == NOTE_AUTHOR
 
 
 def make_xlsm(source: Path, dest: Path, vba: bytes = FAKE_VBA) -> Path:

@@ -21,12 +21,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine as calamine
-from conftest import AS_OF, DEFAULT_ROWS, EXPECTED_FINDINGS, HEADER, HEADER_ROW
+from conftest import AS_OF, DEFAULT_ROWS, EXPECTED_FINDINGS, HEADER, HEADER_ROW, assert_marked
 
 from nmr_xl.config import load_config
 from nmr_xl.errors import InputError
-from nmr_xl.model import Severity, Table
-from nmr_xl.plan import FINDINGS_HEADER, NOTE_AUTHOR, STYLES, SUMMARY_SHEET
+from nmr_xl.model import Table
+from nmr_xl.plan import FINDINGS_HEADER, SUMMARY_SHEET
 from nmr_xl.read.csv_source import load_csv, read_csv, sheet_title
 from nmr_xl.runner import check_file
 
@@ -266,14 +266,8 @@ def test_copy_has_coloured_findings_and_summary(injected):
     book = openpyxl.load_workbook(copy)
     assert book.sheetnames == [SUMMARY_SHEET, "billing"]
     ws = book["billing"]
+    assert_marked(ws, EXPECTED_FINDINGS)
     for rule, severity, ref in EXPECTED_FINDINGS:
-        style = STYLES[Severity(severity)]
-        cell = ws[ref]
-        assert cell.fill.fill_type == "solid"
-        assert cell.fill.fgColor.rgb[-6:] == style.fill, ref
-        assert cell.font.color.rgb[-6:] == style.font, ref
-        assert cell.comment is not None and rule in cell.comment.text
-        assert cell.comment.author == NOTE_AUTHOR
         assert ws[f"{FINDINGS_COL}{ref[1:]}"].value.startswith(f"{rule} {severity}: ")
     assert ws[f"{FINDINGS_COL}{HEADER_ROW}"].value == FINDINGS_HEADER
     assert ws["G5"].fill.fill_type is None

@@ -32,6 +32,7 @@ from conftest import (
     PATIENT_NAMES,
     PLAIN_COMMENT,
     RICH_TEXT_CELL,
+    assert_marked,
     build_billing_workbook,
     rewrite_parts,
 )
@@ -39,7 +40,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.utils import column_index_from_string
 
 from nmr_xl.model import Severity
-from nmr_xl.plan import FINDINGS_HEADER, NOTE_AUTHOR, NOTE_SEPARATOR, STYLES, SUMMARY_SHEET
+from nmr_xl.plan import FINDINGS_HEADER, NOTE_SEPARATOR, STYLES, SUMMARY_SHEET
 from nmr_xl.write.fidelity import formula_results_note, inventory
 
 FORMULA_RESULTS_NOTE = "Formula results are not stored in the copy"
@@ -189,14 +190,7 @@ def test_flagged_cells_have_severity_colours_and_notes(checked):
     assert [(f["rule"], f["severity"], f["cell"]) for f in result["findings"]] == \
         EXPECTED_FINDINGS
     ws = openpyxl.load_workbook(copy)[BILLING_SHEET]
-    for rule, severity, ref in EXPECTED_FINDINGS:
-        style = STYLES[Severity(severity)]
-        cell = ws[ref]
-        assert cell.fill.fill_type == "solid"
-        assert cell.fill.fgColor.rgb[-6:] == style.fill, ref
-        assert cell.font.color.rgb[-6:] == style.font, ref
-        assert cell.comment is not None and rule in cell.comment.text
-        assert cell.comment.author == NOTE_AUTHOR
+    assert_marked(ws, EXPECTED_FINDINGS)
     assert ws["G5"].comment is None  # clean cells get no note
     assert ws["G5"].fill.fill_type is None
 
