@@ -108,7 +108,7 @@ def check_table(table: Table, config: Config, as_of: dt.date,
                 continue
             findings.append(_finding(rule_, severity, hit, table))
 
-    findings.extend(_unused_markers(markers, used, table, ctx))
+    findings.extend(_unused_markers(markers, used, table, ctx, scopes))
     findings.sort(key=lambda f: (f.row, f.col_index, f.rule))
     payers = {payer: pid for payer, pid in profile_id.items() if payer}
     not_run = [f"{', '.join(codes)}: {reason}" for reason, codes in missing_by_reason.items()]
@@ -116,7 +116,7 @@ def check_table(table: Table, config: Config, as_of: dt.date,
 
 
 def _unused_markers(markers: dict[int, set[str]], used: set[tuple[int, str]], table: Table,
-                    ctx: Context) -> Iterable[Finding]:
+                    ctx: Context, scopes: tuple[str, ...]) -> Iterable[Finding]:
     rule_ = RULES[UNUSED_SUPPRESSION]
     lines = {line.row: line for line in table.lines}
     for row, codes in markers.items():
@@ -125,8 +125,9 @@ def _unused_markers(markers: dict[int, set[str]], used: set[tuple[int, str]], ta
         if severity is None:
             continue
         for code in sorted(codes):
-            if (row, code) in used:
-                continue
+            if (row, code) in used or (code in RULES
+                                       and RULES[code].scope not in (*scopes, "engine")):
+                continue  # it suppressed something, or its rule did not run (a line-only check)
             why = ("is not a rule" if code not in RULES
                    else "found nothing on this line to suppress")
             yield _finding(rule_, severity, Hit(
