@@ -1,4 +1,4 @@
-"""The `nmr-xl` command: check, rules, explain, units.
+"""The `nmr-xl` command: check, rules, explain, units, addin.
 
 Exit codes (a contract scripts rely on): 0 nothing at or above --fail-on; 1 something was;
 2 an input could not be read, or the command was misused.
@@ -19,6 +19,7 @@ from pathlib import Path
 from nmr_xl import __version__
 from nmr_xl.batch import BatchOptions, default_jobs, run_batch
 from nmr_xl.config import Config, ConfigError, load_config
+from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin, install_addin
 from nmr_xl.inbox import InboxItem, collect
 from nmr_xl.model import Severity
 from nmr_xl.progress import batch_progress
@@ -93,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="minutes per service, e.g. 24 23, or CODE=MIN: 97112=24 97110=23")
     units.add_argument("--method", choices=("cms", "ama"), default="cms",
                        help="CMS 8-minute rule (default) or AMA midpoint rule")
+
+    addin = sub.add_parser("addin", help="build or install the Excel add-in (nmr-xl.xlam)")
+    addin_sub = addin.add_subparsers(dest="addin_command", required=True)
+    build = addin_sub.add_parser("build", help="build the add-in from xlwings' template "
+                                               "(needs the test extra)")
+    build.add_argument("--out", type=Path, default=Path(ADDIN_NAME), metavar="PATH",
+                       help=f"where to write it (default: ./{ADDIN_NAME}; the repository's copy "
+                            f"is workbooks/{ADDIN_NAME})")
+    addin_sub.add_parser("install", help="put the add-in into Excel (Windows, macOS)")
     return parser
 
 
@@ -121,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rules(_config(args))
         if args.command == "explain":
             return _explain(args.code)
+        if args.command == "addin":
+            return _addin(args)
         return _units(args.minutes, args.method)
     except (ConfigError, UsageError) as exc:
         print(f"nmr-xl: {exc}", file=sys.stderr)
@@ -288,6 +300,20 @@ def _units(items: list[str], method: str) -> int:
         lo, hi = allocation.low[label], allocation.high[label]
         units = f"{lo}" if lo == hi else f"{lo} or {hi} (tie: choose either code)"
         print(f"  {label}: {m:g} min -> {units}")
+    return EXIT_OK
+
+
+# --- addin ------------------------------------------------------------------------------------
+
+
+def _addin(args: argparse.Namespace) -> int:
+    try:
+        if args.addin_command == "build":
+            print(f"built {build_addin(args.out)}")
+        else:
+            print(install_addin())
+    except AddinError as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_OK
 
 
