@@ -11,7 +11,7 @@ many billing lines and measures, interleaved, in one run:
   no-annotate `nmr-xl check --no-annotate` via nmr_xl.cli.main
   openpyxl    bare openpyxl load_workbook + save of the same file
   check       `nmr-xl check FILE` (the annotated copy, beside the input) via nmr_xl.cli.main
-  check-out   `nmr-xl check FILE --out DIR --force`: the copy plus batch-summary.xlsx
+  check-out   `nmr-xl check FILE --out DIR --force`: the copy and the state file in DIR
 
 Every end-to-end measurement (all but the engine) runs in a fresh child interpreter, which
 reports two times and its peak memory:
@@ -328,7 +328,7 @@ def _check_outputs(op: str, path: Path, out: Path) -> list[Path]:
     if op == "check":
         return [path.with_name(f"{path.stem}.checked.xlsx")]
     if op == "check-out":
-        return [out / f"{path.stem}.checked.xlsx", out / "batch-summary.xlsx"]
+        return [out / f"{path.stem}.checked.xlsx"]  # one file: no batch summary
     return []
 
 
@@ -407,7 +407,7 @@ def run_child(op: str, path: Path, out: Path) -> dict[str, float]:
         result_file.unlink(missing_ok=True)
     if result["rc"] not in (0, 1):
         raise SystemExit(f"bench: nmr-xl {op} on {path.name} exited {result['rc']} "
-                         "(-1: the annotated copy or batch summary was not written)")
+                         "(-1: the annotated copy was not written)")
     return {"op": result["op_s"], "wall": wall, "peak": result["peak_mb"]}
 
 
@@ -538,7 +538,7 @@ def report(results: list[SizeResult]) -> list[str]:
     lines.append(f"Ratios (median of per-repeat pairs; targets judged on op): engine rows/s vs "
                  f"calamine read rows/s (target: engine faster); no-annotate / calamine (target "
                  f"<= {NO_ANNOTATE_MAX}); check / openpyxl load+save (target <= {CHECK_MAX}); "
-                 f"check --out / openpyxl load+save (no target: the copy plus batch-summary.xlsx).")
+                 f"check --out / openpyxl load+save (no target: the copy plus the state file).")
     lines.append(f"{'rows':>7} {'engine rows/s':>14} {'read rows/s':>12} {'':>8} "
                  f"{'no-annot/read':>14} {'wall':>6} {'':>8} {'check/openpyxl':>15} "
                  f"{'wall':>6} {'':>8} {'--out/openpyxl':>15} {'wall':>6}")

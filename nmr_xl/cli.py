@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import re
 import shutil
 import sys
@@ -17,13 +16,13 @@ import textwrap
 from pathlib import Path
 
 from nmr_xl import __version__
-from nmr_xl.batch import BatchOptions, default_jobs, run_batch
+from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, run_batch
 from nmr_xl.config import Config, ConfigError, load_config
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin, install_addin
-from nmr_xl.inbox import InboxItem, collect
+from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.model import Severity
 from nmr_xl.progress import batch_progress
-from nmr_xl.report import batch_footer, report_json, report_text
+from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
 from nmr_xl.runner import FileResult
 from nmr_xl.units import allocate
@@ -150,20 +149,27 @@ def _check(args: argparse.Namespace) -> int:
     as_of = args.as_of or dt.date.today()
     if not args.no_annotate:  # --no-annotate writes nothing at all
         _usable_out_dir(args.out)
-    work = Path(tempfile.mkdtemp(prefix="nmr-xl-"))  # private (0700): e-mail attachments
+    # private (0700): e-mail attachments, and the findings, spooled there until reported
+    work = Path(tempfile.mkdtemp(prefix="nmr-xl-"))
     try:
         items = collect(args.paths, work, exclude=[args.out] if args.out else [])
         _no_silent_folders(args.paths, items)
-        options = BatchOptions(as_of, args.out, annotate=not args.no_annotate,
+        options = BatchOptions(as_of, args.out, work, annotate=not args.no_annotate,
                                jobs=args.jobs or default_jobs(), force=args.force)
         show = sys.stderr.isatty()  # the bar is drawn on stderr: stdout stays the report
         with batch_progress(len(items), enabled=show) as on_done:
             entries = run_batch(items, config, options, on_done)
+        return _report(args, entries, as_of)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date) -> int:
+    """The batch summary, the reports and the exit code. Each reads the findings back from
+    the work folder, one input at a time."""
     results = [entry.result for entry in entries]
     summary = None
-    if args.out and options.annotate:
+    if args.out and not args.no_annotate and _is_batch(args.paths):
         summary = write_batch_summary(entries, args.out, as_of)
     if args.format == "text":
         batch = len(results) > 1
@@ -172,12 +178,18 @@ def _check(args: argparse.Namespace) -> int:
         if batch:
             for line in batch_footer(results, summary):
                 print(line)
-    document = report_json(results, as_of)
     if args.format == "json":
-        print(json.dumps(document, indent=2))
+        write_report_json(sys.stdout, results, as_of)
     if args.report:
-        _write_report(args.report, document)
+        _write_report(args.report, results, as_of)
     return _exit_code(results, args.fail_on)
+
+
+def _is_batch(paths: list[Path]) -> bool:
+    """Several paths, a folder, an e-mail or a zip: a batch, which gets batch-summary.xlsx.
+    One workbook or CSV file named alone gets its annotated copy only (its own summary sheet
+    says all a batch summary would)."""
+    return len(paths) > 1 or paths[0].is_dir() or paths[0].suffix.lower() in CONTAINER_EXTS
 
 
 def _usable_out_dir(out: Path | None) -> None:
@@ -197,10 +209,11 @@ def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
                              "spreadsheet attachments in this folder")
 
 
-def _write_report(path: Path, document: dict[str, object]) -> None:
+def _write_report(path: Path, results: list[FileResult], as_of: dt.date) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            write_report_json(out, results, as_of)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the report ({exc.strerror})") from None
 
@@ -211,7 +224,7 @@ def _exit_code(results: list[FileResult], fail_on: str) -> int:
     if fail_on == "never":
         return EXIT_OK
     threshold = Severity(fail_on).rank
-    found = any(f.severity.rank >= threshold for r in results for f in r.findings)
+    found = any(f.severity.rank >= threshold for r in results for f in r.all_findings())
     return EXIT_FINDINGS if found else EXIT_OK
 
 

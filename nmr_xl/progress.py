@@ -39,7 +39,7 @@ def batch_progress(total: int, *, enabled: bool) -> Iterator[Callable[[BatchEntr
 
         def done(entry: BatchEntry) -> None:
             nonlocal findings
-            findings += len(entry.result.findings)
+            findings += entry.checked_counts.findings
             name = current_name(entry.item.label)
             progress.update(task, advance=1, findings=findings, current=name)
 

@@ -1,12 +1,17 @@
-"""Results -> the linter-style text report and the versioned JSON report."""
+"""Results -> the linter-style text report and the versioned JSON report.
+
+Both read each file's findings through FileResult.all_findings(), one file at a time: a batch
+keeps its findings on disk (nmr_xl.spool), and a report never needs all of them in memory.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from nmr_xl.inbox import LABEL_SEP
 from nmr_xl.model import Severity
@@ -15,25 +20,31 @@ from nmr_xl.runner import FileResult
 SCHEMA = "nmr-xl/report@1"
 
 
-def report_json(results: list[FileResult], as_of: dt.date) -> dict[str, Any]:
+def write_report_json(out: TextIO, results: Iterable[FileResult], as_of: dt.date) -> None:
+    """The JSON report, laid out as json.dumps(report, indent=2) would, written file by file
+    (so only one file's findings are in memory); the totals come last, as they always have."""
+    out.write(f'{{\n  "schema": {json.dumps(SCHEMA)},\n  "as_of": '
+              f'{json.dumps(as_of.isoformat())},\n  "files": [')
+    files = rows = 0
     by_severity: Counter[str] = Counter({s.value: 0 for s in Severity})
     by_rule: Counter[str] = Counter()
     for r in results:
-        for f in r.findings:
-            by_severity[f.severity.value] += 1
-            by_rule[f.rule] += 1
-    return {
-        "schema": SCHEMA,
-        "as_of": as_of.isoformat(),
-        "files": [_file_json(r) for r in results],
-        "totals": {
-            "files": len(results),
-            "rows": sum(r.rows for r in results),
-            "findings": sum(len(r.findings) for r in results),
-            "by_severity": dict(by_severity),
-            "by_rule": dict(sorted(by_rule.items())),
-        },
-    }
+        document = _file_json(r)
+        out.write(("," if files else "") + "\n    " + _indented(document, 2))
+        files += 1
+        rows += r.rows
+        for finding in document["findings"]:
+            by_severity[finding["severity"]] += 1
+            by_rule[finding["rule"]] += 1
+    totals = {"files": files, "rows": rows, "findings": by_severity.total(),
+              "by_severity": dict(by_severity), "by_rule": dict(sorted(by_rule.items()))}
+    close = "\n  ]" if files else "]"
+    out.write(f'{close},\n  "totals": {_indented(totals, 1)}\n}}\n')
+
+
+def _indented(value: object, level: int) -> str:
+    """json.dumps(value, indent=2) for a value nested `level` deep in the document."""
+    return json.dumps(value, indent=2).replace("\n", "\n" + "  " * level)
 
 
 def _file_json(r: FileResult) -> dict[str, Any]:
@@ -52,7 +63,7 @@ def _file_json(r: FileResult) -> dict[str, Any]:
         "payers": r.payers,
         # payer names no profile matched (they fall back to `default`): add them to a profile
         "unmatched_payers": sorted(p for p, pid in r.payers.items() if pid == "default"),
-        "findings": [f.as_dict() for f in r.findings],
+        "findings": [f.as_dict() for f in r.all_findings()],
         "suppressed": r.suppressed,
         # batch runs: checked / skipped-unchanged / no-billing-table / error, where else the
         # same content arrived from, and the e-mail it came with
@@ -66,8 +77,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
 
 
-def _severity_counts(r: FileResult) -> str:
-    counts = Counter(f.severity for f in r.findings)
+def _severity_counts(counts: Counter[Severity]) -> str:
     parts = [_plural(counts[s], s.value) for s in Severity if counts[s]]
     return f" ({', '.join(parts)})" if parts else ""
 
@@ -95,11 +105,13 @@ def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterab
             yield (f"{r.input}: unchanged since the last check with these rules{then}; "
                    f"skipped (--force checks it again) -> {r.output or 'no copy'}")
             continue
-        for f in r.findings:
+        counts: Counter[Severity] = Counter()
+        for f in r.all_findings():
+            counts[f.severity] += 1
             yield f"{r.input}:{f.sheet}!{f.cell}: {f.rule} {f.severity.value}  {f.message}"
         sheets = _plural(len(r.sheets), "sheet")
         summary = (f"{name}: {_plural(r.rows, 'billing line')} on {sheets}, "
-                   f"{_plural(len(r.findings), 'finding')}{_severity_counts(r)}")
+                   f"{_plural(counts.total(), 'finding')}{_severity_counts(counts)}")
         if r.suppressed:
             summary += f", {r.suppressed} suppressed"
         if r.output:
@@ -136,11 +148,10 @@ def batch_footer(results: list[FileResult], summary: Path | None = None) -> Iter
     yield ""
     yield f"{_plural(len(results), 'input')}: {', '.join(parts)}"
     if dispositions["checked"]:
-        findings = [f for r in results for f in r.findings]
-        counts = Counter(f.severity for f in findings)
+        counts = Counter(f.severity for r in results for f in r.all_findings())
         severities = ", ".join(_plural(counts[s], s.value) for s in Severity)
         now = " checked now" if skipped else ""
-        yield (f"{_plural(len(findings), 'finding')} ({severities}) in "
+        yield (f"{_plural(counts.total(), 'finding')} ({severities}) in "
                f"{_plural(sum(r.rows for r in results), 'billing line')}{now}")
     failed = [r for r in results if r.error]
     if failed:

@@ -19,6 +19,7 @@ from nmr_xl.model import Finding, SkippedSheet
 from nmr_xl.plan import build_plan
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
 from nmr_xl.read.sources import read_workbook, sniff
+from nmr_xl.spool import read_findings
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 # Everything check_file reads (CSV by its extension): for callers that search folders
@@ -52,6 +53,15 @@ class FileResult:
     disposition: str | None = None
     sources: list[str] = field(default_factory=list)
     email: dict[str, str | None] | None = None
+    # a batch moves the findings here once it has counted them (nmr_xl.spool), so that its
+    # parent process never holds every finding of the batch at once
+    findings_file: Path | None = None
+
+    def all_findings(self) -> Iterator[Finding]:
+        """The findings, one at a time: those held, then those moved to `findings_file`."""
+        yield from self.findings
+        if self.findings_file is not None:
+            yield from read_findings(self.findings_file)
 
     @property
     def status(self) -> str:

@@ -317,9 +317,22 @@ def test_out_dir(cli, billing_xlsx, tmp_path):
     run = cli("check", billing_xlsx, "--as-of", AS_OF, "--out", out, "--format", "json")
     doc = json.loads(run.out)
     assert doc["files"][0]["output"] == str(out / "billing.checked.xlsx")
-    assert sorted(p.name for p in out.iterdir()) == [
-        ".nmr-xl-state.json", "batch-summary.xlsx", "billing.checked.xlsx"]
+    # one workbook named alone: its copy (whose summary sheet says it all), no batch summary;
+    # the state file makes a second run skip it
+    assert sorted(p.name for p in out.iterdir()) == [".nmr-xl-state.json", "billing.checked.xlsx"]
     assert [p.name for p in billing_xlsx.parent.iterdir()] == ["billing.xlsx"]
+    again = json.loads(cli("check", billing_xlsx, "--as-of", AS_OF, "--out", out,
+                           "--format", "json").out)
+    assert again["files"][0]["disposition"] == "skipped-unchanged"
+
+
+def test_out_dir_with_two_inputs_gets_a_batch_summary(cli, billing_xlsx, tmp_path):
+    other = build_billing_workbook(tmp_path / "in2" / "other.xlsx", CLEAN_ROWS, extras=False)
+    out = tmp_path / "out"
+    cli("check", billing_xlsx, other, "--as-of", AS_OF, "--out", out, "--fail-on", "never")
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".nmr-xl-state.json", "batch-summary.xlsx", "billing.checked.xlsx",
+        "other.checked.xlsx"]
 
 
 def test_no_annotate_writes_nothing(cli, billing_xlsx, tmp_path):

@@ -12,6 +12,12 @@ daily re-run still gives the whole inbox's totals; its findings are in its annot
 
 Text that came from a sheet or an e-mail (subjects, sender names, payer names) is written as
 text, so "=HYPERLINK(...)" in a subject line can never become a formula here.
+
+Written with openpyxl's write-only mode: the Inputs and Findings sheets are streamed row by row
+(the findings read back from the batch's spool one input at a time), so the summary of a batch
+with 100,000 findings needs little more memory than one of a dozen. Only the Totals sheet, whose
+size grows with the practices, payers, providers and rules but not with the findings, is laid
+out in memory first.
 """
 
 from __future__ import annotations
@@ -20,33 +26,40 @@ import datetime as dt
 import math
 import os
 import tempfile
+import warnings
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.table import Table, TableStyleInfo
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from nmr_xl import __version__
 from nmr_xl.batch import BatchEntry, Counts
 from nmr_xl.inbox import LABEL_SEP, SUMMARY_FILE
-from nmr_xl.model import Severity
+from nmr_xl.model import Finding, Severity
 from nmr_xl.plan import STYLES
 from nmr_xl.rules import get_rule
-from nmr_xl.write.cells import set_text
 
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_SECTION = Font(bold=True, size=12, color="1F4E78")
-_QUIET = Font(italic=True, color="595959")
+# A cell's font replaces the workbook's default entirely: without a name, LibreOffice draws
+# these cells in a serif font
+_FONT = "Calibri"
+_BOLD = Font(name=_FONT, size=11, bold=True)
+_TITLE = Font(name=_FONT, bold=True, size=14)
+_SECTION = Font(name=_FONT, bold=True, size=12, color="1F4E78")
+_HEADLINE = Font(name=_FONT, bold=True, size=12)
+_QUIET = Font(name=_FONT, size=11, italic=True, color="595959")
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _HEADER_BORDER = Border(bottom=Side(style="thin", color="8EA9DB"))
 _TOP = Alignment(vertical="top")
@@ -55,11 +68,12 @@ _NUMBER = Alignment(vertical="top", horizontal="center")
 _DATE_FORMAT = "yyyy-mm-dd hh:mm"
 _POINTS_PER_LINE = 15.0
 _CM_PER_ROW = 0.53  # a default row: 15 points
+_FINDING_TOOLTIP = "Open the annotated copy at this cell"
 
 _INPUT_COLUMNS = ("Input", "Also received as", "From", "Subject", "Sent", "Disposition",
                   "Reason", "Note", "Billing lines", "Errors", "Warnings", "Info", "Top rules",
                   "Annotated copy")
-_INPUT_WIDTHS = (36, 26, 28, 26, 16, 17, 18, 42, 8, 7, 9, 6, 22, 30)
+_INPUT_WIDTHS = (36, 26, 34, 26, 17, 17, 18, 42, 8, 7, 9, 6, 22, 30)
 _INPUT_WRAPPED = {"Input", "Also received as", "From", "Subject", "Note", "Top rules",
                   "Annotated copy"}
 _FINDING_COLUMNS = ("Input", "Practice", "Sheet", "Cell", "Row", "Rule", "Name", "Severity",
@@ -159,73 +173,172 @@ class _Formats:
         self._made[name] = copy(cell._style)
 
 
-
-def _write_row(ws: Worksheet, row: int, values: tuple[object, ...], col: int = 1) -> None:
-    for offset, value in enumerate(values):
-        if value is None or value == "":
-            continue  # a blank cell, not an empty string
-        if isinstance(value, str):
-            set_text(ws, row, col + offset, value)
-        else:
-            ws.cell(row=row, column=col + offset, value=value)
+def _cell(ws: WriteOnlyWorksheet, value: object) -> Cell:
+    """A cell for a write-only sheet. Text stays text: "=..." from a sheet or an e-mail must
+    never become a formula."""
+    cell = WriteOnlyCell(ws, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
-def _header(ws: Worksheet, row: int, header: tuple[str, ...], col: int = 1,
-            widths: tuple[int, ...] | None = None) -> None:
-    _write_row(ws, row, header, col)
-    for offset in range(len(header)):
-        cell = ws.cell(row=row, column=col + offset)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.border = _HEADER_BORDER
-        cell.alignment = _WRAP
-    if widths:  # bold text is wider: a little room
-        _fit_row(ws, row, [(text, width - 1) for text, width in zip(header, widths,
-                                                                    strict=False)])
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes wrapped in a column `width` characters wide (an estimate)."""
+    usable = max(width - 1, 1)
+    return sum(max(1, math.ceil(len(part) / usable)) for part in text.split("\n"))
 
 
-def _table(ws: Worksheet, formats: _Formats, name: str, header: tuple[str, ...],
-           rows: list[tuple[object, ...]], empty_note: str, widths: tuple[int, ...],
-           wrapped: set[int]) -> None:
-    """A filterable Excel table from A1; its header is also styled by hand, for programs that
-    do not draw table styles (LibreOffice's PDF export). Columns in `wrapped` (1-based) wrap,
-    and every row gets the height its text needs: not every program fits rows when it opens
-    a file."""
-    _header(ws, 1, header, widths=widths)
-    for offset, values in enumerate(rows, start=2):
-        _write_row(ws, offset, values)
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=offset, column=col)
-            if col in wrapped:
-                formats.apply(cell, "wrap", alignment=_WRAP)
-            elif isinstance(value, int):  # counts and row numbers: apart from the text
-                formats.apply(cell, "number", alignment=_NUMBER)
+def _height(texts: Iterable[tuple[object, float]]) -> float | None:
+    """The height a row with wrapped text in merged or narrow cells needs; None for one line.
+    Not every program fits rows to their text when it opens a file."""
+    lines = max((_lines(text, width) for text, width in texts if isinstance(text, str) and text),
+                default=1)
+    return _POINTS_PER_LINE * lines if lines > 1 else None
+
+
+class _Rows:
+    """Rows appended to a write-only sheet, numbered. A row's height is set only while the row
+    is written (openpyxl reads it then) and dropped after: no object per row stays behind."""
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        self.ws = ws
+        self.count = 0
+
+    def append(self, cells: list[Cell | None], height: float | None = None) -> None:
+        self.count += 1
+        if height:
+            self.ws.row_dimensions[self.count].height = height
+        self.ws.append(cells)
+        if height:
+            del self.ws.row_dimensions[self.count]
+
+
+class _Grid:
+    """A small sheet laid out cell by cell in any order, then written row by row (a write-only
+    sheet takes its rows in order only). For the Totals sheet, whose size grows with the
+    practices, payers, providers and rules, never with the findings."""
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        self.ws = ws
+        self.cells: dict[tuple[int, int], Cell] = {}
+
+    def cell(self, row: int, column: int) -> Cell:
+        cell = self.cells.get((row, column))
+        if cell is None:
+            cell = self.cells[row, column] = WriteOnlyCell(self.ws)
+        return cell
+
+    def text(self, row: int, column: int, text: str) -> Cell:
+        cell = self.cell(row, column)
+        cell.value = text
+        cell.data_type = "s"  # never a formula
+        return cell
+
+    def values(self, row: int, values: tuple[object, ...], column: int = 1) -> None:
+        for offset, value in enumerate(values):
+            if value is None or value == "":
+                continue  # a blank cell, not an empty string
+            if isinstance(value, str):
+                self.text(row, column + offset, value)
             else:
-                formats.apply(cell, "top", alignment=_TOP)
-        _fit_row(ws, offset, [(value, widths[col - 1])
-                              for col, value in enumerate(values, start=1)
-                              if col in wrapped and isinstance(value, str)])
-    _widths(ws, widths)
-    if rows:  # an Excel table needs at least one data row
-        last_col = ws.cell(row=1, column=len(header)).column_letter
-        table = Table(displayName=name, ref=f"A1:{last_col}{len(rows) + 1}")
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-        ws.add_table(table)
+                self.cell(row, column + offset).value = value
+
+    def merge(self, row: int, first: int, last: int) -> None:
+        self.ws.merged_cells.add(f"{get_column_letter(first)}{row}:"
+                                 f"{get_column_letter(last)}{row}")
+
+    def fit(self, row: int, texts: Iterable[tuple[object, float]]) -> None:
+        height = _height(texts)
+        if height:
+            self.ws.row_dimensions[row].height = height
+
+    @property
+    def max_row(self) -> int:
+        return max((row for row, _ in self.cells), default=0)
+
+    def write(self) -> None:
+        width = max((column for _, column in self.cells), default=0)
+        for row in range(1, self.max_row + 1):
+            self.ws.append([self.cells.get((row, column)) for column in range(1, width + 1)])
+
+
+def _header_cells(ws: WriteOnlyWorksheet, formats: _Formats, header: tuple[str, ...]
+                  ) -> list[Cell | None]:
+    cells: list[Cell | None] = []
+    for title in header:
+        cell = _cell(ws, title)
+        formats.apply(cell, "header", font=_BOLD, fill=_HEADER_FILL, border=_HEADER_BORDER,
+                      alignment=_WRAP)
+        cells.append(cell)
+    return cells
+
+
+def _header_height(header: tuple[str, ...], widths: tuple[int, ...]) -> float | None:
+    # bold text is wider: a little room
+    return _height((text, width - 1) for text, width in zip(header, widths, strict=True))
+
+
+def _data_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: object, wrapped: bool
+               ) -> Cell | None:
+    """A table cell: wrapped text, or counts and row numbers centred apart from the text."""
+    if value is None or value == "":
+        return None  # a blank cell, not an empty string
+    cell = _cell(ws, value)
+    if wrapped:
+        formats.apply(cell, "wrap", alignment=_WRAP)
+    elif isinstance(value, int):
+        formats.apply(cell, "number", alignment=_NUMBER)
     else:
-        set_text(ws, 2, 1, empty_note)
-        ws.cell(row=2, column=1).font = _QUIET
+        formats.apply(cell, "top", alignment=_TOP)
+    return cell
 
 
-def _widths(ws: Worksheet, widths: tuple[int, ...]) -> None:
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+def _table_rows(ws: WriteOnlyWorksheet, formats: _Formats, header: tuple[str, ...],
+                widths: tuple[int, ...], wrapped: set[int],
+                rows: Iterable[list[object]]) -> int:
+    """A filterable table's rows from A1, streamed: the header (also styled by hand, for
+    programs that do not draw table styles, such as LibreOffice's PDF export), then `rows`,
+    whose items are values or ready cells; columns in `wrapped` (1-based) wrap, and every row
+    gets the height its text needs. Returns the number of data rows."""
+    for col, width in enumerate(widths, start=1):  # before the first row: openpyxl writes
+        ws.column_dimensions[get_column_letter(col)].width = width  # the columns first
+    writer = _Rows(ws)
+    writer.append(_header_cells(ws, formats, header), _header_height(header, widths))
+    for values in rows:
+        cells = [value if isinstance(value, Cell) or value is None
+                 else _data_cell(ws, formats, value, col in wrapped)
+                 for col, value in enumerate(values, start=1)]
+        writer.append(cells, _height((cell.value, widths[col - 1])
+                                     for col, cell in enumerate(cells, start=1)
+                                     if col in wrapped and cell is not None))
+    return writer.count - 1
 
 
-def _print_setup(ws: Worksheet, *, landscape: bool = True, wide: bool = False) -> None:
+def _add_table(ws: WriteOnlyWorksheet, name: str, header: tuple[str, ...], rows: int) -> None:
+    """The Excel table over the header and `rows` data rows (it needs at least one)."""
+    ref = f"A1:{get_column_letter(len(header))}{rows + 1}"
+    table = Table(displayName=name, ref=ref, autoFilter=AutoFilter(ref=ref),
+                  tableColumns=[TableColumn(id=i, name=title)
+                                for i, title in enumerate(header, start=1)])
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    with warnings.catch_warnings():
+        # openpyxl warns that write-only tables need their columns named by hand: they are
+        warnings.simplefilter("ignore", UserWarning)
+        ws.add_table(table)
+
+
+def _empty_note(ws: WriteOnlyWorksheet, text: str) -> None:
+    cell = _cell(ws, text)
+    cell.font = _QUIET
+    ws.append([cell])
+
+
+def _print_setup(ws: WriteOnlyWorksheet, *, landscape: bool = True, wide: bool = False) -> None:
     """`wide` tables: two pages wide, the header row and the Input column on every page; else
-    one page wide. As many pages long as needed."""
+    one page wide. As many pages long as needed. Before the first row: openpyxl writes the
+    sheet's properties (fit to page) first."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.fitToWidth = 2 if wide else 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -261,19 +374,6 @@ def _sent(date: str | None) -> dt.datetime | None:
         return None
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines `text` takes wrapped in a column `width` characters wide (an estimate)."""
-    usable = max(width - 1, 1)
-    return sum(max(1, math.ceil(len(part) / usable)) for part in text.split("\n"))
-
-
-def _fit_row(ws: Worksheet, row: int, texts: list[tuple[str, float]]) -> None:
-    """Give a row with wrapped text in merged or narrow cells the height it needs."""
-    lines = max((_lines(text, width) for text, width in texts if text), default=1)
-    if lines > 1:
-        ws.row_dimensions[row].height = _POINTS_PER_LINE * lines
-
-
 # --- Inputs --------------------------------------------------------------------------------------
 
 
@@ -304,81 +404,126 @@ def _top_rules(counts: Counts) -> str:
     return ", ".join(f"{code} ({n})" for code, n in ranked[:3])
 
 
-def _inputs_sheet(ws: Worksheet, formats: _Formats, entries: list[BatchEntry], out_dir: Path
-                  ) -> None:
-    rows = []
+def _input_rows(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
+                out_dir: Path) -> Iterator[list[object]]:
     for entry in entries:
-        r, email = entry.result, entry.email
-        counts = entry.counts
-        numbers = _has_numbers(entry)
-        rows.append((
+        email, counts, numbers = entry.email, entry.counts, _has_numbers(entry)
+        sent = _sent(email.date) if email else None
+        row: list[object] = [
             entry.item.label, "\n".join(entry.item.sources[1:]),
             email.sender if email else None, email.subject if email else None,
-            _sent(email.date) if email else None,
-            entry.disposition, _reason(entry), _note(entry),
+            _date_cell(ws, formats, sent) if sent else None,
+            *_disposition_cells(ws, formats, entry),
+            _note(entry),
             counts.rows if numbers else None,
             *((counts.by_severity.get(s.value, 0) if numbers else None) for s in _SEVERITIES),
             _top_rules(counts),
-            _relative(r.output or entry.previous_output, out_dir),
-        ))
-    column = {name: index for index, name in enumerate(_INPUT_COLUMNS, start=1)}
-    _table(ws, formats, "nmr_xl_inputs", _INPUT_COLUMNS, rows, "No inputs.", _INPUT_WIDTHS,
-           {column[name] for name in _INPUT_WRAPPED})
-    for offset, entry in enumerate(entries, start=2):
-        formats.apply(ws.cell(row=offset, column=column["Sent"]), "date", alignment=_TOP,
-                      number_format=_DATE_FORMAT)
-        fill = _DISPOSITION_FILL.get(entry.disposition)
+            _copy_link(ws, formats, _relative(entry.result.output or entry.previous_output,
+                                              out_dir)),
+        ]
+        yield row
+
+
+def _date_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: dt.datetime) -> Cell:
+    cell = _cell(ws, value)
+    formats.apply(cell, "date", alignment=_TOP, number_format=_DATE_FORMAT)
+    return cell
+
+
+def _disposition_cells(ws: WriteOnlyWorksheet, formats: _Formats, entry: BatchEntry
+                       ) -> tuple[Cell, Cell | None]:
+    """Disposition and Reason, filled by what became of the input."""
+    fill = _DISPOSITION_FILL.get(entry.disposition)
+    cells = []
+    for value in (entry.disposition, _reason(entry)):
+        cell = _cell(ws, value)
         if fill:
-            for name in ("Disposition", "Reason"):
-                ws.cell(row=offset, column=column[name]).fill = PatternFill("solid",
-                                                                          fgColor=fill)
-        link = ws.cell(row=offset, column=column["Annotated copy"])
-        if isinstance(link.value, str):
-            # the link shows the copy's file name (the row says which message it came with):
-            # short enough for the column, as programs that draw links do not wrap them
-            relative = link.value
-            link.hyperlink = Hyperlink(ref=link.coordinate, target=_link_target(relative),
-                                       tooltip=relative)
-            set_text(ws, offset, column["Annotated copy"], relative.rsplit("/", 1)[-1])
-            formats.apply(link, "link-wrap", style="Hyperlink", alignment=_WRAP)
+            formats.apply(cell, f"disposition-{fill}", alignment=_TOP,
+                          fill=PatternFill("solid", fgColor=fill))
+        else:
+            formats.apply(cell, "top", alignment=_TOP)
+        cells.append(cell)
+    return cells[0], cells[1]
+
+
+def _copy_link(ws: WriteOnlyWorksheet, formats: _Formats, relative: str | None
+               ) -> Cell | None:
+    """A link to the annotated copy, showing the copy's file name (the row says which message
+    it came with): short enough for the column, as programs that draw links do not wrap them."""
+    if relative is None:
+        return None
+    cell = _cell(ws, relative.rsplit("/", 1)[-1])
+    cell.hyperlink = Hyperlink(ref="", target=_link_target(relative), tooltip=relative)
+    formats.apply(cell, "link-wrap", style="Hyperlink", alignment=_WRAP)
+    return cell
+
+
+def _inputs_sheet(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
+                  out_dir: Path) -> None:
     ws.freeze_panes = "B2"
     _print_setup(ws, wide=True)
+    column = {name: index for index, name in enumerate(_INPUT_COLUMNS, start=1)}
+    rows = _table_rows(ws, formats, _INPUT_COLUMNS, _INPUT_WIDTHS,
+                       {column[name] for name in _INPUT_WRAPPED},
+                       _input_rows(ws, formats, entries, out_dir))
+    if rows:
+        _add_table(ws, "nmr_xl_inputs", _INPUT_COLUMNS, rows)
+    else:
+        _empty_note(ws, "No inputs.")
 
 
 # --- Findings ------------------------------------------------------------------------------------
 
 
-def _findings_sheet(ws: Worksheet, formats: _Formats, entries: list[BatchEntry],
-                    out_dir: Path) -> None:
-    rows = []
-    links = []
+def _finding_rows(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
+                  out_dir: Path) -> Iterator[list[object]]:
+    """One row per finding, read back from the batch's spool one input at a time."""
     for entry in entries:
-        copy = _relative(entry.result.output, out_dir)
+        copy_target = _relative(entry.result.output, out_dir)
+        target = _link_target(copy_target) if copy_target else None  # one string per input
         practice = practice_of(entry)
-        for f in entry.result.findings:
-            rows.append((entry.item.label, practice, f.sheet, f.cell, f.row, f.rule, f.name,
-                         f.severity.value, f.message, f.suggestion))
-            links.append((copy, f))
-    skipped = sum(e.disposition == "skipped-unchanged" for e in entries)
-    _table(ws, formats, "nmr_xl_batch_findings", _FINDING_COLUMNS, rows,
-           "No findings in the inputs checked in this run." + (
-               f" {skipped} unchanged inputs were not checked again: their findings are in "
-               "their annotated copies." if skipped else ""),
-           _FINDING_WIDTHS, {1, 2, 7, 9, 10})
-    for offset, (copy, f) in enumerate(links, start=2):
-        style = STYLES[f.severity]
-        formats.apply(ws.cell(row=offset, column=8), f"severity-{f.severity.value}",
-                      alignment=_TOP, fill=PatternFill("solid", fgColor=style.fill),
-                      font=Font(color=style.font))
-        if copy:
-            cell = ws.cell(row=offset, column=4)
-            quoted = f.sheet.replace("'", "''")
-            cell.hyperlink = Hyperlink(ref=cell.coordinate, target=_link_target(copy),
-                                       location=f"'{quoted}'!{f.cell}",
-                                       tooltip="Open the annotated copy at this cell")
-            formats.apply(cell, "link-top", style="Hyperlink", alignment=_TOP)
+        for f in entry.result.all_findings():
+            yield [entry.item.label, practice, f.sheet, _finding_link(ws, formats, target, f),
+                   f.row, f.rule, f.name, _severity_cell(ws, formats, f.severity), f.message,
+                   f.suggestion]
+
+
+def _finding_link(ws: WriteOnlyWorksheet, formats: _Formats, target: str | None, f: Finding
+                  ) -> Cell:
+    """The flagged cell's reference, a link that opens the annotated copy at that cell."""
+    cell = _cell(ws, f.cell)
+    if target is None:
+        formats.apply(cell, "top", alignment=_TOP)
+        return cell
+    quoted = f.sheet.replace("'", "''")
+    cell.hyperlink = Hyperlink(ref="", target=target, location=f"'{quoted}'!{f.cell}",
+                               tooltip=_FINDING_TOOLTIP)
+    formats.apply(cell, "link-top", style="Hyperlink", alignment=_TOP)
+    return cell
+
+
+def _severity_cell(ws: WriteOnlyWorksheet, formats: _Formats, severity: Severity) -> Cell:
+    cell = _cell(ws, severity.value)
+    style = STYLES[severity]
+    formats.apply(cell, f"severity-{severity.value}", alignment=_TOP,
+                  fill=PatternFill("solid", fgColor=style.fill),
+                  font=Font(name=_FONT, size=11, color=style.font))
+    return cell
+
+
+def _findings_sheet(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
+                    out_dir: Path) -> None:
     ws.freeze_panes = "B2"
     _print_setup(ws, wide=True)
+    rows = _table_rows(ws, formats, _FINDING_COLUMNS, _FINDING_WIDTHS, {1, 2, 7, 9, 10},
+                       _finding_rows(ws, formats, entries, out_dir))
+    if rows:
+        _add_table(ws, "nmr_xl_batch_findings", _FINDING_COLUMNS, rows)
+        return
+    skipped = sum(e.disposition == "skipped-unchanged" for e in entries)
+    _empty_note(ws, "No findings in the inputs checked in this run." + (
+        f" {skipped} unchanged inputs were not checked again: their findings are in their "
+        "annotated copies." if skipped else ""))
 
 
 # --- Totals --------------------------------------------------------------------------------------
@@ -430,19 +575,32 @@ def _headline(entries: list[BatchEntry]) -> list[str]:
     return lines
 
 
-def _section(ws: Worksheet, row: int, title: str) -> int:
-    set_text(ws, row, 1, title)
-    ws.cell(row=row, column=1).font = _SECTION
+def _section(grid: _Grid, row: int, title: str) -> int:
+    grid.text(row, 1, title).font = _SECTION
     return row + 1
 
 
-def _not_checked(ws: Worksheet, row: int, entries: list[BatchEntry]) -> int:
+def _header(grid: _Grid, row: int, header: tuple[str, ...], widths: tuple[int, ...] | None = None
+            ) -> None:
+    grid.values(row, header)
+    for col in range(1, len(header) + 1):
+        cell = grid.cell(row, col)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.border = _HEADER_BORDER
+        cell.alignment = _WRAP
+    if widths:
+        grid.fit(row, [(text, width - 1) for text, width in zip(header, widths, strict=False)])
+
+
+def _not_checked(grid: _Grid, row: int, entries: list[BatchEntry]) -> int:
     failed = [e for e in entries if not _has_numbers(e)]
     if not failed:
         return row
-    row = _section(ws, row, "Could not be checked")
-    _header(ws, row, ("Input", "Reason", "What happened, and what to do"))
-    ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=len(_TOTALS_WIDTHS))
+    last_col = len(_TOTALS_WIDTHS)
+    row = _section(grid, row, "Could not be checked")
+    _header(grid, row, ("Input", "Reason", "What happened, and what to do"))
+    grid.merge(row, 3, last_col)
     message_width = sum(_TOTALS_WIDTHS[2:])
     for entry in failed:
         row += 1
@@ -451,59 +609,59 @@ def _not_checked(ws: Worksheet, row: int, entries: list[BatchEntry]) -> int:
         message = error.message if error else _note(entry)
         sender = _sender_name(entry.email.sender) if entry.email and entry.email.sender else ""
         label = entry.item.label + (f"\n(from {sender})" if sender else "")
-        _write_row(ws, row, (label, reason, message))
-        ws.merge_cells(start_row=row, start_column=3, end_row=row,
-                       end_column=len(_TOTALS_WIDTHS))
+        grid.values(row, (label, reason, message))
+        grid.merge(row, 3, last_col)
         for col in (1, 2, 3):
-            ws.cell(row=row, column=col).alignment = _WRAP
+            grid.cell(row, col).alignment = _WRAP
         fill = _DISPOSITION_FILL["no-billing-table" if reason == "no-billing-table"
                                  else "error"]
-        ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor=fill)
-        _fit_row(ws, row, [(label, _TOTALS_WIDTHS[0]), (reason, _TOTALS_WIDTHS[1]),
-                           (message, message_width)])
+        grid.cell(row, 2).fill = PatternFill("solid", fgColor=fill)
+        grid.fit(row, [(label, _TOTALS_WIDTHS[0]), (reason, _TOTALS_WIDTHS[1]),
+                       (message, message_width)])
     return row + 2
 
 
-def _practice_table(ws: Worksheet, row: int, entries: list[BatchEntry]
-                    ) -> tuple[int, int, int]:
+def _practice_table(grid: _Grid, row: int, entries: list[BatchEntry]) -> tuple[int, int, int]:
     """Returns (header row, last row, next free row)."""
-    row = _section(ws, row, "By practice (sender's mail domain)")
+    row = _section(grid, row, "By practice (sender's mail domain)")
     header = ("Practice", "Senders", "Inputs", "Checked", "Not checked", "Billing lines",
               *(_SEVERITY_HEADERS[s] for s in _SEVERITIES), "Findings")
-    _header(ws, row, header, widths=_TOTALS_WIDTHS)
+    _header(grid, row, header, widths=_TOTALS_WIDTHS)
     header_row = row
     practices = sorted(_practices(entries).items(),
                        key=lambda kv: (-kv[1].counts.findings, -kv[1].not_checked, kv[0]))
     for name, p in practices:
         row += 1
         senders = ", ".join(p.senders)
-        _write_row(ws, row, (name, senders, p.inputs, p.checked, p.not_checked,
-                             p.counts.rows,
-                             *(p.counts.by_severity.get(s.value, 0) for s in _SEVERITIES),
-                             p.counts.findings))
-        ws.cell(row=row, column=2).alignment = _WRAP
+        grid.values(row, (name, senders, p.inputs, p.checked, p.not_checked, p.counts.rows,
+                          *(p.counts.by_severity.get(s.value, 0) for s in _SEVERITIES),
+                          p.counts.findings))
+        grid.cell(row, 2).alignment = _WRAP
         if p.not_checked:
-            ws.cell(row=row, column=5).fill = PatternFill("solid", fgColor="FFC7CE")
-        _fit_row(ws, row, [(senders, _TOTALS_WIDTHS[1]), (name, _TOTALS_WIDTHS[0])])
+            grid.cell(row, 5).fill = PatternFill("solid", fgColor="FFC7CE")
+        grid.fit(row, [(senders, _TOTALS_WIDTHS[1]), (name, _TOTALS_WIDTHS[0])])
     return header_row, row, row + 2
 
 
-def _count_table(ws: Worksheet, row: int, title: str, header: tuple[str, ...],
+def _count_table(grid: _Grid, row: int, title: str, header: tuple[str, ...],
                  data: list[tuple[object, ...]]) -> tuple[int, int]:
     """Returns (first data row, next free row)."""
-    row = _section(ws, row, title)
-    _header(ws, row, header)
+    row = _section(grid, row, title)
+    _header(grid, row, header)
     first = row + 1
     if not data:
-        set_text(ws, first, 1, "none")
-        ws.cell(row=first, column=1).font = _QUIET
+        grid.text(first, 1, "none").font = _QUIET
         return first, first + 2
     for offset, values in enumerate(data):
-        _write_row(ws, first + offset, values)
+        grid.values(first + offset, values)
     return first, first + len(data) + 1
 
 
-def _practice_chart(ws: Worksheet, header_row: int, last_row: int) -> BarChart:
+_CHART_COLOURS = {Severity.ERROR: "C00000", Severity.WARNING: "FFC000",
+                  Severity.INFO: "5B9BD5"}
+
+
+def _practice_chart(ws: WriteOnlyWorksheet, header_row: int, last_row: int) -> BarChart:
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "stacked"
@@ -528,11 +686,7 @@ def _practice_chart(ws: Worksheet, header_row: int, last_row: int) -> BarChart:
     return chart
 
 
-_CHART_COLOURS = {Severity.ERROR: "C00000", Severity.WARNING: "FFC000",
-                  Severity.INFO: "5B9BD5"}
-
-
-def _rule_chart(ws: Worksheet, first: int, last: int) -> BarChart:
+def _rule_chart(ws: WriteOnlyWorksheet, first: int, last: int) -> BarChart:
     chart = BarChart()
     chart.type = "bar"
     chart.title = "Findings by rule"
@@ -549,28 +703,29 @@ def _rule_chart(ws: Worksheet, first: int, last: int) -> BarChart:
     return chart
 
 
-def _totals_sheet(ws: Worksheet, entries: list[BatchEntry], as_of: dt.date | None) -> None:
-    set_text(ws, 1, 1, "nmr-xl batch summary")
-    ws.cell(row=1, column=1).font = _TITLE
+def _totals_sheet(ws: WriteOnlyWorksheet, entries: list[BatchEntry], as_of: dt.date | None
+                  ) -> None:
+    _print_setup(ws, landscape=False)
+    for col, width in enumerate(_TOTALS_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    grid = _Grid(ws)
+    grid.text(1, 1, "nmr-xl batch summary").font = _TITLE
     written = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     facts = f"written {written} by nmr-xl {__version__}"
     if as_of is not None:
         facts = f"Checked as of {as_of.isoformat()}; " + facts
-    set_text(ws, 2, 1, facts)
-    ws.cell(row=2, column=1).font = _QUIET
+    grid.text(2, 1, facts).font = _QUIET
     row = 4
     for index, line in enumerate(_headline(entries)):
-        set_text(ws, row, 1, line)
-        cell = ws.cell(row=row, column=1)
-        cell.font = Font(bold=True, size=12) if index < 2 else _QUIET
+        cell = grid.text(row, 1, line)
+        cell.font = _HEADLINE if index < 2 else _QUIET
         cell.alignment = _WRAP
-        ws.merge_cells(start_row=row, start_column=1, end_row=row,
-                       end_column=len(_TOTALS_WIDTHS))
-        _fit_row(ws, row, [(line, sum(_TOTALS_WIDTHS) * (0.85 if index < 2 else 1.0))])
+        grid.merge(row, 1, len(_TOTALS_WIDTHS))
+        grid.fit(row, [(line, sum(_TOTALS_WIDTHS) * (0.85 if index < 2 else 1.0))])
         row += 1
-    row = _not_checked(ws, row + 1, entries)
+    row = _not_checked(grid, row + 1, entries)
 
-    header_row, last_row, row = _practice_table(ws, row, entries)
+    header_row, last_row, row = _practice_table(grid, row, entries)
     chart_top, chart_rows = row, 0
     if last_row > header_row and any(_has_numbers(e) and e.counts.findings for e in entries):
         chart = _practice_chart(ws, header_row, last_row)
@@ -586,30 +741,26 @@ def _totals_sheet(ws: Worksheet, entries: list[BatchEntry], as_of: dt.date | Non
             payers.update(counts.by_payer)
             providers.update(counts.by_provider)
             rules.update(counts.by_rule)
-    _, row = _count_table(ws, row, "By payer", ("Payer", "Findings"), payers.most_common())
-    _, row = _count_table(ws, row, "By rendering provider", ("Provider", "Findings"),
+    _, row = _count_table(grid, row, "By payer", ("Payer", "Findings"), payers.most_common())
+    _, row = _count_table(grid, row, "By rendering provider", ("Provider", "Findings"),
                           providers.most_common())
     row = max(row, chart_top + chart_rows + 1)
     rule_data = [(code, rule.name if (rule := get_rule(code)) else "", n)
                  for code, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))]
-    first, row = _count_table(ws, row, "By rule", ("Rule", "Name", "Findings"), rule_data)
+    first, row = _count_table(grid, row, "By rule", ("Rule", "Name", "Findings"), rule_data)
     if rule_data:
         ws.add_chart(_rule_chart(ws, first, first + len(rule_data) - 1), f"D{first - 1}")
-    _widths(ws, _TOTALS_WIDTHS)
-    for r in range(4, ws.max_row + 1):
-        cell = ws.cell(row=r, column=1)
-        if cell.alignment.wrap_text is not True:
+    for (r, col), cell in grid.cells.items():
+        if r >= 4 and col == 1 and cell.alignment.wrap_text is not True:
             cell.alignment = _TOP
-    _print_setup(ws, landscape=False)
+    grid.write()
 
 
 def write_batch_summary(entries: list[BatchEntry], out_dir: Path,
                         as_of: dt.date | None = None) -> Path:
     """Write batch-summary.xlsx atomically in out_dir and return its path."""
-    book = Workbook()
-    totals = book.active
-    totals.title = "Totals"
-    _totals_sheet(totals, entries, as_of)
+    book = Workbook(write_only=True)
+    _totals_sheet(book.create_sheet("Totals"), entries, as_of)  # opens first
     formats = _Formats()
     _inputs_sheet(book.create_sheet("Inputs"), formats, entries, out_dir)
     _findings_sheet(book.create_sheet("Findings"), formats, entries, out_dir)

@@ -1,0 +1,38 @@
+"""A batch's findings on disk: one JSON-lines file per input, written where the input was
+checked (a worker process) and read back one finding at a time by whatever reports them. The
+parent of a batch so never holds more than one file's findings, however large the batch.
+
+Files go in the caller's private work folder (mode 0700), which the caller removes. Findings
+carry no patient data (rule, cell, message), but they stay out of shared folders all the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from nmr_xl.model import Finding, Severity
+
+
+def write_findings(path: Path, findings: Iterable[Finding]) -> int:
+    """Write `findings` to a new file at `path`; returns how many."""
+    count = 0
+    with path.open("x", encoding="utf-8") as out:
+        for f in findings:
+            out.write(json.dumps([f.rule, f.name, f.severity.value, f.sheet, f.row, f.column,
+                                  f.cell, f.col_index, f.message, f.suggestion],
+                                 ensure_ascii=False))
+            out.write("\n")
+            count += 1
+    return count
+
+
+def read_findings(path: Path) -> Iterator[Finding]:
+    """The findings write_findings wrote, in their order, one at a time."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            rule, name, severity, sheet, row, column, cell, col_index, message, suggestion = (
+                json.loads(line))
+            yield Finding(rule, name, Severity(severity), sheet, row, column, cell, col_index,
+                          message, suggestion)
