@@ -283,7 +283,41 @@ def _corrupt_zip() -> InputError:
                                  "download or save it again")
 
 
+def _no_spreadsheet_attachment(others: list[str]) -> InputError:
+    if not others:
+        return InputError("no-spreadsheet", "the e-mail has no attachments: nothing to check "
+                                            "(was the billing workbook left off?)")
+    return InputError("no-spreadsheet", "the e-mail has no spreadsheet attachment, "
+                                        f"{_only(others, 'attachment')}: nothing to check "
+                                        "(was the billing workbook left off?)")
+
+
+def _no_spreadsheet_member(others: list[str]) -> InputError:
+    if not others:
+        return InputError("no-spreadsheet", "the zip file holds no files: nothing to check")
+    return InputError("no-spreadsheet", "the zip file holds no spreadsheet, "
+                                        f"{_only(others, 'file')}: nothing to check")
+
+
+def _only(exts: list[str], noun: str) -> str:
+    """What else came, by kind only: "only one attachment (.pdf)". Never the names, which
+    may name a patient; an extension is untrusted text too."""
+    kinds = ", ".join(sorted({printable(ext, 12) or "no extension" for ext in exts}))
+    if len(exts) == 1:
+        return f"only one {noun} ({kinds})"
+    return f"only {len(exts)} other {noun}s ({kinds})"
+
+
 # --- the collector ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Contents:
+    """What one message held: how many spreadsheets (or things that look like one, nested
+    messages included), and the extensions of its other attachments."""
+
+    spreadsheets: int = 0
+    others: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -555,13 +589,26 @@ class _Collector:
     def _eml_message(self, message: Message, where: _Where) -> None:
         info = _eml_info(message)
         group = _Group(_message_folder(info), info)
+        contents = _Contents()
         try:
-            self._eml_parts(message, _Where(where.label, group, where.depth, where.origin), 0)
+            self._eml_parts(message, _Where(where.label, group, where.depth, where.origin), 0,
+                            contents)
         except RecursionError:
             self._fail(where, InputError("corrupt", "the e-mail's structure is nested too "
                                                     "deeply to read"))
+            return
+        self._nothing_attached(contents, info, where)
 
-    def _eml_parts(self, part: Message, where: _Where, level: int) -> None:
+    def _nothing_attached(self, contents: _Contents, info: EmailInfo, where: _Where) -> None:
+        """A message without a spreadsheet is an input of its own, with an error: the billing
+        manager sees it, and who sent it, among what could not be checked."""
+        if not contents.spreadsheets:
+            # a group of its own, with no folder under --out: it will have no copies
+            self._fail(_Where(where.label, _Group("", info), where.depth, where.origin),
+                       _no_spreadsheet_attachment(contents.others))
+
+    def _eml_parts(self, part: Message, where: _Where, level: int, contents: _Contents
+                   ) -> None:
         if level > _MAX_MIME_DEPTH:
             return
         ctype = part.get_content_type()
@@ -569,6 +616,7 @@ class _Collector:
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
             if isinstance(inner, Message):
+                contents.spreadsheets += 1  # a forwarded message: its own disposition
                 subject = _header(inner, "Subject") or "message"
                 name = _filename(part) or f"{subject}.eml"
                 child = where.child(printable(name, 160))
@@ -579,14 +627,18 @@ class _Collector:
             return
         if part.is_multipart():
             for sub in part.iter_parts():
-                self._eml_parts(sub, where, level + 1)
+                self._eml_parts(sub, where, level + 1, contents)
             return
         name = _filename(part)
         ext = _ext(name) if name else ""
         if ext not in WORKBOOK_EXTS | CSV_EXTS | CONTAINER_EXTS | SPREADSHEET_LIKE_EXTS:
-            ext = _MIME_EXTS.get(ctype, "")
-            if not ext:
-                return  # a body, an image, a PDF, a signature: not ours
+            mime_ext = _MIME_EXTS.get(ctype, "")
+            if not mime_ext:  # a body, an image, a PDF, a signature: not ours
+                if name or part.get_content_disposition() == "attachment":
+                    contents.others.append(ext)
+                return
+            ext = mime_ext
+        contents.spreadsheets += 1
         name = name or f"attachment{ext}"
         child = where.child(printable(name, 160))
         try:
@@ -635,6 +687,7 @@ class _Collector:
         except Exception:
             self._fail(where, _corrupt_msg())
             return
+        contents = _Contents()
         for attachment in attachments:
             name = None
             for attr in ("longFilename", "shortFilename", "name"):
@@ -646,6 +699,7 @@ class _Collector:
             if hasattr(data, "attachments") and not isinstance(data, bytes | bytearray):
                 subject = _msg_attr(data, "subject")
                 label = name or f"{subject if isinstance(subject, str) else 'message'}.msg"
+                contents.spreadsheets += 1  # a forwarded message: its own disposition
                 child = here.child(printable(label, 160))
                 if child.depth > MAX_NESTING:
                     self._fail(child, _nested())
@@ -654,13 +708,16 @@ class _Collector:
                 continue
             ext = _ext(name) if name else ""
             if ext not in WORKBOOK_EXTS | CSV_EXTS | CONTAINER_EXTS | SPREADSHEET_LIKE_EXTS:
+                contents.others.append(ext)
                 continue
+            contents.spreadsheets += 1
             child = here.child(printable(name or "attachment", 160))
             if not isinstance(data, bytes | bytearray):
                 self._fail(child, InputError("corrupt", "the attachment cannot be read from "
                                                         "the message"))
                 continue
             self._child(bytes(data), name or f"attachment{ext}", ext, child)
+        self._nothing_attached(contents, info, where)
 
     # -- zip
 
@@ -690,6 +747,7 @@ class _Collector:
             self._zip_is_workbook(source, name, where)  # a workbook someone renamed to .zip
             return
         members = []
+        others: list[str] = []
         for info in sorted(infos, key=lambda i: i.filename):
             member = info.filename.replace("\\", "/")
             if not _safe_member(info) or any(_skipped_in_folder(p) for p in member.split("/")):
@@ -697,6 +755,11 @@ class _Collector:
             ext = _ext(member)
             if ext in WORKBOOK_EXTS | CSV_EXTS | CONTAINER_EXTS | SPREADSHEET_LIKE_EXTS:
                 members.append((info, ext))
+            else:
+                others.append(ext)
+        if not members:
+            self._fail(where, _no_spreadsheet_member(others))
+            return
         total = sum(info.file_size for info, _ in members)
         if len(members) > MAX_MEMBERS:
             self._fail(where, InputError("too-large", f"the zip file holds {len(members):,} "

@@ -9,6 +9,7 @@ Small workbooks throughout: the whole file runs in seconds.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import json
 import os
@@ -36,8 +37,11 @@ from conftest import (
 )
 from test_inbox import build_msg
 
-from nmr_xl.batch import STATE_SCHEMA
-from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE
+from nmr_xl.batch import STATE_SCHEMA, BatchOptions, run_batch
+from nmr_xl.config import load_config
+from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE, collect
+from nmr_xl.model import Finding
+from nmr_xl.report import write_report_json
 
 S = LABEL_SEP
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -126,6 +130,7 @@ INBOX = [
      "2026-03-06 Both clinics", "billing.checked.xlsx"),
     (f"07 valley.eml{S}march.zip{S}clinic-b/billing.xlsx", "checked", None,
      "2026-03-06 Both clinics", "billing (2).checked.xlsx"),
+    ("08 eob.eml", "error", "no-spreadsheet", None, None),  # only a PDF: nothing to check
     (f"09 mallory.eml{S}invoice.xlsx", "checked", None,
      "2026-03-07 =HYPERLINK( http evil.example x , Click for invoi", "invoice.checked.xlsx"),
     (f"10 oakridge again.eml{S}billing.xlsx", "checked", None,
@@ -266,7 +271,8 @@ class _Capture:
 
 def test_every_input_gets_a_disposition(inbox_run):
     inbox, out, result, doc = inbox_run
-    assert result.code == 2  # the encrypted workbook and the .xls could not be checked
+    # the encrypted workbook, the .xls and the PDF-only message could not be checked
+    assert result.code == 2
     files = by_input(doc, inbox)
     assert list(files) == [label for label, *_ in INBOX]
     for label, disposition, code, folder, name in INBOX:
@@ -278,8 +284,12 @@ def test_every_input_gets_a_disposition(inbox_run):
         else:
             assert f["output"] == str(out / folder / name), label
             assert (out / folder / name).is_file()
-    # a message holding only a PDF has nothing to check: it is not an input
-    assert not any("08 eob.eml" in label for label in files)
+    # a message holding only a PDF has nothing to check, and says so (by kind, not name)
+    assert files["08 eob.eml"]["error"]["message"] == (
+        "the e-mail has no spreadsheet attachment, only one attachment (.pdf): nothing to "
+        "check (was the billing workbook left off?)")
+    assert files["08 eob.eml"]["email"]["subject"] == "EOB for February"
+    assert files["08 eob.eml"]["sources"] == [f"{inbox}/08 eob.eml"]
     # every copy under --out is a checked input's; nothing else was written there
     written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert written == {f"{folder}/{name}" for _, _, _, folder, name in INBOX if folder} | {
@@ -322,12 +332,13 @@ def test_text_output_ends_with_what_could_not_be_checked(inbox_run):
     lines = result.out.splitlines()
     footer = lines[lines.index("") + 1:]
     assert footer[0] == (f"{len(INBOX)} inputs: 10 checked, 1 without a billing table, "
-                         "2 could not be checked, 2 duplicates checked once")
+                         "3 could not be checked, 2 duplicates checked once")
     assert footer[1] == "18 findings (10 errors, 4 warnings, 4 info) in 30 billing lines"
     assert footer[2] == "Not checked:"
     assert footer[3].startswith(f"  {inbox}/04 lakeside.eml{S}charges.xlsx: encrypted: ")
     assert footer[4].startswith(f"  {inbox}/05 old town.eml{S}charges.xls: unsupported-format: ")
-    assert footer[5].startswith(f"  {inbox}/10 oakridge again.eml{S}schedule.xlsx: "
+    assert footer[5].startswith(f"  {inbox}/08 eob.eml: no-spreadsheet: the e-mail has no ")
+    assert footer[6].startswith(f"  {inbox}/10 oakridge again.eml{S}schedule.xlsx: "
                                 "no-billing-table: ")
     assert footer[-1] == f"Batch summary: {out / SUMMARY_FILE}"
     # rules that could not run are listed once for the batch, not once per file
@@ -402,7 +413,7 @@ def test_summary_totals_sheet_and_chart(inbox_run):
     assert column_a[0] == "nmr-xl batch summary"
     assert f"Checked as of {AS_OF}" in ws["A2"].value
     assert ws["A4"].value == (f"{len(INBOX)} inputs: 10 checked, 1 without a billing table, "
-                              "2 could not be checked")
+                              "3 could not be checked")
     assert ws["A5"].value == "18 findings (10 errors, 4 warnings, 4 info) in 30 billing lines"
 
     def section(title: str) -> list[tuple[object, ...]]:
@@ -415,15 +426,15 @@ def test_summary_totals_sheet_and_chart(inbox_run):
         return rows
 
     not_checked = section("Could not be checked")
-    assert [(str(r[0]).split(S)[-1].split("\n")[0], r[1]) for r in not_checked] == [
+    assert [(Path(str(r[0]).split(S)[-1].split("\n")[0]).name, r[1]) for r in not_checked] == [
         ("charges.xlsx", "encrypted"), ("charges.xls", "unsupported-format"),
-        ("schedule.xlsx", "no-billing-table")]
+        ("08 eob.eml", "no-spreadsheet"), ("schedule.xlsx", "no-billing-table")]
     assert "(from Lakeside Rehab)" in str(not_checked[0][0])
     practices = {r[0]: r for r in section("By practice (sender's mail domain)")}
     assert {p: r[9] for p, r in practices.items()} == FINDINGS_BY_PRACTICE
     # two senders of one practice are one practice; the forward was a duplicate
     assert practices["sunrisechiro.example"][1] == "Sunrise Front Desk"
-    assert practices["oakridgept.example"][2:5] == (3, 2, 1)  # inputs, checked, not checked
+    assert practices["oakridgept.example"][2:5] == (4, 2, 2)  # inputs, checked, not checked
     assert dict((r[0], r[1]) for r in section("By payer"))["Medicare"] == 6
     assert dict((r[0], r[1]) for r in section("By rendering provider"))["Dr Fox"] == 4
     assert section("By rule")[0] == ("NMR102", "units-exceed-time", 8, *([None] * 7))
@@ -481,7 +492,7 @@ def test_second_run_skips_everything_unchanged(inbox_run, cli, tmp_path):
 
     again, doc = run(cli, inbox, "--out", out)
 
-    assert again.code == 2  # the encrypted workbook and the .xls still cannot be checked
+    assert again.code == 2  # the encrypted workbook, the .xls and the PDF-only message
     files = by_input(doc, inbox)
     for label, disposition, code, folder, name in INBOX:
         f = files[label]
@@ -495,13 +506,13 @@ def test_second_run_skips_everything_unchanged(inbox_run, cli, tmp_path):
     assert f"{inbox}/10 oakridge again.eml{S}schedule.xlsx: unchanged since the last check " \
            "with these rules; no sheet had a billing table when it was last checked; skipped" \
            in again.out
-    assert f"{len(INBOX)} inputs: 11 skipped (unchanged since the last run), 2 could not be " \
+    assert f"{len(INBOX)} inputs: 11 skipped (unchanged since the last run), 3 could not be " \
            "checked, 2 duplicates checked once" in again.out.splitlines()
     # the summary still shows the whole inbox, with the numbers of the last check
     book = openpyxl.load_workbook(out / SUMMARY_FILE)
     totals = book["Totals"]
     assert totals["A4"].value == (f"{len(INBOX)} inputs: 10 checked (10 of them in an earlier "
-                                  "run), 1 without a billing table, 2 could not be checked")
+                                  "run), 1 without a billing table, 3 could not be checked")
     assert totals["A5"].value == "18 findings (10 errors, 4 warnings, 4 info) in 30 billing lines"
     inputs = {str(r["Input"]).removeprefix(f"{inbox}/"): r for r in _table_rows(book["Inputs"])}
     week1 = inputs[f"01 sunrise.eml{S}Sunrise week 1.xlsx"]
@@ -640,6 +651,51 @@ def test_a_new_message_never_takes_an_old_copy(cli, tmp_path):
     # --force checks both again and keeps both names
     _, third = run(cli, inbox, "--out", out, "--force")
     assert [f["output"] for f in third["files"]] == [new["output"], str(copy)]
+
+
+# --- memory: findings on disk, never all in the parent -------------------------------------------
+
+
+def _findings_alive() -> int:
+    gc.collect()
+    return sum(isinstance(o, Finding) for o in gc.get_objects())
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_parent_holds_counts_not_findings(tmp_path, jobs):
+    """Each input's findings go to a file in the private work folder as soon as it is checked:
+    the batch's parent keeps counts only, and the reports read the findings back one input at
+    a time, so its memory does not grow with the batch's findings."""
+    inbox = small_inbox(tmp_path / "in")
+    work = tmp_path / "work"
+    work.mkdir(mode=0o700)
+    items = collect([inbox], work)
+    options = BatchOptions(dt.date.fromisoformat(AS_OF), tmp_path / "out", work, jobs=jobs)
+    before = _findings_alive()
+
+    entries = run_batch(items, load_config(), options)
+
+    assert _findings_alive() == before  # not one Finding object kept
+    assert all(entry.result.findings == [] for entry in entries)
+    assert [dict(entry.counts.by_severity) for entry in entries] == [
+        {"error": 1, "warning": 1, "info": 1}, {"warning": 1}, {"error": 1}, {"info": 1}]
+    read_back = [[(f.rule, f.cell) for f in entry.result.all_findings()] for entry in entries]
+    assert read_back == [[("NMR102", "G7"), ("NMR206", "L9"), ("NMR104", "G10")],
+                         [("NMR206", "L5")], [("NMR102", "G5")], [("NMR104", "G5")]]
+    for entry in entries:
+        assert work in entry.result.findings_file.parents  # type: ignore[union-attr]
+
+
+def test_json_report_is_streamed_in_the_usual_layout(inbox_run, tmp_path):
+    """Written input by input, the report still reads as json.dumps(report, indent=2)."""
+    inbox, _, _, doc = inbox_run
+    text = (inbox.parent / "report.json").read_text(encoding="utf-8")
+    assert text == json.dumps(doc, indent=2) + "\n"
+    buffer = io.StringIO()
+    write_report_json(buffer, [], dt.date(2026, 6, 30))
+    empty = json.loads(buffer.getvalue())
+    assert buffer.getvalue() == json.dumps(empty, indent=2) + "\n"
+    assert empty["files"] == [] and empty["totals"]["findings"] == 0
 
 
 # --- parallel workers --------------------------------------------------------------------------

@@ -195,6 +195,7 @@ def test_inbox_of_a_dozen_emails(tmp_path: Path, capsys: pytest.CaptureFixture[s
         f"{inbox}/07 control.eml{s}billing[31m March.xlsx",
         f"{inbox}/08 long.eml{s}{'L' * 159}…",
         f"{inbox}/09 locked.eml{s}locked.xlsx",
+        f"{inbox}/10 thanks.eml",  # nothing to check in it: said so
         f"{inbox}/11 march again.eml{s}Jones.xlsx",
         f"{inbox}/12 reserved.eml{s}CON.xlsx",
         f"{inbox}/12 reserved.eml{s}con.csv",
@@ -234,6 +235,13 @@ def test_inbox_of_a_dozen_emails(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert jan.path.name == "jan.xlsx" and jan.path.read_bytes() == xlsx("jan")
     locked = items_by[f"{inbox}/09 locked.eml{s}locked.xlsx"]
     assert locked.kind == "workbook" and locked.error is None  # the checker says "encrypted"
+    thanks = items.pop(items.index(items_by[f"{inbox}/10 thanks.eml"]))
+    assert thanks.error is not None and thanks.error.code == "no-spreadsheet"
+    assert thanks.error.message == ("the e-mail has no spreadsheet attachment, only 2 other "
+                                    "attachments (.pdf, .png): nothing to check (was the "
+                                    "billing workbook left off?)")
+    assert thanks.path == inbox / "10 thanks.eml" and thanks.out_subdir == ""
+    assert thanks.email is not None and thanks.email.subject == "Thanks"  # who sent it
 
     # hostile names: extracted under a plain name inside the work folder, shown printable
     evil = items_by[f"{inbox}/06 evil.eml{s}{EVIL}"]
@@ -253,7 +261,7 @@ def test_inbox_of_a_dozen_emails(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
     # deterministic: a second collection gives the same items
-    again = collect([inbox], work_dir(tmp_path, "work2"))
+    again = [i for i in collect([inbox], work_dir(tmp_path, "work2")) if i.label != thanks.label]
     assert [(i.label, i.sources, i.out_subdir, i.sha256, i.path.relative_to(tmp_path / "work2"))
             for i in again] == [(i.label, i.sources, i.out_subdir, i.sha256,
                                  i.path.relative_to(work)) for i in items]
@@ -336,6 +344,72 @@ def test_nested_zip(tmp_path: Path) -> None:
     assert items[1].sources == [items[1].label]  # the e-mail's copy is one level deeper
     assert items[2].sources == [items[2].label, f"{mail}{s}outer.zip{s}top.csv"]
     assert items[3].out_subdir == "2026-03-02 Nested"
+
+
+def test_messages_and_zips_with_nothing_to_check_say_so(tmp_path: Path) -> None:
+    """Every input gets a disposition: a message without a spreadsheet (the workbook left off)
+    is one item with an error, and its other attachments are named by their kind only."""
+    inbox = tmp_path / "in"
+    bare = EmailMessage()
+    bare["From"], bare["Subject"] = "desk@practice.example", "Thanks!"
+    bare.set_content("No attachment here.")
+    write(inbox / "1 bare.eml", bare.as_bytes())
+    write(inbox / "2 eob.eml", eml("EOB", [("Smith John EOB.pdf", b"%PDF-1.4")]))
+    write(inbox / "3 zipped.eml", eml("Scans", [("scans.zip", zipped({"a.pdf": b"%PDF"}))]))
+    write(inbox / "4 docs.zip", zipped({"a.pdf": b"%PDF", "b.do\x1b[31mcx": b"PK",
+                                        "c.pdf": b"%"}))
+    write(inbox / "5 empty.zip", zipped({}))
+    forwarded = EmailMessage()
+    forwarded["From"], forwarded["Subject"] = "desk@practice.example", "Fwd: EOB"
+    forwarded.set_content("see below")
+    forwarded.add_attachment(_message_with([("eob.pdf", b"%PDF")]), filename="EOB.eml")
+    write(inbox / "6 fwd.eml", forwarded.as_bytes())
+
+    items = collect([inbox], work_dir(tmp_path))
+
+    s = LABEL_SEP
+    got = [(i.label.removeprefix(f"{inbox}/"), i.error.code if i.error else i.kind,
+            i.error.message if i.error else "") for i in items]
+    left_off = ": nothing to check (was the billing workbook left off?)"
+    assert got == [
+        ("1 bare.eml", "no-spreadsheet", "the e-mail has no attachments" + left_off),
+        ("2 eob.eml", "no-spreadsheet",
+         "the e-mail has no spreadsheet attachment, only one attachment (.pdf)" + left_off),
+        (f"3 zipped.eml{s}scans.zip", "no-spreadsheet",
+         "the zip file holds no spreadsheet, only one file (.pdf): nothing to check"),
+        ("4 docs.zip", "no-spreadsheet",  # an extension is untrusted: shown printable
+         "the zip file holds no spreadsheet, only 3 other files (.do[31mcx, .pdf): nothing to "
+         "check"),
+        ("5 empty.zip", "no-spreadsheet", "the zip file holds no files: nothing to check"),
+        (f"6 fwd.eml{s}EOB.eml", "no-spreadsheet",
+         "the e-mail has no spreadsheet attachment, only one attachment (.pdf)" + left_off),
+    ]
+    assert not any("Smith" in message for *_, message in got)  # a name may name a patient
+    assert all(item.out_subdir == "" and item.sha256 is None for item in items[:2])
+    assert items[1].email is not None and items[1].email.subject == "EOB"
+    assert items[3].email is None  # a zip on disk came with no message
+
+
+def _message_with(attachments: list[tuple[str, bytes]]) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["Subject"] = "payer@insurer.example", "EOB"
+    message.set_content("attached")
+    for name, data in attachments:
+        maintype, subtype = _mime(name).split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return message
+
+
+def test_msg_with_nothing_to_check(tmp_path: Path,
+                                   fake_extract_msg: dict[bytes, FakeMessage]) -> None:
+    fake_extract_msg[b"MSG-PDF"] = FakeMessage("EOB", [FakeAttachment("eob.pdf", b"%PDF"),
+                                                       FakeAttachment("logo.png", b"\x89PNG")])
+    msg = write(tmp_path / "eob.msg", b"MSG-PDF")
+    [item] = collect([msg], work_dir(tmp_path))
+    assert item.label == str(msg) and item.error is not None
+    assert (item.error.code, item.error.message) == (
+        "no-spreadsheet", "the e-mail has no spreadsheet attachment, only 2 other attachments "
+                          "(.pdf, .png): nothing to check (was the billing workbook left off?)")
 
 
 def test_broken_containers_are_corrupt(tmp_path: Path) -> None:
