@@ -14,6 +14,7 @@ FINDINGS_HEADER = "nmr-xl findings"
 SUMMARY_SHEET = "nmr-xl summary"
 NOTE_AUTHOR = "nmr-xl"
 NOTE_SEPARATOR = "\n\n— nmr-xl —\n"
+FINDINGS_WIDTH = 70  # the findings column, in characters
 
 
 @dataclass(frozen=True)

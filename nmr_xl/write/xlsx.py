@@ -37,6 +37,7 @@ from nmr_xl.errors import InputError
 from nmr_xl.model import Severity
 from nmr_xl.plan import (
     FINDINGS_HEADER,
+    FINDINGS_WIDTH,
     NOTE_AUTHOR,
     NOTE_SEPARATOR,
     STYLES,
@@ -44,6 +45,7 @@ from nmr_xl.plan import (
     CellMark,
     FindingsColumn,
 )
+from nmr_xl.summary_layout import NOTICE_ROWS
 from nmr_xl.write.cells import set_text
 from nmr_xl.write.fidelity import (
     NOTE,
@@ -53,7 +55,7 @@ from nmr_xl.write.fidelity import (
     lost_parts,
     package_sheets,
 )
-from nmr_xl.write.summary import WARNING_ROWS, SummaryLayout, write_losses, write_summary
+from nmr_xl.write.summary import WrittenSummary, write_losses, write_summary
 
 # What one Excel sheet holds
 _MAX_ROWS, _MAX_COLUMNS, _MAX_CELL_TEXT = 1_048_576, 16_384, 32_767
@@ -104,10 +106,10 @@ def _findings_column(ws: Worksheet, column: FindingsColumn) -> None:
         cell.font = Font(color=style.font)
         cell.alignment = Alignment(vertical="top")
     letter = header.column_letter
-    ws.column_dimensions[letter].width = 70
+    ws.column_dimensions[letter].width = FINDINGS_WIDTH
 
 
-def apply_plan(book: XlWorkbook, plan: AnnotationPlan) -> SummaryLayout:
+def apply_plan(book: XlWorkbook, plan: AnnotationPlan) -> WrittenSummary:
     """Annotate the workbook: cell marks, findings columns and the summary sheet."""
     notes = sum(_mark(book[mark.sheet], mark) for mark in plan.cells)
     for column in plan.columns:
@@ -283,7 +285,7 @@ def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
     if found:
         write_losses(book, layout, found)
     summary = book[layout.title]
-    for offset in range(max(len(found), 1), WARNING_ROWS):  # the style later notes will need
+    for offset in range(max(len(found), 1), NOTICE_ROWS):  # the style later notes will need
         summary.cell(row=layout.warnings_row + offset, column=1).font = _LOSS_FONT
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".nmr-xl-", suffix=dest.suffix, dir=dest.parent)
@@ -317,12 +319,12 @@ def _write_losses_into(path: Path, part: str, first_row: int, losses: Sequence[s
         if part not in archive.namelist():
             return False
         xml = archive.read(part).decode("utf-8")
-    rows = range(first_row, first_row + WARNING_ROWS)
+    rows = range(first_row, first_row + NOTICE_ROWS)
     cells = [re.search(rf'<c r="A{row}"([^>]*?)(?:/>|>.*?</c>)', xml, re.S) for row in rows]
     style = re.search(r'\bs="(\d+)"', cells[-1].group(1)) if cells[-1] else None
     if style is None or not all(cells):
         return False
-    for offset in reversed(range(WARNING_ROWS)):
+    for offset in reversed(range(NOTICE_ROWS)):
         cell = cells[offset]
         assert cell is not None
         text = losses[offset] if offset < len(losses) else ""

@@ -1,0 +1,288 @@
+"""Check the open sheet in place, and take the marks off again (Clear), through xlwings.
+
+The same reading, rules and AnnotationPlan as the annotated copy, applied to the biller's own
+workbook: fills and font colours, notes (the cell's own note kept, ours after it), the findings
+column right of the table and a summary sheet. Before the first change, what every cell we touch
+had goes to a hidden undo sheet (nmr_xl.excel.undo), and Clear puts it back. A second check
+clears the first, so there is only ever one set of marks, and the undo state is the sheet's own.
+Cell values are never written, except our texts in the (empty) findings column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from nmr_xl.config import Config
+from nmr_xl.engine import TableResult, check_table
+from nmr_xl.errors import InputError
+from nmr_xl.excel.summary_sheet import draw_summary
+from nmr_xl.excel.undo import CellBefore, Undo, find_undo, write_undo
+from nmr_xl.excel.values import rows_from_excel
+from nmr_xl.excel.xl_cells import (
+    as_text,
+    block_range,
+    blocks,
+    column_texts,
+    free_sheet_name,
+    hex_colour,
+)
+from nmr_xl.model import Severity, SkippedSheet, Table
+from nmr_xl.plan import (
+    FINDINGS_HEADER,
+    FINDINGS_WIDTH,
+    NOTE_SEPARATOR,
+    STYLES,
+    SUMMARY_SHEET,
+    AnnotationPlan,
+    build_plan,
+)
+from nmr_xl.read.table import build_table
+from nmr_xl.runner import FileResult, SheetReport, run_facts
+from nmr_xl.summary_layout import IN_PLACE_NOTICE, summary_layout
+
+if TYPE_CHECKING:
+    from xlwings import Book, Range, Sheet
+
+_MAX_COLUMNS = 16_384  # what one Excel sheet holds
+_GONE = "Removed the nmr-xl summary of a sheet that no longer exists."
+
+
+def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> str:
+    """Check `sheet` and mark it; return one line for the biller. A sheet without a billing
+    table raises InputError before anything is changed (marks of an earlier check are
+    cleared first). On our summary sheet, the sheet it summarises is checked again."""
+    with book.app.properties(screen_updating=False, status_bar="nmr-xl: checking the sheet..."):
+        name = sheet.name
+        earlier = find_undo(book, name)
+        if earlier is not None:  # one set of marks: this check replaces the last one
+            restore(book, earlier)
+            if earlier.sheet is None:
+                return _GONE
+            if earlier.sheet != name:  # `sheet` was our summary, now deleted: check its sheet
+                sheet = book.sheets[earlier.sheet]
+        table, used = _read_table(sheet, config)
+        result = check_table(table, config, as_of)
+        plan = build_plan([(table, result.findings)], _facts(book, result, config, as_of),
+                          result.payers)
+        column = _findings_column(sheet, table, used)
+        before = _snapshot(sheet, plan, column)
+        summary = book.sheets.add(free_sheet_name(book, SUMMARY_SHEET), after=sheet)
+        write_undo(book, sheet.name, summary.name, column,
+                   sheet.range((1, column)).column_width, before)
+        _mark(sheet, plan, column, before)
+        draw_summary(summary, summary_layout(plan.summary, IN_PLACE_NOTICE))
+        sheet.activate()
+    return _checked(result, summary.name)
+
+
+def clear(book: Book, sheet: Sheet) -> str:
+    """Take nmr-xl's marks off `sheet` (or off the sheet our summary `sheet` belongs to)."""
+    with book.app.properties(screen_updating=False, status_bar="nmr-xl: clearing the marks..."):
+        undo = find_undo(book, sheet.name)
+        if undo is None:
+            return f"Nothing to clear: the sheet '{sheet.name}' has no nmr-xl marks."
+        restore(book, undo)
+        if undo.sheet is None:
+            return _GONE
+        book.sheets[undo.sheet].activate()
+    return (f"Cleared the nmr-xl marks from '{undo.sheet}': its own colours and notes are "
+            "back.")
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def _read_table(sheet: Sheet, config: Config) -> tuple[Table, tuple[int, int]]:
+    """The billing table and the used range's last (row, column). From A1, whatever the used
+    range's first cell: rows and columns are numbered as in the sheet."""
+    last = sheet.used_range.last_cell
+    used = (last.row, last.column)
+    values = sheet.range((1, 1), used).options(ndim=2, err_to_str=True).value
+    rows = rows_from_excel(values)
+    width = max((col for row in rows for col, value in enumerate(row, start=1)
+                 if value is not None and value != ""), default=0)
+    found = build_table(sheet.name, rows, config, width=width)
+    if isinstance(found, SkippedSheet):
+        raise _no_table(sheet.name, found)
+    return found, used
+
+
+def _no_table(name: str, skipped: SkippedSheet) -> InputError:
+    if skipped.reason == "empty":
+        return InputError("empty", f"The sheet '{name}' is empty: there is nothing to check.")
+    return InputError("no-billing-table", f"No billing table on the sheet '{name}': "
+                                          f"{skipped.reason}.")
+
+
+def _facts(book: Book, result: TableResult, config: Config, as_of: dt.date
+           ) -> list[tuple[str, str]]:
+    table = result.table
+    report = SheetReport(table.sheet, table.header_row, len(table.lines), table.mapping(),
+                         result.not_run)
+    return run_facts(FileResult(input=book.name, sheets=[report], findings=result.findings,
+                                suppressed=result.suppressed, payers=result.payers),
+                     config, as_of)
+
+
+def _findings_column(sheet: Sheet, table: Table, used: tuple[int, int]) -> int:
+    """Right of the table, as in the copy (write.xlsx.free_column): the column after the last
+    one holding a value, unless a formula there shows nothing; then past the used range."""
+    wanted = table.last_column + 1
+    last_row, last_col = used
+    if wanted <= last_col and any(column_texts(sheet.range((1, wanted), (last_row, wanted)))):
+        wanted = last_col + 1
+    if wanted > _MAX_COLUMNS:
+        raise InputError("write-failed", f"The sheet '{sheet.name}' has no free column right "
+                                         "of its table for the findings.")
+    return wanted
+
+
+def _findings_texts(plan: AnnotationPlan) -> dict[int, str]:
+    (findings,) = plan.columns
+    return {findings.header_row: FINDINGS_HEADER,
+            **{row: text for row, (_, text) in findings.entries.items()}}
+
+
+def _snapshot(sheet: Sheet, plan: AnnotationPlan, column: int) -> list[CellBefore]:
+    """Every cell the plan changes, as it is now (one read per property and cell: no xlwings
+    call reads the formats of many cells at once)."""
+    header_row = plan.columns[0].header_row
+    before = [_before(sheet.range((mark.row, mark.col)), mark.row, mark.col, our_note=mark.note)
+              for mark in plan.cells]
+    for row, text in _findings_texts(plan).items():
+        cell = sheet.range((row, column))
+        bold = cell.font.bold if row == header_row else None
+        before.append(_before(cell, row, column, bold=bold, our_text=text))
+    return before
+
+
+def _before(cell: Range, row: int, col: int, *, bold: bool | None = None,
+            our_note: str | None = None, our_text: str | None = None) -> CellBefore:
+    note = cell.note if our_note else None  # only cells we add a note to
+    return CellBefore(row, col, hex_colour(cell.color), hex_colour(cell.font.color), bold,
+                      note.text if note else None, our_note, our_text)
+
+
+def _mark(sheet: Sheet, plan: AnnotationPlan, column: int, before: list[CellBefore]) -> None:
+    (findings,) = plan.columns
+    by_severity: dict[Severity, list[tuple[int, int]]] = defaultdict(list)
+    for mark in plan.cells:
+        by_severity[mark.severity].append((mark.row, mark.col))
+    for row, (severity, _) in findings.entries.items():
+        by_severity[severity].append((row, column))
+    for severity, cells in by_severity.items():
+        style = STYLES[severity]
+        for block in blocks(cells):
+            rng = block_range(sheet, block)
+            rng.color = f"#{style.fill}"
+            rng.font.color = f"#{style.font}"
+    own_notes = {(c.row, c.col): c.note for c in before if c.our_note}
+    for mark in plan.cells:
+        cell = sheet.range((mark.row, mark.col))
+        own = own_notes[(mark.row, mark.col)]
+        if own is None:
+            cell.add_note(mark.note)
+        else:  # keep the sheet's own note
+            cell.note.text = own + NOTE_SEPARATOR + mark.note
+    texts = _findings_texts(plan)
+    first, last = findings.header_row, max(texts)
+    block_range(sheet, (first, column, last, column)).value = [
+        [as_text(texts[row]) if row in texts else None] for row in range(first, last + 1)]
+    sheet.range((findings.header_row, column)).font.bold = True
+    sheet.range((1, column)).column_width = FINDINGS_WIDTH
+
+
+def _checked(result: TableResult, summary: str) -> str:
+    counts = {severity: 0 for severity in Severity}
+    for finding in result.findings:
+        counts[finding.severity] += 1
+    found = ", ".join(_count(n, severity.value) for severity, n in counts.items())
+    lines = _count(len(result.table.lines), "billing line")
+    return (f"Checked {lines} on '{result.table.sheet}': {found}. Coloured cells have notes; "
+            f"'{summary}' lists every finding. Clear takes the marks off again.")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+
+
+# --- clear ------------------------------------------------------------------------------------
+
+
+def restore(book: Book, undo: Undo) -> None:
+    """Put back what the undo state holds and delete our summary and undo sheets. Values are
+    never written: a cell the biller edited since keeps the edit, and so does our findings
+    column where the biller typed over our text."""
+    names = {sheet.name for sheet in book.sheets}
+    if undo.sheet in names:
+        sheet = book.sheets[undo.sheet]
+        _restore_formats(sheet, undo.cells)
+        for cell in undo.cells:
+            if cell.our_note:
+                _restore_note(sheet.range((cell.row, cell.col)), cell)
+        _take_back_texts(sheet, [cell for cell in undo.cells if cell.our_text])
+        if undo.column is not None and undo.column_width is not None:
+            sheet.range((1, undo.column)).column_width = undo.column_width
+    for name in (undo.summary, undo.undo_sheet):  # the undo sheet last: a failure can retry
+        if name in names:
+            book.sheets[name].delete()
+
+
+def _restore_formats(sheet: Sheet, cells: list[CellBefore]) -> None:
+    fills: dict[str | None, list[tuple[int, int]]] = defaultdict(list)
+    fonts: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for cell in cells:
+        fills[cell.fill].append((cell.row, cell.col))
+        if cell.font_color:
+            fonts[cell.font_color].append((cell.row, cell.col))
+    for fill, places in fills.items():
+        for block in blocks(places):
+            block_range(sheet, block).color = fill  # None: no fill
+    for colour, places in fonts.items():
+        for block in blocks(places):
+            block_range(sheet, block).font.color = colour
+    for cell in cells:
+        if cell.bold is not None:
+            sheet.range((cell.row, cell.col)).font.bold = cell.bold
+
+
+def note_after_clear(current: str | None, own: str | None, ours: str) -> str | None:
+    """The note without ours. Anything the biller wrote into it since the check stays; if our
+    part was edited, the note goes back to what it was before the check."""
+    if current is not None:
+        for added in (NOTE_SEPARATOR + ours, ours):
+            if added in current:
+                return current.replace(added, "", 1) or None
+    return own
+
+
+def _restore_note(cell: Range, before: CellBefore) -> None:
+    assert before.our_note is not None
+    note = cell.note
+    current = note.text if note else None
+    wanted = note_after_clear(current, before.note, before.our_note)
+    if wanted == current:
+        return
+    if wanted is None:
+        note.delete()
+    elif note is None:
+        cell.add_note(wanted)
+    else:
+        note.text = wanted
+
+
+def _take_back_texts(sheet: Sheet, cells: list[CellBefore]) -> None:
+    """Empty the cells that still hold the text we wrote (one read per column)."""
+    by_column: dict[int, list[CellBefore]] = defaultdict(list)
+    for cell in cells:
+        by_column[cell.col].append(cell)
+    for col, column_cells in by_column.items():
+        first = min(cell.row for cell in column_cells)
+        last = max(cell.row for cell in column_cells)
+        now = block_range(sheet, (first, col, last, col)).options(ndim=2).value
+        ours = [(cell.row, col) for cell in column_cells
+                if now[cell.row - first][0] == cell.our_text]
+        for block in blocks(ours):
+            block_range(sheet, block).clear_contents()

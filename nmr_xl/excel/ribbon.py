@@ -1,0 +1,59 @@
+"""What the add-in's ribbon buttons run (RunPython):
+
+    import nmr_xl.excel.ribbon; nmr_xl.excel.ribbon.check_sheet()
+    import nmr_xl.excel.ribbon; nmr_xl.excel.ribbon.clear_sheet()
+
+Both act on the active sheet of the workbook the button was pressed in, and end with one message
+box: what was done, or why nothing was (never a Python traceback). The rules are the bundled
+ones, loaded once per Excel session; the check is as of today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import xlwings as xw
+
+from nmr_xl.config import Config, ConfigError, load_config
+from nmr_xl.errors import InputError
+from nmr_xl.excel.in_place import check_in_place, clear
+
+TITLE = "nmr-xl"
+_log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _config() -> Config:
+    return load_config()
+
+
+def check_sheet() -> None:
+    """The Check button: check the active sheet and mark it in place."""
+    _run(lambda book: check_in_place(book, book.sheets.active, _config(), dt.date.today()))
+
+
+def clear_sheet() -> None:
+    """The Clear button: take the marks off the active sheet."""
+    _run(lambda book: clear(book, book.sheets.active))
+
+
+def _run(action: Callable[[xw.Book], str]) -> None:
+    book = xw.Book.caller()
+    try:
+        message, mode = action(book), "info"
+    except (InputError, ConfigError) as exc:
+        message, mode = str(exc), "critical"
+    except Exception as exc:  # Excel refused a change (a protected sheet, say), or a bug
+        # Logged by type and place only: a message could quote a cell, and cells hold patient
+        # data. Clear takes off whatever was marked before the failure.
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        _log.error("%s at %s:%s", type(exc).__name__, Path(frame.filename).name, frame.lineno)
+        message = (f"nmr-xl could not finish ({type(exc).__name__}). Anything it marked "
+                   "already comes off with Clear.")
+        mode = "critical"
+    book.app.alert(message, title=TITLE, mode=mode)

@@ -1,0 +1,610 @@
+"""A test double of the small part of xlwings' object model the in-place check uses, behaving as
+Excel does where the adapter depends on it:
+
+- a written string is read as typed: "'..." is text (the apostrophe is not kept), "=..." a
+  formula, "12" a number; numbers read back as floats;
+- formulas that refer to a sheet follow it when it is renamed and become #REF! when it is
+  deleted (the undo sheet finds the checked cells that way); =ISREF(...) and =HYPERLINK(...)
+  have values;
+- the used range covers every cell holding a value, a note or a format;
+- a new sheet becomes the active sheet; a note is added once per cell.
+
+Where real Excel differs between platforms or ranges (the fill or font of a range whose cells
+differ, ranges of several areas), the double refuses, so the adapter must not rely on it.
+tests/test_in_place.py checks that every public name here exists on the real xlwings classes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+DEFAULT_WIDTH = 8.43
+DEFAULT_HEIGHT = 15.0
+_BLACK = (0, 0, 0)
+_ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?")
+_HYPERLINK = re.compile(r'=HYPERLINK\("(?:[^"]|"")*","((?:[^"]|"")*)"\)')
+
+
+@dataclass
+class Cell:
+    value: object = None
+    formula: str | None = None
+    fill: tuple[int, int, int] | None = None
+    font_color: tuple[int, int, int] = _BLACK
+    bold: bool = False
+    size: float = 11.0
+    wrap: bool = False
+    valign: str = "bottom"
+    note: str | None = None
+
+    def used(self) -> bool:
+        return self != Cell()
+
+
+def rgb(colour: tuple[int, int, int] | str | None) -> tuple[int, int, int] | None:
+    """A colour as xlwings takes it (a tuple, "#RRGGBB" or None) -> as it reads it."""
+    if isinstance(colour, str):
+        colour = colour.removeprefix("#")
+        return (int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16))
+    return None if colour is None else tuple(colour)  # type: ignore[return-value]
+
+
+def _typed(value: object) -> tuple[object, str | None]:
+    """(value, formula) of a value written to a cell: as Excel takes what is typed."""
+    if isinstance(value, str):
+        if value.startswith("'"):
+            return value[1:] or None, None
+        if value.startswith("="):
+            return _evaluate(value), value
+        if _NUMBER.fullmatch(value.strip()):
+            return float(value), None
+        return (value or None), None
+    if isinstance(value, bool) or value is None:
+        return value, None
+    if isinstance(value, int):
+        return float(value), None
+    return value, None
+
+
+def _evaluate(formula: str) -> object:
+    if formula.upper().startswith("=ISREF("):
+        return "#REF!" not in formula
+    link = _HYPERLINK.fullmatch(formula)
+    return link.group(1).replace('""', '"') if link else None
+
+
+def _read_only(attr: str) -> property:
+    return property(lambda self: getattr(self, attr))
+
+
+def _settable(attr: str) -> property:
+    return property(lambda self: getattr(self, attr),
+                    lambda self, value: setattr(self, attr, value))
+
+
+def _cell_format(name: str, convert: Any = None, via: str = "") -> property:
+    """A format: read from one cell, set on every cell of the range (self, or self.<via>)."""
+
+    def rng(self: Any) -> Range:
+        return getattr(self, via) if via else self
+
+    return property(lambda self: getattr(rng(self)._one(), name),
+                    lambda self, value: rng(self)._set(
+                        **{name: convert(value) if convert else value}))
+
+
+class App:
+    def __init__(self) -> None:
+        self.double_alerts: list[tuple[str, str | None, str | None]] = []
+        self._screen_updating = True
+        self._status_bar: str | bool = False
+
+    screen_updating = _settable("_screen_updating")
+    status_bar = _settable("_status_bar")
+
+    @contextmanager
+    def properties(self, **kwargs: Any) -> Iterator[App]:
+        before = {name: getattr(self, name) for name in kwargs}
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+        try:
+            yield self
+        finally:
+            for name, value in before.items():
+                setattr(self, name, value)
+
+    def alert(self, prompt: str, title: str | None = None, buttons: str = "ok",
+              mode: str | None = None, callback: str | None = None) -> str:
+        self.double_alerts.append((prompt, title, mode))
+        return "ok"
+
+
+class Book:
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._app = App()
+        self._sheets: list[Sheet] = []
+        self._active: Sheet | None = None
+        self._tables = 0
+
+    name = _read_only("_name")
+    app = _read_only("_app")
+
+    @property
+    def sheets(self) -> Sheets:
+        return Sheets(self)
+
+    def _rewrite_formulas(self, old: str, new: str | None) -> None:
+        """Excel's own bookkeeping: references to sheet `old` now name `new`, or are #REF!."""
+        quoted = re.escape(old.replace("'", "''"))
+        plain = re.escape(old)
+        pattern = re.compile(rf"(?:'{quoted}'|(?<![\w.']){plain})!(\$?[A-Z]{{1,3}}\$?\d+)")
+        target = None if new is None else "'" + new.replace("'", "''") + "'!"
+        for sheet in self._sheets:
+            for cell in sheet._cells.values():
+                if cell.formula:
+                    cell.formula = pattern.sub(
+                        lambda m: "#REF!" if target is None else target + m.group(1),
+                        cell.formula)
+                    cell.value = _evaluate(cell.formula)
+
+
+class Sheets:
+    def __init__(self, book: Book) -> None:
+        self._book = book
+
+    @property
+    def active(self) -> Sheet:
+        assert self._book._active is not None
+        return self._book._active
+
+    def __len__(self) -> int:
+        return len(self._book._sheets)
+
+    def __iter__(self) -> Iterator[Sheet]:
+        return iter(list(self._book._sheets))
+
+    def __contains__(self, key: str) -> bool:
+        return any(s.name.lower() == key.lower() for s in self._book._sheets)
+
+    def __getitem__(self, key: int | str) -> Sheet:
+        if isinstance(key, int):
+            return self._book._sheets[key]
+        for sheet in self._book._sheets:
+            if sheet.name.lower() == key.lower():
+                return sheet
+        raise KeyError(key)
+
+    def add(self, name: str | None = None, before: Sheet | None = None,
+            after: Sheet | None = None) -> Sheet:
+        sheets = self._book._sheets
+        if name is None:
+            name = f"Sheet{len(sheets) + 1}"
+        if name.lower() in (s.name.lower() for s in sheets):
+            raise ValueError(f"Sheet named '{name}' already present in workbook")
+        sheet = Sheet(self._book, name)
+        if after is not None:
+            sheets.insert(sheets.index(after) + 1, sheet)
+        else:
+            anchor = before or self._book._active
+            sheets.insert(sheets.index(anchor) if anchor else 0, sheet)
+        self._book._active = sheet
+        return sheet
+
+
+class Sheet:
+    def __init__(self, book: Book, name: str) -> None:
+        self._book = book
+        self._name = name
+        self._cells: dict[tuple[int, int], Cell] = {}
+        self._widths: dict[int, float] = {}
+        self._heights: dict[int, float] = {}
+        self._visible = True
+        self.double_merges: list[tuple[int, int, int, int]] = []
+        self.double_charts: list[Chart] = []
+        self.double_tables: list[Table] = []
+
+    def __repr__(self) -> str:
+        return f"<Sheet {self._name}>"
+
+    @property
+    def name(self) -> str:
+        if self not in self._book._sheets:
+            raise RuntimeError("the sheet was deleted")  # as COM says, less politely
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        old, self._name = self._name, value
+        self._book._rewrite_formulas(old, value)
+
+    book = _read_only("_book")
+    visible = _settable("_visible")
+
+    def activate(self) -> None:
+        self._book._active = self
+
+    def delete(self) -> None:
+        self._book._sheets.remove(self)
+        if self._book._active is self:
+            self._book._active = next(s for s in self._book._sheets if s.visible)
+        self._book._rewrite_formulas(self._name, None)
+
+    def range(self, cell1: tuple[int, int] | str | Range,
+              cell2: tuple[int, int] | Range | None = None) -> Range:
+        if isinstance(cell1, str):
+            if "," in cell1:
+                raise NotImplementedError("ranges of several areas: xlwings does not support "
+                                          "them on every platform")
+            first, _, last = cell1.partition(":")
+            return self.range(_cell(first), _cell(last) if last else None)
+        top = (cell1.row, cell1.column) if isinstance(cell1, Range) else cell1
+        if cell2 is None:
+            bottom = (top[0] + cell1.shape[0] - 1, top[1] + cell1.shape[1] - 1) \
+                if isinstance(cell1, Range) else top
+        else:
+            bottom = (cell2.last_cell.row, cell2.last_cell.column) \
+                if isinstance(cell2, Range) else cell2
+        return Range(self, min(top[0], bottom[0]), min(top[1], bottom[1]),
+                     max(top[0], bottom[0]), max(top[1], bottom[1]))
+
+    @property
+    def used_range(self) -> Range:
+        used = [place for place, cell in self._cells.items() if cell.used()]
+        if not used:
+            return Range(self, 1, 1, 1, 1)
+        rows, cols = [r for r, _ in used], [c for _, c in used]
+        return Range(self, min(rows), min(cols), max(rows), max(cols))
+
+    @property
+    def charts(self) -> Charts:
+        return Charts(self)
+
+    @property
+    def tables(self) -> Tables:
+        return Tables(self)
+
+    # --- for the tests (double_*: not xlwings API) ----------------------------------------
+
+    def double_cell(self, row: int, col: int) -> Cell:
+        return self._cells.get((row, col), Cell())
+
+    def double_state(self) -> dict[str, object]:
+        """Everything a biller could see on the sheet, for before/after comparisons."""
+        cells = {place: replace(cell) for place, cell in self._cells.items() if cell.used()}
+        last = max((max(r, c) for r, c in cells), default=1) + 2
+        return {
+            "cells": cells,
+            "widths": {c: self._widths.get(c, DEFAULT_WIDTH) for c in range(1, last)},
+            "heights": {r: self._heights.get(r, DEFAULT_HEIGHT) for r in range(1, last)},
+            "merges": list(self.double_merges),
+        }
+
+    def _get(self, row: int, col: int) -> Cell:
+        return self._cells.setdefault((row, col), Cell())
+
+
+def _cell(address: str) -> tuple[int, int]:
+    found = _ADDRESS.fullmatch(address.strip().upper())
+    if not found:
+        raise ValueError(f"not a cell address: {address}")
+    return int(found.group(2)), column_index_from_string(found.group(1))
+
+
+class Range:
+    def __init__(self, sheet: Sheet, row1: int, col1: int, row2: int, col2: int,
+                 ndim: int | None = None) -> None:
+        if min(row1, col1) < 1:
+            raise IndexError("xlwings/Excel Ranges are 1-based.")
+        self._sheet = sheet
+        self._box = (row1, col1, row2, col2)
+        self._ndim = ndim
+
+    def __repr__(self) -> str:
+        return f"<Range {self._sheet.name}!{self.address}>"
+
+    def _places(self) -> Iterator[tuple[int, int]]:
+        row1, col1, row2, col2 = self._box
+        for row in range(row1, row2 + 1):
+            for col in range(col1, col2 + 1):
+                yield row, col
+
+    def _one(self) -> Cell:
+        if self.shape != (1, 1):
+            raise NotImplementedError("formats of several cells at once differ between "
+                                      "Windows and macOS Excel: read one cell at a time")
+        return self._sheet.double_cell(self.row, self.column)
+
+    def _set(self, **changes: object) -> None:
+        for row, col in self._places():
+            self._sheet._cells[(row, col)] = replace(self._sheet._get(row, col), **changes)
+
+    @property
+    def sheet(self) -> Sheet:
+        return self._sheet
+
+    @property
+    def row(self) -> int:
+        return self._box[0]
+
+    @property
+    def column(self) -> int:
+        return self._box[1]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        row1, col1, row2, col2 = self._box
+        return row2 - row1 + 1, col2 - col1 + 1
+
+    @property
+    def last_cell(self) -> Range:
+        _, _, row2, col2 = self._box
+        return Range(self._sheet, row2, col2, row2, col2)
+
+    @property
+    def address(self) -> str:
+        row1, col1, row2, col2 = self._box
+        first = f"${get_column_letter(col1)}${row1}"
+        return first if self.shape == (1, 1) else f"{first}:${get_column_letter(col2)}${row2}"
+
+    def options(self, convert: Any = None, **options: Any) -> Range:
+        unknown = set(options) - {"ndim", "err_to_str"}
+        if convert is not None or unknown:
+            raise NotImplementedError(f"options not in the double: {unknown or convert}")
+        return Range(self._sheet, *self._box, ndim=options.get("ndim"))
+
+    @property
+    def value(self) -> object:
+        row1, col1, row2, col2 = self._box
+        grid = [[self._sheet.double_cell(r, c).value for c in range(col1, col2 + 1)]
+                for r in range(row1, row2 + 1)]
+        if self._ndim == 2:
+            return grid
+        if self.shape == (1, 1):
+            return grid[0][0]
+        if self.shape[0] == 1 or self.shape[1] == 1:
+            return [v for row in grid for v in row]
+        return grid
+
+    @value.setter
+    def value(self, data: object) -> None:
+        self._write(data, formulas=False)
+
+    @property
+    def formula(self) -> str | tuple[tuple[str, ...], ...]:
+        row1, col1, row2, col2 = self._box
+        cell = self._sheet.double_cell
+        grid = tuple(tuple(_formula_text(cell(r, c)) for c in range(col1, col2 + 1))
+                     for r in range(row1, row2 + 1))
+        return grid[0][0] if self.shape == (1, 1) else grid  # as COM hands it over
+
+    @formula.setter
+    def formula(self, data: object) -> None:
+        self._write(data, formulas=True)
+
+    def _write(self, data: object, *, formulas: bool) -> None:
+        if not isinstance(data, list | tuple):
+            rows: list[list[object]] = [[data] * self.shape[1]] * self.shape[0]
+        elif data and isinstance(data[0], list | tuple):
+            rows = [list(row) for row in data]
+        else:
+            rows = [list(data)]
+        for r, values in enumerate(rows, start=self.row):
+            for c, value in enumerate(values, start=self.column):
+                if formulas and isinstance(value, str) and value.startswith("'"):
+                    raise NotImplementedError("a formula write keeps the apostrophe")
+                stored, formula = _typed(value)
+                cell = self._sheet._get(r, c)
+                cell.value, cell.formula = stored, formula
+
+    def clear_contents(self) -> None:
+        self._set(value=None, formula=None)
+
+    color = _cell_format("fill", rgb)
+
+    @property
+    def font(self) -> Font:
+        return Font(self)
+
+    @property
+    def note(self) -> Note | None:
+        return Note(self) if self._one().note is not None else None
+
+    def add_note(self, text: str) -> Note:
+        if not text:
+            raise ValueError("Note text must not be empty")
+        if self.note is not None:
+            raise ValueError("This cell already has a note")
+        self._set(note=text)
+        return Note(self)
+
+    @property
+    def column_width(self) -> float:
+        return self._sheet._widths.get(self.column, DEFAULT_WIDTH)
+
+    @column_width.setter
+    def column_width(self, value: float) -> None:
+        for col in range(self._box[1], self._box[3] + 1):
+            self._sheet._widths[col] = value
+
+    @property
+    def row_height(self) -> float:
+        return self._sheet._heights.get(self.row, DEFAULT_HEIGHT)
+
+    @row_height.setter
+    def row_height(self, value: float) -> None:
+        for row in range(self._box[0], self._box[2] + 1):
+            self._sheet._heights[row] = value
+
+    def merge(self, across: bool = False) -> None:
+        self._sheet.double_merges.append(self._box)
+
+    wrap_text = _cell_format("wrap")
+    vertical_alignment = _cell_format("valign")
+
+
+def _formula_text(cell: Cell) -> str:
+    if cell.formula:
+        return cell.formula
+    if cell.value is None:
+        return ""
+    if isinstance(cell.value, float) and cell.value.is_integer():
+        return str(int(cell.value))
+    return str(cell.value)
+
+
+class Font:
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+
+    bold = _cell_format("bold", via="_range")
+    size = _cell_format("size", via="_range")
+    color = _cell_format("font_color", rgb, via="_range")
+
+
+class Note:
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+
+    @property
+    def text(self) -> str:
+        text = self._range._one().note
+        assert text is not None
+        return text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._range._set(note=value)
+
+    def delete(self) -> None:
+        self._range._set(note=None)
+
+
+class ChartLegend:
+    def __init__(self) -> None:
+        self._visible = True
+
+    visible = _settable("_visible")
+
+
+class Chart:
+    def __init__(self, chart_type: str | None, width: float, height: float) -> None:
+        self._chart_type = chart_type
+        self._width, self._height = width, height
+        self._title: str | None = None
+        self._legend = ChartLegend()
+        self.double_source: Range | None = None
+        self.double_anchor: Range | None = None
+        self.double_x_axis: Range | None = None
+
+    chart_type = _read_only("_chart_type")
+    width = _read_only("_width")
+    height = _read_only("_height")
+    title = _settable("_title")
+    legend = _read_only("_legend")
+
+    def set_x_axis_values(self, source: Range) -> None:
+        self.double_x_axis = source
+
+
+class _SheetCollection:
+    """A sheet's charts or tables (the sheet keeps the list, in the attribute `_kept`)."""
+
+    _kept: str
+
+    def __init__(self, sheet: Sheet) -> None:
+        self._sheet = sheet
+
+    def __len__(self) -> int:
+        return len(getattr(self._sheet, self._kept))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(getattr(self._sheet, self._kept))
+
+
+class Charts(_SheetCollection):
+    _kept = "double_charts"
+
+    def add(self, left: float = 0, top: float = 0, width: float = 355, height: float = 211,
+            chart_type: str | None = None, source: Range | None = None,
+            plot_by: str | None = None, anchor: Range | None = None) -> Chart:
+        chart = Chart(chart_type, width, height)
+        chart.double_source, chart.double_anchor = source, anchor
+        self._sheet.double_charts.append(chart)
+        return chart
+
+
+class Table:
+    def __init__(self, name: str, rng: Range, style: str) -> None:
+        self._name = name
+        self._range = rng
+        self.double_style = style
+
+    name = _read_only("_name")
+    range = _read_only("_range")
+
+
+class Tables(_SheetCollection):
+    _kept = "double_tables"
+
+    def add(self, source: Range | None = None, name: str | None = None,
+            table_style_name: str = "TableStyleMedium2") -> Table:
+        assert source is not None
+        book = self._sheet.book
+        taken = {t.name.lower() for s in book.sheets for t in s.tables}
+        if name is None:
+            book._tables += 1
+            name = f"Table{book._tables}"
+        if name.lower() in taken:
+            raise ValueError(f"a table named {name} exists")  # Excel refuses a second one
+        table = Table(name, source, table_style_name)
+        self._sheet.double_tables.append(table)
+        return table
+
+
+# --- loading a workbook file into the double ------------------------------------------------
+
+
+def load_book(path: Path) -> Book:
+    """The workbook as Excel would show it: cached formula results, fills, font colours and bold,
+    notes and column widths (openpyxl reads them; theme colours count as no colour)."""
+    source = openpyxl.load_workbook(path, data_only=True)
+    book = Book(path.name)
+    for ws in source.worksheets:
+        sheet = book.sheets.add(ws.title, after=book._sheets[-1] if book._sheets else None)
+        sheet.visible = ws.sheet_state == "visible"
+        for row in ws.iter_rows():
+            for xl_cell in row:
+                cell = _loaded(xl_cell)
+                if cell.used():
+                    sheet._cells[(xl_cell.row, xl_cell.column)] = cell
+        for letter, dimension in ws.column_dimensions.items():
+            if dimension.customWidth and dimension.width:
+                sheet._widths[column_index_from_string(letter)] = dimension.width
+    book._active = book._sheets[source.index(source.active)]
+    return book
+
+
+def _loaded(xl_cell: Any) -> Cell:
+    value = xl_cell.value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # Excel holds every number as a double
+    fill = xl_cell.fill
+    solid = fill.fill_type == "solid" and isinstance(fill.fgColor.rgb, str)
+    font_colour = xl_cell.font.color.rgb if xl_cell.font.color is not None else None
+    return Cell(
+        value=None if value == "" else value,
+        fill=rgb(fill.fgColor.rgb[-6:]) if solid else None,
+        font_color=rgb(font_colour[-6:]) if isinstance(font_colour, str) else _BLACK,
+        bold=bool(xl_cell.font.b),
+        note=xl_cell.comment.text if xl_cell.comment else None,
+    )
