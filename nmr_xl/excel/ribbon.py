@@ -5,13 +5,13 @@
 
 Both act on the active sheet of the workbook the button was pressed in, and end with one message
 box: what was done, or why nothing was (never a Python traceback). The rules are the bundled
-ones, loaded once per Excel session; the check is as of today.
+ones and the check is as of today. Each click runs in a new Python process (RunPython without
+the UDF server), so nothing is cached between clicks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import traceback
 from collections.abc import Callable
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import xlwings as xw
 
-from nmr_xl.config import Config, ConfigError, load_config
+from nmr_xl.config import ConfigError, load_config
 from nmr_xl.errors import InputError
 from nmr_xl.excel.in_place import check_in_place, clear
 
@@ -27,14 +27,9 @@ TITLE = "nmr-xl"
 _log = logging.getLogger(__name__)
 
 
-@functools.cache
-def _config() -> Config:
-    return load_config()
-
-
 def check_sheet() -> None:
     """The Check button: check the active sheet and mark it in place."""
-    _run(lambda book: check_in_place(book, book.sheets.active, _config(), dt.date.today()))
+    _run(lambda book: check_in_place(book, book.sheets.active, load_config(), dt.date.today()))
 
 
 def clear_sheet() -> None:
