@@ -42,6 +42,7 @@ from nmr_xl.config import load_config
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE, collect
 from nmr_xl.model import Finding
 from nmr_xl.report import write_report_json
+from nmr_xl.write import batch_summary
 
 S = LABEL_SEP
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -684,6 +685,21 @@ def test_the_parent_holds_counts_not_findings(tmp_path, jobs):
                          [("NMR206", "L5")], [("NMR102", "G5")], [("NMR104", "G5")]]
     for entry in entries:
         assert work in entry.result.findings_file.parents  # type: ignore[union-attr]
+
+
+def test_findings_sheet_links_stop_at_the_cap(cli, tmp_path, monkeypatch):
+    """A sheet takes only so many links (and openpyxl holds them all until the sheet is
+    written): past the cap the Cell is plain text, and the Totals sheet says why."""
+    monkeypatch.setattr(batch_summary, "MAX_FINDING_LINKS", 2)
+    inbox = small_inbox(tmp_path / "in")
+    out = tmp_path / "out"
+    run(cli, inbox, "--out", out)
+    book = openpyxl.load_workbook(out / SUMMARY_FILE)
+    cells = [row[3] for row in book["Findings"].iter_rows(min_row=2)]
+    assert [c.value for c in cells] == ["G7", "L9", "G10", "L5", "G5", "G5"]
+    assert [c.hyperlink is not None for c in cells] == [True, True] + [False] * 4
+    notes = [c.value for c in book["Totals"]["A"] if isinstance(c.value, str)]
+    assert any(n.startswith("The first 2 rows of the Findings sheet link") for n in notes)
 
 
 def test_json_report_is_streamed_in_the_usual_layout(inbox_run, tmp_path):

@@ -69,6 +69,11 @@ _DATE_FORMAT = "yyyy-mm-dd hh:mm"
 _POINTS_PER_LINE = 15.0
 _CM_PER_ROW = 0.53  # a default row: 15 points
 _FINDING_TOOLTIP = "Open the annotated copy at this cell"
+# Findings whose Cell links to the copy. Excel takes at most 65,530 links on a sheet, and
+# openpyxl holds every link of a sheet in memory until the sheet is written (about 1 KB each):
+# past this many, the Cell is plain text (the Inputs sheet links every copy, and each copy's
+# summary sheet links each of its findings), so memory stays bounded however large the batch.
+MAX_FINDING_LINKS = 20_000
 
 _INPUT_COLUMNS = ("Input", "Also received as", "From", "Subject", "Sent", "Disposition",
                   "Reason", "Note", "Billing lines", "Errors", "Warnings", "Info", "Top rules",
@@ -477,12 +482,17 @@ def _inputs_sheet(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[Batch
 
 def _finding_rows(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
                   out_dir: Path) -> Iterator[list[object]]:
-    """One row per finding, read back from the batch's spool one input at a time."""
+    """One row per finding, read back from the batch's spool one input at a time; the first
+    MAX_FINDING_LINKS with a link to their cell."""
+    links = 0
     for entry in entries:
         copy_target = _relative(entry.result.output, out_dir)
         target = _link_target(copy_target) if copy_target else None  # one string per input
         practice = practice_of(entry)
         for f in entry.result.all_findings():
+            if links == MAX_FINDING_LINKS:
+                target = None
+            links += target is not None
             yield [entry.item.label, practice, f.sheet, _finding_link(ws, formats, target, f),
                    f.row, f.rule, f.name, _severity_cell(ws, formats, f.severity), f.message,
                    f.suggestion]
@@ -502,12 +512,15 @@ def _finding_link(ws: WriteOnlyWorksheet, formats: _Formats, target: str | None,
     return cell
 
 
+_SEVERITY_FORMATS = {  # made once: a batch has a severity cell per finding
+    severity: {"alignment": _TOP, "fill": PatternFill("solid", fgColor=STYLES[severity].fill),
+               "font": Font(name=_FONT, size=11, color=STYLES[severity].font)}
+    for severity in Severity}
+
+
 def _severity_cell(ws: WriteOnlyWorksheet, formats: _Formats, severity: Severity) -> Cell:
     cell = _cell(ws, severity.value)
-    style = STYLES[severity]
-    formats.apply(cell, f"severity-{severity.value}", alignment=_TOP,
-                  fill=PatternFill("solid", fgColor=style.fill),
-                  font=Font(name=_FONT, size=11, color=style.font))
+    formats.apply(cell, severity.value, **_SEVERITY_FORMATS[severity])
     return cell
 
 
@@ -566,6 +579,12 @@ def _headline(entries: list[BatchEntry]) -> list[str]:
                      "earlier run and not checked again: their numbers are from that check and "
                      "their findings are in their annotated copies, not on the Findings sheet "
                      "(--force checks them again).")
+    checked_now = sum(e.checked_counts.findings for e in entries)
+    if checked_now > MAX_FINDING_LINKS:
+        lines.append(f"The first {MAX_FINDING_LINKS:,} rows of the Findings sheet link to their "
+                     "cell in the annotated copy (a sheet holds only so many links); every copy "
+                     "is linked on the Inputs sheet, and its own summary sheet links each of "
+                     "its findings.")
     duplicates = sum(len(e.item.sources) - 1 for e in entries)
     if duplicates:
         was = "was" if duplicates == 1 else "were"
