@@ -10,7 +10,8 @@ and runs, in one session and interleaved,
   nmr-xl check DIR --out OUT --force --jobs N --as-of 2026-06-30 --fail-on never [--no-annotate]
 
 for each N of --jobs, annotated and --no-annotate, each in a fresh interpreter, with OUT emptied
-before the run (and --force, so the state file of an earlier run never skips an input).
+before the run (and --force, so the state file of an earlier run never skips an input). As the
+memory baseline, the largest workbook of the batch is checked alone the same way, per mode.
 
 Per run it reports
   wall    the whole command seen from outside (start-up, imports, collecting the inputs, the
@@ -18,14 +19,16 @@ Per run it reports
   phases  inside the command: collect (find and hash the inputs), run_batch (the checks, in
           worker processes when N > 1) and summary (batch-summary.xlsx, written by the parent);
   parent  peak RSS of the nmr-xl process itself (VmHWM from /proc/self/status when it exits);
-  worker  the largest peak RSS of any process it started (the --jobs workers): VmHWM of each
-          descendant, sampled from /proc every 0.2 s while the command runs. VmHWM is a
-          high-water mark, so sampling misses nothing that a later sample sees; only growth
-          in the last 0.2 s of a process's life could go unseen, and the workers live until
-          the batch ends. The workers are forked from the parent, so their RSS includes the
-          pages they still share with it (interpreter, imports, configuration);
+  worker  the largest peak RSS of any process it started (the --jobs workers):
+          getrusage(RUSAGE_CHILDREN).ru_maxrss once they have been waited for. The workers are
+          forked (not exec'd) from the parent, so their high-water mark starts from their own
+          RSS, which includes the pages they still share with it (interpreter, imports,
+          configuration);
   total   the largest sum of the current RSS (VmRSS) of the parent and all its descendants seen
-          in one sample (shared pages counted once per process, so an upper bound).
+          in one sample every 0.2 s (shared pages counted once per process: an upper bound);
+  x1      parent and worker peaks as ratios to the peak of the largest workbook checked alone
+          (`nmr-xl check FILE --out ...`, same mode): "memory bounded by the largest single
+          workbook" is a ratio near 1 that does not grow with --files.
 
 The speed-up is wall(--jobs 1) / wall(--jobs N), paired per repeat, median over repeats. On C
 cores the ideal is min(N, C); the parent's serial work (collect, summary) bounds it below that.
@@ -39,6 +42,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -142,10 +146,13 @@ def child(argv: list[str]) -> dict[str, object]:
     findings = rows = 0
     for entry in captured.get("entries") or []:
         dispositions[entry.disposition] = dispositions.get(entry.disposition, 0) + 1
-        findings += len(entry.result.findings)
+        findings += entry.counts.findings
         rows += entry.result.rows
+    # the workers have been waited for (the pool is shut down): their exact peak, in KiB
+    workers_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"op_s": elapsed, "rc": rc, "phases": phases, "dispositions": dispositions,
-            "findings": findings, "rows": rows, "peak_mb": _peak_rss_mb()}
+            "findings": findings, "rows": rows, "peak_mb": _peak_rss_mb(),
+            "workers_mb": workers_kb / 1024}
 
 
 # --- parent: run a child and watch its process tree -----------------------------------------
@@ -205,6 +212,7 @@ class TreeWatcher(threading.Thread):
 
 
 def run_child(folder: Path, out: Path, jobs: int, annotate: bool) -> dict[str, object]:
+    """`nmr-xl check FOLDER` (or one file) in a fresh interpreter, watched from outside."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -236,9 +244,22 @@ def run_child(folder: Path, out: Path, jobs: int, annotate: bool) -> dict[str, o
     return {"wall": wall, "op": result["op_s"], "phases": result["phases"],
             "dispositions": result["dispositions"], "findings": result["findings"],
             "rows": result["rows"], "parent_mb": result["peak_mb"],
-            "worker_mb": max(watcher.hwm_kb.values(), default=0) / 1024,
-            "workers": len(watcher.hwm_kb), "total_mb": watcher.total_kb / 1024,
-            "copies": copies}
+            "worker_mb": result["workers_mb"], "workers": len(watcher.hwm_kb),
+            "total_mb": watcher.total_kb / 1024, "copies": copies}
+
+
+def single_file_peaks(folder: Path, out_root: Path, modes: list[str], log
+                      ) -> dict[str, float]:
+    """Peak RSS (MB) of the batch's largest workbook checked alone, per mode: the memory of
+    one workbook, which a batch's parent and workers should stay near."""
+    largest = max(folder.iterdir(), key=lambda p: (p.stat().st_size, p.name))
+    peaks = {}
+    for mode in modes:
+        sample = run_child(largest, out_root / f"single-{mode}", 1, annotate=mode == "annotated")
+        peaks[mode] = float(sample["parent_mb"])
+        log(f"  {mode:<12} {largest.name} alone: wall {sample['wall']:.1f}s, "
+            f"peak {peaks[mode]:.0f} MB")
+    return peaks
 
 
 # --- driver ---------------------------------------------------------------------------------
@@ -256,13 +277,16 @@ def _phase(samples: list[dict[str, object]], name: str) -> str:
 
 
 def report(results: dict[tuple[str, int], list[dict[str, object]]], jobs: list[int],
-           modes: list[str], files: int, rows: int) -> list[str]:
+           modes: list[str], files: int, rows: int, single: dict[str, float]) -> list[str]:
     base = jobs[0]
     lines = [f"Batch: {files} workbooks x {rows} rows. Seconds (median over repeats); "
              f"speed-up = wall(--jobs {base}) / wall(--jobs N), paired per repeat.",
+             "One workbook (the largest) checked alone peaks at "
+             + ", ".join(f"{single[m]:.0f} MB {m}" for m in modes)
+             + "; x1 = a peak / that one (same mode).",
              f"{'mode':<12} {'jobs':>4} {'wall':>7} {'collect':>8} {'checks':>7} "
-             f"{'summary':>8} {'files/s':>8} {'speed-up':>9} {'parent MB':>10} "
-             f"{'worker MB':>10} {'total MB':>9}"]
+             f"{'summary':>8} {'files/s':>8} {'speed-up':>9} {'parent MB':>10} {'x1':>5} "
+             f"{'worker MB':>10} {'x1':>5} {'total MB':>9}"]
     for mode in modes:
         for n in jobs:
             samples = results[(mode, n)]
@@ -274,19 +298,22 @@ def report(results: dict[tuple[str, int], list[dict[str, object]]], jobs: list[i
                     float(a["wall"]) / float(b["wall"])
                     for a, b in zip(results[(mode, base)], samples, strict=True))
                 speed = f"{speed:.2f}x"
+            parent = max(float(s["parent_mb"]) for s in samples)
             worker = max(float(s["worker_mb"]) for s in samples)
             lines.append(
                 f"{mode:<12} {n:>4} {wall:>7.1f} {_phase(samples, 'collect'):>8} "
                 f"{_phase(samples, 'run_batch'):>7} {_phase(samples, 'summary'):>8} "
-                f"{files / wall:>8.1f} {speed:>9} "
-                f"{max(float(s['parent_mb']) for s in samples):>10.0f} "
+                f"{files / wall:>8.1f} {speed:>9} {parent:>10.0f} "
+                f"{parent / single[mode]:>4.2f}x "
                 f"{(f'{worker:.0f}' if worker else '-'):>10} "
+                f"{(f'{worker / single[mode]:.2f}x' if worker else '-'):>5} "
                 f"{max(float(s['total_mb']) for s in samples):>9.0f}")
     lines.append("")
     lines.append("wall: the whole command; collect / checks / summary: inside it, finding and "
                  "hashing the inputs, run_batch, batch-summary.xlsx (parent only). parent MB: "
                  "peak RSS of the nmr-xl process; worker MB: largest peak RSS of a --jobs "
-                 "worker (sampled); total MB: largest summed RSS of the process tree (sampled).")
+                 "worker (getrusage); total MB: largest summed RSS of the process tree "
+                 "(sampled); x1: against the largest workbook checked alone.")
     return lines
 
 
@@ -329,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     folder, _ = ensure_batch(args.files, args.rows, args.out, log)
     size_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
     log(f"batch: {folder} ({args.files} workbooks, {size_mb:.1f} MB)")
+    single = single_file_peaks(folder, args.out / "batch-out", args.modes, log)
     results: dict[tuple[str, int], list[dict[str, object]]] = {
         (m, n): [] for m in args.modes for n in args.jobs}
     for r in range(args.repeat):
@@ -350,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(counts) > 1:
         log(f"  warning: runs disagree on (findings, rows): {sorted(counts)}")
     print()
-    for line in report(results, args.jobs, args.modes, args.files, args.rows):
+    for line in report(results, args.jobs, args.modes, args.files, args.rows, single):
         print(line)
     print(f"\n(total bench time {time.perf_counter() - started:.0f}s; {bench._load()} at the "
           "end)")
