@@ -293,21 +293,25 @@ def _init_worker(config: Config) -> None:
 def _check_in_worker(path: Path, as_of: dt.date, dest: Path | None, annotate: bool,
                      findings_file: Path) -> tuple[FileResult, Counts]:
     assert _WORKER_CONFIG is not None
-    return check_and_spool(path, _WORKER_CONFIG, as_of, dest, annotate, findings_file)
+    return _check_and_spool(path, _WORKER_CONFIG, as_of, dest, annotate, findings_file)
 
 
-def check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | None,
+def _check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | None,
                     annotate: bool, findings_file: Path) -> tuple[FileResult, Counts]:
     """safe_check, then the result's numbers, with its findings moved to `findings_file`:
     what comes back to the batch's parent is small, however many findings the file had."""
     result = safe_check(path, config, as_of, dest, annotate)
     counts = Counts.of(result)
     if result.findings:
-        write_findings(findings_file, result.findings)
-        result.findings = []
-        result.findings_file = findings_file
-    # check_file pauses the cyclic collector; openpyxl's workbooks are full of reference
-    # cycles, which would otherwise pile up from file to file (measured: 4x a file's peak)
+        try:
+            write_findings(findings_file, result.findings)
+        except OSError:
+            pass  # the work folder's disk is full: this input's findings stay in memory
+        else:
+            result.findings = []
+            result.findings_file = findings_file
+    # check_file pauses the cyclic collector, and openpyxl's workbooks are full of reference
+    # cycles: without this they pile up from file to file in a worker
     gc.collect()
     return result, counts
 
@@ -401,7 +405,7 @@ def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], 
     spool.mkdir(mode=0o700, exist_ok=True)
     if options.jobs <= 1 or len(todo) <= 1:
         for index in todo:
-            yield index, *check_and_spool(items[index].path, config, options.as_of,
+            yield index, *_check_and_spool(items[index].path, config, options.as_of,
                                           outputs.get(index), options.annotate,
                                           spool / f"{index}.jsonl")
         return

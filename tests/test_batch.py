@@ -37,6 +37,7 @@ from conftest import (
 )
 from test_inbox import build_msg
 
+from nmr_xl import batch
 from nmr_xl.batch import STATE_SCHEMA, BatchOptions, run_batch
 from nmr_xl.config import load_config
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE, collect
@@ -685,6 +686,20 @@ def test_the_parent_holds_counts_not_findings(tmp_path, jobs):
                          [("NMR206", "L5")], [("NMR102", "G5")], [("NMR104", "G5")]]
     for entry in entries:
         assert work in entry.result.findings_file.parents  # type: ignore[union-attr]
+
+
+def test_a_full_disk_keeps_the_findings_in_memory(tmp_path, monkeypatch):
+    def disk_full(path: Path, findings: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(batch, "write_findings", disk_full)
+    inbox = small_inbox(tmp_path / "in")
+    work = tmp_path / "work"
+    work.mkdir(mode=0o700)
+    options = BatchOptions(dt.date.fromisoformat(AS_OF), tmp_path / "out", work, jobs=1)
+    entries = run_batch(collect([inbox], work), load_config(), options)
+    assert [len(list(entry.result.all_findings())) for entry in entries] == [3, 1, 1, 1]
+    assert all(entry.result.findings_file is None for entry in entries)
 
 
 def test_findings_sheet_links_stop_at_the_cap(cli, tmp_path, monkeypatch):
