@@ -298,15 +298,18 @@ def test_install_on_linux_says_excel_is_not_there(monkeypatch, capsys):
 
 @pytest.mark.parametrize(("platform", "interpreter"),
                          [("win32", "Interpreter_Win"), ("darwin", "Interpreter_Mac")])
-def test_install_hands_our_addin_to_xlwings(monkeypatch, capsys, platform, interpreter):
+def test_install_hands_our_addin_to_xlwings(monkeypatch, capsys, tmp_path, platform,
+                                            interpreter):
     installed: dict[str, bytes] = {}
 
     def xlwings_addin_install(args):
         assert (args.dir, args.glob) == (None, False)
         installed[Path(args.file).name] = Path(args.file).read_bytes()
+        (tmp_path / Path(args.file).name).write_bytes(Path(args.file).read_bytes())
 
     monkeypatch.setattr(sys, "platform", platform)
     monkeypatch.setattr("xlwings.cli.addin_install", xlwings_addin_install)
+    monkeypatch.setattr("xlwings.cli.get_addin_dir", lambda: str(tmp_path))
     assert main(["addin", "install"]) == 0
     out = capsys.readouterr().out
     assert list(installed) == [addin.ADDIN_NAME]
@@ -317,6 +320,17 @@ def test_install_hands_our_addin_to_xlwings(monkeypatch, capsys, platform, inter
     assert rows == [(interpreter, sys.executable), *addin.SETTINGS]
     assert "restart Excel" in out
     assert ("Import functions" in out) == (platform == "win32")
+
+
+def test_install_says_so_when_xlwings_could_not_copy_it(monkeypatch, capsys, tmp_path):
+    # xlwings prints a failed copy (Excel still running, say) and returns as if it worked.
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr("xlwings.cli.addin_install", lambda args: print("PermissionError(13)"))
+    monkeypatch.setattr("xlwings.cli.get_addin_dir", lambda: str(tmp_path))
+    assert main(["addin", "install"]) == 2
+    out, err = capsys.readouterr()
+    assert "could not be copied into Excel's startup folder" in err
+    assert "installed" not in out.replace("PermissionError(13)", "")
 
 
 def test_install_refuses_another_xlwings_version(monkeypatch, capsys):

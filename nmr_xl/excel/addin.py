@@ -27,6 +27,7 @@ import re
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -178,17 +179,31 @@ def install_addin() -> str:
 
     interpreter = "Interpreter_Win" if sys.platform == "win32" else "Interpreter_Mac"
     settings = ((interpreter, sys.executable), *SETTINGS)
+    content = with_settings(shipped_addin().read_bytes(), settings)
     with tempfile.TemporaryDirectory() as folder:
         addin = Path(folder) / ADDIN_NAME  # xlwings installs it under this file name
-        addin.write_bytes(with_settings(shipped_addin().read_bytes(), settings))
+        addin.write_bytes(content)
         # Copies it to Excel's startup folder (XLSTART); on macOS also enables RunPython.
         xlwings_cli.addin_install(argparse.Namespace(file=str(addin), dir=None, glob=False))
+    _confirm_installed(content, xlwings_cli.get_addin_dir)
     functions = ("" if sys.platform == "darwin" else
                  " For the worksheet functions click nmr-xl > Import functions once (it needs "
                  "File > Options > Trust Center > Trust Center Settings > Macro Settings > "
                  "'Trust access to the VBA project object model').")
     return (f"nmr-xl add-in installed; it runs {sys.executable}. Quit and restart Excel: the "
             f"nmr-xl tab appears on the ribbon.{functions}")
+
+
+def _confirm_installed(content: bytes, addin_dir: Callable[[], object]) -> None:
+    """xlwings prints a failed copy (Excel running, no permission) and carries on: look."""
+    try:
+        installed = Path(str(addin_dir())) / ADDIN_NAME
+        ok = installed.is_file() and installed.read_bytes() == content
+    except Exception:  # Excel could not be asked where its startup folder is
+        ok = False
+    if not ok:
+        raise AddinError("the add-in could not be copied into Excel's startup folder; quit "
+                         "Excel and run `nmr-xl addin install` again")
 
 
 def shipped_addin() -> Path:
