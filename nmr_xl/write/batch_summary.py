@@ -65,6 +65,7 @@ _HEADER_BORDER = Border(bottom=Side(style="thin", color="8EA9DB"))
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(vertical="top", wrap_text=True)
 _NUMBER = Alignment(vertical="top", horizontal="center")
+_DATE = Alignment(vertical="top", horizontal="left")  # not run into the Disposition beside it
 _DATE_FORMAT = "yyyy-mm-dd hh:mm"
 _POINTS_PER_LINE = 15.0
 _CM_PER_ROW = 0.53  # a default row: 15 points
@@ -431,7 +432,7 @@ def _input_rows(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEn
 
 def _date_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: dt.datetime) -> Cell:
     cell = _cell(ws, value)
-    formats.apply(cell, "date", alignment=_TOP, number_format=_DATE_FORMAT)
+    formats.apply(cell, "date", alignment=_DATE, number_format=_DATE_FORMAT)
     return cell
 
 
