@@ -15,7 +15,13 @@ import pytest
 import xlwings
 import xlwings.main as xw_main
 import xlwings_double as double
-from conftest import BILLING_SHEET, EXPECTED_FINDINGS, FLAGGED_COMMENT, build_billing_workbook
+from conftest import (
+    BILLING_SHEET,
+    DEFAULT_ROWS,
+    EXPECTED_FINDINGS,
+    FLAGGED_COMMENT,
+    build_billing_workbook,
+)
 from openpyxl.utils import column_index_from_string, get_column_letter
 from xlwings_double import rgb
 
@@ -70,7 +76,8 @@ _PAIRS = [(double.App, xw_main.App), (double.Book, xw_main.Book),
           (double.Range, xw_main.Range), (double.Font, xw_main.Font),
           (double.Note, xw_main.Note), (double.Charts, xw_main.Charts),
           (double.Chart, xw_main.Chart), (double.ChartLegend, xw_main.ChartLegend),
-          (double.Tables, xw_main.Tables), (double.Table, xw_main.Table)]
+          (double.Tables, xw_main.Tables), (double.Table, xw_main.Table),
+          (double.Comments, xw_main.Comments), (double.Comment, xw_main.Comment)]
 _PROTOCOL = {"__len__", "__iter__", "__getitem__", "__contains__"}
 
 
@@ -110,7 +117,7 @@ def test_check_marks_the_sheet_and_clear_restores_it(sample: double.Book) -> Non
     assert message.startswith("Checked 144 billing lines on 'Charge Detail': 27 errors, "
                               "15 warnings, 3 info.")
     names = [s.name for s in sample.sheets]
-    assert names == [SAMPLE_SHEET, SUMMARY_SHEET, "Fee Schedule", UNDO_SHEET]
+    assert names == [UNDO_SHEET, SAMPLE_SHEET, SUMMARY_SHEET, "Fee Schedule"]
     assert not sample.sheets[UNDO_SHEET].visible
     assert sample.sheets.active.name == SAMPLE_SHEET  # the biller stays on the checked sheet
     assert book_state(sample) != before
@@ -206,21 +213,53 @@ def test_check_and_clear_from_the_summary_sheet(billing: double.Book) -> None:
     assert book_state(billing) == before
 
 
-def test_a_failure_midway_is_undone_by_clear(billing: double.Book,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """The undo sheet is written before the first change."""
-    before = book_state(billing)
-    added = double.Range.add_note
+def _fail_after(monkeypatch: pytest.MonkeyPatch, cls: type, name: str) -> None:
+    """`cls.name(...)` does its work, then Excel reports a failure."""
+    done = getattr(cls, name)
 
-    def add_note_then_fail(self: double.Range, text: str) -> double.Note:
-        added(self, text)
+    def then_fail(self: object, *args: object) -> None:
+        done(self, *args)
         raise RuntimeError("Excel refused")
 
-    monkeypatch.setattr(double.Range, "add_note", add_note_then_fail)
+    monkeypatch.setattr(cls, name, then_fail)
+
+
+def test_a_failure_midway_is_rolled_back(billing: double.Book,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    before = book_state(billing)
+    _fail_after(monkeypatch, double.Range, "add_note")
+    with pytest.raises(RuntimeError):
+        check(billing, BILLING_SHEET)
+    assert book_state(billing) == before
+
+
+def test_a_failed_rollback_is_undone_by_clear(billing: double.Book,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The undo sheet is written before the first change and deleted last."""
+    before = book_state(billing)
+    _fail_after(monkeypatch, double.Range, "add_note")
+    _fail_after(monkeypatch, double.Sheet, "delete")  # the summary goes, the undo sheet stays
     with pytest.raises(RuntimeError):
         check(billing, BILLING_SHEET)
     monkeypatch.undo()
     clear(billing, billing.sheets[BILLING_SHEET])
+    assert book_state(billing) == before
+
+
+def test_a_failure_writing_the_undo_state_leaves_no_sheet(
+        billing: double.Book, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is added before the undo state is written; a half-written one is deleted."""
+    before = book_state(billing)
+    write = double.Range._write
+
+    def refuse_formulas(self: double.Range, data: object, *, formulas: bool) -> None:
+        if formulas:
+            raise RuntimeError("Excel refused")
+        write(self, data, formulas=formulas)
+
+    monkeypatch.setattr(double.Range, "_write", refuse_formulas)
+    with pytest.raises(RuntimeError):
+        check(billing, BILLING_SHEET)
     assert book_state(billing) == before
 
 
@@ -254,8 +293,9 @@ def test_values_go_out_in_blocks(sample: double.Book, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(double.Range, "_write", counted)
     check(sample, SAMPLE_SHEET)
-    # the undo sheet 3, the findings column 1, the summary's values 1 and its links 1
-    assert len(writes) == 6
+    # the undo sheet 3 and its summary locator 1, the findings column 1, the summary's values
+    # 1 and its links 1
+    assert len(writes) == 7
 
 
 def test_blocks_cover_exactly_the_cells() -> None:
@@ -424,3 +464,140 @@ def test_ribbon_shows_a_rules_file_error(billing: double.Book, caller,
     ribbon.check_sheet()
     assert billing.app.double_alerts == [
         ("rules.toml: line 3: unknown key 'severty'", "nmr-xl", "critical")]
+
+
+# --- Excel and xlwings as they are on each platform ------------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["win", "mac"])
+def test_error_cells_are_reported_on_both_platforms(tmp_path: Path, platform: str) -> None:
+    """On macOS xlwings reads several cells with err_to_str as a TypeError and an error as
+    empty: the error in G6 is still reported (NMR002), as on Windows."""
+    rows = [list(row) for row in DEFAULT_ROWS]
+    rows[1][6] = "#N/A"  # G6, the units of a clean line (openpyxl writes it as an error)
+    path = build_billing_workbook(tmp_path / "errors.xlsx", rows)
+    book = double.load_book(path, platform)
+    sheet = book.sheets[BILLING_SHEET]
+    before = book_state(book)
+    assert sheet.range("G6").value is None  # as xlwings reads an error without err_to_str
+    check(book, BILLING_SHEET)
+    assert "NMR002" in sheet.range("G6").note.text
+    assert _double_marks(sheet) == _double_marks(_checked_on_windows(path))
+    clear(book, sheet)
+    assert book_state(book) == before
+
+
+def _checked_on_windows(path: Path) -> double.Sheet:
+    book = double.load_book(path, "win")
+    check(book, BILLING_SHEET)
+    return book.sheets[BILLING_SHEET]
+
+
+def _delete(book: double.Book, what: str) -> None:
+    sheet = book.sheets[BILLING_SHEET]
+    if what == "row 1":
+        sheet.double_delete_row(1)
+    elif what == "column A":
+        sheet.double_delete_column(1)
+    else:  # the row of a flagged cell with a note of its own
+        sheet.double_delete_row(int(FLAGGED_COMMENT[0][1:]))
+
+
+@pytest.mark.parametrize("what", ["row 1", "column A", "a flagged row"])
+def test_clear_after_deleting_rows_or_columns(billing: double.Book, what: str) -> None:
+    """Whatever the biller deletes, Clear finds the sheet and restores every cell still there:
+    the sheet equals the unchecked sheet with the same deletion."""
+    unchecked = copy.deepcopy(billing)
+    _delete(unchecked, what)
+    check(billing, BILLING_SHEET)
+    _delete(billing, what)
+    assert clear(billing, billing.sheets[BILLING_SHEET]).startswith("Cleared the nmr-xl marks")
+    assert book_state(billing) == book_state(unchecked)
+
+
+def test_a_cell_of_several_font_colours_keeps_them(billing: double.Book) -> None:
+    """Its font colour cannot be read (xlwings fails on both platforms): it is left alone on
+    check and Clear; the fill and the note go on as everywhere."""
+    sheet = billing.sheets[BILLING_SHEET]
+    sheet.double_cell(9, 12).font_color = None  # L9, flagged: rich text of two colours
+    before = book_state(billing)
+    check(billing, BILLING_SHEET)
+    assert sheet.range("L9").color == rgb(STYLES[Severity.WARNING].fill)
+    assert sheet.double_cell(9, 12).font_color is None
+    assert "NMR206" in sheet.range("L9").note.text
+    clear(billing, sheet)
+    assert book_state(billing) == before
+
+
+@pytest.mark.parametrize("platform", ["win", "mac"])
+def test_a_protected_sheet_is_refused_before_any_change(tmp_path: Path, caller,
+                                                        platform: str) -> None:
+    book = caller(double.load_book(build_billing_workbook(tmp_path / "b.xlsx"), platform))
+    sheet = book.sheets[BILLING_SHEET]
+    sheet.activate()
+    sheet.double_protected = True
+    before = book_state(book)
+    ribbon.check_sheet()
+    assert book.app.double_alerts[-1][1:] == ("nmr-xl", "critical")
+    assert book.app.double_alerts[-1][0] == (
+        f"The sheet '{BILLING_SHEET}' is protected: unprotect it (Review > Unprotect Sheet) "
+        "and check again.")
+    assert book_state(book) == before
+
+    sheet.double_protected = False
+    ribbon.check_sheet()
+    sheet.double_protected = True
+    checked = book_state(book)
+    ribbon.clear_sheet()
+    assert book.app.double_alerts[-1][0].endswith("and clear again.")
+    assert book_state(book) == checked  # the marks and their undo state are still there
+
+
+def test_a_threaded_comment_is_left_alone(billing: double.Book) -> None:
+    """Writing a note to a cell with a threaded comment would damage the thread: the cell is
+    coloured, its finding is in the findings column only, and the message says so."""
+    sheet = billing.sheets[BILLING_SHEET]
+    sheet.double_cell(9, 12).thread = "Is this strengthening? @Dr B"  # L9, flagged
+    before = book_state(billing)
+    message = check(billing, BILLING_SHEET)
+    assert "except 1 cell with a threaded comment (see the findings column)" in message
+    assert sheet.range("L9").color == rgb(STYLES[Severity.WARNING].fill)
+    assert sheet.double_cell(9, 12).note is None
+    assert sheet.double_cell(9, 12).thread == "Is this strengthening? @Dr B"
+    assert "NMR206" in sheet.range("O9").value
+    clear(billing, sheet)
+    assert book_state(billing) == before
+
+
+def test_an_excel_table_is_not_widened(tmp_path: Path) -> None:
+    """Excel widens a table over a value written right beside it: the findings column keeps
+    one empty column between."""
+    path = build_billing_workbook(tmp_path / "table.xlsx", extras=False)
+    wb = openpyxl.load_workbook(path)
+    last_row = wb[BILLING_SHEET].max_row
+    wb[BILLING_SHEET].add_table(openpyxl.worksheet.table.Table(
+        displayName="Charges", ref=f"A4:N{last_row}"))
+    wb.save(path)
+    book = double.load_book(path)
+    sheet = book.sheets[BILLING_SHEET]
+    (table,) = sheet.tables
+    before = book_state(book)
+    check(book, BILLING_SHEET)
+    assert table.range.address == f"$A$4:$N${last_row}"
+    assert sheet.range("P4").value == FINDINGS_HEADER and sheet.range("O4").value is None
+    clear(book, sheet)
+    assert book_state(book) == before
+
+
+def test_no_hidden_sheet_is_moved_on_windows(tmp_path: Path) -> None:
+    """To add a sheet after the last one, xlwings on Windows moves the last sheet: never one
+    of our hidden undo sheets."""
+    path = build_billing_workbook(tmp_path / "two.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.copy_worksheet(wb[BILLING_SHEET]).title = "April"
+    wb.save(path)
+    book = double.load_book(path, "win")
+    check(book, "April")
+    check(book, BILLING_SHEET)
+    check(book, "April")
+    assert all(book.sheets[name].visible for name in book.double_moved)

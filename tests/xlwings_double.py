@@ -7,10 +7,24 @@ Excel does where the adapter depends on it:
   deleted (the undo sheet finds the checked cells that way); =ISREF(...) and =HYPERLINK(...)
   have values;
 - the used range covers every cell holding a value, a note or a format;
-- a new sheet becomes the active sheet; a note is added once per cell.
+- a new sheet becomes the active sheet; a note is added once per cell;
+- a value written right of an Excel table (ListObject), in its rows, makes the table one column
+  wider (Excel's AutoExpand);
+- a protected sheet refuses every change;
+- deleting a row or column (double_delete_row/column, as the biller does it in Excel) moves the
+  cells below or right of it and rewrites the references to them: a reference to a deleted cell
+  becomes 'Sheet'!#REF!, a whole column follows its column, a whole-sheet reference stays.
 
 Where real Excel differs between platforms or ranges (the fill or font of a range whose cells
-differ, ranges of several areas), the double refuses, so the adapter must not rely on it.
+differ, ranges of several areas), the double refuses, so the adapter must not rely on it. Where
+xlwings itself differs, `Book(name, platform="mac")` behaves as on macOS (default "win"):
+app.hwnd is None; several cells read with err_to_str=True fail with a TypeError (xlwings 0.37's
+_xlmac ensure_2d returns None for a 2-D reply); threaded comments raise NotImplementedError; the
+sheet's .api is AppleScript's (protect_contents.get()) rather than COM's (ProtectContents); and
+on Windows, a sheet added after the last one moves that last sheet (xlwings' workaround, recorded
+in Book.double_moved). On both, a cell error reads as None unless err_to_str=True, and the font
+colour of a cell whose characters differ fails with a TypeError (int_to_rgb(None) on Windows,
+tuple(missing value) on macOS).
 tests/test_in_place.py checks that every public name here exists on the real xlwings classes.
 """
 
@@ -32,6 +46,20 @@ _BLACK = (0, 0, 0)
 _ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _NUMBER = re.compile(r"[-+]?\d+(\.\d*)?")
 _HYPERLINK = re.compile(r'=HYPERLINK\("(?:[^"]|"")*","((?:[^"]|"")*)"\)')
+_ROWS = 1_048_576
+# A reference on a sheet: a cell, a whole column ($O:$O) or whole rows ($1:$1048576).
+_REFERENCE = r"\$?[A-Z]{1,3}\$?\d+|\$?[A-Z]{1,3}:\$?[A-Z]{1,3}|\$?\d+:\$?\d+|#REF!"
+_WHOLE_SHEET = f"$1:${_ROWS}"
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A cell error (#N/A, #DIV/0! ...) as Excel holds it."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -39,12 +67,13 @@ class Cell:
     value: object = None
     formula: str | None = None
     fill: tuple[int, int, int] | None = None
-    font_color: tuple[int, int, int] = _BLACK
+    font_color: tuple[int, int, int] | None = _BLACK  # None: its characters differ
     bold: bool = False
     size: float = 11.0
     wrap: bool = False
     valign: str = "bottom"
     note: str | None = None
+    thread: str | None = None  # a threaded comment (Excel 365)
 
     def used(self) -> bool:
         return self != Cell()
@@ -97,19 +126,31 @@ def _cell_format(name: str, convert: Any = None, via: str = "") -> property:
     def rng(self: Any) -> Range:
         return getattr(self, via) if via else self
 
-    return property(lambda self: getattr(rng(self)._one(), name),
+    def read(self: Any) -> object:
+        value = getattr(rng(self)._one(), name)
+        if value is None and name == "font_color":  # as xlwings fails on a mixed colour
+            raise TypeError("int() argument must be a string or a number, not 'NoneType'")
+        return value
+
+    return property(read,
                     lambda self, value: rng(self)._set(
                         **{name: convert(value) if convert else value}))
 
 
 class App:
-    def __init__(self) -> None:
+    def __init__(self, platform: str) -> None:
+        assert platform in ("win", "mac")
+        self.double_platform = platform
         self.double_alerts: list[tuple[str, str | None, str | None]] = []
         self._screen_updating = True
         self._status_bar: str | bool = False
 
     screen_updating = _settable("_screen_updating")
     status_bar = _settable("_status_bar")
+
+    @property
+    def hwnd(self) -> int | None:
+        return 4242 if self.double_platform == "win" else None  # "Windows-only"
 
     @contextmanager
     def properties(self, **kwargs: Any) -> Iterator[App]:
@@ -129,12 +170,13 @@ class App:
 
 
 class Book:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, platform: str = "win") -> None:
         self._name = name
-        self._app = App()
+        self._app = App(platform)
         self._sheets: list[Sheet] = []
         self._active: Sheet | None = None
         self._tables = 0
+        self.double_moved: list[str] = []  # sheets xlwings moved to add one after the last
 
     name = _read_only("_name")
     app = _read_only("_app")
@@ -145,16 +187,22 @@ class Book:
 
     def _rewrite_formulas(self, old: str, new: str | None) -> None:
         """Excel's own bookkeeping: references to sheet `old` now name `new`, or are #REF!."""
-        quoted = re.escape(old.replace("'", "''"))
-        plain = re.escape(old)
-        pattern = re.compile(rf"(?:'{quoted}'|(?<![\w.']){plain})!(\$?[A-Z]{{1,3}}\$?\d+)")
         target = None if new is None else "'" + new.replace("'", "''") + "'!"
-        for sheet in self._sheets:
-            for cell in sheet._cells.values():
+        self._rewrite_references(old, lambda ref: "#REF!" if target is None else target + ref,
+                                 whole=True)
+
+    def _rewrite_references(self, sheet: str, rewrite: Any, *, whole: bool = False) -> None:
+        """Every reference to `sheet` in a formula -> rewrite(reference): the sheet's part and
+        all (whole=True), or the reference after the "!"."""
+        quoted = re.escape(sheet.replace("'", "''"))
+        plain = re.escape(sheet)
+        pattern = re.compile(rf"((?:'{quoted}'|(?<![\w.']){plain})!)({_REFERENCE})")
+        for each in self._sheets:
+            for cell in each._cells.values():
                 if cell.formula:
                     cell.formula = pattern.sub(
-                        lambda m: "#REF!" if target is None else target + m.group(1),
-                        cell.formula)
+                        lambda m: rewrite(m.group(2)) if whole
+                        else m.group(1) + rewrite(m.group(2)), cell.formula)
                     cell.value = _evaluate(cell.formula)
 
 
@@ -193,6 +241,8 @@ class Sheets:
             raise ValueError(f"Sheet named '{name}' already present in workbook")
         sheet = Sheet(self._book, name)
         if after is not None:
+            if after is sheets[-1] and self._book.app.double_platform == "win":
+                self._book.double_moved.append(after.name)  # _xlwindows.Sheets.add
             sheets.insert(sheets.index(after) + 1, sheet)
         else:
             anchor = before or self._book._active
@@ -209,6 +259,7 @@ class Sheet:
         self._widths: dict[int, float] = {}
         self._heights: dict[int, float] = {}
         self._visible = True
+        self.double_protected = False
         self.double_merges: list[tuple[int, int, int, int]] = []
         self.double_charts: list[Chart] = []
         self.double_tables: list[Table] = []
@@ -270,6 +321,18 @@ class Sheet:
         return Charts(self)
 
     @property
+    def comments(self) -> Comments:
+        return Comments(self)
+
+    @property
+    def api(self) -> Any:
+        """Excel's own sheet object: COM's on Windows, AppleScript's on macOS (the protection
+        state only)."""
+        if self._book.app.double_platform == "win":
+            return _ComSheet(self)
+        return _AppleScriptSheet(self)
+
+    @property
     def tables(self) -> Tables:
         return Tables(self)
 
@@ -289,8 +352,81 @@ class Sheet:
             "merges": list(self.double_merges),
         }
 
+    def double_auto_expand(self, row: int, col: int) -> None:
+        """Excel's AutoExpand: a value right of a table, in its rows, widens the table."""
+        for table in self.double_tables:
+            top, right = table.range.row, table.range.last_cell.column
+            if col == right + 1 and top <= row <= table.range.last_cell.row:
+                table.double_resize(self.range(table.range, self.range((row, col))))
+
+    def double_delete_row(self, row: int) -> None:
+        """The biller deletes the row: the cells below move up."""
+        self._cells = {(r - (r > row), c): cell for (r, c), cell in self._cells.items()
+                       if r != row}
+        self._heights = {r - (r > row): h for r, h in self._heights.items() if r != row}
+        self._book._rewrite_references(self._name, lambda ref: _without_row(ref, row))
+
+    def double_delete_column(self, col: int) -> None:
+        """The biller deletes the column: the cells right of it move left."""
+        self._cells = {(r, c - (c > col)): cell for (r, c), cell in self._cells.items()
+                       if c != col}
+        self._widths = {c - (c > col): w for c, w in self._widths.items() if c != col}
+        self._book._rewrite_references(self._name, lambda ref: _without_column(ref, col))
+
     def _get(self, row: int, col: int) -> Cell:
+        if self.double_protected:
+            raise RuntimeError("The cell or chart you're trying to change is on a protected "
+                               "sheet.")
         return self._cells.setdefault((row, col), Cell())
+
+
+class _ComSheet:
+    def __init__(self, sheet: Sheet) -> None:
+        self.ProtectContents = sheet.double_protected
+
+
+class _AppleScriptProperty:
+    def __init__(self, value: object) -> None:
+        self._value = value
+
+    def get(self) -> object:
+        return self._value
+
+
+class _AppleScriptSheet:
+    def __init__(self, sheet: Sheet) -> None:
+        self.protect_contents = _AppleScriptProperty(sheet.double_protected)
+
+
+def _without_row(ref: str, row: int) -> str:
+    """A reference after `row` is deleted, as Excel rewrites it."""
+    if ref == _WHOLE_SHEET or (":" in ref and not ref[-1].isdigit()):
+        return ref  # the whole sheet stays the whole sheet; whole columns keep every row
+    if ":" in ref:
+        raise NotImplementedError("ranges of rows other than the whole sheet")
+    if ref == "#REF!":
+        return ref
+    place = _cell(ref)
+    if place[0] == row:
+        return "#REF!"
+    return f"${get_column_letter(place[1])}${place[0] - (place[0] > row)}"
+
+
+def _without_column(ref: str, col: int) -> str:
+    """A reference after column `col` is deleted, as Excel rewrites it."""
+    if ref == "#REF!" or (":" in ref and ref[-1].isdigit()):
+        return ref  # whole rows keep every column
+    if ":" in ref:
+        first, last = (column_index_from_string(part.strip("$")) for part in ref.split(":"))
+        if first != last:
+            raise NotImplementedError("ranges of several columns")
+        place = (1, first)
+    else:
+        place = _cell(ref)
+    if place[1] == col:
+        return "#REF!"
+    letter = get_column_letter(place[1] - (place[1] > col))
+    return f"${letter}:${letter}" if ":" in ref else f"${letter}${place[0]}"
 
 
 def _cell(address: str) -> tuple[int, int]:
@@ -302,12 +438,13 @@ def _cell(address: str) -> tuple[int, int]:
 
 class Range:
     def __init__(self, sheet: Sheet, row1: int, col1: int, row2: int, col2: int,
-                 ndim: int | None = None) -> None:
+                 ndim: int | None = None, err_to_str: bool = False) -> None:
         if min(row1, col1) < 1:
             raise IndexError("xlwings/Excel Ranges are 1-based.")
         self._sheet = sheet
         self._box = (row1, col1, row2, col2)
         self._ndim = ndim
+        self._err_to_str = err_to_str
 
     def __repr__(self) -> str:
         return f"<Range {self._sheet.name}!{self.address}>"
@@ -360,13 +497,17 @@ class Range:
         unknown = set(options) - {"ndim", "err_to_str"}
         if convert is not None or unknown:
             raise NotImplementedError(f"options not in the double: {unknown or convert}")
-        return Range(self._sheet, *self._box, ndim=options.get("ndim"))
+        return Range(self._sheet, *self._box, ndim=options.get("ndim"),
+                     err_to_str=options.get("err_to_str", False))
 
     @property
     def value(self) -> object:
         row1, col1, row2, col2 = self._box
-        grid = [[self._sheet.double_cell(r, c).value for c in range(col1, col2 + 1)]
-                for r in range(row1, row2 + 1)]
+        if self._err_to_str and self.shape != (1, 1) \
+                and self._sheet.book.app.double_platform == "mac":
+            raise TypeError("'NoneType' object is not iterable")  # _xlmac ensure_2d
+        grid = [[self._read(self._sheet.double_cell(r, c).value)
+                 for c in range(col1, col2 + 1)] for r in range(row1, row2 + 1)]
         if self._ndim == 2:
             return grid
         if self.shape == (1, 1):
@@ -374,6 +515,11 @@ class Range:
         if self.shape[0] == 1 or self.shape[1] == 1:
             return [v for row in grid for v in row]
         return grid
+
+    def _read(self, value: object) -> object:
+        if isinstance(value, CellError):
+            return value.text if self._err_to_str else None
+        return value
 
     @value.setter
     def value(self, data: object) -> None:
@@ -405,6 +551,8 @@ class Range:
                 stored, formula = _typed(value)
                 cell = self._sheet._get(r, c)
                 cell.value, cell.formula = stored, formula
+                if stored is not None:
+                    self._sheet.double_auto_expand(r, c)
 
     def clear_contents(self) -> None:
         self._set(value=None, formula=None)
@@ -417,7 +565,16 @@ class Range:
 
     @property
     def note(self) -> Note | None:
-        return Note(self) if self._one().note is not None else None
+        """As Windows Excel shows it, a cell's threaded comment is a note too."""
+        cell = self._one()
+        return Note(self) if cell.note is not None or cell.thread is not None else None
+
+    @property
+    def comment(self) -> Comment | None:
+        if self._sheet.book.app.double_platform == "mac":
+            raise NotImplementedError("Threaded comments are not available through Excel for "
+                                      "Mac AppleScript")
+        return Comment(self) if self._one().thread is not None else None
 
     def add_note(self, text: str) -> Note:
         if not text:
@@ -477,16 +634,48 @@ class Note:
 
     @property
     def text(self) -> str:
-        text = self._range._one().note
+        cell = self._range._one()
+        text = cell.note if cell.thread is None else f"[Threaded comment] {cell.thread}"
         assert text is not None
         return text
 
     @text.setter
     def text(self, value: str) -> None:
+        if self._range._one().thread is not None:
+            raise RuntimeError("a threaded comment's note cannot be edited")
         self._range._set(note=value)
 
     def delete(self) -> None:
-        self._range._set(note=None)
+        self._range._set(note=None, thread=None)
+
+
+class Comment:
+    """A threaded comment (Excel 365's "New Comment")."""
+
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+
+    @property
+    def text(self) -> str:
+        text = self._range._one().thread
+        assert text is not None
+        return text
+
+    @property
+    def location(self) -> Range:
+        return self._range
+
+
+class Comments:
+    def __init__(self, sheet: Sheet) -> None:
+        self._sheet = sheet
+
+    def __iter__(self) -> Iterator[Comment]:
+        if self._sheet.book.app.double_platform == "mac":
+            raise NotImplementedError("Threaded comments are not available through Excel for "
+                                      "Mac AppleScript")
+        return iter([Comment(self._sheet.range(place)) for place, cell in
+                     sorted(self._sheet._cells.items()) if cell.thread is not None])
 
 
 class ChartLegend:
@@ -552,6 +741,12 @@ class Table:
     name = _read_only("_name")
     range = _read_only("_range")
 
+    def double_resize(self, rng: Range) -> None:
+        top, left = self._range.row, self._range.column
+        bottom, right = rng.last_cell.row, rng.last_cell.column
+        self._range = Range(self._range.sheet, top, left, max(bottom, self._range.last_cell.row),
+                            right)
+
 
 class Tables(_SheetCollection):
     _kept = "double_tables"
@@ -574,11 +769,12 @@ class Tables(_SheetCollection):
 # --- loading a workbook file into the double ------------------------------------------------
 
 
-def load_book(path: Path) -> Book:
+def load_book(path: Path, platform: str = "win") -> Book:
     """The workbook as Excel would show it: cached formula results, fills, font colours and bold,
-    notes and column widths (openpyxl reads them; theme colours count as no colour)."""
+    notes and column widths (openpyxl reads them; theme colours count as no colour), and its
+    tables."""
     source = openpyxl.load_workbook(path, data_only=True)
-    book = Book(path.name)
+    book = Book(path.name, platform)
     for ws in source.worksheets:
         sheet = book.sheets.add(ws.title, after=book._sheets[-1] if book._sheets else None)
         sheet.visible = ws.sheet_state == "visible"
@@ -590,7 +786,10 @@ def load_book(path: Path) -> Book:
         for letter, dimension in ws.column_dimensions.items():
             if dimension.customWidth and dimension.width:
                 sheet._widths[column_index_from_string(letter)] = dimension.width
+        for table in ws.tables.values():
+            sheet.double_tables.append(Table(table.name, sheet.range(table.ref), "loaded"))
     book._active = book._sheets[source.index(source.active)]
+    book.double_moved.clear()  # the file was opened, not built through xlwings
     return book
 
 
@@ -598,6 +797,8 @@ def _loaded(xl_cell: Any) -> Cell:
     value = xl_cell.value
     if isinstance(value, int) and not isinstance(value, bool):
         value = float(value)  # Excel holds every number as a double
+    if xl_cell.data_type == "e":
+        value = CellError(value)
     fill = xl_cell.fill
     solid = fill.fill_type == "solid" and isinstance(fill.fgColor.rgb, str)
     font_colour = xl_cell.font.color.rgb if xl_cell.font.color is not None else None

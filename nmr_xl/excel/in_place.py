@@ -3,9 +3,11 @@
 The same reading, rules and AnnotationPlan as the annotated copy, applied to the biller's own
 workbook: fills and font colours, notes (the cell's own note kept, ours after it), the findings
 column right of the table and a summary sheet. Before the first change, what every cell we touch
-had goes to a hidden undo sheet (nmr_xl.excel.undo), and Clear puts it back. A second check
-clears the first, so there is only ever one set of marks, and the undo state is the sheet's own.
-Cell values are never written, except our texts in the (empty) findings column.
+had goes to a hidden undo sheet (nmr_xl.excel.undo), and Clear puts it back; if a step fails
+midway, the check puts it back itself. A second check clears the first, so there is only ever one
+set of marks, and the undo state is the sheet's own. Cell values are never written, except our
+texts in the (empty) findings column. Cells Excel must not have a note written to (a threaded
+comment) or a font colour set on (characters of several colours) keep theirs.
 """
 
 from __future__ import annotations
@@ -18,15 +20,26 @@ from nmr_xl.config import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
 from nmr_xl.excel.summary_sheet import draw_summary
-from nmr_xl.excel.undo import CellBefore, Undo, find_undo, write_undo
+from nmr_xl.excel.undo import (
+    UNDO_SHEET,
+    CellBefore,
+    Undo,
+    find_undo,
+    record_summary,
+    write_undo,
+)
 from nmr_xl.excel.values import rows_from_excel
 from nmr_xl.excel.xl_cells import (
     as_text,
     block_range,
     blocks,
     column_texts,
+    font_colour,
     free_sheet_name,
+    grid_values,
     hex_colour,
+    is_protected,
+    threaded_cells,
 )
 from nmr_xl.model import Severity, SkippedSheet, Table
 from nmr_xl.plan import (
@@ -54,27 +67,24 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
     table raises InputError before anything is changed (marks of an earlier check are
     cleared first). On our summary sheet, the sheet it summarises is checked again."""
     with book.app.properties(screen_updating=False, status_bar="nmr-xl: checking the sheet..."):
-        name = sheet.name
-        earlier = find_undo(book, name)
+        earlier = find_undo(book, sheet.name)
+        if earlier is not None and earlier.sheet is None:
+            restore(book, earlier)
+            return _GONE
+        if earlier is not None:  # `sheet` itself, or the sheet our summary `sheet` belongs to
+            sheet = book.sheets[earlier.sheet]
+        _refuse_protected(sheet, "check")
         if earlier is not None:  # one set of marks: this check replaces the last one
             restore(book, earlier)
-            if earlier.sheet is None:
-                return _GONE
-            if earlier.sheet != name:  # `sheet` was our summary, now deleted: check its sheet
-                sheet = book.sheets[earlier.sheet]
         table, used = _read_table(sheet, config)
         result = check_table(table, config, as_of)
         plan = build_plan([(table, result.findings)], _facts(book, result, config, as_of),
                           result.payers)
         column = _findings_column(sheet, table, used)
         before = _snapshot(sheet, plan, column)
-        summary = book.sheets.add(free_sheet_name(book, SUMMARY_SHEET), after=sheet)
-        write_undo(book, sheet.name, summary.name, column,
-                   sheet.range((1, column)).column_width, before)
-        _mark(sheet, plan, column, before)
-        draw_summary(summary, summary_layout(plan.summary, IN_PLACE_NOTICE))
+        summary = _mark_all(book, sheet, plan, column, before)
         sheet.activate()
-    return _checked(result, summary.name)
+    return _checked(result, summary, before)
 
 
 def clear(book: Book, sheet: Sheet) -> str:
@@ -83,12 +93,21 @@ def clear(book: Book, sheet: Sheet) -> str:
         undo = find_undo(book, sheet.name)
         if undo is None:
             return f"Nothing to clear: the sheet '{sheet.name}' has no nmr-xl marks."
+        if undo.sheet is not None:
+            _refuse_protected(book.sheets[undo.sheet], "clear")
         restore(book, undo)
         if undo.sheet is None:
             return _GONE
         book.sheets[undo.sheet].activate()
     return (f"Cleared the nmr-xl marks from '{undo.sheet}': its own colours and notes are "
             "back.")
+
+
+def _refuse_protected(sheet: Sheet, verb: str) -> None:
+    """Excel refuses every change to a protected sheet: say so before changing anything."""
+    if is_protected(sheet):
+        raise InputError("protected", f"The sheet '{sheet.name}' is protected: unprotect it "
+                                      f"(Review > Unprotect Sheet) and {verb} again.")
 
 
 # --- check ------------------------------------------------------------------------------------
@@ -99,8 +118,7 @@ def _read_table(sheet: Sheet, config: Config) -> tuple[Table, tuple[int, int]]:
     range's first cell: rows and columns are numbered as in the sheet."""
     last = sheet.used_range.last_cell
     used = (last.row, last.column)
-    values = sheet.range((1, 1), used).options(ndim=2, err_to_str=True).value
-    rows = rows_from_excel(values)
+    rows = rows_from_excel(grid_values(sheet.range((1, 1), used)))
     width = max((col for row in rows for col, value in enumerate(row, start=1)
                  if value is not None and value != ""), default=0)
     found = build_table(sheet.name, rows, config, width=width)
@@ -128,11 +146,16 @@ def _facts(book: Book, result: TableResult, config: Config, as_of: dt.date
 
 def _findings_column(sheet: Sheet, table: Table, used: tuple[int, int]) -> int:
     """Right of the table, as in the copy (write.xlsx.free_column): the column after the last
-    one holding a value, unless a formula there shows nothing; then past the used range."""
+    one holding a value, unless a formula there shows nothing; then past the used range. Never
+    right beside an Excel table (ListObject): Excel would widen the table over our column."""
+    widened = {xl_table.range.last_cell.column + 1 for xl_table in sheet.tables}
     wanted = table.last_column + 1
     last_row, last_col = used
-    if wanted <= last_col and any(column_texts(sheet.range((1, wanted), (last_row, wanted)))):
+    if wanted <= last_col and (wanted in widened or any(
+            column_texts(sheet.range((1, wanted), (last_row, wanted))))):
         wanted = last_col + 1
+    if wanted in widened:  # past the used range, beside a table ending there: one column gap
+        wanted += 1
     if wanted > _MAX_COLUMNS:
         raise InputError("write-failed", f"The sheet '{sheet.name}' has no free column right "
                                          "of its table for the findings.")
@@ -147,9 +170,12 @@ def _findings_texts(plan: AnnotationPlan) -> dict[int, str]:
 
 def _snapshot(sheet: Sheet, plan: AnnotationPlan, column: int) -> list[CellBefore]:
     """Every cell the plan changes, as it is now (one read per property and cell: no xlwings
-    call reads the formats of many cells at once)."""
+    call reads the formats of many cells at once). A cell with a threaded comment gets no note
+    of ours: writing one would damage the thread (its findings are in the findings column)."""
     header_row = plan.columns[0].header_row
-    before = [_before(sheet.range((mark.row, mark.col)), mark.row, mark.col, our_note=mark.note)
+    threaded = threaded_cells(sheet)
+    before = [_before(sheet.range((mark.row, mark.col)), mark.row, mark.col,
+                      our_note=None if (mark.row, mark.col) in threaded else mark.note)
               for mark in plan.cells]
     for row, text in _findings_texts(plan).items():
         cell = sheet.range((row, column))
@@ -161,8 +187,28 @@ def _snapshot(sheet: Sheet, plan: AnnotationPlan, column: int) -> list[CellBefor
 def _before(cell: Range, row: int, col: int, *, bold: bool | None = None,
             our_note: str | None = None, our_text: str | None = None) -> CellBefore:
     note = cell.note if our_note else None  # only cells we add a note to
-    return CellBefore(row, col, hex_colour(cell.color), hex_colour(cell.font.color), bold,
+    return CellBefore(row, col, hex_colour(cell.color), font_colour(cell), bold,
                       note.text if note else None, our_note, our_text)
+
+
+def _mark_all(book: Book, sheet: Sheet, plan: AnnotationPlan, column: int,
+              before: list[CellBefore]) -> str:
+    """Write the undo state, then the marks and our summary sheet; return the summary's name.
+    If a step fails, what was done is undone, our sheets deleted, before the error goes on (if
+    that fails too, the undo sheet is still there for Clear)."""
+    summary = free_sheet_name(book, SUMMARY_SHEET)
+    state = Undo(sheet.name, summary, column, sheet.range((1, column)).column_width, before,
+                 free_sheet_name(book, UNDO_SHEET))
+    try:
+        write_undo(book, sheet, state)
+        book.sheets.add(summary, after=sheet)
+        record_summary(book.sheets[state.undo_sheet], summary)
+        _mark(sheet, plan, column, before)
+        draw_summary(book.sheets[summary], summary_layout(plan.summary, IN_PLACE_NOTICE))
+    except Exception:
+        restore(book, state)
+        raise
+    return summary
 
 
 def _mark(sheet: Sheet, plan: AnnotationPlan, column: int, before: list[CellBefore]) -> None:
@@ -172,20 +218,21 @@ def _mark(sheet: Sheet, plan: AnnotationPlan, column: int, before: list[CellBefo
         by_severity[mark.severity].append((mark.row, mark.col))
     for row, (severity, _) in findings.entries.items():
         by_severity[severity].append((row, column))
+    one_colour = {(c.row, c.col) for c in before if c.font_color is not None}
     for severity, cells in by_severity.items():
         style = STYLES[severity]
         for block in blocks(cells):
-            rng = block_range(sheet, block)
-            rng.color = f"#{style.fill}"
-            rng.font.color = f"#{style.font}"
-    own_notes = {(c.row, c.col): c.note for c in before if c.our_note}
-    for mark in plan.cells:
-        cell = sheet.range((mark.row, mark.col))
-        own = own_notes[(mark.row, mark.col)]
-        if own is None:
-            cell.add_note(mark.note)
+            block_range(sheet, block).color = f"#{style.fill}"
+        for block in blocks(place for place in cells if place in one_colour):
+            block_range(sheet, block).font.color = f"#{style.font}"
+    for cell in before:
+        if cell.our_note is None:
+            continue
+        rng = sheet.range((cell.row, cell.col))
+        if cell.note is None:
+            rng.add_note(cell.our_note)
         else:  # keep the sheet's own note
-            cell.note.text = own + NOTE_SEPARATOR + mark.note
+            rng.note.text = cell.note + NOTE_SEPARATOR + cell.our_note
     texts = _findings_texts(plan)
     first, last = findings.header_row, max(texts)
     block_range(sheet, (first, column, last, column)).value = [
@@ -194,14 +241,19 @@ def _mark(sheet: Sheet, plan: AnnotationPlan, column: int, before: list[CellBefo
     sheet.range((1, column)).column_width = FINDINGS_WIDTH
 
 
-def _checked(result: TableResult, summary: str) -> str:
+def _checked(result: TableResult, summary: str, before: list[CellBefore]) -> str:
     counts = {severity: 0 for severity in Severity}
     for finding in result.findings:
         counts[finding.severity] += 1
     found = ", ".join(_count(n, severity.value) for severity, n in counts.items())
     lines = _count(len(result.table.lines), "billing line")
-    return (f"Checked {lines} on '{result.table.sheet}': {found}. Coloured cells have notes; "
-            f"'{summary}' lists every finding. Clear takes the marks off again.")
+    # marked cells (not the findings column's) without a note of ours: a threaded comment
+    threaded = sum(1 for cell in before if cell.our_text is None and cell.our_note is None)
+    notes = ("Coloured cells have notes" if not threaded else
+             f"Coloured cells have notes, except {_count(threaded, 'cell')} with a threaded "
+             "comment (see the findings column)")
+    return (f"Checked {lines} on '{result.table.sheet}': {found}. {notes}; '{summary}' lists "
+            "every finding. Clear takes the marks off again.")
 
 
 def _count(n: int, word: str) -> str:

@@ -1,5 +1,6 @@
-"""Helpers for writing cells through xlwings: text that stays text, colours, rectangles of cells
-written in one call, free sheet names.
+"""Helpers for reading and writing cells through xlwings: text that stays text, colours,
+rectangles of cells written in one call, free sheet names, and the reads where xlwings or Excel
+differ between Windows and macOS.
 
 Every call on an xlwings object crosses to Excel (COM on Windows, Apple events on macOS), so the
 writers group cells into rectangles and set each rectangle's value, fill or font at once.
@@ -81,3 +82,58 @@ def free_sheet_name(book: Book, base: str) -> str:
     while name.lower() in taken:
         name, n = f"{base} ({n})", n + 1
     return name
+
+
+def grid_values(rng: Range) -> list[list[object]]:
+    """The values of `rng`, rows of cells, with cell errors as their text ("#N/A").
+
+    xlwings 0.37 on macOS cannot read several cells with err_to_str (its ensure_2d returns None
+    for a 2-D reply: TypeError) and reads an error as empty. There, a cell that reads empty but
+    has a formula or a constant (an error, or a formula showing "") is read again on its own,
+    where err_to_str works: one call per such cell, none for a sheet without them."""
+    if rng.sheet.book.app.hwnd is not None:  # Windows: xlwings has the window, macOS None
+        return rng.options(ndim=2, err_to_str=True).value
+    values = rng.options(ndim=2).value
+    formulas = rng.formula
+    if isinstance(formulas, str):  # one cell
+        formulas = [[formulas]]
+    for r, row in enumerate(formulas):
+        for c, formula in enumerate(row):
+            if formula and values[r][c] is None:
+                values[r][c] = rng.sheet.range((rng.row + r, rng.column + c)).options(
+                    err_to_str=True).value
+    return values
+
+
+def font_colour(cell: Range) -> str | None:
+    """The cell's font colour as "#RRGGBB"; None when its characters differ (COM says None and
+    xlwings' int_to_rgb fails on it; on macOS tuple() fails on a missing value)."""
+    try:
+        return hex_colour(cell.font.color)
+    except TypeError:
+        return None
+
+
+def threaded_cells(sheet: Sheet) -> set[tuple[int, int]]:
+    """(row, column) of the cells holding a threaded comment (Excel 365's "New Comment"). Empty
+    where xlwings cannot see them: Excel for Mac (NotImplementedError) and Excel without
+    threaded comments (COM has no CommentsThreaded: AttributeError)."""
+    try:
+        return {(comment.location.row, comment.location.column) for comment in sheet.comments}
+    except (NotImplementedError, AttributeError):
+        return set()
+
+
+def is_protected(sheet: Sheet) -> bool:
+    """Whether the sheet's cells are protected. Classic xlwings has no property for it, so this
+    asks Excel's own sheet object: COM's ProtectContents on Windows, AppleScript's protect
+    contents on macOS. If neither answers, False: a change Excel refuses is rolled back."""
+    api = sheet.api
+    try:
+        return bool(api.ProtectContents)
+    except AttributeError:  # appscript knows no COM names
+        pass
+    try:
+        return bool(api.protect_contents.get())
+    except AttributeError:
+        return False
