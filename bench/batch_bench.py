@@ -41,7 +41,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -343,15 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(text, flush=True)
 
-    from importlib.metadata import version
-
-    import nmr_xl
-
-    print(f"nmr-xl {version('nmr-xl')} batch bench: Python {platform.python_version()} on "
-          f"{platform.machine()} ({os.cpu_count()} CPUs, {bench._load()}), openpyxl "
-          f"{version('openpyxl')}, python-calamine "
-          f"{version('python-calamine')}; nmr_xl from {Path(nmr_xl.__file__).parent}",
-          flush=True)
+    print(bench.run_header("batch bench", ("openpyxl", "python-calamine")), flush=True)
     started = time.perf_counter()
     folder, _ = ensure_batch(args.files, args.rows, args.out, log)
     size_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6

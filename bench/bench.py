@@ -434,7 +434,7 @@ def time_engine(rows: list[list[object]], width: int) -> dict[str, float]:
     config = load_config()  # fresh each time: Config caches payer -> profile
     as_of = dt.date.fromisoformat(AS_OF)
     gc.collect()
-    gc.disable()  # as nmr_xl.runner.check_file does around a check (its _gc_paused)
+    gc.disable()  # as nmr_xl.runner.check_file does around a check (its gc_paused)
     try:
         t0 = time.perf_counter()
         table = build_table(SHEET, rows, config, width=width)
@@ -594,6 +594,18 @@ def _load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def run_header(bench_name: str, packages: tuple[str, ...]) -> str:
+    """The first line of every benchmark: what ran, on what, with which versions."""
+    from importlib.metadata import version
+
+    import nmr_xl
+
+    versions = ", ".join(f"{name} {version(name)}" for name in packages)
+    return (f"nmr-xl {version('nmr-xl')} {bench_name}: Python {platform.python_version()} on "
+            f"{platform.machine()} ({os.cpu_count()} CPUs, {_load()}), {versions}; nmr_xl from "
+            f"{Path(nmr_xl.__file__).parent}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_child"]:
@@ -617,14 +629,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(text, flush=True)
 
-    from importlib.metadata import version
-
-    import nmr_xl
-
-    print(f"nmr-xl {version('nmr-xl')} bench: Python {platform.python_version()} on "
-          f"{platform.machine()} ({os.cpu_count()} CPUs, {_load()}), python-calamine "
-          f"{version('python-calamine')}, openpyxl {version('openpyxl')}; nmr_xl from "
-          f"{Path(nmr_xl.__file__).parent}", flush=True)
+    print(run_header("bench", ("python-calamine", "openpyxl")), flush=True)
     started = time.perf_counter()
     results = []
     for size in sorted(args.sizes):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import platform
 import statistics
 import sys
 import time
@@ -74,12 +73,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for the generated workbook (default: bench/_data)")
     args = parser.parse_args(argv)
 
-    from importlib.metadata import version
-
     from nmr_xl.excel import functions
 
-    print(f"nmr-xl {version('nmr-xl')} udf bench: Python {platform.python_version()} on "
-          f"{platform.machine()} ({bench._load()}), xlwings {version('xlwings')}", flush=True)
+    print(bench.run_header("udf bench", ("xlwings",)), flush=True)
     path, made = bench.ensure_workbook(args.rows, args.out)
     rows, width = bench.read_rows(path)
     print(f"{args.rows} billing lines: {path.name}{' (generated)' if made else ''}; "

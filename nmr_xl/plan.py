@@ -91,7 +91,7 @@ def findings_cell_text(findings: list[Finding]) -> str:
     return " | ".join(f"{f.rule} {f.severity.value}: {f.message}" for f in findings)
 
 
-def _worst(findings: list[Finding]) -> Severity:
+def worst_severity(findings: list[Finding]) -> Severity:
     return max((f.severity for f in findings), key=lambda s: s.rank)
 
 
@@ -109,11 +109,11 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
         for f in findings:
             by_cell.setdefault((f.row, f.col_index), []).append(f)
             by_row.setdefault(f.row, []).append(f)
-        cells.extend(CellMark(table.sheet, row, col, _worst(fs), note_text(fs))
+        cells.extend(CellMark(table.sheet, row, col, worst_severity(fs), note_text(fs))
                      for (row, col), fs in by_cell.items())
         columns.append(FindingsColumn(
             table.sheet, table.last_column + 1, table.header_row,
-            {row: (_worst(fs), findings_cell_text(fs)) for row, fs in by_row.items()},
+            {row: (worst_severity(fs), findings_cell_text(fs)) for row, fs in by_row.items()},
         ))
         lines = {line.row: line for line in table.lines}
         for f in findings:

@@ -84,7 +84,7 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
     """Check one workbook or CSV file. User-caused problems end up in `result.error`, never
     raised. The annotated copy goes to `dest` when given, else output_path(path, out_dir, ...)."""
     result = FileResult(input=str(path))
-    with _gc_paused():
+    with gc_paused():
         try:
             kind = sniff(path)
             csv_data = load_csv(path) if kind == "csv" else None
@@ -103,7 +103,7 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Lines and findings are plain acyclic objects: the cyclic collector only re-scans them,
     a third of the run time on a big sheet (measured). Reference counting still frees them."""
     was_enabled = gc.isenabled()

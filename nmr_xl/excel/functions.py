@@ -30,11 +30,11 @@ from nmr_xl.excel.template import TEMPLATE_HEADER
 from nmr_xl.excel.values import rows_from_excel
 from nmr_xl.model import Field, Finding, Table
 from nmr_xl.normalize import norm
-from nmr_xl.plan import STYLES, _worst, findings_cell_text
+from nmr_xl.plan import STYLES, findings_cell_text, worst_severity
 from nmr_xl.read.table import MIN_FIELDS, build_table, find_header
 from nmr_xl.read.values import Unreadable, parse_minutes
 from nmr_xl.rules import get_rule
-from nmr_xl.runner import _gc_paused
+from nmr_xl.runner import gc_paused
 from nmr_xl.units import allocate
 
 # Annotations stay within what xlwings can convert (Any, str, list ...): on Windows it turns
@@ -82,7 +82,7 @@ def line_status(findings: list[Finding]) -> str:
     """"OK", or the worst severity and then each finding as the findings column words it."""
     if not findings:
         return "OK"
-    return f"{STYLES[_worst(findings)].label}: {findings_cell_text(findings)}"
+    return f"{STYLES[worst_severity(findings)].label}: {findings_cell_text(findings)}"
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ def NMR_CHECK(line: Any, header: Any = None) -> str:
 @_in_cell
 def NMR_CHECK_TABLE(table: Any) -> Any:
     """Status of every line of a billing table (all rules), one per row below the header."""
-    with _gc_paused():  # as for a workbook check: a big table is many small acyclic objects
+    with gc_paused():  # as for a workbook check: a big table is many small acyclic objects
         rows = rows_from_excel(table)
         parsed = _table(rows)
         first = parsed.header_row + 1
