@@ -448,8 +448,8 @@ def test_ribbon_reports_a_failure_in_one_line(billing: double.Book, caller,
     caller(billing).sheets[BILLING_SHEET].activate()
     ribbon.check_sheet()
     ((message, _, mode),) = billing.app.double_alerts
-    assert message == ("nmr-xl could not finish (RuntimeError). Anything it marked already "
-                       "comes off with Clear.")
+    assert message == ("nmr-xl could not finish (RuntimeError). Your data is unchanged; if any "
+                       "marks are left on the sheet, Clear takes them off.")
     assert mode == "critical"
     assert "ZQ-48213" not in caplog.text and "RuntimeError" in caplog.text
 

@@ -45,10 +45,10 @@ def _run(action: Callable[[xw.Book], str]) -> None:
         message, mode = str(exc), "critical"
     except Exception as exc:  # Excel refused a change (a protected sheet, say), or a bug
         # Logged by type and place only: a message could quote a cell, and cells hold patient
-        # data. Clear takes off whatever was marked before the failure.
+        # data. The check rolls back its marks; Clear takes off any the rollback could not.
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         _log.error("%s at %s:%s", type(exc).__name__, Path(frame.filename).name, frame.lineno)
-        message = (f"nmr-xl could not finish ({type(exc).__name__}). Anything it marked "
-                   "already comes off with Clear.")
+        message = (f"nmr-xl could not finish ({type(exc).__name__}). Your data is unchanged; "
+                   "if any marks are left on the sheet, Clear takes them off.")
         mode = "critical"
     book.app.alert(message, title=TITLE, mode=mode)
