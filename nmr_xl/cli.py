@@ -224,6 +224,8 @@ def _exit_code(results: list[FileResult], fail_on: str) -> int:
     if fail_on == "never":
         return EXIT_OK
     threshold = Severity(fail_on).rank
+    if threshold <= Severity.WARNING.rank and any(r.cannot_check for r in results):
+        return EXIT_FINDINGS  # a file that could not be fully checked is a warning
     found = any(f.severity.rank >= threshold for r in results for f in r.all_findings())
     return EXIT_FINDINGS if found else EXIT_OK
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Field, Severity
 from nmr_xl.normalize import Phrases, norm
+from nmr_xl.read.headings import Headings
 
 if TYPE_CHECKING:
     from nmr_xl.reference import MueLimit, PtpEdit
@@ -97,6 +98,16 @@ class ListOf:
     required: tuple[str, ...] = ()
 
 
+def _is_field_key(key: str) -> bool:
+    return key == "any" or key in _FIELD_NAMES
+
+
+_FIELD_NAMES = frozenset(f.value for f in Field)
+IGNORE = "ignore"  # a layout's column that must never be read
+_is_layout_field = _one_of(*sorted(_FIELD_NAMES), IGNORE)
+_WORD_LISTS = MapOf(_is_str_list, key_check=_is_field_key,
+                    key_hint="a field name (see [columns]) or \"any\"")
+
 RULE_LEVELS = MapOf(_is_level, key_pattern=r"NMR\d{3}", key_check=_is_rule_code,
                     key_hint="a rule code (see `nmr-xl rules`)")
 
@@ -134,6 +145,12 @@ SCHEMA: dict[str, Any] = {
     "modifiers": {"known": _is_str_list, "distinct": _is_str_list},
     "attendance": {"yes": _is_str_list, "no": _is_str_list},
     "provider_types": MapOf(_is_str_list, key_pattern=r"[a-z][a-z0-9_]*", key_hint="a role id"),
+    "disciplines": MapOf(_is_str_list, key_pattern=r"[a-z][a-z0-9_]*",
+                         key_hint="a discipline id"),
+    "discipline_roles": MapOf(_is_str, key_pattern=r"[a-z][a-z0-9_]*",
+                              key_hint="a discipline id"),
+    "row_kinds": {k: _is_str_list for k in
+                  ("diagnosis", "void", "payment", "adjustment", "charge", "total", "page")},
     "nmr": {"unqualified_roles": _is_str_list, "chiropractic_assistant_qualified": _is_bool},
     "keywords": {
         "not_one_on_one": _is_str_list,
@@ -148,14 +165,25 @@ SCHEMA: dict[str, Any] = {
     "ncci": ListOf({"column1": _is_code, "column2": _is_code, "indicator": _one_of(0, 1, 9),
                     "source": _is_str}, required=("column1", "column2", "indicator")),
     "columns": {f.value: _is_str_list for f in Field},
+    "headings": {
+        "abbreviations": MapOf(_is_str, key_pattern=r"[a-z0-9]+",
+                               key_hint="a lower-case word"),
+        "qualifiers": _WORD_LISTS,
+        "second_choice": _WORD_LISTS,
+    },
+    # An export layout pinned by its headings: which heading is which field, never guessed.
+    "layouts": ListOf({"name": _is_str, "headings": _is_str_list,
+                       "columns": MapOf(_is_layout_field, key_hint="a heading")},
+                      required=("headings", "columns")),
     "rules": RULE_LEVELS,
     "profiles": MapOf(PROFILE, key_pattern=r"[A-Za-z0-9_-]+", key_hint="a profile id"),
 }
 
 # Under these tables a user's lists extend the defaults instead of replacing them.
-_EXTENDING_TABLES = {("columns",), ("modifiers",)}
+_EXTENDING_TABLES = {("columns",), ("modifiers",), ("headings", "qualifiers"),
+                     ("headings", "second_choice")}
 # Arrays of tables a user's file adds to ([[ncci]] pairs; a pair given again replaces ours).
-_EXTENDING_ARRAYS = {("ncci",)}
+_EXTENDING_ARRAYS = {("ncci",), ("layouts",)}
 
 
 # --- locating keys in the file, for error messages --------------------------------------------
@@ -312,6 +340,24 @@ class DxFamilies:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """An export layout a rules file pins: recognised by its headings (all of them on one row),
+    it says which heading is which field ("ignore": never read that column)."""
+
+    name: str
+    headings: frozenset[str]  # normalised (norm)
+    columns: Mapping[str, str]  # normalised heading -> field name or IGNORE
+
+
+def _lookup(text: str, table: Mapping[str, frozenset[str]]) -> str | None:
+    """The key whose spellings hold `text` ("L.M.T." -> "l m t", also tried as "lmt")."""
+    key = norm(text)
+    squeezed = key.replace(" ", "")
+    return next((name for name, spellings in table.items()
+                 if key in spellings or squeezed in spellings), None)
+
+
+@dataclass(frozen=True)
 class Config:
     raw: Mapping[str, Any]
     sources: tuple[str, ...]
@@ -342,21 +388,33 @@ class Config:
     columns: Mapping[Field, tuple[str, ...]]
     rule_levels: Mapping[str, str]
     profiles: Mapping[str, Profile]
+    headings: Headings
+    layouts: tuple[Layout, ...]
+    disciplines: Mapping[str, frozenset[str]]
+    discipline_roles: Mapping[str, str]
+    # row kind (diagnosis, void, payment ...) -> the words that mark it, normalised
+    row_kinds: Mapping[str, frozenset[str]]
     # payer cell text -> profile; filled as payers are met (a sheet has few distinct payers)
     profile_cache: dict[str, Profile] = field(default_factory=dict, compare=False, repr=False)
     role_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    discipline_cache: dict[str, str | None] = field(default_factory=dict, compare=False,
+                                                    repr=False)
 
     def role_of(self, provider_type: str | None) -> str | None:
+        """The role a credential names ("PTA" -> pt_assistant), or None."""
         if not provider_type:
             return None
-        if provider_type in self.role_cache:
-            return self.role_cache[provider_type]
-        key = norm(provider_type)
-        squeezed = key.replace(" ", "")  # "L.M.T." -> "l m t" -> "lmt", as rules.toml promises
-        found = next((role for role, spellings in self.roles.items()
-                      if key in spellings or squeezed in spellings), None)
-        self.role_cache[provider_type] = found
-        return found
+        if provider_type not in self.role_cache:
+            self.role_cache[provider_type] = _lookup(provider_type, self.roles)
+        return self.role_cache[provider_type]
+
+    def discipline_of(self, text: str | None) -> str | None:
+        """The discipline a cell names ("Massage Therapy" -> massage_therapy), or None."""
+        if not text:
+            return None
+        if text not in self.discipline_cache:
+            self.discipline_cache[text] = _lookup(text, self.disciplines)
+        return self.discipline_cache[text]
 
     def profile_for(self, payer: str | None) -> Profile:
         return _resolve_profile(self, payer)
@@ -481,6 +539,16 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
     for role in nmr["unqualified_roles"]:
         if role not in roles:
             raise ConfigError(f"nmr.unqualified_roles: '{role}' is not a role in [provider_types]")
+    disciplines = {d: frozenset(norm(s) for s in spellings)
+                   for d, spellings in data["disciplines"].items()}
+    for discipline, role in data["discipline_roles"].items():
+        if discipline not in disciplines:
+            raise ConfigError(f"discipline_roles: '{discipline}' is not a discipline in "
+                              "[disciplines]")
+        if role not in roles:
+            raise ConfigError(f"discipline_roles.{discipline}: '{role}' is not a role in "
+                              "[provider_types]")
+    headings = data["headings"]
     settings = data["settings"]
     codes = data["codes"]
     return Config(
@@ -511,4 +579,18 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         columns={Field(k): tuple(norm(s) for s in v) for k, v in data["columns"].items()},
         rule_levels=dict(data.get("rules", {})),
         profiles=profiles,
+        headings=Headings({Field(k): v for k, v in data["columns"].items()},
+                          headings["abbreviations"], headings["qualifiers"],
+                          headings["second_choice"]),
+        layouts=tuple(_layout(entry, n) for n, entry in enumerate(data.get("layouts", []), 1)),
+        disciplines=disciplines,
+        discipline_roles=dict(data["discipline_roles"]),
+        row_kinds={k: frozenset(norm(w) for w in v) for k, v in data["row_kinds"].items()},
     )
+
+
+def _layout(entry: Mapping[str, Any], number: int) -> Layout:
+    columns = {norm(heading): value for heading, value in entry["columns"].items()}
+    return Layout(name=entry.get("name") or f"layout {number}",
+                  headings=frozenset(norm(h) for h in entry["headings"] if norm(h)),
+                  columns=columns)

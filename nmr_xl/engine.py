@@ -15,6 +15,9 @@ from nmr_xl.rules.common import LABELS
 from nmr_xl.rules.registry import Context, Hit
 
 UNUSED_SUPPRESSION = "NMR090"
+# Fields whole rule families need: a sheet without a column for one cannot be fully checked,
+# which is a warning about the file, not a note under "rules not run".
+CRITICAL_FIELDS = (Field.PATIENT, Field.DOS, Field.CODE, Field.UNITS)
 _MARKER = re.compile(r"nmr\s*:\s*ignore\s+((?:NMR\d{3}\b[\s,;]*)+)", re.IGNORECASE)
 
 
@@ -27,6 +30,9 @@ class TableResult:
     not_run: list[str] = field(default_factory=list)
     # payer text as written -> profile id, for the summary
     payers: dict[str, str] = field(default_factory=dict)
+    # critical fields the sheet has no column for, and one sentence on each (a file warning)
+    missing: list[Field] = field(default_factory=list)
+    cannot_check: list[str] = field(default_factory=list)
 
 
 def suppression_markers(notes: str | None) -> set[str]:
@@ -34,6 +40,14 @@ def suppression_markers(notes: str | None) -> set[str]:
         return set()
     return {code.upper() for m in _MARKER.finditer(notes)
             for code in re.findall(r"NMR\d{3}", m.group(1), re.IGNORECASE)}
+
+
+def _has(table: Table, need: Field | tuple[Field, ...]) -> bool:
+    return any(table.has(f) for f in need) if isinstance(need, tuple) else table.has(need)
+
+
+def _label(need: Field | tuple[Field, ...]) -> str:
+    return " or ".join(LABELS[f] for f in need) if isinstance(need, tuple) else LABELS[need]
 
 
 def _finding(rule_: Rule, severity: Severity, hit: Hit, table: Table) -> Finding:
@@ -88,9 +102,9 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     for rule_ in all_rules():
         if rule_.scope not in scopes:
             continue
-        missing = [f for f in rule_.requires if not table.has(f)]
+        missing = [need for need in rule_.requires if not _has(table, need)]
         if missing:
-            reason = " and ".join(f"no {LABELS[f]} column" for f in missing)
+            reason = " and ".join(f"no {_label(need)} column" for need in missing)
             missing_by_reason[reason].append(rule_.code)
             continue
         levels = {pid: level_for(rule_, profile, config)
@@ -112,7 +126,28 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     findings.sort(key=lambda f: (f.row, f.col_index, f.rule))
     payers = {payer: pid for payer, pid in profile_id.items() if payer}
     not_run = [f"{', '.join(codes)}: {reason}" for reason, codes in missing_by_reason.items()]
-    return TableResult(table, findings, suppressed, not_run, payers)
+    missing = [f for f in CRITICAL_FIELDS if not table.has(f)]
+    return TableResult(table, findings, suppressed, not_run, payers, missing,
+                       [_cannot_check(table, f, scopes) for f in missing])
+
+
+def _cannot_check(table: Table, missing: Field, scopes: tuple[str, ...]) -> str:
+    """One sentence: which field has no column, what that switches off, what could be it."""
+    label = LABELS[missing]
+    codes = [r.code for r in all_rules() if r.scope in scopes and any(
+        missing == need or (isinstance(need, tuple) and missing in need)
+        for need in r.requires)]
+    text = (f"The sheet '{table.sheet}' cannot be fully checked: no column was read as the "
+            f"{label}")
+    if codes:
+        text += (f", so {len(codes)} rule{'s' if len(codes) > 1 else ''} did not run "
+                 f"({', '.join(codes)})")
+    hints = [f"'{r.heading}' ({column_letter(r.column)}: {r.why})" for r in table.reads
+             if r.looks_like is missing]
+    if hints:
+        text += f". Columns that may be it: {'; '.join(hints)}"
+    return (text + f". If a column holds the {label}, pin it in a rules file: `nmr-xl columns` "
+            "on this file prints how every heading was read and the lines to pin.")
 
 
 def _unused_markers(markers: dict[int, set[str]], used: set[tuple[int, str]], table: Table,

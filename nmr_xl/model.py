@@ -45,6 +45,49 @@ class Field(StrEnum):
     POC_END = "poc_end"
     CERTIFIER = "certifier"
     PROGRESS_REPORT = "progress_report"
+    # Read to tell charge lines from other rows and to link diagnoses; no rule checks them.
+    DISCIPLINE = "discipline"  # PT / OT / SLP / chiropractic / massage: not the credential
+    DX_POINTER = "dx_pointer"  # letters A-L or numbers 1-12 pointing at the claim's diagnoses
+    ROW_TYPE = "row_type"  # status, activity or record type: charge, diagnosis, void, payment
+    VOIDED = "voided"  # a yes/no void or deleted flag
+    CLAIM = "claim"  # claim, encounter or ticket number: groups a claim dump's rows
+    DESCRIPTION = "description"  # procedure / transaction description (payment, void words)
+    CREDIT = "credit"  # payment or adjustment amounts of a ledger
+
+
+# Fields read beside the line's own values: to tell charge lines from other rows, to link
+# diagnoses, and (discipline) to stand in for a credential. The billing template has none.
+SUPPORT_FIELDS = frozenset({Field.DISCIPLINE, Field.DX_POINTER, Field.ROW_TYPE, Field.VOIDED,
+                            Field.CLAIM, Field.DESCRIPTION, Field.CREDIT})
+
+FIELD_LABELS = {
+    Field.PATIENT: "patient",
+    Field.PATIENT_NAME: "patient name",
+    Field.DOS: "date of service",
+    Field.CODE: "code",
+    Field.MODIFIERS: "modifier",
+    Field.UNITS: "units",
+    Field.MINUTES: "minutes",
+    Field.DIAGNOSES: "diagnosis",
+    Field.PROVIDER: "rendering provider",
+    Field.PROVIDER_TYPE: "credential",
+    Field.ONE_ON_ONE: "one-on-one",
+    Field.PAYER: "payer",
+    Field.NOTES: "notes",
+    Field.CHARGE: "charge",
+    Field.GOAL: "functional goal",
+    Field.POC_START: "plan-of-care start",
+    Field.POC_END: "plan-of-care end",
+    Field.CERTIFIER: "certifier",
+    Field.PROGRESS_REPORT: "progress report",
+    Field.DISCIPLINE: "discipline",
+    Field.DX_POINTER: "diagnosis pointer",
+    Field.ROW_TYPE: "row type or status",
+    Field.VOIDED: "void flag",
+    Field.CLAIM: "claim number",
+    Field.DESCRIPTION: "description",
+    Field.CREDIT: "payment or adjustment",
+}
 
 
 @dataclass(slots=True)
@@ -76,6 +119,7 @@ class Line:
     certifier: str | None = None
     # a progress report was written on this visit (True), or the date of the last one
     progress_report: bool | dt.date | None = None
+    discipline: str | None = None
     unreadable: dict[Field, str] = field(default_factory=dict)
 
     def get(self, f: Field) -> object:
@@ -85,12 +129,37 @@ class Line:
         return None if value == () else value
 
 
+# How a heading was read: pinned by a rules file's layout, a known heading, a guess (a known
+# heading with other words, or the column's content), or not read.
+PINNED, EXACT, GUESS, NOT_READ = "pinned", "exact", "guess", "not read"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnRead:
+    """How one heading of the header row was read, and why (for reports and `nmr-xl columns`)."""
+
+    column: int  # 1-based
+    heading: str
+    field: Field | None
+    confidence: str  # PINNED, EXACT, GUESS or NOT_READ
+    why: str
+    # for a column not read: the field its heading or values suggest (a hint for messages)
+    looks_like: Field | None = None
+
+    @property
+    def guessed(self) -> bool:
+        return self.field is not None and self.confidence == GUESS
+
+
 @dataclass(slots=True)
 class Table:
     """A billing table found on one sheet.
 
     `columns` maps a field to the 1-based worksheet column(s) it was read from; diagnoses may
     span several columns (Dx1..Dx4). `headers` holds the header text of every mapped column.
+    `reads` says how every heading was read; `not_charges` counts the rows inside the table
+    that are not charge lines, by kind (see nmr_xl.read.rows); `notes` are plain sentences
+    about the reading (a credential taken from the providers' names, say).
     """
 
     sheet: str
@@ -99,6 +168,12 @@ class Table:
     headers: dict[int, str]
     lines: list[Line]
     last_column: int
+    reads: list[ColumnRead] = field(default_factory=list)
+    not_charges: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # where provider_type came from: "column" (a credential column) or "name" (the suffix of
+    # the rendering provider's name, "Dana Cole, LMT"); None when there is no credential
+    credential_source: str | None = None
 
     def has(self, f: Field) -> bool:
         return f in self.columns

@@ -5,7 +5,7 @@ summary sheet). Computed once, so the openpyxl copy and the in-place Excel check
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nmr_xl.model import Finding, Severity, Table
 from nmr_xl.rules import get_rule
@@ -62,6 +62,8 @@ class SummaryData:
     by_payer: list[tuple[str, str, int]]  # payer, profile, findings
     by_provider: list[tuple[str, int]]
     findings: list[Finding]
+    # the file could not be fully checked: shown first, above the run facts
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -96,7 +98,7 @@ def worst_severity(findings: list[Finding]) -> Severity:
 
 
 def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, str]],
-               payers: dict[str, str]) -> AnnotationPlan:
+               payers: dict[str, str], warnings: list[str] | None = None) -> AnnotationPlan:
     cells: list[CellMark] = []
     columns: list[FindingsColumn] = []
     all_findings: list[Finding] = []
@@ -136,5 +138,6 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
         by_payer=[(p, prof, n) for (p, prof), n in payer_counts.most_common()],
         by_provider=provider_counts.most_common(),
         findings=all_findings,
+        warnings=list(warnings or ()),
     )
     return AnnotationPlan(cells, columns, summary)

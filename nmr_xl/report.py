@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from nmr_xl.inbox import LABEL_SEP
-from nmr_xl.model import Severity
-from nmr_xl.runner import FileResult
+from nmr_xl.model import FIELD_LABELS as LABELS
+from nmr_xl.model import Severity, column_letter
+from nmr_xl.read.rows import sentence as not_charges_sentence
+from nmr_xl.runner import FileResult, SheetReport
 
 SCHEMA = "nmr-xl/report@1"
 
@@ -53,12 +55,9 @@ def _file_json(r: FileResult) -> dict[str, Any]:
         "output": r.output,
         "status": r.status,
         "error": {"code": r.error.code, "message": r.error.message} if r.error else None,
-        "warnings": r.warnings,
-        "sheets": [
-            {"name": s.name, "header_row": s.header_row, "rows": s.rows, "columns": s.columns,
-             "rules_not_run": s.not_run}
-            for s in r.sheets
-        ],
+        # "cannot be fully checked" warnings first (also in sheets[].missing_fields)
+        "warnings": r.cannot_check + r.warnings,
+        "sheets": [_sheet_json(s) for s in r.sheets],
         "skipped_sheets": [{"name": s.name, "reason": s.reason} for s in r.skipped],
         "payers": r.payers,
         # payer names no profile matched (they fall back to `default`): add them to a profile
@@ -70,6 +69,21 @@ def _file_json(r: FileResult) -> dict[str, Any]:
         "disposition": r.disposition or ("error" if r.error else "checked"),
         "sources": r.sources or [r.input],
         "email": r.email,
+    }
+
+
+def _sheet_json(s: SheetReport) -> dict[str, Any]:
+    return {
+        "name": s.name, "header_row": s.header_row, "rows": s.rows, "columns": s.columns,
+        "rules_not_run": s.not_run,
+        # added within report@1 (new keys only): how every heading was read, the critical
+        # fields with no column, the rows that were not charge lines, notes on the reading
+        "column_map": [{"column": column_letter(c.column), "heading": c.heading,
+                        "field": c.field.value if c.field else None,
+                        "confidence": c.confidence, "why": c.why} for c in s.reads],
+        "missing_fields": s.missing,
+        "not_charge_rows": s.not_charges,
+        "reading_notes": s.notes,
     }
 
 
@@ -105,6 +119,8 @@ def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterab
             yield (f"{r.input}: unchanged since the last check with these rules{then}; "
                    f"skipped (--force checks it again) -> {r.output or 'no copy'}")
             continue
+        for text in r.cannot_check:
+            yield f"{r.input}: warning: {text}"
         counts: Counter[Severity] = Counter()
         for f in r.all_findings():
             counts[f.severity] += 1
@@ -120,12 +136,31 @@ def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterab
         for source in r.sources[1:]:
             yield f"  also received as {source} (same content, checked once)"
         for s in r.sheets:
+            yield from _reading_lines(s, r.input)
             for note in [] if batch else s.not_run:
                 yield f"  {s.name}: not run: {note}"
         for s in r.skipped:
             yield f"  skipped sheet {s.name}: {s.reason}"
         for w in r.warnings:
             yield f"  warning: {w}"
+
+
+def _reading_lines(s: SheetReport, name: str) -> Iterable[str]:
+    """What a biller should know about how a sheet was read: columns guessed, columns that look
+    like a field but were not read, rows that were not charge lines, notes."""
+    for c in s.guessed:
+        assert c.field is not None
+        yield (f"  {s.name}: read '{c.heading}' ({column_letter(c.column)}) as "
+               f"{LABELS[c.field]} (guessed: {c.why})")
+    suspect = [c for c in s.reads if c.field is None and c.looks_like is not None]
+    if suspect:
+        shown = ", ".join(f"'{c.heading}' ({column_letter(c.column)})" for c in suspect)
+        yield (f"  {s.name}: not read: {shown}; `nmr-xl columns {short_name(name)}` says why "
+               "and how to pin a column")
+    if s.not_charges:
+        yield f"  {s.name}: {not_charges_sentence(s.not_charges)}"
+    for note in s.notes:
+        yield f"  {s.name}: {note}"
 
 
 def batch_footer(results: list[FileResult], summary: Path | None = None) -> Iterable[str]:
@@ -153,6 +188,12 @@ def batch_footer(results: list[FileResult], summary: Path | None = None) -> Iter
         now = " checked now" if skipped else ""
         yield (f"{_plural(counts.total(), 'finding')} ({severities}) in "
                f"{_plural(sum(r.rows for r in results), 'billing line')}{now}")
+    partial = [r for r in results if r.cannot_check]
+    if partial:
+        yield "Not fully checked (a sheet lacks a column whole rule families need):"
+        for r in partial:
+            n = len(r.cannot_check)
+            yield f"  {r.input}: {n} warning{'s' if n > 1 else ''} (see above)"
     failed = [r for r in results if r.error]
     if failed:
         yield "Not checked:"

@@ -15,9 +15,10 @@ from nmr_xl import __version__
 from nmr_xl.config import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
-from nmr_xl.model import Finding, SkippedSheet
+from nmr_xl.model import ColumnRead, Finding, SkippedSheet, column_letter
 from nmr_xl.plan import build_plan
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
+from nmr_xl.read.rows import sentence as not_charges_sentence
 from nmr_xl.read.sources import read_workbook, sniff
 from nmr_xl.spool import read_findings
 
@@ -33,6 +34,20 @@ class SheetReport:
     rows: int
     columns: dict[str, str]
     not_run: list[str]
+    reads: list[ColumnRead] = field(default_factory=list)  # how every heading was read
+    not_charges: dict[str, int] = field(default_factory=dict)  # rows that are not charges
+    notes: list[str] = field(default_factory=list)  # about the reading
+    missing: list[str] = field(default_factory=list)  # critical fields with no column
+
+    @classmethod
+    def of(cls, checked: TableResult) -> SheetReport:
+        t = checked.table
+        return cls(t.sheet, t.header_row, len(t.lines), t.mapping(), checked.not_run, t.reads,
+                   t.not_charges, t.notes, [f.value for f in checked.missing])
+
+    @property
+    def guessed(self) -> list[ColumnRead]:
+        return [r for r in self.reads if r.guessed]
 
 
 @dataclass
@@ -41,6 +56,9 @@ class FileResult:
     output: str | None = None
     error: InputError | None = None
     warnings: list[str] = field(default_factory=list)
+    # the file could not be fully checked (a sheet lacks a column whole rule families need):
+    # file-level warnings, shown first and caught by --fail-on warning
+    cannot_check: list[str] = field(default_factory=list)
     sheets: list[SheetReport] = field(default_factory=list)
     skipped: list[SkippedSheet] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -131,8 +149,8 @@ def _no_table_error(skipped: list[SkippedSheet], csv: bool = False) -> InputErro
 def _collect(result: FileResult, checked: list[TableResult]) -> None:
     for tr in checked:
         t = tr.table
-        result.sheets.append(SheetReport(t.sheet, t.header_row, len(t.lines), t.mapping(),
-                                         tr.not_run))
+        result.sheets.append(SheetReport.of(tr))
+        result.cannot_check.extend(tr.cannot_check)
         result.findings.extend(tr.findings)
         result.suppressed += tr.suppressed
         result.payers.update(tr.payers)
@@ -157,15 +175,40 @@ def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[
         facts.append(("Sheets skipped", "; ".join(f"{s.name}: {s.reason}"
                                                   for s in result.skipped)))
     for sheet in result.sheets:
-        mapping = ", ".join(f"{field} = {header}" for field, header in sheet.columns.items())
-        facts.append((f"Columns read ({sheet.name})", mapping))
-        if sheet.not_run:
-            facts.append((f"Rules not run ({sheet.name})", "; ".join(sheet.not_run)))
+        facts.extend(sheet_facts(sheet))
     if result.payers:
         facts.append(("Payer profiles", "; ".join(
             f"{payer} -> {pid}" + (" (no profile matched)" if pid == "default" else "")
             for payer, pid in sorted(result.payers.items()))))
     facts.append(("Suppressed by markers", str(result.suppressed)))
+    return facts
+
+
+def sheet_facts(sheet: SheetReport) -> list[tuple[str, str]]:
+    """How a sheet was read: its columns (guesses marked), columns not read, rows that are not
+    charge lines, notes on the reading, rules not run."""
+    guessed = {r.column for r in sheet.guessed}
+    mapping = ", ".join(
+        f"{field} = {header}" + (" (guessed)" if any(
+            r.column in guessed and r.field is not None and r.field.value == field
+            for r in sheet.reads) else "")
+        for field, header in sheet.columns.items())
+    facts = [(f"Columns read ({sheet.name})", mapping)]
+    if guessed:
+        facts.append((f"Columns guessed ({sheet.name})", "; ".join(
+            f"{r.heading} ({column_letter(r.column)}) as {r.field.value}: {r.why}"
+            for r in sheet.guessed if r.field is not None)))
+    unread = [r for r in sheet.reads if r.field is None]
+    if unread:
+        facts.append((f"Columns not read ({sheet.name})", "; ".join(
+            f"{r.heading} ({column_letter(r.column)}): {r.why}" for r in unread)))
+    if sheet.not_charges:
+        facts.append((f"Not charge lines ({sheet.name})",
+                      not_charges_sentence(sheet.not_charges) + "; they were left out"))
+    if sheet.notes:
+        facts.append((f"Reading notes ({sheet.name})", " ".join(sheet.notes)))
+    if sheet.not_run:
+        facts.append((f"Rules not run ({sheet.name})", "; ".join(sheet.not_run)))
     return facts
 
 
@@ -179,7 +222,8 @@ def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
         facts.insert(1, ("Input format", f"CSV ({csv_data.describe()}); this copy is a new "
                                          ".xlsx workbook holding every value as text, exactly "
                                          "as in the file"))
-    plan = build_plan([(tr.table, tr.findings) for tr in checked], facts, result.payers)
+    plan = build_plan([(tr.table, tr.findings) for tr in checked], facts, result.payers,
+                      result.cannot_check)
     try:
         if csv_data:
             losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)

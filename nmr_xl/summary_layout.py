@@ -34,6 +34,8 @@ BOLD = CellStyle(bold=True)
 FACT = CellStyle(wrap_top=True)
 FACT_LABEL = CellStyle(bold=True, wrap_top=True)
 NOTICE = CellStyle(font_color=STYLES[Severity.ERROR].font)
+NOTICE_WRAPPED = CellStyle(bold=True, fill=STYLES[Severity.WARNING].fill,
+                           font_color=STYLES[Severity.WARNING].font, wrap_top=True)
 
 
 def legend_style(severity: Severity) -> CellStyle:
@@ -118,7 +120,16 @@ def summary_layout(data: SummaryData, notice: Notice) -> SummaryLayout:
     """The whole sheet: title, run facts, colour legend, notice, counts, chart, every finding."""
     layout = SummaryLayout(widths=dict(enumerate(_WIDTHS, start=1)))
     layout.put(1, 1, "nmr-xl billing check", TITLE)
-    row = _facts(layout, 3, data.facts) + 1
+    row = 3
+    if data.warnings:  # the file could not be fully checked: the first thing to read
+        row = _heading(layout, row, "Not fully checked")
+        for text in data.warnings:
+            layout.put(row, 1, text, NOTICE_WRAPPED)
+            layout.merges.append((row, 1, row, _MERGED_FACT_COLUMNS[1]))
+            layout.heights[row] = 15 * max(-(-len(text) // 160), 1)
+            row += 1
+        row += 1
+    row = _facts(layout, row, data.facts) + 1
 
     row = _heading(layout, row, "Colour legend")
     for severity in Severity:

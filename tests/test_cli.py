@@ -37,7 +37,9 @@ TOP_KEYS = {"schema", "as_of", "files", "totals"}
 FILE_KEYS = {"input", "output", "status", "error", "warnings", "sheets", "skipped_sheets",
              "payers", "unmatched_payers", "findings", "suppressed", "disposition",
              "sources", "email"}
-SHEET_KEYS = {"name", "header_row", "rows", "columns", "rules_not_run"}
+SHEET_KEYS = {"name", "header_row", "rows", "columns", "rules_not_run", "column_map",
+              "missing_fields", "not_charge_rows", "reading_notes"}
+COLUMN_MAP_KEYS = {"column", "heading", "field", "confidence", "why"}
 FINDING_KEYS = {"rule", "name", "severity", "sheet", "row", "column", "cell", "message",
                 "suggestion"}
 TOTALS_KEYS = {"files", "rows", "findings", "by_severity", "by_rule"}
@@ -87,6 +89,14 @@ def check_report(doc: dict) -> None:
             assert isinstance(s["rows"], int)
             assert all(isinstance(k, str) and isinstance(v, str) for k, v in s["columns"].items())
             assert all(isinstance(n, str) for n in s["rules_not_run"])
+            for entry in s["column_map"]:
+                assert set(entry) == COLUMN_MAP_KEYS
+                assert re.fullmatch(r"[A-Z]{1,3}", entry["column"])
+                assert entry["confidence"] in ("pinned", "exact", "guess", "not read")
+                assert (entry["field"] is None) == (entry["confidence"] == "not read")
+            assert all(isinstance(n, str) for n in s["missing_fields"])
+            assert all(isinstance(n, int) and n > 0 for n in s["not_charge_rows"].values())
+            assert all(isinstance(n, str) for n in s["reading_notes"])
         for s in f["skipped_sheets"]:
             assert set(s) == {"name", "reason"}
         for finding in f["findings"]:

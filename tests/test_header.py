@@ -184,11 +184,20 @@ def test_numbered_modifier_columns_join_the_code_cell_modifiers() -> None:
 
 
 def test_the_first_column_of_a_single_field_wins() -> None:
-    rows = [["Patient ID", "DOS", "CPT", "Units", "Billed Units"],
+    rows = [["Patient ID", "DOS", "CPT", "Units", "Qty"],
             ["P1", "3/2/2026", "97112", 2, 9]]
     table = table_of(rows)
     assert table.columns[Field.UNITS] == [4]
     assert table.lines[0].units == 2.0
+
+
+def test_a_more_specific_known_heading_wins() -> None:
+    rows = [["Patient ID", "Date", "Service Date", "CPT", "Units", "Billed Units"],
+            ["P1", "3/9/2026", "3/2/2026", "97112", 2, 3]]
+    table = table_of(rows)
+    assert table.columns[Field.DOS] == [3]
+    assert table.columns[Field.UNITS] == [6]
+    assert (table.lines[0].dos, table.lines[0].units) == (dt.date(2026, 3, 2), 3.0)
 
 
 def test_a_numbered_copy_of_a_single_field_is_not_mapped() -> None:

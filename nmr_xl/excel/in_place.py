@@ -79,7 +79,7 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
         table, used = _read_table(sheet, config)
         result = check_table(table, config, as_of)
         plan = build_plan([(table, result.findings)], _facts(book, result, config, as_of),
-                          result.payers)
+                          result.payers, result.cannot_check)
         column = _findings_column(sheet, table, used)
         before = _snapshot(sheet, plan, column)
         summary = _mark_all(book, sheet, plan, column, before)
@@ -136,9 +136,7 @@ def _no_table(name: str, skipped: SkippedSheet) -> InputError:
 
 def _facts(book: Book, result: TableResult, config: Config, as_of: dt.date
            ) -> list[tuple[str, str]]:
-    table = result.table
-    report = SheetReport(table.sheet, table.header_row, len(table.lines), table.mapping(),
-                         result.not_run)
+    report = SheetReport.of(result)
     return run_facts(FileResult(input=book.name, sheets=[report], findings=result.findings,
                                 suppressed=result.suppressed, payers=result.payers),
                      config, as_of)

@@ -1,26 +1,39 @@
 """Rows of raw cell values -> a billing Table: find the header, map columns, parse lines.
 
 Every source (openpyxl, python-calamine, CSV, an xlwings range) ends here, so a sheet reads the
-same whichever adapter opened it.
+same whichever adapter opened it. Which column is which field is decided in
+nmr_xl.read.columns; which rows are charge lines in nmr_xl.read.rows.
 """
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from statistics import median
 
 from nmr_xl.config import Config
 from nmr_xl.model import Field, Line, SkippedSheet, Table
-from nmr_xl.normalize import norm
+from nmr_xl.read import content
 from nmr_xl.read import values as v
+from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
+from nmr_xl.read.diagnoses import link_diagnoses
+from nmr_xl.read.providers import credentials_from_names
+from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, RowSorter, is_negative
 
-# Fields that may span several columns (Dx1..Dx4, Mod1..Mod4).
-MULTI_COLUMN = (Field.DIAGNOSES, Field.MODIFIERS)
-# A header row must name the code column and at least this many fields in all.
+# A header row must name the code column and at least this many fields in all, one of them the
+# date of service or the patient (a fee schedule names codes and fees, not billing lines).
 MIN_FIELDS = 3
-_TRAILING_NUMBER = re.compile(r"\s*\d+$")
+# The fields that make a row look like the header of billing lines (the others, such as a
+# description or a status, are read too but do not make a table).
+BILLING_FIELDS = frozenset({
+    Field.PATIENT, Field.PATIENT_NAME, Field.DOS, Field.CODE, Field.MODIFIERS, Field.UNITS,
+    Field.MINUTES, Field.DIAGNOSES, Field.PROVIDER, Field.PROVIDER_TYPE, Field.DISCIPLINE,
+    Field.ONE_ON_ONE, Field.PAYER, Field.NOTES, Field.CHARGE, Field.GOAL, Field.POC_START,
+    Field.POC_END, Field.CERTIFIER, Field.PROGRESS_REPORT, Field.DX_POINTER,
+})
+_ANCHORS = frozenset({Field.DOS, Field.PATIENT, Field.PATIENT_NAME})
 
 
 @dataclass(frozen=True)
@@ -28,45 +41,58 @@ class HeaderMatch:
     row: int  # 1-based worksheet row
     columns: dict[Field, list[int]]
     headers: dict[int, str]
+    cells: Sequence[object]  # the headings as read (two rows joined for a two-row header)
 
 
-def _synonym_index(config: Config) -> dict[str, Field]:
-    index: dict[str, Field] = {}
-    for f, spellings in config.columns.items():
-        for spelling in spellings:
-            index.setdefault(spelling, f)
-    return index
+def _qualifies(fields: set[Field]) -> bool:
+    billing = fields & BILLING_FIELDS
+    return Field.CODE in billing and len(billing) >= MIN_FIELDS and not billing.isdisjoint(
+        _ANCHORS)
 
 
-def match_header(cells: Sequence[object], synonyms: dict[str, Field]) -> HeaderMatch | None:
-    columns: dict[Field, list[int]] = {}
-    headers: dict[int, str] = {}
-    for col, cell in enumerate(cells, start=1):
-        if not isinstance(cell, str):
-            continue
-        key = norm(cell)
-        f = synonyms.get(key)
-        if f is None:
-            base = synonyms.get(_TRAILING_NUMBER.sub("", key))
-            f = base if base in MULTI_COLUMN else None
-        if f is None or (f in columns and f not in MULTI_COLUMN):
-            continue  # the first column for a field wins
-        columns.setdefault(f, []).append(col)
-        headers[col] = cell.strip()
-    if Field.CODE not in columns or len(columns) < MIN_FIELDS:
+def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | None:
+    """A two-row header read as one ("Service" over "Date"), or None when the upper row holds
+    fewer than two headings."""
+    if sum(1 for c in upper if isinstance(c, str) and c.strip()) < 2:
         return None
-    return HeaderMatch(row=0, columns=columns, headers=headers)
+    width = max(len(upper), len(lower))
+    out: list[object] = []
+    for index in range(width):
+        top = upper[index] if index < len(upper) else None
+        bottom = lower[index] if index < len(lower) else None
+        parts = [str(p).strip() for p in (top, bottom) if isinstance(p, str) and p.strip()]
+        out.append(" ".join(parts) if parts else bottom)
+    return out
 
 
 def find_header(rows: Sequence[Sequence[object]], config: Config) -> HeaderMatch | None:
-    """The row, among the first rows, that maps the most fields (the first such row on a tie)."""
-    synonyms = _synonym_index(config)
-    best: HeaderMatch | None = None
-    for index, cells in enumerate(rows[: config.header_search_rows]):
-        found = match_header(cells, synonyms)
-        if found and (best is None or len(found.columns) > len(best.columns)):
-            best = HeaderMatch(row=index + 1, columns=found.columns, headers=found.headers)
-    return best
+    """The row, among the first rows, whose headings name the most billing fields (the first
+    such row on a tie); a row holding a pinned layout's headings wins outright."""
+    best: tuple[int, int, Sequence[object]] | None = None  # (fields, row, cells)
+    search = rows[: config.header_search_rows]
+    for index, cells in enumerate(search):
+        options: list[Sequence[object]] = [cells]
+        if index:
+            joined = _joined(search[index - 1], cells)
+            if joined is not None:
+                options.append(joined)
+        for option in options:
+            fields = heading_fields(option, config)
+            if not _qualifies(fields):
+                continue
+            score = len(fields & BILLING_FIELDS) + (100 if _pinned(option, config) else 0)
+            if best is None or score > best[0]:
+                best = (score, index + 1, option)
+    if best is None:
+        return None
+    plan = plan_columns(best[2], [], config)
+    return HeaderMatch(best[1], plan.columns, plan.headers, best[2])
+
+
+def _pinned(cells: Sequence[object], config: Config) -> bool:
+    from nmr_xl.read.columns import layout_for
+
+    return layout_for(cells, config) is not None
 
 
 class _Cached:
@@ -104,6 +130,7 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
         Field.MINUTES: _Cached(v.parse_minutes),
         Field.PROVIDER: text,
         Field.PROVIDER_TYPE: text,
+        Field.DISCIPLINE: text,
         Field.ONE_ON_ONE: _Cached(
             partial(v.parse_yes_no, yes=config.attendance_yes, no=config.attendance_no)),
         Field.PAYER: text,
@@ -119,6 +146,11 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
     }
 
 
+def _sample(rows: Sequence[Sequence[object]]) -> list[Sequence[object]]:
+    filled = [r for r in rows if any(c not in (None, "") for c in r)]
+    return filled[: content.SAMPLE_ROWS]
+
+
 def build_table(
     sheet: str, rows: Iterable[Sequence[object]], config: Config, width: int = 0
 ) -> Table | SkippedSheet:
@@ -130,28 +162,27 @@ def build_table(
     head: list[Sequence[object]] = []
     for cells in iterator:
         head.append(cells)
-        if len(head) >= config.header_search_rows:
+        if len(head) >= config.header_search_rows + content.SAMPLE_ROWS:
             break
     if not any(any(c not in (None, "") for c in cells) for cells in head):
         return SkippedSheet(sheet, "empty")
     header = find_header(head, config)
     if header is None:
-        return SkippedSheet(sheet, "no header row naming a CPT/procedure code column and at "
-                                   f"least {MIN_FIELDS - 1} other billing columns in the first "
+        return SkippedSheet(sheet, "no header row naming a CPT/procedure code column, the date "
+                                   "of service or the patient, and at least "
+                                   f"{MIN_FIELDS - 1} other billing columns in the first "
                                    f"{config.header_search_rows} rows")
-    columns = dict(header.columns)
+    plan = plan_columns(header.cells, _sample(head[header.row:]), config)
+    columns = dict(plan.columns)
+    if Field.CODE not in columns:  # the heading named it, the values did not agree
+        return SkippedSheet(sheet, "the code column holds no CPT/HCPCS codes")
+    table = Table(sheet=sheet, header_row=header.row, columns=columns, headers=plan.headers,
+                  lines=[], last_column=max(max(plan.headers), width), reads=plan.reads)
     if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:
         columns[Field.PATIENT] = columns[Field.PATIENT_NAME]  # the name is the visit key
     remaining = _chain(head[header.row:], iterator)
-    lines = _lines(remaining, header.row + 1, columns, config)
-    return Table(
-        sheet=sheet,
-        header_row=header.row,
-        columns=columns,
-        headers=header.headers,
-        lines=lines,
-        last_column=max(max(header.headers), width),
-    )
+    _read_lines(table, remaining, config, plan)
+    return table
 
 
 def _chain(first: list[Sequence[object]], rest: Iterator[Sequence[object]]
@@ -160,29 +191,91 @@ def _chain(first: list[Sequence[object]], rest: Iterator[Sequence[object]]
     yield from rest
 
 
-def _lines(rows: Iterable[Sequence[object]], first_row: int, columns: dict[Field, list[int]],
-           config: Config) -> list[Line]:
-    """Parse column by column: tight loops over cached parsers keep big sheets fast."""
+def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
+                plan: ColumnPlan) -> None:
+    """Sort the rows (charge lines and the rest), then parse the charge lines column by column:
+    tight loops over cached parsers keep big sheets fast."""
+    columns = table.columns
     code_index = columns[Field.CODE][0] - 1
     width = max(c for cols in columns.values() for c in cols)
+    sorter = RowSorter(config, columns, plan.headers)
+    code_of = _Cached(v.parse_code)
     billing: list[tuple[int, Sequence[object]]] = []
-    repeated_header = set(config.columns[Field.CODE])
-    for row, cells in enumerate(rows, start=first_row):
+    others: Counter[str] = Counter()
+    diagnosis_rows: list[tuple[int, Sequence[object]]] = []
+    reversals: list[tuple[int, Sequence[object]]] = []
+    codeless: list[tuple[int, Sequence[object]]] = []
+    negative_cols = [columns[f][0] - 1 for f in (Field.UNITS, Field.CHARGE) if f in columns]
+    for row, cells in enumerate(rows, start=table.header_row + 1):
         if len(cells) < width:
             cells = [*cells, *([None] * (width - len(cells)))]
         raw = cells[code_index]
         if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
-            continue  # no code: a blank, total or comment row, not a billing line
-        if isinstance(raw, str) and norm(raw) in repeated_header:
-            continue  # the header again: exports repeat it on every printed page
-        billing.append((row, cells))
+            kind = sorter.codeless(cells)
+            if kind == HEADING:
+                codeless.append((row, cells))
+            elif kind is not None:
+                others[kind] += 1
+            continue
+        kind = sorter.coded(cells, code_of(raw)[1] is None)
+        if kind == DIAGNOSIS:
+            diagnosis_rows.append((row, cells))
+        elif kind is not None:
+            others[kind] += 1
+        elif any(is_negative(cells[c]) for c in negative_cols):
+            reversals.append((row, cells))
+        else:
+            billing.append((row, cells))
+    codeless_lines = _missing_code(codeless, billing, columns)
+    others[HEADING] += len(codeless) - len(codeless_lines)
+    billing.extend(codeless_lines)
+    billing.sort(key=lambda item: item[0])
+    table.lines = _parse(billing, columns, config, code_of)
+    if reversals:
+        unmatched = _reverse(table, reversals, config, code_of)
+        others[REVERSAL] += 2 * (len(reversals) - len(unmatched))
+        if unmatched:  # negative, but reversing nothing: a charge line NMR002 reports
+            billing.extend(unmatched)
+            billing.sort(key=lambda item: item[0])
+            table.lines = sorted(table.lines + _parse(unmatched, columns, config, code_of),
+                                 key=lambda line: line.row)
+    others[DIAGNOSIS] += len(diagnosis_rows)
+    link_diagnoses(table, diagnosis_rows, billing, config)
+    _check_modifiers(table.lines, config.known_modifiers)
+    credentials_from_names(table, config)
+    table.not_charges = {k: n for k, n in others.items() if n}
+
+
+def _missing_code(codeless: list[tuple[int, Sequence[object]]],
+                  billing: list[tuple[int, Sequence[object]]],
+                  columns: dict[Field, list[int]]) -> list[tuple[int, Sequence[object]]]:
+    """Rows with no code that are charge lines all the same (patient, date and units filled,
+    and about as many cells as the table's charge lines): NMR001 reports the missing code.
+    Group headings and visit subtotals fill fewer cells, and stay out."""
+    keys = [columns[f][0] - 1 for f in (Field.PATIENT, Field.DOS, Field.UNITS) if f in columns]
+    if len(keys) < 3 or not codeless or not billing:
+        return []
+    mapped = sorted({c - 1 for cols in columns.values() for c in cols})
+
+    def filled(cells: Sequence[object]) -> int:
+        return sum(1 for c in mapped if cells[c] not in (None, ""))
+
+    typical = median(filled(cells) for _, cells in billing[:200])
+    return [(row, cells) for row, cells in codeless
+            if all(cells[k] not in (None, "") for k in keys) and filled(cells) >= typical - 1]
+
+
+def _parse(billing: list[tuple[int, Sequence[object]]], columns: dict[Field, list[int]],
+           config: Config, code_of: _Cached) -> list[Line]:
     lines = [Line(row=row) for row, _ in billing]
 
     def column(col: int) -> list[object]:
         return [cells[col - 1] for _, cells in billing]
 
-    for line, (parsed, problem) in zip(lines, map(_Cached(v.parse_code), column(code_index + 1)),
-                                       strict=True):
+    for line, raw in zip(lines, column(columns[Field.CODE][0]), strict=True):
+        if raw is None or raw == "":
+            continue  # a charge line whose code is missing (NMR001)
+        parsed, problem = code_of(raw)
         if problem is not None:
             line.unreadable[Field.CODE] = problem
         elif parsed is not None:
@@ -196,16 +289,62 @@ def _lines(rows: Iterable[Sequence[object]], first_row: int, columns: dict[Field
                 line.unreadable[f] = problem
             elif value is not None:
                 setattr(line, name, value)
+    if Field.PATIENT_NAME in columns and len(columns[Field.PATIENT_NAME]) > 1:
+        _join_names(lines, [column(c) for c in columns[Field.PATIENT_NAME]])
     if Field.PATIENT_NAME in columns and columns[Field.PATIENT] != columns[Field.PATIENT_NAME]:
         for line in lines:  # no account number, but a name: the name identifies the visit
             if line.patient is None and Field.PATIENT not in line.unreadable:
                 line.patient = line.patient_name
+    elif columns.get(Field.PATIENT) == columns.get(Field.PATIENT_NAME):
+        for line in lines:
+            line.patient = line.patient_name
     _join_columns(lines, [column(c) for c in columns.get(Field.DIAGNOSES, [])],
-                  _Cached(v.parse_diagnoses), "diagnoses")
+                  _Cached(v.parse_diagnoses), "diagnoses", Field.DIAGNOSES)
     _join_columns(lines, [column(c) for c in columns.get(Field.MODIFIERS, [])],
-                  _Cached(v.parse_modifiers), "modifiers")
-    _check_modifiers(lines, config.known_modifiers)
+                  _Cached(v.parse_modifiers), "modifiers", Field.MODIFIERS)
     return lines
+
+
+def _join_names(lines: list[Line], parts: list[list[object]]) -> None:
+    """A name given in parts (last name and first name columns) joined, in column order."""
+    for index, line in enumerate(lines):
+        words = [str(p[index]).strip() for p in parts if p[index] not in (None, "")]
+        line.patient_name = " ".join(words) or None
+
+
+def _reverse(table: Table, reversals: list[tuple[int, Sequence[object]]], config: Config,
+             code_of: _Cached) -> list[tuple[int, Sequence[object]]]:
+    """A ledger's reversal (the same patient, date and code with negative units or amount)
+    cancels the charge it reverses: both are left out. Returns the reversals that found no
+    charge to cancel."""
+    columns = table.columns
+    text = _Cached(v.parse_text)
+    date = _Cached(partial(v.parse_date, day_first=config.day_first))
+
+    def cell(cells: Sequence[object], f: Field) -> object:
+        return cells[columns[f][0] - 1] if f in columns else None
+
+    def key(cells: Sequence[object]) -> tuple[object, ...]:
+        patient = text(cell(cells, Field.PATIENT))[0]
+        parsed = code_of(cell(cells, Field.CODE))[0]
+        return (str(patient).casefold() if patient else None, date(cell(cells, Field.DOS))[0],
+                parsed[0] if parsed else None)  # type: ignore[index]
+
+    by_key: dict[tuple[object, ...], list[Line]] = {}
+    for line in table.lines:
+        by_key.setdefault((line.patient.casefold() if line.patient else None, line.dos,
+                           line.code), []).append(line)
+    gone: set[int] = set()
+    unmatched = []
+    for row, cells in reversals:
+        original = next((line for line in by_key.get(key(cells), ()) if id(line) not in gone),
+                        None)
+        if original is None:
+            unmatched.append((row, cells))
+        else:
+            gone.add(id(original))
+    table.lines = [line for line in table.lines if id(line) not in gone]
+    return unmatched
 
 
 def _check_modifiers(lines: list[Line], known: frozenset[str]) -> None:
@@ -222,13 +361,19 @@ def _check_modifiers(lines: list[Line], known: frozenset[str]) -> None:
 
 
 def _join_columns(lines: list[Line], columns: list[list[object]],
-                  parse: Callable[[object], tuple[object, str | None]], name: str) -> None:
+                  parse: Callable[[object], tuple[object, str | None]], name: str,
+                  f: Field) -> None:
     """Fields spread over several columns (Dx1..Dx4, Mod1..Mod4) joined, first column first.
-    Modifiers also keep those written in the code cell, without repeats."""
+    Modifiers also keep those written in the code cell, without repeats. A cell showing an
+    error (#N/A) is reported, not read as blank."""
     if not columns:
         return
     for index, line in enumerate(lines):
         found: tuple[str, ...] = getattr(line, name)
         for col in columns:
-            found += parse(col[index])[0]  # type: ignore[operator]
+            value, problem = parse(col[index])
+            if problem is not None:
+                line.unreadable.setdefault(f, problem)
+            elif value:
+                found += value  # type: ignore[operator]
         setattr(line, name, tuple(dict.fromkeys(found)))

@@ -40,10 +40,18 @@ def _reject_error(text: str) -> None:
         raise Unreadable(f"the cell shows the error {text.upper()}")
 
 
+def is_error(value: object) -> bool:
+    """A cell showing a spreadsheet error (#N/A, #REF! ...), as every reader hands it over."""
+    return isinstance(value, str) and value.strip().upper() in _ERROR_VALUES
+
+
 def parse_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 12345.0 from a numeric ID column reads as "12345"
-    return _text(value)
+    text = _text(value)
+    if text is not None:
+        _reject_error(text)
+    return text
 
 
 # --- dates ----------------------------------------------------------------------------------
@@ -62,13 +70,18 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
     if isinstance(value, bool):
         raise Unreadable("it is not a date")
     if isinstance(value, int | float):
-        return _from_serial(value)
+        return yyyymmdd(value) or _from_serial(value)
     text = _text(value)
     if text is None:
         return None
     _reject_error(text)
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _from_serial(float(text))
+    if re.fullmatch(r"\d{8}", text):  # 20260302: claim files and database dumps
+        found = yyyymmdd(int(text))
+        if found is None:
+            raise Unreadable("it is not a real date when read as year, month, day")
+        return found
     numeric = _NUMERIC_DATE.fullmatch(text)
     if numeric:  # 03/04/2026: read in the configured order only, never swapped to make it fit
         return _numeric_date(*numeric.groups(), day_first=day_first)
@@ -97,6 +110,17 @@ def _numeric_date(first: str, second: str, year: str, *, day_first: bool) -> dt.
     except ValueError:
         order = "day/month/year" if day_first else "month/day/year"
         raise Unreadable(f"it is not a real date when read as {order}") from None
+
+
+def yyyymmdd(value: float) -> dt.date | None:
+    """20260302 -> 2026-03-02 (a date written as a number, as claim files do), else None."""
+    if not (19000101 <= value <= 29991231) or not float(value).is_integer():
+        return None
+    number = int(value)
+    try:
+        return dt.date(number // 10000, number // 100 % 100, number % 100)
+    except ValueError:
+        return None
 
 
 def _from_serial(serial: float) -> dt.date:
@@ -155,6 +179,7 @@ def parse_modifiers(value: object) -> tuple[str, ...]:
     text = _text(value)
     if text is None or text.upper() in _NO_MODIFIER:
         return ()
+    _reject_error(text)
     return tuple(t for t in _SPLIT.split(text.upper()) if t)
 
 
@@ -220,6 +245,25 @@ def parse_units(value: object) -> float | None:
     return number
 
 
+def negative_amount(value: object) -> float | None:
+    """The size of a negative number of units or dollars (-45, "-45.00", "($45.00)"), or None:
+    a ledger writes a reversal or a credit so."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return -float(value) if value < 0 else None
+    text = _text(value)
+    if text is None:
+        return None
+    match = _NEGATIVE.fullmatch(text)
+    if not match:
+        return None
+    return float((match.group(1) or match.group(2)).replace(",", ""))
+
+
+_NEGATIVE = re.compile(r"-\s*\$?\s*(\d[\d,]*(?:\.\d+)?)|\(\s*\$?\s*(\d[\d,]*(?:\.\d+)?)\s*\)")
+
+
 def parse_money(value: object) -> float | None:
     if isinstance(value, dt.date | dt.time | dt.timedelta):
         raise Unreadable("it is a date or time, not an amount")
@@ -229,15 +273,27 @@ def parse_money(value: object) -> float | None:
 # --- diagnoses ----------------------------------------------------------------------------------
 
 _ICD10 = re.compile(r"[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?")
-_DX_SPLIT = re.compile(r"[\s,;/|]+")
+_DX_SPLIT = re.compile(r"[\s,;/|:]+")
 
 
 def parse_diagnoses(value: object) -> tuple[str, ...]:
-    """ICD-10-CM codes in a cell ("M54.5, G20; R26.89"); anything else in it is ignored."""
+    """ICD-10-CM codes in a cell ("M54.5, G20; R26.89", "ICD10|G20:ICD10|R26.81:"); anything
+    else in it is ignored."""
     text = _text(value)
     if text is None:
         return ()
+    _reject_error(text)
     return tuple(t for t in _DX_SPLIT.split(text.upper()) if _ICD10.fullmatch(t))
+
+
+def is_diagnosis_code(value: object) -> bool:
+    """A cell that holds an ICD-10 code and nothing a procedure code could be: "R26.81", "G20",
+    "M99.03". Dotless codes of five characters ("M5450") could be HCPCS codes and do not count."""
+    text = _text(value)
+    if text is None:
+        return False
+    codes = parse_diagnoses(text) if not is_error(text) else ()
+    return bool(codes) and not _CODE.fullmatch(codes[0]) and not _JOINED.fullmatch(codes[0])
 
 
 # --- yes / no -----------------------------------------------------------------------------------

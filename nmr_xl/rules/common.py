@@ -4,32 +4,32 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from nmr_xl.model import Field, Line
+from nmr_xl.model import FIELD_LABELS, Line
+
+if TYPE_CHECKING:
+    from nmr_xl.config import Config
 
 VisitKey = tuple[str, object]
 
-LABELS = {
-    Field.PATIENT: "patient",
-    Field.PATIENT_NAME: "patient name",
-    Field.DOS: "date of service",
-    Field.CODE: "code",
-    Field.MODIFIERS: "modifier",
-    Field.UNITS: "units",
-    Field.MINUTES: "minutes",
-    Field.DIAGNOSES: "diagnosis",
-    Field.PROVIDER: "rendering provider",
-    Field.PROVIDER_TYPE: "provider type",
-    Field.ONE_ON_ONE: "one-on-one",
-    Field.PAYER: "payer",
-    Field.NOTES: "notes",
-    Field.CHARGE: "charge",
-    Field.GOAL: "functional goal",
-    Field.POC_START: "plan-of-care start",
-    Field.POC_END: "plan-of-care end",
-    Field.CERTIFIER: "certifier",
-    Field.PROGRESS_REPORT: "progress report",
-}
+LABELS = FIELD_LABELS  # field -> its name in messages
+
+
+def provider_role(line: Line, config: Config, credential_source: str | None
+                  ) -> tuple[str | None, str]:
+    """The role of the line's provider and what it was read from, for messages: the
+    credential ("credential LMT", "credential LMT, from the provider's name"), else a
+    discipline that settles the role ("discipline Massage Therapy")."""
+    role = config.role_of(line.provider_type)
+    if role is not None:
+        where = ", read from the provider's name" if credential_source == "name" else ""
+        return role, f"credential {line.provider_type}{where}"
+    discipline = config.discipline_of(line.discipline)
+    role = config.discipline_roles.get(discipline or "")
+    if role is not None:
+        return role, f"discipline {line.discipline}"
+    return None, ""
 
 
 def visits(lines: Iterable[Line]) -> dict[VisitKey, list[Line]]:

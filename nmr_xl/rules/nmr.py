@@ -14,6 +14,10 @@ def _nmr(config: Config) -> frozenset[str]:
     return config.nmr_codes
 
 
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def _notes_phrase(line: Line, ctx: Context, keywords: str) -> str | None:
     if not line.notes:
         return None
@@ -67,7 +71,7 @@ def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
     to identify massage"; "don't use 97112 for muscle-related work").
     """
     found = _notes_phrase(line, ctx, "muscle_work")
-    if not found and ctx.config.role_of(line.provider_type) == "massage_therapist":
+    if not found and ctx.role(line)[0] == "massage_therapist":
         found = _notes_phrase(line, ctx, "stretching")
         found = found and f"{found} by a massage therapist"
     if found:
@@ -106,36 +110,40 @@ def nmr_passive_device(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR204", "nmr-provider-not-qualified", Severity.ERROR, scope="line",
-      target=Field.PROVIDER_TYPE, requires=(Field.PROVIDER_TYPE,), codes=_nmr)
+      target=Field.PROVIDER_TYPE, requires=((Field.PROVIDER_TYPE, Field.DISCIPLINE),),
+      codes=_nmr)
 def nmr_provider_not_qualified(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 rendered by a provider type that may not provide it.
 
-    What it checks: a 97112 line whose provider type is one the rules file lists as not
+    What it checks: a 97112 line whose provider's credential is one the rules file lists as not
     qualified (massage therapists, aides and technicians by default), or a chiropractic
-    assistant where the rules file says assistants may not render it.
+    assistant where the rules file says assistants may not render it. The credential is read
+    from a credential column, else from the end of the provider's name ("Dana Cole, LMT");
+    without either, a massage-therapy discipline counts as a massage therapist. The message
+    says which it used.
     Why: 97112 must be given by a qualified clinician (or, where state rules allow, a trained
     assistant under supervision); services by unqualified staff are not billable as therapy.
-    Example: 97112 x2 with provider type "LMT".
+    Example: 97112 x2 with credential "LMT".
     Configuration: [nmr] unqualified_roles and chiropractic_assistant_qualified (your state's
-    rule); [provider_types] how each role is spelled.
+    rule); [provider_types] how each role is spelled; [discipline_roles].
     Source (secondary): the seed article ("Depending on your state rule, that could mean with
     the doctor or a qualified and properly trained team member"); state practice acts decide
     assistants.
     """
-    role = ctx.config.role_of(line.provider_type)
+    role, source = ctx.role(line)
     if role in ctx.config.nmr_unqualified_roles:
         yield Hit(
             line,
-            f"97112 is recorded as given by provider type {line.provider_type} "
-            f"({role.replace('_', ' ')}), who may not provide it.",
+            f"97112 is recorded as given by {_a(role.replace('_', ' '))} ({source}), who may "
+            "not provide it.",
             "Bill 97112 only when a qualified clinician gave it; if someone else did the "
             "work, do not bill it as 97112 under a clinician's name.",
         )
     elif role == "chiropractic_assistant" and not ctx.config.ca_qualified:
         yield Hit(
             line,
-            "97112 is recorded as given by a chiropractic assistant; whether that is allowed "
-            "depends on your state's rule.",
+            f"97112 is recorded as given by a chiropractic assistant ({source}); whether that "
+            "is allowed depends on your state's rule.",
             "If your state lets a trained assistant give it under supervision, set "
             "[nmr] chiropractic_assistant_qualified = true in your rules file; otherwise bill "
             "it only when the doctor gave it.",

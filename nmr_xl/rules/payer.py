@@ -27,7 +27,7 @@ def _therapy(config: Config) -> frozenset[str]:
 
 
 @rule("NMR301", "medicare-dc-excluded-service", Severity.ERROR, scope="line",
-      target=Field.CODE, requires=(Field.PROVIDER_TYPE,), medicare_only=True)
+      target=Field.CODE, requires=((Field.PROVIDER_TYPE, Field.DISCIPLINE),), medicare_only=True)
 def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a chiropractor's service other than spinal manipulation, without GY.
 
@@ -37,18 +37,22 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
     else a chiropractor furnishes (exams, therapy, X-rays) is statutorily excluded. GY marks the
     line as excluded so Medicare denies it cleanly and the patient can be billed.
     Example: Medicare patient, 97112 x2 rendered by a DC, no GY.
-    Configuration: [provider_types] chiropractor (how a DC is spelled); [codes] cmt.
+    The chiropractor is known by the credential (a credential column, or the end of the
+    provider's name: "Mark Ortiz DC"), else by a chiropractic discipline; the message says which.
+    Configuration: [provider_types] chiropractor (how a DC is spelled); [discipline_roles];
+    [codes] cmt.
     Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §240.1.1; NGS and CGS
     chiropractic billing pages (GY on services a chiropractor furnishes that Medicare excludes;
     GX as well when a voluntary ABN was given).
     """
-    if (line.code and line.code not in ctx.config.cmt_codes
-            and ctx.config.role_of(line.provider_type) == "chiropractor"
-            and "GY" not in line.modifiers):
+    if not line.code or line.code in ctx.config.cmt_codes or "GY" in line.modifiers:
+        return
+    role, source = ctx.role(line)
+    if role == "chiropractor":
         yield Hit(
             line,
             f"Medicare pays a chiropractor only for spinal manipulation; {line.code} by a "
-            "chiropractor is a statutorily excluded service billed without GY.",
+            f"chiropractor ({source}) is a statutorily excluded service billed without GY.",
             "Add modifier GY (and GX if the patient signed a voluntary ABN) so Medicare denies "
             "it and the patient can be billed; therapy codes keep GP as well.",
         )
@@ -163,17 +167,20 @@ def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     85%; leaving it off overbills. A line that names the assistant as its provider is taken as
     the assistant's service.
     Example: Medicare, 97110-GP x2 rendered by a PTA.
+    The assistant is known by the credential only (a credential column, or the end of the
+    provider's name: "Erin Walsh, PTA"): a discipline (PT, OT) does not tell a therapist from
+    an assistant. The message says which source it used.
     Configuration: [provider_types] pt_assistant and ot_assistant.
     Source (primary): CMS "Billing examples using CQ/CO modifiers for services furnished in
     whole or in part by PTAs and OTAs"; CY2019 Physician Fee Schedule final rule.
     """
-    role = ctx.config.role_of(line.provider_type)
+    role, source = ctx.role(line)
     needed = {"pt_assistant": "CQ", "ot_assistant": "CO"}.get(role or "")
     if needed and line.code and needed not in line.modifiers:
         who = "physical therapist assistant" if needed == "CQ" else "occupational therapy assistant"
         yield Hit(
             line,
-            f"{line.code} is recorded as given by a {who} but lacks {needed}.",
+            f"{line.code} is recorded as given by a {who} ({source}) but lacks {needed}.",
             f"Add {needed} when the {who} furnished more than 10% of the service (the de "
             "minimis rule); Medicare pays such services at 85%.",
         )

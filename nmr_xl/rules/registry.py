@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from nmr_xl.model import Field, Line, Severity, Table
-from nmr_xl.rules.common import visits
+from nmr_xl.rules.common import provider_role, visits
 
 if TYPE_CHECKING:
     from nmr_xl.config import Config, Profile
@@ -66,6 +66,10 @@ class Context:
         """Whether rule `code` is on for this line's payer (rules that pool lines need this)."""
         return level_for(RULES[code], self.profile(line), self.config) is not None
 
+    def role(self, line: Line) -> tuple[str | None, str]:
+        """The line's provider's role and what it was read from (see provider_role)."""
+        return provider_role(line, self.config, self.table.credential_source)
+
     def visits(self) -> dict[tuple[str, object], list[Line]]:
         """The table's lines grouped by visit, computed once for all the rules that need it."""
         if "visits" not in self.cache:
@@ -83,7 +87,8 @@ class Rule:
     severity: Severity
     scope: Scope
     target: Field
-    requires: tuple[Field, ...]
+    # The columns the rule needs; a tuple inside means any one of those fields will do.
+    requires: tuple[Field | tuple[Field, ...], ...]
     medicare_only: bool
     docs: Docs
     check: Callable[..., Iterable[Hit]] | None
@@ -134,7 +139,7 @@ def rule(
     *,
     scope: Scope,
     target: Field,
-    requires: tuple[Field, ...] = (),
+    requires: tuple[Field | tuple[Field, ...], ...] = (),
     medicare_only: bool = False,
     codes: Callable[[Config], frozenset[str]] | None = None,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:

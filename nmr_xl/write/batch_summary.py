@@ -393,7 +393,7 @@ def _note(entry: BatchEntry) -> str:
         what = ("no sheet had a billing table; " if entry.previous_disposition ==
                 "no-billing-table" else "numbers from that check; ")
         return f"Unchanged{since}: {what}--force checks it again"
-    return "; ".join(r.warnings)
+    return "; ".join(r.cannot_check + r.warnings)  # not fully checked: said first
 
 
 def _reason(entry: BatchEntry) -> str | None:

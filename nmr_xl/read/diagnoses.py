@@ -1,0 +1,143 @@
+"""Diagnoses given by pointer, resolved to codes. A claim lists its diagnoses once (in columns
+Dx A..Dx L / Dx 1..Dx 12 on each line, or, in a claims-table dump, on rows of their own) and
+each service line points at the ones it treats: letters A-L as on the CMS-1500 form ("AB"),
+numbers 1-12 as in an 837 file ("1:2"), or the codes themselves ("ICD10|G20:ICD10|R26.81:").
+A line's diagnoses are the ones it points at, first pointer first (the primary diagnosis).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from nmr_xl.config import Config
+from nmr_xl.model import Field, Line, Table
+from nmr_xl.read import values as v
+
+_POINTER_TOKEN = re.compile(r"1[0-2]|[1-9]|[A-L]")
+_LETTERS = "ABCDEFGHIJKL"
+
+
+def pointers(value: object) -> list[int] | None:
+    """1-based positions a pointer cell names ("AB" -> [1, 2], "1:3" -> [1, 3]), or None when
+    the cell holds no pointers (blank, or diagnosis codes themselves)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return [int(value)] if float(value).is_integer() and 1 <= value <= 12 else None
+    text = str(value).strip().upper()
+    if not text or v.is_error(text):
+        return None
+    tokens = [t for t in re.split(r"[\s,:;/|-]+", text) if t]
+    if len(tokens) == 1 and tokens[0].isalpha():
+        tokens = list(tokens[0])  # "ABD"
+    found = []
+    for token in tokens:
+        if not _POINTER_TOKEN.fullmatch(token):
+            return None
+        found.append(_LETTERS.index(token) + 1 if token.isalpha() else int(token))
+    return found
+
+
+def link_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]],
+                   billing: list[tuple[int, Sequence[object]]], config: Config) -> None:
+    """Give each charge line the diagnoses it points at (or its claim's, when it points at
+    none). Diagnosis rows of a claim dump belong to the claim of the same claim number, else
+    to the same patient and date, else to the charge lines that follow them."""
+    columns = table.columns
+    pointer_col = columns.get(Field.DX_POINTER, [0])[0] - 1
+    if pointer_col < 0 and not diagnosis_rows:
+        return
+    cells_of = {row: cells for row, cells in billing}
+    dx_cols = [c - 1 for c in columns.get(Field.DIAGNOSES, [])]
+    code_col = columns[Field.CODE][0] - 1
+    claim_lists = _claim_diagnoses(table, diagnosis_rows, dx_cols, code_col)
+    keys = _claim_keys(table, diagnosis_rows, billing)
+    for line in table.lines:
+        cells = cells_of.get(line.row)
+        if cells is None:
+            continue
+        own = [code for c in dx_cols for code in _codes(cells[c])]
+        listed = own or claim_lists.get(keys.get(line.row), [])
+        if pointer_col < 0:
+            if not line.diagnoses and listed:
+                line.diagnoses = tuple(dict.fromkeys(listed))
+            continue
+        raw = cells[pointer_col]
+        if v.is_error(raw):
+            line.unreadable[Field.DX_POINTER] = f"the cell shows the error {str(raw).strip()}"
+            continue
+        named = pointers(raw)
+        if named is None:
+            codes = _codes(raw)  # the pointer column holds the codes themselves
+            if codes:
+                line.diagnoses = tuple(dict.fromkeys(codes))
+            elif not line.diagnoses and listed:
+                line.diagnoses = tuple(dict.fromkeys(listed))
+            elif raw not in (None, "") and not line.diagnoses:
+                line.unreadable[Field.DX_POINTER] = "it is not a diagnosis pointer (A-L or 1-12)"
+            continue
+        _resolve(line, named, listed)
+    if diagnosis_rows and Field.DIAGNOSES not in columns:
+        # Findings about diagnoses point at the pointer, or at the code column.
+        columns[Field.DIAGNOSES] = [pointer_col + 1] if pointer_col >= 0 else [code_col + 1]
+        table.headers.setdefault(columns[Field.DIAGNOSES][0], "diagnoses")
+    if diagnosis_rows:
+        table.notes.append(f"Diagnoses were read from {len(diagnosis_rows)} diagnosis row"
+                           f"{'' if len(diagnosis_rows) == 1 else 's'} and linked to the charge "
+                           "lines of the same claim" + (" by their pointers."
+                                                        if pointer_col >= 0 else "."))
+
+
+def _resolve(line: Line, named: list[int], listed: list[str]) -> None:
+    pointed = [listed[n - 1] for n in named if n <= len(listed)]
+    missing = [n for n in named if n > len(listed)]
+    if missing and listed:  # a claim with no diagnoses at all is NMR205's to report
+        shown = ", ".join(_LETTERS[n - 1] for n in missing)
+        line.unreadable[Field.DX_POINTER] = (
+            f"it points at diagnosis {shown}, but the claim lists only {len(listed)}")
+    line.diagnoses = tuple(dict.fromkeys(pointed))
+
+
+def _codes(value: object) -> list[str]:
+    if v.is_error(value):
+        return []
+    return list(v.parse_diagnoses(value))
+
+
+def _claim_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]],
+                     dx_cols: list[int], code_col: int) -> dict[object, list[str]]:
+    keys = _claim_keys(table, diagnosis_rows, [])
+    lists: dict[object, list[str]] = {}
+    for row, cells in diagnosis_rows:
+        codes = _codes(cells[code_col]) + [c for col in dx_cols for c in _codes(cells[col])]
+        lists.setdefault(keys.get(row), []).extend(codes)
+    return lists
+
+
+def _claim_keys(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]],
+                billing: list[tuple[int, Sequence[object]]]) -> dict[int, object]:
+    """Row -> the claim it belongs to: its claim number; else its patient and date; else the
+    block of diagnosis rows above it (a new block starts where diagnosis rows follow lines)."""
+    columns = table.columns
+    rows = sorted([(row, cells, True) for row, cells in diagnosis_rows]
+                  + [(row, cells, False) for row, cells in billing], key=lambda r: r[0])
+    claim = columns.get(Field.CLAIM, [0])[0] - 1
+    patient = columns.get(Field.PATIENT, [0])[0] - 1
+    dos = columns.get(Field.DOS, [0])[0] - 1
+    by_visit = patient >= 0 and dos >= 0 and all(
+        cells[patient] not in (None, "") and cells[dos] not in (None, "")
+        for _, cells in diagnosis_rows)
+    keys: dict[int, object] = {}
+    block, previous_dx = 0, False
+    for row, cells, is_dx in rows:
+        if is_dx and not previous_dx:
+            block += 1
+        previous_dx = is_dx
+        if claim >= 0 and cells[claim] not in (None, ""):
+            keys[row] = ("claim", str(cells[claim]).strip().casefold())
+        elif by_visit:
+            keys[row] = ("visit", str(cells[patient]).strip().casefold(), str(cells[dos]))
+        else:
+            keys[row] = ("block", max(block, 1))
+    return keys
