@@ -149,8 +149,8 @@ SCHEMA: dict[str, Any] = {
                          key_hint="a discipline id"),
     "discipline_roles": MapOf(_is_str, key_pattern=r"[a-z][a-z0-9_]*",
                               key_hint="a discipline id"),
-    "row_kinds": {k: _is_str_list for k in
-                  ("diagnosis", "void", "payment", "adjustment", "charge", "total", "page")},
+    "row_kinds": {k: _is_str_list for k in ("diagnosis", "void", "not_billed", "payment",
+                                            "adjustment", "charge", "total", "page")},
     "nmr": {"unqualified_roles": _is_str_list, "chiropractic_assistant_qualified": _is_bool},
     "keywords": {
         "not_one_on_one": _is_str_list,
@@ -168,6 +168,7 @@ SCHEMA: dict[str, Any] = {
     "headings": {
         "abbreviations": MapOf(_is_str, key_pattern=r"[a-z0-9]+",
                                key_hint="a lower-case word"),
+        "confirm": _is_str_list,
         "qualifiers": _WORD_LISTS,
         "second_choice": _WORD_LISTS,
     },
@@ -180,7 +181,7 @@ SCHEMA: dict[str, Any] = {
 }
 
 # Under these tables a user's lists extend the defaults instead of replacing them.
-_EXTENDING_TABLES = {("columns",), ("modifiers",), ("headings", "qualifiers"),
+_EXTENDING_TABLES = {("columns",), ("modifiers",), ("headings",), ("headings", "qualifiers"),
                      ("headings", "second_choice")}
 # Arrays of tables a user's file adds to ([[ncci]] pairs; a pair given again replaces ours).
 _EXTENDING_ARRAYS = {("ncci",), ("layouts",)}
@@ -581,7 +582,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         profiles=profiles,
         headings=Headings({Field(k): v for k, v in data["columns"].items()},
                           headings["abbreviations"], headings["qualifiers"],
-                          headings["second_choice"]),
+                          headings["second_choice"], headings["confirm"]),
         layouts=tuple(_layout(entry, n) for n, entry in enumerate(data.get("layouts", []), 1)),
         disciplines=disciplines,
         discipline_roles=dict(data["discipline_roles"]),

@@ -50,6 +50,7 @@ class Field(StrEnum):
     DX_POINTER = "dx_pointer"  # letters A-L or numbers 1-12 pointing at the claim's diagnoses
     ROW_TYPE = "row_type"  # status, activity or record type: charge, diagnosis, void, payment
     VOIDED = "voided"  # a yes/no void or deleted flag
+    ACTIVE = "active"  # a yes/no (1/0, Active/Inactive) active flag: no means deleted
     CLAIM = "claim"  # claim, encounter or ticket number: groups a claim dump's rows
     DESCRIPTION = "description"  # procedure / transaction description (payment, void words)
     CREDIT = "credit"  # payment or adjustment amounts of a ledger
@@ -58,7 +59,7 @@ class Field(StrEnum):
 # Fields read beside the line's own values: to tell charge lines from other rows, to link
 # diagnoses, and (discipline) to stand in for a credential. The billing template has none.
 SUPPORT_FIELDS = frozenset({Field.DISCIPLINE, Field.DX_POINTER, Field.ROW_TYPE, Field.VOIDED,
-                            Field.CLAIM, Field.DESCRIPTION, Field.CREDIT})
+                            Field.ACTIVE, Field.CLAIM, Field.DESCRIPTION, Field.CREDIT})
 
 FIELD_LABELS = {
     Field.PATIENT: "patient",
@@ -84,6 +85,7 @@ FIELD_LABELS = {
     Field.DX_POINTER: "diagnosis pointer",
     Field.ROW_TYPE: "row type or status",
     Field.VOIDED: "void flag",
+    Field.ACTIVE: "active flag",
     Field.CLAIM: "claim number",
     Field.DESCRIPTION: "description",
     Field.CREDIT: "payment or adjustment",
@@ -156,7 +158,9 @@ class Table:
     """A billing table found on one sheet.
 
     `columns` maps a field to the 1-based worksheet column(s) it was read from; diagnoses may
-    span several columns (Dx1..Dx4). `headers` holds the header text of every mapped column.
+    span several columns (Dx1..Dx4); an empty list means every line has the field from no
+    column of its own (a group row "Provider: ..." above the lines). `headers` holds the header
+    text of every mapped column.
     `reads` says how every heading was read; `not_charges` counts the rows inside the table
     that are not charge lines, by kind (see nmr_xl.read.rows); `notes` are plain sentences
     about the reading (a credential taken from the providers' names, say).
@@ -185,7 +189,8 @@ class Table:
     def mapping(self) -> dict[str, str]:
         """field -> header text, for reports (several Dx columns are joined)."""
         return {
-            f.value: ", ".join(self.headers[c] for c in cols) for f, cols in self.columns.items()
+            f.value: ", ".join(self.headers[c] for c in cols) or "(from the rows above the lines)"
+            for f, cols in self.columns.items()
         }
 
 

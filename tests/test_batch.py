@@ -158,10 +158,10 @@ def build_inbox(root: Path, tmp: Path) -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     week1 = workbook(tmp, "w1.xlsx", DEFAULT_ROWS)
     week2 = workbook(tmp, "w2.xlsx", _rows(ERROR_ROWS + INFO_ROWS, "Medicare", "Dr Chen"))
-    csv = ("\ufeffPatient ID;DOS;CPT;Minutes;Units;Payer;Provider\r\n"
-           "RB-1;03/02/2026;97112;10;2;Medicare;Dr Fox\r\n"
-           "RB-1;03/02/2026;97110;23;1;Medicare;Dr Fox\r\n"
-           "RB-2;03/03/2026;97112;40;1;Tricare;Dr Fox\r\n").encode()
+    csv = ("\ufeffPatient ID;DOS;CPT;Mod;Minutes;Units;Payer;Provider\r\n"
+           "RB-1;03/02/2026;97112;;10;2;Medicare;Dr Fox\r\n"
+           "RB-1;03/02/2026;97110;;23;1;Medicare;Dr Fox\r\n"
+           "RB-2;03/03/2026;97112;;40;1;Tricare;Dr Fox\r\n").encode()
     mails = {
         "01 sunrise.eml": eml("Sunrise Front Desk <frontdesk@sunrisechiro.example>",
                               "March billing - Sunrise", day(2),

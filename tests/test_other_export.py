@@ -52,6 +52,7 @@ def test_other_export_reads_without_configuration(tmp_path: Path) -> None:
         Field.PATIENT_NAME.value: "Client Name",
         Field.DOS.value: "Svc Date",
         Field.CODE.value: "Proc",
+        Field.MODIFIERS.value: "Proc",  # no modifier column: the code cells carry them
         Field.MINUTES.value: "Min",
         Field.UNITS.value: "Qty",
         Field.DIAGNOSES.value: "Diagnosis Codes",

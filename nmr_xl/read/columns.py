@@ -44,6 +44,7 @@ KIND = {
     Field.UNITS: "whole numbers", Field.MINUTES: "minutes", Field.CHARGE: "amounts",
     Field.CREDIT: "amounts", Field.PROVIDER_TYPE: "credentials",
     Field.DISCIPLINE: "disciplines", Field.ONE_ON_ONE: "yes / no", Field.VOIDED: "yes / no",
+    Field.ACTIVE: "yes / no or active / inactive",
     Field.DX_POINTER: "diagnosis pointers", Field.ROW_TYPE: "row types or statuses",
     Field.PROVIDER: "names or NPIs", Field.PAYER: "names", Field.PATIENT_NAME: "names",
     Field.CERTIFIER: "names", Field.PROGRESS_REPORT: "dates or yes / no",
@@ -167,7 +168,7 @@ def _judge(col: int, heading: str, match: HeadingMatch, values: list[object],
         why = (f"heading reads as {FIELD_LABELS[match.field]}, but its values are "
                f"{KIND.get(f, FIELD_LABELS[f])} ({found.describe(KIND.get(f, 'of that kind'))})")
         how = GUESS
-    elif match.exact or match.numbered:
+    elif (match.exact or match.numbered) and not match.plain:
         why = match.describe()
         if found.values >= 5 and found.ratio < 0.2 and f in KIND:
             why += f" (but {found.describe(KIND[f])})"
@@ -177,7 +178,7 @@ def _judge(col: int, heading: str, match: HeadingMatch, values: list[object],
             return (f"reads like {FIELD_LABELS[f]} ({match.describe()}), but "
                     f"{found.describe(KIND.get(f, 'of that kind'))}")
         why = f"{match.describe()}; {found.describe(KIND.get(f, 'text'))}"
-        how = GUESS
+        how = EXACT if match.exact or match.numbered else GUESS
     return _Candidate(col, heading, f, how, why, rank=match.rank, number=match.number,
                       specificity=len(match.spelling.split()),
                       fits=found.agrees() or (how == EXACT and found.ratio >= 0.2),

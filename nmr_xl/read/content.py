@@ -176,10 +176,19 @@ def checks(config: Config) -> dict[Field, Callable[[object], bool]]:
         Field.DX_POINTER: is_pointer,
         Field.ROW_TYPE: row_kind,
         Field.VOIDED: yes_no,
+        Field.ACTIVE: lambda value: yes_no(value) or active_flag(value) is not None,
         Field.CLAIM: anything,
         Field.DESCRIPTION: anything,
         Field.CREDIT: _money,
     }
+
+
+_ACTIVE = {"active": True, "inactive": False, "a": True, "i": False}
+
+
+def active_flag(value: object) -> bool | None:
+    """An active flag's text: Active / Inactive (a yes / no is read with the attendance words)."""
+    return _ACTIVE.get(norm(value)) if isinstance(value, str) else None
 
 
 def share(values: Sequence[object], fits: Callable[[object], bool]) -> Share:

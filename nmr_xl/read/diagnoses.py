@@ -45,48 +45,48 @@ def link_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object
     none). Diagnosis rows of a claim dump belong to the claim of the same claim number, else
     to the same patient and date, else to the charge lines that follow them."""
     columns = table.columns
-    pointer_col = columns.get(Field.DX_POINTER, [0])[0] - 1
-    if pointer_col < 0 and not diagnosis_rows:
+    pointer_cols = [c - 1 for c in columns.get(Field.DX_POINTER, [])]
+    if not pointer_cols and not diagnosis_rows:
         return
     cells_of = {row: cells for row, cells in billing}
     dx_cols = [c - 1 for c in columns.get(Field.DIAGNOSES, [])]
-    code_col = columns[Field.CODE][0] - 1
-    claim_lists = _claim_diagnoses(table, diagnosis_rows, dx_cols, code_col)
-    keys = _claim_keys(table, diagnosis_rows, billing)
+    keys, blocks = _claim_keys(table, diagnosis_rows, billing)
+    claim_lists = _claim_diagnoses(table, diagnosis_rows, keys, blocks)
     for line in table.lines:
         cells = cells_of.get(line.row)
         if cells is None:
             continue
         own = [code for c in dx_cols for code in _codes(cells[c])]
-        listed = own or claim_lists.get(keys.get(line.row), [])
-        if pointer_col < 0:
+        listed = own or claim_lists.get(keys.get(line.row)) or claim_lists.get(
+            blocks.get(line.row), [])
+        raws = [cells[c] for c in pointer_cols if cells[c] not in (None, "")]
+        if not raws:
             if not line.diagnoses and listed:
                 line.diagnoses = tuple(dict.fromkeys(listed))
             continue
-        raw = cells[pointer_col]
-        if v.is_error(raw):
-            line.unreadable[Field.DX_POINTER] = f"the cell shows the error {str(raw).strip()}"
+        errors = [str(raw).strip() for raw in raws if v.is_error(raw)]
+        if errors:
+            line.unreadable[Field.DX_POINTER] = f"the cell shows the error {errors[0]}"
             continue
-        named = pointers(raw)
-        if named is None:
-            codes = _codes(raw)  # the pointer column holds the codes themselves
-            if codes:
-                line.diagnoses = tuple(dict.fromkeys(codes))
-            elif not line.diagnoses and listed:
-                line.diagnoses = tuple(dict.fromkeys(listed))
-            elif raw not in (None, "") and not line.diagnoses:
-                line.unreadable[Field.DX_POINTER] = "it is not a diagnosis pointer (A-L or 1-12)"
-            continue
-        _resolve(line, named, listed)
+        named = [p for raw in raws for p in pointers(raw) or ()]
+        codes = [c for raw in raws if pointers(raw) is None for c in _codes(raw)]
+        if codes:  # the pointer column holds the codes themselves
+            line.diagnoses = tuple(dict.fromkeys(codes))
+        elif named:
+            _resolve(line, named, listed)
+        elif not line.diagnoses and listed:
+            line.diagnoses = tuple(dict.fromkeys(listed))
+        elif not line.diagnoses:
+            line.unreadable[Field.DX_POINTER] = "it is not a diagnosis pointer (A-L or 1-12)"
     if diagnosis_rows and Field.DIAGNOSES not in columns:
         # Findings about diagnoses point at the pointer, or at the code column.
-        columns[Field.DIAGNOSES] = [pointer_col + 1] if pointer_col >= 0 else [code_col + 1]
+        columns[Field.DIAGNOSES] = [pointer_cols[0] + 1] if pointer_cols else columns[Field.CODE]
         table.headers.setdefault(columns[Field.DIAGNOSES][0], "diagnoses")
     if diagnosis_rows:
         table.notes.append(f"Diagnoses were read from {len(diagnosis_rows)} diagnosis row"
                            f"{'' if len(diagnosis_rows) == 1 else 's'} and linked to the charge "
                            "lines of the same claim" + (" by their pointers."
-                                                        if pointer_col >= 0 else "."))
+                                                        if pointer_cols else "."))
 
 
 def _resolve(line: Line, named: list[int], listed: list[str]) -> None:
@@ -105,20 +105,32 @@ def _codes(value: object) -> list[str]:
     return list(v.parse_diagnoses(value))
 
 
+# Columns of a diagnosis row that never hold its codes (an account "A100" looks like one).
+_NOT_CODES = (Field.PATIENT, Field.PATIENT_NAME, Field.PROVIDER, Field.PAYER, Field.CLAIM,
+              Field.NOTES, Field.GOAL, Field.CERTIFIER, Field.DOS, Field.UNITS, Field.CHARGE)
+
+
 def _claim_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]],
-                     dx_cols: list[int], code_col: int) -> dict[object, list[str]]:
-    keys = _claim_keys(table, diagnosis_rows, [])
+                     keys: dict[int, object], blocks: dict[int, object]
+                     ) -> dict[object, list[str]]:
+    """Claim -> its diagnoses, in the order its diagnosis rows list them (left to right), under
+    the claim's key and its block's."""
+    skip = {c - 1 for f in _NOT_CODES for c in table.columns.get(f, [])}
     lists: dict[object, list[str]] = {}
     for row, cells in diagnosis_rows:
-        codes = _codes(cells[code_col]) + [c for col in dx_cols for c in _codes(cells[col])]
-        lists.setdefault(keys.get(row), []).extend(codes)
+        codes = [c for col, cell in enumerate(cells) if col not in skip for c in _codes(cell)]
+        lists.setdefault(keys[row], []).extend(codes)
+        if blocks[row] != keys[row]:
+            lists.setdefault(blocks[row], []).extend(codes)
     return lists
 
 
 def _claim_keys(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]],
-                billing: list[tuple[int, Sequence[object]]]) -> dict[int, object]:
+                billing: list[tuple[int, Sequence[object]]]
+                ) -> tuple[dict[int, object], dict[int, object]]:
     """Row -> the claim it belongs to: its claim number; else its patient and date; else the
-    block of diagnosis rows above it (a new block starts where diagnosis rows follow lines)."""
+    block of diagnosis rows above it (a new block starts where diagnosis rows follow lines).
+    Also row -> its block, the fallback when a claim number finds no diagnosis rows."""
     columns = table.columns
     rows = sorted([(row, cells, True) for row, cells in diagnosis_rows]
                   + [(row, cells, False) for row, cells in billing], key=lambda r: r[0])
@@ -129,15 +141,17 @@ def _claim_keys(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]]
         cells[patient] not in (None, "") and cells[dos] not in (None, "")
         for _, cells in diagnosis_rows)
     keys: dict[int, object] = {}
+    blocks: dict[int, object] = {}
     block, previous_dx = 0, False
     for row, cells, is_dx in rows:
         if is_dx and not previous_dx:
             block += 1
         previous_dx = is_dx
+        blocks[row] = ("block", max(block, 1))
         if claim >= 0 and cells[claim] not in (None, ""):
             keys[row] = ("claim", str(cells[claim]).strip().casefold())
         elif by_visit:
             keys[row] = ("visit", str(cells[patient]).strip().casefold(), str(cells[dos]))
         else:
-            keys[row] = ("block", max(block, 1))
-    return keys
+            keys[row] = blocks[row]
+    return keys, blocks

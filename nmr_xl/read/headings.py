@@ -17,7 +17,7 @@ from nmr_xl.model import Field
 
 # Fields one table may spread over several columns, joined in column order: Dx 1..Dx 12,
 # Mod 1..Mod 4, payment and adjustment amounts.
-MULTI_COLUMN = frozenset({Field.DIAGNOSES, Field.MODIFIERS, Field.CREDIT})
+MULTI_COLUMN = frozenset({Field.DIAGNOSES, Field.MODIFIERS, Field.CREDIT, Field.DX_POINTER})
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _WORD = re.compile(r"[a-z]+|\d+")
@@ -39,6 +39,7 @@ class HeadingMatch:
     number: int  # "Dx 2" -> 2, "Mod B" -> 2; 0 when not numbered
     spelling: str  # the known spelling found, e.g. "service date"
     extra: tuple[str, ...]  # the other words of the heading, e.g. ("from",)
+    plain: bool = False  # a heading too plain to trust without the column's values ("Date")
 
     @property
     def numbered(self) -> bool:
@@ -75,7 +76,8 @@ class Headings:
 
     def __init__(self, spellings: Mapping[Field, Sequence[str]],
                  abbreviations: Mapping[str, str], qualifiers: Mapping[str, Sequence[str]],
-                 second_choice: Mapping[str, Sequence[str]]) -> None:
+                 second_choice: Mapping[str, Sequence[str]], confirm: Sequence[str] = ()
+                 ) -> None:
         self._abbreviations = {k: v.split() for k, v in abbreviations.items()}
         self._order = {f: i for i, f in enumerate(Field)}
         self._exact: dict[tuple[str, ...], Field] = {}
@@ -94,6 +96,7 @@ class Headings:
         self._qualifiers = {f: common | frozenset(self._fold(qualifiers.get(f.value, ())))
                             for f in Field}
         self._second = {f: frozenset(self._fold(second_choice.get(f.value, ()))) for f in Field}
+        self._plain = frozenset(self.words(text) for text in confirm)
         self._cache: dict[str, HeadingMatch | None] = {}
 
     def _fold(self, texts: Sequence[str]) -> list[str]:
@@ -121,7 +124,8 @@ class Headings:
             return None
         exact = self._exact.get(words)
         if exact is not None:
-            return HeadingMatch(exact, True, self._rank(exact, words), 0, " ".join(words), ())
+            return HeadingMatch(exact, True, self._rank(exact, words), 0, " ".join(words), (),
+                                words in self._plain)
         best: tuple[tuple[int, ...], HeadingMatch] | None = None
         for start, word in enumerate(words):
             for key, f in self._by_first.get(word, ()):
@@ -132,7 +136,7 @@ class Headings:
                 if number is None:
                     continue
                 found = HeadingMatch(f, False, self._rank(f, words), number, " ".join(key),
-                                     extra)
+                                     extra, key in self._plain)
                 score = (found.rank, -len(key), len(extra), self._order[f])
                 if best is None or score < best[0]:
                     best = (score, found)

@@ -95,8 +95,9 @@ def credentials_from_names(table: Table, config: Config) -> None:
     table.columns[Field.PROVIDER_TYPE] = table.columns[Field.PROVIDER]
     table.credential_source = "name"
     examples = ", ".join(sorted({c for c in seen.values() if c})[:4])
-    heading = table.headers.get(table.columns[Field.PROVIDER][0], "provider")
+    cols = table.columns[Field.PROVIDER]
+    where = f" in \"{table.headers[cols[0]]}\"" if cols else ""
     table.notes.append(
-        f"No credential column: the credential was read from the end of the provider's name "
-        f"in \"{heading}\" ({examples}) on {found} of {named} lines with a provider"
+        f"No credential column: the credential was read from the end of the provider's "
+        f"name{where} ({examples}) on {found} of {named} lines with a provider"
         + ("; the others carry none." if found < named else "."))

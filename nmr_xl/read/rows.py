@@ -9,21 +9,24 @@ and cached per distinct cell text: a 100,000-line sheet repeats the same few val
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 from nmr_xl.config import Config
 from nmr_xl.model import Field
 from nmr_xl.normalize import Phrases, norm
 from nmr_xl.read import values as v
+from nmr_xl.read.content import active_flag
 
-DIAGNOSIS, VOID, REVERSAL, PAYMENT, ADJUSTMENT = (
-    "diagnosis", "void", "reversal", "payment", "adjustment")
+DIAGNOSIS, VOID, NOT_BILLED, REVERSAL, PAYMENT, ADJUSTMENT = (
+    "diagnosis", "void", "not_billed", "reversal", "payment", "adjustment")
 TOTAL, HEADER, PAGE, HEADING = "total", "header", "page", "heading"
 
 # kind -> (one, several), in the order reports list them
 _LABELS = {
     DIAGNOSIS: ("diagnosis row", "diagnosis rows"),
     VOID: ("voided or deleted line", "voided or deleted lines"),
+    NOT_BILLED: ("line marked not billed", "lines marked not billed"),
     REVERSAL: ("reversed charge row (a charge and its reversal)",
                "reversed charge rows (charges and their reversals)"),
     PAYMENT: ("payment row", "payment rows"),
@@ -35,6 +38,7 @@ _LABELS = {
               "rows without a code (group headings or comments)"),
 }
 ROW_KINDS = tuple(_LABELS)
+_DIAGNOSIS_LIST = re.compile(r"\s*(dx|diag\w*|icd\w*)\s*(codes?|list)?\s*[:#]\s*\S", re.IGNORECASE)
 
 
 def sentence(counts: Mapping[str, int]) -> str:
@@ -63,17 +67,20 @@ class RowSorter:
     def __init__(self, config: Config, columns: Mapping[Field, list[int]],
                  headers: Mapping[int, str]) -> None:
         kinds = config.row_kinds
-        self._type_words = {word: kind for kind in (DIAGNOSIS, VOID, PAYMENT, ADJUSTMENT)
-                            for word in kinds[kind]}
+        self._type_words = {word: kind for kind in (DIAGNOSIS, VOID, NOT_BILLED, PAYMENT,
+                                                    ADJUSTMENT) for word in kinds[kind]}
         self._charge_words = kinds["charge"]
         self._total_words = kinds["total"]
         self._page = Phrases(kinds["page"])
         self._void = Phrases(kinds[VOID])
+        self._not_billed = Phrases(kinds[NOT_BILLED])
+        self._diagnosis_words = kinds[DIAGNOSIS]
         self._payment = Phrases(kinds[PAYMENT])
         self._adjustment = Phrases(kinds[ADJUSTMENT])
         self._yes, self._no = config.attendance_yes, config.attendance_no
         self._type_col = _first(columns, Field.ROW_TYPE)
         self._void_col = _first(columns, Field.VOIDED)
+        self._active_col = _first(columns, Field.ACTIVE)
         self._description_col = _first(columns, Field.DESCRIPTION)
         self._code_col = _first(columns, Field.CODE)
         self._credit_cols = [c - 1 for c in columns.get(Field.CREDIT, [])]
@@ -114,9 +121,19 @@ class RowSorter:
             flag = cells[self._void_col]
             if flag not in (None, "") and v.parse_yes_no(flag, self._yes, self._no):
                 return VOID
+        if self._active_col is not None:
+            flag = cells[self._active_col]
+            if flag not in (None, "") and self._cached(4, flag, self._inactive):
+                return VOID
         if self._description_col is not None:
             return self._cached(2, cells[self._description_col], self._described)
         return None
+
+    def _inactive(self, value: object) -> str | None:
+        active = active_flag(value)
+        if active is None:
+            active = v.parse_yes_no(value, self._yes, self._no)
+        return VOID if active is False else None
 
     def _type_kind(self, value: object) -> str | None:
         if not isinstance(value, str):
@@ -130,6 +147,8 @@ class RowSorter:
         """Void, payment or adjustment words in a text ("*** VOIDED ***", "Ins Pmt")."""
         if not isinstance(value, str) or not value.strip():
             return None
+        if self._not_billed.find(value):
+            return NOT_BILLED
         if self._void.find(value):
             return VOID
         if self._payment.find(value):
@@ -189,7 +208,8 @@ class RowSorter:
             return HEADER
         assert self._code_col is not None
         raw = cells[self._code_col]
-        if v.is_diagnosis_code(raw):
+        if v.is_diagnosis_code(raw) or (isinstance(raw, str)
+                                        and norm(raw) in self._diagnosis_words):
             return DIAGNOSIS
         if isinstance(raw, str):
             described = self._described(raw)
@@ -219,6 +239,8 @@ class RowSorter:
         label = self._first_label(cells)
         if label is not None:
             return label
+        if any(isinstance(c, str) and _DIAGNOSIS_LIST.match(c) for c in cells):
+            return DIAGNOSIS  # "Diagnoses: 1. G20  2. R26.81" above a claim's lines
         for cell in cells:
             if isinstance(cell, str) and cell.strip():
                 kind = self._label(cell) or self._described(cell)

@@ -14,11 +14,12 @@ from functools import partial
 from statistics import median
 
 from nmr_xl.config import Config
-from nmr_xl.model import Field, Line, SkippedSheet, Table
+from nmr_xl.model import Field, Line, SkippedSheet, Table, column_letter
 from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
 from nmr_xl.read.diagnoses import link_diagnoses
+from nmr_xl.read.groups import carry_down, labelled
 from nmr_xl.read.providers import credentials_from_names
 from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, RowSorter, is_negative
 
@@ -181,7 +182,11 @@ def build_table(
     if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:
         columns[Field.PATIENT] = columns[Field.PATIENT_NAME]  # the name is the visit key
     remaining = _chain(head[header.row:], iterator)
-    _read_lines(table, remaining, config, plan)
+    # Title rows may name the patient or provider of the whole sheet; a date there is the
+    # report's period ("From: 03/01/2026"), never a date of service.
+    titles = [(row, {f: text for f, text in labelled(cells, config).items() if f is not Field.DOS})
+              for row, cells in enumerate(head[:header.row - 1], 1)]
+    _read_lines(table, remaining, config, plan, titles)
     return table
 
 
@@ -192,10 +197,11 @@ def _chain(first: list[Sequence[object]], rest: Iterator[Sequence[object]]
 
 
 def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
-                plan: ColumnPlan) -> None:
+                plan: ColumnPlan, groups: list[tuple[int, dict[Field, str]]]) -> None:
     """Sort the rows (charge lines and the rest), then parse the charge lines column by column:
     tight loops over cached parsers keep big sheets fast."""
     columns = table.columns
+    _notes_from_description(table)
     code_index = columns[Field.CODE][0] - 1
     width = max(c for cols in columns.values() for c in cols)
     sorter = RowSorter(config, columns, plan.headers)
@@ -214,6 +220,8 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
             kind = sorter.codeless(cells)
             if kind == HEADING:
                 codeless.append((row, cells))
+            elif kind == DIAGNOSIS:
+                diagnosis_rows.append((row, cells))
             elif kind is not None:
                 others[kind] += 1
             continue
@@ -242,8 +250,32 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     others[DIAGNOSIS] += len(diagnosis_rows)
     link_diagnoses(table, diagnosis_rows, billing, config)
     _check_modifiers(table.lines, config.known_modifiers)
+    _modifiers_in_code_cells(table)
+    taken = {row for row, _ in codeless_lines}
+    groups += [(row, labelled(cells, config)) for row, cells in codeless if row not in taken]
+    carry_down(table, groups, config)
     credentials_from_names(table, config)
     table.not_charges = {k: n for k, n in others.items() if n}
+
+
+def _modifiers_in_code_cells(table: Table) -> None:
+    """No modifier column, but codes written with their modifiers ("97112-GP"): the code column
+    is the modifier column. With neither, the rules that need modifiers do not run."""
+    if Field.MODIFIERS in table.columns or not any(line.modifiers for line in table.lines):
+        return
+    table.columns[Field.MODIFIERS] = table.columns[Field.CODE]
+
+
+def _notes_from_description(table: Table) -> None:
+    """No notes column: the description column (a therapy grid's "Description" holds what was
+    done) is what the notes rules read; the table says so."""
+    cols = table.columns
+    if Field.NOTES in cols or Field.DESCRIPTION not in cols:
+        return
+    cols[Field.NOTES] = cols[Field.DESCRIPTION]
+    index = cols[Field.DESCRIPTION][0]
+    table.notes.append(f"No notes column: the notes rules read \"{table.headers[index]}\" "
+                       f"({column_letter(index)}).")
 
 
 def _missing_code(codeless: list[tuple[int, Sequence[object]]],
@@ -255,6 +287,7 @@ def _missing_code(codeless: list[tuple[int, Sequence[object]]],
     keys = [columns[f][0] - 1 for f in (Field.PATIENT, Field.DOS, Field.UNITS) if f in columns]
     if len(keys) < 3 or not codeless or not billing:
         return []
+    units = _Cached(v.parse_units)
     mapped = sorted({c - 1 for cols in columns.values() for c in cols})
 
     def filled(cells: Sequence[object]) -> int:
@@ -262,7 +295,8 @@ def _missing_code(codeless: list[tuple[int, Sequence[object]]],
 
     typical = median(filled(cells) for _, cells in billing[:200])
     return [(row, cells) for row, cells in codeless
-            if all(cells[k] not in (None, "") for k in keys) and filled(cells) >= typical - 1]
+            if all(cells[k] not in (None, "") for k in keys) and filled(cells) >= typical - 1
+            and (units(cells[keys[2]])[0] or 0) > 0]  # 0 units: a visit with nothing billed
 
 
 def _parse(billing: list[tuple[int, Sequence[object]]], columns: dict[Field, list[int]],

@@ -157,20 +157,32 @@ def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
     head = tokens[0]
     if head.endswith(".0") and _CODE.fullmatch(head[:-2]):
         head = head[:-2]  # "97112.0" from a number stored as text
+    if head == "HC" and len(tokens) > 1:  # an 837 composite: HC:97112:GP:59
+        head, tokens = tokens[1], tokens[1:]
     if _CODE.fullmatch(head):
         return head, _modifier_tokens(tokens[1:])
     joined = _JOINED.fullmatch(head)
     if joined:
         mods = joined.group(2)
         return joined.group(1), tuple(mods[i:i + 2] for i in range(0, len(mods), 2))
+    labelled = _LABELLED.search(text.upper())
+    if labelled:  # "Neuromuscular Re-ed (97112)": the code inside its label
+        return labelled.group(1), ()
     raise Unreadable("it is not a CPT/HCPCS code")
 
 
+_LABELLED = re.compile(r"\((\d{5}|\d{4}[FTU]|[A-V]\d{4})\)\s*$")
+
+
 def _modifier_tokens(tokens: list[str]) -> tuple[str, ...]:
-    # Words such as "(NMR)" or "Neuro" after the code are labels, not modifiers; anything else
-    # is kept, to be validated as a modifier against the rules file.
-    return tuple(t for t in tokens
-                 if not (t.startswith("(") or (len(t) >= 3 and t.isalpha())))
+    # Words after the code ("97112 Neuro Re-ed", "(NMR)") are its label: modifiers come before
+    # them, and nothing after the first word of the label is taken for a modifier.
+    found = []
+    for t in tokens:
+        if t.startswith("(") or (len(t) >= 3 and t.isalpha()):
+            break
+        found.append(t)
+    return tuple(found)
 
 
 def parse_modifiers(value: object) -> tuple[str, ...]:
@@ -180,9 +192,10 @@ def parse_modifiers(value: object) -> tuple[str, ...]:
     if text is None or text.upper() in _NO_MODIFIER:
         return ()
     _reject_error(text)
-    return tuple(t for t in _SPLIT.split(text.upper()) if t)
+    return tuple(t for t in _MODIFIER_SPLIT.split(text.upper()) if t)
 
 
+_MODIFIER_SPLIT = re.compile(r"[\s,;/|:\-\[\]'\"()]+")  # also a list written ['GP', '59']
 _NO_MODIFIER = {"N/A", "NA", "NONE", "-", "--", "0"}  # placeholders exports put in empty cells
 
 

@@ -27,7 +27,8 @@ def _therapy(config: Config) -> frozenset[str]:
 
 
 @rule("NMR301", "medicare-dc-excluded-service", Severity.ERROR, scope="line",
-      target=Field.CODE, requires=((Field.PROVIDER_TYPE, Field.DISCIPLINE),), medicare_only=True)
+      target=Field.CODE, requires=((Field.PROVIDER_TYPE, Field.DISCIPLINE), Field.MODIFIERS),
+      medicare_only=True)
 def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a chiropractor's service other than spinal manipulation, without GY.
 
@@ -59,7 +60,7 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR302", "medicare-cmt-modifier", Severity.ERROR, scope="line", target=Field.CODE,
-      medicare_only=True, codes=_cmt)
+      requires=(Field.MODIFIERS,), medicare_only=True, codes=_cmt)
 def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a CMT line without exactly one of AT / GA / GZ, or AT with GA, GX, GY or GZ.
 
@@ -131,7 +132,7 @@ def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR304", "therapy-modifier-missing", Severity.ERROR, scope="line", target=Field.CODE,
-      requires=(Field.PAYER,), codes=_therapy)
+      requires=(Field.PAYER, Field.MODIFIERS), codes=_therapy)
 def therapy_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     """An always-therapy code without GP, GO or GN, for a payer that requires them.
 
@@ -156,7 +157,7 @@ def therapy_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR305", "assistant-modifier-missing", Severity.ERROR, scope="line", target=Field.CODE,
-      requires=(Field.PROVIDER_TYPE,), medicare_only=True)
+      requires=(Field.PROVIDER_TYPE, Field.MODIFIERS), medicare_only=True)
 def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a PTA or OTA line without CQ or CO.
 
@@ -187,7 +188,7 @@ def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR306", "ncci-pair-without-modifier", Severity.ERROR, scope="table", target=Field.CODE,
-      requires=(Field.PATIENT, Field.DOS))
+      requires=(Field.PATIENT, Field.DOS, Field.MODIFIERS))
 def ncci_pair_without_modifier(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Two codes on one visit that form an NCCI pair, without the modifier the pair needs.
 
@@ -237,7 +238,7 @@ def ncci_pair_without_modifier(lines: list[Line], ctx: Context) -> Iterator[Hit]
 
 
 @rule("NMR307", "conflicting-distinct-modifiers", Severity.WARNING, scope="line",
-      target=Field.MODIFIERS)
+      target=Field.MODIFIERS, requires=(Field.MODIFIERS,))
 def conflicting_distinct_modifiers(line: Line, ctx: Context) -> Iterator[Hit]:
     """59 together with XE, XS, XP or XU on the same line.
 

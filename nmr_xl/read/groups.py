@@ -1,0 +1,88 @@
+"""Values a report prints once for a group of lines instead of on every line: a group row
+"Rendering Provider: Mark Ortiz DC" above a provider's charges, a title row "Patient: Doe, Jane"
+above a patient's ledger. When the table has no column for such a field, each line takes the
+value of the last labelled row above it, and the table says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import partial
+
+from nmr_xl.config import Config
+from nmr_xl.model import FIELD_LABELS, Field, Line, Table
+from nmr_xl.read import values as v
+
+# Fields a group or title row may give for every line under it.
+CARRIED = (Field.PATIENT, Field.PATIENT_NAME, Field.DOS, Field.PROVIDER, Field.PROVIDER_TYPE,
+           Field.PAYER, Field.DISCIPLINE)
+_LABEL = r"[A-Za-z][A-Za-z .#/&'-]{0,40}?"
+_PAIR = re.compile(rf"({_LABEL})\s*:\s*(.+?)(?=\s{{2,}}{_LABEL}\s*:|\s+\|\s+|$)")
+# Rows are read from their first cells only: a note further right is not a group label.
+_LOOK_CELLS = 6
+
+
+def labelled(cells: Sequence[object], config: Config) -> dict[Field, str]:
+    """The fields a group or title row names: "Provider: Dana Cole, LMT", or a label cell
+    ("Patient:") followed by its value in the next cell."""
+    found: dict[Field, str] = {}
+    texts = [(i, c.strip()) for i, c in enumerate(cells[:_LOOK_CELLS])
+             if isinstance(c, str) and c.strip()]
+    for position, (index, text) in enumerate(texts):
+        if text.endswith(":") and position + 1 < len(texts) and texts[position + 1][0] == index + 1:
+            _add(found, text[:-1], texts[position + 1][1], config)
+            continue
+        for label, value in _PAIR.findall(text):
+            _add(found, label, value, config)
+    return found
+
+
+def _add(found: dict[Field, str], label: str, value: str, config: Config) -> None:
+    match = config.headings.match(label)
+    value = value.strip().rstrip(",;")
+    if match is not None and match.field in CARRIED and value and match.rank == 0:
+        found.setdefault(match.field, value)
+
+
+def carry_down(table: Table, groups: list[tuple[int, dict[Field, str]]], config: Config
+               ) -> None:
+    """Give each line the values of the labelled rows above it, for fields with no column."""
+    wanted = [f for f in CARRIED if f not in table.columns]
+    events = sorted((row, {f: value for f, value in found.items() if f in wanted})
+                    for row, found in groups)
+    events = [(row, found) for row, found in events if found]
+    if not events or not table.lines:
+        return
+    parse = {Field.DOS: partial(v.parse_date, day_first=config.day_first)}
+    current: dict[Field, str] = {}
+    filled: dict[Field, int] = {}
+    position = 0
+    for line in table.lines:
+        while position < len(events) and events[position][0] < line.row:
+            current.update(events[position][1])
+            position += 1
+        for f, text in current.items():
+            if _apply(line, f, text, parse):
+                filled[f] = filled.get(f, 0) + 1
+    if Field.PATIENT_NAME in filled and Field.PATIENT not in table.columns:
+        table.columns[Field.PATIENT] = []  # the name identifies the visit
+    for f, n in filled.items():
+        table.columns[f] = []  # known on every line, from no column of its own
+        table.notes.append(
+            f"No {FIELD_LABELS[f]} column: the {FIELD_LABELS[f]} of {n} of {len(table.lines)} "
+            f"lines was taken from the labelled row above them (group or title rows).")
+
+
+def _apply(line: Line, f: Field, text: str, parse: dict) -> bool:
+    if f in parse:
+        try:
+            value = parse[f](text)
+        except v.Unreadable:
+            return False
+        line.dos = value
+        return value is not None
+    setattr(line, f.value, text)
+    if f is Field.PATIENT_NAME and line.patient is None:
+        line.patient = text
+    return True
