@@ -1,4 +1,4 @@
-"""The `nmr-xl` command: check, rules, explain, units, addin.
+"""The `nmr-xl` command: check, columns, rules, explain, units, addin.
 
 Exit codes (a contract scripts rely on): 0 nothing at or above --fail-on; 1 something was;
 2 an input could not be read, or the command was misused.
@@ -17,14 +17,16 @@ from pathlib import Path
 
 from nmr_xl import __version__
 from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, run_batch
+from nmr_xl.columns_report import columns_report
 from nmr_xl.config import Config, ConfigError, load_config
+from nmr_xl.errors import InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin, install_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.model import Severity
 from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
-from nmr_xl.runner import FileResult
+from nmr_xl.runner import FileResult, read_input
 from nmr_xl.units import allocate
 from nmr_xl.write.batch_summary import write_batch_summary
 
@@ -85,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--markdown", action="store_true",
                        help="print the rule table as Markdown (as in the README)")
 
+    columns = sub.add_parser("columns", help="show how every heading of a file is read, and "
+                                             "the rules-file lines that pin that reading")
+    columns.add_argument("path", type=Path, metavar="FILE",
+                         help="a workbook (.xlsx, .xlsm, .xls, .ods) or CSV file")
+    columns.add_argument("--rules", type=Path, metavar="FILE",
+                         help="rules file laid over the bundled defaults (its layouts apply)")
+
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", help="rule code, e.g. NMR102")
 
@@ -130,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rules(_config(args))
         if args.command == "explain":
             return _explain(args.code)
+        if args.command == "columns":
+            return _columns(args.path, load_config(args.rules))
         if args.command == "addin":
             return _addin(args)
         return _units(args.minutes, args.method)
@@ -205,8 +216,8 @@ def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
     """A folder given on the command line that held nothing to check is a mistake worth a line."""
     for path in paths:
         if path.is_dir() and not any(item.label.startswith(str(path)) for item in items):
-            raise UsageError(f"{path}: no workbooks (.xlsx, .xlsm), CSV files or e-mails with "
-                             "spreadsheet attachments in this folder")
+            raise UsageError(f"{path}: no workbooks (.xlsx, .xlsm, .xls, .ods), CSV files or "
+                             "e-mails with spreadsheet attachments in this folder")
 
 
 def _write_report(path: Path, results: list[FileResult], as_of: dt.date) -> None:
@@ -228,6 +239,20 @@ def _exit_code(results: list[FileResult], fail_on: str) -> int:
         return EXIT_FINDINGS  # a file that could not be fully checked is a warning
     found = any(f.severity.rank >= threshold for r in results for f in r.all_findings())
     return EXIT_FINDINGS if found else EXIT_OK
+
+
+# --- columns ----------------------------------------------------------------------------------
+
+
+def _columns(path: Path, config: Config) -> int:
+    try:
+        _, _, book = read_input(path, config)
+    except InputError as exc:
+        print(f"{path}: error [{exc.code}] {exc.message}")
+        return EXIT_ERROR
+    for line in columns_report(path, book):
+        print(line)
+    return EXIT_OK
 
 
 # --- rules, explain ---------------------------------------------------------------------------

@@ -156,9 +156,13 @@ SCHEMA: dict[str, Any] = {
         "not_one_on_one": _is_str_list,
         "group_exceptions": _is_str_list,
         "muscle_work": _is_str_list,
+        "muscle_work_exceptions": _is_str_list,
         "stretching": _is_str_list,
         "passive_device": _is_str_list,
+        "passive_device_exceptions": _is_str_list,
         "strength_or_rom": _is_str_list,
+        "strength_or_rom_exceptions": _is_str_list,
+        "nmr_activity": _is_str_list,
     },
     "diagnoses": {"neuromuscular": _is_str_list, "subluxation": _is_str_list},
     "mue": MapOf(_is_count, key_pattern=r"[A-Z0-9]{5}", key_hint="a 5-character code"),
@@ -347,7 +351,22 @@ class Layout:
 
     name: str
     headings: frozenset[str]  # normalised (norm)
-    columns: Mapping[str, str]  # normalised heading -> field name or IGNORE
+    # (normalised heading, n) -> field name or IGNORE: n is 0 for every column with that
+    # heading, or k for only the k-th ("Date [2]": the second column headed "Date")
+    columns: Mapping[tuple[str, int], str]
+
+    def field_for(self, heading: str, occurrence: int) -> str | None:
+        key = norm(heading)
+        return self.columns.get((key, occurrence)) or self.columns.get((key, 0))
+
+
+_OCCURRENCE = re.compile(r"(.*?)\s*\[(\d+)\]\s*")
+
+
+def layout_key(heading: str) -> tuple[str, int]:
+    """"Date [2]" -> ("date", 2); "Svc Date" -> ("svc date", 0)."""
+    match = _OCCURRENCE.fullmatch(heading)
+    return (norm(match.group(1)), int(match.group(2))) if match else (norm(heading), 0)
 
 
 def _lookup(text: str, table: Mapping[str, frozenset[str]]) -> str | None:
@@ -591,7 +610,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
 
 
 def _layout(entry: Mapping[str, Any], number: int) -> Layout:
-    columns = {norm(heading): value for heading, value in entry["columns"].items()}
+    columns = {layout_key(heading): value for heading, value in entry["columns"].items()}
     return Layout(name=entry.get("name") or f"layout {number}",
-                  headings=frozenset(norm(h) for h in entry["headings"] if norm(h)),
+                  headings=frozenset(layout_key(h)[0] for h in entry["headings"] if norm(h)),
                   columns=columns)

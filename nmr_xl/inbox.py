@@ -50,14 +50,13 @@ LABEL_SEP = " \u203a "  # single right angle quote: between an e-mail or zip and
 STATE_FILE = ".nmr-xl-state.json"
 SUMMARY_FILE = "batch-summary.xlsx"
 
-WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm"})
+WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})  # .xls / .ods: copied as .xlsx
+_OOXML_EXTS = frozenset({".xlsx", ".xlsm"})
 CSV_EXTS = CSV_SUFFIXES  # .csv and .tsv: the CSV reader detects delimiter and encoding
 CONTAINER_EXTS = frozenset({".eml", ".msg", ".zip"})
 _UNSUPPORTED_MESSAGES = {
-    ".xls": "this is an old Excel 97-2003 (.xls) workbook; open it in Excel and save it as .xlsx",
     ".xlt": "this is an old Excel 97-2003 template (.xlt); open it in Excel and save it as .xlsx",
     ".xlsb": "this is an Excel binary (.xlsb) workbook; save it as .xlsx",
-    ".ods": "this is an OpenDocument (.ods) spreadsheet; save it as .xlsx",
     ".numbers": "this is an Apple Numbers file; export it as Excel (.xlsx)",
 }
 # Names that look like a spreadsheet nmr-xl cannot read: reported, never silently dropped.
@@ -264,8 +263,8 @@ def _unsupported(ext: str) -> InputError:
 
 def _not_an_input() -> InputError:
     return InputError("unsupported-format", "this is not a file nmr-xl checks: give it .xlsx, "
-                                            ".xlsm or .csv files, saved e-mails (.eml, .msg) "
-                                            "or .zip files")
+                                            ".xlsm, .xls, .ods or .csv files, saved e-mails "
+                                            "(.eml, .msg) or .zip files")
 
 
 def _nested() -> InputError:
@@ -472,7 +471,7 @@ class _Collector:
                   ) -> tuple[str | None, InputError | None, Path]:
         """(kind, error, path) for a spreadsheet-looking file on disk. A workbook hiding behind
         a .csv or .xls name is found by its content (and an extracted copy renamed to match)."""
-        if ext in WORKBOOK_EXTS:
+        if ext in _OOXML_EXTS:  # .xls / .ods names are checked by content, as other names are
             return "workbook", self._workbook_bomb(path), path
         with path.open("rb") as handle:
             head = handle.read(8)

@@ -15,14 +15,14 @@ from nmr_xl import __version__
 from nmr_xl.config import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
-from nmr_xl.model import ColumnRead, Finding, SkippedSheet, column_letter
-from nmr_xl.plan import build_plan
+from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Workbook, column_letter
+from nmr_xl.plan import AnnotationPlan, build_plan
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
 from nmr_xl.read.rows import sentence as not_charges_sentence
 from nmr_xl.read.sources import read_workbook, sniff
 from nmr_xl.spool import read_findings
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 # Everything check_file reads (CSV by its extension): for callers that search folders
 INPUT_SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
 
@@ -104,9 +104,7 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
     result = FileResult(input=str(path))
     with gc_paused():
         try:
-            kind = sniff(path)
-            csv_data = load_csv(path) if kind == "csv" else None
-            book = csv_workbook(csv_data, config) if csv_data else read_workbook(path, config)
+            kind, csv_data, book = read_input(path, config)
             result.skipped = book.skipped
             if not book.tables:
                 raise _no_table_error(book.skipped, csv_data is not None)
@@ -114,10 +112,19 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
             _collect(result, checked)
             if annotate:
                 target = dest or output_path(path, out_dir, kind == "xlsm")
-                _annotate(result, path, target, kind == "xlsm", checked, config, as_of, csv_data)
+                _annotate(result, path, target, kind, checked, config, as_of, csv_data)
         except InputError as exc:
             result.error = exc
     return result
+
+
+def read_input(path: Path, config: Config) -> tuple[str, CsvData | None, Workbook]:
+    """What the file is (sniff's kind), its text when it is a CSV file, and its tables; raises
+    InputError for a file that cannot be read."""
+    kind = sniff(path)
+    csv_data = load_csv(path) if kind == "csv" else None
+    book = csv_workbook(csv_data, config) if csv_data else read_workbook(path, config, kind)
+    return kind, csv_data, book
 
 
 @contextmanager
@@ -212,27 +219,55 @@ def sheet_facts(sheet: SheetReport) -> list[tuple[str, str]]:
     return facts
 
 
-def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
+_CONVERTED = ("{} workbook; this copy is a new .xlsx workbook holding its values (formula "
+              "results as last calculated): its formulas, formatting, comments, charts and "
+              "pictures are not in the copy")
+
+
+def _write_converted(source: Path, kind: str, dest: Path, plan: AnnotationPlan,
+                     checked: list[TableResult]) -> list[str]:
+    """An .xls / .ods input: its values into a temporary .xlsx, annotated like any other."""
+    from nmr_xl.write.values_copy import values_workbook
+    from nmr_xl.write.xlsx import write_copy
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    values = values_workbook(source, kind, dest.parent)
+    try:
+        return write_copy(values, dest, plan, False, [tr.table.sheet for tr in checked])
+    finally:
+        values.unlink(missing_ok=True)
+
+
+def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
               checked: list[TableResult], config: Config, as_of: dt.date,
               csv_data: CsvData | None = None) -> None:
-    from nmr_xl.write.xlsx import write_copy, write_rows_copy  # openpyxl: only when writing
+    from nmr_xl.write.values_copy import FORMAT_NAMES  # openpyxl: only when writing
+    from nmr_xl.write.xlsx import write_copy, write_rows_copy
 
     facts = run_facts(result, config, as_of)
     if csv_data:
         facts.insert(1, ("Input format", f"CSV ({csv_data.describe()}); this copy is a new "
                                          ".xlsx workbook holding every value as text, exactly "
                                          "as in the file"))
+    converted = _CONVERTED.format(FORMAT_NAMES[kind]) if kind in FORMAT_NAMES else None
+    if converted:
+        facts.insert(1, ("Input format", converted))
     plan = build_plan([(tr.table, tr.findings) for tr in checked], facts, result.payers,
                       result.cannot_check)
     try:
         if csv_data:
             losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)
+        elif converted:
+            losses = _write_converted(source, kind, dest, plan, checked)
         else:
-            losses = write_copy(source, dest, plan, macro, [tr.table.sheet for tr in checked])
+            losses = write_copy(source, dest, plan, kind == "xlsm",
+                                [tr.table.sheet for tr in checked])
     except InputError as exc:
         result.warnings.append(f"No annotated copy: {exc.message}")
         return
     result.output = str(dest)
+    if converted:
+        result.warnings.append(converted[:1].upper() + converted[1:] + ".")
     if csv_data:
         result.warnings.append(f"The annotated copy is a new .xlsx workbook made from the CSV "
                                f"file ({csv_data.describe()}): every value is kept as text, "

@@ -115,7 +115,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     ".xls renamed .xlsx": (_xls_renamed, "unsupported-format", "97-2003 (.xls)"),
     "0 bytes": (_empty, "empty", "empty"),
     "zip, not a workbook": (_plain_zip, "unsupported-format", "not an Excel workbook"),
-    "OpenDocument": (_ods, "unsupported-format", "OpenDocument"),
+    "OpenDocument, damaged": (_ods, "corrupt", "cannot be read"),
     "Excel binary": (_xlsb, "unsupported-format", ".xlsb"),
     "no billing table": (_no_billing_table, "no-billing-table", "no sheet has a billing table"),
     "only empty sheets": (_only_empty_sheets, "empty", "no data"),
@@ -232,11 +232,11 @@ def test_damaged_sheet_xml_does_not_crash(cli, tmp_path):
         ("calamine/pass_protected.xlsx", "encrypted"),
         ("poi/protected_passtika.xlsx", "encrypted"),
         ("calamine/pass_protected.xlsb", "encrypted"),
-        ("calamine/pass_protected.ods", "unsupported-format"),
+        ("calamine/pass_protected.ods", "encrypted"),
         ("calamine/too_small.xls", "unsupported-format"),
-        ("derived/biff8_AutoFilter_renamed.xlsx", "unsupported-format"),
+        ("derived/biff8_AutoFilter_renamed.xlsx", "no-billing-table"),  # an .xls, read
         ("derived/csv_Attendance_renamed.xlsx", "unsupported-format"),
-        ("derived/ods_AutoFilter_renamed.xlsx", "unsupported-format"),
+        ("derived/ods_AutoFilter_renamed.xlsx", "no-billing-table"),  # an .ods, read
         ("derived/xlsb_AutoFilter_renamed.xlsx", "unsupported-format"),
         ("derived/truncated_60pct_merge_cells.xlsx", "corrupt"),
         ("derived/zero_bytes.xlsx", "empty"),

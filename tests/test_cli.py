@@ -171,7 +171,7 @@ def test_unreadable_input_exits_2_even_with_never(cli, tmp_path):
     run = cli("check", junk, "--as-of", AS_OF, "--fail-on", "never")
     assert run.code == 2
     assert run.out.strip() == f"{junk}: error [unsupported-format] this is not an Excel " \
-                              "workbook (.xlsx or .xlsm)"
+                              "workbook (.xlsx, .xlsm, .xls) or OpenDocument spreadsheet (.ods)"
 
 
 @pytest.mark.parametrize(
@@ -422,7 +422,7 @@ def test_folder_without_workbooks_exits_2(cli, tmp_path):
     run = cli("check", tmp_path / "empty", "--as-of", AS_OF)
     assert run.code == 2
     assert run.err.count("\n") == 1
-    assert "no workbooks (.xlsx, .xlsm), CSV files or e-mails" in run.err
+    assert "no workbooks (.xlsx, .xlsm, .xls, .ods), CSV files or e-mails" in run.err
 
 
 # --- rules files ----------------------------------------------------------------------------------
@@ -592,6 +592,6 @@ def test_folder_without_workbooks_is_misuse_before_any_work(cli, clean_xlsx, tmp
     run = cli("check", clean_xlsx, tmp_path / "nothing-here", "--as-of", AS_OF,
               "--report", report)
     assert run.code == 2
-    assert "no workbooks (.xlsx, .xlsm), CSV files or e-mails" in run.err
+    assert "no workbooks (.xlsx, .xlsm, .xls, .ods), CSV files or e-mails" in run.err
     assert not list(clean_xlsx.parent.glob("*.checked.*"))
     assert not report.exists()

@@ -46,7 +46,7 @@ KIND = {
     Field.DISCIPLINE: "disciplines", Field.ONE_ON_ONE: "yes / no", Field.VOIDED: "yes / no",
     Field.ACTIVE: "yes / no or active / inactive",
     Field.DX_POINTER: "diagnosis pointers", Field.ROW_TYPE: "row types or statuses",
-    Field.PROVIDER: "names or NPIs", Field.PAYER: "names", Field.PATIENT_NAME: "names",
+    Field.PAYER: "names", Field.PATIENT_NAME: "names",
     Field.CERTIFIER: "names", Field.PROGRESS_REPORT: "dates or yes / no",
 }
 # Headings that may name a credential, a discipline or a row type: the values decide.
@@ -67,6 +67,8 @@ class _Candidate:
     specificity: int = 0
     fits: bool = True  # the values agree with the field
     name_part: bool = False
+    spelling: str = ""  # the known spelling the heading holds
+    heading_field: Field | None = None  # the field the heading alone names
 
 
 @dataclass
@@ -90,10 +92,12 @@ def heading_fields(cells: Sequence[object], config: Config) -> set[Field]:
     """The fields a row's headings name, by heading alone (to find the header row)."""
     layout = layout_for(cells, config)
     found: set[Field] = set()
+    seen: dict[str, int] = {}
     for cell in cells:
         if not isinstance(cell, str) or not cell.strip():
             continue
-        pinned = layout.columns.get(norm(cell)) if layout else None
+        seen[norm(cell)] = seen.get(norm(cell), 0) + 1
+        pinned = layout.field_for(cell, seen[norm(cell)]) if layout else None
         if pinned is not None:
             if pinned != IGNORE:
                 found.add(Field(pinned))
@@ -113,12 +117,14 @@ def plan_columns(cells: Sequence[object], sample: Sequence[Sequence[object]],
     candidates: list[_Candidate] = []
     unread: dict[int, tuple[str, Field | None]] = {}
     headings: dict[int, str] = {}
+    seen: dict[str, int] = {}
     for col, cell in enumerate(cells, start=1):
         if not isinstance(cell, str) or not cell.strip():
             continue
         heading = cell.strip()
         headings[col] = heading
-        pinned = layout.columns.get(norm(cell)) if layout else None
+        seen[norm(cell)] = seen.get(norm(cell), 0) + 1
+        pinned = layout.field_for(cell, seen[norm(cell)]) if layout else None
         if pinned == IGNORE:
             unread[col] = (f"ignored by the rules file's layout \"{layout.name}\"",  # type: ignore[union-attr]
                            None)
@@ -136,6 +142,7 @@ def plan_columns(cells: Sequence[object], sample: Sequence[Sequence[object]],
             unread[col] = (candidate, match.field)
         else:
             candidates.append(candidate)
+    _siblings(candidates, values)
     plan = ColumnPlan()
     chosen = _resolve(candidates, unread)
     _by_values(chosen, unread, headings, values, fits, config)
@@ -149,6 +156,18 @@ def plan_columns(cells: Sequence[object], sample: Sequence[Sequence[object]],
         reads.setdefault(col, ColumnRead(col, headings[col], None, NOT_READ, why, looks_like))
     plan.reads = [reads[col] for col in sorted(reads)]
     return plan
+
+
+def _siblings(candidates: list[_Candidate], values: list[list[object]]) -> None:
+    """Numbered columns of one heading stay together: when the values of "DIAGNOSISREF1" make
+    it a diagnosis column, the empty "DIAGNOSISREF3" beside it is one too."""
+    moved = {(c.spelling, c.heading_field): c.field for c in candidates
+             if c.number and c.field is not c.heading_field}
+    for c in candidates:
+        target = moved.get((c.spelling, c.heading_field))
+        if target is not None and c.number and not any(
+                x not in (None, "") for x in values[c.column - 1]):
+            c.field = target
 
 
 def _columns_of(sample: Sequence[Sequence[object]], width: int) -> list[list[object]]:
@@ -179,10 +198,14 @@ def _judge(col: int, heading: str, match: HeadingMatch, values: list[object],
                     f"{found.describe(KIND.get(f, 'of that kind'))}")
         why = f"{match.describe()}; {found.describe(KIND.get(f, 'text'))}"
         how = EXACT if match.exact or match.numbered else GUESS
-    return _Candidate(col, heading, f, how, why, rank=match.rank, number=match.number,
+    rank = match.rank
+    if f is Field.PROVIDER and content.share(values, content.is_npi).ratio >= 0.8:
+        rank, why = 1, why + "; its values are NPIs, a second choice to a provider's name"
+    return _Candidate(col, heading, f, how, why, rank=rank, number=match.number,
                       specificity=len(match.spelling.split()),
                       fits=found.agrees() or (how == EXACT and found.ratio >= 0.2),
-                      name_part=match.name_part and f is Field.PATIENT_NAME)
+                      name_part=match.name_part and f is Field.PATIENT_NAME,
+                      spelling=match.spelling, heading_field=match.field)
 
 
 def _by_content(f: Field, values: list[object], fits: dict) -> Field:

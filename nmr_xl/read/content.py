@@ -109,7 +109,7 @@ def _small_count(value: object) -> bool:
 
 def _money(value: object) -> bool:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return True  # negative amounts are credits and reversals, still money
+        return value not in (0, 1)  # negative amounts are money too; 0 / 1 is a flag
     if isinstance(value, str) and value.strip().startswith(("-", "(")):
         return v.negative_amount(value) is not None
     return _fits(v.parse_money)(value)
@@ -141,9 +141,6 @@ def checks(config: Config) -> dict[Field, Callable[[object], bool]]:
     def yes_no(value: object) -> bool:
         return v.parse_yes_no(value, config.attendance_yes, config.attendance_no) is not None
 
-    def provider(value: object) -> bool:
-        return _has_letters(value) or is_npi(value)
-
     def row_kind(value: object) -> bool:
         return isinstance(value, str) and norm(value) in kinds
 
@@ -159,7 +156,7 @@ def checks(config: Config) -> dict[Field, Callable[[object], bool]]:
         Field.UNITS: _small_count,
         Field.MINUTES: _fits(v.parse_minutes),
         Field.DIAGNOSES: diagnosis,
-        Field.PROVIDER: provider,
+        Field.PROVIDER: anything,  # a name, an NPI or a staff number: each tells providers apart
         Field.PROVIDER_TYPE: lambda value: isinstance(value, str) and config.role_of(value)
         is not None,
         Field.DISCIPLINE: lambda value: isinstance(value, str) and config.discipline_of(value)
@@ -205,13 +202,13 @@ def _blank(value: object) -> bool:
 _KINDS: tuple[tuple[str, Field], ...] = (
     ("CPT/HCPCS codes", Field.CODE), ("dates", Field.DOS), ("ICD-10 codes", Field.DIAGNOSES),
     ("modifiers", Field.MODIFIERS), ("credentials", Field.PROVIDER_TYPE),
-    ("disciplines", Field.DISCIPLINE),
+    ("disciplines", Field.DISCIPLINE), ("NPIs", Field.PROVIDER),
 )
 
 
 def describe_values(values: Sequence[object], config: Config) -> tuple[str, Field] | None:
     """("dates", Field.DOS) when most sampled values are dates, and so on; None otherwise."""
-    fits = checks(config)
+    fits = {**checks(config), Field.PROVIDER: is_npi}
     for kind, f in _KINDS:
         found = share(values, fits[f])
         if found.values >= 2 and found.ratio >= 0.8:

@@ -115,8 +115,8 @@ class RowSorter:
         """What a status / record-type / void flag / description cell says the row is."""
         if self._type_col is not None:
             kind = self._cached(1, cells[self._type_col], self._type_kind)
-            if kind is not None:
-                return None if kind == "charge" else kind
+            if kind is not None and kind != "charge":
+                return kind
         if self._void_col is not None:
             flag = cells[self._void_col]
             if flag not in (None, "") and v.parse_yes_no(flag, self._yes, self._no):

@@ -13,6 +13,7 @@ from nmr_xl.config import Config
 from nmr_xl.errors import InputError
 from nmr_xl.model import SkippedSheet, Table, Workbook
 from nmr_xl.read.csv_source import CSV_SUFFIXES
+from nmr_xl.read.error_cells import error_cells, overlay
 from nmr_xl.read.table import build_table
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -25,8 +26,9 @@ _XML_PARTS = (".xml", ".rels", ".vml")
 
 
 def sniff(path: Path) -> str:
-    """"xlsx" or "xlsm" (by content type), "csv" (a text file named .csv or .tsv: the CSV reader
-    decides whether it really is text), or raise InputError saying what the file is."""
+    """"xlsx" or "xlsm" (by content type), "xls" (Excel 97-2003), "ods" (OpenDocument), "csv"
+    (a text file named .csv or .tsv: the CSV reader decides whether it really is text), or
+    raise InputError saying what the file is."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -42,31 +44,36 @@ def sniff(path: Path) -> str:
             if _ENCRYPTION_STREAM in handle.read(_SCAN_LIMIT):
                 raise InputError("encrypted", "the workbook is password-protected; save an "
                                               "unprotected copy and check that")
-        raise InputError("unsupported-format", "this is an old Excel 97-2003 (.xls) workbook; "
-                                               "open it in Excel and save it as .xlsx")
+        if _is_biff_workbook(path):
+            return "xls"
+        raise InputError("unsupported-format", "this Office 97-2003 compound file holds no Excel "
+                                               "97-2003 (.xls) workbook (a Word or Outlook file?)")
     if not head.startswith(b"PK"):
         if path.suffix.lower() in CSV_SUFFIXES:
             return "csv"  # a workbook named .csv is read as the workbook it is
-        raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx or .xlsm)")
+        raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx, .xlsm, "
+                                               ".xls) or OpenDocument spreadsheet (.ods)")
     try:
         with zipfile.ZipFile(path) as archive:
             listed = [n.lower().replace("\\", "/") for n in archive.namelist()]
             names = set(listed)
             content_types = _content_types(archive)
             dtd = _declares_dtd(archive)
+            sealed = _encrypted_ods(archive)
     except (zipfile.BadZipFile, OSError, EOFError):
         raise InputError("corrupt", "the file is damaged: it is not a complete workbook "
                                     "(was it cut short while saving or downloading?)") from None
     if "xl/workbook.bin" in names:
         raise InputError("unsupported-format", "this is an Excel binary (.xlsb) workbook; save "
                                                "it as .xlsx")
-    if "mimetype" in names and "content.xml" in names:
-        raise InputError("unsupported-format", "this is an OpenDocument (.ods) spreadsheet; "
-                                               "save it as .xlsx")
+    ods = "mimetype" in names and "content.xml" in names
+    if ods and sealed:
+        raise InputError("encrypted", "the spreadsheet is password-protected; save an "
+                                      "unprotected copy and check that")
     if any(n.startswith("index/") and n.endswith(".iwa") for n in names):
         raise InputError("unsupported-format", "this is an Apple Numbers file; export it as "
                                                "Excel (.xlsx)")
-    if not any(n.endswith("workbook.xml") for n in names):
+    if not ods and not any(n.endswith("workbook.xml") for n in names):
         raise InputError("unsupported-format", "this zip file is not an Excel workbook")
     if len(names) < len(listed):
         raise InputError("corrupt", "the workbook holds two parts with the same name (or names "
@@ -76,7 +83,19 @@ def sniff(path: Path) -> str:
         raise InputError("unsafe-xml", "refused: the workbook's XML declares a DTD, which Excel "
                                        "never writes and XML entity-expansion attacks (\"billion "
                                        "laughs\") rely on; it was not read")
+    if ods:
+        return "ods"
     return "xlsm" if b"macroEnabled" in content_types else "xlsx"
+
+
+_WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+
+
+def _is_biff_workbook(path: Path) -> bool:
+    """An OLE compound file holding Excel's Workbook (or Excel 5's Book) stream."""
+    with path.open("rb") as handle:
+        head = handle.read(_SCAN_LIMIT)
+    return any(name in head for name in _WORKBOOK_STREAMS)
 
 
 def _declares_dtd(archive: zipfile.ZipFile) -> bool:
@@ -94,6 +113,15 @@ def _declares_dtd(archive: zipfile.ZipFile) -> bool:
     return False
 
 
+def _encrypted_ods(archive: zipfile.ZipFile) -> bool:
+    """An OpenDocument file whose manifest lists encrypted parts."""
+    try:
+        info = archive.getinfo("META-INF/manifest.xml")
+    except KeyError:
+        return False
+    return info.file_size < 1_000_000 and b"encryption-data" in archive.read(info)
+
+
 def _content_types(archive: zipfile.ZipFile) -> bytes:
     for info in archive.infolist():
         if info.filename.lower() == "[content_types].xml" and info.file_size < 1_000_000:
@@ -101,10 +129,12 @@ def _content_types(archive: zipfile.ZipFile) -> bytes:
     return b""
 
 
-def read_workbook(path: Path, config: Config) -> Workbook:
-    """Read every worksheet with python-calamine (cached formula results, fast) into tables."""
+def read_workbook(path: Path, config: Config, kind: str = "xlsx") -> Workbook:
+    """Read every worksheet with python-calamine (cached formula results, fast) into tables.
+    `kind` is what sniff() found; cells showing an error are handed on as its text."""
+    errors = error_cells(str(path), kind)
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
+        if path.suffix.lower() == f".{kind}":
             book = calamine.CalamineWorkbook.from_path(str(path))
         else:  # a renamed workbook: from_path picks its reader by the extension, not content
             with path.open("rb") as handle:
@@ -125,6 +155,7 @@ def read_workbook(path: Path, config: Config) -> Workbook:
             except Exception as exc:
                 skipped.append(SkippedSheet(meta.name, f"cannot be read ({_short(exc)})"))
                 continue
+            rows = overlay(rows, errors.get(meta.name))
             width = max((len(r) for r in rows), default=0)
             result = build_table(meta.name, rows, config, width=width)
             (tables if isinstance(result, Table) else skipped).append(result)

@@ -19,9 +19,18 @@ def _a(noun: str) -> str:
 
 
 def _notes_phrase(line: Line, ctx: Context, keywords: str) -> str | None:
+    """The first phrase of a [keywords] list in the line's notes, its exceptions blanked out."""
     if not line.notes:
         return None
-    return ctx.config.keywords[keywords].find(line.notes)
+    lists = ctx.config.keywords
+    return lists[keywords].find(line.notes, ignore=lists.get(f"{keywords}_exceptions"))
+
+
+def _also_nmr(line: Line, ctx: Context) -> str:
+    """", though the notes also describe balance board work" when they do."""
+    found = _notes_phrase(line, ctx, "nmr_activity")
+    return f" The notes also describe \"{found}\", which is neuromuscular re-education." \
+        if found else ""
 
 
 @rule("NMR201", "nmr-not-one-on-one", Severity.ERROR, scope="line", target=Field.ONE_ON_ONE,
@@ -65,7 +74,9 @@ def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
     said it is not for massage or muscle work. Hands-on soft-tissue work is 97140 (manual
     therapy) or 97124 (massage).
     Example: 97112 x1, notes "trigger point work upper traps, IASTM".
-    Configuration: [keywords] muscle_work and stretching; [provider_types] massage_therapist;
+    Configuration: [keywords] muscle_work, muscle_work_exceptions and stretching (the message
+    also names neuromuscular re-education work the notes describe: nmr_activity);
+    [provider_types] massage_therapist;
     [codes] manual_therapy and massage.
     Source (secondary): the seed article (AMA clarification quoted there: 97112 "is not intended
     to identify massage"; "don't use 97112 for muscle-related work").
@@ -78,7 +89,8 @@ def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
         s = ctx.config.suggest
         yield Hit(
             line,
-            f"The notes describe {found}: muscle work, not neuromuscular re-education.",
+            f"The notes describe {found}: muscle work, not neuromuscular re-education."
+            + _also_nmr(line, ctx),
             f"Bill hands-on soft-tissue work as {s['manual_therapy']} (manual therapy) or "
             f"{s['massage']} (massage); keep 97112 for one-on-one re-training of balance and "
             "movement control, and document that.",
@@ -95,7 +107,7 @@ def nmr_passive_device(line: Line, ctx: Context) -> Iterator[Hit]:
     Why: patients on these devices usually use them without one-on-one attendance and without
     documentation of why; billing that time as 97112 is a known audit target.
     Example: 97112 x1, notes "10 min wobble chair".
-    Configuration: [keywords] passive_device.
+    Configuration: [keywords] passive_device and passive_device_exceptions.
     Source (secondary): the seed article ("using code 97112 is problematic" for wobble chair or
     vibration plate work).
     """
@@ -204,7 +216,9 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
     system's control of movement and balance (a function the patient has lost), not for
     building strength or motion.
     Example: 97112 x2, notes "core strengthening, ROM exercises".
-    Configuration: [keywords] strength_or_rom; [codes] therapeutic_exercise.
+    Configuration: [keywords] strength_or_rom and strength_or_rom_exceptions (the message also
+    names neuromuscular re-education work the notes describe: nmr_activity); [codes]
+    therapeutic_exercise.
     Source (secondary): the seed article (strength, endurance, range of motion and flexibility
     exercises are "accurately described using code 97110").
     """
@@ -213,7 +227,8 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
         exercise = ctx.config.suggest["therapeutic_exercise"]
         yield Hit(
             line,
-            f"The notes describe \"{found}\" work, which is therapeutic exercise.",
+            f"The notes describe \"{found}\" work, which is therapeutic exercise."
+            + _also_nmr(line, ctx),
             f"Bill strength, endurance, range-of-motion and flexibility work as {exercise}; "
             "keep 97112 for re-training balance and movement control.",
         )

@@ -1,0 +1,52 @@
+"""Exports in the layouts of real systems (tests/exports.py) are read with no configuration:
+every field the rules need is mapped, the planted problems are found, no line that is billed
+correctly and no row that is not a charge gets a finding, and the rows that are not charges are
+counted by kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from exports import EXPORTS, Export, therabill
+
+from nmr_xl.config import load_config
+from nmr_xl.runner import FileResult, check_file
+
+AS_OF = dt.date(2026, 3, 31)
+
+
+def check(export: Export, tmp_path: Path, annotate: bool = False) -> FileResult:
+    path = export.write(tmp_path)
+    result = check_file(path, load_config(), AS_OF, out_dir=tmp_path / "out", annotate=annotate)
+    assert result.error is None, result.error
+    return result
+
+
+@pytest.mark.parametrize("build", EXPORTS, ids=[b.__name__ for b in EXPORTS])
+def test_export_is_read_and_checked(build: Callable[[], Export], tmp_path: Path) -> None:
+    export = build()
+    result = check(export, tmp_path)
+    (sheet,) = result.sheets
+    read = {f: sheet.columns.get(f) for f in export.columns}
+    assert read == export.columns
+    assert result.cannot_check == []  # patient, date of service, code and units all read
+    found = {(f.row, f.rule) for f in result.findings}
+    messages = sorted((f.row, f.rule, f.message) for f in result.findings
+                      if (f.row, f.rule) not in export.findings)
+    assert found == export.findings, messages
+    assert sheet.not_charges == export.not_charges
+
+
+def test_a_layout_without_units_says_so_first(tmp_path: Path) -> None:
+    export = therabill()
+    result = check(export, tmp_path)
+    (sheet,) = result.sheets
+    assert {f: sheet.columns.get(f) for f in export.columns} == export.columns
+    assert sheet.missing == ["units"]
+    (warning,) = result.cannot_check
+    assert warning.startswith("The sheet 'Session Balance' cannot be fully checked: no column "
+                              "was read as the units")
+    assert sheet.not_charges == export.not_charges
