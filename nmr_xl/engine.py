@@ -132,16 +132,20 @@ def check_table(table: Table, config: Config, as_of: dt.date,
 
 
 def _cannot_check(table: Table, missing: Field, scopes: tuple[str, ...]) -> str:
-    """One sentence: which field has no column, what that switches off, what could be it."""
+    """One sentence: which field has no column, the rules that would run with it (their other
+    columns are there), and the columns that may hold it."""
     label = LABELS[missing]
-    codes = [r.code for r in all_rules() if r.scope in scopes and any(
-        missing == need or (isinstance(need, tuple) and missing in need)
-        for need in r.requires)]
+    all_needing = [r for r in all_rules() if r.scope in scopes and any(
+        missing == need or (isinstance(need, tuple) and missing in need) for need in r.requires)]
+    codes = [r.code for r in all_needing
+             if all(_has(table, need) or need in CRITICAL_FIELDS for need in r.requires)]
     text = (f"The sheet '{table.sheet}' cannot be fully checked: no column was read as the "
             f"{label}")
     if codes:
         text += (f", so {len(codes)} rule{'s' if len(codes) > 1 else ''} did not run "
                  f"({', '.join(codes)})")
+    if len(codes) < len(all_needing):
+        text += " (others need more columns: see the rules not run)"
     hints = [f"'{r.heading}' ({column_letter(r.column)}: {r.why})" for r in table.reads
              if r.looks_like is missing]
     if hints:

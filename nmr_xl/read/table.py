@@ -45,10 +45,12 @@ class HeaderMatch:
     cells: Sequence[object]  # the headings as read (two rows joined for a two-row header)
 
 
-def _qualifies(fields: set[Field]) -> bool:
+def _qualifies(fields: set[Field], code_by_heading: bool = True) -> bool:
+    """A header row: the code column (named by a heading, or, on the second look, found by its
+    values), at least MIN_FIELDS billing fields in all, the date of service or the patient."""
     billing = fields & BILLING_FIELDS
-    return Field.CODE in billing and len(billing) >= MIN_FIELDS and not billing.isdisjoint(
-        _ANCHORS)
+    return ((Field.CODE in billing or not code_by_heading)
+            and len(billing | {Field.CODE}) >= MIN_FIELDS and not billing.isdisjoint(_ANCHORS))
 
 
 def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | None:
@@ -69,25 +71,28 @@ def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | 
 def find_header(rows: Sequence[Sequence[object]], config: Config) -> HeaderMatch | None:
     """The row, among the first rows, whose headings name the most billing fields (the first
     such row on a tie); a row holding a pinned layout's headings wins outright."""
-    best: tuple[int, int, Sequence[object]] | None = None  # (fields, row, cells)
     search = rows[: config.header_search_rows]
-    for index, cells in enumerate(search):
-        options: list[Sequence[object]] = [cells]
-        if index:
-            joined = _joined(search[index - 1], cells)
-            if joined is not None:
-                options.append(joined)
-        for option in options:
-            fields = heading_fields(option, config)
-            if not _qualifies(fields):
-                continue
-            score = len(fields & BILLING_FIELDS) + (100 if _pinned(option, config) else 0)
-            if best is None or score > best[0]:
-                best = (score, index + 1, option)
-    if best is None:
-        return None
-    plan = plan_columns(best[2], [], config)
-    return HeaderMatch(best[1], plan.columns, plan.headers, best[2])
+    for code_by_heading in (True, False):  # then a row whose code column only values name
+        best: tuple[int, int, Sequence[object]] | None = None  # (fields, row, cells)
+        for index, cells in enumerate(search):
+            options: list[Sequence[object]] = [cells]
+            if index:
+                joined = _joined(search[index - 1], cells)
+                if joined is not None:
+                    options.append(joined)
+            for option in options:
+                fields = heading_fields(option, config)
+                if not _qualifies(fields, code_by_heading):
+                    continue
+                score = len(fields & BILLING_FIELDS) + (100 if _pinned(option, config) else 0)
+                if best is None or score > best[0]:
+                    best = (score, index + 1, option)
+        if best is not None:
+            sample = _sample(rows[best[1]:])
+            plan = plan_columns(best[2], sample, config)
+            if Field.CODE in plan.columns:
+                return HeaderMatch(best[1], plan.columns, plan.headers, best[2])
+    return None
 
 
 def _pinned(cells: Sequence[object], config: Config) -> bool:
@@ -175,8 +180,6 @@ def build_table(
                                    f"{config.header_search_rows} rows")
     plan = plan_columns(header.cells, _sample(head[header.row:]), config)
     columns = dict(plan.columns)
-    if Field.CODE not in columns:  # the heading named it, the values did not agree
-        return SkippedSheet(sheet, "the code column holds no CPT/HCPCS codes")
     table = Table(sheet=sheet, header_row=header.row, columns=columns, headers=plan.headers,
                   lines=[], last_column=max(max(plan.headers), width), reads=plan.reads)
     if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:

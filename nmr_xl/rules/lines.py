@@ -10,6 +10,7 @@ from nmr_xl.rules.common import LABELS, rows_text
 from nmr_xl.rules.registry import Context, Hit, rule
 
 _REQUIRED = (
+    (Field.CODE, "Enter the CPT/HCPCS code of the service; a claim line cannot go out without it."),
     (Field.PATIENT, "Fill in the patient (account number or name) so the line belongs to a visit."),
     (Field.DOS, "Enter the date the service was given; a claim line cannot go out without it."),
     (Field.UNITS, "Enter the units billed (for a timed code, worked out from the minutes)."),
@@ -31,10 +32,12 @@ _FIX_UNREADABLE = {
 
 @rule("NMR001", "missing-required-field", Severity.ERROR, scope="line", target=Field.CODE)
 def missing_required_field(line: Line, ctx: Context) -> Iterator[Hit]:
-    """A billing line without its patient, date of service or units.
+    """A billing line without its code, patient, date of service or units.
 
     What it checks: every line that has a code must also have a patient, a date of service and
-    units. Only columns the sheet has are checked; a blank cell in one of them is flagged.
+    units. Only columns the sheet has are checked; a blank cell in one of them is flagged. A
+    row with no code but a patient, a date, units and about as many filled cells as the other
+    lines is a charge line whose code is missing (group headings and subtotals fill fewer).
     Why: a claim line without these cannot be billed, and a line without a patient or date cannot
     be tied to a visit, so no other rule can check it properly.
     Example: a 97112 line whose units cell is empty.

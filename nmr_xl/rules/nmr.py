@@ -187,8 +187,8 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
         for line in visit:
             visit_dx[id(line)] = dx
     for line in lines:
-        if line.code not in nmr_codes:
-            continue
+        if line.code not in nmr_codes or Field.DIAGNOSES in line.unreadable:
+            continue  # an unreadable diagnosis is NMR002's
         dx = line.diagnoses + visit_dx.get(id(line), ())
         if any(families.contains(d) for d in dx):
             continue

@@ -114,6 +114,8 @@ def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
     Manual, Pub. 100-02 ch. 15 §240.1.2 (subluxation). The exact M99.00-M99.05 range is from
     secondary sources (claim-edit changelogs quoting contractor edits).
     """
+    if Field.DIAGNOSES in line.unreadable:
+        return  # NMR002 reports it
     dx = line.diagnoses
     if not dx:
         visit = ctx.visits().get((line.patient.casefold(), line.dos)) if (

@@ -1,0 +1,97 @@
+"""A sheet with no column for a field whole rule families need (here: the date of service) is
+a warning about the file: first in the terminal report, first on the summary sheet, in the
+batch summary's row for the input, in the JSON report, and --fail-on warning exits 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+
+from nmr_xl.summary_layout import summary_layout
+from nmr_xl.write.summary import SUMMARY_SHEET
+
+AS_OF = "2026-03-31"
+
+
+def no_date_of_service(path: Path, patient: str = "P2") -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["Acct", "Posted", "CPT", "Mod", "Units", "Payer"])
+    sheet.append(["P1", "03/09/2026", "97112", "GP", 2, "Aetna"])
+    sheet.append([patient, "03/09/2026", "97110", "GP", 1, "Aetna"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+WARNING = ("The sheet 'Charges' cannot be fully checked: no column was read as the date of "
+           "service, so 6 rules did not run (NMR003, NMR004, NMR005, NMR105, NMR207, NMR306) "
+           "(others need more columns: see the rules not run). Columns that may be it: "
+           "'Posted' (B: not a heading nmr-xl knows; its values are dates). If a column holds "
+           "the date of service, pin it in a rules file: `nmr-xl columns` on this file prints "
+           "how every heading was read and the lines to pin.")
+
+
+def test_text_report_says_it_first_and_fail_on_warning_exits_1(cli, tmp_path: Path) -> None:
+    path = no_date_of_service(tmp_path / "charges.xlsx")
+    run = cli("check", path, "--as-of", AS_OF, "--no-annotate")
+    assert run.code == 0  # no finding at or above error: the default --fail-on
+    lines = run.out.splitlines()
+    assert lines[0] == f"{path}: warning: {WARNING}"
+    assert lines[1].startswith("charges.xlsx: 2 billing lines on 1 sheet, 0 findings")
+    assert cli("check", path, "--as-of", AS_OF, "--no-annotate",
+               "--fail-on", "warning").code == 1
+    assert cli("check", path, "--as-of", AS_OF, "--no-annotate", "--fail-on", "info").code == 1
+    assert cli("check", path, "--as-of", AS_OF, "--no-annotate", "--fail-on", "never").code == 0
+
+
+def test_json_report_carries_it(cli, tmp_path: Path) -> None:
+    path = no_date_of_service(tmp_path / "charges.xlsx")
+    run = cli("check", path, "--as-of", AS_OF, "--no-annotate", "--format", "json")
+    (file,) = json.loads(run.out)["files"]
+    assert file["warnings"] == [WARNING]
+    (sheet,) = file["sheets"]
+    assert sheet["missing_fields"] == ["dos"]
+    assert {"column": "B", "heading": "Posted", "field": None, "confidence": "not read",
+            "why": "not a heading nmr-xl knows; its values are dates"} in sheet["column_map"]
+
+
+def test_summary_sheet_says_it_first(cli, tmp_path: Path) -> None:
+    path = no_date_of_service(tmp_path / "in" / "charges.xlsx")
+    out = tmp_path / "out"
+    cli("check", path, "--as-of", AS_OF, "--out", out)
+    sheet = openpyxl.load_workbook(out / "charges.checked.xlsx")[SUMMARY_SHEET]
+    assert sheet["A3"].value == "Not fully checked"
+    assert sheet["A4"].value == WARNING
+    assert sheet["A6"].value == "Input"  # the run facts follow
+
+
+def test_batch_summary_row_says_it(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    no_date_of_service(folder / "charges.xlsx")
+    no_date_of_service(folder / "more.xlsx", "P3")
+    out = tmp_path / "out"
+    run = cli("check", folder, "--as-of", AS_OF, "--out", out, "--fail-on", "warning")
+    assert run.code == 1
+    assert "Not fully checked (a sheet lacks a column whole rule families need):" in run.out
+    rows = list(openpyxl.load_workbook(out / "batch-summary.xlsx")["Inputs"].iter_rows(
+        values_only=True))
+    header = rows[0]
+    note = header.index("Note") if "Note" in header else None
+    assert note is not None, header
+    assert all(str(row[note]).startswith(WARNING) for row in rows[1:])
+
+
+def test_no_warning_when_every_critical_field_is_read() -> None:
+    from nmr_xl.plan import SummaryData
+
+    data = SummaryData(facts=[("Input", "x")], by_severity=[], by_rule=[], by_payer=[],
+                       by_provider=[], findings=[])
+    from nmr_xl.summary_layout import COPY_NOTICE
+
+    layout = summary_layout(data, COPY_NOTICE)
+    assert [(c.row, c.value) for c in layout.cells][:2] == [(1, "nmr-xl billing check"),
+                                                           (3, "Input")]

@@ -1,0 +1,286 @@
+"""Columns read by meaning (nmr_xl.read.headings, .columns): a known heading with qualifiers,
+abbreviations, numbering or units reads like the plain heading; a qualifier that changes the
+meaning does not; the column's values confirm a guess and decide between competing columns;
+documented preferences (from over to, a name over an NPI, credential apart from discipline);
+a rules file's pinned layout; and `nmr-xl columns`, which prints it all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from nmr_xl.config import Config, load_config
+from nmr_xl.model import EXACT, GUESS, NOT_READ, PINNED, Field, SkippedSheet, Table
+from nmr_xl.read.providers import credential_in_name
+from nmr_xl.read.table import build_table
+
+
+@cache
+def config() -> Config:
+    return load_config()
+
+
+def read(rows: Sequence[Sequence[object]], cfg: Config | None = None) -> Table:
+    table = build_table("Sheet1", rows, cfg or config())
+    assert isinstance(table, Table), table
+    return table
+
+
+LINE = ["P1", dt.date(2026, 3, 2), "97112", 2]
+
+
+# --- a heading with qualifiers reads like the plain heading --------------------------------------
+
+# (heading, the plain heading it must read like, a value of the column)
+QUALIFIED = [
+    ("Date of Service From", "Date of Service", "03/02/2026"),
+    ("Service Date\nFrom", "Service Date", dt.date(2026, 3, 2)),
+    ("Svc Dt", "Service Date", "3/2/2026"),
+    ("DOS (MM/DD/YYYY)", "DOS", "03/02/2026"),
+    ("From", "DOS", "3/2/2026"),
+    ("visit_date", "Visit Date", "2026-03-02"),
+    ("CPT® Code", "CPT", "97112"),
+    ("CPT4", "CPT", "97112"),
+    ("HCPCS/CPT", "CPT", "97112"),
+    ("Proc Code 1", "Procedure Code", "97112"),
+    ("Units (billed)", "Units", 2),
+    ("# Units", "Units", 2),
+    ("No. of Units", "Units", 2),
+    ("Units/Days", "Units", 2),
+    ("Svc Units", "Units", 2),
+    ("Charge Amount ($)", "Charge", 90.0),
+    ("Chg Amt", "Charge", "$90.00"),
+    ("Pt Acct #", "Patient Account", "A100"),
+    ("EMR Patient ID", "Patient ID", 5001),
+    ("Primary Insurance Name", "Primary Insurance", "Medicare"),
+    ("Rendering Provider Name", "Rendering Provider", "Dana Cole"),
+    ("Documenting Therapist", "Therapist", "Ana Reyes, PTA"),
+    ("Tx Time (min)", "Minutes", 30),
+    ("Total Timed Minutes", "Minutes", 30),
+    ("Attended (Y/N)", "Attended", "Y"),
+    ("Provider Credential", "Cred", "PTA"),
+]
+
+
+BASE = {Field.PATIENT: ("Patient ID", "P1"), Field.DOS: ("DOS", dt.date(2026, 3, 2)),
+        Field.CODE: ("CPT", "97112"), Field.UNITS: ("Units", 2)}
+
+
+def _sheet(heading: str, value: object, instead_of: Field | None) -> list[list[object]]:
+    """The base columns (without the one the heading stands for) and the heading, 3 lines."""
+    base = [(h, v) for f, (h, v) in BASE.items() if f is not instead_of]
+    return [[h for h, _ in base] + [heading]] + [[v for _, v in base] + [value]] * 3
+
+
+@pytest.mark.parametrize(("heading", "plain", "value"), QUALIFIED,
+                         ids=[h for h, _, _ in QUALIFIED])
+def test_a_qualified_heading_reads_like_the_plain_heading(heading: str, plain: str,
+                                                           value: object) -> None:
+    match = config().headings.match(plain)
+    assert match is not None
+    field = match.field
+    expected = read(_sheet(plain, value, field))
+    got = read(_sheet(heading, value, field))
+    column = len(expected.reads)
+    assert next(r.field for r in got.reads if r.column == column) is field
+    assert got.columns[field] == expected.columns[field]
+    name = "patient_name" if field is Field.PATIENT_NAME else field.value
+    assert getattr(got.lines[0], name) == getattr(expected.lines[0], name) is not None
+
+
+# Headings that hold a known word but mean something else: not read as that field.
+NOT_THE_FIELD = ["Posting Date", "Date Posted", "Date of Birth", "Birth Dt", "Proc Date",
+                 "Procedure Description", "Referring Provider", "Supervising Provider",
+                 "Secondary Insurance", "Time In", "Untimed Minutes", "Unit Charge",
+                 "Calc Units", "Patient Balance", "Paid Amount"]
+
+
+@pytest.mark.parametrize("heading", NOT_THE_FIELD)
+def test_a_qualifier_that_changes_the_meaning_is_not_read_as_the_field(heading: str) -> None:
+    table = read([["Acct", "DOS", "CPT", "Units", "Rendering Provider", "Primary Ins",
+                   "Tx Min", "Charge", heading],
+                  ["P1", "03/02/2026", "97112", 2, "Cole", "Aetna", 30, 90.0, "03/09/2026"]])
+    field = next((r.field for r in table.reads if r.column == 9), None)
+    assert field in (None, Field.DESCRIPTION, Field.CREDIT), field
+
+
+def test_numbered_copies_keep_their_order_and_letters_number_them() -> None:
+    table = read([["Acct", "DOS", "CPT", "Units", "Dx B", "Dx A", "Mod 2", "Mod 1"],
+                  ["P1", "3/2/2026", "97112", 2, "R26.81", "G20", "59", "GP"]])
+    assert table.columns[Field.DIAGNOSES] == [6, 5]
+    assert table.lines[0].diagnoses == ("G20", "R26.81")
+    assert table.lines[0].modifiers == ("GP", "59")
+
+
+# --- the values decide ----------------------------------------------------------------------------
+
+
+def test_content_decides_between_competing_code_columns() -> None:
+    rows = [["Acct", "DOS", "Code", "CPT", "Units"],
+            *[["P1", "3/2/2026", dx, code, 1] for dx, code in
+              (("G20", "97112"), ("R26.81", "97110"), ("M54.50", "97140"))]]
+    table = read(rows)
+    assert table.columns[Field.CODE] == [4]
+    assert [line.code for line in table.lines] == ["97112", "97110", "97140"]
+    (plain,) = [r for r in table.reads if r.column == 3]  # "Code" alone is too plain to trust
+    assert plain.field is None and plain.why.endswith("0 of 3 values are CPT/HCPCS codes")
+    rows[0][2] = "Procedure Code"  # a heading trusted on its own: the values still decide
+    table = read(rows)
+    assert table.columns[Field.CODE] == [4]
+    (loser,) = [r for r in table.reads if r.column == 3]
+    assert loser.why == ("column D (\"CPT\") is read as the code: its values are CPT/HCPCS "
+                         "codes, this column's are not")
+
+
+def test_content_decides_units_over_a_unit_of_measure_column() -> None:
+    rows = [["service_date", "patient", "code", "units", "quantity"],
+            ["2026-03-02", 4001, "97112", "UN", 2], ["2026-03-02", 4001, "97110", "UN", 1],
+            ["2026-03-03", 4002, "97112", "UN", 3]]
+    table = read(rows)
+    assert table.columns[Field.UNITS] == [5]
+    assert [line.units for line in table.lines] == [2.0, 1.0, 3.0]
+
+
+def test_a_guess_whose_values_disagree_is_left_unread_with_the_reason() -> None:
+    rows = [["Acct", "Date of Service From", "Svc Date", "CPT", "Units"],
+            *[["P1", "see note", "3/2/2026", "97112", 1] for _ in range(4)]]
+    table = read(rows)
+    assert table.columns[Field.DOS] == [3]
+    (rejected,) = [r for r in table.reads if r.column == 2]
+    assert rejected.confidence == NOT_READ
+    assert rejected.why == ("reads like date of service (\"date of service\" with \"from\"), "
+                            "but 0 of 4 values are dates")
+
+
+def test_a_plain_heading_is_read_only_when_its_values_agree() -> None:
+    rows = [["Acct", "Billed", "Date", "CPT", "Units", "Charge"],
+            *[["P1", "V03/12/2026", "03/12/2026", "98941", 1, 60.0] for _ in range(3)]]
+    table = read(rows)
+    assert Field.CHARGE in table.columns and table.columns[Field.CHARGE] == [6]
+    assert next(r for r in table.reads if r.column == 2).field is None
+
+
+def test_a_code_column_no_heading_names_is_found_by_its_values() -> None:
+    rows = [["Acct", "DOS", "Service Item", "Units"],
+            *[["P1", "3/2/2026", code, 1] for code in ("97112", "97110", "97140")]]
+    table = read(rows)
+    (guess,) = [r for r in table.reads if r.column == 3]
+    assert (guess.field, guess.confidence) == (Field.CODE, GUESS)
+    assert guess.why == "heading not known; 3 of 3 values are CPT/HCPCS codes"
+
+
+# --- documented preferences -----------------------------------------------------------------------
+
+
+def test_the_from_date_is_the_date_of_service_not_the_to_date() -> None:
+    table = read([["Acct", "DOS To", "DOS From", "CPT", "Units"],
+                  ["P1", "03/06/2026", "03/02/2026", "97112", 2]])
+    assert table.columns[Field.DOS] == [3]
+    assert table.lines[0].dos == dt.date(2026, 3, 2)
+    (to,) = [r for r in table.reads if r.column == 2]
+    assert "the from date is the date of service" in to.why
+
+
+def test_the_provider_name_is_preferred_to_its_npi() -> None:
+    rows = [["Acct", "DOS", "CPT", "Units", "Rendering Provider", "Therapist"],
+            ["P1", "3/2/2026", "97112", 2, 1234567893, "Dana Cole, LMT"],
+            ["P2", "3/2/2026", "97112", 2, 1234567893, "Dana Cole, LMT"],
+            ["P3", "3/2/2026", "97112", 2, 1234567893, "Dana Cole, LMT"]]
+    table = read(rows)
+    assert table.columns[Field.PROVIDER] == [6]
+    assert table.lines[0].provider_type == "LMT"  # the credential at the end of the name
+
+
+def test_a_discipline_column_is_not_the_credential() -> None:
+    rows = [["Acct", "DOS", "CPT", "Units", "Provider Type", "Provider"],
+            ["P1", "3/2/2026", "97112", 2, "Physical Therapy", "Ana Reyes, PTA"],
+            ["P2", "3/2/2026", "97112", 2, "Massage Therapy", "Sue Wong"],
+            ["P3", "3/2/2026", "97112", 2, "Chiropractic", "Mark Ortiz"]]
+    table = read(rows)
+    assert table.columns[Field.DISCIPLINE] == [5]
+    assert table.columns[Field.PROVIDER_TYPE] == [6]  # from the names
+    assert table.credential_source == "name"
+    assert [(line.provider_type, line.discipline) for line in table.lines] == [
+        ("PTA", "Physical Therapy"), (None, "Massage Therapy"), (None, "Chiropractic")]
+
+
+@pytest.mark.parametrize(("name", "credential"), [
+    ("Dana Cole, LMT", "LMT"), ("Mark Ortiz DC", "DC"), ("Cole, Dana PT", "PT"),
+    ("Amy Lin OTR/L", "OTR/L"), ("Dr. Mark Ortiz, D.C.", "D.C."), ("Jane Doe, PT, DPT, OCS", "PT"),
+    ("Kim Park (PTA)", "PTA"), ("Sam Park, COTA/L", "COTA/L"), ("Lee, Ann - CCC-SLP", "CCC-SLP"),
+    ("Pat Ng, PA-C", "PA-C"), ("MARK ORTIZ, DC", "DC"), ("COLE, DANA, LMT", "LMT"),
+    ("Nguyen, Ca", None), ("NGUYEN, CA", None), ("Tom Becker", None), ("Dr. Alan Reyes", None),
+    ("DANA COLE PT", None), ("Tran, Do", None),
+])
+def test_the_credential_at_the_end_of_a_name(name: str, credential: str | None) -> None:
+    assert credential_in_name(name, config().role_of) == credential
+
+
+# --- a layout pinned in a rules file --------------------------------------------------------------
+
+
+def test_a_pinned_layout_is_read_as_pinned(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('''[[layouts]]
+name = "charges"
+headings = ["Acct", "Svc", "Posted", "Item", "Qty"]
+[layouts.columns]
+"Svc" = "dos"
+"Posted" = "ignore"
+"Item" = "code"
+''', encoding="utf-8")
+    rows = [["Acct", "Svc", "Posted", "Item", "Qty"], ["P1", "3/2/2026", "3/9/2026", "97112", 2]]
+    assert isinstance(build_table("S", rows, config()), SkippedSheet)  # unknown headings
+    table = read(rows, load_config(rules))
+    assert table.columns[Field.DOS] == [2] and table.columns[Field.CODE] == [4]
+    assert [r.confidence for r in table.reads] == [EXACT, PINNED, NOT_READ, PINNED, EXACT]
+    assert table.lines[0].dos == dt.date(2026, 3, 2)
+
+
+def test_a_pin_can_name_one_of_two_columns_with_the_same_heading(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[layouts]]\nheadings = ["Date", "CPT"]\n'
+                     '[layouts.columns]\n"Date [1]" = "ignore"\n"Date [2]" = "dos"\n',
+                     encoding="utf-8")
+    rows = [["Acct", "Date", "Date", "CPT", "Units"],
+            ["P1", "3/9/2026", "3/2/2026", "97112", 2]]
+    table = read(rows, load_config(rules))
+    assert table.columns[Field.DOS] == [3]
+    assert table.lines[0].dos == dt.date(2026, 3, 2)
+
+
+def test_columns_command_and_the_pin_round_trip(cli, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["Charges by provider"])
+    book.active.append(["Acct", "Svc Dt From", "Svc Dt To", "Proc Code", "Qty", "Posted"])
+    for acct in ("P1", "P2", "P3"):
+        book.active.append([acct, "03/02/2026", "03/02/2026", "97112", 2, "03/09/2026"])
+    path = tmp_path / "charges.xlsx"
+    book.save(path)
+
+    run = cli("columns", path)
+    assert run.code == 0, run.err
+    out = run.out.splitlines()
+    assert out[0] == 'charges.xlsx, sheet "Sheet": header row 2, 3 billing lines'
+    assert out[1].split() == ["A", "Acct", "patient", "known", "known", "heading"]
+    assert out[3].split()[:3] == ["C", "Svc", "Dt"] and "-" in out[3].split()
+    assert "the from date is the date of service" in out[3]
+    pin = run.out[run.out.index("[[layouts]]"):]
+    assert '"Svc Dt From" = "dos"' in pin and '"Svc Dt To" = "ignore"' in pin
+
+    rules = tmp_path / "practice.toml"
+    rules.write_text(pin.replace('"Svc Dt To" = "ignore"', '"Svc Dt To" = "ignore"\n')
+                     .replace('"Posted" = "ignore"', '"Posted" = "dos"')
+                     .replace('"Svc Dt From" = "dos"', '"Svc Dt From" = "ignore"'),
+                     encoding="utf-8")
+    again = cli("columns", path, "--rules", rules)
+    line = next(x for x in again.out.splitlines() if x.split()[:2] == ["F", "Posted"])
+    assert line.split()[2:4] == ["dos", "pinned"]
+    check = cli("check", path, "--rules", rules, "--as-of", "2026-03-31", "--no-annotate",
+                "--format", "json")
+    assert '"dos": "Posted"' in check.out
