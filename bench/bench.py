@@ -1,6 +1,7 @@
 """nmr-xl benchmark: throughput and end-to-end cost against same-run baselines.
 
     python bench/bench.py [--sizes 1000 10000 100000] [--repeat N] [--out DIR] [--profile]
+    python bench/bench.py --compare-with SRC [--sizes 100000] [--repeat N]
 
 For each size it generates (once, cached under bench/_data/) a realistic billing workbook of that
 many billing lines and measures, interleaved, in one run:
@@ -25,6 +26,11 @@ nmr_xl.runner.check_file pauses it.
 Ratios are paired per repeat (each against the baseline measured next to it) and the median is
 reported; absolute times are medians too. Targets are judged on op ratios. This is a benchmark,
 not a test: it asserts nothing about time.
+
+--compare-with SRC measures only the read path, interleaved: the bare calamine read, `check
+--no-annotate` of this tree, and `check --no-annotate` of the nmr_xl package under SRC (another
+checkout or an export of a branch, e.g. `git archive main | tar -x -C /tmp/main`), and reports
+each no-annotate / calamine ratio and how much this tree moved it.
 """
 
 from __future__ import annotations
@@ -388,16 +394,21 @@ def peak_rss_mb() -> float:
     return maxrss / 2**20 if sys.platform == "darwin" else maxrss / 1024
 
 
-def run_child(op: str, path: Path, out: Path) -> dict[str, float]:
+def run_child(op: str, path: Path, out: Path, source: Path | None = None) -> dict[str, float]:
+    """One operation in a fresh interpreter; `source`: import nmr_xl from that tree instead."""
     fd, result_name = tempfile.mkstemp(prefix=".result-", suffix=".json", dir=out)
     os.close(fd)
     result_file = Path(result_name)
+    env = None
+    if source is not None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(source), *filter(None, [os.environ.get("PYTHONPATH")])])}
     try:
         t0 = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "_child", op, str(path), str(out),
              str(result_file)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False, env=env)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"bench: child {op} on {path.name} failed "
@@ -515,6 +526,30 @@ def measure(size: int, repeat: int, data_dir: Path, log) -> SizeResult:
     return res
 
 
+def compare_read(size: int, repeat: int, data_dir: Path, source: Path, log) -> list[str]:
+    """check --no-annotate of this tree and of `source`, each against the bare calamine read
+    measured beside it, interleaved."""
+    path, _ = ensure_workbook(size, data_dir)
+    out = data_dir / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    ratios: dict[str, list[float]] = {"this": [], "other": []}
+    times: dict[str, list[float]] = {"calamine": [], "this": [], "other": []}
+    for r in range(repeat):
+        for label, op, tree in (("calamine", "calamine", None), ("this", "no-annotate", None),
+                                ("other", "no-annotate", source)):
+            sample = run_child(op, path, out, tree)
+            times[label].append(sample["op"])
+            log(f"    #{r + 1} {label:<9} op {sample['op']:7.3f}s  peak {sample['peak']:6.0f} MB")
+        ratios["this"].append(times["this"][-1] / times["calamine"][-1])
+        ratios["other"].append(times["other"][-1] / times["calamine"][-1])
+    this, other = statistics.median(ratios["this"]), statistics.median(ratios["other"])
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return [f"{size:>7} rows, {repeat} repeat(s): calamine read {med['calamine']:.3f}s; "
+            f"check --no-annotate {med['this']:.3f}s here ({this:.2f}x read), "
+            f"{med['other']:.3f}s under {source} ({other:.2f}x read); "
+            f"this tree moves the ratio by {100 * (this / other - 1):+.1f}%"]
+
+
 def _met(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
@@ -623,11 +658,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also print a cProfile of check --no-annotate on the largest size")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the tables")
+    parser.add_argument("--compare-with", type=Path, metavar="SRC",
+                        help="only the read path, against the nmr_xl package under SRC")
     args = parser.parse_args(argv)
 
     def log(text: str) -> None:
         if not args.quiet:
             print(text, flush=True)
+
+    if args.compare_with is not None:
+        print(run_header("bench --compare-with", ("python-calamine",)), flush=True)
+        for size in sorted(args.sizes):
+            for line in compare_read(size, args.repeat or 3, args.out, args.compare_with, log):
+                print(line)
+        return 0
 
     print(run_header("bench", ("python-calamine", "openpyxl")), flush=True)
     started = time.perf_counter()

@@ -91,6 +91,11 @@ class RowSorter:
         self._key_cols = [cols[0] - 1 for f in (Field.PATIENT, Field.DOS)
                           if (cols := columns.get(f))]
         self._cache: dict[tuple[int, object], str | None] = {}
+        # no status, void, active, description or amount column: a line with a readable code
+        # is a charge unless a total label starts it (the fast path of a big plain sheet)
+        self.simple = (self._type_col is None and self._void_col is None
+                       and self._active_col is None and self._description_col is None
+                       and not self._credit_cols)
 
     # -- rows with a code cell -------------------------------------------------------------
 
@@ -110,6 +115,12 @@ class RowSorter:
                 return TOTAL
             return None
         return self._unreadable_code(cells)
+
+    def total_label(self, first: str, cells: Sequence[object]) -> str | None:
+        """TOTAL when a line's first cell is a total label and it lacks a patient or a date."""
+        if self._cached(3, first, self._label) == TOTAL and self._lacks_line_keys(cells):
+            return TOTAL
+        return None
 
     def _marked(self, cells: Sequence[object]) -> str | None:
         """What a status / record-type / void flag / description cell says the row is."""

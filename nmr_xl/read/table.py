@@ -215,6 +215,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     reversals: list[tuple[int, Sequence[object]]] = []
     codeless: list[tuple[int, Sequence[object]]] = []
     negative_cols = [columns[f][0] - 1 for f in (Field.UNITS, Field.CHARGE) if f in columns]
+    simple = sorter.simple
     for row, cells in enumerate(rows, start=table.header_row + 1):
         if len(cells) < width:
             cells = [*cells, *([None] * (width - len(cells)))]
@@ -228,12 +229,18 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
             elif kind is not None:
                 others[kind] += 1
             continue
-        kind = sorter.coded(cells, code_of(raw)[1] is None)
+        readable = code_of(raw)[1] is None
+        first = cells[0]
+        if readable and simple and first is not None and first != "":
+            # the common line: only a total label in its first cell could make it another row
+            kind = sorter.total_label(first, cells) if first.__class__ is str else None
+        else:
+            kind = sorter.coded(cells, readable)
         if kind == DIAGNOSIS:
             diagnosis_rows.append((row, cells))
         elif kind is not None:
             others[kind] += 1
-        elif any(is_negative(cells[c]) for c in negative_cols):
+        elif negative_cols and _negative(cells, negative_cols):
             reversals.append((row, cells))
         else:
             billing.append((row, cells))
@@ -279,6 +286,18 @@ def _notes_from_description(table: Table) -> None:
     index = cols[Field.DESCRIPTION][0]
     table.notes.append(f"No notes column: the notes rules read \"{table.headers[index]}\" "
                        f"({column_letter(index)}).")
+
+
+def _negative(cells: Sequence[object], cols: list[int]) -> bool:
+    for col in cols:
+        value = cells[col]
+        kind = value.__class__
+        if kind is float or kind is int:
+            if value < 0:  # type: ignore[operator]
+                return True
+        elif kind is str and value and is_negative(value):
+            return True
+    return False
 
 
 def _missing_code(codeless: list[tuple[int, Sequence[object]]],

@@ -46,8 +46,12 @@ def missing_required_field(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (primary): CMS-1500 claim form instructions, items 24A (dates of service), 24D
     (procedures) and 24G (days or units), required on every service line.
     """
-    for f, fix in _REQUIRED:
-        if ctx.table.has(f) and line.get(f) is None and f not in line.unreadable:
+    required = ctx.cache.get("NMR001")
+    if required is None:  # the sheet's columns among the required fields, once per table
+        required = ctx.cache["NMR001"] = [(f, f.value, fix) for f, fix in _REQUIRED
+                                          if ctx.table.has(f)]
+    for f, name, fix in required:
+        if getattr(line, name) is None and f not in line.unreadable:
             yield Hit(line, f"This billing line has no {LABELS[f]}.", fix, f)
 
 
