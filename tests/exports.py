@@ -570,8 +570,54 @@ def chiro_ledger() -> Export:
     )
 
 
+# --- A practice-management "Charge Detail by Patient" report ----------------------------------
+# The grouped printed report many PM systems export (the layout of Kareo's grouped reports and of
+# the bundled sample, here with repeated values suppressed: the patient and the date printed on a
+# group's first line only, a subtotal per patient). The headings are inferred.
+
+def charge_detail_by_patient() -> Export:
+    def line(name: str | None, acct: int | None, dos: str | None, code: str, units: int,
+             minutes: int, dx: str, provider: str, payer: str, charge: float) -> list[object]:
+        return [name, acct, dos, code, "GP", units, minutes, dx, provider, payer, charge]
+
+    rows = [
+        ["Sunrise Physical Therapy"],
+        ["Charge Detail by Patient   03/01/2026 - 03/31/2026"],
+        [],
+        ["Patient", "Acct #", "DOS", "CPT", "Mod", "Units", "Min", "Dx", "Provider", "Payer",
+         "Charge"],
+        line("Doe, Jane", 1001, "03/02/2026", "97112", 2, 24, "G20", "Cole, Dana PT", "Medicare",
+             90.0),
+        line(None, None, None, "97110", 1, 23, "G20", "Cole, Dana PT", "Medicare", 45.0),
+        # planted: a PTA without CQ (NMR305) billing 3 units for 30 minutes (NMR102)
+        line(None, None, "03/04/2026", "97112", 3, 30, "G20", "Reyes, Ana PTA", "Medicare",
+             135.0),
+        ["Patient Total", None, None, None, None, 6, None, None, None, None, 270.0],
+        [],
+        # planted: back pain only (NMR205)
+        line("Roe, Max", 1002, "03/05/2026", "97112", 2, 25, "M54.50", "Cole, Dana PT",
+             "Aetna", 90.0),
+        line(None, None, None, "97140", 1, 20, "M54.50", "Cole, Dana PT", "Aetna", 40.0),
+        ["Patient Total", None, None, None, None, 3, None, None, None, None, 130.0],
+        [],
+        # planted: a group whose first line lost its patient (NMR001)
+        line(None, None, "03/06/2026", "97110", 1, 15, "G20", "Cole, Dana PT", "Aetna", 45.0),
+        ["Grand Total", None, None, None, None, 10, None, None, None, None, 445.0],
+    ]
+    return Export(
+        "Charge detail by patient", "A practice-management Charge Detail by Patient report "
+        "with repeated values suppressed (inferred from grouped PM reports)", "Charge Detail",
+        rows,
+        {"patient_name": "Patient", "patient": "Acct #", "dos": "DOS", "code": "CPT",
+         "modifiers": "Mod", "units": "Units", "minutes": "Min", "diagnoses": "Dx",
+         "provider": "Provider", "payer": "Payer", "charge": "Charge"},
+        {(7, "NMR305"), (7, "NMR102"), (10, "NMR205"), (14, "NMR001")},
+        {"total": 3},
+    )
+
+
 EXPORTS = [webpt_revflow, webpt_analytics, tebra, nextgen_epm, nextgen_therapy, drchrono,
-           openemr, synthea, claims_detail, chiro_ledger]
+           openemr, synthea, claims_detail, chiro_ledger, charge_detail_by_patient]
 
 
 # --- what nmr-xl must say plainly it could not read -----------------------------------------------

@@ -1,7 +1,7 @@
 """Values a report prints once for a group of lines instead of on every line: a group row
 "Rendering Provider: Mark Ortiz DC" above a provider's charges, a title row "Patient: Doe, Jane"
-above a patient's ledger. When the table has no column for such a field, each line takes the
-value of the last labelled row above it, and the table says so.
+above a patient's ledger, or the patient's name on the first line of its group only (a report
+that suppresses repeated values). The lines take the group's value, and the table says so.
 """
 
 from __future__ import annotations
@@ -86,3 +86,54 @@ def _apply(line: Line, f: Field, text: str, parse: dict) -> bool:
     if f is Field.PATIENT_NAME and line.patient is None:
         line.patient = text
     return True
+
+
+# Columns a grouped report prints on a group's first line only; the others need the same
+# patient on the line above before they are taken from it.
+_FILLED = (Field.PATIENT, Field.PATIENT_NAME, Field.DOS, Field.PROVIDER, Field.PAYER)
+_BLANK_SHARE = 0.25  # a column blank on this share of the lines, each right below a line ...
+_FOLLOW_SHARE = 0.7  # ... for most of its blanks, in a report with groups, is printed once per
+#                      group
+
+
+def fill_down(table: Table, grouped: bool) -> None:
+    """In a report with groups (`grouped`: it has subtotal or group heading rows), a column
+    blank on a good part of the lines, mostly right below another line (a group's later
+    lines), takes the value of the line above. A blank on a line that starts a group (below a
+    subtotal, a heading or a blank row) stays blank: NMR001 reports it."""
+    if not grouped:
+        return
+    by_row = {line.row: line for line in table.lines}
+    for f in _FILLED:
+        cols = table.columns.get(f)
+        if not cols or (f is Field.PATIENT and cols == table.columns.get(Field.PATIENT_NAME)):
+            continue
+        name = f.value
+        blanks = [line for line in table.lines
+                  if getattr(line, name) is None and f not in line.unreadable]
+        if len(blanks) < max(2, _BLANK_SHARE * len(table.lines)):
+            continue
+        follow = sum(1 for line in blanks if line.row - 1 in by_row)
+        if follow < _FOLLOW_SHARE * len(blanks):
+            continue
+        filled = 0
+        for line in table.lines:  # in row order: a group's lines fill one after another
+            above = by_row.get(line.row - 1)
+            if (above is None or getattr(line, name) is not None or f in line.unreadable
+                    or getattr(above, name) is None):
+                continue
+            if f not in (Field.PATIENT, Field.PATIENT_NAME) and not _same_patient(line, above):
+                continue
+            setattr(line, name, getattr(above, name))
+            if f is Field.PATIENT_NAME and line.patient is None:
+                line.patient = line.patient_name
+            filled += 1
+        if filled:
+            table.notes.append(
+                f"The {FIELD_LABELS[f]} is printed once per group in this export: it was taken "
+                f"from the line above on {filled} line{'s' if filled > 1 else ''}.")
+
+
+def _same_patient(line: Line, above: Line) -> bool:
+    return (line.patient is not None and above.patient is not None
+            and line.patient.casefold() == above.patient.casefold())

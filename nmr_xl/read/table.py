@@ -19,9 +19,9 @@ from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
 from nmr_xl.read.diagnoses import link_diagnoses
-from nmr_xl.read.groups import carry_down, labelled
+from nmr_xl.read.groups import carry_down, fill_down, labelled
 from nmr_xl.read.providers import credentials_from_names
-from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, RowSorter, is_negative
+from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, TOTAL, RowSorter, is_negative
 
 # A header row must name the code column and at least this many fields in all, one of them the
 # date of service or the patient (a fee schedule names codes and fees, not billing lines).
@@ -263,6 +263,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     _modifiers_in_code_cells(table)
     taken = {row for row, _ in codeless_lines}
     groups += [(row, labelled(cells, config)) for row, cells in codeless if row not in taken]
+    fill_down(table, others[TOTAL] + others[HEADING] > 0)
     carry_down(table, groups, config)
     credentials_from_names(table, config)
     table.not_charges = {k: n for k, n in others.items() if n}
