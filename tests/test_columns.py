@@ -284,3 +284,10 @@ def test_columns_command_and_the_pin_round_trip(cli, tmp_path: Path) -> None:
     check = cli("check", path, "--rules", rules, "--as-of", "2026-03-31", "--no-annotate",
                 "--format", "json")
     assert '"dos": "Posted"' in check.out
+
+
+def test_a_column_of_zip_codes_is_not_a_code_column() -> None:
+    rows = [["Patient ID", "Name", "Last Visit", "ZIP"],
+            *[[f"P{n}", "Doe, Jane", "3/2/2026", zip_code]
+              for n, zip_code in enumerate(("10023", "60614", "30301", "94110"))]]
+    assert isinstance(build_table("Patients", rows, config()), SkippedSheet)

@@ -35,6 +35,7 @@ from nmr_xl.model import (
 )
 from nmr_xl.normalize import norm
 from nmr_xl.read import content
+from nmr_xl.read import values as v
 from nmr_xl.read.headings import MULTI_COLUMN, HeadingMatch
 
 # What the values of a field are called in the reasons ("40 of 40 values are dates").
@@ -301,7 +302,17 @@ def _by_values(chosen: dict[Field, list[_Candidate]],
                config: Config) -> None:
     """A code (or diagnosis) column no heading named, recognised by its values alone: an
     unknown heading over CPT/HCPCS codes is the code column when nothing else is."""
-    for f, extra in ((Field.CODE, None), (Field.DIAGNOSES, _dotted)):
+    known = (config.timed_codes | config.always_therapy | config.cmt_codes | config.nmr_codes
+             | config.re_evaluation)
+
+    def therapy_codes(values: list[object]) -> bool:
+        """Half the values are codes nmr-xl knows: a column of ZIP codes is not a code column."""
+        codes = [v.parse_code(x) if fits[Field.CODE](x) else None for x in values
+                 if x not in (None, "")]
+        return sum(1 for c in codes if c and (c[0] in known or c[0].startswith("992"))) >= \
+            0.5 * len(codes)
+
+    for f, extra in ((Field.CODE, therapy_codes), (Field.DIAGNOSES, _dotted)):
         if f in chosen:
             continue
         best: tuple[float, int] | None = None
