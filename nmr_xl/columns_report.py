@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from nmr_xl.config import IGNORE
-from nmr_xl.model import FIELD_LABELS, ColumnRead, Table, Workbook, column_letter
+from nmr_xl.model import FIELD_LABELS, ColumnRead, Field, Table, Workbook, column_letter
 from nmr_xl.normalize import norm
 from nmr_xl.read.rows import sentence as not_charges_sentence
+from nmr_xl.rules import all_rules
 
 _HOW = {"pinned": "pinned", "exact": "known", "guess": "GUESS", "not read": "-"}
 
@@ -28,8 +29,8 @@ def columns_report(path: Path, book: Workbook) -> Iterable[str]:
         derived = list(_derived(table))
         if derived:
             yield f"  also read: {'; '.join(derived)}"
-        missing = [label for f, label in FIELD_LABELS.items() if f not in table.columns
-                   and f.value in _WANTED]
+        missing = [label for f, label in FIELD_LABELS.items()
+                   if f not in table.columns and f in _needed()]
         if missing:
             yield f"  no column read as: {', '.join(missing)}"
         if table.not_charges:
@@ -48,9 +49,10 @@ def columns_report(path: Path, book: Workbook) -> Iterable[str]:
             yield from pin_lines(table, f"{path.name}: {table.sheet}")
 
 
-# Fields worth saying "no column" about (the support fields are optional by nature).
-_WANTED = {"patient", "dos", "code", "modifiers", "units", "minutes", "diagnoses", "provider",
-           "provider_type", "payer", "notes", "charge"}
+def _needed() -> set[Field]:
+    """The fields some rule needs a column for: worth saying when one has none."""
+    return {f for rule in all_rules() for need in rule.requires
+            for f in (need if isinstance(need, tuple) else (need,))}
 
 
 def _derived(table: Table) -> Iterable[str]:

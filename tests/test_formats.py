@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import rewrite_parts
 from exports import claims_detail
 
 from nmr_xl.config import load_config
@@ -57,16 +58,13 @@ def test_error_cells_are_reported_not_read_as_blank(tmp_path: Path) -> None:
 
 def test_a_picture_placed_in_a_cell_is_not_an_error(tmp_path: Path) -> None:
     """Excel stores a picture placed in a cell as an error value with rich-value metadata."""
-    import zipfile
+    def picture(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        return data.replace(b'r="C2" t="e"', b'r="C2" t="e" vm="1"')
 
-    source = with_errors(tmp_path / "plain.xlsx")
-    target = tmp_path / "picture.xlsx"
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
-        for item in old.infolist():
-            data = old.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'r="C2" t="e"', b'r="C2" t="e" vm="1"')
-            new.writestr(item, data)
+    target = rewrite_parts(with_errors(tmp_path / "plain.xlsx"), tmp_path / "picture.xlsx",
+                           picture)
     assert (1, 2) not in error_cells(str(target), "xlsx")["Billing"]
 
 

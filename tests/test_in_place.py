@@ -601,3 +601,16 @@ def test_no_hidden_sheet_is_moved_on_windows(tmp_path: Path) -> None:
     check(book, BILLING_SHEET)
     check(book, "April")
     assert all(book.sheets[name].visible for name in book.double_moved)
+
+
+def test_a_sheet_that_cannot_be_fully_checked_says_so_first(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Charges"
+    book.active.append(["Acct", "Posted", "CPT", "Units"])
+    book.active.append(["P1", "03/09/2026", "97112", 2])
+    path = tmp_path / "no-dos.xlsx"
+    book.save(path)
+    message = check(double.load_book(path), "Charges")
+    assert message.startswith("Not fully checked: no column was read as the date of service "
+                              "('nmr-xl summary' says which rules did not run). Checked 1 "
+                              "billing line on 'Charges'")

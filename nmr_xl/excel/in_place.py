@@ -41,6 +41,7 @@ from nmr_xl.excel.xl_cells import (
     is_protected,
     threaded_cells,
 )
+from nmr_xl.model import FIELD_LABELS as LABELS
 from nmr_xl.model import Severity, SkippedSheet, Table
 from nmr_xl.plan import (
     FINDINGS_HEADER,
@@ -250,8 +251,13 @@ def _checked(result: TableResult, summary: str, before: list[CellBefore]) -> str
     notes = ("Coloured cells have notes" if not threaded else
              f"Coloured cells have notes, except {_count(threaded, 'cell')} with a threaded "
              "comment (see the findings column)")
-    return (f"Checked {lines} on '{result.table.sheet}': {found}. {notes}; '{summary}' lists "
-            "every finding. Clear takes the marks off again.")
+    partial = ""
+    if result.missing:  # said first: the sheet could not be fully checked
+        fields = " or ".join(LABELS[f] for f in result.missing)
+        partial = (f"Not fully checked: no column was read as the {fields} ('{summary}' says "
+                   "which rules did not run). ")
+    return (f"{partial}Checked {lines} on '{result.table.sheet}': {found}. {notes}; "
+            f"'{summary}' lists every finding. Clear takes the marks off again.")
 
 
 def _count(n: int, word: str) -> str:
