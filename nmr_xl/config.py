@@ -425,7 +425,12 @@ class Config:
         if not provider_type:
             return None
         if provider_type not in self.role_cache:
-            self.role_cache[provider_type] = _lookup(provider_type, self.roles)
+            found = _lookup(provider_type, self.roles)
+            if found is None:  # several credentials in one cell: "PTA, LMT", "PT/ATC"
+                found = next(filter(None, (_lookup(part, self.roles) for part in
+                                           re.split(r"[,;/&+]", provider_type) if part.strip())),
+                             None)
+            self.role_cache[provider_type] = found
         return self.role_cache[provider_type]
 
     def discipline_of(self, text: str | None) -> str | None:

@@ -291,3 +291,17 @@ def test_a_column_of_zip_codes_is_not_a_code_column() -> None:
             *[[f"P{n}", "Doe, Jane", "3/2/2026", zip_code]
               for n, zip_code in enumerate(("10023", "60614", "30301", "94110"))]]
     assert isinstance(build_table("Patients", rows, config()), SkippedSheet)
+
+
+def test_the_timed_minutes_are_preferred_to_the_visits_total_time() -> None:
+    rows = [["Acct", "DOS", "CPT", "Units", "Total Treatment Time",
+             "Total Timed Code Treatment Minutes"],
+            ["P1", "3/2/2026", "97112", 2, 45, 30]]
+    table = read(rows)
+    assert table.columns[Field.MINUTES] == [6]
+    assert table.lines[0].minutes == 30
+
+
+def test_a_cell_with_several_credentials_reads_the_first_with_a_role() -> None:
+    assert config().role_of("PTA, LMT") == "pt_assistant"
+    assert config().role_of("DPT, OCS") == "physical_therapist"
