@@ -305,3 +305,17 @@ def test_the_timed_minutes_are_preferred_to_the_visits_total_time() -> None:
 def test_a_cell_with_several_credentials_reads_the_first_with_a_role() -> None:
     assert config().role_of("PTA, LMT") == "pt_assistant"
     assert config().role_of("DPT, OCS") == "physical_therapist"
+
+
+def test_group_rows_give_their_value_but_report_criteria_do_not() -> None:
+    rows = [["Charges by provider   Patients: All   Payer: (All)"],
+            ["Acct", "DOS", "CPT", "Units"],
+            ["Rendering Provider: Dana Cole, LMT"],
+            ["P1", "3/2/2026", "97112", 1],
+            ["Rendering Provider: Mark Ortiz DC"],
+            ["P2", "3/2/2026", "97112", 1]]
+    table = read(rows)
+    assert [(line.provider, line.provider_type) for line in table.lines] == [
+        ("Dana Cole, LMT", "LMT"), ("Mark Ortiz DC", "DC")]
+    assert table.columns[Field.PROVIDER] == [] and Field.PAYER not in table.columns
+    assert table.mapping()["provider"] == "(from the rows above the lines)"

@@ -41,8 +41,13 @@ def labelled(cells: Sequence[object], config: Config) -> dict[Field, str]:
 def _add(found: dict[Field, str], label: str, value: str, config: Config) -> None:
     match = config.headings.match(label)
     value = value.strip().rstrip(",;")
-    if match is not None and match.field in CARRIED and value and match.rank == 0:
+    if (match is not None and match.field in CARRIED and value and match.rank == 0
+            and not _CRITERIA.match(value)):
         found.setdefault(match.field, value)
+
+
+# A report's selection criteria ("Providers: All", "Payer: (All)"), not a group's value.
+_CRITERIA = re.compile(r"\W*(all|any|none|n/?a|various|multiple|\*)\b", re.IGNORECASE)
 
 
 def carry_down(table: Table, groups: list[tuple[int, dict[Field, str]]], config: Config
