@@ -83,7 +83,7 @@ _SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|cxnSp|grpSp)[ >]")
 # xl/comments/comment1.xml, and a copy may hold one more part for the notes nmr-xl adds.
 _NOTES_PART = re.compile(r"xl/comments(?:\d*|/comment\d*)\.xml$")
 _NOTE = re.compile(rb"<(?:\w+:)?comment\b")
-_FORMULA_WITH_VALUE = re.compile(rb"<f[ >/][^<]*(?:</f>)?\s*<v>")
+_FORMULA_WITH_VALUE = re.compile(rb"<f[ >/][^<]*(?:</f>)?\s*<v>[^<]")  # not <v></v>
 _SHEET_PART = re.compile(r"xl/worksheets/sheet\d*\.xml$")
 # Cells holding "" (openpyxl writes them as blank cells): shared strings with no text, the
 # string cells that use them, and empty inline strings.

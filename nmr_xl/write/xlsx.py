@@ -12,6 +12,7 @@ import re
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
@@ -22,6 +23,7 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import openpyxl
+from lxml import etree
 from openpyxl.cell import _writer as _cell_writer
 from openpyxl.cell import rich_text as _rich_text_module
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -55,6 +57,7 @@ from nmr_xl.write.fidelity import (
     lost_parts,
     package_sheets,
 )
+from nmr_xl.write.package import Unsupported, write_package_copy
 from nmr_xl.write.summary import WrittenSummary, write_losses, write_summary
 
 # What one Excel sheet holds
@@ -73,12 +76,12 @@ def _mark(ws: Worksheet, mark: CellMark) -> bool:
     font = copy(cell.font)
     font.color = style.font
     cell.font = font
-    text = mark.note
+    text, author = mark.note, NOTE_AUTHOR
     had_note = cell.comment is not None
-    if had_note:
-        text = cell.comment.text + NOTE_SEPARATOR + text  # keep the sheet's own note
+    if had_note:  # keep the sheet's own note, and its author
+        text, author = cell.comment.text + NOTE_SEPARATOR + text, cell.comment.author
     lines = text.count("\n") + 1 + len(text) // 60
-    cell.comment = Comment(text, NOTE_AUTHOR, width=420, height=min(600, 16 * lines + 20))
+    cell.comment = Comment(text, author, width=420, height=min(600, 16 * lines + 20))
     return not had_note
 
 
@@ -190,10 +193,42 @@ def load_for_copy(source: Path, macro: bool) -> XlWorkbook:
 
 def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
                sheets: list[str]) -> list[str]:
-    """Write the annotated copy atomically; return what the copy could not carry over."""
+    """Write the annotated copy atomically; return what the copy could not carry over.
+
+    The package writer edits the workbook's package and carries everything; a package it does
+    not handle goes through openpyxl, and the notes say so and what that path lost."""
     blocker = copy_blocker(source)
     if blocker:
         raise InputError("write-failed", blocker)
+    try:
+        return _atomically(dest, lambda tmp: write_package_copy(source, tmp, plan).notes)
+    except PACKAGE_FAILURES as exc:
+        reason = str(exc) if isinstance(exc, Unsupported) else f"{type(exc).__name__}"
+    path_note = (f"This copy was written by re-saving the whole workbook through openpyxl, as "
+                 f"nmr-xl's package writer cannot edit this file ({reason}).")
+    return [path_note, *_openpyxl_copy(source, dest, plan, macro, sheets, path_note)]
+
+
+# What sends a package to the openpyxl path: parts the package writer cannot read or handle.
+PACKAGE_FAILURES = (Unsupported, etree.LxmlError, zipfile.BadZipFile, EOFError, zlib.error)
+
+
+def _atomically(dest: Path, write: Callable[[Path], list[str]]) -> list[str]:
+    """`write(tmp)` into a private temporary file beside `dest`, then moved into place."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".nmr-xl-", suffix=dest.suffix, dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        notes = write(tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return notes
+
+
+def _openpyxl_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
+                   sheets: list[str], path_note: str) -> list[str]:
     book = load_for_copy(source, macro)
     missing = [s for s in [*package_sheets(source), *sheets] if s not in book.sheetnames]
     if missing:
@@ -201,9 +236,10 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
                                          f"{', '.join(dict.fromkeys(missing))} of this file, "
                                          "so a copy would lack them")
     before = inventory(source)
-    return save_annotated(book, dest, plan, notes=known_changes(before),
-                          compare=partial(lost_parts, before),
-                          reload=partial(load_for_copy, source, macro))
+    losses = save_annotated(book, dest, plan, notes=[path_note, *known_changes(before)],
+                            compare=partial(lost_parts, before),
+                            reload=partial(load_for_copy, source, macro))
+    return losses[1:]
 
 
 def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path,
