@@ -172,14 +172,19 @@ def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[
 def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
               checked: list[TableResult], config: Config, as_of: dt.date,
               csv_data: CsvData | None = None) -> None:
-    from nmr_xl.write.xlsx import write_copy, write_rows_copy  # openpyxl: only when writing
+    # openpyxl and lxml: only when writing
+    from nmr_xl.write.xlsx import findings_extents, write_copy, write_rows_copy
 
     facts = run_facts(result, config, as_of)
     if csv_data:
         facts.insert(1, ("Input format", f"CSV ({csv_data.describe()}); this copy is a new "
                                          ".xlsx workbook holding every value as text, exactly "
                                          "as in the file"))
-    plan = build_plan([(tr.table, tr.findings) for tr in checked], facts, result.payers)
+    tables = [(tr.table, tr.findings) for tr in checked]
+    names = [s.name for s in result.sheets] + [s.name for s in result.skipped]
+    extents = findings_extents(source, {tr.table.sheet: tr.table.last_column for tr in checked}
+                               ) if not csv_data else {}
+    plan = build_plan(tables, facts, result.payers, extents, names)
     try:
         if csv_data:
             losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)
@@ -193,4 +198,4 @@ def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
         result.warnings.append(f"The annotated copy is a new .xlsx workbook made from the CSV "
                                f"file ({csv_data.describe()}): every value is kept as text, "
                                "exactly as in the file.")
-    result.warnings.extend(losses)
+    result.warnings.extend([*plan.notices, *losses])

@@ -376,9 +376,27 @@ def _where(sheet: str, cell: tuple[int, int]) -> str:
 def _compare(original: Path, copy: Path, out: Outcome) -> None:
     before_c, after_c = _calamine_view(original), _calamine_view(copy)
     before_p, after_p = _openpyxl_view(original), _openpyxl_view(copy)
-    if isinstance(after_c, str) or isinstance(after_p, str):
-        problem = after_c if isinstance(after_c, str) else after_p
-        out.unnamed.append(f"the copy cannot be read back: {problem}")
+    # A reader that cannot read the original need not read the copy (a copy carries the
+    # original's parts as they are); one that reads the original must read the copy.
+    for before, after in ((before_c, after_c), (before_p, after_p)):
+        if isinstance(after, str) and not isinstance(before, str):
+            out.unnamed.append(f"the copy cannot be read back: {after}")
+            return
+    if isinstance(after_c, str) and isinstance(after_p, str):
+        out.unnamed.append("neither reader reads the copy")
+        return
+    if isinstance(after_p, str):
+        _compare_calamine_only(before_c, after_c, out)
+        return
+    if isinstance(after_c, str):  # calamine reads neither file: openpyxl's view is all there is
+        assert not isinstance(before_p, str)
+        names = list(after_p)
+        if not names or not names[0].startswith(SUMMARY_SHEET):
+            out.unnamed.append(f"the copy does not start with the summary sheet: {names[:1]}")
+        if [n for n in names if not n.startswith(SUMMARY_SHEET)] != list(before_p):
+            out.unnamed.append(f"sheets {list(before_p)} became {names}")
+        for sheet, cells in before_p.items():
+            _compare_formulas(sheet, cells, after_p.get(sheet, {}), values=True, out=out)
         return
     after_sheets, after_cells = after_c
     if not after_sheets or not after_sheets[0][0].startswith(SUMMARY_SHEET):
@@ -405,6 +423,19 @@ def _compare(original: Path, copy: Path, out: Outcome) -> None:
     for sheet, cells in before_p.items():
         _compare_formulas(sheet, cells, after_p.get(sheet, {}),
                           values=sheet not in calamine_sheets, out=out)
+
+
+def _compare_calamine_only(before: Any, after: Any, out: Outcome) -> None:
+    """openpyxl reads neither file: calamine's sheets and values are all there is to compare."""
+    after_sheets, after_cells = after
+    if not after_sheets or not after_sheets[0][0].startswith(SUMMARY_SHEET):
+        out.unnamed.append(f"the copy does not start with the summary sheet: {after_sheets[:1]}")
+        return
+    before_sheets, before_cells = before
+    _compare_sheet_lists(before_sheets, after_sheets[1:], out)
+    for sheet, cells in before_cells.items():
+        if isinstance(cells, dict) and isinstance(after_cells.get(sheet), dict):
+            _compare_values(sheet, cells, after_cells[sheet], {}, out)
 
 
 def _compare_sheet_lists(before: list[tuple[str, str, str]], after: list[tuple[str, str, str]],
@@ -659,6 +690,8 @@ def tally_lines(outcomes: list[Outcome]) -> list[str]:
                                                        for k in _loss_kinds(w)})
     lines.append("losses named, by kind (files):")
     lines += [f"  {n:4d}  {kind}" for kind, n in named.most_common()]
+    fallback = [o.file for o in written if o.warnings and "through openpyxl" in o.warnings[0]]
+    lines.append(f"written through openpyxl (the package writer cannot edit them): {fallback}")
     crashed = [o.file for o in outcomes if o.status == "crash"]
     unnamed = [o.file for o in written if o.unnamed]
     if crashed or unnamed:

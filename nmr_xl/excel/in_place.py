@@ -45,10 +45,12 @@ from nmr_xl.model import Severity, SkippedSheet, Table
 from nmr_xl.plan import (
     FINDINGS_HEADER,
     FINDINGS_WIDTH,
+    MAX_COLUMNS,
     NOTE_SEPARATOR,
     STYLES,
     SUMMARY_SHEET,
     AnnotationPlan,
+    SheetExtent,
     build_plan,
 )
 from nmr_xl.read.table import build_table
@@ -58,7 +60,6 @@ from nmr_xl.summary_layout import IN_PLACE_NOTICE, summary_layout
 if TYPE_CHECKING:
     from xlwings import Book, Range, Sheet
 
-_MAX_COLUMNS = 16_384  # what one Excel sheet holds
 _GONE = "Removed the nmr-xl summary of a sheet that no longer exists."
 
 
@@ -79,8 +80,9 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
         table, used = _read_table(sheet, config)
         result = check_table(table, config, as_of)
         plan = build_plan([(table, result.findings)], _facts(book, result, config, as_of),
-                          result.payers)
-        column = _findings_column(sheet, table, used)
+                          result.payers, {sheet.name: _extent(sheet, table, used)},
+                          [other.name for other in book.sheets])
+        column = _findings_column(sheet, plan)
         before = _snapshot(sheet, plan, column)
         summary = _mark_all(book, sheet, plan, column, before)
         sheet.activate()
@@ -144,22 +146,26 @@ def _facts(book: Book, result: TableResult, config: Config, as_of: dt.date
                      config, as_of)
 
 
-def _findings_column(sheet: Sheet, table: Table, used: tuple[int, int]) -> int:
-    """Right of the table, as in the copy (write.xlsx.free_column): the column after the last
-    one holding a value, unless a formula there shows nothing; then past the used range. Never
-    right beside an Excel table (ListObject): Excel would widen the table over our column."""
-    widened = {xl_table.range.last_cell.column + 1 for xl_table in sheet.tables}
+def _extent(sheet: Sheet, table: Table, used: tuple[int, int]) -> SheetExtent:
+    """What the plan must know to place the findings column as in the copy: the used range,
+    whether the column right of the table holds something (a formula showing nothing is
+    invisible to the reader), and the columns right of Excel tables (ListObjects: Excel
+    would widen a table over our column)."""
+    widened = frozenset(xl_table.range.last_cell.column + 1 for xl_table in sheet.tables)
     wanted = table.last_column + 1
     last_row, last_col = used
-    if wanted <= last_col and (wanted in widened or any(
-            column_texts(sheet.range((1, wanted), (last_row, wanted))))):
-        wanted = last_col + 1
-    if wanted in widened:  # past the used range, beside a table ending there: one column gap
-        wanted += 1
-    if wanted > _MAX_COLUMNS:
+    taken = frozenset({wanted}) if wanted <= last_col and any(
+        column_texts(sheet.range((1, wanted), (last_row, wanted)))) else frozenset()
+    return SheetExtent(last_col, taken, widened)
+
+
+def _findings_column(sheet: Sheet, plan: AnnotationPlan) -> int:
+    (column,) = plan.columns
+    if column.on_sheet is not None:
         raise InputError("write-failed", f"The sheet '{sheet.name}' has no free column right "
-                                         "of its table for the findings.")
-    return wanted
+                                         "of its table for the findings (it uses all "
+                                         f"{MAX_COLUMNS:,} columns).")
+    return column.col
 
 
 def _findings_texts(plan: AnnotationPlan) -> dict[int, str]:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from copy import copy
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,13 +33,15 @@ from openpyxl.cell.text import Text
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as XlWorkbook
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import XML_NS
 
 from nmr_xl.errors import InputError
-from nmr_xl.model import Severity
+from nmr_xl.model import Severity, column_letter
 from nmr_xl.plan import (
     FINDINGS_HEADER,
+    FINDINGS_SHEET,
     FINDINGS_WIDTH,
     NOTE_AUTHOR,
     NOTE_SEPARATOR,
@@ -46,6 +49,8 @@ from nmr_xl.plan import (
     AnnotationPlan,
     CellMark,
     FindingsColumn,
+    SheetExtent,
+    findings_column_at,
 )
 from nmr_xl.summary_layout import NOTICE_ROWS
 from nmr_xl.write.cells import set_text
@@ -57,7 +62,7 @@ from nmr_xl.write.fidelity import (
     lost_parts,
     package_sheets,
 )
-from nmr_xl.write.package import Unsupported, write_package_copy
+from nmr_xl.write.package import Unsupported, probe_package, write_package_copy
 from nmr_xl.write.summary import WrittenSummary, write_losses, write_summary
 
 # What one Excel sheet holds
@@ -85,22 +90,33 @@ def _mark(ws: Worksheet, mark: CellMark) -> bool:
     return not had_note
 
 
-def free_column(ws: Worksheet, wanted: int) -> int:
-    """`wanted`, unless a cell there holds something (a formula cell with no stored result is
-    invisible to the reader that sized the table): then the first column past every used one."""
-    if wanted > ws.max_column:
-        return wanted
-    # ws._cells holds only the cells the sheet has; ws.cell() would create empty ones.
-    used = any(col == wanted and cell.value is not None
-               for (_, col), cell in ws._cells.items())
-    return ws.max_column + 1 if used else wanted
+def _extent(ws: Worksheet, table_last: int) -> SheetExtent:
+    """What openpyxl sees of the sheet right of its table (ws._cells holds only the cells the
+    sheet has; ws.cell() would create empty ones)."""
+    taken = frozenset(col for (_, col), cell in ws._cells.items()
+                      if col > table_last and cell.value is not None)
+    ends = frozenset(CellRange(table.ref).max_col + 1 for table in ws.tables.values())
+    return SheetExtent(ws.max_column, taken, ends)
 
 
-def _findings_column(ws: Worksheet, column: FindingsColumn) -> None:
-    col = free_column(ws, column.col)
-    header = ws.cell(row=column.header_row, column=col)
-    set_text(ws, column.header_row, col, FINDINGS_HEADER)
-    header.font = Font(bold=True)
+def _findings_column(book: XlWorkbook, column: FindingsColumn) -> None:
+    """Where the plan puts it, unless openpyxl sees something there the plan's reader did not
+    (a formula without a stored result): then where the plan's rule puts it given that."""
+    if column.on_sheet is None:
+        ws = book[column.sheet]
+        extent = _extent(ws, column.col - 1)
+        if column.col in extent.taken:
+            col = findings_column_at(column.col - 1, extent)
+            column = replace(column, col=col or 1,
+                             on_sheet=None if col else _free_title(book, FINDINGS_SHEET))
+    if column.on_sheet is not None:
+        ws = book.create_sheet(column.on_sheet, book.sheetnames.index(column.sheet) + 1)
+        header = f"{FINDINGS_HEADER} ({column.sheet})"
+    else:
+        ws, header = book[column.sheet], FINDINGS_HEADER
+    col = column.col
+    set_text(ws, column.header_row, col, header)
+    ws.cell(row=column.header_row, column=col).font = Font(bold=True)
     for row, (severity, text) in column.entries.items():
         style = STYLES[severity]
         set_text(ws, row, col, text)
@@ -108,15 +124,22 @@ def _findings_column(ws: Worksheet, column: FindingsColumn) -> None:
         cell.fill = PatternFill("solid", fgColor=style.fill)
         cell.font = Font(color=style.font)
         cell.alignment = Alignment(vertical="top")
-    letter = header.column_letter
-    ws.column_dimensions[letter].width = FINDINGS_WIDTH
+    ws.column_dimensions[column_letter(col)].width = FINDINGS_WIDTH
+
+
+def _free_title(book: XlWorkbook, wanted: str) -> str:
+    taken = {name.lower() for name in book.sheetnames}
+    title, n = wanted, 2
+    while title.lower() in taken:
+        title, n = f"{wanted} ({n})", n + 1
+    return title
 
 
 def apply_plan(book: XlWorkbook, plan: AnnotationPlan) -> WrittenSummary:
     """Annotate the workbook: cell marks, findings columns and the summary sheet."""
     notes = sum(_mark(book[mark.sheet], mark) for mark in plan.cells)
     for column in plan.columns:
-        _findings_column(book[column.sheet], column)
+        _findings_column(book, column)
     layout = write_summary(book, plan.summary)
     layout.added[NOTE] += notes
     return layout
@@ -191,6 +214,16 @@ def load_for_copy(source: Path, macro: bool) -> XlWorkbook:
                                          f"annotated copy ({type(exc).__name__})") from None
 
 
+def findings_extents(source: Path, tables: dict[str, int]) -> dict[str, SheetExtent]:
+    """What the findings columns of these sheets (name -> the table's last column) must avoid,
+    read from the package; {} when the package writer cannot read it (the plan then places
+    each column right of its table, and the openpyxl path checks that column itself)."""
+    try:
+        return probe_package(source, tables)
+    except (*PACKAGE_FAILURES, InputError):
+        return {}
+
+
 def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
                sheets: list[str]) -> list[str]:
     """Write the annotated copy atomically; return what the copy could not carry over.
@@ -251,7 +284,7 @@ def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path
     anything a sheet cannot hold as the file had it.
     """
     width = max((len(r) for r in rows), default=0)
-    if len(rows) > _MAX_ROWS or width >= _MAX_COLUMNS:  # the findings column needs one more
+    if len(rows) > _MAX_ROWS or width > _MAX_COLUMNS:
         raise InputError("write-failed", f"the file has {len(rows):,} rows and {width:,} "
                                          f"columns, more than an Excel sheet holds "
                                          f"({_MAX_ROWS:,} rows, {_MAX_COLUMNS:,} columns), so "

@@ -49,6 +49,7 @@ MAX_PART_BYTES = 1024 * 1024 * 1024
 MAX_PACKAGE_BYTES = 4 * 1024 * 1024 * 1024
 MAX_RATIO = 1000
 RATIO_FLOOR = 16 * 1024 * 1024
+_PROLOG_LIMIT = 64 * 1024
 
 
 class Unsupported(Exception):
@@ -71,9 +72,13 @@ def iterparse(source: IO[bytes], **kwargs: object) -> etree.iterparse:
 
 def refuse_dtd(tree: etree._ElementTree, name: str) -> None:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise InputError("unsafe-xml", f"refused: the workbook part {name} declares a DTD, "
-                                       "which Excel never writes and XML entity-expansion "
-                                       "attacks rely on; no annotated copy was written")
+        refuse_dtd_in(name)
+
+
+def refuse_dtd_in(name: str) -> None:
+    raise InputError("unsafe-xml", f"refused: the workbook part {name} declares a DTD, which "
+                                   "Excel never writes and XML entity-expansion attacks rely "
+                                   "on; no annotated copy was written")
 
 
 def q(namespace: str, tag: str) -> str:
@@ -137,10 +142,25 @@ class Package:
                                               f"{info.file_size / 2**20:,.0f} MiB at over "
                                               f"{MAX_RATIO}:1, as a decompression bomb does; "
                                               "no annotated copy was written")
+        self._refuse_dtds()
         if total > MAX_PACKAGE_BYTES:
             raise InputError("too-large", f"the workbook unpacks to {total / 2**30:.1f} GiB, "
                                           f"over the {MAX_PACKAGE_BYTES // 2**30} GiB an "
                                           "annotated copy is written for")
+
+    def _refuse_dtds(self) -> None:
+        """As the reader: a DTD (and so any entity declaration) comes before a part's first
+        element. The copy would carry it, so no copy is written."""
+        for key, info in self.entries.items():
+            if not key.endswith((".xml", ".rels", ".vml")) or not info.file_size:
+                continue
+            try:
+                with self.archive.open(info) as part:
+                    prolog = part.read(_PROLOG_LIMIT)
+            except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError):
+                continue  # a damaged or encrypted member: parsing it, if needed, says so
+            if b"<!DOCTYPE" in prolog:
+                refuse_dtd_in(key)
 
     def has(self, part: str) -> bool:
         return part.lower() in self.entries

@@ -302,8 +302,8 @@ class _Rewriter:
     def _set_width(self, cols: etree._Element) -> None:
         for col in cols:
             if col.tag == _COL and col.get("style"):
-                self.col_styles.append((int(col.get("min", "0")), int(col.get("max", "0")),
-                                        int(col.get("style", "0"))))
+                self.col_styles.append((_int(col.get("min")), _int(col.get("max")),
+                                        _int(col.get("style"))))
         target = self.edit.column
         self.cols_written = True
         if target is None:
@@ -311,7 +311,7 @@ class _Rewriter:
         for index, col in enumerate(cols):
             if col.tag != _COL:
                 continue
-            low, high = int(col.get("min", "0")), int(col.get("max", "0"))
+            low, high = _int(col.get("min")), _int(col.get("max"))
             if low <= target <= high:
                 if high > target:  # the part right of ours keeps its settings
                     right = _copy(col)
@@ -359,14 +359,14 @@ class _Rewriter:
         if any(cell.get("r") is None for cell in cells.values()):
             for col, cell in cells.items():  # explicit references before any cell is added
                 cell.set("r", f"{column_letters(col)}{index}")
-        row_style = int(row.get("s", "0")) if row.get("customFormat") in ("1", "true") else None
+        row_style = _int(row.get("s")) if row.get("customFormat") in ("1", "true") else None
         for col, severity in sorted(self.edit.marks.get(index, {}).items()):
             cell = cells.get(col)
             if cell is None:
                 base = row_style if row_style is not None else self._col_style(col)
                 cell = cells[col] = _insert_cell(row, col, index)
             else:
-                base = int(cell.get("s", "0"))
+                base = _int(cell.get("s"))
             cell.set("s", str(self.styles.mark(base, severity)))
         if index in self.edit.texts and self.edit.column is not None:
             severity, text = self.edit.texts[index]
@@ -389,6 +389,11 @@ class _Rewriter:
             if low <= col <= high:
                 return style
         return 0
+
+
+def _int(value: str | None) -> int:
+    """A style index as Excel reads it: missing or empty is 0."""
+    return int(value) if value and value.isdigit() else 0
 
 
 def _after_legacy(el: etree._Element) -> bool:

@@ -317,7 +317,10 @@ class _Writer:
         part and relationships."""
         rels = {r.id: r for r in _relationships(sheet.rels, sheet.part)}
         if sheet.comments_root is not None and sheet.comments_part:
-            self.edited[sheet.comments_part.lower()] = _xml(sheet.comments_root)
+            if self.pkg.has(sheet.comments_part):
+                self.edited[sheet.comments_part.lower()] = _xml(sheet.comments_root)
+            else:
+                self.new_parts[sheet.comments_part] = _xml(sheet.comments_root)
         if sheet.notes and sheet.new_vml:
             own = rels.get(sheet.own_vml_rid or "")
             if own is not None and not own.external and self.pkg.has(own.target):

@@ -1,0 +1,268 @@
+"""The package writer (nmr_xl.write.package): the annotated copy made by editing the workbook's
+package. What it does not need to change stays byte for byte; what it changes keeps every
+element it had and validates against the ECMA-376 transitional schemas; it gives the same
+colours, notes, findings column and summary as the openpyxl path (and, in test_in_place, as the
+in-place check); it refuses what the reader refuses; and a sheet with no free column gets its
+findings on a sheet of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import (
+    AS_OF,
+    BILLING_SHEET,
+    EXPECTED_FINDINGS,
+    FAKE_VBA,
+    HEADER_ROW,
+    PLAIN_COMMENT,
+    build_billing_workbook,
+    make_xlsm,
+    rewrite_parts,
+)
+from lxml import etree
+from ooxml_schema import package_errors
+
+from nmr_xl.errors import InputError
+from nmr_xl.plan import FINDINGS_HEADER, FINDINGS_SHEET, SUMMARY_SHEET, build_plan
+from nmr_xl.write.package import write_package_copy
+from nmr_xl.write.xlsx import write_copy
+
+SAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "sample-billing.xlsx"
+SAMPLE_AS_OF = "2026-03-31"
+# What annotating the fixture workbook's Billing sheet rewrites; every other entry stays.
+FIXTURE_CHANGED = {"[Content_Types].xml", "xl/workbook.xml",
+                   "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml",
+                   "xl/worksheets/_rels/sheet1.xml.rels", "xl/comments/comment1.xml",
+                   "xl/drawings/commentsDrawing1.vml"}
+
+
+def entries(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def element_counts(data: bytes) -> Counter[str]:
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    return Counter(el.tag for el in root.iter() if isinstance(el.tag, str))
+
+
+def lost_elements(before: bytes, after: bytes) -> Counter[str]:
+    """Elements (by name) the rewritten part has fewer of than the original."""
+    lost = element_counts(before)
+    lost.subtract(element_counts(after))
+    return +lost
+
+
+def check_copy(cli, book: Path, as_of: str = AS_OF) -> dict:
+    run = cli("check", book, "--as-of", as_of, "--format", "json", "--fail-on", "never")
+    (result,) = json.loads(run.out)["files"]
+    assert result["status"] == "checked", result
+    assert result["output"], result["warnings"]
+    return result
+
+
+@pytest.fixture
+def fixture_copy(cli, billing_xlsx: Path) -> tuple[Path, Path, dict]:
+    result = check_copy(cli, billing_xlsx)
+    return billing_xlsx, Path(result["output"]), result
+
+
+# --- what stays and what changes -----------------------------------------------------------------
+
+
+def test_unchanged_entries_are_byte_identical(fixture_copy) -> None:
+    source, copy, result = fixture_copy
+    assert result["warnings"] == []
+    before, after = entries(source), entries(copy)
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert changed == FIXTURE_CHANGED
+    added = set(after) - set(before)
+    assert {name.split("/")[1] for name in added} == {"worksheets", "tables", "charts",
+                                                      "drawings"}
+
+
+def test_changed_parts_keep_every_element(fixture_copy) -> None:
+    source, copy, _ = fixture_copy
+    before, after = entries(source), entries(copy)
+    for name in FIXTURE_CHANGED:
+        assert lost_elements(before[name], after[name]) == Counter(), name
+
+
+@pytest.mark.parametrize("book", ["fixture", "sample"])
+def test_every_written_part_validates(cli, billing_xlsx: Path, book: str) -> None:
+    source = billing_xlsx if book == "fixture" else SAMPLE
+    copy = Path(check_copy(cli, source, AS_OF if book == "fixture" else SAMPLE_AS_OF)["output"])
+    before, after = entries(source), entries(copy)
+    written = {name.lower() for name in after if before.get(name) != after[name]}
+    assert len(written) >= 12
+    assert package_errors(copy, written) == {}
+
+
+def test_formula_cells_and_results_untouched(cli, tmp_path: Path) -> None:
+    """The sample is saved as Excel saves (shared strings, cached formula results)."""
+    copy = Path(check_copy(cli, SAMPLE, SAMPLE_AS_OF)["output"])
+    original = openpyxl.load_workbook(SAMPLE, data_only=True)
+    copied = openpyxl.load_workbook(copy, data_only=True)
+    formulas = openpyxl.load_workbook(SAMPLE)
+    checked = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert copied[ws.title][cell.coordinate].value == \
+                        original[ws.title][cell.coordinate].value is not None
+                    checked += 1
+    assert checked > 10
+
+
+def test_notes_merge_into_the_sheets_own_comments_and_drawing(fixture_copy) -> None:
+    _, copy, _ = fixture_copy
+    ws = openpyxl.load_workbook(copy)[BILLING_SHEET]
+    cell, author, text = PLAIN_COMMENT
+    assert (ws[cell].comment.text, ws[cell].comment.author) == (text, author)
+    notes = [c for row in ws.iter_rows() for c in row if c.comment]
+    assert len(notes) == 1 + len(EXPECTED_FINDINGS)  # the plain note, ours (one merged)
+    vml = entries(copy)["xl/drawings/commentsDrawing1.vml"]
+    shapes = etree.fromstring(vml).findall("{urn:schemas-microsoft-com:vml}shape")
+    anchored = {(s.find("{urn:schemas-microsoft-com:office:excel}ClientData/"
+                        "{urn:schemas-microsoft-com:office:excel}Row").text,
+                 s.find("{urn:schemas-microsoft-com:office:excel}ClientData/"
+                        "{urn:schemas-microsoft-com:office:excel}Column").text) for s in shapes}
+    assert len(anchored) == len(shapes) == len(notes)  # one shape per note, none twice
+    assert len({s.get("id") for s in shapes}) == len(shapes)
+
+
+def test_macros_are_kept(cli, tmp_path: Path) -> None:
+    source = make_xlsm(build_billing_workbook(tmp_path / "plain.xlsx"), tmp_path / "m.xlsm")
+    result = check_copy(cli, source)
+    assert result["output"].endswith(".checked.xlsm")
+    after = entries(Path(result["output"]))
+    assert after["xl/vbaProject.bin"] == FAKE_VBA
+    assert b"application/vnd.ms-excel.sheet.macroEnabled.main+xml" in after["[Content_Types].xml"]
+
+
+# --- the same marks as the openpyxl path ---------------------------------------------------------
+
+
+def _marks(path: Path) -> dict[str, object]:
+    """Colours and notes of every cell, the findings column and the summary's values."""
+    book = openpyxl.load_workbook(path)
+    cells = {}
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                fill = c.fill.fgColor.rgb if c.fill.fill_type == "solid" else None
+                colour = c.font.color.rgb if c.font and c.font.color is not None else None
+                if c.hyperlink:  # Office's hyperlink blue: a named style, or its RGB
+                    colour = None
+                if fill or c.comment or (ws.title == SUMMARY_SHEET and c.value is not None):
+                    cells[(ws.title, c.coordinate)] = (
+                        str(fill)[-6:] if fill else None,
+                        str(colour)[-6:] if isinstance(colour, str) else None,
+                        c.comment.text if c.comment else None, c.value)
+    summary = book[SUMMARY_SHEET]
+    return {"cells": cells, "sheets": book.sheetnames,
+            "links": {c.coordinate: c.hyperlink.location for row in summary.iter_rows()
+                      for c in row if c.hyperlink},
+            "table": dict(summary.tables.items()),
+            "charts": len(summary._charts), "merges": sorted(map(str, summary.merged_cells))}
+
+
+@pytest.mark.parametrize("book", ["fixture", "sample"])
+def test_same_marks_as_the_openpyxl_path(cli, billing_xlsx: Path, book: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    source = billing_xlsx if book == "fixture" else SAMPLE
+    as_of = AS_OF if book == "fixture" else SAMPLE_AS_OF
+    package = _marks(Path(check_copy(cli, source, as_of)["output"]))
+    from nmr_xl.write import xlsx
+    from nmr_xl.write.package import Unsupported
+
+    def refuse(*_: object) -> None:
+        raise Unsupported("parity test")
+
+    monkeypatch.setattr(xlsx, "write_package_copy", refuse)
+    through_openpyxl = _marks(Path(check_copy(cli, source, as_of)["output"]))
+    # The openpyxl copy says on its summary which path wrote it (and, for the sample, that it
+    # dropped the formula results); nothing else may differ.
+    notice = {key for key, value in through_openpyxl["cells"].items()
+              if isinstance(value[3], str) and value[3].startswith(("This copy was written",
+                                                                    "Formula results"))}
+    assert notice
+    for key in notice:
+        del through_openpyxl["cells"][key]
+    package_cells = {k: v for k, v in package["cells"].items()
+                     if not (isinstance(v[3], str) and v[3].startswith("Nothing: every"))}
+    assert package_cells == through_openpyxl.pop("cells")
+    package.pop("cells")
+    assert package == through_openpyxl
+
+
+# --- item 5 of issue 16: a sheet with no free column ---------------------------------------------
+
+
+def _full_width(tmp_path: Path) -> Path:
+    """The fixture workbook with a note in column XFD (16,384) of its header row."""
+    plain = build_billing_workbook(tmp_path / "plain.xlsx")
+    book = openpyxl.load_workbook(plain)
+    book[BILLING_SHEET].cell(row=HEADER_ROW, column=16_384, value="last column")
+    book.save(tmp_path / "wide.xlsx")
+    return tmp_path / "wide.xlsx"
+
+
+@pytest.mark.parametrize("path", ["package", "openpyxl"])
+def test_findings_go_to_a_sheet_of_their_own_when_no_column_is_free(
+        cli, tmp_path: Path, path: str, request: pytest.FixtureRequest) -> None:
+    if path == "openpyxl":
+        request.getfixturevalue("openpyxl_path")
+    result = check_copy(cli, _full_width(tmp_path))
+    said = [w for w in result["warnings"] if "no free column" in w]
+    assert said and FINDINGS_SHEET in said[0]
+    copy = Path(result["output"])
+    book = openpyxl.load_workbook(copy)
+    assert book.sheetnames[:3] == [SUMMARY_SHEET, BILLING_SHEET, FINDINGS_SHEET]
+    assert book[BILLING_SHEET].max_column == 16_384  # nothing past XFD
+    findings = book[FINDINGS_SHEET]
+    assert findings.cell(HEADER_ROW, 1).value == f"{FINDINGS_HEADER} ({BILLING_SHEET})"
+    for rule, _, ref in EXPECTED_FINDINGS:
+        assert findings.cell(int(ref[1:]), 1).value.startswith(rule)
+    facts = [row[1] for row in book[SUMMARY_SHEET].iter_rows(values_only=True)
+             if row[0] == "Findings column"]
+    assert facts == said
+    if path == "package":
+        before, after = entries(_full_width(tmp_path)), entries(copy)
+        written = {n.lower() for n in after if before.get(n) != after[n]}
+        assert package_errors(copy, written) == {}
+
+
+# --- what the package writer refuses --------------------------------------------------------------
+
+
+def test_a_declared_dtd_is_refused(tmp_path: Path) -> None:
+    source = build_billing_workbook(tmp_path / "plain.xlsx")
+
+    def add_dtd(name: str, data: bytes) -> bytes:
+        if name == "docProps/core.xml":
+            return b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + data
+        return data
+
+    bomb = rewrite_parts(source, tmp_path / "dtd.xlsx", add_dtd)
+    with pytest.raises(InputError) as caught:
+        write_copy(bomb, tmp_path / "copy.xlsx", build_plan([], [], {}), False, [])
+    assert caught.value.code == "unsafe-xml"
+    assert not (tmp_path / "copy.xlsx").exists()
+
+
+def test_a_decompression_bomb_part_is_refused(tmp_path: Path) -> None:
+    source = build_billing_workbook(tmp_path / "plain.xlsx")
+    bomb = rewrite_parts(source, tmp_path / "bomb.xlsx", lambda _, data: data,
+                         add={"xl/media/padding.bin": bytes(64 * 1024 * 1024)})
+    with pytest.raises(InputError) as caught:
+        write_package_copy(bomb, tmp_path / "copy.xlsx", build_plan([], [], {}))
+    assert caught.value.code == "too-large"
