@@ -684,8 +684,11 @@ def tally_lines(outcomes: list[Outcome]) -> list[str]:
              f"{len(written) - len(clean)} more were written with what they lost named in "
              "their warnings;",
              f"{len(refused)} could not be written (no annotated copy), and why:"]
-    reasons = Counter(_reason(o) for o in refused)
-    lines += [f"  {n:4d}  {reason}" for reason, n in reasons.most_common()]
+    reasons: dict[str, list[str]] = {}
+    for o in refused:
+        reasons.setdefault(_reason(o), []).append(o.file)
+    for reason, files in sorted(reasons.items(), key=lambda item: -len(item[1])):
+        lines.append(f"  {len(files):4d}  {reason}" + (f": {files}" if len(files) <= 6 else ""))
     named = Counter(kind for o in written for kind in {k for w in o.warnings
                                                        for k in _loss_kinds(w)})
     lines.append("losses named, by kind (files):")

@@ -44,8 +44,11 @@ class StyleBook:
     def __init__(self, root: etree._Element) -> None:
         self.root = root
         self.lists = {name: self._list(name) for name in _LIST_TAGS}
-        if not len(self.lists["fonts"]) or not len(self.lists["cellXfs"]):
-            raise ValueError("the styles part has no fonts or no cell formats")
+        defaults = etree.fromstring(EMPTY_STYLESHEET)
+        for name in ("fonts", "fills", "borders", "cellStyleXfs", "cellXfs"):
+            if not len(self.lists[name]):  # an empty stylesheet: Excel's defaults, as it reads it
+                for el in defaults.find(q(MAIN, name)):
+                    self._append(name, el)
         self._fills: dict[str, int] = {}
         self._fonts: dict[tuple[int, str | None, bool, float | None, bool], int] = {}
         self._xfs: dict[tuple[object, ...], int] = {}

@@ -178,10 +178,7 @@ class _Writer:
             self.book.add_relationship(REL_STYLES, self.styles_part)
             self.overrides[self.styles_part] = CT_STYLES
             root = etree.fromstring(EMPTY_STYLESHEET, parser())
-        try:
-            self.styles = StyleBook(root)
-        except ValueError as exc:
-            raise Unsupported(str(exc)) from None
+        self.styles = StyleBook(root)
         self.styles_tree = root.getroottree()
 
     def _sheets(self) -> dict[str, _Sheet]:
