@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import zipfile
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -120,3 +121,16 @@ def package_errors(path: Path, parts: set[str] | None = None) -> dict[str, list[
                 if problems:
                     found[name] = problems
     return found
+
+
+def lost_elements(before: bytes, after: bytes) -> Counter[str]:
+    """Elements (by name) a rewritten part has fewer of than the original."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+    def counts(data: bytes) -> Counter[str]:
+        root = etree.fromstring(data, parser)
+        return Counter(el.tag for el in root.iter() if isinstance(el.tag, str))
+
+    lost = counts(before)
+    lost.subtract(counts(after))
+    return +lost

@@ -60,11 +60,13 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any
 
+import ooxml_schema
 import openpyxl
 import pytest
 import python_calamine as calamine
 from conftest import AS_OF as FIXTURE_AS_OF
 from conftest import build_billing_workbook, rewrite_parts
+from ooxml_schema import lost_elements
 from openpyxl.drawing.image import Image
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from PIL import Image as PILImage
@@ -292,6 +294,7 @@ class Outcome:
     runner_output: str | None = None
     seconds: float = 0.0
     marked: str = ""
+    changed: list[str] = field(default_factory=list)  # entries the package writer rewrote
 
 
 def _calamine_view(path: Path) -> tuple[list[tuple[str, str, str]], dict[str, Any]] | str:
@@ -491,6 +494,40 @@ def _allow(kind: str, out: Outcome, detail: str) -> None:
         out.unnamed.append(f"{detail} [{kind}, not named in the warnings]")
 
 
+_VALIDATE_LIMIT = 16 * 1024 * 1024  # parts larger than this are not schema-validated here
+
+
+def _compare_packages(original: Path, copy: Path, out: Outcome) -> None:
+    """Every entry the package writer did not change is the original's, byte for byte; every
+    part it changed keeps every element it had, and validates wherever the original did; every
+    part it added validates."""
+    with zipfile.ZipFile(original) as before, zipfile.ZipFile(copy) as after:
+        names = {info.filename: info for info in after.infolist()}
+        for info in before.infolist():
+            if info.is_dir():
+                continue
+            if info.filename not in names:
+                out.unnamed.append(f"entry {info.filename} is missing from the copy")
+                continue
+            try:
+                old = before.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError):
+                continue  # a damaged entry: what the copy holds is what could be read
+            new = after.read(names.pop(info.filename))
+            if old == new:
+                continue
+            out.changed.append(info.filename)
+            lost = lost_elements(old, new)
+            if lost:
+                out.unnamed.append(f"{info.filename} lost elements {dict(lost)}")
+            elif len(new) < _VALIDATE_LIMIT and not ooxml_schema.errors(old):
+                out.unnamed += [f"{info.filename}: {e}" for e in ooxml_schema.errors(new)[:3]]
+        for name, info in names.items():  # the parts we added
+            if name.endswith((".xml", ".rels", ".vml")) and info.file_size < _VALIDATE_LIMIT:
+                out.unnamed += [f"{name} (added): {e}"
+                                for e in ooxml_schema.errors(after.read(info))[:3]]
+
+
 def _plan_for(path: Path, sheets: Any) -> tuple[Any, list[str], str]:
     """The summary sheet and, on the first sheet's first non-empty cell, one finding."""
     plan = build_plan([], [("Input", path.name), ("Checked as of", AS_OF)], {})
@@ -535,6 +572,8 @@ def examine(corpus: str, name: str, out_dir: str) -> Outcome:
         else:
             out.status = "written"
             _compare(path, dest, out)
+            if not (out.warnings and "through openpyxl" in out.warnings[0]):
+                _compare_packages(path, dest, out)
     except Exception:
         out.status = "crash"
         out.message = traceback.format_exc(limit=-6)
@@ -608,7 +647,9 @@ def test_copy_keeps_everything_or_names_it(copies: CopyRun, name: str) -> None:
 
 # What the writer must do with the KEY: traps (and a few more): (status, code, words in message)
 WRITER_TRAPS = {
-    "poi/poc-shared-strings.xlsx": ("refused", "too-large", "GiB of cell text"),
+    # the package writer copies the one 1 MiB shared string once; openpyxl would write it
+    # 12,000 times (its guard is tested below)
+    "poi/poc-shared-strings.xlsx": ("written", "", ""),
     "calamine/strict_iso_paths.xlsx": ("refused", "write-failed", "Strict Open XML"),
     "poi/57914.xlsx": ("refused", "write-failed", "Strict Open XML"),
     "poi/SampleSS.strict.xlsx": ("refused", "write-failed", "Strict Open XML"),
@@ -620,22 +661,26 @@ WRITER_TRAPS = {
     "poi/duplicate-filename-case-insensitive.xlsx": ("refused", "write-failed",
                                                      "two parts named"),
     "calamine/pass_protected.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/poc-xmlbomb.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/54764.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "calamine/pivots.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "sheetjs/wtf_path.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "calamine/issue_419.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "calamine/issue_530.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/49609.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/picture.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/style-alternate-content.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    # written: a stale <dimension> hides nothing from the writer; charts dropped are named
-    "poi/123233_charts.xlsx": ("written", "", "4 charts"),
-    # macro and dialog sheets become worksheets: named
-    "sheetjs/BlankSheetTypes.xlsm": ("written", "", "macro sheet"),
-    # pictures and a macro project: saved once, losses written into the saved summary sheet
-    "poi/57181.xlsm": ("written", "", "cells holding empty text"),
-    "calamine/issue_261.xlsx": ("written", "", "picture"),
+    "poi/poc-xmlbomb.xlsx": ("refused", "unsafe-xml", "declares a DTD"),
+    "poi/54764.xlsx": ("refused", "unsafe-xml", "declares a DTD"),
+    # openpyxl cannot open these (pivot caches, parts at odd paths or in the wrong letter case,
+    # unknown style attributes); the package writer edits them with nothing lost
+    "calamine/pivots.xlsx": ("written", "", ""),
+    "sheetjs/wtf_path.xlsx": ("written", "", ""),
+    "calamine/issue_419.xlsx": ("written", "", ""),
+    "calamine/issue_530.xlsx": ("written", "", ""),
+    "poi/49609.xlsx": ("written", "", ""),
+    "poi/picture.xlsx": ("written", "", ""),
+    "poi/style-alternate-content.xlsx": ("written", "", ""),
+    # charts, macro and dialog sheets, pictures, a macro project: all carried
+    "poi/123233_charts.xlsx": ("written", "", ""),
+    "sheetjs/BlankSheetTypes.xlsm": ("written", "", ""),
+    "poi/57181.xlsm": ("written", "", ""),
+    "calamine/issue_261.xlsx": ("written", "", ""),
+    # an empty stylesheet: Excel's defaults are written into it
+    "calamine/nonstandard-xml-ns-prefix.xlsx": ("written", "", ""),
+    # the package relationships part is not XML: openpyxl's path, which cannot open it either
+    "poi/xlsx-corrupted.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
 }
 
 
@@ -648,10 +693,12 @@ def test_writer_traps(copies: CopyRun, name: str) -> None:
     assert (out.status, out.code) == (status, code), (out.status, out.code, out.message)
     said = out.message if status == "refused" else " ".join(out.warnings)
     assert words in said, said
+    if status == "written" and not words:
+        assert out.warnings == [] and out.unnamed == [], (out.warnings, out.unnamed)
 
 
 def test_shared_string_amplification_is_refused_in_time(corpus_file: Callable[[str], Path],
-                                                        tmp_path: Path) -> None:
+                                                        tmp_path: Path, openpyxl_path: str) -> None:
     """openpyxl writes every cell's text out in full: this 110 KB file would become ~12 GiB."""
     source = corpus_file("poi/poc-shared-strings.xlsx")
     started = time.monotonic()
@@ -839,7 +886,7 @@ def test_declared_dtd_is_refused_by_the_reader(tmp_path: Path) -> None:
     assert caught.value.code == "unsafe-xml"
 
 
-def test_huge_text_guard_becomes_a_no_copy_warning(tmp_path: Path,
+def test_huge_text_guard_becomes_a_no_copy_warning(tmp_path: Path, openpyxl_path: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard in the checker's own path: the file is checked, the copy is refused."""
     monkeypatch.setattr(xlsx, "MAX_TEXT_CHARS", 100)
@@ -854,7 +901,7 @@ def test_huge_text_guard_becomes_a_no_copy_warning(tmp_path: Path,
 
 
 def test_losses_found_after_saving_reach_the_summary_without_a_second_save(
-        tmp_path: Path) -> None:
+        tmp_path: Path, openpyxl_path: str) -> None:
     """openpyxl cannot save a workbook with pictures twice; the losses go into the saved copy."""
     plain = build_billing_workbook(tmp_path / "plain.xlsx")
     book = openpyxl.load_workbook(plain)
@@ -871,7 +918,7 @@ def test_losses_found_after_saving_reach_the_summary_without_a_second_save(
     source = rewrite_parts(plain, tmp_path / "pictured.xlsx", spoil_chart)
     copy = tmp_path / "copy.xlsx"
     notes = write_copy(source, copy, build_plan([], [], {}), False, [])
-    assert len(notes) == 1 and "1 chart" in notes[0]
+    assert len(notes) == 2 and openpyxl_path in notes[0] and "1 chart" in notes[1]
     summary = openpyxl.load_workbook(copy)[SUMMARY_SHEET]
     texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
     assert notes[0] in texts

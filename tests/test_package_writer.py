@@ -9,6 +9,7 @@ findings on a sheet of their own.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -27,7 +28,7 @@ from conftest import (
     rewrite_parts,
 )
 from lxml import etree
-from ooxml_schema import package_errors
+from ooxml_schema import lost_elements, package_errors
 
 from nmr_xl.errors import InputError
 from nmr_xl.plan import FINDINGS_HEADER, FINDINGS_SHEET, SUMMARY_SHEET, build_plan
@@ -46,18 +47,6 @@ FIXTURE_CHANGED = {"[Content_Types].xml", "xl/workbook.xml",
 def entries(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {info.filename: archive.read(info) for info in archive.infolist()}
-
-
-def element_counts(data: bytes) -> Counter[str]:
-    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
-    return Counter(el.tag for el in root.iter() if isinstance(el.tag, str))
-
-
-def lost_elements(before: bytes, after: bytes) -> Counter[str]:
-    """Elements (by name) the rewritten part has fewer of than the original."""
-    lost = element_counts(before)
-    lost.subtract(element_counts(after))
-    return +lost
 
 
 def check_copy(cli, book: Path, as_of: str = AS_OF) -> dict:
@@ -266,3 +255,85 @@ def test_a_decompression_bomb_part_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         write_package_copy(bomb, tmp_path / "copy.xlsx", build_plan([], [], {}))
     assert caught.value.code == "too-large"
+
+
+# --- item 6 of issue 16: parts a copy through openpyxl cannot carry are named --------------------
+
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_FEATURES = {  # what the openpyxl path must name, by the words it names it with
+    "WPS in-cell picture part": b"<etc:cellImages xmlns:etc=\"http://www.wps.cn/officeDocument/"
+                                b"2017/etCustomData\"/>",
+    "dynamic-array": None, "print header or footer": None, "protected range": None,
+    "XML map": None, "sort state": None, "read-only-recommended flag": None,
+}
+
+
+def _with_features(tmp_path: Path) -> Path:
+    """The fixture workbook with the parts and settings openpyxl drops."""
+    plain = build_billing_workbook(tmp_path / "plain.xlsx")
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "xl/worksheets/sheet1.xml":
+            data = data.replace(b'<c r="N5"', b'<c r="N5" cm="1"', 1)
+            data = data.replace(b"</sheetData>", b'</sheetData><protectedRanges><protectedRange '
+                                b'sqref="A5:A6" name="Accounts"/></protectedRanges><sortState '
+                                b'ref="A5:N10"><sortCondition ref="C5:C10"/></sortState>', 1)
+            return re.sub(rb"(<pageMargins[^>]*/>)", rb"\1<headerFooter><oddHeader>&amp;CCharges"
+                          rb"</oddHeader></headerFooter>", data, count=1)
+        if name == "xl/workbook.xml":
+            return data.replace(b"<workbookPr", b'<fileSharing readOnlyRecommended="1"/>'
+                                b"<workbookPr", 1)
+        if name == "xl/_rels/workbook.xml.rels":
+            return data.replace(b"</Relationships>", (
+                f'<Relationship Id="rIdMeta" Type="{_REL}/sheetMetadata" Target="metadata.xml"/>'
+                f'<Relationship Id="rIdMaps" Type="{_REL}/xmlMaps" Target="xmlMaps.xml"/>'
+                '<Relationship Id="rIdWps" Type="http://www.wps.cn/officeDocument/2020/cellImage"'
+                ' Target="cellimages.xml"/></Relationships>').encode())
+        if name == "[Content_Types].xml":
+            return data.replace(b"</Types>", (
+                '<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxml'
+                'formats-officedocument.spreadsheetml.sheetMetadata+xml"/><Override PartName='
+                '"/xl/xmlMaps.xml" ContentType="application/xml"/><Override PartName="/xl/'
+                'cellimages.xml" ContentType="application/vnd.wps-officedocument.cellimage+xml"/>'
+                "</Types>").encode())
+        return data
+
+    main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    return rewrite_parts(plain, tmp_path / "features.xlsx", edit, add={
+        "xl/metadata.xml": b"<metadata " + main + b'><metadataTypes count="1"><metadataType '
+                           b'name="XLDAPR" minSupportedVersion="120000"/></metadataTypes>'
+                           b"</metadata>",
+        "xl/xmlMaps.xml": b"<MapInfo " + main + b' SelectionNamespaces=""/>',
+        "xl/cellimages.xml": _FEATURES["WPS in-cell picture part"],
+    })
+
+
+def test_package_writer_carries_what_openpyxl_drops(cli, tmp_path: Path) -> None:
+    source = _with_features(tmp_path)
+    result = check_copy(cli, source)
+    assert result["warnings"] == []
+    before, after = entries(source), entries(Path(result["output"]))
+    for part in ("xl/metadata.xml", "xl/xmlMaps.xml", "xl/cellimages.xml"):
+        assert after[part] == before[part]
+    sheet = after["xl/worksheets/sheet1.xml"]
+    for marker in (b'cm="1"', b"<protectedRange ", b"<sortState ", b"<oddHeader>"):
+        assert marker in sheet, marker
+    assert b'readOnlyRecommended="1"' in after["xl/workbook.xml"]
+
+
+def test_openpyxl_path_names_what_it_drops(cli, tmp_path: Path, openpyxl_path: str) -> None:
+    result = check_copy(cli, _with_features(tmp_path))
+    lost = " ".join(w for w in result["warnings"] if w.startswith("The annotated copy could"))
+    dropped = [words for words in _FEATURES if words.split(" (")[0] in lost]
+    assert dropped, result["warnings"]
+    with zipfile.ZipFile(result["output"]) as archive:
+        names = set(archive.namelist())
+        sheet = archive.read("xl/worksheets/sheet2.xml")  # openpyxl numbers the summary 1
+        workbook = archive.read("xl/workbook.xml")
+    kept = {"WPS in-cell picture part": "xl/cellimages.xml" in names,
+            "XML map": "xl/xmlMaps.xml" in names, "dynamic-array": b'cm="1"' in sheet,
+            "print header or footer": re.search(rb"<oddHeader[^>]*>[^<]", sheet) is not None,
+            "protected range": b"<protectedRange " in sheet, "sort state": b"<sortState " in sheet,
+            "read-only-recommended flag": b"readOnlyRecommended" in workbook}
+    # everything openpyxl did not keep is named
+    assert {words for words, there in kept.items() if not there} == set(dropped), lost

@@ -6,14 +6,15 @@ own notes stay; a flagged cell that has one gets ours below it, the others a not
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from nmr_xl.plan import NOTE_AUTHOR, NOTE_SEPARATOR
-from nmr_xl.write.package.opc import MAIN, q
-from nmr_xl.write.package.sheet import cell_column, column_letters, set_text
+from nmr_xl.write.package.opc import MAIN, q, xml_bytes
+from nmr_xl.write.package.sheet import cell_column, column_letters, set_text, xstring
 
 VML = "urn:schemas-microsoft-com:vml"
 OFFICE = "urn:schemas-microsoft-com:office:office"
@@ -43,10 +44,14 @@ def used_shape_blocks(vml_parts: Iterable[bytes]) -> set[int]:
 # --- comments part -----------------------------------------------------------------------------
 
 
-def merge_comments(root: etree._Element | None, notes: list[Note]) -> tuple[etree._Element,
-                                                                            list[Note], int]:
-    """The comments part with our notes: (its root, the notes that need a new VML shape, the
-    number of notes not added because the cell holds a threaded comment)."""
+_PLACEHOLDER = "nmr-xl notes"  # where the new notes go, in the serialised part
+
+
+def merge_comments(root: etree._Element | None, notes: list[Note]
+                   ) -> tuple[etree._Element, list[Note], int, int]:
+    """Our notes into the comments part: a cell's own note gets ours below it. Returns the
+    part's root, the notes that need a comment (and a VML shape) of their own, the number of
+    notes not added because the cell holds a threaded comment, and our author's index."""
     if root is None:
         root = etree.Element(q(MAIN, "comments"), nsmap={None: MAIN})
     authors = _child(root, "authors", 0)
@@ -69,10 +74,6 @@ def merge_comments(root: etree._Element | None, notes: list[Note]) -> tuple[etre
     for note in notes:
         comment = existing.get((note.row, note.col))
         if comment is None:
-            comment = etree.SubElement(comment_list, q(MAIN, "comment"),
-                                       ref=f"{column_letters(note.col)}{note.row}",
-                                       authorId=str(ours), shapeId="0")
-            _run(_child(comment, "text", 0), note.text)
             fresh.append(note)
             continue
         author = int(comment.get("authorId", "0"))
@@ -80,7 +81,42 @@ def merge_comments(root: etree._Element | None, notes: list[Note]) -> tuple[etre
             threaded += 1  # writing into it would break the thread Excel shows
             continue
         _run(_child(comment, "text", 0), NOTE_SEPARATOR + note.text)
-    return root, fresh, threaded
+    return root, fresh, threaded, ours
+
+
+def comments_part(root: etree._Element, fresh: list[Note], author: int) -> Iterator[bytes]:
+    """The comments part, with a comment for each of the `fresh` notes (written as text: a
+    sheet can get tens of thousands)."""
+    comment_list = root.find(q(MAIN, "commentList"))
+    assert comment_list is not None
+    name = _prefixed(comment_list, "")
+    yield from _around_placeholder(root, comment_list, (
+        f'<{name}comment ref="{column_letters(n.col)}{n.row}" authorId="{author}" '
+        f'shapeId="0"><{name}text><{name}r><{name}t xml:space="preserve">'
+        f"{escape(xstring(n.text))}</{name}t></{name}r></{name}text></{name}comment>"
+        for n in fresh))
+
+
+def _prefixed(el: etree._Element, name: str) -> str:
+    return f"{el.prefix}:{name}" if el.prefix else name
+
+
+def _around_placeholder(root: etree._Element, parent: etree._Element,
+                        items: Iterable[str]) -> Iterator[bytes]:
+    marker = etree.Comment(_PLACEHOLDER)
+    parent.append(marker)
+    data = xml_bytes(root.getroottree())
+    parent.remove(marker)
+    before, after = data.split(f"<!--{_PLACEHOLDER}-->".encode(), 1)
+    yield before
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= 1000:
+            yield "".join(chunk).encode()
+            chunk.clear()
+    yield "".join(chunk).encode()
+    yield after
 
 
 def _row(ref: str) -> int:
@@ -106,7 +142,7 @@ def _run(text: etree._Element, content: str) -> None:
     text.append(run)
 
 
-# --- VML drawing -------------------------------------------------------------------------------
+# --- VML drawing ----------------------------------------------------------------------------------
 
 
 def new_vml(block: int) -> etree._Element:
@@ -116,32 +152,30 @@ def new_vml(block: int) -> etree._Element:
     return root
 
 
-def add_note_shapes(root: etree._Element, notes: list[Note], free_block: int) -> None:
-    """A hidden note shape per note, numbered after the drawing's own shapes (in blocks of
-    1,024 the drawing's o:idmap lists)."""
-    if not notes:
-        return
+def vml_part(root: etree._Element, notes: list[Note], free_block: int) -> Iterator[bytes]:
+    """The VML drawing with a hidden note shape per note, numbered after the drawing's own
+    shapes (in blocks of 1,024 that the drawing's o:idmap lists)."""
     _ensure_shape_type(root)
     ids = [int(m.group(1)) for shape in root.iter(q(VML, "shape"))
            if (m := _SHAPE_ID.fullmatch(shape.get("id", "")))]
     idmap = next(root.iter(q(OFFICE, "idmap")), None)
     data = idmap.get("data", "") if idmap is not None else ""
-    blocks = [int(n) for n in re.split(r"[,\s]+", data) if n]
-    if not blocks:
-        blocks = [free_block]
-    next_id = max([*ids, blocks[0] * 1024]) + 1
-    for note in notes:
-        _shape(root, next_id, note)
-        next_id += 1
-    last_block = (next_id - 1) // 1024
-    wanted = sorted(set(blocks) | set(range(blocks[0], last_block + 1)))
+    blocks = [int(n) for n in re.split(r"[,\s]+", data) if n] or [free_block]
+    first = max([*ids, blocks[0] * 1024]) + 1
+    last_block = (first + len(notes) - 1) // 1024
     if idmap is None:
         layout = root.find(q(OFFICE, "shapelayout"))
         if layout is None:
             layout = root.makeelement(q(OFFICE, "shapelayout"), {q(VML, "ext"): "edit"})
             root.insert(0, layout)
         idmap = etree.SubElement(layout, q(OFFICE, "idmap"), {q(VML, "ext"): "edit"})
-    idmap.set("data", ",".join(str(b) for b in wanted))
+    idmap.set("data", ",".join(str(b) for b in sorted(
+        set(blocks) | set(range(blocks[0], last_block + 1)))))
+    # our shapes name the namespaces with our prefixes, declared where the part does not
+    declare = "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in
+                      (("v", VML), ("o", OFFICE), ("x", EXCEL)) if root.nsmap.get(prefix) != uri)
+    yield from _around_placeholder(root, root, (_shape(first + i, note, declare)
+                                                for i, note in enumerate(notes)))
 
 
 def _ensure_shape_type(root: etree._Element) -> None:
@@ -158,26 +192,19 @@ def _ensure_shape_type(root: etree._Element) -> None:
     root.insert(0 if layout is None else root.index(layout) + 1, shape_type)
 
 
-def _shape(root: etree._Element, shape_id: int, note: Note) -> None:
+def _shape(shape_id: int, note: Note, declare: str) -> str:
+    """A hidden note shape beside its cell, as Excel writes one."""
     lines = note.text.count("\n") + 1 + len(note.text) // 60
     height = min(450, 12 * lines + 15)  # points, as the openpyxl copy sizes its notes
-    shape = etree.SubElement(root, q(VML, "shape"), {
-        "id": f"_x0000_s{shape_id}", "type": f"#{_NOTE_SHAPE_TYPE}",
-        "style": f"position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:315pt;"
-                 f"height:{height}pt;z-index:{shape_id % 1024 + 1};visibility:hidden",
-        "fillcolor": "#ffffe1", q(OFFICE, "insetmode"): "auto"})
-    etree.SubElement(shape, q(VML, "fill"), color2="#ffffe1")
-    etree.SubElement(shape, q(VML, "shadow"), on="t", color="black", obscured="t")
-    etree.SubElement(shape, q(VML, "path"), {q(OFFICE, "connecttype"): "none"})
-    box = etree.SubElement(shape, q(VML, "textbox"), style="mso-direction-alt:auto")
-    etree.SubElement(box, "div", style="text-align:left")
-    data = etree.SubElement(shape, q(EXCEL, "ClientData"), ObjectType="Note")
-    etree.SubElement(data, q(EXCEL, "MoveWithCells"))
-    etree.SubElement(data, q(EXCEL, "SizeWithCells"))
     col, row = note.col - 1, note.row - 1  # zero-based, as VML counts
-    rows = max(3, int(height // 15))
-    etree.SubElement(data, q(EXCEL, "Anchor")).text = \
-        f"{col + 1}, 15, {max(row - 1, 0)}, 2, {col + 6}, 15, {max(row - 1, 0) + rows}, 16"
-    etree.SubElement(data, q(EXCEL, "AutoFill")).text = "False"
-    etree.SubElement(data, q(EXCEL, "Row")).text = str(row)
-    etree.SubElement(data, q(EXCEL, "Column")).text = str(col)
+    top = max(row - 1, 0)
+    anchor = f"{col + 1}, 15, {top}, 2, {col + 6}, 15, {top + max(3, height // 15)}, 16"
+    return (f'<v:shape{declare} id="_x0000_s{shape_id}" type="#{_NOTE_SHAPE_TYPE}" '
+            f'style="position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:315pt;'
+            f'height:{height}pt;z-index:{shape_id % 1024 + 1};visibility:hidden" '
+            'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+            '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/>'
+            '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+            f"<x:Row>{row}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>")

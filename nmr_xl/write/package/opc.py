@@ -217,16 +217,28 @@ def _short(exc: Exception) -> str:
 _DECLARATIONS = re.compile(rb'\sxmlns(?::([\w.-]+))?="([^"]*)"')
 
 
-def element_bytes(el: etree._Element, in_scope: dict[str | None, str]) -> bytes:
+def element_bytes(el: etree._Element, in_scope: dict[str | None, str],
+                  kept: dict[bytes, bytes] | None = None) -> bytes:
     """`el` serialised (with its tail), without the namespace declarations lxml repeats from its
     ancestors that are already in scope where it is written."""
     data = etree.tostring(el, encoding="UTF-8", with_tail=True)
     if data.startswith(b"<?xml"):
         data = data[data.index(b"?>") + 2:].lstrip()
-    end = data.find(b">")
-    if end < 0:
+    match = _DECLARATION_RUN.match(data)
+    if match is None:
         return data
-    return without_declarations(data[:end], in_scope) + data[end:]
+    run = match.group(1)
+    cleaned = kept.get(run) if kept is not None else None
+    if cleaned is None:
+        cleaned = without_declarations(run, in_scope)
+        if kept is not None:
+            kept[run] = cleaned
+    return data[:match.start(1)] + cleaned + data[match.end(1):]
+
+
+# The namespace declarations lxml writes right after an element's name. Most elements a sheet
+# writes repeat the same run: `kept` (for one scope) remembers what is left of each.
+_DECLARATION_RUN = re.compile(rb'<[^\s>/!?]+((?:\s+xmlns(?::[\w.-]+)?="[^"]*")+)')
 
 
 def without_declarations(head: bytes, in_scope: dict[str | None, str]) -> bytes:

@@ -111,10 +111,15 @@ def probe_sheet(source: IO[bytes], name: str, table_last: int) -> SheetProbe:
         if root is None:
             root = el.getroottree().getroot()
         if el.tag == _ROW:
-            for col, cell in _row_cells(el):
-                last = max(last, col)
-                if col > table_last and len(cell):
-                    taken.add(col)
+            final = el[-1] if len(el) else None
+            ref = final.get("r") if final is not None and final.tag == _CELL else None
+            if ref is not None and cell_column(ref) <= table_last:  # nearly every row
+                last = max(last, cell_column(ref))
+            else:
+                for col, cell in _row_cells(el):
+                    last = max(last, col)
+                    if col > table_last and len(cell):
+                        taken.add(col)
             el.clear(keep_tail=True)
             parent = el.getparent()
             while el.getprevious() is not None:
@@ -200,6 +205,7 @@ class _Rewriter:
         self.legacy_needed = edit.legacy_drawing is not None
         self.in_scope: dict[str | None, str] = {}
         self.own_legacy_drawing: str | None = None
+        self.kept: dict[bytes, bytes] = {}  # declaration runs, without what is in scope
 
     def emit(self, data: bytes) -> None:
         self.buffer.append(data)
@@ -279,7 +285,7 @@ class _Rewriter:
             if child.tag == _LEGACY_DRAWING and parent.getparent() is None:
                 self.legacy_needed = False  # the sheet has one: the notes go into its VML
                 self.own_legacy_drawing = child.get(_R_ID)
-            self.emit(element_bytes(child, self.in_scope))
+            self.emit(element_bytes(child, self.in_scope, self.kept))
             if child is until:
                 return
             parent.remove(child)

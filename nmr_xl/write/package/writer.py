@@ -141,6 +141,7 @@ class _Sheet:
     vml_parts: list[str] = field(default_factory=list)  # the VML drawings its rels name
     new_vml: str | None = None  # our VML part, used when the sheet has no legacy drawing
     own_vml_rid: str | None = None  # the r:id of the sheet's own legacy drawing
+    author: int = 0  # our author's index in its comments part
 
 
 def write_package_copy(source: Path, dest: Path, plan: AnnotationPlan) -> PackageCopy:
@@ -161,7 +162,7 @@ class _Writer:
         self.overrides: dict[str, str] = {}
         self.defaults: dict[str, str] = {}
         self.new_parts: dict[str, bytes | Iterable[bytes]] = {}
-        self.edited: dict[str, bytes] = {}  # deferred parts, rewritten
+        self.edited: dict[str, bytes | Iterable[bytes]] = {}  # deferred parts, rewritten
         self._blocks: set[int] | None = None
         self._styles_part()
         self.sheets = self._sheets()
@@ -289,7 +290,7 @@ class _Writer:
             if comments and self.pkg.has(comments[0].target):
                 sheet.comments_part = comments[0].target
                 sheet.comments_root = self.pkg.parse(sheet.comments_part).getroot()
-            sheet.comments_root, sheet.fresh_notes, skipped = notes.merge_comments(
+            sheet.comments_root, sheet.fresh_notes, skipped, sheet.author = notes.merge_comments(
                 sheet.comments_root, sheet.notes)
             threaded += skipped
             if sheet.comments_part is None:
@@ -314,24 +315,24 @@ class _Writer:
         part and relationships."""
         rels = {r.id: r for r in _relationships(sheet.rels, sheet.part)}
         if sheet.comments_root is not None and sheet.comments_part:
+            comments = notes.comments_part(sheet.comments_root, sheet.fresh_notes, sheet.author)
             if self.pkg.has(sheet.comments_part):
-                self.edited[sheet.comments_part.lower()] = _xml(sheet.comments_root)
+                self.edited[sheet.comments_part.lower()] = comments
             else:
-                self.new_parts[sheet.comments_part] = _xml(sheet.comments_root)
+                self.new_parts[sheet.comments_part] = comments
         if sheet.notes and sheet.new_vml:
             own = rels.get(sheet.own_vml_rid or "")
             if own is not None and not own.external and self.pkg.has(own.target):
                 root = self.pkg.parse(own.target).getroot()
-                notes.add_note_shapes(root, sheet.fresh_notes, self._free_block())
-                self.edited[own.target.lower()] = _xml(root)
+                self.edited[own.target.lower()] = notes.vml_part(root, sheet.fresh_notes,
+                                                                 self._free_block())
                 for el in list(sheet.rels):  # ours is not needed
                     if el.get("Id") == sheet.edit.legacy_drawing:
                         sheet.rels.remove(el)
-                self.defaults.pop("vml", None)
             else:
-                root = notes.new_vml(self._free_block())
-                notes.add_note_shapes(root, sheet.fresh_notes, self._free_block())
-                self.new_parts[sheet.new_vml] = _xml(root)
+                block = self._free_block()
+                self.new_parts[sheet.new_vml] = notes.vml_part(notes.new_vml(block),
+                                                               sheet.fresh_notes, block)
         rels_part = rels_name(sheet.part)
         if len(sheet.rels):
             if self.pkg.has(rels_part):
