@@ -291,11 +291,11 @@ def _with_features(tmp_path: Path) -> Path:
                 ' Target="cellimages.xml"/></Relationships>').encode())
         if name == "[Content_Types].xml":
             return data.replace(b"</Types>", (
-                '<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxml'
-                'formats-officedocument.spreadsheetml.sheetMetadata+xml"/><Override PartName='
-                '"/xl/xmlMaps.xml" ContentType="application/xml"/><Override PartName="/xl/'
-                'cellimages.xml" ContentType="application/vnd.wps-officedocument.cellimage+xml"/>'
-                "</Types>").encode())
+                b'<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxml'
+                b'formats-officedocument.spreadsheetml.sheetMetadata+xml"/><Override PartName='
+                b'"/xl/xmlMaps.xml" ContentType="application/xml"/><Override PartName="/xl/'
+                b'cellimages.xml" ContentType="application/vnd.wps-officedocument.cellimage+xml"/>'
+                b"</Types>"))
         return data
 
     main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
