@@ -819,16 +819,29 @@ def _minimal_package(tmp_path: Path, sheet_data: bytes, shared: bytes | None = N
 
 
 def _copy_of(tmp_path: Path, source: Path) -> tuple[list[str], dict[tuple[int, int], Any]]:
+    """The copy's notes (without the one saying openpyxl wrote it) and its cells."""
     copy = tmp_path / "copy.xlsx"
     notes = write_copy(source, copy, build_plan([], [], {}), False, [])
     view = _calamine_view(copy)
     assert not isinstance(view, str)
-    return notes, view[1]["Data"]
+    return [n for n in notes if "through openpyxl" not in n], view[1]["Data"]
 
 
-def test_numbers_keep_all_17_digits_and_spaces_only_text_stays(tmp_path: Path) -> None:
+# Both paths: the package writer, and openpyxl with the mends nmr_xl.write.xlsx applies
+both_paths = pytest.mark.parametrize("path", ["package", "openpyxl"])
+
+
+def _on(path: str, request: pytest.FixtureRequest) -> None:
+    if path == "openpyxl":
+        request.getfixturevalue("openpyxl_path")
+
+
+@both_paths
+def test_numbers_keep_all_17_digits_and_spaces_only_text_stays(
+        tmp_path: Path, path: str, request: pytest.FixtureRequest) -> None:
     """openpyxl writes 16 significant digits and drops xml:space from a text of only spaces;
-    the copy writer mends both."""
+    the copy writer mends both (the package writer never rewrites them)."""
+    _on(path, request)
     source = _minimal_package(tmp_path, (
         b'<row r="1"><c r="A1"><v>0.020833333333333332</v></c>'
         b'<c r="B1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row>'),
@@ -842,8 +855,11 @@ def test_numbers_keep_all_17_digits_and_spaces_only_text_stays(tmp_path: Path) -
     assert cells[(1, 3)] == "lets try all"
 
 
-def test_plain_text_before_formatted_runs_is_kept(tmp_path: Path) -> None:
+@both_paths
+def test_plain_text_before_formatted_runs_is_kept(tmp_path: Path, path: str,
+                                                  request: pytest.FixtureRequest) -> None:
     """openpyxl's rich-text reader keeps only the plain part of <si><t/><r/>...</si>."""
+    _on(path, request)
     source = _minimal_package(tmp_path, b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
                               shared=b"<si><t>tval</t><r><t>rval1</t></r><r><t>rval2</t></r></si>")
     notes, cells = _copy_of(tmp_path, source)
@@ -851,7 +867,19 @@ def test_plain_text_before_formatted_runs_is_kept(tmp_path: Path) -> None:
     assert cells[(1, 1)] == "tvalrval1rval2"
 
 
-def test_empty_text_and_unmarked_spaces_are_named(tmp_path: Path) -> None:
+def test_package_writer_keeps_empty_text_and_unmarked_spaces(tmp_path: Path) -> None:
+    source = _minimal_package(tmp_path, (
+        b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t></t></is></c>'
+        b'<c r="C1" t="s"><v>1</v></c><c r="D1" t="inlineStr"><is><t>  padded </t></is></c>'
+        b"</row>"), shared=b"<si><t/></si><si><t>x </t></si>")
+    notes, _ = _copy_of(tmp_path, source)
+    assert notes == []
+    with zipfile.ZipFile(source) as before, zipfile.ZipFile(tmp_path / "copy.xlsx") as after:
+        for part in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+            assert after.read(part) == before.read(part)
+
+
+def test_empty_text_and_unmarked_spaces_are_named(tmp_path: Path, openpyxl_path: str) -> None:
     source = _minimal_package(tmp_path, (
         b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t></t></is></c>'
         b'<c r="C1" t="s"><v>1</v></c><c r="D1" t="inlineStr"><is><t>  padded </t></is></c>'

@@ -13,10 +13,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from nmr_xl.model import column_letter
 from nmr_xl.plan import FINDINGS_HEADER, FINDINGS_WIDTH, FindingsColumn
 from nmr_xl.summary_layout import NOTICE, ChartSpec, SummaryLayout, TableSpec
 from nmr_xl.write.package.opc import MAIN, OFFICE_REL
-from nmr_xl.write.package.sheet import column_letters, xstring
+from nmr_xl.write.package.sheet import xstring
 from nmr_xl.write.package.styles import StyleBook
 from nmr_xl.write.summary import bar_chart
 
@@ -71,7 +72,7 @@ def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
     last_col = max((max(cols) for cols in content.cells.values() if cols), default=1)
     yield (f'{_DECLARATION}<worksheet xmlns="{MAIN}" xmlns:r="{OFFICE_REL}">'
            + ("<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>" if content.landscape else "")
-           + f'<dimension ref="A1:{column_letters(last_col)}{max(rows, default=1)}"/>'
+           + f'<dimension ref="A1:{column_letter(last_col)}{max(rows, default=1)}"/>'
            '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
            '<sheetFormatPr defaultRowHeight="15"/>').encode()
     if content.widths:
@@ -85,7 +86,7 @@ def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
         attrs = f' ht="{height:g}" customHeight="1"' if height else ""
         chunk.append(f'<row r="{row}"{attrs}>')
         for col, (value, style) in sorted(content.cells[row].items()):
-            chunk.append(_cell(f"{column_letters(col)}{row}", value, style))
+            chunk.append(_cell(f"{column_letter(col)}{row}", value, style))
         chunk.append("</row>")
         if len(chunk) > 5000:
             yield "".join(chunk).encode()
@@ -97,7 +98,7 @@ def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
             f'<mergeCell ref="{_range(*merge)}"/>' for merge in content.merges) + "</mergeCells>")
     if content.links:
         tail.append("<hyperlinks>" + "".join(
-            f'<hyperlink ref="{column_letters(col)}{row}" location={quoteattr(location)}/>'
+            f'<hyperlink ref="{column_letter(col)}{row}" location={quoteattr(location)}/>'
             for (row, col), location in sorted(content.links.items())) + "</hyperlinks>")
     tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
                 'footer="0.3"/>')
@@ -120,7 +121,7 @@ def _cell(ref: str, value: str | int, style: int) -> str:
 
 
 def _range(top: int, left: int, bottom: int, right: int) -> str:
-    return f"{column_letters(left)}{top}:{column_letters(right)}{bottom}"
+    return f"{column_letter(left)}{top}:{column_letter(right)}{bottom}"
 
 
 def table_xml(spec: TableSpec, table_id: int, name: str, headers: list[str]) -> bytes:

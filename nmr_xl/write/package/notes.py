@@ -12,9 +12,10 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from nmr_xl.model import column_letter
 from nmr_xl.plan import NOTE_AUTHOR, NOTE_SEPARATOR
 from nmr_xl.write.package.opc import MAIN, q, xml_bytes
-from nmr_xl.write.package.sheet import cell_column, column_letters, set_text, xstring
+from nmr_xl.write.package.sheet import cell_column, set_text, xstring
 
 VML = "urn:schemas-microsoft-com:vml"
 OFFICE = "urn:schemas-microsoft-com:office:office"
@@ -91,7 +92,7 @@ def comments_part(root: etree._Element, fresh: list[Note], author: int) -> Itera
     assert comment_list is not None
     name = _prefixed(comment_list, "")
     yield from _around_placeholder(root, comment_list, (
-        f'<{name}comment ref="{column_letters(n.col)}{n.row}" authorId="{author}" '
+        f'<{name}comment ref="{column_letter(n.col)}{n.row}" authorId="{author}" '
         f'shapeId="0"><{name}text><{name}r><{name}t xml:space="preserve">'
         f"{escape(xstring(n.text))}</{name}t></{name}r></{name}text></{name}comment>"
         for n in fresh))

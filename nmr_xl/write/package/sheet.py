@@ -13,7 +13,7 @@ from typing import IO
 
 from lxml import etree
 
-from nmr_xl.model import Severity
+from nmr_xl.model import Severity, column_letter
 from nmr_xl.plan import FINDINGS_WIDTH, SheetExtent
 from nmr_xl.write.package.opc import (
     MAIN,
@@ -65,14 +65,6 @@ def cell_column(ref: str) -> int:
     if not match:
         raise Unsupported(f"a cell reference {ref[:20]!r} cannot be read")
     return column_index(match.group(1))
-
-
-def column_letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def xstring(text: str) -> str:
@@ -344,7 +336,7 @@ class _Rewriter:
         first_col, first_row, last_col, last_row = match.groups()
         last_col, last_row = last_col or first_col, last_row or first_row
         if column_index(last_col) < self.edit.column:
-            el.set("ref", f"{first_col}{first_row}:{column_letters(self.edit.column)}{last_row}")
+            el.set("ref", f"{first_col}{first_row}:{column_letter(self.edit.column)}{last_row}")
 
     # --- rows ---
 
@@ -364,7 +356,7 @@ class _Rewriter:
         cells = dict(_row_cells(row))
         if any(cell.get("r") is None for cell in cells.values()):
             for col, cell in cells.items():  # explicit references before any cell is added
-                cell.set("r", f"{column_letters(col)}{index}")
+                cell.set("r", f"{column_letter(col)}{index}")
         row_style = _int(row.get("s")) if row.get("customFormat") in ("1", "true") else None
         for col, severity in sorted(self.edit.marks.get(index, {}).items()):
             cell = cells.get(col)
@@ -381,7 +373,7 @@ class _Rewriter:
             if cell is None:
                 cell = _insert_cell(row, col, index)
             elif len(cell):
-                raise Unsupported(f"the cell {column_letters(col)}{index} for the findings "
+                raise Unsupported(f"the cell {column_letter(col)}{index} for the findings "
                                   "column is not empty")
             cell.set("s", str(self.styles.findings(severity)))
             cell.set("t", "inlineStr")
@@ -421,7 +413,7 @@ def _insert_cell(row: etree._Element, col: int, index: int) -> etree._Element:
         else:  # the row's extLst comes after its cells
             position = i
             break
-    cell = row.makeelement(_CELL, {"r": f"{column_letters(col)}{index}"})
+    cell = row.makeelement(_CELL, {"r": f"{column_letter(col)}{index}"})
     row.insert(position, cell)
     return cell
 
