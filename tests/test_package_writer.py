@@ -57,6 +57,14 @@ def check_copy(cli, book: Path, as_of: str = AS_OF) -> dict:
     return result
 
 
+def _sample(tmp_path: Path) -> Path:
+    """The bundled sample, copied: its annotated copy must not land in the repository."""
+    copy = tmp_path / "sample" / SAMPLE.name
+    copy.parent.mkdir()
+    copy.write_bytes(SAMPLE.read_bytes())
+    return copy
+
+
 @pytest.fixture
 def fixture_copy(cli, billing_xlsx: Path) -> tuple[Path, Path, dict]:
     result = check_copy(cli, billing_xlsx)
@@ -85,8 +93,9 @@ def test_changed_parts_keep_every_element(fixture_copy) -> None:
 
 
 @pytest.mark.parametrize("book", ["fixture", "sample"])
-def test_every_written_part_validates(cli, billing_xlsx: Path, book: str) -> None:
-    source = billing_xlsx if book == "fixture" else SAMPLE
+def test_every_written_part_validates(cli, billing_xlsx: Path, book: str,
+                                      tmp_path: Path) -> None:
+    source = billing_xlsx if book == "fixture" else _sample(tmp_path)
     copy = Path(check_copy(cli, source, AS_OF if book == "fixture" else SAMPLE_AS_OF)["output"])
     before, after = entries(source), entries(copy)
     written = {name.lower() for name in after if before.get(name) != after[name]}
@@ -96,7 +105,7 @@ def test_every_written_part_validates(cli, billing_xlsx: Path, book: str) -> Non
 
 def test_formula_cells_and_results_untouched(cli, tmp_path: Path) -> None:
     """The sample is saved as Excel saves (shared strings, cached formula results)."""
-    copy = Path(check_copy(cli, SAMPLE, SAMPLE_AS_OF)["output"])
+    copy = Path(check_copy(cli, _sample(tmp_path), SAMPLE_AS_OF)["output"])
     original = openpyxl.load_workbook(SAMPLE, data_only=True)
     copied = openpyxl.load_workbook(copy, data_only=True)
     formulas = openpyxl.load_workbook(SAMPLE)
@@ -165,9 +174,9 @@ def _marks(path: Path) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("book", ["fixture", "sample"])
-def test_same_marks_as_the_openpyxl_path(cli, billing_xlsx: Path, book: str,
+def test_same_marks_as_the_openpyxl_path(cli, billing_xlsx: Path, book: str, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    source = billing_xlsx if book == "fixture" else SAMPLE
+    source = billing_xlsx if book == "fixture" else _sample(tmp_path)
     as_of = AS_OF if book == "fixture" else SAMPLE_AS_OF
     package = _marks(Path(check_copy(cli, source, as_of)["output"]))
     from nmr_xl.write import xlsx
