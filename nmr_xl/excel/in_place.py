@@ -34,14 +34,17 @@ from nmr_xl.excel.xl_cells import (
     block_range,
     blocks,
     column_texts,
+    data_extent,
     font_colour,
     free_sheet_name,
     grid_values,
+    has_merged_cells,
     hex_colour,
     is_protected,
+    is_structure_protected,
     threaded_cells,
 )
-from nmr_xl.model import Severity, SkippedSheet, Table
+from nmr_xl.model import Severity, SkippedSheet, Table, column_letter
 from nmr_xl.plan import (
     FINDINGS_HEADER,
     FINDINGS_WIDTH,
@@ -59,6 +62,7 @@ if TYPE_CHECKING:
     from xlwings import Book, Range, Sheet
 
 _MAX_COLUMNS = 16_384  # what one Excel sheet holds
+MAX_CELLS = 2_000_000  # read from Excel at once; a larger used range is searched for its data
 _GONE = "Removed the nmr-xl summary of a sheet that no longer exists."
 
 
@@ -67,6 +71,7 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
     table raises InputError before anything is changed (marks of an earlier check are
     cleared first). On our summary sheet, the sheet it summarises is checked again."""
     with book.app.properties(screen_updating=False, status_bar="nmr-xl: checking the sheet..."):
+        _refuse_structure_protected(book, "add its summary sheet", "check")
         earlier = find_undo(book, sheet.name)
         if earlier is not None and earlier.sheet is None:
             restore(book, earlier)
@@ -80,11 +85,13 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
         result = check_table(table, config, as_of)
         plan = build_plan([(table, result.findings)], _facts(book, result, config, as_of),
                           result.payers)
-        column = _findings_column(sheet, table, used)
+        _refuse_merged_marks(sheet, plan)
+        column = _findings_column(sheet, table, used, plan)
         before = _snapshot(sheet, plan, column)
+        hidden = _hidden_rows(sheet, {mark.row for mark in plan.cells})
         summary = _mark_all(book, sheet, plan, column, before)
         sheet.activate()
-    return _checked(result, summary, before)
+    return _checked(result, summary, before, hidden)
 
 
 def clear(book: Book, sheet: Sheet) -> str:
@@ -93,6 +100,7 @@ def clear(book: Book, sheet: Sheet) -> str:
         undo = find_undo(book, sheet.name)
         if undo is None:
             return f"Nothing to clear: the sheet '{sheet.name}' has no nmr-xl marks."
+        _refuse_structure_protected(book, "remove its summary sheet", "clear")
         if undo.sheet is not None:
             _refuse_protected(book.sheets[undo.sheet], "clear")
         restore(book, undo)
@@ -110,14 +118,25 @@ def _refuse_protected(sheet: Sheet, verb: str) -> None:
                                       f"(Review > Unprotect Sheet) and {verb} again.")
 
 
+def _refuse_structure_protected(book: Book, needs: str, verb: str) -> None:
+    """A protected workbook structure refuses new, deleted and hidden sheets."""
+    if is_structure_protected(book):
+        raise InputError("protected", f"The workbook's structure is protected, so nmr-xl cannot "
+                                      f"{needs}: unprotect it (Review > Protect Workbook) and "
+                                      f"{verb} again.")
+
+
 # --- check ------------------------------------------------------------------------------------
 
 
 def _read_table(sheet: Sheet, config: Config) -> tuple[Table, tuple[int, int]]:
-    """The billing table and the used range's last (row, column). From A1, whatever the used
+    """The billing table and the last (row, column) holding data. From A1, whatever the used
     range's first cell: rows and columns are numbered as in the sheet."""
-    last = sheet.used_range.last_cell
-    used = (last.row, last.column)
+    used = data_extent(sheet, config.header_search_rows, MAX_CELLS)
+    if used[0] * used[1] > MAX_CELLS:
+        raise InputError("too-large", f"The sheet '{sheet.name}' holds data in {used[0]:,} rows "
+                                      f"and {used[1]:,} columns: too much to check inside Excel. "
+                                      "Save the workbook and check the file with nmr-xl check.")
     rows = rows_from_excel(grid_values(sheet.range((1, 1), used)))
     width = max((col for row in rows for col, value in enumerate(row, start=1)
                  if value is not None and value != ""), default=0)
@@ -144,10 +163,13 @@ def _facts(book: Book, result: TableResult, config: Config, as_of: dt.date
                      config, as_of)
 
 
-def _findings_column(sheet: Sheet, table: Table, used: tuple[int, int]) -> int:
+def _findings_column(sheet: Sheet, table: Table, used: tuple[int, int],
+                     plan: AnnotationPlan) -> int:
     """Right of the table, as in the copy (write.xlsx.free_column): the column after the last
     one holding a value, unless a formula there shows nothing; then past the used range. Never
-    right beside an Excel table (ListObject): Excel would widen the table over our column."""
+    right beside an Excel table (ListObject): Excel would widen the table over our column. Not
+    a hidden column, nor one with merged cells where the findings go (Excel refuses to write
+    part of a merged cell): the next one that is neither."""
     widened = {xl_table.range.last_cell.column + 1 for xl_table in sheet.tables}
     wanted = table.last_column + 1
     last_row, last_col = used
@@ -156,10 +178,41 @@ def _findings_column(sheet: Sheet, table: Table, used: tuple[int, int]) -> int:
         wanted = last_col + 1
     if wanted in widened:  # past the used range, beside a table ending there: one column gap
         wanted += 1
+    (findings,) = plan.columns
+    first, last = findings.header_row, max([findings.header_row, *findings.entries])
+    while wanted <= _MAX_COLUMNS and (
+            sheet.range((first, wanted)).columns.hidden
+            or has_merged_cells(sheet.range((first, wanted), (last, wanted)))):
+        wanted += 1
     if wanted > _MAX_COLUMNS:
         raise InputError("write-failed", f"The sheet '{sheet.name}' has no free column right "
                                          "of its table for the findings.")
     return wanted
+
+
+def _refuse_merged_marks(sheet: Sheet, plan: AnnotationPlan) -> None:
+    """Excel does not let part of a merged cell take a value, and a note or a colour on one
+    would not be where the biller looks: a cell to mark that is merged is refused by name
+    before anything changes. One call when the table has no merged cells at all."""
+    if not plan.cells:
+        return
+    rows = [mark.row for mark in plan.cells]
+    cols = [mark.col for mark in plan.cells]
+    if not has_merged_cells(sheet.range((min(rows), min(cols)), (max(rows), max(cols)))):
+        return
+    for mark in sorted(plan.cells, key=lambda m: (m.row, m.col)):
+        cell = sheet.range((mark.row, mark.col))
+        if has_merged_cells(cell):
+            merged = cell.merge_area.address.replace("$", "")
+            raise InputError("merged", f"The cell {column_letter(mark.col)}{mark.row} on "
+                                       f"'{sheet.name}' has a finding but is part of the merged "
+                                       f"cells {merged}: unmerge them (Home > Merge & Center > "
+                                       "Unmerge Cells) and check again.")
+
+
+def _hidden_rows(sheet: Sheet, rows: set[int]) -> int:
+    """How many of `rows` are hidden or filtered out (marked all the same, but out of sight)."""
+    return sum(1 for row in rows if sheet.range((row, 1)).rows.hidden)
 
 
 def _findings_texts(plan: AnnotationPlan) -> dict[int, str]:
@@ -241,7 +294,7 @@ def _mark(sheet: Sheet, plan: AnnotationPlan, column: int, before: list[CellBefo
     sheet.range((1, column)).column_width = FINDINGS_WIDTH
 
 
-def _checked(result: TableResult, summary: str, before: list[CellBefore]) -> str:
+def _checked(result: TableResult, summary: str, before: list[CellBefore], hidden: int) -> str:
     counts = {severity: 0 for severity in Severity}
     for finding in result.findings:
         counts[finding.severity] += 1
@@ -252,8 +305,11 @@ def _checked(result: TableResult, summary: str, before: list[CellBefore]) -> str
     notes = ("Coloured cells have notes" if not threaded else
              f"Coloured cells have notes, except {_count(threaded, 'cell')} with a threaded "
              "comment (see the findings column)")
+    out_of_sight = ("" if not hidden else
+                    f" {_count(hidden, 'marked row')} {'is' if hidden == 1 else 'are'} hidden or "
+                    "filtered out: show all rows to see them.")
     return (f"Checked {lines} on '{result.table.sheet}': {found}. {notes}; '{summary}' lists "
-            "every finding. Clear takes the marks off again.")
+            f"every finding.{out_of_sight} Clear takes the marks off again.")
 
 
 def _count(n: int, word: str) -> str:
