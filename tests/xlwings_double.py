@@ -506,6 +506,7 @@ class _ComBook:
         if any(b.fullname == Filename for b in app.double_books):
             raise RuntimeError("Cannot access the file: it is open in Excel.")
         app.double_files[Filename] = self._book.double_snapshot()
+        Path(Filename).touch()  # the file exists now (its content is double_files')
 
 
 class _AppleScriptBook:
