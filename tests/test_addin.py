@@ -23,9 +23,9 @@ from types import ModuleType
 from xml.etree import ElementTree
 
 import olefile
-import openpyxl
 import pytest
 import xlwings
+from addin_files import settings_rows, zip_parts
 from oletools.olevba import VBA_Parser, decompress_stream
 
 from nmr_xl.cli import main
@@ -51,11 +51,6 @@ def built(tmp_path_factory) -> Path:
     return out
 
 
-def zip_parts(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
 def vba_streams(xlam: Path) -> dict[str, bytes]:
     project = zip_parts(xlam.read_bytes())["xl/vbaProject.bin"]
     with olefile.OleFileIO(io.BytesIO(project)) as ole:
@@ -73,20 +68,6 @@ def vba_sources(xlam: Path) -> dict[str, str]:
 
 def ribbon(xlam: Path) -> ElementTree.Element:
     return ElementTree.fromstring(zip_parts(xlam.read_bytes())["customUI/customUI.xml"])
-
-
-def settings_rows(xlam: bytes) -> tuple[list[str], list[tuple]]:
-    """Sheet names and the settings rows. openpyxl refuses an add-in's content type, so the
-    package is handed over labelled as a macro-enabled workbook; nothing else changes."""
-    parts = zip_parts(xlam)
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"ms-excel.addin.macroEnabled.main", b"ms-excel.sheet.macroEnabled.main")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    book = openpyxl.load_workbook(buffer)
-    return book.sheetnames, list(book.worksheets[0].iter_rows(values_only=True))
 
 
 # --- the build --------------------------------------------------------------------------------

@@ -135,18 +135,27 @@ class Machine:
 
 
 def install_source() -> str:
-    """The wheel file or folder nmr-xl was installed from (pip's direct_url.json), if known."""
+    """The wheel file or folder nmr-xl was installed from, if pip recorded it."""
     try:
         raw = importlib.metadata.distribution("nmr-xl").read_text("direct_url.json")
+    except importlib.metadata.PackageNotFoundError:
+        raw = None
+    return source_from_direct_url(raw)
+
+
+def source_from_direct_url(raw: str | None) -> str:
+    """pip's direct_url.json -> the local file or folder it names (file:///C:/x.whl ->
+    C:/x.whl), or a placeholder for the README's wheel file."""
+    try:
         url = urlparse(json.loads(raw)["url"]) if raw else None
-    except (importlib.metadata.PackageNotFoundError, ValueError, KeyError):
+    except (ValueError, KeyError, TypeError):
         url = None
     if url is None or url.scheme != "file":
         return "<the nmr-xl wheel file>"
     path = unquote(url.path)
-    if len(path) > 2 and path[0] == "/" and path[2] == ":":  # file:///C:/... on Windows
+    if len(path) > 2 and path[0] == "/" and path[2] == ":":  # /C:/... on Windows
         path = path[1:]
-    return str(Path(path))
+    return path
 
 
 def _excel_running() -> bool:
