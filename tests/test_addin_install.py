@@ -191,7 +191,7 @@ def test_a_python_without_the_dll_is_told_to_use_64_bit_python(tmp_path: Path, l
                                    f"({DLL_NAMES[0]}) only for 64-bit Intel/AMD (x64) Python")
     assert "the buttons work" in check.detail
     assert check.fix.startswith('Install the 64-bit Python from python.org ("Windows installer '
-                                '(64-bit)"; it also runs on ARM64 Windows)')
+                                '(64-bit)"; it also runs on ARM64 Windows 11)')
 
 
 def test_a_64_bit_python_whose_xlwings_lost_its_dll_reinstalls_it(tmp_path: Path) -> None:

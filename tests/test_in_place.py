@@ -461,7 +461,7 @@ def test_ribbon_shows_a_rules_file_error(billing: double.Book, caller,
     def broken() -> None:
         raise ribbon.ConfigError("rules.toml: line 3: unknown key 'severty'")
 
-    monkeypatch.setattr(ribbon, "load_config", broken)
+    monkeypatch.setattr(ribbon.settings, "excel_config", broken)
     caller(billing).sheets[BILLING_SHEET].activate()
     ribbon.check_sheet()
     assert billing.app.double_alerts == [

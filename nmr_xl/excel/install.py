@@ -261,7 +261,7 @@ def _no_dll_fix(machine: Machine) -> str:
     layout = machine.layout
     if layout.machine.upper() == "ARM64" or layout.bits == 32:
         return ("Install the 64-bit Python from python.org (\"Windows installer (64-bit)\"; "
-                "it also runs on ARM64 Windows), then set nmr-xl up with it as the README's "
+                "it also runs on ARM64 Windows 11), then set nmr-xl up with it as the README's "
                 "Windows setup shows (its python.exe instead of `py` in the first command).")
     return (f'"{layout.executable}" -m pip install --force-reinstall xlwings=={XLWINGS_VERSION}'
             "\nthen run nmr-xl addin install again.")
