@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -608,27 +610,32 @@ def test_no_hidden_sheet_is_moved_on_windows(tmp_path: Path) -> None:
 # --- merged cells, hidden rows and columns, protected structure, huge used ranges -------------
 
 
+@contextmanager
+def cleared_afterwards(book: double.Book, sheet: str = BILLING_SHEET) -> Iterator[None]:
+    """What the block does between a check and Clear; Clear must leave the book as it was."""
+    before = book_state(book)
+    yield
+    clear(book, book.sheets[sheet])
+    assert book_state(book) == before
+
+
 def test_merged_cells_where_the_findings_column_would_go_move_it_right(billing: double.Book
                                                                        ) -> None:
     """Excel refuses a value written to part of a merged cell: the findings column goes to the
     first column right of the table without merged cells in its rows."""
     sheet = billing.sheets[BILLING_SHEET]
     sheet.range("O6:P6").merge()  # a note block beside the table, across O and P
-    before = book_state(billing)
-    check(billing, BILLING_SHEET)
-    assert sheet.range("Q4").value == FINDINGS_HEADER
-    assert "NMR102" in sheet.range("Q7").value and sheet.range("O7").value is None
-    clear(billing, sheet)
-    assert book_state(billing) == before
+    with cleared_afterwards(billing):
+        check(billing, BILLING_SHEET)
+        assert sheet.range("Q4").value == FINDINGS_HEADER
+        assert "NMR102" in sheet.range("Q7").value and sheet.range("O7").value is None
 
 
 def test_a_merged_title_row_above_the_header_is_fine(billing: double.Book) -> None:
     sheet = billing.sheets[BILLING_SHEET]
     assert any(top < 4 for top, _, _, _ in sheet.double_merges)  # the fixture's title row
-    before = book_state(billing)
-    assert check(billing, BILLING_SHEET).startswith("Checked 6 billing lines")
-    clear(billing, sheet)
-    assert book_state(billing) == before
+    with cleared_afterwards(billing):
+        assert check(billing, BILLING_SHEET).startswith("Checked 6 billing lines")
 
 
 @pytest.mark.parametrize("platform", ["win", "mac"])
@@ -661,24 +668,20 @@ def test_hidden_and_filtered_out_rows_are_marked_and_counted(tmp_path: Path) -> 
     wb.save(path)
     book = double.load_book(path)
     sheet = book.sheets[BILLING_SHEET]
-    before = book_state(book)
-    message = check(book, BILLING_SHEET)
-    assert "2 marked rows are hidden or filtered out: show all rows to see them." in message
-    for rule, severity, ref in EXPECTED_FINDINGS:
-        assert sheet.range(ref).color == rgb(STYLES[Severity(severity)].fill)
-        assert rule in sheet.range(ref).note.text
-    clear(book, sheet)
-    assert book_state(book) == before
+    with cleared_afterwards(book):
+        message = check(book, BILLING_SHEET)
+        assert "2 marked rows are hidden or filtered out: show all rows to see them." in message
+        for rule, severity, ref in EXPECTED_FINDINGS:
+            assert sheet.range(ref).color == rgb(STYLES[Severity(severity)].fill)
+            assert rule in sheet.range(ref).note.text
 
 
 def test_a_hidden_column_right_of_the_table_is_passed_over(billing: double.Book) -> None:
     sheet = billing.sheets[BILLING_SHEET]
     sheet.double_hidden_columns.add(15)  # O
-    before = book_state(billing)
-    check(billing, BILLING_SHEET)
-    assert sheet.range("P4").value == FINDINGS_HEADER and sheet.range("O4").value is None
-    clear(billing, sheet)
-    assert book_state(billing) == before
+    with cleared_afterwards(billing):
+        check(billing, BILLING_SHEET)
+        assert sheet.range("P4").value == FINDINGS_HEADER and sheet.range("O4").value is None
 
 
 @pytest.mark.parametrize("platform", ["win", "mac"])
@@ -727,13 +730,11 @@ def test_a_huge_used_range_is_read_only_as_far_as_the_data(
     sheet = billing.sheets[BILLING_SHEET]
     sheet._cells[far] = double.Cell(fill=(255, 255, 0))
     assert sheet.used_range.last_cell.row * sheet.used_range.last_cell.column > 2_000_000
-    before = book_state(billing)
     sizes = _reads(monkeypatch)
-    assert check(billing, BILLING_SHEET).startswith("Checked 6 billing lines")
-    assert max(sizes) < 1_000
-    assert sheet.range("O4").value == FINDINGS_HEADER
-    clear(billing, sheet)
-    assert book_state(billing) == before
+    with cleared_afterwards(billing):
+        assert check(billing, BILLING_SHEET).startswith("Checked 6 billing lines")
+        assert max(sizes) < 1_000
+        assert sheet.range("O4").value == FINDINGS_HEADER
 
 
 def test_data_too_far_down_to_read_in_place_is_refused(billing: double.Book, caller) -> None:

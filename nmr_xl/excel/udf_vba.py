@@ -116,17 +116,19 @@ def describe_functions(functions: Iterable[WorksheetFunction], category: str,
     out.add(0, f"Sub {macro}()")
     out.add(1, "' Insert Function's help for the worksheet functions, as xlwings' import "
                "registers it.")
-    out.add(1, "#If Mac Then")
-    out.add(2, "Exit Sub  ' Excel for Mac has no Python worksheet functions")
-    out.add(1, "#End If")
-    out.add(1, "On Error Resume Next")
+    # Compiled only where the functions exist: Excel for Windows 2010 or newer (VBA7), whose
+    # MacroOptions knows ArgumentDescriptions. Elsewhere an unknown named argument would stop
+    # the whole module, the ribbon's macros with it, from compiling.
+    out.add(1, "#If VBA7 And Not Mac Then")
+    out.add(2, "On Error Resume Next")
     for f in functions:
         docs = ", ".join(_vba_string(a.doc[:_MAX_DOC]) for a in f.arguments)
-        out.add(1, f"Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{f.name}\", _")
-        out.add(2, f"Description:={_vba_string(f.description[:_MAX_DOC])}, _")
-        out.add(2, f"Category:={_vba_string(category)}, _")
-        out.add(2, f"ArgumentDescriptions:=Array({docs})")
-    out.add(1, "ThisWorkbook.Saved = True  ' nothing for Excel to offer to save")
+        out.add(2, f"Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{f.name}\", _")
+        out.add(3, f"Description:={_vba_string(f.description[:_MAX_DOC])}, _")
+        out.add(3, f"Category:={_vba_string(category)}, _")
+        out.add(3, f"ArgumentDescriptions:=Array({docs})")
+    out.add(2, "ThisWorkbook.Saved = True  ' nothing for Excel to offer to save")
+    out.add(1, "#End If")
     out.add(0, "End Sub")
     return "".join(line + "\n" for line in out.lines)
 

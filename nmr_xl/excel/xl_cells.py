@@ -128,28 +128,23 @@ def is_protected(sheet: Sheet) -> bool:
     """Whether the sheet's cells are protected. Classic xlwings has no property for it, so this
     asks Excel's own sheet object: COM's ProtectContents on Windows, AppleScript's protect
     contents on macOS. If neither answers, False: a change Excel refuses is rolled back."""
-    api = sheet.api
-    try:
-        return bool(api.ProtectContents)
-    except AttributeError:  # appscript knows no COM names
-        pass
-    try:
-        return bool(api.protect_contents.get())
-    except AttributeError:
-        return False
+    return _excel_flag(sheet.api, "ProtectContents", "protect_contents")
 
 
 def is_structure_protected(book: Book) -> bool:
     """Whether the workbook's structure is protected (Review > Protect Workbook): Excel then
-    refuses to add, delete or hide sheets. Asked as is_protected asks: COM's ProtectStructure,
-    AppleScript's protect structure; False if neither answers."""
-    api = book.api
+    refuses to add, delete or hide sheets. Asked as is_protected asks, of the workbook:
+    ProtectStructure, protect structure."""
+    return _excel_flag(book.api, "ProtectStructure", "protect_structure")
+
+
+def _excel_flag(api: object, com: str, applescript: str) -> bool:
     try:
-        return bool(api.ProtectStructure)
-    except AttributeError:
+        return bool(getattr(api, com))
+    except AttributeError:  # appscript knows no COM names
         pass
     try:
-        return bool(api.protect_structure.get())
+        return bool(getattr(api, applescript).get())
     except AttributeError:
         return False
 
