@@ -8,6 +8,11 @@ midway, the check puts it back itself. A second check clears the first, so there
 set of marks, and the undo state is the sheet's own. Cell values are never written, except our
 texts in the (empty) findings column. Cells Excel must not have a note written to (a threaded
 comment) or a font colour set on (characters of several colours) keep theirs.
+
+What Excel would refuse midway is refused, by name, before the first change: a protected sheet
+or workbook structure, a merged cell with a finding, more data than Excel hands over at once.
+The findings column passes over hidden columns and columns with merged cells in its rows, and a
+huge used range (formats far from the data) is read only as far as the data.
 """
 
 from __future__ import annotations
