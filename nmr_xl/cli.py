@@ -18,7 +18,7 @@ from pathlib import Path
 from nmr_xl import __version__
 from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, run_batch
 from nmr_xl.config import Config, ConfigError, load_config
-from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin, install_addin
+from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.model import Severity
 from nmr_xl.progress import batch_progress
@@ -94,14 +94,19 @@ def _parser() -> argparse.ArgumentParser:
     units.add_argument("--method", choices=("cms", "ama"), default="cms",
                        help="CMS 8-minute rule (default) or AMA midpoint rule")
 
-    addin = sub.add_parser("addin", help="build or install the Excel add-in (nmr-xl.xlam)")
+    addin = sub.add_parser("addin", help="the Excel add-in (nmr-xl.xlam): install, check, "
+                                          "uninstall, build")
     addin_sub = addin.add_subparsers(dest="addin_command", required=True)
+    addin_sub.add_parser("install", help="put the add-in into Excel for this Python and check "
+                                         "everything it needs (Windows, macOS)")
+    addin_sub.add_parser("doctor", help="check the add-in's whole chain and say how to fix "
+                                        "each problem; changes nothing")
+    addin_sub.add_parser("uninstall", help="take the add-in out of Excel")
     build = addin_sub.add_parser("build", help="build the add-in from xlwings' template "
                                                "(needs the test extra)")
     build.add_argument("--out", type=Path, default=Path(ADDIN_NAME), metavar="PATH",
                        help=f"where to write it (default: ./{ADDIN_NAME}; the repository's copy "
                             f"is workbooks/{ADDIN_NAME})")
-    addin_sub.add_parser("install", help="put the add-in into Excel (Windows, macOS)")
     return parser
 
 
@@ -320,14 +325,34 @@ def _units(items: list[str], method: str) -> int:
 
 
 def _addin(args: argparse.Namespace) -> int:
+    """install and doctor print one line per check and exit 1 while a problem is left;
+    anything that stops them (no Excel here, Excel running) is one line on stderr, exit 2."""
+    from nmr_xl.excel import install
+
     try:
         if args.addin_command == "build":
             print(f"built {build_addin(args.out)}")
+            return EXIT_OK
+        machine = install.Machine.current()
+        if args.addin_command == "uninstall":
+            done = install.uninstall(machine)
+            print("\n".join(done) if done else "nmr-xl's add-in was not installed.")
+            print(f"Your settings file stays: {machine.settings_path} (delete it if you no "
+                  "longer need it). To remove nmr-xl itself: pip uninstall nmr-xl")
+            return EXIT_OK
+        if args.addin_command == "install":
+            report = install.install(machine)
+            done = "nmr-xl add-in installed"
+            then = "Start Excel: the nmr-xl tab appears on the ribbon."
         else:
-            print(install_addin())
+            report = install.doctor(machine)
+            done, then = "Checked", "Everything the add-in needs is in place."
     except AddinError as exc:
         raise UsageError(str(exc)) from None
-    return EXIT_OK
+    left = report.problems
+    problems = f"{left} problem{'s' if left > 1 else ''} left: see the fixes above."
+    print(report.text(f"{done}. {problems if left else then}"))
+    return EXIT_FINDINGS if left else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -70,6 +70,8 @@ class SheetExtent:
     taken: frozenset[int] = frozenset()  # columns right of the table holding a value or formula
     # columns just right of an Excel table: writing there in Excel widens the table over them
     table_ends: frozenset[int] = frozenset()
+    # columns the findings must pass over: hidden ones, or with merged cells in the table's rows
+    skip: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -124,6 +126,8 @@ def findings_column_at(table_last: int, extent: SheetExtent | None) -> int | Non
         if wanted in extent.taken or wanted in extent.table_ends:
             wanted = max(extent.last_column, table_last) + 1
         if wanted in extent.table_ends:
+            wanted += 1
+        while wanted in extent.skip:
             wanted += 1
     return wanted if wanted <= MAX_COLUMNS else None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -278,3 +278,14 @@ def corpus_file(shared_dir: Path) -> Callable[[str], Path]:
         return path
 
     return find
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _home_without_addin_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The add-in reads its user's settings file (nmr_xl.excel.settings, in the home folder):
+    the tests read an empty home folder, never the tester's own settings."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("USERPROFILE", str(home))
+        yield
