@@ -295,15 +295,27 @@ def test_vba_modules_as_intended(built):
             assert ours[module] == template[module], module
 
 
-def test_the_project_name_is_nmr_xl_and_nothing_else_in_xlwings_changed(built):
+def test_the_project_name_is_nmr_xl_and_the_workbook_settings_layers_are_off(built):
     """PROJECT_NAME names the settings sheet and files xlwings' VBA reads: ours, not the
     template's `myaddin` that every add-in built from it shares."""
     ours = vba_sources(built)[addin.XLWINGS_MODULE].splitlines()
     template = vba_sources(TEMPLATE)[addin.XLWINGS_MODULE].splitlines()
     changed = [(a, b) for a, b in zip(template, ours, strict=True) if a != b]
     assert changed == [('Public Const PROJECT_NAME As String = "myaddin"',
-                        'Public Const PROJECT_NAME As String = "nmr-xl"')]
+                        'Public Const PROJECT_NAME As String = "nmr-xl"'),
+                       *addin.WORKBOOK_SETTINGS_LINES.items()]
     assert f'"{settings.PROJECT_NAME}"' in changed[0][1]
+
+
+def test_a_received_workbook_cannot_choose_the_add_ins_settings(built):
+    """GetConfig's layers that read the active workbook (a settings sheet in it, a settings file
+    beside it) are off: such a workbook could otherwise name the interpreter the add-in starts."""
+    module = vba_sources(built)[addin.XLWINGS_MODULE]
+    get_config = module[module.index("Function GetConfig("):]
+    get_config = get_config[:get_config.index("End Function")]
+    assert "SheetExists(ActiveWorkbook" not in get_config
+    assert "GetFullName(ActiveWorkbook)" not in get_config
+    assert get_config.count("If False Then ' nmr-xl:") == 2
 
 
 def test_every_other_stream_is_the_templates_byte_for_byte(built):

@@ -275,7 +275,7 @@ def build_addin(out: Path) -> Path:
     parts[_VBA_PROJECT] = replace_module_sources(parts[_VBA_PROJECT], {
         RIBBON_MODULE: ribbon_module_source(),
         WORKBOOK_MODULE: _crlf(template[WORKBOOK_MODULE] + WORKBOOK_OPEN),
-        XLWINGS_MODULE: _named_project(template[XLWINGS_MODULE]),
+        XLWINGS_MODULE: _no_workbook_settings(_named_project(template[XLWINGS_MODULE])),
     })
     parts[_WORKBOOK] = _activate_settings_sheet(parts[_WORKBOOK])
     parts.update(_settings_parts(parts[_SHEET], SETTINGS))
@@ -311,6 +311,28 @@ def _named_project(xlwings_module: str) -> str:
     if xlwings_module.count(old) != 1:
         raise AddinError(f"xlwings' template has no line {old}")
     return xlwings_module.replace(old, f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"')
+
+
+# xlwings' GetConfig lets a settings sheet inside the *active* workbook, or a settings file
+# beside it, override the add-in's own settings (the interpreter included). A workbook received
+# by e-mail must never choose which program the add-in starts, so those two layers are switched
+# off: settings come from the add-in's own sheet and the user's nmr-xl.conf only.
+WORKBOOK_SETTINGS_LINES = {
+    '            If SheetExists(ActiveWorkbook, PROJECT_NAME & ".conf") = True Then':
+        "            If False Then ' nmr-xl: never settings from the workbook being checked",
+    '            If GetFullName(ActiveWorkbook) <> "" Then '
+    "' Empty if local dir can't be figured out (e.g. SharePoint)":
+        "            If False Then ' nmr-xl: never settings from the workbook's folder",
+}
+
+
+def _no_workbook_settings(xlwings_module: str) -> str:
+    """xlwings' module without the settings layers a received workbook could control."""
+    for old, new in WORKBOOK_SETTINGS_LINES.items():
+        if xlwings_module.count(old) != 1:
+            raise AddinError(f"xlwings' template has no line {old.strip()}")
+        xlwings_module = xlwings_module.replace(old, new)
+    return xlwings_module
 
 
 def _crlf(text: str) -> str:
