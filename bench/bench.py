@@ -374,18 +374,21 @@ def child(op: str, path: Path, out: Path) -> dict[str, object]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size.
+    """The peak resident set size of this process or of any worker process it started (nmr-xl
+    checks every input in a worker, a single file's too).
 
-    Linux: VmHWM of /proc/self/status. Not getrusage's ru_maxrss: exec keeps the larger of the
-    child's and the parent's high-water mark at spawn time (subprocess uses vfork), so a child
-    of a big parent would report the parent's peak.
+    Linux: VmHWM of /proc/self/status for this process. Not getrusage's ru_maxrss: exec keeps
+    the larger of the child's and the parent's high-water mark at spawn time (subprocess uses
+    vfork), so a child of a big parent would report the parent's peak. The workers are forked
+    (not exec'd), so getrusage(RUSAGE_CHILDREN).ru_maxrss is their own largest peak.
     """
+    scale = 2**20 if sys.platform == "darwin" else 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / 2**20 if sys.platform == "darwin" else maxrss / 1024
+                return max(int(line.split()[1]) / 1024, workers)
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, workers)
 
 
 def run_child(op: str, path: Path, out: Path) -> dict[str, float]:

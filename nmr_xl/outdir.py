@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import filelock
-
 from nmr_xl.atomic import TEMP_PREFIX, temp_prefix
 from nmr_xl.inbox import STATE_FILE
 
@@ -36,6 +34,8 @@ def claim(out_dir: Path, *, wait: float | None = None,
     """Hold `out_dir` for this run, waiting up to `wait` seconds (LOCK_WAIT) for another run
     (`waiting` is called when that starts). Raises OutputBusy when the other run keeps holding
     it, and OSError when the lock file cannot be created (the folder cannot be written)."""
+    import filelock  # only runs that write need it
+
     lock = filelock.FileLock(str(out_dir / LOCK_FILE), mode=0o600)
     try:
         lock.acquire(timeout=0)

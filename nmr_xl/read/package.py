@@ -510,15 +510,17 @@ def mend(path: Path, package: Package, folder: Path) -> tuple[Path, Path]:
     if not package.unopenable:
         return source, source
     calamine_source = folder / f"sheets{path.suffix}"
-    with zipfile.ZipFile(source) as zin:
-        workbook, entries = sheet_entries(zin)
-        drop = {e.rel_id for e in entries if e.name in package.unopenable}
-        with zipfile.ZipFile(calamine_source, "w") as zout:
+    try:
+        with zipfile.ZipFile(source) as zin, zipfile.ZipFile(calamine_source, "w") as zout:
+            workbook, entries = sheet_entries(zin)
+            drop = {e.rel_id for e in entries if e.name in package.unopenable}
             for info in zin.infolist():
-                data = zin.read(info)
+                data = read_part(zin, info, info.file_size)
                 if info.filename == workbook:
                     data = _without_sheets(data, drop)
                 zout.writestr(info, data)
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError):
+        return source, source  # a part cannot be unpacked: the reader says what it can read
     return source, calamine_source
 
 
