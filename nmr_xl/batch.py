@@ -349,10 +349,10 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
     is done, `tick` now and then while waiting for workers. The state file is not saved here:
     remember() does that, once the caller holds the output folder."""
     fingerprint = rules_fingerprint(config)
-    remember = options.out_dir is not None and options.writes
+    stateful = options.out_dir is not None and options.writes
     # --force checks everything again, but still reads the state: copies of earlier runs keep
     # their names, and inputs not in this run keep their entries
-    state = load_state(options.out_dir) if remember else {}
+    state = load_state(options.out_dir) if stateful else {}
     skip: dict[int, dict[str, Any]] = {}
     if not options.force:
         for index, item in enumerate(items):
@@ -367,7 +367,7 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
         if copy is not None:
             keep[index] = copy
     outputs = plan_outputs(items, options.out_dir, keep=keep,
-                           owners=_owners(state, options.out_dir) if remember else None)
+                           owners=_owners(state, options.out_dir) if stateful else None)
     entries: dict[int, BatchEntry] = {}
     todo: list[int] = []
     for index, item in enumerate(items):

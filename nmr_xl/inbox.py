@@ -383,7 +383,6 @@ class _Collector:
     def _fail(self, where: _Where, error: InputError) -> None:
         self._add(where, where.origin, error=error)
 
-
     # -- inputs on disk
 
     def top(self, path: Path) -> None:

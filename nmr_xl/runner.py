@@ -19,7 +19,7 @@ from nmr_xl.errors import InputError
 from nmr_xl.model import Finding, SkippedSheet, Workbook
 from nmr_xl.plan import build_plan
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
-from nmr_xl.read.package import MAX_COPY_CELLS, Package, inspect, mend
+from nmr_xl.read.package import Package, inspect, mend, too_many_cells_to_copy
 from nmr_xl.read.sources import read_workbook, sniff
 from nmr_xl.spool import read_findings
 
@@ -131,8 +131,8 @@ def _read_package(path: Path, package: Package, config: Config, scratch: ExitSta
     and the readers get a mended copy (in a private temporary folder) when the package needs
     one. Returns the file the annotated copy is to be made from, and the workbook read."""
     refused = package.refused_sheets()
-    if "" in refused:  # a worksheet whose name the sheet list did not give
-        raise InputError("too-large", f"a worksheet is {refused['']}")
+    if "" in refused:  # a worksheet part the sheet list did not name: which sheet is unclear
+        raise _no_table_error([SkippedSheet("(unnamed)", refused[""])])
     source = calamine_source = path
     if package.needs_mending():
         folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="nmr-xl-")))
@@ -147,12 +147,7 @@ def _copy_blocker(package: Package | None, csv_data: CsvData | None) -> str | No
     if package is not None:
         return package.copy_blocker()
     assert csv_data is not None
-    cells = sum(len(row) for row in csv_data.rows)
-    if cells <= MAX_COPY_CELLS:
-        return None
-    return (f"the file holds {cells:,} cells, more than the {MAX_COPY_CELLS:,} an annotated "
-            "copy is written for (it would take several GB of memory and many minutes); the "
-            "findings are all in the report")
+    return too_many_cells_to_copy(sum(len(row) for row in csv_data.rows), "file")
 
 
 @contextmanager

@@ -13,6 +13,7 @@ Hostile files are generated here, small. Nothing is timed.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -619,6 +620,24 @@ def test_a_dtd_after_a_long_comment_is_unsafe_xml(tmp_path: Path) -> None:
                              + b"<!-- <!DOCTYPE x> -->" + data
                              if name == "xl/workbook.xml" else data)
     assert sniff(harmless) == "xlsx"
+
+
+@pytest.mark.parametrize(("encoding", "prefix"), [
+    ("utf-8", b"\xef\xbb\xbf"), ("utf-16", b""), ("utf-16-le", b""), ("utf-16-be", b"")])
+def test_a_dtd_is_found_in_every_encoding_xml_allows(encoding: str, prefix: bytes) -> None:
+    text = ('<?xml version="1.0"?>\n<!-- exported -->\n<?pi x?>'
+            '<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')
+
+    def declares(data: bytes) -> bool:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("xl/sharedStrings.xml", data)
+        with zipfile.ZipFile(buffer) as archive:
+            return package.declares_dtd(archive)
+
+    assert declares(prefix + text.encode(encoding))
+    # past the first element a "DOCTYPE" is no declaration (and not well-formed XML either)
+    assert not declares(prefix + "<x><!DOCTYPE y></x>".encode(encoding))
 
 
 def _bad_crc(source: Path, dest: Path, member: str) -> Path:

@@ -17,11 +17,11 @@ decided here, from the package, before a reader sees it:
 
 The scan is cheap for what real exports hold. A sheet's `<dimension>` is not trusted (a
 workbook may declare anything); instead the cell references themselves are bounded, in three
-steps, each run only when the one before cannot prove the sheet small enough: (1) counts and two
-searches that bound the last row by its number of digits and the last column by single letters
-(a 100,000-line export: about 0.3 s for its 48 MB of XML); (2) every reference read exactly;
-(3) every tag walked, for references written in other forms, and cells that hold no value
-ignored (python-calamine ignores them too).
+steps, each run only when the one before cannot prove the sheet small enough: (1) counts, the
+rows' numbers and one search, which bound the last row by its number of digits and the last
+column by single letters (a 100,000-line export: about 0.3 s for its 48 MB of XML); (2) every
+reference read exactly; (3) every tag walked, for references written in other forms, and cells
+that hold no value ignored (python-calamine ignores them too).
 """
 
 from __future__ import annotations
@@ -58,10 +58,9 @@ MAX_COPY_CELLS = 2_000_000
 
 _CHUNK = 4 * 1024 * 1024
 _XML_PARTS = (".xml", ".rels", ".vml")
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OFFICE_DOCUMENT = "/officeDocument"
-# Sheet relationship types python-calamine opens a workbook with (by the type's last segment).
 _WORKSHEET_PART = re.compile(r"(^|/)worksheets/[^/]+\.xml$")
+# Sheet relationship types python-calamine opens a workbook with (by the type's last segment).
 _CALAMINE_SHEETS = frozenset({"worksheet", "chartsheet", "dialogsheet"})
 _MACRO_SHEETS = frozenset({"xlmacrosheet", "xlintlmacrosheet"})
 
@@ -108,21 +107,27 @@ class Package:
         return sum(s.cells for s in self.sheets)
 
     def refused_sheets(self) -> dict[str, str]:
-        """Sheet name -> why it is not read (its range is too large). The name is "" for a
-        worksheet part whose name the workbook's sheet list did not give."""
+        """Sheet name -> why it is not read (its range is too large, or its part cannot be
+        unpacked). The name is "" for a worksheet part whose name the workbook's sheet list did
+        not give."""
         refused = {s.name: reason for s in self.sheets if (reason := s.too_large())}
         return {**refused, **self.damaged_sheets}
 
     def copy_blocker(self) -> str | None:
         """Why no annotated copy is written (too many cells for openpyxl), or None."""
-        if self.cells <= MAX_COPY_CELLS:
-            return None
-        return (f"the workbook holds {self.cells:,} cells, more than the {MAX_COPY_CELLS:,} an "
-                "annotated copy is written for (the copy would take several GB of memory and "
-                "many minutes); the findings are all in the report")
+        return too_many_cells_to_copy(self.cells, "workbook")
 
     def needs_mending(self) -> bool:
         return bool(self.unopenable or (self.bad_checksums and not self.damaged_parts))
+
+
+def too_many_cells_to_copy(cells: int, what: str) -> str | None:
+    """Why a `what` ("workbook", "file") of `cells` cells gets no annotated copy, or None."""
+    if cells <= MAX_COPY_CELLS:
+        return None
+    return (f"the {what} holds {cells:,} cells, more than the {MAX_COPY_CELLS:,} an annotated "
+            "copy is written for (it would take several GB of memory and many minutes); the "
+            "findings are all in the report")
 
 
 # --- the zip directory -------------------------------------------------------------------------
@@ -194,7 +199,9 @@ def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, verify: bool
 
 def declares_dtd(archive: zipfile.ZipFile) -> bool:
     """Whether an XML part declares a DTD (<!DOCTYPE), which can only come before its first
-    element, however long the comments and processing instructions before it are."""
+    element, however long the comments and processing instructions before it are. This gives
+    the plain `unsafe-xml` message; the readers never expand entities anyway (python-calamine
+    does not, openpyxl goes through defusedxml)."""
     for info in archive.infolist():
         if not info.filename.lower().endswith(_XML_PARTS) or info.file_size == 0:
             continue
@@ -210,6 +217,8 @@ def declares_dtd(archive: zipfile.ZipFile) -> bool:
 def _prolog_has_doctype(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     with _open_part(archive, info, verify=False) as stream:
         head = stream.read(4)
+        if head.startswith(b"\xef\xbb\xbf"):  # UTF-8's byte-order mark
+            head = head[3:]
         encoding = ("utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff")
                     else "utf-16-le" if head[:2] == b"<\x00"
                     else "utf-16-be" if head[:2] == b"\x00<" else None)
