@@ -60,3 +60,11 @@ def quiet_failed_saves() -> Iterator[None]:
     finally:
         gc.collect()
         sys.unraisablehook = previous
+
+
+def create_private(path: Path) -> int:
+    """Create `path`, which must not exist, readable and writable by its owner only; returns
+    its file descriptor (os.fdopen it). For files in a private work folder, which hold patient
+    data too (extracted attachments) or findings."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                   0o600)

@@ -36,6 +36,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from nmr_xl.atomic import create_private
 from nmr_xl.errors import InputError
 from nmr_xl.read.csv_source import CSV_SUFFIXES
 from nmr_xl.read.package import WORKBOOK_BOMB_RATIO, megabytes, unpack_guard
@@ -343,6 +344,17 @@ class _Where:
     def child(self, name: str) -> _Where:
         return _Where(self.label + LABEL_SEP + name, self.group, self.depth + 1, self.origin)
 
+    def named(self, name: str, container: str) -> _Where:
+        """The child for an attachment or member called `name` (untrusted). One whose name
+        points outside its folder (zip-slip: absolute, `..`, a drive letter) is checked all
+        the same, since extraction never uses a name; its report says so."""
+        child = self.child(printable(name, 160))
+        if not _inside_folder(name):
+            child.warnings = (f"Its name in the {container} ({printable(name, 120)}) is a "
+                              "path leading out of its folder; it was checked under a safe "
+                              "name.",)
+        return child
+
 
 class _Collector:
     def __init__(self, work_dir: Path, max_bytes: int, exclude: list[Path]) -> None:
@@ -540,7 +552,7 @@ class _Collector:
             return
         path = self._destination(where.group, name, ext)
         try:
-            with path.open("xb") as out:
+            with os.fdopen(create_private(path), "wb") as out:
                 out.write(data)
         except OSError as exc:
             self._release(where.group, path)
@@ -638,7 +650,7 @@ class _Collector:
             ext = mime_ext
         contents.spreadsheets += 1
         name = name or f"attachment{ext}"
-        child = where.child(printable(name, 160))
+        child = where.named(name, "e-mail")
         try:
             data = part.get_payload(decode=True)
         except Exception:
@@ -709,7 +721,7 @@ class _Collector:
                 contents.others.append(ext)
                 continue
             contents.spreadsheets += 1
-            child = here.child(printable(name or "attachment", 160))
+            child = here.named(name or "attachment", "message")
             if not isinstance(data, bytes | bytearray):
                 self._fail(child, InputError("corrupt", "the attachment cannot be read from "
                                                         "the message"))
@@ -773,12 +785,7 @@ class _Collector:
             self._fail(where, guard)
             return
         for info, ext in members:
-            child = where.child(printable(info.filename, 160))
-            if not _inside_folder(info.filename):
-                # extraction never uses a member's name, so it is checked all the same
-                child.warnings = (f"Its name in the zip ({printable(info.filename, 120)}) "
-                                  "points outside the zip's folder; it was unpacked and "
-                                  "checked under a safe name.",)
+            child = where.named(info.filename, "zip")
             if not _regular_member(info):
                 self._fail(child, InputError("unsafe-name", "this entry in the zip is a link "
                                                             "(or device), not a file; nmr-xl "
@@ -849,7 +856,7 @@ class _Collector:
         written = 0
         error: InputError | None = None
         try:
-            with stream, path.open("xb") as out:
+            with stream, os.fdopen(create_private(path), "wb") as out:
                 while chunk := stream.read(_CHUNK):
                     written += len(chunk)
                     if written > limit:  # more than the zip said: never trust the directory

@@ -336,11 +336,25 @@ def test_zip_members_with_unsafe_names_all_get_a_disposition(tmp_path: Path) -> 
         if name == "ok/fine.xlsx":
             assert item.warnings == []
         else:
-            assert item.warnings == [f"Its name in the zip ({name}) points outside the zip's "
-                                     "folder; it was unpacked and checked under a safe name."]
+            assert item.warnings == [f"Its name in the zip ({name}) is a path leading out of "
+                                     "its folder; it was checked under a safe name."]
     assert sorted(p.name for p in files_under(work)) == [
         "abs.xlsx", "back.xlsx", "escape.xlsx", "escape2.xlsx", "fine.xlsx", "win.xlsx"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files_under(work)} == {0o600}
     assert files_under(tmp_path, excluding=work) == before
+
+
+def test_attachments_with_unsafe_names_are_checked_under_safe_names(tmp_path: Path) -> None:
+    mail = write(tmp_path / "in" / "m.eml", eml("March", [
+        ("../../../march.xlsx", xlsx("march")), ("C:\\Users\\x\\april.xlsx", xlsx("april"))]))
+    work = work_dir(tmp_path)
+    items = collect([mail], work)
+    assert [(i.label.split(LABEL_SEP)[1], i.kind, i.path.name) for i in items] == [
+        ("../../../march.xlsx", "workbook", "march.xlsx"),
+        ("C:\\Users\\x\\april.xlsx", "workbook", "april.xlsx")]
+    assert all(i.path.parent.parent == work for i in items)
+    assert items[0].warnings == ["Its name in the e-mail (../../../march.xlsx) is a path "
+                                 "leading out of its folder; it was checked under a safe name."]
 
 
 def test_nested_zip(tmp_path: Path) -> None:
