@@ -559,8 +559,8 @@ def report(results: list[SizeResult]) -> list[str]:
             f"{r.ratio('check-out', 'openpyxl'):>14.2f}x "
             f"{r.ratio('check-out', 'openpyxl', 'wall'):>5.2f}x")
     lines.append("")
-    lines.append("Peak RSS (MB, max over repeats; VmHWM of each fresh child, interpreter and "
-                 "imports included):")
+    lines.append("Peak RSS (MB, max over repeats; VmHWM of each fresh child, or of the worker "
+                 "that checked the file, interpreter and imports included):")
     lines.append(f"{'rows':>7} {'calamine':>9} {'no-annotate':>12} {'openpyxl':>9} "
                  f"{'check':>9} {'check --out':>12}   {'lines':>7} {'findings':>8}")
     for r in results:
