@@ -228,6 +228,44 @@ def test_a_part_padded_1000_to_1_is_refused_from_the_zip_directory(tmp_path: Pat
     assert "error [too-large] a part of the workbook is compressed more than 250:1" in run.stdout
 
 
+def test_shared_text_repeated_by_many_cells_is_refused(tmp_path: Path) -> None:
+    """An 11 KB workbook whose 1,000 cells all refer to one 1 MiB shared text: python-calamine
+    would hand Python 2 GB of copies. A sheet of ordinary shared texts passes."""
+    def with_table(name: str, cells: int, text: str) -> Path:
+        source = build_billing_workbook(tmp_path / f"plain-{name}.xlsx", CLEAN_ROWS,
+                                        extras=False)
+        rows = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>0</v></c></row>' % (r, r)
+                        for r in range(1, cells + 1))
+        table = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                 b"<si><t>" + text.encode() + b"</t></si></sst>")
+
+        def edit(part: str, data: bytes) -> bytes:
+            if part == "xl/worksheets/sheet1.xml":
+                return _sheet_xml(rows)
+            if part == "[Content_Types].xml":
+                return data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" '
+                                    b'ContentType="application/vnd.openxmlformats-officedocument'
+                                    b'.spreadsheetml.sharedStrings+xml"/></Types>')
+            if part == "xl/_rels/workbook.xml.rels":
+                return data.replace(b"</Relationships>", b'<Relationship Id="rIdNmrSst" Type="'
+                                    b"http://schemas.openxmlformats.org/officeDocument/2006/"
+                                    b'relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                    b"</Relationships>")
+            return data
+
+        return rewrite_parts(source, tmp_path / f"{name}.xlsx", edit,
+                             {"xl/sharedStrings.xml": table})
+
+    hostile = with_table("amplified", 1000, "x" * 1024 * 1024)
+    assert hostile.stat().st_size < 20_000
+    reason = package.inspect(hostile).refused_sheets()["Billing"]
+    assert reason.startswith("too large to read: its 1,000 text cells refer to 1,000 MB of "
+                             "shared text")
+    result = check_file(hostile, load_config(), _date(), annotate=False)
+    assert result.error is not None and result.error.code == "too-large"
+    assert package.inspect(with_table("ordinary", 20_000, "Medicare")).refused_sheets() == {}
+
+
 def test_too_many_cells_for_a_copy_still_checks(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(package, "MAX_COPY_CELLS", 50)

@@ -9,6 +9,9 @@ decided here, from the package, before a reader sees it:
   (padding compresses 1000:1; real Excel files reach about 120:1);
 - each worksheet's used range, scanned from its XML in chunks: a sheet whose range would span
   more than MAX_SHEET_CELLS cells is not read (the sheet is skipped, saying why);
+- the text a sheet's cells take from the shared-strings table: python-calamine hands Python a
+  copy of a shared text for every cell that refers to it, so 1,000 cells pointing at one
+  1 MiB text cost 2 GB, from an 11 KB file; a sheet over MAX_SHEET_TEXT is not read;
 - how many cells the worksheets hold, which decides whether an annotated copy is written
   (openpyxl needs about 600 bytes and 50 microseconds per cell);
 - zip checksums that do not match (Excel ignores them; Python's zipfile and python-calamine
@@ -51,6 +54,9 @@ BOMB_MIN_BYTES = 10 * 1024 * 1024
 # 32 bytes each in its block plus 8 per cell in the rows handed to Python, so about 1.3 GB at
 # most. Every sheet of 1,048,576 rows by up to 32 columns fits.
 MAX_SHEET_CELLS = 1_048_576 * 32
+# Bytes of shared text the cells of one sheet may refer to (copied once per cell by the reader):
+# a 100,000-line export refers to about 20 MB.
+MAX_SHEET_TEXT = 256 * 1024 * 1024
 # An annotated copy is written by openpyxl, which holds every cell of the workbook as an object
 # (about 600 bytes and 50 microseconds each, measured on a 100,000-line export). Above this the
 # check still runs and reports; only the copy is left out, saying why.
@@ -74,6 +80,8 @@ class SheetExtent:
     rows: int
     columns: int
     cells: int  # <c> elements, holding a value or not (openpyxl loads them all)
+    strings: int = 0  # cells holding a shared text (t="s")
+    text: int = 0  # bytes of shared text those cells refer to; 0 where provably small
 
     @property
     def span(self) -> int:
@@ -81,12 +89,16 @@ class SheetExtent:
 
     def too_large(self) -> str | None:
         """Why python-calamine must not read this sheet, or None."""
-        if self.span <= MAX_SHEET_CELLS:
-            return None
-        return (f"too large to read: its cells reach row {self.rows:,} and column "
-                f"{column_letter(self.columns)} ({self.columns:,}), a range of {self.span:,} "
-                f"cells, more than the {MAX_SHEET_CELLS:,} one sheet may span (is there a stray "
-                "value far below or to the right of the data?)")
+        if self.span > MAX_SHEET_CELLS:
+            return (f"too large to read: its cells reach row {self.rows:,} and column "
+                    f"{column_letter(self.columns)} ({self.columns:,}), a range of "
+                    f"{self.span:,} cells, more than the {MAX_SHEET_CELLS:,} one sheet may span "
+                    "(is there a stray value far below or to the right of the data?)")
+        if self.text > MAX_SHEET_TEXT:
+            return (f"too large to read: its {self.strings:,} text cells refer to "
+                    f"{megabytes(self.text)} of shared text in all (the same long texts again "
+                    f"and again), more than the {megabytes(MAX_SHEET_TEXT)} one sheet may hold")
+        return None
 
 
 @dataclass
@@ -302,20 +314,31 @@ def _resolve(base_dir: str, target: str) -> str:
     return posixpath.normpath(path).lstrip("/")
 
 
-def sheet_entries(archive: zipfile.ZipFile) -> tuple[str | None, list[_SheetEntry]]:
-    """The workbook part's member name and its sheets, in order, with the part each one's
-    relationship points at."""
+@dataclass
+class _Parts:
+    """The workbook part, its sheets in order, and its shared-strings part (member names)."""
+
+    workbook: str | None
+    sheets: list[_SheetEntry]
+    shared_strings: str | None
+
+
+def workbook_parts(archive: zipfile.ZipFile) -> _Parts:
+    """The workbook's parts, each sheet with the part its relationship points at."""
     names = {info.filename.lower().replace("\\", "/"): info for info in archive.infolist()}
     workbook = "xl/workbook.xml"
     for rel_type, target in _relationships(archive, names, "_rels/.rels").values():
         if rel_type.endswith(_OFFICE_DOCUMENT) and target:
             workbook = _resolve("", target)
             break
-    info = names.get(workbook.lower())
-    if info is None or info.file_size > 64 * 1024 * 1024:
-        return None, []
     directory, base = posixpath.split(workbook)
     rels = _relationships(archive, names, posixpath.join(directory, "_rels", base + ".rels"))
+    shared = next((names.get(_resolve(directory, target).lower()) for rel_type, target
+                   in rels.values() if rel_type.endswith("/sharedStrings")),
+                  names.get("xl/sharedstrings.xml"))
+    info = names.get(workbook.lower())
+    if info is None or info.file_size > 64 * 1024 * 1024:
+        return _Parts(None, [], shared.filename if shared else None)
     root = _parse(read_part(archive, info, info.file_size))
     entries = []
     for element in getattr(root, "iter", lambda: [])():
@@ -328,7 +351,7 @@ def sheet_entries(archive: zipfile.ZipFile) -> tuple[str | None, list[_SheetEntr
         entries.append(_SheetEntry(element.get("name", ""), rel_id,
                                    member.filename if member else None,
                                    rel_type.rsplit("/", 1)[-1].lower()))
-    return info.filename, entries
+    return _Parts(info.filename, entries, shared.filename if shared else None)
 
 
 # --- the scan ------------------------------------------------------------------------------------
@@ -351,7 +374,8 @@ def inspect(path: Path, *, max_bytes: int = MAX_PACKAGE_BYTES) -> Package:
 
 def _inspect(archive: zipfile.ZipFile) -> Package:
     package = Package()
-    _, entries = sheet_entries(archive)
+    parts = workbook_parts(archive)
+    entries = parts.sheets
     for entry in entries:
         if entry.kind in _MACRO_SHEETS:
             package.unopenable[entry.name] = "not a worksheet (Excel 4 macro sheet)"
@@ -382,7 +406,53 @@ def _inspect(archive: zipfile.ZipFile) -> Package:
             if name is not None:
                 package.damaged_sheets[name] = ("cannot be read (its part of the workbook's zip "
                                                 "package is damaged)")
+    if parts.shared_strings is not None and parts.shared_strings not in package.damaged_parts:
+        _measure_shared_text(archive, archive.getinfo(parts.shared_strings), package.sheets)
     return package
+
+
+def _measure_shared_text(archive: zipfile.ZipFile, table: zipfile.ZipInfo,
+                         sheets: list[SheetExtent]) -> None:
+    """Set `text` of every sheet whose text cells could refer to more than MAX_SHEET_TEXT of
+    shared text: bounded first by the table's size, then by its longest text, then counted."""
+    lengths: list[int] | None = None
+    for sheet in sheets:
+        if sheet.strings * table.file_size <= MAX_SHEET_TEXT:
+            continue
+        if lengths is None:
+            lengths = _text_lengths(archive, table)
+        if sheet.strings * max(lengths, default=0) <= MAX_SHEET_TEXT:
+            continue
+        known = len(lengths)
+        for chunk in _chunks(archive, archive.getinfo(sheet.part), verify=False):
+            for index in _SHARED_CELL.findall(chunk):
+                number = int(index)
+                if number < known:
+                    sheet.text += lengths[number]
+
+
+_SHARED_ITEM = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?si\b[^>]*?(/?)>")
+_SHARED_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>\s*"
+                          rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*(\d{1,10})")
+
+
+def _text_lengths(archive: zipfile.ZipFile, table: zipfile.ZipInfo) -> list[int]:
+    """The size in bytes of each item of the shared-strings table, in order (its XML: at
+    least as long as its text)."""
+    lengths: list[int] = []
+    offset, start = 0, None
+    for chunk in _chunks(archive, table, verify=False):
+        for match in _SHARED_ITEM.finditer(chunk):
+            closing, empty = match.group(1), match.group(2)
+            if closing and start is not None:
+                lengths.append(offset + match.end() - start)
+                start = None
+            elif not closing and empty:
+                lengths.append(0)
+            elif not closing:
+                start = offset + match.start()
+        offset += len(chunk)
+    return lengths
 
 
 def _drain(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, verify: bool) -> None:
@@ -429,10 +499,11 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, v
     patterns = _Patterns(root.group(1) + b":" if root and root.group(1) else b"")
 
     # Step 1: counts, row numbers and two searches.
-    cells = canonical = rows = numbered = last_row = 0
+    cells = canonical = rows = numbered = last_row = strings = 0
     beyond = False
     for chunk in _chunks(archive, info, verify=verify):
         cells += sum(chunk.count(start) for start in patterns.cell_starts)
+        strings += chunk.count(b' t="s"') + chunk.count(b" t='s'")
         canonical += chunk.count(patterns.canonical)
         rows += chunk.count(patterns.rows)
         numbers = patterns.row_number.findall(chunk)
@@ -446,7 +517,7 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, v
         # every cell in the usual form, its column a single letter, its row number no longer
         # than the rows' own: the range fits in 10**digits - 1 rows by 26 columns
         bound = 10 ** len(str(max(last_row + rows - numbered, 1))) - 1
-        extent = SheetExtent(name, info.filename, bound, 26, cells)
+        extent = SheetExtent(name, info.filename, bound, 26, cells, strings)
         if extent.span <= MAX_SHEET_CELLS:
             return extent
 
@@ -458,12 +529,14 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, v
             if references:
                 last_row = max(last_row, max(int(r) for _, r in references))
                 last_column = max(last_column, max(_column(c) for c, _ in set(references)))
-        extent = SheetExtent(name, info.filename, last_row, last_column, cells)
+        extent = SheetExtent(name, info.filename, last_row, last_column, cells, strings)
         if extent.span <= MAX_SHEET_CELLS:
             return extent
 
     # Step 3: walk the tags; only cells holding a value (<v>, <is>) count, as for calamine.
-    return _walk(archive, info, name, patterns, cells, verify=verify)
+    extent = _walk(archive, info, name, patterns, cells, verify=verify)
+    extent.strings = strings
+    return extent
 
 
 def _walk(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, patterns: _Patterns,
@@ -521,11 +594,11 @@ def mend(path: Path, package: Package, folder: Path) -> tuple[Path, Path]:
     calamine_source = folder / f"sheets{path.suffix}"
     try:
         with zipfile.ZipFile(source) as zin, zipfile.ZipFile(calamine_source, "w") as zout:
-            workbook, entries = sheet_entries(zin)
-            drop = {e.rel_id for e in entries if e.name in package.unopenable}
+            parts = workbook_parts(zin)
+            drop = {e.rel_id for e in parts.sheets if e.name in package.unopenable}
             for info in zin.infolist():
                 data = read_part(zin, info, info.file_size)
-                if info.filename == workbook:
+                if info.filename == parts.workbook:
                     data = _without_sheets(data, drop)
                 zout.writestr(info, data)
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError):
