@@ -239,6 +239,10 @@ def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
     except InputError as exc:
         result.warnings.append(f"No annotated copy: {exc.message}")
         return
+    except MemoryError:  # the worker's ceiling: the check's findings still count
+        result.warnings.append("No annotated copy: writing it needed more memory than one "
+                               "input may use")
+        return
     except OSError as exc:  # the output folder: read-only, full, not ours to write
         result.write_error = (f"cannot write {dest.name} in {dest.parent} "
                               f"({exc.strerror or type(exc).__name__})")

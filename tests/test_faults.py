@@ -372,6 +372,26 @@ def test_the_memory_ceiling_stops_a_runaway_check(cli, tmp_path: Path,
                                         "its own with --jobs 1"}
 
 
+@needs_fork
+def test_a_copy_past_the_memory_ceiling_keeps_the_findings(cli, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    from nmr_xl.write import xlsx
+
+    def greedy(*args: object, **kwargs: object) -> None:
+        bytearray(3 * 1024**3 // 2)
+
+    monkeypatch.setattr(xlsx, "write_copy", greedy)
+    monkeypatch.setattr(batch, "memory_ceiling", lambda jobs: 1024**3)
+    source = build_billing_workbook(tmp_path / "in" / "billing.xlsx")
+    run = cli("check", source, "--out", tmp_path / "out", "--as-of", AS_OF, "--format", "json")
+    entry = json.loads(run.out)["files"][0]
+    assert entry["status"] == "checked" and len(entry["findings"]) == 3
+    assert entry["output"] is None
+    assert entry["warnings"][-1] == ("No annotated copy: writing it needed more memory than "
+                                     "one input may use")
+
+
 # --- 2. one writer per output folder ------------------------------------------------------------
 
 
