@@ -384,18 +384,21 @@ def child(op: str, path: Path, out: Path) -> dict[str, object]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size.
+    """The peak resident set size of this process or of any worker process it started (nmr-xl
+    checks every input in a worker, a single file's too).
 
-    Linux: VmHWM of /proc/self/status. Not getrusage's ru_maxrss: exec keeps the larger of the
-    child's and the parent's high-water mark at spawn time (subprocess uses vfork), so a child
-    of a big parent would report the parent's peak.
+    Linux: VmHWM of /proc/self/status for this process. Not getrusage's ru_maxrss: exec keeps
+    the larger of the child's and the parent's high-water mark at spawn time (subprocess uses
+    vfork), so a child of a big parent would report the parent's peak. The workers are forked
+    (not exec'd), so getrusage(RUSAGE_CHILDREN).ru_maxrss is their own largest peak.
     """
+    scale = 2**20 if sys.platform == "darwin" else 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / 2**20 if sys.platform == "darwin" else maxrss / 1024
+                return max(int(line.split()[1]) / 1024, workers)
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, workers)
 
 
 def run_child(op: str, path: Path, out: Path) -> dict[str, float]:
@@ -571,8 +574,8 @@ def report(results: list[SizeResult]) -> list[str]:
             f"{r.med('no-annotate', 'op') + r.med('rezip', 'op'):.2f} s, check/floor "
             f"{r.med('check', 'op') / (r.med('no-annotate', 'op') + r.med('rezip', 'op')):.2f}x")
     lines.append("")
-    lines.append("Peak RSS (MB, max over repeats; VmHWM of each fresh child, interpreter and "
-                 "imports included):")
+    lines.append("Peak RSS (MB, max over repeats; VmHWM of each fresh child, or of the worker "
+                 "that checked the file, interpreter and imports included):")
     lines.append(f"{'rows':>7} {'calamine':>9} {'no-annotate':>12} {'openpyxl':>9} "
                  f"{'check':>9} {'check --out':>12}   {'check/openpyxl':>15} {'':>8} "
                  f"{'lines':>7} {'findings':>8}")

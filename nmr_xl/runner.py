@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,9 +16,10 @@ from nmr_xl import __version__
 from nmr_xl.config import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
-from nmr_xl.model import Finding, SkippedSheet
+from nmr_xl.model import Finding, SkippedSheet, Workbook
 from nmr_xl.plan import build_plan
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
+from nmr_xl.read.package import Package, inspect, mend, too_many_cells_to_copy
 from nmr_xl.read.sources import read_workbook, sniff
 from nmr_xl.spool import read_findings
 
@@ -56,6 +58,9 @@ class FileResult:
     # a batch moves the findings here once it has counted them (nmr_xl.spool), so that its
     # parent process never holds every finding of the batch at once
     findings_file: Path | None = None
+    # why the annotated copy could not be written where it belongs (a read-only or full output
+    # folder): the check counts, but the run's exit status says something went wrong
+    write_error: str | None = None
 
     def all_findings(self) -> Iterator[Finding]:
         """The findings, one at a time: those held, then those moved to `findings_file`."""
@@ -84,11 +89,18 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
     """Check one workbook or CSV file. User-caused problems end up in `result.error`, never
     raised. The annotated copy goes to `dest` when given, else output_path(path, out_dir, ...)."""
     result = FileResult(input=str(path))
-    with gc_paused():
+    with gc_paused(), ExitStack() as scratch:
         try:
             kind = sniff(path)
             csv_data = load_csv(path) if kind == "csv" else None
-            book = csv_workbook(csv_data, config) if csv_data else read_workbook(path, config)
+            source, package = path, None
+            if csv_data:
+                book = csv_workbook(csv_data, config)
+            else:
+                package = inspect(path)
+                source, book = _read_package(path, package, config, scratch)
+                if package.bad_checksums:
+                    result.warnings.append(_CHECKSUM_NOTE)
             result.skipped = book.skipped
             if not book.tables:
                 raise _no_table_error(book.skipped, csv_data is not None)
@@ -96,10 +108,46 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
             _collect(result, checked)
             if annotate:
                 target = dest or output_path(path, out_dir, kind == "xlsm")
-                _annotate(result, path, target, kind == "xlsm", checked, config, as_of, csv_data)
+                blocker = _copy_blocker(package, csv_data)
+                if blocker:
+                    result.warnings.append(f"No annotated copy: {blocker}")
+                else:
+                    _annotate(result, source, target, kind == "xlsm", checked, config, as_of,
+                              csv_data)
         except InputError as exc:
+            # keep no frames (nor the workbooks in them) alive with the result
+            exc.__traceback__ = exc.__context__ = None
             result.error = exc
     return result
+
+
+_CHECKSUM_NOTE = ("Some parts of the workbook's zip package carry checksums that do not match "
+                  "their content (Excel does not check them); it was read as Excel reads it.")
+
+
+def _read_package(path: Path, package: Package, config: Config, scratch: ExitStack
+                  ) -> tuple[Path, Workbook]:
+    """Read a workbook package within the limits inspect() found: sheets too large are skipped,
+    and the readers get a mended copy (in a private temporary folder) when the package needs
+    one. Returns the file the annotated copy is to be made from, and the workbook read."""
+    refused = package.refused_sheets()
+    if "" in refused:  # a worksheet part the sheet list did not name: which sheet is unclear
+        raise _no_table_error([SkippedSheet("(unnamed)", refused[""])])
+    source = calamine_source = path
+    if package.needs_mending():
+        folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="nmr-xl-")))
+        source, calamine_source = mend(path, package, folder)
+    book = read_workbook(calamine_source, config, refused=refused)
+    book.skipped.extend(SkippedSheet(name, reason) for name, reason in package.unopenable.items())
+    return source, book
+
+
+def _copy_blocker(package: Package | None, csv_data: CsvData | None) -> str | None:
+    """Why no annotated copy can be written at all (too many cells for openpyxl)."""
+    if package is not None:
+        return package.copy_blocker()
+    assert csv_data is not None
+    return too_many_cells_to_copy(sum(len(row) for row in csv_data.rows), "file")
 
 
 @contextmanager
@@ -116,6 +164,9 @@ def gc_paused() -> Iterator[None]:
 
 
 def _no_table_error(skipped: list[SkippedSheet], csv: bool = False) -> InputError:
+    large = [s for s in skipped if s.reason.startswith("too large")]
+    if large:
+        return InputError("too-large", "; ".join(f"sheet {s.name} is {s.reason}" for s in large))
     broken = [s for s in skipped if s.reason.startswith("cannot be read")]
     if broken:
         return InputError("corrupt", "; ".join(f"sheet {s.name} {s.reason}" for s in broken))
@@ -192,6 +243,15 @@ def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
             losses = write_copy(source, dest, plan, macro, [tr.table.sheet for tr in checked])
     except InputError as exc:
         result.warnings.append(f"No annotated copy: {exc.message}")
+        return
+    except MemoryError:  # the worker's ceiling: the check's findings still count
+        result.warnings.append("No annotated copy: writing it needed more memory than one "
+                               "input may use")
+        return
+    except OSError as exc:  # the output folder: read-only, full, not ours to write
+        result.write_error = (f"cannot write {dest.name} in {dest.parent} "
+                              f"({exc.strerror or type(exc).__name__})")
+        result.warnings.append(f"No annotated copy: {result.write_error}")
         return
     result.output = str(dest)
     if csv_data:

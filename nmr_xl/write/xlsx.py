@@ -9,7 +9,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import warnings
 import zipfile
 import zlib
@@ -37,6 +36,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import XML_NS
 
+from nmr_xl.atomic import private_file
 from nmr_xl.errors import InputError
 from nmr_xl.model import Severity, column_letter
 from nmr_xl.plan import (
@@ -356,11 +356,7 @@ def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
     summary = book[layout.title]
     for offset in range(max(len(found), 1), NOTICE_ROWS):  # the style later notes will need
         summary.cell(row=layout.warnings_row + offset, column=1).font = _LOSS_FONT
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".nmr-xl-", suffix=dest.suffix, dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with private_file(dest) as tmp:
         _save(book, tmp)
         more = compare(tmp, layout.added) if compare else []
         if more:  # say so on the summary sheet too
@@ -372,9 +368,6 @@ def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
                     layout = apply_plan(book, plan)
                 write_losses(book, layout, found)
                 _save(book, tmp)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
     return found
 
 
@@ -420,6 +413,8 @@ def _save(book: XlWorkbook, path: Path) -> None:
     try:
         with redirect_stdout(io.StringIO()), _openpyxl_fixed():
             book.save(path)
+    except OSError:
+        raise  # the output folder (full, read-only): the caller says so
     except Exception as exc:  # openpyxl fails in many ways on what it read from odd files
         raise InputError("write-failed", f"openpyxl could not save the annotated copy "
                                          f"({type(exc).__name__})") from None
