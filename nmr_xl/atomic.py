@@ -47,11 +47,13 @@ def quiet_failed_saves() -> Iterator[None]:
     """Around a save that may fail (a full disk): openpyxl then leaves its zip file open, and
     when that is garbage-collected its close fails too, which Python reports on stderr as
     "Exception ignored in: <function ZipFile.__del__>" with a traceback. Such a second OSError
-    says nothing the caller's error does not; within the block it is dropped."""
+    says nothing the caller's error does not; within the block it is dropped. With lxml
+    installed, openpyxl writes through lxml's incremental writer, whose abandoned elements fail
+    to close the same way (lxml's LxmlSyntaxError is a SyntaxError)."""
     previous = sys.unraisablehook
 
     def hook(unraisable: sys.UnraisableHookArgs) -> None:
-        if not isinstance(unraisable.exc_value, OSError | ValueError):
+        if not isinstance(unraisable.exc_value, OSError | ValueError | SyntaxError):
             previous(unraisable)
 
     sys.unraisablehook = hook

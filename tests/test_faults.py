@@ -637,9 +637,11 @@ def _with_macro_and_dialog_sheets(source: Path, dest: Path) -> Path:
                             types.items())
             return data.replace(b"</Relationships>", rels + b"</Relationships>")
         if name == "xl/workbook.xml":
-            return data.replace(b"</sheets>", b'<sheet name="Macro1" sheetId="90" r:id="rIdNmr'
-                                b'macro"/><sheet name="Dialog1" sheetId="91" r:id="rIdNmrdialog"'
-                                b"/></sheets>")
+            # the prefix declared on each element, as openpyxl with lxml writes its own sheets
+            r = b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+            return data.replace(b"</sheets>", b'<sheet %s name="Macro1" sheetId="90" r:id="rIdNmr'
+                                b'macro"/><sheet %s name="Dialog1" sheetId="91" r:id="rIdNmrdialog"'
+                                b"/></sheets>" % (r, r))
         return data
 
     root = {kind: tag for kind, (tag, _, _) in types.items()}

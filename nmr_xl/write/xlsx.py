@@ -234,7 +234,8 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
     if blocker:
         raise InputError("write-failed", blocker)
     try:
-        return _atomically(dest, lambda tmp: write_package_copy(source, tmp, plan).notes)
+        with private_file(dest) as tmp:
+            return write_package_copy(source, tmp, plan).notes
     except PACKAGE_FAILURES as exc:
         reason = str(exc) if isinstance(exc, Unsupported) else f"{type(exc).__name__}"
     path_note = (f"This copy was written by re-saving the whole workbook through openpyxl, as "
@@ -244,20 +245,6 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
 
 # What sends a package to the openpyxl path: parts the package writer cannot read or handle.
 PACKAGE_FAILURES = (Unsupported, etree.LxmlError, zipfile.BadZipFile, EOFError, zlib.error)
-
-
-def _atomically(dest: Path, write: Callable[[Path], list[str]]) -> list[str]:
-    """`write(tmp)` into a private temporary file beside `dest`, then moved into place."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".nmr-xl-", suffix=dest.suffix, dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        notes = write(tmp)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return notes
 
 
 def _openpyxl_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
