@@ -63,7 +63,8 @@ SHEET = "Billing"
 
 # Targets from the issue.
 NO_ANNOTATE_MAX = 1.5  # check --no-annotate / bare calamine read
-CHECK_MAX = 1.0  # check / bare openpyxl load + save
+CHECK_MAX = 0.3  # check / bare openpyxl load + save (issue 14)
+CHECK_PEAK_MAX = 0.5  # check's peak memory / bare openpyxl load + save's (issue 14)
 
 
 # --- workbook generator ---------------------------------------------------------------------
@@ -317,7 +318,7 @@ def excel_like(path: Path, cached: dict[str, float]) -> None:
 
 # --- child: one end-to-end operation in a fresh interpreter ---------------------------------
 
-OPS = ("calamine", "no-annotate", "openpyxl", "check", "check-out")
+OPS = ("calamine", "no-annotate", "rezip", "openpyxl", "check", "check-out")
 
 
 def _check_argv(op: str, path: Path, out: Path) -> list[str]:
@@ -353,6 +354,15 @@ def child(op: str, path: Path, out: Path) -> dict[str, object]:
                 cells += sum(len(r) for r in rows)
         book.close()
         elapsed = time.perf_counter() - t0
+    elif op == "rezip":  # the floor of writing any copy: every entry unpacked and deflated
+        t0 = time.perf_counter()
+        with zipfile.ZipFile(path) as src, \
+                zipfile.ZipFile(out / f"{path.stem}.rezip.xlsx", "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                with src.open(info) as part, dst.open(info.filename, "w") as copy:
+                    while chunk := part.read(1 << 20):
+                        copy.write(chunk)
+        elapsed = time.perf_counter() - t0
     elif op == "openpyxl":
         import openpyxl
 
@@ -380,18 +390,21 @@ def child(op: str, path: Path, out: Path) -> dict[str, object]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size.
+    """The peak resident set size of this process or of any worker process it started (nmr-xl
+    checks every input in a worker, a single file's too).
 
-    Linux: VmHWM of /proc/self/status. Not getrusage's ru_maxrss: exec keeps the larger of the
-    child's and the parent's high-water mark at spawn time (subprocess uses vfork), so a child
-    of a big parent would report the parent's peak.
+    Linux: VmHWM of /proc/self/status for this process. Not getrusage's ru_maxrss: exec keeps
+    the larger of the child's and the parent's high-water mark at spawn time (subprocess uses
+    vfork), so a child of a big parent would report the parent's peak. The workers are forked
+    (not exec'd), so getrusage(RUSAGE_CHILDREN).ru_maxrss is their own largest peak.
     """
+    scale = 2**20 if sys.platform == "darwin" else 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / 2**20 if sys.platform == "darwin" else maxrss / 1024
+                return max(int(line.split()[1]) / 1024, workers)
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, workers)
 
 
 def run_child(op: str, path: Path, out: Path, source: Path | None = None) -> dict[str, float]:
@@ -574,6 +587,9 @@ def report(results: list[SizeResult]) -> list[str]:
                  f"calamine read rows/s (target: engine faster); no-annotate / calamine (target "
                  f"<= {NO_ANNOTATE_MAX}); check / openpyxl load+save (target <= {CHECK_MAX}); "
                  f"check --out / openpyxl load+save (no target: the copy plus the state file).")
+    lines.append("The floor of an annotated check is the read and the rules (no-annotate) plus "
+                 "unpacking and deflating the package once (rezip); check / floor shows how "
+                 "close the copy writer gets to it.")
     lines.append(f"{'rows':>7} {'engine rows/s':>14} {'read rows/s':>12} {'':>8} "
                  f"{'no-annot/read':>14} {'wall':>6} {'':>8} {'check/openpyxl':>15} "
                  f"{'wall':>6} {'':>8} {'--out/openpyxl':>15} {'wall':>6}")
@@ -589,16 +605,21 @@ def report(results: list[SizeResult]) -> list[str]:
             f"{_met(na <= NO_ANNOTATE_MAX):>8} {ck:>14.2f}x "
             f"{r.ratio('check', 'openpyxl', 'wall'):>5.2f}x {_met(ck <= CHECK_MAX):>8} "
             f"{r.ratio('check-out', 'openpyxl'):>14.2f}x "
-            f"{r.ratio('check-out', 'openpyxl', 'wall'):>5.2f}x")
+            f"{r.ratio('check-out', 'openpyxl', 'wall'):>5.2f}x   floor "
+            f"{r.med('no-annotate', 'op') + r.med('rezip', 'op'):.2f} s, check/floor "
+            f"{r.med('check', 'op') / (r.med('no-annotate', 'op') + r.med('rezip', 'op')):.2f}x")
     lines.append("")
-    lines.append("Peak RSS (MB, max over repeats; VmHWM of each fresh child, interpreter and "
-                 "imports included):")
+    lines.append("Peak RSS (MB, max over repeats; VmHWM of each fresh child, or of the worker "
+                 "that checked the file, interpreter and imports included):")
     lines.append(f"{'rows':>7} {'calamine':>9} {'no-annotate':>12} {'openpyxl':>9} "
-                 f"{'check':>9} {'check --out':>12}   {'lines':>7} {'findings':>8}")
+                 f"{'check':>9} {'check --out':>12}   {'check/openpyxl':>15} {'':>8} "
+                 f"{'lines':>7} {'findings':>8}")
     for r in results:
+        peak_ratio = r.peak("check") / r.peak("openpyxl")
         lines.append(f"{r.size:>7} {r.peak('calamine'):>9.0f} {r.peak('no-annotate'):>12.0f} "
                      f"{r.peak('openpyxl'):>9.0f} {r.peak('check'):>9.0f} "
-                     f"{r.peak('check-out'):>12.0f}   {r.lines:>7} {r.findings:>8}")
+                     f"{r.peak('check-out'):>12.0f}   {peak_ratio:>14.2f}x "
+                     f"{_met(peak_ratio <= CHECK_PEAK_MAX):>8} {r.lines:>7} {r.findings:>8}")
     return lines
 
 

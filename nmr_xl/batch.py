@@ -1,5 +1,6 @@
-"""Check many inputs: collision-free output names, a state file for daily re-runs, parallel
-worker processes, a progress bar on a terminal, and one disposition per input.
+"""Check many inputs: collision-free output names, a state file for daily re-runs, worker
+processes (nmr_xl.workers: a crash costs only its input), a progress bar on a terminal, and one
+disposition per input.
 
 Dispositions: checked, skipped-unchanged, no-billing-table, error (with the error's code).
 """
@@ -11,21 +12,22 @@ import gc
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nmr_xl import __version__
+from nmr_xl.atomic import private_file
 from nmr_xl.config import Config
 from nmr_xl.errors import InputError
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, EmailInfo, InboxItem
+from nmr_xl.outdir import remove_leftovers
 from nmr_xl.read.sources import sniff
 from nmr_xl.runner import FileResult, check_file, output_path
 from nmr_xl.spool import write_findings
+from nmr_xl.workers import Failure, WorkerPool, memory_ceiling
 
 # @2: outputs relative to the --out folder (a run from another working folder still finds them)
 # and the counts of the last check, so a skipped input still has its numbers in the summary.
@@ -116,6 +118,14 @@ class BatchOptions:
     jobs: int = 1
     force: bool = False
     sources: list[str] = field(default_factory=list)
+    # why out_dir cannot be written (read-only, full, not allowed): the inputs are checked all
+    # the same, each saying it has no annotated copy and why
+    out_problem: str | None = None
+
+    @property
+    def writes(self) -> bool:
+        """Whether copies (and the state file) are written."""
+        return self.annotate and self.out_problem is None
 
 
 def rules_fingerprint(config: Config) -> str:
@@ -231,16 +241,12 @@ def load_state(out_dir: Path | None) -> dict[str, Any]:
 
 
 def save_state(out_dir: Path, inputs: dict[str, Any]) -> None:
-    """Atomically: a crash mid-write must not lose yesterday's state."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".nmr-xl-state-", dir=out_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"schema": STATE_SCHEMA, "inputs": inputs}, handle, indent=1,
-                      sort_keys=True, ensure_ascii=False)
-        os.replace(tmp, out_dir / STATE_FILE)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    """Atomically and durably: a crash mid-write must not lose yesterday's state."""
+    with private_file(out_dir / STATE_FILE) as tmp, tmp.open("w", encoding="utf-8") as handle:
+        json.dump({"schema": STATE_SCHEMA, "inputs": inputs}, handle, indent=1,
+                  sort_keys=True, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _stored_output(seen: dict[str, Any], out_dir: Path) -> Path | None:
@@ -320,9 +326,12 @@ def _check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | No
 
 def safe_check(path: Path, config: Config, as_of: dt.date, dest: Path | None, annotate: bool
                ) -> FileResult:
-    """check_file, but a bug in one file becomes that file's error, never the batch's end."""
+    """check_file, but a bug in one file becomes that file's error, never the batch's end.
+    Running out of memory is the worker's to report (nmr_xl.workers)."""
     try:
         return check_file(path, config, as_of, dest=dest, annotate=annotate)
+    except MemoryError:
+        raise
     except Exception as exc:
         result = FileResult(input=str(path))
         result.error = InputError("internal-error", f"nmr-xl failed on this file "
@@ -334,13 +343,16 @@ Progress = Callable[[BatchEntry], None]
 
 
 def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
-              on_done: Progress | None = None) -> list[BatchEntry]:
-    """Check every item; entries come back in input order."""
+              on_done: Progress | None = None, tick: Callable[[], None] | None = None
+              ) -> list[BatchEntry]:
+    """Check every item; entries come back in input order. `on_done` is called as each input
+    is done, `tick` now and then while waiting for workers. The state file is not saved here:
+    remember() does that, once the caller holds the output folder."""
     fingerprint = rules_fingerprint(config)
-    remember = options.out_dir is not None and options.annotate
+    stateful = options.out_dir is not None and options.writes
     # --force checks everything again, but still reads the state: copies of earlier runs keep
     # their names, and inputs not in this run keep their entries
-    state = load_state(options.out_dir) if remember else {}
+    state = load_state(options.out_dir) if stateful else {}
     skip: dict[int, dict[str, Any]] = {}
     if not options.force:
         for index, item in enumerate(items):
@@ -355,7 +367,7 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
         if copy is not None:
             keep[index] = copy
     outputs = plan_outputs(items, options.out_dir, keep=keep,
-                           owners=_owners(state, options.out_dir) if remember else None)
+                           owners=_owners(state, options.out_dir) if stateful else None)
     entries: dict[int, BatchEntry] = {}
     todo: list[int] = []
     for index, item in enumerate(items):
@@ -374,15 +386,15 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
         if on_done:
             on_done(entry)
 
-    for index, result, counts in _results(items, todo, outputs, config, options):
+    for index, result, counts in _results(items, todo, outputs, config, options, tick):
         entry = BatchEntry(items[index], result, disposition_of(result), counts)
         entries[index] = entry
         _describe(entry)
+        if options.annotate and options.out_problem and result.error is None:
+            result.warnings.insert(0, f"No annotated copy: {options.out_problem}")
+            result.write_error = options.out_problem
         if on_done:
             on_done(entry)
-
-    if remember:
-        _remember(state, entries, fingerprint, options)
     return [entries[i] for i in range(len(items))]
 
 
@@ -392,6 +404,7 @@ def _describe(entry: BatchEntry) -> None:
     result.input = item.label
     result.disposition = entry.disposition
     result.sources = list(item.sources)
+    result.warnings[:0] = item.warnings
     if item.email is not None:
         result.email = {"sender": item.email.sender, "subject": item.email.subject,
                         "date": item.email.date}
@@ -402,37 +415,46 @@ def _describe(entry: BatchEntry) -> None:
 
 
 def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], config: Config,
-             options: BatchOptions) -> Iterator[tuple[int, FileResult, Counts]]:
+             options: BatchOptions, tick: Callable[[], None] | None
+             ) -> Iterator[tuple[int, FileResult, Counts]]:
+    """Every input checked in a worker process, a single file's too (a crash must cost only
+    its input). One file per task, and results without their findings (spooled by the
+    worker): memory stays bounded by the largest single workbook, in workers and parent."""
+    if not todo:
+        return
     spool = options.work_dir / "findings"
     spool.mkdir(mode=0o700, exist_ok=True)
-    if options.jobs <= 1 or len(todo) <= 1:
-        for index in todo:
-            yield index, *_check_and_spool(items[index].path, config, options.as_of,
-                                          outputs.get(index), options.annotate,
-                                          spool / f"{index}.jsonl")
-        return
-    # One file per task, and results without their findings (spooled by the worker): memory
-    # stays bounded by the largest single workbook, in the workers and in the parent.
-    with ProcessPoolExecutor(max_workers=options.jobs, initializer=_init_worker,
-                             initargs=(config,)) as pool:
-        futures: dict[Future[tuple[FileResult, Counts]], int] = {
-            pool.submit(_check_in_worker, items[i].path, options.as_of, outputs.get(i),
-                        options.annotate, spool / f"{i}.jsonl"): i
-            for i in todo
-        }
-        for future in as_completed(futures):
-            yield futures[future], *future.result()
+    jobs = min(options.jobs, len(todo))
+    tasks = ((i, (items[i].path, options.as_of, outputs.get(i), options.writes,
+                  spool / f"{i}.jsonl")) for i in todo)
+    with WorkerPool[int](jobs, init=_init_worker, initargs=(config,),
+                         memory_limit=memory_ceiling(jobs)) as pool:
+        for index, outcome in pool.run(_check_in_worker, tasks, tick=tick):
+            if isinstance(outcome, Failure):
+                dest = outputs.get(index)
+                if dest is not None:  # a copy it was writing when it died
+                    remove_leftovers(dest.parent, pid=outcome.pid)
+                failed = FileResult(input=str(items[index].path),
+                                    error=InputError(outcome.code, outcome.message))
+                yield index, failed, Counts()
+            else:
+                result, counts = outcome
+                yield index, result, counts
 
 
-def _remember(state: dict[str, Any], entries: dict[int, BatchEntry], fingerprint: str,
-              options: BatchOptions) -> None:
-    """Record every input checked in this run (by content hash) and save the state. Only
-    counts, names of rules, payers and providers, and file names: never a cell's content."""
+def remember(entries: list[BatchEntry], config: Config, options: BatchOptions) -> None:
+    """Record every input checked in this run (by content hash) in the state file of
+    options.out_dir: read again, merged, and written atomically. The caller holds the folder
+    (nmr_xl.outdir.claim), so no other run's entries are lost. Only counts, names of rules,
+    payers and providers, and file names: never a cell's content. Raises OSError when the
+    state cannot be written."""
     assert options.out_dir is not None
+    state = load_state(options.out_dir)
+    fingerprint = rules_fingerprint(config)
     today = dt.date.today().isoformat()
     holder = {path_key(copy): sha for sha, seen in state.items()
               if (copy := _stored_output(seen, options.out_dir)) is not None}
-    for entry in entries.values():
+    for entry in entries:
         if entry.disposition not in ("checked", "no-billing-table") or not entry.item.sha256:
             continue
         output = None

@@ -1,7 +1,8 @@
 """The `nmr-xl` command: check, columns, rules, explain, units, addin.
 
 Exit codes (a contract scripts rely on): 0 nothing at or above --fail-on; 1 something was;
-2 an input could not be read, or the command was misused.
+2 an input could not be read, something could not be written to --out, or the command was
+misused.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import shutil
 import sys
 import tempfile
 import textwrap
+from contextlib import ExitStack
 from pathlib import Path
 
 from nmr_xl import __version__
-from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, run_batch
+from nmr_xl.atomic import private_file, quiet_failed_saves
+from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, remember, run_batch
 from nmr_xl.columns_report import columns_report
 from nmr_xl.config import Config, ConfigError, load_config
 from nmr_xl.errors import InputError
-from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin, install_addin
+from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.model import Severity
+from nmr_xl.outdir import OutputBusy, claim, remove_leftovers
 from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
@@ -103,14 +107,19 @@ def _parser() -> argparse.ArgumentParser:
     units.add_argument("--method", choices=("cms", "ama"), default="cms",
                        help="CMS 8-minute rule (default) or AMA midpoint rule")
 
-    addin = sub.add_parser("addin", help="build or install the Excel add-in (nmr-xl.xlam)")
+    addin = sub.add_parser("addin", help="the Excel add-in (nmr-xl.xlam): install, check, "
+                                          "uninstall, build")
     addin_sub = addin.add_subparsers(dest="addin_command", required=True)
+    addin_sub.add_parser("install", help="put the add-in into Excel for this Python and check "
+                                         "everything it needs (Windows, macOS)")
+    addin_sub.add_parser("doctor", help="check the add-in's whole chain and say how to fix "
+                                        "each problem; changes nothing")
+    addin_sub.add_parser("uninstall", help="take the add-in out of Excel")
     build = addin_sub.add_parser("build", help="build the add-in from xlwings' template "
                                                "(needs the test extra)")
     build.add_argument("--out", type=Path, default=Path(ADDIN_NAME), metavar="PATH",
                        help=f"where to write it (default: ./{ADDIN_NAME}; the repository's copy "
                             f"is workbooks/{ADDIN_NAME})")
-    addin_sub.add_parser("install", help="put the add-in into Excel (Windows, macOS)")
     return parser
 
 
@@ -158,8 +167,6 @@ def main(argv: list[str] | None = None) -> int:
 def _check(args: argparse.Namespace) -> int:
     config = _config(args)
     as_of = args.as_of or dt.date.today()
-    if not args.no_annotate:  # --no-annotate writes nothing at all
-        _usable_out_dir(args.out)
     # private (0700): e-mail attachments, and the findings, spooled there until reported
     work = Path(tempfile.mkdtemp(prefix="nmr-xl-"))
     try:
@@ -167,21 +174,63 @@ def _check(args: argparse.Namespace) -> int:
         _no_silent_folders(args.paths, items)
         options = BatchOptions(as_of, args.out, work, annotate=not args.no_annotate,
                                jobs=args.jobs or default_jobs(), force=args.force)
-        show = sys.stderr.isatty()  # the bar is drawn on stderr: stdout stays the report
-        with batch_progress(len(items), enabled=show) as on_done:
-            entries = run_batch(items, config, options, on_done)
-        return _report(args, entries, as_of)
+        with ExitStack() as held:
+            if args.out and options.annotate:  # --no-annotate writes nothing at all
+                options.out_problem = _hold_out_dir(args.out, held)
+            show = sys.stderr.isatty()  # the bar is drawn on stderr: stdout stays the report
+            with batch_progress(len(items), enabled=show) as bar:
+                entries = run_batch(items, config, options, bar.done, bar.tick)
+            problems = [] if options.out_problem is None else [
+                f"{options.out_problem}: no annotated copy, batch summary or state file was "
+                "written there"]
+            if args.out and options.writes:
+                try:
+                    remember(entries, config, options)
+                except OSError as exc:
+                    problems.append(f"{args.out}: the state file could not be saved "
+                                    f"({_reason(exc)}); the next run checks every input again")
+            return _report(args, entries, as_of, options, problems)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date) -> int:
+def _hold_out_dir(out: Path, held: ExitStack) -> str | None:
+    """Make the output folder and hold it for this run (one run writes to a folder at a time),
+    then remove what an interrupted run left there. Returns why the folder cannot be written,
+    or None; raises UsageError when another run keeps holding it."""
+    def waiting() -> None:
+        if sys.stderr.isatty():  # a person is watching: say why nothing happens yet
+            print(f"nmr-xl: waiting for another nmr-xl run to finish writing to {out} ...",
+                  file=sys.stderr)
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        held.enter_context(claim(out, waiting=waiting))
+    except OutputBusy as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        return f"the output folder {out} cannot be written ({_reason(exc)})"
+    remove_leftovers(out)
+    return None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
+            options: BatchOptions, problems: list[str]) -> int:
     """The batch summary, the reports and the exit code. Each reads the findings back from
     the work folder, one input at a time."""
     results = [entry.result for entry in entries]
     summary = None
-    if args.out and not args.no_annotate and _is_batch(args.paths):
-        summary = write_batch_summary(entries, args.out, as_of)
+    if args.out and options.writes and _is_batch(args.paths):
+        with quiet_failed_saves():
+            try:
+                summary = write_batch_summary(entries, args.out, as_of)
+            except OSError as exc:
+                problems.append(f"{args.out}: the batch summary could not be written "
+                                f"({_reason(exc)})")
     if args.format == "text":
         batch = len(results) > 1
         for line in report_text(results, batch=batch):
@@ -193,6 +242,10 @@ def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date)
         write_report_json(sys.stdout, results, as_of)
     if args.report:
         _write_report(args.report, results, as_of)
+    for problem in problems:
+        print(f"nmr-xl: {problem}", file=sys.stderr)
+    if problems or any(r.write_error for r in results):
+        return EXIT_ERROR
     return _exit_code(results, args.fail_on)
 
 
@@ -201,15 +254,6 @@ def _is_batch(paths: list[Path]) -> bool:
     One workbook or CSV file named alone gets its annotated copy only (its own summary sheet
     says all a batch summary would)."""
     return len(paths) > 1 or paths[0].is_dir() or paths[0].suffix.lower() in CONTAINER_EXTS
-
-
-def _usable_out_dir(out: Path | None) -> None:
-    if out is None:
-        return
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot create the output folder ({exc.strerror})") from None
 
 
 def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
@@ -222,11 +266,10 @@ def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
 
 def _write_report(path: Path, results: list[FileResult], as_of: dt.date) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as out:
+        with private_file(path) as tmp, tmp.open("w", encoding="utf-8") as out:
             write_report_json(out, results, as_of)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write the report ({exc.strerror})") from None
+        raise UsageError(f"{path}: cannot write the report ({_reason(exc)})") from None
 
 
 def _exit_code(results: list[FileResult], fail_on: str) -> int:
@@ -246,7 +289,8 @@ def _exit_code(results: list[FileResult], fail_on: str) -> int:
 
 def _columns(path: Path, config: Config) -> int:
     try:
-        _, _, book = read_input(path, config)
+        with ExitStack() as scratch:
+            book = read_input(path, config, scratch)[-1]
     except InputError as exc:
         print(f"{path}: error [{exc.code}] {exc.message}")
         return EXIT_ERROR
@@ -347,14 +391,34 @@ def _units(items: list[str], method: str) -> int:
 
 
 def _addin(args: argparse.Namespace) -> int:
+    """install and doctor print one line per check and exit 1 while a problem is left;
+    anything that stops them (no Excel here, Excel running) is one line on stderr, exit 2."""
+    from nmr_xl.excel import install
+
     try:
         if args.addin_command == "build":
             print(f"built {build_addin(args.out)}")
+            return EXIT_OK
+        machine = install.Machine.current()
+        if args.addin_command == "uninstall":
+            done = install.uninstall(machine)
+            print("\n".join(done) if done else "nmr-xl's add-in was not installed.")
+            print(f"Your settings file stays: {machine.settings_path} (delete it if you no "
+                  "longer need it). To remove nmr-xl itself: pip uninstall nmr-xl")
+            return EXIT_OK
+        if args.addin_command == "install":
+            report = install.install(machine)
+            done = "nmr-xl add-in installed"
+            then = "Start Excel: the nmr-xl tab appears on the ribbon."
         else:
-            print(install_addin())
+            report = install.doctor(machine)
+            done, then = "Checked", "Everything the add-in needs is in place."
     except AddinError as exc:
         raise UsageError(str(exc)) from None
-    return EXIT_OK
+    left = report.problems
+    problems = f"{left} problem{'s' if left > 1 else ''} left: see the fixes above."
+    print(report.text(f"{done}. {problems if left else then}"))
+    return EXIT_FINDINGS if left else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ Everything that arrives by e-mail or in a zip is untrusted. Attachments and zip 
 written into the caller's private work folder under sanitized, length-limited, unique names
 (never their own names, which may hold path separators, `..`, control characters or reserved
 Windows names); a zip is refused when it would unpack to more than `max_bytes` or holds a member
-compressed more than 100:1 (a decompression bomb); symlink, absolute and `..` members are
-ignored. The same content arriving twice (two e-mails, or a file and an attachment) is one item
-that lists every place it came from.
+compressed more than 100:1 (a decompression bomb), and so is a workbook (its own parts, at more
+than 250:1). A zip member whose name points elsewhere (absolute, `..`, a drive letter) is checked
+under a safe name, saying so; one that is a link or a device, not a file, is an error
+(`unsafe-name`). The same content arriving twice (two e-mails, or a file and an attachment) is
+one item that lists every place it came from.
 
 Nothing here prints or logs, and nothing here raises for a bad input: every problem becomes an
 item's `error`.
@@ -34,13 +36,14 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from nmr_xl.atomic import create_private
 from nmr_xl.errors import InputError
 from nmr_xl.read.csv_source import CSV_SUFFIXES
+from nmr_xl.read.package import WORKBOOK_BOMB_RATIO, megabytes, unpack_guard
 from nmr_xl.read.sources import sniff
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # per input, per attachment and per zip's unpacked total
-BOMB_RATIO = 100  # a zip member compressed more than this ...
-BOMB_MIN_BYTES = 10 * 1024 * 1024  # ... and unpacking to more than this is refused
+BOMB_RATIO = 100  # a zip member compressed more than this (and over 10 MB unpacked) is refused
 MAX_MEMBERS = 10_000  # spreadsheet members in one zip
 MAX_NESTING = 1  # containers (zip, e-mail) inside a container that are still opened
 MAX_NAME_CHARS = 80  # stem of an extracted file's name
@@ -113,6 +116,7 @@ class InboxItem:
     error: InputError | None  # decided at collection: unsupported-format, corrupt, too-large...
     kind: str | None = None  # "workbook" (.xlsx/.xlsm, by name or content) or "csv" (.csv,
     #                           .tsv); None with an error
+    warnings: list[str] = field(default_factory=list)  # about how it arrived, for its report
 
 
 def collect(paths: Iterable[Path], work_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -246,13 +250,9 @@ def _message_folder(info: EmailInfo) -> str:
 # --- errors ----------------------------------------------------------------------------------
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
-
-
 def _too_large(size: int, limit: int) -> InputError:
-    return InputError("too-large", f"the file is {_mb(size)}, over the {_mb(limit)} limit for "
-                                   "one input; split it or check it on its own")
+    return InputError("too-large", f"the file is {megabytes(size)}, over the {megabytes(limit)} "
+                                   "limit for one input; split it or check it on its own")
 
 
 def _unsupported(ext: str) -> InputError:
@@ -338,9 +338,21 @@ class _Where:
     group: _Group
     depth: int
     origin: Path
+    warnings: tuple[str, ...] = ()  # for the item found here (how it arrived)
 
     def child(self, name: str) -> _Where:
         return _Where(self.label + LABEL_SEP + name, self.group, self.depth + 1, self.origin)
+
+    def named(self, name: str, container: str) -> _Where:
+        """The child for an attachment or member called `name` (untrusted). One whose name
+        points outside its folder (zip-slip: absolute, `..`, a drive letter) is checked all
+        the same, since extraction never uses a name; its report says so."""
+        child = self.child(printable(name, 160))
+        if not _inside_folder(name):
+            child.warnings = (f"Its name in the {container} ({printable(name, 120)}) is a "
+                              "path leading out of its folder; it was checked under a safe "
+                              "name.",)
+        return child
 
 
 class _Collector:
@@ -365,7 +377,7 @@ class _Collector:
                                 if group.folder_name else "")
         item = InboxItem(path=path, label=where.label, sources=[where.label], email=group.email,
                          out_subdir=group.out_subdir, sha256=sha, error=error,
-                         kind=None if error else kind)
+                         kind=None if error else kind, warnings=list(where.warnings))
         self.items.append(item)
         if sha is not None:
             self._by_sha[sha] = item
@@ -494,17 +506,15 @@ class _Collector:
         return None, _unsupported(ext), path
 
     def _workbook_bomb(self, path: Path) -> InputError | None:
-        """A workbook is a zip too: refuse one that would unpack to more than max_bytes."""
+        """A workbook is a zip too: refuse one that would unpack to more than max_bytes or
+        holds a part of padding (nmr_xl.read.package), from its directory alone."""
         try:
             with zipfile.ZipFile(path) as archive:
-                total = sum(info.file_size for info in archive.infolist())
+                return unpack_guard(archive.infolist(), what="workbook",
+                                    max_bytes=self.max_bytes, ratio=WORKBOOK_BOMB_RATIO,
+                                    advice="; it was not read")
         except (zipfile.BadZipFile, OSError, EOFError, ValueError):
             return None  # not a zip, or a broken one: the reader says what it is
-        if total > self.max_bytes:
-            return InputError("too-large", f"the workbook would unpack to {_mb(total)}, over "
-                                           f"the {_mb(self.max_bytes)} limit (a possible "
-                                           "decompression bomb)")
-        return None
 
     # -- extracted files
 
@@ -541,7 +551,7 @@ class _Collector:
             return
         path = self._destination(where.group, name, ext)
         try:
-            with path.open("xb") as out:
+            with os.fdopen(create_private(path), "wb") as out:
                 out.write(data)
         except OSError as exc:
             self._release(where.group, path)
@@ -639,7 +649,7 @@ class _Collector:
             ext = mime_ext
         contents.spreadsheets += 1
         name = name or f"attachment{ext}"
-        child = where.child(printable(name, 160))
+        child = where.named(name, "e-mail")
         try:
             data = part.get_payload(decode=True)
         except Exception:
@@ -710,7 +720,7 @@ class _Collector:
                 contents.others.append(ext)
                 continue
             contents.spreadsheets += 1
-            child = here.child(printable(name or "attachment", 160))
+            child = here.named(name or "attachment", "message")
             if not isinstance(data, bytes | bytearray):
                 self._fail(child, InputError("corrupt", "the attachment cannot be read from "
                                                         "the message"))
@@ -749,7 +759,10 @@ class _Collector:
         others: list[str] = []
         for info in sorted(infos, key=lambda i: i.filename):
             member = info.filename.replace("\\", "/")
-            if not _safe_member(info) or any(_skipped_in_folder(p) for p in member.split("/")):
+            if info.is_dir() or member.endswith("/"):
+                continue
+            parts = [p for p in member.split("/") if p not in ("", ".", "..")]
+            if not parts or any(_skipped_in_folder(p) for p in parts):
                 continue
             ext = _ext(member)
             if ext in WORKBOOK_EXTS | CSV_EXTS | CONTAINER_EXTS | SPREADSHEET_LIKE_EXTS:
@@ -759,30 +772,26 @@ class _Collector:
         if not members:
             self._fail(where, _no_spreadsheet_member(others))
             return
-        total = sum(info.file_size for info, _ in members)
         if len(members) > MAX_MEMBERS:
             self._fail(where, InputError("too-large", f"the zip file holds {len(members):,} "
                                                       "spreadsheets; unzip it and check them "
                                                       "in smaller batches"))
             return
-        if total > self.max_bytes:
-            self._fail(where, InputError("too-large", f"the zip file would unpack to "
-                                                      f"{_mb(total)}, over the "
-                                                      f"{_mb(self.max_bytes)} limit (a possible "
-                                                      "decompression bomb); unzip it yourself "
-                                                      "and check the files directly"))
-            return
-        if any(info.file_size > BOMB_MIN_BYTES
-               and info.file_size > BOMB_RATIO * max(info.compress_size, 1)
-               for info, _ in members):
-            self._fail(where, InputError("too-large", "a file in the zip is compressed more "
-                                                      f"than {BOMB_RATIO}:1 (a possible "
-                                                      "decompression bomb); unzip it yourself "
-                                                      "and check the files directly"))
+        guard = unpack_guard([info for info, _ in members], what="zip file",
+                             max_bytes=self.max_bytes, ratio=BOMB_RATIO,
+                             advice="; unzip it yourself and check the files directly")
+        if guard is not None:
+            self._fail(where, guard)
             return
         for info, ext in members:
-            child = where.child(printable(info.filename, 160))
-            if info.flag_bits & 0x1:
+            child = where.named(info.filename, "zip")
+            if not _regular_member(info):
+                self._fail(child, InputError("unsafe-name", "this entry in the zip is a link "
+                                                            "(or device), not a file; nmr-xl "
+                                                            "does not follow links in zip "
+                                                            "files; unzip it and check the "
+                                                            "file it points to"))
+            elif info.flag_bits & 0x1:
                 self._fail(child, InputError("encrypted", "this file in the zip is "
                                                           "password-protected; unzip it with "
                                                           "the password and check the file"))
@@ -846,7 +855,7 @@ class _Collector:
         written = 0
         error: InputError | None = None
         try:
-            with stream, path.open("xb") as out:
+            with stream, os.fdopen(create_private(path), "wb") as out:
                 while chunk := stream.read(_CHUNK):
                     written += len(chunk)
                     if written > limit:  # more than the zip said: never trust the directory
@@ -895,13 +904,17 @@ def _filename(part: Message) -> str | None:
     return name if isinstance(name, str) and name.strip() else None
 
 
-def _safe_member(info: zipfile.ZipInfo) -> bool:
-    """False for directories, symlinks, absolute paths and `..` members (zip-slip)."""
-    name = info.filename.replace("\\", "/")
-    if info.is_dir() or name.endswith("/") or "\x00" in name:
-        return False
-    if stat.S_ISLNK(info.external_attr >> 16):
-        return False
+def _regular_member(info: zipfile.ZipInfo) -> bool:
+    """False for a symlink, device or other special file (by the file type in its Unix mode;
+    many zip writers leave the type out, which means a plain file)."""
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    return kind in (0, stat.S_IFREG)
+
+
+def _inside_folder(name: str) -> bool:
+    """False for absolute, drive-letter and `..` names, which unzip outside the zip's folder
+    (zip-slip). Extraction never uses a member's name, so this decides only a warning."""
+    name = name.replace("\\", "/")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         return False
     return ".." not in name.split("/")

@@ -5,6 +5,7 @@ summary sheet). Computed once, so the openpyxl copy and the in-place Excel check
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from nmr_xl.model import Finding, Severity, Table
@@ -15,6 +16,9 @@ SUMMARY_SHEET = "nmr-xl summary"
 NOTE_AUTHOR = "nmr-xl"
 NOTE_SEPARATOR = "\n\n— nmr-xl —\n"
 FINDINGS_WIDTH = 70  # the findings column, in characters
+FINDINGS_SHEET = "nmr-xl findings"  # where the findings go when no column is free
+MAX_COLUMNS = 16_384  # what one Excel sheet holds (column XFD)
+MAX_ROWS = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,22 @@ class FindingsColumn:
     col: int
     header_row: int
     entries: dict[int, tuple[Severity, str]]  # row -> worst severity, text
+    # None: in `sheet` itself, at `col`. Else the name of a sheet of its own that holds them
+    # row for row (row N's findings in row N) in column `col` (1), as `sheet` has no free column.
+    on_sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class SheetExtent:
+    """What a writer sees of a sheet beyond the billing table, to place the findings column: the
+    reader that sized the table does not see a formula without a stored result or an empty text."""
+
+    last_column: int  # the last column any cell is in (0: none)
+    taken: frozenset[int] = frozenset()  # columns right of the table holding a value or formula
+    # columns just right of an Excel table: writing there in Excel widens the table over them
+    table_ends: frozenset[int] = frozenset()
+    # columns the findings must pass over: hidden ones, or with merged cells in the table's rows
+    skip: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -71,6 +91,7 @@ class AnnotationPlan:
     cells: list[CellMark]
     columns: list[FindingsColumn]
     summary: SummaryData
+    notices: list[str] = field(default_factory=list)  # for the run's warnings (also in the facts)
 
 
 def note_text(findings: list[Finding]) -> str:
@@ -97,10 +118,41 @@ def worst_severity(findings: list[Finding]) -> Severity:
     return max((f.severity for f in findings), key=lambda s: s.rank)
 
 
+def findings_column_at(table_last: int, extent: SheetExtent | None) -> int | None:
+    """The column right of a table whose last column is `table_last` where its findings go, or
+    None when none is free within the MAX_COLUMNS a sheet holds. The next column, unless
+    something is in it or it would widen an Excel table; then the first column past every used
+    one (and past a table ending there)."""
+    wanted = table_last + 1
+    if extent is not None:
+        if wanted in extent.taken or wanted in extent.table_ends:
+            wanted = max(extent.last_column, table_last) + 1
+        if wanted in extent.table_ends:
+            wanted += 1
+        while wanted in extent.skip:
+            wanted += 1
+    return wanted if wanted <= MAX_COLUMNS else None
+
+
+def _free_name(wanted: str, taken: set[str]) -> str:
+    name, n = wanted, 2
+    while name.lower() in taken:
+        name, n = f"{wanted} ({n})", n + 1
+    taken.add(name.lower())
+    return name
+
+
 def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, str]],
-               payers: dict[str, str], warnings: list[str] | None = None) -> AnnotationPlan:
+               payers: dict[str, str], extents: Mapping[str, SheetExtent] | None = None,
+               sheet_names: Collection[str] = (), warnings: list[str] | None = None
+               ) -> AnnotationPlan:
+    """`extents` (by sheet) place the findings columns; `sheet_names` are the workbook's sheets,
+    so that a findings sheet of our own gets a name of its own; `warnings` say the file could
+    not be fully checked (shown first on the summary sheet)."""
     cells: list[CellMark] = []
     columns: list[FindingsColumn] = []
+    notices: list[str] = []
+    names = {name.lower() for name in sheet_names}
     all_findings: list[Finding] = []
     payer_counts: Counter[tuple[str, str]] = Counter()
     provider_counts: Counter[str] = Counter()
@@ -113,10 +165,16 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
             by_row.setdefault(f.row, []).append(f)
         cells.extend(CellMark(table.sheet, row, col, worst_severity(fs), note_text(fs))
                      for (row, col), fs in by_cell.items())
-        columns.append(FindingsColumn(
-            table.sheet, table.last_column + 1, table.header_row,
-            {row: (worst_severity(fs), findings_cell_text(fs)) for row, fs in by_row.items()},
-        ))
+        entries = {row: (worst_severity(fs), findings_cell_text(fs)) for row, fs in by_row.items()}
+        col = findings_column_at(table.last_column, (extents or {}).get(table.sheet))
+        if col is not None:
+            columns.append(FindingsColumn(table.sheet, col, table.header_row, entries))
+        else:
+            on_sheet = _free_name(FINDINGS_SHEET, names)
+            columns.append(FindingsColumn(table.sheet, 1, table.header_row, entries, on_sheet))
+            notices.append(f"The sheet '{table.sheet}' has no free column right of its table "
+                           f"(a sheet holds {MAX_COLUMNS:,} columns), so its findings column is "
+                           f"on the sheet '{on_sheet}', row for row.")
         lines = {line.row: line for line in table.lines}
         for f in findings:
             line = lines.get(f.row)
@@ -132,7 +190,7 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
         by_rule.append((code, rule_.name if rule_ else "", rule_.severity.value if rule_ else "",
                         count))
     summary = SummaryData(
-        facts=facts,
+        facts=[*facts, *(("Findings column", notice) for notice in notices)],
         by_severity=[(s.value, severity_counts.get(s, 0)) for s in Severity],
         by_rule=by_rule,
         by_payer=[(p, prof, n) for (p, prof), n in payer_counts.most_common()],
@@ -140,4 +198,4 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
         findings=all_findings,
         warnings=list(warnings or ()),
     )
-    return AnnotationPlan(cells, columns, summary)
+    return AnnotationPlan(cells, columns, summary, notices)

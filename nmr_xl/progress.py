@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,11 +22,19 @@ def current_name(label: str) -> str:
     return name if len(name) <= _NAME_CHARS else name[: _NAME_CHARS - 1] + "…"
 
 
+@dataclass
+class Tracker:
+    """What run_batch calls: `done` per finished input, `tick` now and then while it waits."""
+
+    done: Callable[[BatchEntry], None]
+    tick: Callable[[], None] | None = None
+
+
 @contextmanager
-def batch_progress(total: int, *, enabled: bool) -> Iterator[Callable[[BatchEntry], None]]:
-    """Yield the callback run_batch calls per finished input; a no-op when not on a terminal."""
+def batch_progress(total: int, *, enabled: bool) -> Iterator[Tracker]:
+    """Yield the callbacks for run_batch; no-ops when not on a terminal."""
     if not enabled or total < 2:
-        yield lambda entry: None
+        yield Tracker(lambda entry: None)
         return
     findings = 0
     columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
@@ -33,8 +42,10 @@ def batch_progress(total: int, *, enabled: bool) -> Iterator[Callable[[BatchEntr
                # a file name is not markup: "[red]" in an attachment's name is shown as it is
                TextColumn("{task.fields[current]}", markup=False))
     # on stderr, so `nmr-xl check ... > report.txt` still shows it; transient: once done, only
-    # the report remains on the screen
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    # the report remains on the screen. Redrawn by the batch's own loop (tick), not by a thread
+    # of rich's: worker processes are forked, and a fork must not copy a lock a thread holds.
+    with Progress(*columns, console=Console(stderr=True), transient=True,
+                  auto_refresh=False) as progress:
         task = progress.add_task("batch", total=total, findings=0, current="")
 
         def done(entry: BatchEntry) -> None:
@@ -42,5 +53,6 @@ def batch_progress(total: int, *, enabled: bool) -> Iterator[Callable[[BatchEntr
             findings += entry.checked_counts.findings
             name = current_name(entry.item.label)
             progress.update(task, advance=1, findings=findings, current=name)
+            progress.refresh()
 
-        yield done
+        yield Tracker(done, progress.refresh)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from nmr_xl.config import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
 from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Workbook, column_letter
-from nmr_xl.plan import AnnotationPlan, build_plan
+from nmr_xl.plan import build_plan
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
+from nmr_xl.read.package import Package, inspect, mend, too_many_cells_to_copy
 from nmr_xl.read.rows import sentence as not_charges_sentence
 from nmr_xl.read.sources import read_workbook, sniff
 from nmr_xl.spool import read_findings
@@ -74,6 +76,9 @@ class FileResult:
     # a batch moves the findings here once it has counted them (nmr_xl.spool), so that its
     # parent process never holds every finding of the batch at once
     findings_file: Path | None = None
+    # why the annotated copy could not be written where it belongs (a read-only or full output
+    # folder): the check counts, but the run's exit status says something went wrong
+    write_error: str | None = None
 
     def all_findings(self) -> Iterator[Finding]:
         """The findings, one at a time: those held, then those moved to `findings_file`."""
@@ -102,9 +107,12 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
     """Check one workbook or CSV file. User-caused problems end up in `result.error`, never
     raised. The annotated copy goes to `dest` when given, else output_path(path, out_dir, ...)."""
     result = FileResult(input=str(path))
-    with gc_paused():
+    with gc_paused(), ExitStack() as scratch:
         try:
-            kind, csv_data, book = read_input(path, config)
+            read = read_input(path, config, scratch)
+            kind, csv_data, source, package, book = read
+            if package is not None and package.bad_checksums:
+                result.warnings.append(_CHECKSUM_NOTE)
             result.skipped = book.skipped
             if not book.tables:
                 raise _no_table_error(book.skipped, csv_data is not None)
@@ -112,19 +120,63 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
             _collect(result, checked)
             if annotate:
                 target = dest or output_path(path, out_dir, kind == "xlsm")
-                _annotate(result, path, target, kind, checked, config, as_of, csv_data)
+                blocker = _copy_blocker(package, csv_data)
+                if blocker:
+                    result.warnings.append(f"No annotated copy: {blocker}")
+                else:
+                    _annotate(result, source, target, kind, checked, config, as_of, csv_data)
         except InputError as exc:
+            # keep no frames (nor the workbooks in them) alive with the result
+            exc.__traceback__ = exc.__context__ = None
             result.error = exc
     return result
 
 
-def read_input(path: Path, config: Config) -> tuple[str, CsvData | None, Workbook]:
-    """What the file is (sniff's kind), its text when it is a CSV file, and its tables; raises
-    InputError for a file that cannot be read."""
+def read_input(path: Path, config: Config, scratch: ExitStack
+               ) -> tuple[str, CsvData | None, Path, Package | None, Workbook]:
+    """What the file is (sniff's kind), its text when it is a CSV file, the file an annotated
+    copy is made from, the workbook package's limits (an .xlsx or .xlsm file; python-calamine
+    bounds .xls and .ods itself), and its tables. Raises InputError for a file that cannot be
+    read; temporary files go into `scratch`."""
     kind = sniff(path)
-    csv_data = load_csv(path) if kind == "csv" else None
-    book = csv_workbook(csv_data, config) if csv_data else read_workbook(path, config, kind)
-    return kind, csv_data, book
+    if kind == "csv":
+        csv_data = load_csv(path)
+        return kind, csv_data, path, None, csv_workbook(csv_data, config)
+    if kind not in ("xlsx", "xlsm"):
+        return kind, None, path, None, read_workbook(path, config, kind=kind)
+    package = inspect(path)
+    source, book = _read_package(path, package, config, scratch, kind)
+    return kind, None, source, package, book
+
+
+_CHECKSUM_NOTE = ("Some parts of the workbook's zip package carry checksums that do not match "
+                  "their content (Excel does not check them); it was read as Excel reads it.")
+
+
+def _read_package(path: Path, package: Package, config: Config, scratch: ExitStack,
+                  kind: str) -> tuple[Path, Workbook]:
+    """Read a workbook package within the limits inspect() found: sheets too large are skipped,
+    and the readers get a mended copy (in a private temporary folder) when the package needs
+    one. Returns the file the annotated copy is to be made from, and the workbook read."""
+    refused = package.refused_sheets()
+    if "" in refused:  # a worksheet part the sheet list did not name: which sheet is unclear
+        raise _no_table_error([SkippedSheet("(unnamed)", refused[""])])
+    source = calamine_source = path
+    if package.needs_mending():
+        folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="nmr-xl-")))
+        source, calamine_source = mend(path, package, folder)
+    book = read_workbook(calamine_source, config, kind=kind, refused=refused)
+    book.skipped.extend(SkippedSheet(name, reason) for name, reason in package.unopenable.items())
+    return source, book
+
+
+def _copy_blocker(package: Package | None, csv_data: CsvData | None) -> str | None:
+    """Why no annotated copy can be written at all (too many cells for openpyxl)."""
+    if package is not None:
+        return package.copy_blocker()
+    if csv_data is None:
+        return None  # an .xls / .ods workbook: at most 65,536 rows (.xls); its values are copied
+    return too_many_cells_to_copy(sum(len(row) for row in csv_data.rows), "file")
 
 
 @contextmanager
@@ -141,6 +193,9 @@ def gc_paused() -> Iterator[None]:
 
 
 def _no_table_error(skipped: list[SkippedSheet], csv: bool = False) -> InputError:
+    large = [s for s in skipped if s.reason.startswith("too large")]
+    if large:
+        return InputError("too-large", "; ".join(f"sheet {s.name} is {s.reason}" for s in large))
     broken = [s for s in skipped if s.reason.startswith("cannot be read")]
     if broken:
         return InputError("corrupt", "; ".join(f"sheet {s.name} {s.reason}" for s in broken))
@@ -224,25 +279,12 @@ _CONVERTED = ("{} workbook; this copy is a new .xlsx workbook holding its values
               "pictures are not in the copy")
 
 
-def _write_converted(source: Path, kind: str, dest: Path, plan: AnnotationPlan,
-                     checked: list[TableResult]) -> list[str]:
-    """An .xls / .ods input: its values into a temporary .xlsx, annotated like any other."""
-    from nmr_xl.write.values_copy import values_workbook
-    from nmr_xl.write.xlsx import write_copy
-
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    values = values_workbook(source, kind, dest.parent)
-    try:
-        return write_copy(values, dest, plan, False, [tr.table.sheet for tr in checked])
-    finally:
-        values.unlink(missing_ok=True)
-
-
 def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
               checked: list[TableResult], config: Config, as_of: dt.date,
               csv_data: CsvData | None = None) -> None:
-    from nmr_xl.write.values_copy import FORMAT_NAMES  # openpyxl: only when writing
-    from nmr_xl.write.xlsx import write_copy, write_rows_copy
+    # openpyxl and lxml: only when writing
+    from nmr_xl.write.values_copy import FORMAT_NAMES, values_workbook
+    from nmr_xl.write.xlsx import findings_extents, write_copy, write_rows_copy
 
     facts = run_facts(result, config, as_of)
     if csv_data:
@@ -252,19 +294,33 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
     converted = _CONVERTED.format(FORMAT_NAMES[kind]) if kind in FORMAT_NAMES else None
     if converted:
         facts.insert(1, ("Input format", converted))
-    plan = build_plan([(tr.table, tr.findings) for tr in checked], facts, result.payers,
-                      result.cannot_check)
-    try:
-        if csv_data:
-            losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)
-        elif converted:
-            losses = _write_converted(source, kind, dest, plan, checked)
-        else:
-            losses = write_copy(source, dest, plan, kind == "xlsm",
-                                [tr.table.sheet for tr in checked])
-    except InputError as exc:
-        result.warnings.append(f"No annotated copy: {exc.message}")
-        return
+    tables = [(tr.table, tr.findings) for tr in checked]
+    names = [s.name for s in result.sheets] + [s.name for s in result.skipped]
+    with ExitStack() as scratch:
+        try:
+            if converted:  # an .xls / .ods input: its values, in a private temporary .xlsx
+                folder = scratch.enter_context(tempfile.TemporaryDirectory(prefix="nmr-xl-"))
+                source = values_workbook(source, kind, Path(folder))
+            extents = findings_extents(source, {tr.table.sheet: tr.table.last_column
+                                                for tr in checked}) if not csv_data else {}
+            plan = build_plan(tables, facts, result.payers, extents, names, result.cannot_check)
+            if csv_data:
+                losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)
+            else:
+                losses = write_copy(source, dest, plan, kind == "xlsm",
+                                    [tr.table.sheet for tr in checked])
+        except InputError as exc:
+            result.warnings.append(f"No annotated copy: {exc.message}")
+            return
+        except MemoryError:  # the worker's ceiling: the check's findings still count
+            result.warnings.append("No annotated copy: writing it needed more memory than one "
+                                   "input may use")
+            return
+        except OSError as exc:  # the output folder: read-only, full, not ours to write
+            result.write_error = (f"cannot write {dest.name} in {dest.parent} "
+                                  f"({exc.strerror or type(exc).__name__})")
+            result.warnings.append(f"No annotated copy: {result.write_error}")
+            return
     result.output = str(dest)
     if converted:
         result.warnings.append(converted[:1].upper() + converted[1:] + ".")
@@ -272,4 +328,4 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
         result.warnings.append(f"The annotated copy is a new .xlsx workbook made from the CSV "
                                f"file ({csv_data.describe()}): every value is kept as text, "
                                "exactly as in the file.")
-    result.warnings.extend(losses)
+    result.warnings.extend([*plan.notices, *losses])

@@ -9,16 +9,18 @@ carry no patient data (rule, cell, message), but they stay out of shared folders
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from nmr_xl.atomic import create_private
 from nmr_xl.model import Finding, Severity
 
 
 def write_findings(path: Path, findings: Iterable[Finding]) -> int:
     """Write `findings` to a new file at `path`; returns how many."""
     count = 0
-    with path.open("x", encoding="utf-8") as out:
+    with os.fdopen(create_private(path), "w", encoding="utf-8") as out:
         for f in findings:
             out.write(json.dumps([f.rule, f.name, f.severity.value, f.sheet, f.row, f.column,
                                   f.cell, f.col_index, f.message, f.suggestion],

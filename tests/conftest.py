@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from nmr_xl.cli import main
 from nmr_xl.model import Severity
-from nmr_xl.plan import NOTE_AUTHOR, STYLES
+from nmr_xl.plan import NOTE_AUTHOR, NOTE_SEPARATOR, STYLES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"  # every check passes --as-of: results must not depend on today's date
@@ -183,7 +183,8 @@ def assert_marked(ws: Worksheet, expected: Sequence[tuple[str, str, str]]) -> No
         assert cell.fill.fgColor.rgb[-6:] == style.fill, ref
         assert cell.font.color.rgb[-6:] == style.font, ref
         assert cell.comment is not None and rule in cell.comment.text
-        assert cell.comment.author == NOTE_AUTHOR
+        # a note of the sheet's own keeps its author; ours is added below it
+        assert cell.comment.author == NOTE_AUTHOR or NOTE_SEPARATOR in cell.comment.text
 
 
 def make_xlsm(source: Path, dest: Path, vba: bytes = FAKE_VBA) -> Path:
@@ -228,6 +229,22 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
 
 
 @pytest.fixture
+def openpyxl_path(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Copies go through the openpyxl fallback, as for a package the package writer refuses.
+    Returns the reason it gives, which the copy's first warning names."""
+    from nmr_xl.write import xlsx
+    from nmr_xl.write.package import Unsupported
+
+    reason = "a test sends this workbook to openpyxl"
+
+    def refuse(*_: object) -> None:
+        raise Unsupported(reason)
+
+    monkeypatch.setattr(xlsx, "write_package_copy", refuse)
+    return reason
+
+
+@pytest.fixture
 def billing_xlsx(tmp_path: Path) -> Path:
     """The full fixture workbook (findings of every severity), in its own folder."""
     return build_billing_workbook(tmp_path / "in" / "billing.xlsx")
@@ -261,3 +278,14 @@ def corpus_file(shared_dir: Path) -> Callable[[str], Path]:
         return path
 
     return find
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _home_without_addin_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The add-in reads its user's settings file (nmr_xl.excel.settings, in the home folder):
+    the tests read an empty home folder, never the tester's own settings."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("USERPROFILE", str(home))
+        yield

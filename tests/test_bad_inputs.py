@@ -202,8 +202,8 @@ def test_renamed_xlsx_given_as_xls_is_checked(cli, tmp_path):
     assert result["warnings"] == []
 
 
-def test_damaged_sheet_xml_does_not_crash(cli, tmp_path):
-    """A zip whose second sheet is broken XML: the billing sheet is still checked."""
+def _damaged(tmp_path):
+    """The fixture workbook whose second sheet is broken XML."""
     good = build_billing_workbook(tmp_path / "good.xlsx")
     path = tmp_path / "damaged.xlsx"
     with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w") as zout:
@@ -212,13 +212,30 @@ def test_damaged_sheet_xml_does_not_crash(cli, tmp_path):
             if info.filename == "xl/worksheets/sheet2.xml":
                 data = b"<worksheet><sheetData><row"
             zout.writestr(info, data)
+    return path
+
+
+def test_damaged_sheet_xml_does_not_crash(cli, tmp_path):
+    """A zip whose second sheet is broken XML: the billing sheet is still checked."""
+    path = _damaged(tmp_path)
     run = cli("check", path, "--as-of", AS_OF, "--format", "json")
     assert "Traceback" not in run.out + run.err
     (result,) = json.loads(run.out)["files"]
     assert result["status"] == "checked"
     assert len(result["findings"]) == len(EXPECTED_FINDINGS)
     assert any(s["reason"].startswith("cannot be read") for s in result["skipped_sheets"])
-    # openpyxl cannot rebuild it, so no copy: said as a warning, not a crash.
+    # The copy carries the damaged part as the original has it; the billing sheet is annotated.
+    assert result["warnings"] == []
+    with zipfile.ZipFile(path) as before, zipfile.ZipFile(result["output"]) as after:
+        assert after.read("xl/worksheets/sheet2.xml") == before.read("xl/worksheets/sheet2.xml")
+
+
+def test_damaged_sheet_xml_through_openpyxl_is_no_copy(cli, tmp_path, openpyxl_path):
+    """openpyxl cannot rebuild such a file: no copy, said as a warning, not a crash."""
+    path = _damaged(tmp_path)
+    run = cli("check", path, "--as-of", AS_OF, "--format", "json")
+    assert "Traceback" not in run.out + run.err
+    (result,) = json.loads(run.out)["files"]
     assert result["output"] is None
     assert any(w.startswith("No annotated copy") for w in result["warnings"])
 

@@ -42,6 +42,7 @@ from nmr_xl.batch import STATE_SCHEMA, BatchOptions, run_batch
 from nmr_xl.config import load_config
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE, collect
 from nmr_xl.model import Finding
+from nmr_xl.outdir import LOCK_FILE
 from nmr_xl.report import write_report_json
 from nmr_xl.write import batch_summary
 
@@ -295,7 +296,7 @@ def test_every_input_gets_a_disposition(inbox_run):
     # every copy under --out is a checked input's; nothing else was written there
     written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert written == {f"{folder}/{name}" for _, _, _, folder, name in INBOX if folder} | {
-        SUMMARY_FILE, STATE_FILE}
+        SUMMARY_FILE, STATE_FILE, LOCK_FILE}
 
 
 def test_duplicate_attachment_checked_once_with_both_sources(inbox_run):
@@ -759,6 +760,8 @@ def test_progress_bar_shows_file_names_as_they_are(capsys):
     assert current_name(f"in/a.eml{S}z.zip{S}q1/[bold]March.xlsx") == "[bold]March.xlsx"
     assert len(current_name("x" * 300 + ".xlsx")) == 40
     item = InboxItem(Path("[red]x.xlsx"), "[/red]x.xlsx", ["[/red]x.xlsx"], None, "", None, None)
-    with batch_progress(2, enabled=True) as done:  # rich markup in a name must not crash it
-        done(BatchEntry(item, FileResult(input=item.label), "checked"))
+    with batch_progress(2, enabled=True) as bar:  # rich markup in a name must not crash it
+        bar.done(BatchEntry(item, FileResult(input=item.label), "checked"))
+        assert bar.tick is not None
+        bar.tick()
     assert capsys.readouterr().out == ""  # the bar is drawn on stderr, never in the report

@@ -329,7 +329,8 @@ def test_out_dir(cli, billing_xlsx, tmp_path):
     assert doc["files"][0]["output"] == str(out / "billing.checked.xlsx")
     # one workbook named alone: its copy (whose summary sheet says it all), no batch summary;
     # the state file makes a second run skip it
-    assert sorted(p.name for p in out.iterdir()) == [".nmr-xl-state.json", "billing.checked.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [".nmr-xl-state.json", ".nmr-xl.lock",
+                                                      "billing.checked.xlsx"]
     assert [p.name for p in billing_xlsx.parent.iterdir()] == ["billing.xlsx"]
     again = json.loads(cli("check", billing_xlsx, "--as-of", AS_OF, "--out", out,
                            "--format", "json").out)
@@ -341,7 +342,7 @@ def test_out_dir_with_two_inputs_gets_a_batch_summary(cli, billing_xlsx, tmp_pat
     out = tmp_path / "out"
     cli("check", billing_xlsx, other, "--as-of", AS_OF, "--out", out, "--fail-on", "never")
     assert sorted(p.name for p in out.iterdir()) == [
-        ".nmr-xl-state.json", "batch-summary.xlsx", "billing.checked.xlsx",
+        ".nmr-xl-state.json", ".nmr-xl.lock", "batch-summary.xlsx", "billing.checked.xlsx",
         "other.checked.xlsx"]
 
 

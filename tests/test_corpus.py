@@ -60,11 +60,13 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any
 
+import ooxml_schema
 import openpyxl
 import pytest
 import python_calamine as calamine
 from conftest import AS_OF as FIXTURE_AS_OF
 from conftest import build_billing_workbook, rewrite_parts
+from ooxml_schema import lost_elements
 from openpyxl.drawing.image import Image
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from PIL import Image as PILImage
@@ -132,10 +134,12 @@ TRAPS = {
     # broken files
     "derived/truncated_60pct_merge_cells.xlsx": "corrupt",
     "derived/zero_bytes.xlsx": "empty",
-    "calamine/issue252.xlsx": "corrupt",  # a CRC mismatch Excel tolerates; calamine does not
-    # 12,000 cells pointing at one 1 MiB string, rows numbered from 0: calamine rejects the
-    # sheet at once; the writer's guard is tested below
-    "poi/poc-shared-strings.xlsx": "corrupt",
+    # a checksum mismatch, tolerated (as Excel does), but the part behind it is garbled: the
+    # workbook's relationships no longer say where its one sheet is
+    "calamine/issue252.xlsx": "corrupt",
+    # 12,000 cells pointing at one 1 MiB string: refused from the package (the reader would
+    # hand Python 12 GB of copies); the writer's own guard is tested below
+    "poi/poc-shared-strings.xlsx": "too-large",
     # Excel 2007 beta namespace: calamine cannot resolve its shared strings
     "poi/sample-beta.xlsx": "corrupt",
     # zip entries twice under one name (or in two letter cases): which one Excel shows is unclear
@@ -160,8 +164,10 @@ OTHER_ERRORS = {
     "poi/clusterfuzz-testcase-minimized-POIXSSFFuzzer-4828727001088000.xlsx": "corrupt",
     "poi/clusterfuzz-testcase-minimized-POIXSSFFuzzer-5089447305609216.xlsx": "corrupt",
     "poi/xlsx-corrupted.xlsx": "corrupt",
-    "sheetjs/BlankSheetTypes.xlsm": "corrupt",  # calamine: macro sheets are not read
 }
+# A valid workbook with an Excel 4 macro sheet and a dialog sheet, which python-calamine refuses
+# to open: read without the macro sheet (nmr_xl.read.package.mend)
+MACRO_SHEETS = "sheetjs/BlankSheetTypes.xlsm"
 # A valid .xlsx named .xls is read by its content (and is the same file as merge_cells.xlsx).
 READ_BY_CONTENT = "derived/xlsx_merge_cells_renamed.xls"
 # Traps that openpyxl reads as empty, misreads or rejects, but the checker's reader reads: their
@@ -207,6 +213,7 @@ def test_whole_corpus_through_the_batch(shared_dir: Path, tmp_path: Path) -> Non
     elapsed = time.monotonic() - started
     output = run.stdout + run.stderr
     assert "Traceback" not in output, output[-3000:]
+    assert "Exception ignored" not in output, output[-3000:]
     assert run.returncode == 2, output[-3000:]  # some inputs cannot be checked
     report = json.loads(report_path.read_text(encoding="utf-8"))
 
@@ -231,6 +238,11 @@ def test_whole_corpus_through_the_batch(shared_dir: Path, tmp_path: Path) -> Non
     for name in (n for n in READ_IN_FULL if n in by_file):
         reasons = [s["reason"] for s in by_file[name]["skipped_sheets"]]
         assert any(r.startswith("no header row") for r in reasons), (name, reasons)
+    if MACRO_SHEETS in by_file:  # its worksheet is read; the macro sheet is skipped, saying why
+        skipped = {s["name"]: s["reason"] for s in by_file[MACRO_SHEETS]["skipped_sheets"]}
+        assert skipped["Macro1"] == "not a worksheet (Excel 4 macro sheet)", skipped
+        assert skipped["Dialog1"].startswith("not a worksheet"), skipped
+        assert "Sheet1" in skipped, skipped
     present = {name: code for name, code in expected.items() if name in by_file}
     assert {name: got.get(name, "no-billing-table") for name in present} == present
     assert sorted(set(got) - set(expected)) == [], "unexpected errors"
@@ -290,6 +302,7 @@ class Outcome:
     runner_output: str | None = None
     seconds: float = 0.0
     marked: str = ""
+    changed: list[str] = field(default_factory=list)  # entries the package writer rewrote
 
 
 def _calamine_view(path: Path) -> tuple[list[tuple[str, str, str]], dict[str, Any]] | str:
@@ -374,9 +387,27 @@ def _where(sheet: str, cell: tuple[int, int]) -> str:
 def _compare(original: Path, copy: Path, out: Outcome) -> None:
     before_c, after_c = _calamine_view(original), _calamine_view(copy)
     before_p, after_p = _openpyxl_view(original), _openpyxl_view(copy)
-    if isinstance(after_c, str) or isinstance(after_p, str):
-        problem = after_c if isinstance(after_c, str) else after_p
-        out.unnamed.append(f"the copy cannot be read back: {problem}")
+    # A reader that cannot read the original need not read the copy (a copy carries the
+    # original's parts as they are); one that reads the original must read the copy.
+    for before, after in ((before_c, after_c), (before_p, after_p)):
+        if isinstance(after, str) and not isinstance(before, str):
+            out.unnamed.append(f"the copy cannot be read back: {after}")
+            return
+    if isinstance(after_c, str) and isinstance(after_p, str):
+        out.unnamed.append("neither reader reads the copy")
+        return
+    if isinstance(after_p, str):
+        _compare_calamine_only(before_c, after_c, out)
+        return
+    if isinstance(after_c, str):  # calamine reads neither file: openpyxl's view is all there is
+        assert not isinstance(before_p, str)
+        names = list(after_p)
+        if not names or not names[0].startswith(SUMMARY_SHEET):
+            out.unnamed.append(f"the copy does not start with the summary sheet: {names[:1]}")
+        if [n for n in names if not n.startswith(SUMMARY_SHEET)] != list(before_p):
+            out.unnamed.append(f"sheets {list(before_p)} became {names}")
+        for sheet, cells in before_p.items():
+            _compare_formulas(sheet, cells, after_p.get(sheet, {}), values=True, out=out)
         return
     after_sheets, after_cells = after_c
     if not after_sheets or not after_sheets[0][0].startswith(SUMMARY_SHEET):
@@ -403,6 +434,19 @@ def _compare(original: Path, copy: Path, out: Outcome) -> None:
     for sheet, cells in before_p.items():
         _compare_formulas(sheet, cells, after_p.get(sheet, {}),
                           values=sheet not in calamine_sheets, out=out)
+
+
+def _compare_calamine_only(before: Any, after: Any, out: Outcome) -> None:
+    """openpyxl reads neither file: calamine's sheets and values are all there is to compare."""
+    after_sheets, after_cells = after
+    if not after_sheets or not after_sheets[0][0].startswith(SUMMARY_SHEET):
+        out.unnamed.append(f"the copy does not start with the summary sheet: {after_sheets[:1]}")
+        return
+    before_sheets, before_cells = before
+    _compare_sheet_lists(before_sheets, after_sheets[1:], out)
+    for sheet, cells in before_cells.items():
+        if isinstance(cells, dict) and isinstance(after_cells.get(sheet), dict):
+            _compare_values(sheet, cells, after_cells[sheet], {}, out)
 
 
 def _compare_sheet_lists(before: list[tuple[str, str, str]], after: list[tuple[str, str, str]],
@@ -458,6 +502,40 @@ def _allow(kind: str, out: Outcome, detail: str) -> None:
         out.unnamed.append(f"{detail} [{kind}, not named in the warnings]")
 
 
+_VALIDATE_LIMIT = 16 * 1024 * 1024  # parts larger than this are not schema-validated here
+
+
+def _compare_packages(original: Path, copy: Path, out: Outcome) -> None:
+    """Every entry the package writer did not change is the original's, byte for byte; every
+    part it changed keeps every element it had, and validates wherever the original did; every
+    part it added validates."""
+    with zipfile.ZipFile(original) as before, zipfile.ZipFile(copy) as after:
+        names = {info.filename: info for info in after.infolist()}
+        for info in before.infolist():
+            if info.is_dir():
+                continue
+            if info.filename not in names:
+                out.unnamed.append(f"entry {info.filename} is missing from the copy")
+                continue
+            try:
+                old = before.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError):
+                continue  # a damaged entry: what the copy holds is what could be read
+            new = after.read(names.pop(info.filename))
+            if old == new:
+                continue
+            out.changed.append(info.filename)
+            lost = lost_elements(old, new)
+            if lost:
+                out.unnamed.append(f"{info.filename} lost elements {dict(lost)}")
+            elif len(new) < _VALIDATE_LIMIT and not ooxml_schema.errors(old):
+                out.unnamed += [f"{info.filename}: {e}" for e in ooxml_schema.errors(new)[:3]]
+        for name, info in names.items():  # the parts we added
+            if name.endswith((".xml", ".rels", ".vml")) and info.file_size < _VALIDATE_LIMIT:
+                out.unnamed += [f"{name} (added): {e}"
+                                for e in ooxml_schema.errors(after.read(info))[:3]]
+
+
 def _plan_for(path: Path, sheets: Any) -> tuple[Any, list[str], str]:
     """The summary sheet and, on the first sheet's first non-empty cell, one finding."""
     plan = build_plan([], [("Input", path.name), ("Checked as of", AS_OF)], {})
@@ -502,6 +580,8 @@ def examine(corpus: str, name: str, out_dir: str) -> Outcome:
         else:
             out.status = "written"
             _compare(path, dest, out)
+            if not (out.warnings and "through openpyxl" in out.warnings[0]):
+                _compare_packages(path, dest, out)
     except Exception:
         out.status = "crash"
         out.message = traceback.format_exc(limit=-6)
@@ -575,7 +655,9 @@ def test_copy_keeps_everything_or_names_it(copies: CopyRun, name: str) -> None:
 
 # What the writer must do with the KEY: traps (and a few more): (status, code, words in message)
 WRITER_TRAPS = {
-    "poi/poc-shared-strings.xlsx": ("refused", "too-large", "GiB of cell text"),
+    # the package writer copies the one 1 MiB shared string once; openpyxl would write it
+    # 12,000 times (its guard is tested below)
+    "poi/poc-shared-strings.xlsx": ("written", "", ""),
     "calamine/strict_iso_paths.xlsx": ("refused", "write-failed", "Strict Open XML"),
     "poi/57914.xlsx": ("refused", "write-failed", "Strict Open XML"),
     "poi/SampleSS.strict.xlsx": ("refused", "write-failed", "Strict Open XML"),
@@ -587,22 +669,27 @@ WRITER_TRAPS = {
     "poi/duplicate-filename-case-insensitive.xlsx": ("refused", "write-failed",
                                                      "two parts named"),
     "calamine/pass_protected.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/poc-xmlbomb.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/54764.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "calamine/pivots.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "sheetjs/wtf_path.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "calamine/issue_419.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "calamine/issue_530.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/49609.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/picture.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    "poi/style-alternate-content.xlsx": ("refused", "write-failed", "openpyxl cannot open"),
-    # written: a stale <dimension> hides nothing from the writer; charts dropped are named
-    "poi/123233_charts.xlsx": ("written", "", "4 charts"),
-    # macro and dialog sheets become worksheets: named
-    "sheetjs/BlankSheetTypes.xlsm": ("written", "", "macro sheet"),
-    # pictures and a macro project: saved once, losses written into the saved summary sheet
-    "poi/57181.xlsm": ("written", "", "cells holding empty text"),
-    "calamine/issue_261.xlsx": ("written", "", "picture"),
+    "poi/poc-xmlbomb.xlsx": ("refused", "unsafe-xml", "declares a DTD"),
+    "poi/54764.xlsx": ("refused", "unsafe-xml", "declares a DTD"),
+    # openpyxl cannot open these (pivot caches, parts at odd paths or in the wrong letter case,
+    # unknown style attributes); the package writer edits them with nothing lost
+    "calamine/pivots.xlsx": ("written", "", ""),
+    "sheetjs/wtf_path.xlsx": ("written", "", ""),
+    "calamine/issue_419.xlsx": ("written", "", ""),
+    "calamine/issue_530.xlsx": ("written", "", ""),
+    "poi/49609.xlsx": ("written", "", ""),
+    "poi/picture.xlsx": ("written", "", ""),
+    "poi/style-alternate-content.xlsx": ("written", "", ""),
+    # charts, macro and dialog sheets, pictures, a macro project: all carried
+    "poi/123233_charts.xlsx": ("written", "", ""),
+    "sheetjs/BlankSheetTypes.xlsm": ("written", "", ""),
+    "poi/57181.xlsm": ("written", "", ""),
+    "calamine/issue_261.xlsx": ("written", "", ""),
+    # an empty stylesheet: Excel's defaults are written into it
+    "calamine/nonstandard-xml-ns-prefix.xlsx": ("written", "", ""),
+    # the package relationships part is not XML: the openpyxl path writes it, and says so
+    "poi/xlsx-corrupted.xlsx": ("written", "", "through openpyxl"),
+    "poi/47889.xlsx": ("written", "", ""),  # an empty stylesheet
 }
 
 
@@ -615,10 +702,12 @@ def test_writer_traps(copies: CopyRun, name: str) -> None:
     assert (out.status, out.code) == (status, code), (out.status, out.code, out.message)
     said = out.message if status == "refused" else " ".join(out.warnings)
     assert words in said, said
+    if status == "written" and not words:
+        assert out.warnings == [] and out.unnamed == [], (out.warnings, out.unnamed)
 
 
 def test_shared_string_amplification_is_refused_in_time(corpus_file: Callable[[str], Path],
-                                                        tmp_path: Path) -> None:
+                                                        tmp_path: Path, openpyxl_path: str) -> None:
     """openpyxl writes every cell's text out in full: this 110 KB file would become ~12 GiB."""
     source = corpus_file("poi/poc-shared-strings.xlsx")
     started = time.monotonic()
@@ -651,12 +740,17 @@ def tally_lines(outcomes: list[Outcome]) -> list[str]:
              f"{len(written) - len(clean)} more were written with what they lost named in "
              "their warnings;",
              f"{len(refused)} could not be written (no annotated copy), and why:"]
-    reasons = Counter(_reason(o) for o in refused)
-    lines += [f"  {n:4d}  {reason}" for reason, n in reasons.most_common()]
+    reasons: dict[str, list[str]] = {}
+    for o in refused:
+        reasons.setdefault(_reason(o), []).append(o.file)
+    for reason, files in sorted(reasons.items(), key=lambda item: -len(item[1])):
+        lines.append(f"  {len(files):4d}  {reason}" + (f": {files}" if len(files) <= 6 else ""))
     named = Counter(kind for o in written for kind in {k for w in o.warnings
                                                        for k in _loss_kinds(w)})
     lines.append("losses named, by kind (files):")
     lines += [f"  {n:4d}  {kind}" for kind, n in named.most_common()]
+    fallback = [o.file for o in written if o.warnings and "through openpyxl" in o.warnings[0]]
+    lines.append(f"written through openpyxl (the package writer cannot edit them): {fallback}")
     crashed = [o.file for o in outcomes if o.status == "crash"]
     unnamed = [o.file for o in written if o.unnamed]
     if crashed or unnamed:
@@ -733,16 +827,29 @@ def _minimal_package(tmp_path: Path, sheet_data: bytes, shared: bytes | None = N
 
 
 def _copy_of(tmp_path: Path, source: Path) -> tuple[list[str], dict[tuple[int, int], Any]]:
+    """The copy's notes (without the one saying openpyxl wrote it) and its cells."""
     copy = tmp_path / "copy.xlsx"
     notes = write_copy(source, copy, build_plan([], [], {}), False, [])
     view = _calamine_view(copy)
     assert not isinstance(view, str)
-    return notes, view[1]["Data"]
+    return [n for n in notes if "through openpyxl" not in n], view[1]["Data"]
 
 
-def test_numbers_keep_all_17_digits_and_spaces_only_text_stays(tmp_path: Path) -> None:
+# Both paths: the package writer, and openpyxl with the mends nmr_xl.write.xlsx applies
+both_paths = pytest.mark.parametrize("path", ["package", "openpyxl"])
+
+
+def _on(path: str, request: pytest.FixtureRequest) -> None:
+    if path == "openpyxl":
+        request.getfixturevalue("openpyxl_path")
+
+
+@both_paths
+def test_numbers_keep_all_17_digits_and_spaces_only_text_stays(
+        tmp_path: Path, path: str, request: pytest.FixtureRequest) -> None:
     """openpyxl writes 16 significant digits and drops xml:space from a text of only spaces;
-    the copy writer mends both."""
+    the copy writer mends both (the package writer never rewrites them)."""
+    _on(path, request)
     source = _minimal_package(tmp_path, (
         b'<row r="1"><c r="A1"><v>0.020833333333333332</v></c>'
         b'<c r="B1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row>'),
@@ -756,8 +863,11 @@ def test_numbers_keep_all_17_digits_and_spaces_only_text_stays(tmp_path: Path) -
     assert cells[(1, 3)] == "lets try all"
 
 
-def test_plain_text_before_formatted_runs_is_kept(tmp_path: Path) -> None:
+@both_paths
+def test_plain_text_before_formatted_runs_is_kept(tmp_path: Path, path: str,
+                                                  request: pytest.FixtureRequest) -> None:
     """openpyxl's rich-text reader keeps only the plain part of <si><t/><r/>...</si>."""
+    _on(path, request)
     source = _minimal_package(tmp_path, b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
                               shared=b"<si><t>tval</t><r><t>rval1</t></r><r><t>rval2</t></r></si>")
     notes, cells = _copy_of(tmp_path, source)
@@ -765,7 +875,19 @@ def test_plain_text_before_formatted_runs_is_kept(tmp_path: Path) -> None:
     assert cells[(1, 1)] == "tvalrval1rval2"
 
 
-def test_empty_text_and_unmarked_spaces_are_named(tmp_path: Path) -> None:
+def test_package_writer_keeps_empty_text_and_unmarked_spaces(tmp_path: Path) -> None:
+    source = _minimal_package(tmp_path, (
+        b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t></t></is></c>'
+        b'<c r="C1" t="s"><v>1</v></c><c r="D1" t="inlineStr"><is><t>  padded </t></is></c>'
+        b"</row>"), shared=b"<si><t/></si><si><t>x </t></si>")
+    notes, _ = _copy_of(tmp_path, source)
+    assert notes == []
+    with zipfile.ZipFile(source) as before, zipfile.ZipFile(tmp_path / "copy.xlsx") as after:
+        for part in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+            assert after.read(part) == before.read(part)
+
+
+def test_empty_text_and_unmarked_spaces_are_named(tmp_path: Path, openpyxl_path: str) -> None:
     source = _minimal_package(tmp_path, (
         b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t></t></is></c>'
         b'<c r="C1" t="s"><v>1</v></c><c r="D1" t="inlineStr"><is><t>  padded </t></is></c>'
@@ -801,7 +923,7 @@ def test_declared_dtd_is_refused_by_the_reader(tmp_path: Path) -> None:
     assert caught.value.code == "unsafe-xml"
 
 
-def test_huge_text_guard_becomes_a_no_copy_warning(tmp_path: Path,
+def test_huge_text_guard_becomes_a_no_copy_warning(tmp_path: Path, openpyxl_path: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard in the checker's own path: the file is checked, the copy is refused."""
     monkeypatch.setattr(xlsx, "MAX_TEXT_CHARS", 100)
@@ -816,7 +938,7 @@ def test_huge_text_guard_becomes_a_no_copy_warning(tmp_path: Path,
 
 
 def test_losses_found_after_saving_reach_the_summary_without_a_second_save(
-        tmp_path: Path) -> None:
+        tmp_path: Path, openpyxl_path: str) -> None:
     """openpyxl cannot save a workbook with pictures twice; the losses go into the saved copy."""
     plain = build_billing_workbook(tmp_path / "plain.xlsx")
     book = openpyxl.load_workbook(plain)
@@ -833,7 +955,7 @@ def test_losses_found_after_saving_reach_the_summary_without_a_second_save(
     source = rewrite_parts(plain, tmp_path / "pictured.xlsx", spoil_chart)
     copy = tmp_path / "copy.xlsx"
     notes = write_copy(source, copy, build_plan([], [], {}), False, [])
-    assert len(notes) == 1 and "1 chart" in notes[0]
+    assert len(notes) == 2 and openpyxl_path in notes[0] and "1 chart" in notes[1]
     summary = openpyxl.load_workbook(copy)[SUMMARY_SHEET]
     texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
     assert notes[0] in texts

@@ -367,7 +367,8 @@ def test_cli_check_csv(cli, tmp_path):
     run = cli("check", source, "--as-of", AS_OF, "--out", out, "--report", report)
     assert run.code == 1, run.err  # an error-level finding
     # one file named alone: its copy, no batch summary
-    assert sorted(p.name for p in out.iterdir()) == [".nmr-xl-state.json", "billing.checked.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [".nmr-xl-state.json", ".nmr-xl.lock",
+                                                      "billing.checked.xlsx"]
     doc = json.loads(report.read_text(encoding="utf-8"))
     (file,) = doc["files"]
     assert file["status"] == "checked"

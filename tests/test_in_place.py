@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -77,7 +79,9 @@ _PAIRS = [(double.App, xw_main.App), (double.Book, xw_main.Book),
           (double.Note, xw_main.Note), (double.Charts, xw_main.Charts),
           (double.Chart, xw_main.Chart), (double.ChartLegend, xw_main.ChartLegend),
           (double.Tables, xw_main.Tables), (double.Table, xw_main.Table),
-          (double.Comments, xw_main.Comments), (double.Comment, xw_main.Comment)]
+          (double.Comments, xw_main.Comments), (double.Comment, xw_main.Comment),
+          (double.Books, xw_main.Books), (double.RangeRows, xw_main.RangeRows),
+          (double.RangeColumns, xw_main.RangeColumns)]
 _PROTOCOL = {"__len__", "__iter__", "__getitem__", "__contains__"}
 
 
@@ -459,7 +463,7 @@ def test_ribbon_shows_a_rules_file_error(billing: double.Book, caller,
     def broken() -> None:
         raise ribbon.ConfigError("rules.toml: line 3: unknown key 'severty'")
 
-    monkeypatch.setattr(ribbon, "load_config", broken)
+    monkeypatch.setattr(ribbon.settings, "excel_config", broken)
     caller(billing).sheets[BILLING_SHEET].activate()
     ribbon.check_sheet()
     assert billing.app.double_alerts == [
@@ -601,6 +605,162 @@ def test_no_hidden_sheet_is_moved_on_windows(tmp_path: Path) -> None:
     check(book, BILLING_SHEET)
     check(book, "April")
     assert all(book.sheets[name].visible for name in book.double_moved)
+
+
+# --- merged cells, hidden rows and columns, protected structure, huge used ranges -------------
+
+
+@contextmanager
+def cleared_afterwards(book: double.Book, sheet: str = BILLING_SHEET) -> Iterator[None]:
+    """What the block does between a check and Clear; Clear must leave the book as it was."""
+    before = book_state(book)
+    yield
+    clear(book, book.sheets[sheet])
+    assert book_state(book) == before
+
+
+def test_merged_cells_where_the_findings_column_would_go_move_it_right(billing: double.Book
+                                                                       ) -> None:
+    """Excel refuses a value written to part of a merged cell: the findings column goes to the
+    first column right of the table without merged cells in its rows."""
+    sheet = billing.sheets[BILLING_SHEET]
+    sheet.range("O6:P6").merge()  # a note block beside the table, across O and P
+    with cleared_afterwards(billing):
+        check(billing, BILLING_SHEET)
+        assert sheet.range("Q4").value == FINDINGS_HEADER
+        assert "NMR102" in sheet.range("Q7").value and sheet.range("O7").value is None
+
+
+def test_a_merged_title_row_above_the_header_is_fine(billing: double.Book) -> None:
+    sheet = billing.sheets[BILLING_SHEET]
+    assert any(top < 4 for top, _, _, _ in sheet.double_merges)  # the fixture's title row
+    with cleared_afterwards(billing):
+        assert check(billing, BILLING_SHEET).startswith("Checked 6 billing lines")
+
+
+@pytest.mark.parametrize("platform", ["win", "mac"])
+def test_a_merged_cell_with_a_finding_is_refused_by_name(tmp_path: Path, caller,
+                                                         platform: str) -> None:
+    book = caller(double.load_book(build_billing_workbook(tmp_path / "b.xlsx"), platform))
+    sheet = book.sheets[BILLING_SHEET]
+    sheet.range("M9").value = None  # as merging L9:M9 in Excel keeps only L9's value
+    sheet.range("L9:M9").merge()
+    sheet.activate()
+    before = book_state(book)
+    ribbon.check_sheet()
+    ((message, _, mode),) = book.app.double_alerts
+    assert message == ("The cell L9 on 'Billing' has a finding but is part of the merged cells "
+                       "L9:M9: unmerge them (Home > Merge & Center > Unmerge Cells) and check "
+                       "again.")
+    assert mode == "critical"
+    assert book_state(book) == before
+
+
+def test_hidden_and_filtered_out_rows_are_marked_and_counted(tmp_path: Path) -> None:
+    """Rows hidden by hand or by a filter are marked like the others (Excel colours and notes
+    hidden cells alike); the message says how many marked rows are out of sight."""
+    path = build_billing_workbook(tmp_path / "hidden.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[BILLING_SHEET]
+    ws.auto_filter.ref = f"A4:N{ws.max_row}"
+    ws.row_dimensions[7].hidden = True  # filtered out: flagged G7
+    ws.row_dimensions[10].hidden = True  # hidden by hand: flagged G10
+    wb.save(path)
+    book = double.load_book(path)
+    sheet = book.sheets[BILLING_SHEET]
+    with cleared_afterwards(book):
+        message = check(book, BILLING_SHEET)
+        assert "2 marked rows are hidden or filtered out: show all rows to see them." in message
+        for rule, severity, ref in EXPECTED_FINDINGS:
+            assert sheet.range(ref).color == rgb(STYLES[Severity(severity)].fill)
+            assert rule in sheet.range(ref).note.text
+
+
+def test_a_hidden_column_right_of_the_table_is_passed_over(billing: double.Book) -> None:
+    sheet = billing.sheets[BILLING_SHEET]
+    sheet.double_hidden_columns.add(15)  # O
+    with cleared_afterwards(billing):
+        check(billing, BILLING_SHEET)
+        assert sheet.range("P4").value == FINDINGS_HEADER and sheet.range("O4").value is None
+
+
+@pytest.mark.parametrize("platform", ["win", "mac"])
+def test_a_protected_workbook_structure_is_refused_before_any_change(tmp_path: Path, caller,
+                                                                     platform: str) -> None:
+    book = caller(double.load_book(build_billing_workbook(tmp_path / "b.xlsx"), platform))
+    book.sheets[BILLING_SHEET].activate()
+    book.double_structure_protected = True
+    before = book_state(book)
+    ribbon.check_sheet()
+    assert book.app.double_alerts[-1] == (
+        "The workbook's structure is protected, so nmr-xl cannot add its summary sheet: "
+        "unprotect it (Review > Protect Workbook) and check again.", "nmr-xl", "critical")
+    assert book_state(book) == before
+
+    book.double_structure_protected = False
+    ribbon.check_sheet()
+    book.double_structure_protected = True
+    checked = book_state(book)
+    ribbon.clear_sheet()
+    assert book.app.double_alerts[-1][0] == (
+        "The workbook's structure is protected, so nmr-xl cannot remove its summary sheet: "
+        "unprotect it (Review > Protect Workbook) and clear again.")
+    assert book_state(book) == checked
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of cells of every value read."""
+    sizes: list[int] = []
+    read = double.Range.value.fget
+
+    def counted(self: double.Range) -> object:
+        sizes.append(self.shape[0] * self.shape[1])
+        return read(self)
+
+    monkeypatch.setattr(double.Range, "value", property(counted, double.Range.value.fset))
+    return sizes
+
+
+@pytest.mark.parametrize("far", [(1_048_576, 16_384), (1_048_576, 3), (200, 16_384)],
+                         ids=["corner", "down", "right"])
+def test_a_huge_used_range_is_read_only_as_far_as_the_data(
+        billing: double.Book, monkeypatch: pytest.MonkeyPatch, far: tuple[int, int]) -> None:
+    """A format far from the data (a fill on the last row, or the last column) makes Excel's
+    used range huge; the check reads only what holds data, and marks as usual."""
+    sheet = billing.sheets[BILLING_SHEET]
+    sheet._cells[far] = double.Cell(fill=(255, 255, 0))
+    assert sheet.used_range.last_cell.row * sheet.used_range.last_cell.column > 2_000_000
+    sizes = _reads(monkeypatch)
+    with cleared_afterwards(billing):
+        assert check(billing, BILLING_SHEET).startswith("Checked 6 billing lines")
+        assert max(sizes) < 1_000
+        assert sheet.range("O4").value == FINDINGS_HEADER
+
+
+def test_data_too_far_down_to_read_in_place_is_refused(billing: double.Book, caller) -> None:
+    sheet = billing.sheets[BILLING_SHEET]
+    sheet.range((1_048_576, 2)).value = "'stray"
+    caller(billing).sheets[BILLING_SHEET].activate()
+    before = book_state(billing)
+    ribbon.check_sheet()
+    assert billing.app.double_alerts[-1][0] == (
+        "The sheet 'Billing' holds data in 1,048,576 rows and 14 columns: too much to check "
+        "inside Excel. Save the workbook and check the file with nmr-xl check.")
+    assert book_state(billing) == before
+
+
+def test_the_double_moves_as_ctrl_arrow_does() -> None:
+    """Along a run of filled cells to its end; from an empty cell, or the end of a run, to the
+    next filled cell; to the sheet's edge when there is none (a formula counts as filled)."""
+    book = double.Book("b.xlsx")
+    sheet = book.sheets.add("S")
+    for ref in ("A1", "A2", "A3", "A6"):
+        sheet.range(ref).value = 1
+    sheet.range("C2").formula = '=""'
+    assert [sheet.range(r).end("up").row for r in ("A8", "A6", "A3", "A1")] == [6, 3, 1, 1]
+    assert sheet.range("A10").end("down").row == 1_048_576
+    assert sheet.range("F2").end("left").column == 3
+    assert sheet.range("B5").end("left").column == 1
 
 
 def test_a_sheet_that_cannot_be_fully_checked_says_so_first(tmp_path: Path) -> None:

@@ -300,7 +300,10 @@ def test_zip_bomb_refused_by_compression_ratio(tmp_path: Path) -> None:
     assert not files_under(work)
 
 
-def test_zip_slip_members_are_ignored(tmp_path: Path) -> None:
+def test_zip_members_with_unsafe_names_all_get_a_disposition(tmp_path: Path) -> None:
+    """A member named to unzip outside the zip's folder (zip-slip) is checked all the same,
+    under a safe name, and says so; a link is an error (`unsafe-name`). None is dropped without
+    a word, and nothing is written outside the private work folder."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in ("../escape.xlsx", "sub/../../escape2.xlsx", "/abs.xlsx", "C:/win.xlsx",
@@ -317,10 +320,41 @@ def test_zip_slip_members_are_ignored(tmp_path: Path) -> None:
 
     items = collect([archive_path], work)
 
-    assert [item.label for item in items] == [f"{archive_path}{LABEL_SEP}ok/fine.xlsx"]
-    assert items[0].out_subdir == "slip" and items[0].path.name == "fine.xlsx"
+    found = {item.label.split(LABEL_SEP)[1]: item for item in items}
+    assert sorted(found) == sorted(["../escape.xlsx", "sub/../../escape2.xlsx", "/abs.xlsx",
+                                    "C:/win.xlsx", "..\\back.xlsx", "link.xlsx",
+                                    "ok/fine.xlsx"])
+    assert found["link.xlsx"].error is not None
+    assert found["link.xlsx"].error.code == "unsafe-name"
+    assert "link" in found["link.xlsx"].error.message
+    for name, item in found.items():
+        if name == "link.xlsx":
+            continue
+        assert item.error is None and item.kind == "workbook", name
+        assert item.out_subdir == "slip"
+        assert item.path.parent.parent == work  # extracted under a safe name, in the work folder
+        if name == "ok/fine.xlsx":
+            assert item.warnings == []
+        else:
+            assert item.warnings == [f"Its name in the zip ({name}) is a path leading out of "
+                                     "its folder; it was checked under a safe name."]
+    assert sorted(p.name for p in files_under(work)) == [
+        "abs.xlsx", "back.xlsx", "escape.xlsx", "escape2.xlsx", "fine.xlsx", "win.xlsx"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files_under(work)} == {0o600}
     assert files_under(tmp_path, excluding=work) == before
-    assert [p.name for p in files_under(work)] == ["fine.xlsx"]
+
+
+def test_attachments_with_unsafe_names_are_checked_under_safe_names(tmp_path: Path) -> None:
+    mail = write(tmp_path / "in" / "m.eml", eml("March", [
+        ("../../../march.xlsx", xlsx("march")), ("C:\\Users\\x\\april.xlsx", xlsx("april"))]))
+    work = work_dir(tmp_path)
+    items = collect([mail], work)
+    assert [(i.label.split(LABEL_SEP)[1], i.kind, i.path.name) for i in items] == [
+        ("../../../march.xlsx", "workbook", "march.xlsx"),
+        ("C:\\Users\\x\\april.xlsx", "workbook", "april.xlsx")]
+    assert all(i.path.parent.parent == work for i in items)
+    assert items[0].warnings == ["Its name in the e-mail (../../../march.xlsx) is a path "
+                                 "leading out of its folder; it was checked under a safe name."]
 
 
 def test_nested_zip(tmp_path: Path) -> None:

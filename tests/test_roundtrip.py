@@ -280,8 +280,7 @@ def test_rerun_overwrites_the_copy_from_the_input(cli, billing_xlsx):
 # --- what the copy cannot carry -------------------------------------------------------------------
 
 
-def test_unreadable_chart_is_named_as_lost(cli, tmp_path):
-    """openpyxl keeps charts it can parse (ours above) and drops the others: say so."""
+def _spoilt_chart(tmp_path: Path) -> Path:
     plain = build_billing_workbook(tmp_path / "plain.xlsx")
 
     def spoil_chart(name: str, data: bytes) -> bytes:
@@ -289,8 +288,23 @@ def test_unreadable_chart_is_named_as_lost(cli, tmp_path):
             return data.replace(b"<chartSpace ", b'<chartSpace nmrXlUnknown="1" ', 1)
         return data
 
-    book = rewrite_parts(plain, tmp_path / "charted.xlsx", spoil_chart)
+    return rewrite_parts(plain, tmp_path / "charted.xlsx", spoil_chart)
+
+
+def test_package_writer_keeps_a_chart_openpyxl_cannot_read(cli, tmp_path):
+    book = _spoilt_chart(tmp_path)
     result = check(cli, book)
+    assert result["warnings"] == []
+    with zipfile.ZipFile(book) as before, zipfile.ZipFile(result["output"]) as after:
+        assert after.read("xl/charts/chart1.xml") == before.read("xl/charts/chart1.xml")
+
+
+def test_unreadable_chart_is_named_as_lost_by_the_openpyxl_path(cli, tmp_path, openpyxl_path):
+    """openpyxl keeps charts it can parse (ours above) and drops the others: say so."""
+    result = check(cli, _spoilt_chart(tmp_path))
+    assert result["warnings"][0].startswith("This copy was written by re-saving the whole "
+                                            "workbook through openpyxl")
+    assert openpyxl_path in result["warnings"][0]
     lost = [w for w in result["warnings"] if w.startswith("The annotated copy could not carry")]
     assert len(lost) == 1
     assert re.search(r"\b1 chart\b", lost[0])
@@ -298,7 +312,8 @@ def test_unreadable_chart_is_named_as_lost(cli, tmp_path):
     # Said on the summary sheet as well.
     ws = openpyxl.load_workbook(result["output"])[SUMMARY_SHEET]
     rows = summary_rows(ws)
-    assert rows_after(rows, "What this copy could not carry over", 1)[0][0] == lost[0]
+    assert [r[0] for r in rows_after(rows, "What this copy could not carry over", 2)] == \
+        result["warnings"][:1] + lost
     assert len(openpyxl.load_workbook(result["output"])[OTHER_SHEET]._charts) == 0
 
 
@@ -307,13 +322,22 @@ def _with_cached_results(source: Path, dest: Path) -> Path:
 
     def add_results(name: str, data: bytes) -> bytes:
         if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
-            return re.sub(rb"(<f>[^<]*</f>)<v\s*/>", rb"\1<v>120</v>", data)
+            return re.sub(rb"(<f>[^<]*</f>)(?:<v\s*/>|<v></v>)", rb"\1<v>120</v>", data)
         return data
 
     return rewrite_parts(source, dest, add_results)
 
 
-def test_formula_results_warning_for_cached_values(cli, tmp_path):
+def test_package_writer_keeps_formula_results(cli, tmp_path):
+    book = _with_cached_results(build_billing_workbook(tmp_path / "plain.xlsx"),
+                                tmp_path / "cached.xlsx")
+    result = check(cli, book)
+    assert result["warnings"] == []
+    assert calamine_grids(result["output"])[BILLING_SHEET][6][13] == 120  # result and formula
+    assert openpyxl.load_workbook(result["output"])[BILLING_SHEET]["N7"].value == "=M7*G7"
+
+
+def test_formula_results_warning_for_cached_values(cli, tmp_path, openpyxl_path):
     plain = build_billing_workbook(tmp_path / "plain.xlsx")
     book = _with_cached_results(plain, tmp_path / "cached.xlsx")
     assert calamine_grids(book)[BILLING_SHEET][6][13] == 120  # the reader sees the results

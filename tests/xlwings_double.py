@@ -13,7 +13,18 @@ Excel does where the adapter depends on it:
 - a protected sheet refuses every change;
 - deleting a row or column (double_delete_row/column, as the biller does it in Excel) moves the
   cells below or right of it and rewrites the references to them: a reference to a deleted cell
-  becomes 'Sheet'!#REF!, a whole column follows its column, a whole-sheet reference stays.
+  becomes 'Sheet'!#REF!, a whole column follows its column, a whole-sheet reference stays;
+- merged cells (loaded from the file, or merged through the API): merge_cells is True, False,
+  or None for a range with some; a value written to, or cleared from, part of a merged cell is
+  refused ("Cannot change part of a merged cell"), as Excel refuses it;
+- hidden rows and columns (hidden, or filtered out: loaded from the file) read as hidden through
+  rows.hidden / columns.hidden (None when some are); Range.end moves as Ctrl+Arrow does;
+- a workbook whose structure is protected (Book.double_structure_protected) refuses new and
+  deleted sheets; book.api answers ProtectStructure (COM) or protect structure (AppleScript);
+- on Windows, book.api.SaveCopyAs(path) keeps the workbook as it is then under `path`, and
+  app.books.open(path) opens that copy; a dynamic-array formula's result spills from its cell
+  (Cell.spill), which rng.api answers with HasSpill, SpillParent and SpillingToRange, and
+  writing over the formula takes the spilled values away.
 
 Where real Excel differs between platforms or ranges (the fill or font of a range whose cells
 differ, ranges of several areas), the double refuses, so the adapter must not rely on it. Where
@@ -30,6 +41,7 @@ tests/test_in_place.py checks that every public name here exists on the real xlw
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +59,7 @@ _ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _NUMBER = re.compile(r"[-+]?\d+(\.\d*)?")
 _HYPERLINK = re.compile(r'=HYPERLINK\("(?:[^"]|"")*","((?:[^"]|"")*)"\)')
 _ROWS = 1_048_576
+_COLUMNS = 16_384
 # A reference on a sheet: a cell, a whole column ($O:$O) or whole rows ($1:$1048576).
 _REFERENCE = r"\$?[A-Z]{1,3}\$?\d+|\$?[A-Z]{1,3}:\$?[A-Z]{1,3}|\$?\d+:\$?\d+|#REF!"
 _WHOLE_SHEET = f"$1:${_ROWS}"
@@ -74,6 +87,8 @@ class Cell:
     valign: str = "bottom"
     note: str | None = None
     thread: str | None = None  # a threaded comment (Excel 365)
+    spill: tuple[int, int] | None = None  # a formula's array result: (rows, columns) from here
+    spill_parent: tuple[int, int] | None = None  # the cell whose formula this value spills from
 
     def used(self) -> bool:
         return self != Cell()
@@ -142,8 +157,15 @@ class App:
         assert platform in ("win", "mac")
         self.double_platform = platform
         self.double_alerts: list[tuple[str, str | None, str | None]] = []
+        self.double_files: dict[str, Book] = {}  # what was saved where, as it was then
+        self.double_books: list[Book] = []
+        self.double_active_book: Book | None = None
         self._screen_updating = True
         self._status_bar: str | bool = False
+
+    @property
+    def books(self) -> Books:
+        return Books(self)
 
     screen_updating = _settable("_screen_updating")
     status_bar = _settable("_status_bar")
@@ -170,16 +192,43 @@ class App:
 
 
 class Book:
-    def __init__(self, name: str, platform: str = "win") -> None:
+    def __init__(self, name: str, platform: str = "win", app: App | None = None) -> None:
         self._name = name
-        self._app = App(platform)
+        self._fullname = name  # a workbook never saved has no folder
+        self._app = app or App(platform)
+        self._app.double_books.append(self)
         self._sheets: list[Sheet] = []
         self._active: Sheet | None = None
         self._tables = 0
         self.double_moved: list[str] = []  # sheets xlwings moved to add one after the last
+        self.double_structure_protected = False
 
     name = _read_only("_name")
+    fullname = _read_only("_fullname")
     app = _read_only("_app")
+
+    @property
+    def api(self) -> Any:
+        """Excel's own workbook object: COM's on Windows, AppleScript's on macOS."""
+        if self._app.double_platform == "win":
+            return _ComBook(self)
+        return _AppleScriptBook(self)
+
+    def save(self, path: str | None = None) -> None:
+        if path is not None:
+            raise NotImplementedError("save as another file: not in the double")
+        self._app.double_files[self._fullname] = self.double_snapshot()
+
+    def activate(self, steal_focus: bool = False) -> None:
+        self._app.double_active_book = self
+
+    def double_refuse_structure_change(self) -> None:
+        if self.double_structure_protected:
+            raise RuntimeError("Workbook is protected and cannot be changed.")
+
+    def double_snapshot(self) -> Book:
+        """The workbook as a file would hold it (the same Excel application)."""
+        return copy.deepcopy(self, memo={id(self._app): self._app})
 
     @property
     def sheets(self) -> Sheets:
@@ -204,6 +253,27 @@ class Book:
                         lambda m: rewrite(m.group(2)) if whole
                         else m.group(1) + rewrite(m.group(2)), cell.formula)
                     cell.value = _evaluate(cell.formula)
+
+
+class Books:
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def __len__(self) -> int:
+        return len(self._app.double_books)
+
+    def __iter__(self) -> Iterator[Book]:
+        return iter(list(self._app.double_books))
+
+    def open(self, fullname: str) -> Book:
+        """The file saved under `fullname`, opened as a workbook of its own."""
+        saved = self._app.double_files[fullname]
+        book = copy.deepcopy(saved, memo={id(self._app): self._app})
+        book._fullname = fullname
+        book._name = fullname.replace("\\", "/").rsplit("/", 1)[-1]
+        self._app.double_books.append(book)
+        self._app.double_active_book = book
+        return book
 
 
 class Sheets:
@@ -234,6 +304,7 @@ class Sheets:
 
     def add(self, name: str | None = None, before: Sheet | None = None,
             after: Sheet | None = None) -> Sheet:
+        self._book.double_refuse_structure_change()
         sheets = self._book._sheets
         if name is None:
             name = f"Sheet{len(sheets) + 1}"
@@ -261,6 +332,8 @@ class Sheet:
         self._visible = True
         self.double_protected = False
         self.double_merges: list[tuple[int, int, int, int]] = []
+        self.double_hidden_rows: set[int] = set()  # hidden, or filtered out
+        self.double_hidden_columns: set[int] = set()
         self.double_charts: list[Chart] = []
         self.double_tables: list[Table] = []
 
@@ -285,6 +358,7 @@ class Sheet:
         self._book._active = self
 
     def delete(self) -> None:
+        self._book.double_refuse_structure_change()
         self._book._sheets.remove(self)
         if self._book._active is self:
             self._book._active = next(s for s in self._book._sheets if s.visible)
@@ -350,6 +424,7 @@ class Sheet:
             "widths": {c: self._widths.get(c, DEFAULT_WIDTH) for c in range(1, last)},
             "heights": {r: self._heights.get(r, DEFAULT_HEIGHT) for r in range(1, last)},
             "merges": list(self.double_merges),
+            "hidden": (sorted(self.double_hidden_rows), sorted(self.double_hidden_columns)),
         }
 
     def double_auto_expand(self, row: int, col: int) -> None:
@@ -372,6 +447,29 @@ class Sheet:
                        if c != col}
         self._widths = {c - (c > col): w for c, w in self._widths.items() if c != col}
         self._book._rewrite_references(self._name, lambda ref: _without_column(ref, col))
+
+    def double_spill(self, row: int, col: int, values: list[list[object]]) -> None:
+        """A dynamic-array formula at (row, col) whose result spills: `values` from there."""
+        anchor = self._cells[(row, col)]
+        anchor.spill = (len(values), len(values[0]))
+        anchor.value = values[0][0]
+        for r, line in enumerate(values, start=row):
+            for c, value in enumerate(line, start=col):
+                if (r, c) != (row, col):
+                    self._cells[(r, c)] = Cell(value=value, spill_parent=(row, col))
+
+    def double_unspill(self, row: int, col: int) -> None:
+        """A value written over a cell: a spilled value stops being one; a formula's result no
+        longer spills from it (its spilled values go)."""
+        cell = self._cells.get((row, col))
+        if cell is None:
+            return
+        cell.spill_parent = None
+        if cell.spill:
+            for place, other in list(self._cells.items()):
+                if other.spill_parent == (row, col):
+                    self._cells[place] = replace(other, value=None, spill_parent=None)
+            cell.spill = None
 
     def _get(self, row: int, col: int) -> Cell:
         if self.double_protected:
@@ -396,6 +494,58 @@ class _AppleScriptProperty:
 class _AppleScriptSheet:
     def __init__(self, sheet: Sheet) -> None:
         self.protect_contents = _AppleScriptProperty(sheet.double_protected)
+
+
+class _ComBook:
+    def __init__(self, book: Book) -> None:
+        self._book = book
+        self.ProtectStructure = book.double_structure_protected
+
+    def SaveCopyAs(self, Filename: str) -> None:
+        app = self._book.app
+        if any(b.fullname == Filename for b in app.double_books):
+            raise RuntimeError("Cannot access the file: it is open in Excel.")
+        app.double_files[Filename] = self._book.double_snapshot()
+        Path(Filename).touch()  # the file exists now (its content is double_files')
+
+
+class _AppleScriptBook:
+    def __init__(self, book: Book) -> None:
+        self.protect_structure = _AppleScriptProperty(book.double_structure_protected)
+
+
+class _Count:
+    def __init__(self, count: int) -> None:
+        self.Count = count
+
+
+class _ComRange:
+    """COM's Range: where a dynamic array's result spills (Excel 365)."""
+
+    def __init__(self, rng: Range) -> None:
+        self._range = rng
+        self.Row, self.Column = rng.row, rng.column
+        self.Rows, self.Columns = _Count(rng.shape[0]), _Count(rng.shape[1])
+
+    def _cell(self) -> Cell:
+        return self._range.sheet.double_cell(self._range.row, self._range.column)
+
+    @property
+    def HasSpill(self) -> bool:
+        cell = self._cell()
+        return cell.spill is not None or cell.spill_parent is not None
+
+    @property
+    def SpillParent(self) -> _ComRange:
+        cell = self._cell()
+        row, col = cell.spill_parent or (self.Row, self.Column)
+        return _ComRange(self._range.sheet.range((row, col)))
+
+    @property
+    def SpillingToRange(self) -> _ComRange:
+        rows, cols = self._cell().spill or (1, 1)
+        return _ComRange(self._range.sheet.range(
+            (self.Row, self.Column), (self.Row + rows - 1, self.Column + cols - 1)))
 
 
 def _without_row(ref: str, row: int) -> str:
@@ -538,6 +688,7 @@ class Range:
         self._write(data, formulas=True)
 
     def _write(self, data: object, *, formulas: bool) -> None:
+        self._refuse_part_of_a_merge()
         if not isinstance(data, list | tuple):
             rows: list[list[object]] = [[data] * self.shape[1]] * self.shape[0]
         elif data and isinstance(data[0], list | tuple):
@@ -550,12 +701,80 @@ class Range:
                     raise NotImplementedError("a formula write keeps the apostrophe")
                 stored, formula = _typed(value)
                 cell = self._sheet._get(r, c)
+                self._sheet.double_unspill(r, c)
                 cell.value, cell.formula = stored, formula
                 if stored is not None:
                     self._sheet.double_auto_expand(r, c)
 
     def clear_contents(self) -> None:
+        self._refuse_part_of_a_merge()
         self._set(value=None, formula=None)
+
+    def _merges(self) -> list[tuple[int, int, int, int]]:
+        """The merged areas overlapping this range."""
+        row1, col1, row2, col2 = self._box
+        return [m for m in self._sheet.double_merges
+                if m[0] <= row2 and row1 <= m[2] and m[1] <= col2 and col1 <= m[3]]
+
+    def _refuse_part_of_a_merge(self) -> None:
+        row1, col1, row2, col2 = self._box
+        for top, left, bottom, right in self._merges():
+            if not (row1 <= top and bottom <= row2 and col1 <= left and right <= col2):
+                raise RuntimeError("Cannot change part of a merged cell.")
+
+    @property
+    def merge_cells(self) -> bool | None:
+        merged = {place for top, left, bottom, right in self._merges()
+                  for place in Range(self._sheet, top, left, bottom, right)._places()}
+        inside = [place in merged for place in self._places()]
+        return True if all(inside) else (False if not any(inside) else None)
+
+    @property
+    def merge_area(self) -> Range:
+        box = next(iter(Range(self._sheet, self.row, self.column, self.row,
+                              self.column)._merges()), None)
+        return Range(self._sheet, *box) if box else self.last_cell
+
+    @property
+    def rows(self) -> RangeRows:
+        return RangeRows(self)
+
+    @property
+    def columns(self) -> RangeColumns:
+        return RangeColumns(self)
+
+    def end(self, direction: str) -> Range:
+        """As Ctrl+Arrow moves: along a run of filled cells to its last, else to the next filled
+        cell, else to the sheet's edge."""
+        step = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}[direction]
+        filled = {place for place, cell in self._sheet._cells.items()
+                  if cell.value is not None or cell.formula}
+        row, col = self.row, self.column
+        ahead = (row + step[0], col + step[1])
+        if (row, col) in filled and ahead in filled:
+            while (row + step[0], col + step[1]) in filled:
+                row, col = row + step[0], col + step[1]
+        else:
+            line = [p for p in filled if (p[1] == col if step[1] == 0 else p[0] == row)
+                    and (p[0] - row) * step[0] + (p[1] - col) * step[1] > 0]
+            if line:
+                row, col = min(line, key=lambda p: abs(p[0] - row) + abs(p[1] - col))
+            elif step[0]:
+                row = 1 if step[0] < 0 else _ROWS
+            else:
+                col = 1 if step[1] < 0 else _COLUMNS
+        return Range(self._sheet, row, col, row, col)
+
+    @property
+    def has_array(self) -> bool:
+        return False  # legacy CSE array formulas are not in the double
+
+    @property
+    def api(self) -> Any:
+        """Excel's own range object (COM, Windows only here)."""
+        if self._sheet.book.app.double_platform != "win":
+            raise NotImplementedError("AppleScript ranges are not in the double")
+        return _ComRange(self)
 
     color = _cell_format("fill", rgb)
 
@@ -607,6 +826,34 @@ class Range:
 
     wrap_text = _cell_format("wrap")
     vertical_alignment = _cell_format("valign")
+
+
+class _Lines:
+    """A range's rows or columns (RangeRows, RangeColumns): hidden or not."""
+
+    _hidden_attr: str
+    _index: int  # 0: rows, 1: columns
+
+    def __init__(self, rng: Range) -> None:
+        self.rng = rng
+
+    def __len__(self) -> int:
+        return self.rng.shape[self._index]
+
+    @property
+    def hidden(self) -> bool | None:
+        first, last = self.rng._box[self._index], self.rng._box[self._index + 2]
+        kept = getattr(self.rng.sheet, self._hidden_attr)
+        hidden = [n in kept for n in range(first, last + 1)]
+        return True if all(hidden) else (False if not any(hidden) else None)
+
+
+class RangeRows(_Lines):
+    _hidden_attr, _index = "double_hidden_rows", 0
+
+
+class RangeColumns(_Lines):
+    _hidden_attr, _index = "double_hidden_columns", 1
 
 
 def _formula_text(cell: Cell) -> str:
@@ -775,6 +1022,7 @@ def load_book(path: Path, platform: str = "win") -> Book:
     tables."""
     source = openpyxl.load_workbook(path, data_only=True)
     book = Book(path.name, platform)
+    book._fullname = str(path)
     for ws in source.worksheets:
         sheet = book.sheets.add(ws.title, after=book._sheets[-1] if book._sheets else None)
         sheet.visible = ws.sheet_state == "visible"
@@ -788,6 +1036,11 @@ def load_book(path: Path, platform: str = "win") -> Book:
                 sheet._widths[column_index_from_string(letter)] = dimension.width
         for table in ws.tables.values():
             sheet.double_tables.append(Table(table.name, sheet.range(table.ref), "loaded"))
+        sheet.double_merges = [(m.min_row, m.min_col, m.max_row, m.max_col)
+                               for m in ws.merged_cells.ranges]
+        sheet.double_hidden_rows = {r for r, d in ws.row_dimensions.items() if d.hidden}
+        sheet.double_hidden_columns = {c for d in ws.column_dimensions.values() if d.hidden
+                                       for c in range(d.min, d.max + 1)}
     book._active = book._sheets[source.index(source.active)]
     book.double_moved.clear()  # the file was opened, not built through xlwings
     return book

@@ -850,7 +850,9 @@ _W3CDTF = RUN_AT.strftime("%Y-%m-%dT%H:%M:%SZ")
 def _fill_cached(xml: bytes, values: dict[str, float]) -> bytes:
     """Store formula results next to the formulas, as Excel does when it saves a file."""
     for ref, value in values.items():
-        pattern = re.compile(rb'(<c r="' + ref.encode() + rb'"[^>]*>)(<f>[^<]*</f>)<v\s*/>')
+        # openpyxl writes an empty result as <v/> (et_xmlfile) or <v></v> (lxml)
+        pattern = re.compile(rb'(<c r="' + ref.encode()
+                             + rb'"[^>]*>)(<f>[^<]*</f>)(?:<v\s*/>|<v></v>)')
         xml, count = pattern.subn(
             lambda m, v=value: m.group(1) + m.group(2) + f"<v>{v:.15g}</v>".encode(), xml)
         if count != 1:

@@ -1,13 +1,17 @@
 """Worksheet functions: =NMR_CHECK, =NMR_CHECK_TABLE, =NMR_UNITS and =NMR_EXPLAIN.
 
-The add-in registers this module (its "UDF Modules" setting: nmr_xl.excel.functions). On Windows
-xlwings' decorators make the functions callable from cells; elsewhere they are pass-throughs and
-the functions are plain Python, which is how the tests call them.
+The add-in carries a VBA wrapper for each function (written by `nmr-xl addin build` from what
+@worksheet_function and the argument annotations record: nmr_xl.excel.udf_vba), which hands the
+call to this module through xlwings. On Windows xlwings' decorators make the functions callable
+from cells; elsewhere they are pass-throughs and the functions are plain Python, which is how the
+tests call them. Each argument's options and help text are in its Annotated hint, which xlwings
+reads on Windows and the add-in build reads everywhere.
 
 Every function returns a value for its cell and never raises: a bad argument gives one line
 starting "nmr-xl:". A blank argument gives a blank cell, so a formula can be filled down past
-the last line. The checks use the bundled rules, loaded once per Excel session, as of today
-(AS_OF fixes the date for tests and benchmarks).
+the last line. The checks use the bundled rules with the practice's files from the add-in's
+settings laid over (nmr_xl.excel.settings; reloaded when they change), as of today (AS_OF fixes
+the date for tests and benchmarks).
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import xlwings as xw
 
-from nmr_xl.config import Config, load_config
+from nmr_xl.config import Config, ConfigError
 from nmr_xl.engine import check_table
+from nmr_xl.excel.settings import ConfigCache
 from nmr_xl.excel.template import TEMPLATE_HEADER
 from nmr_xl.excel.values import rows_from_excel
 from nmr_xl.model import Field, Finding, Table
@@ -44,6 +49,23 @@ CATEGORY = "nmr-xl"  # the group the functions are listed under in Excel's Inser
 AS_OF: ContextVar[dt.date | None] = ContextVar("nmr_xl_as_of", default=None)
 _SHEET = "range"  # a Table needs a sheet name; findings from a range never show it
 _log = logging.getLogger(__name__)
+_UDF = TypeVar("_UDF", bound=Callable[..., Any])
+
+
+def worksheet_function(*, call_in_wizard: bool = True) -> Callable[[_UDF], _UDF]:
+    """xw.func in our category, recording `call_in_wizard` for the add-in build as well
+    (xlwings' own decorators record nothing outside Windows)."""
+
+    def register(udf: _UDF) -> _UDF:
+        udf.call_in_wizard = call_in_wizard  # type: ignore[attr-defined]
+        return xw.func(category=CATEGORY, call_in_wizard=call_in_wizard)(udf)
+
+    return register
+
+
+def _cells(doc: str) -> Any:
+    """An argument read as a 2-D range (a single cell too), cell errors as their text."""
+    return Annotated[Any, {"ndim": 2, "err_to_str": True, "doc": doc}]
 
 
 class BadArgument(ValueError):
@@ -60,6 +82,8 @@ def _in_cell(udf: Callable[..., Any]) -> Callable[..., Any]:
             return udf(*args)
         except BadArgument as exc:
             return f"nmr-xl: {exc}"
+        except ConfigError as exc:  # a practice file named in the add-in's settings
+            return f"nmr-xl: settings: {exc}"
         except Exception as exc:
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             _log.error("%s failed: %s at %s:%s", udf.__name__, type(exc).__name__,
@@ -69,9 +93,11 @@ def _in_cell(udf: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-@functools.cache
+_CONFIGS = ConfigCache()
+
+
 def _config() -> Config:
-    return load_config()
+    return _CONFIGS.get()
 
 
 def _today() -> dt.date:
@@ -88,13 +114,21 @@ def line_status(findings: list[Finding]) -> str:
 # --- checks -----------------------------------------------------------------------------------
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("line", ndim=2, err_to_str=True, doc="One billing line: a row of cells.")
-@xw.arg("header", ndim=2, err_to_str=True,
-        doc="Optional: the header row naming the line's columns (default: the billing "
-            "template's columns, in order).")
+_LINE = _cells("One billing line: a row of cells.")
+_HEADER = _cells("Optional: the header row naming the line's columns (default: the billing "
+                 "template's columns, in order).")
+_TABLE = _cells("The billing table, from its header row down (title rows above it may be "
+                "included).")
+_MINUTES = _cells("Minutes of one timed service, or of each timed service of one visit (a "
+                  "range).")
+_METHOD = Annotated[Any, {"doc": 'Optional: "cms" (8-minute rule, the default) or "ama" '
+                                 '(midpoint rule).'}]
+_CODE = Annotated[Any, {"err_to_str": True, "doc": "A rule code, such as NMR102."}]
+
+
+@worksheet_function()
 @_in_cell
-def NMR_CHECK(line: Any, header: Any = None) -> str:
+def NMR_CHECK(line: _LINE, header: _HEADER = None) -> str:
     """Status of one billing line (line-level rules): OK, or the worst severity and findings."""
     cells = _one_row(line, "the line must be one row (NMR_CHECK_TABLE checks a whole table)")
     if header is None:
@@ -112,11 +146,9 @@ def NMR_CHECK(line: Any, header: Any = None) -> str:
     return line_status(result.findings)
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("table", ndim=2, err_to_str=True,
-        doc="The billing table, from its header row down (title rows above it may be included).")
+@worksheet_function(call_in_wizard=False)
 @_in_cell
-def NMR_CHECK_TABLE(table: Any) -> Any:
+def NMR_CHECK_TABLE(table: _TABLE) -> Any:
     """Status of every line of a billing table (all rules), one per row below the header."""
     with gc_paused():  # as for a workbook check: a big table is many small acyclic objects
         rows = rows_from_excel(table)
@@ -160,12 +192,9 @@ def _table(rows: list[list[object]]) -> Table:
 # --- units and explanations -------------------------------------------------------------------
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("minutes", ndim=2, err_to_str=True,
-        doc="Minutes of one timed service, or of each timed service of one visit (a range).")
-@xw.arg("method", doc='Optional: "cms" (8-minute rule, the default) or "ama" (midpoint rule).')
+@worksheet_function()
 @_in_cell
-def NMR_UNITS(minutes: Any, method: Any = "cms") -> Any:
+def NMR_UNITS(minutes: _MINUTES, method: _METHOD = "cms") -> Any:
     """Billable units for timed minutes; for several services, each one's share of the visit."""
     rule = _method(method)
     rows = rows_from_excel(minutes)
@@ -202,10 +231,9 @@ def _minutes(cell: object, where: str) -> float | None:
         raise BadArgument(f"cannot read the minutes{where}: {exc}") from None
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("code", err_to_str=True, doc="A rule code, such as NMR102.")
+@worksheet_function()
 @_in_cell
-def NMR_EXPLAIN(code: Any) -> str:
+def NMR_EXPLAIN(code: _CODE) -> str:
     """One rule's short explanation: code, name, default severity and what it catches."""
     cells = [cell for row in rows_from_excel(code) for cell in row]
     if len(cells) != 1:

@@ -8,12 +8,18 @@ midway, the check puts it back itself. A second check clears the first, so there
 set of marks, and the undo state is the sheet's own. Cell values are never written, except our
 texts in the (empty) findings column. Cells Excel must not have a note written to (a threaded
 comment) or a font colour set on (characters of several colours) keep theirs.
+
+What Excel would refuse midway is refused, by name, before the first change: a protected sheet
+or workbook structure, a merged cell with a finding, more data than Excel hands over at once.
+The findings column passes over hidden columns and columns with merged cells in its rows, and a
+huge used range (formats far from the data) is read only as far as the data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nmr_xl.config import Config
@@ -34,23 +40,29 @@ from nmr_xl.excel.xl_cells import (
     block_range,
     blocks,
     column_texts,
+    data_extent,
     font_colour,
     free_sheet_name,
     grid_values,
+    has_merged_cells,
     hex_colour,
     is_protected,
+    is_structure_protected,
     threaded_cells,
 )
 from nmr_xl.model import FIELD_LABELS as LABELS
-from nmr_xl.model import Severity, SkippedSheet, Table
+from nmr_xl.model import Severity, SkippedSheet, Table, column_letter
 from nmr_xl.plan import (
     FINDINGS_HEADER,
     FINDINGS_WIDTH,
+    MAX_COLUMNS,
     NOTE_SEPARATOR,
     STYLES,
     SUMMARY_SHEET,
     AnnotationPlan,
+    SheetExtent,
     build_plan,
+    findings_column_at,
 )
 from nmr_xl.read.table import build_table
 from nmr_xl.runner import FileResult, SheetReport, run_facts
@@ -59,7 +71,7 @@ from nmr_xl.summary_layout import IN_PLACE_NOTICE, summary_layout
 if TYPE_CHECKING:
     from xlwings import Book, Range, Sheet
 
-_MAX_COLUMNS = 16_384  # what one Excel sheet holds
+MAX_CELLS = 2_000_000  # read from Excel at once; a larger used range is searched for its data
 _GONE = "Removed the nmr-xl summary of a sheet that no longer exists."
 
 
@@ -68,6 +80,7 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
     table raises InputError before anything is changed (marks of an earlier check are
     cleared first). On our summary sheet, the sheet it summarises is checked again."""
     with book.app.properties(screen_updating=False, status_bar="nmr-xl: checking the sheet..."):
+        _refuse_structure_protected(book, "add its summary sheet", "check")
         earlier = find_undo(book, sheet.name)
         if earlier is not None and earlier.sheet is None:
             restore(book, earlier)
@@ -80,12 +93,15 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
         table, used = _read_table(sheet, config)
         result = check_table(table, config, as_of)
         plan = build_plan([(table, result.findings)], _facts(book, result, config, as_of),
-                          result.payers, result.cannot_check)
-        column = _findings_column(sheet, table, used)
+                          result.payers, {sheet.name: _extent(sheet, table, used)},
+                          [other.name for other in book.sheets], result.cannot_check)
+        _refuse_merged_marks(sheet, plan)
+        column = _findings_column(sheet, plan)
         before = _snapshot(sheet, plan, column)
+        hidden = _hidden_rows(sheet, {mark.row for mark in plan.cells})
         summary = _mark_all(book, sheet, plan, column, before)
         sheet.activate()
-    return _checked(result, summary, before)
+    return _checked(result, summary, before, hidden)
 
 
 def clear(book: Book, sheet: Sheet) -> str:
@@ -94,6 +110,7 @@ def clear(book: Book, sheet: Sheet) -> str:
         undo = find_undo(book, sheet.name)
         if undo is None:
             return f"Nothing to clear: the sheet '{sheet.name}' has no nmr-xl marks."
+        _refuse_structure_protected(book, "remove its summary sheet", "clear")
         if undo.sheet is not None:
             _refuse_protected(book.sheets[undo.sheet], "clear")
         restore(book, undo)
@@ -111,14 +128,25 @@ def _refuse_protected(sheet: Sheet, verb: str) -> None:
                                       f"(Review > Unprotect Sheet) and {verb} again.")
 
 
+def _refuse_structure_protected(book: Book, needs: str, verb: str) -> None:
+    """A protected workbook structure refuses new, deleted and hidden sheets."""
+    if is_structure_protected(book):
+        raise InputError("protected", f"The workbook's structure is protected, so nmr-xl cannot "
+                                      f"{needs}: unprotect it (Review > Protect Workbook) and "
+                                      f"{verb} again.")
+
+
 # --- check ------------------------------------------------------------------------------------
 
 
 def _read_table(sheet: Sheet, config: Config) -> tuple[Table, tuple[int, int]]:
-    """The billing table and the used range's last (row, column). From A1, whatever the used
+    """The billing table and the last (row, column) holding data. From A1, whatever the used
     range's first cell: rows and columns are numbered as in the sheet."""
-    last = sheet.used_range.last_cell
-    used = (last.row, last.column)
+    used = data_extent(sheet, config.header_search_rows, MAX_CELLS)
+    if used[0] * used[1] > MAX_CELLS:
+        raise InputError("too-large", f"The sheet '{sheet.name}' holds data in {used[0]:,} rows "
+                                      f"and {used[1]:,} columns: too much to check inside Excel. "
+                                      "Save the workbook and check the file with nmr-xl check.")
     rows = rows_from_excel(grid_values(sheet.range((1, 1), used)))
     width = max((col for row in rows for col, value in enumerate(row, start=1)
                  if value is not None and value != ""), default=0)
@@ -143,22 +171,61 @@ def _facts(book: Book, result: TableResult, config: Config, as_of: dt.date
                      config, as_of)
 
 
-def _findings_column(sheet: Sheet, table: Table, used: tuple[int, int]) -> int:
-    """Right of the table, as in the copy (write.xlsx.free_column): the column after the last
-    one holding a value, unless a formula there shows nothing; then past the used range. Never
-    right beside an Excel table (ListObject): Excel would widen the table over our column."""
-    widened = {xl_table.range.last_cell.column + 1 for xl_table in sheet.tables}
+def _extent(sheet: Sheet, table: Table, used: tuple[int, int]) -> SheetExtent:
+    """What the plan must know to place the findings column as in the copy: the used range,
+    whether the column right of the table holds something (a formula showing nothing is
+    invisible to the reader), the columns right of Excel tables (ListObjects: Excel would widen
+    a table over our column), and the columns Excel would not let us use: hidden ones, and ones
+    with merged cells in the table's rows (Excel refuses to write part of a merged cell)."""
+    widened = frozenset(xl_table.range.last_cell.column + 1 for xl_table in sheet.tables)
     wanted = table.last_column + 1
     last_row, last_col = used
-    if wanted <= last_col and (wanted in widened or any(
-            column_texts(sheet.range((1, wanted), (last_row, wanted))))):
-        wanted = last_col + 1
-    if wanted in widened:  # past the used range, beside a table ending there: one column gap
-        wanted += 1
-    if wanted > _MAX_COLUMNS:
+    taken = frozenset({wanted}) if wanted <= last_col and any(
+        column_texts(sheet.range((1, wanted), (last_row, wanted)))) else frozenset()
+    extent = SheetExtent(last_col, taken, widened)
+    first, last = table.header_row, max([table.header_row, *(ln.row for ln in table.lines)])
+    skip: set[int] = set()
+    column = findings_column_at(table.last_column, extent)
+    while column is not None and (
+            sheet.range((first, column)).columns.hidden
+            or has_merged_cells(sheet.range((first, column), (last, column)))):
+        skip.add(column)
+        column = findings_column_at(table.last_column, replace(extent, skip=frozenset(skip)))
+    return replace(extent, skip=frozenset(skip))
+
+
+def _findings_column(sheet: Sheet, plan: AnnotationPlan) -> int:
+    (column,) = plan.columns
+    if column.on_sheet is not None:
         raise InputError("write-failed", f"The sheet '{sheet.name}' has no free column right "
-                                         "of its table for the findings.")
-    return wanted
+                                         "of its table for the findings (it uses all "
+                                         f"{MAX_COLUMNS:,} columns).")
+    return column.col
+
+
+def _refuse_merged_marks(sheet: Sheet, plan: AnnotationPlan) -> None:
+    """Excel does not let part of a merged cell take a value, and a note or a colour on one
+    would not be where the biller looks: a cell to mark that is merged is refused by name
+    before anything changes. One call when the table has no merged cells at all."""
+    if not plan.cells:
+        return
+    rows = [mark.row for mark in plan.cells]
+    cols = [mark.col for mark in plan.cells]
+    if not has_merged_cells(sheet.range((min(rows), min(cols)), (max(rows), max(cols)))):
+        return
+    for mark in sorted(plan.cells, key=lambda m: (m.row, m.col)):
+        cell = sheet.range((mark.row, mark.col))
+        if has_merged_cells(cell):
+            merged = cell.merge_area.address.replace("$", "")
+            raise InputError("merged", f"The cell {column_letter(mark.col)}{mark.row} on "
+                                       f"'{sheet.name}' has a finding but is part of the merged "
+                                       f"cells {merged}: unmerge them (Home > Merge & Center > "
+                                       "Unmerge Cells) and check again.")
+
+
+def _hidden_rows(sheet: Sheet, rows: set[int]) -> int:
+    """How many of `rows` are hidden or filtered out (marked all the same, but out of sight)."""
+    return sum(1 for row in rows if sheet.range((row, 1)).rows.hidden)
 
 
 def _findings_texts(plan: AnnotationPlan) -> dict[int, str]:
@@ -240,7 +307,7 @@ def _mark(sheet: Sheet, plan: AnnotationPlan, column: int, before: list[CellBefo
     sheet.range((1, column)).column_width = FINDINGS_WIDTH
 
 
-def _checked(result: TableResult, summary: str, before: list[CellBefore]) -> str:
+def _checked(result: TableResult, summary: str, before: list[CellBefore], hidden: int) -> str:
     counts = {severity: 0 for severity in Severity}
     for finding in result.findings:
         counts[finding.severity] += 1
@@ -251,13 +318,16 @@ def _checked(result: TableResult, summary: str, before: list[CellBefore]) -> str
     notes = ("Coloured cells have notes" if not threaded else
              f"Coloured cells have notes, except {_count(threaded, 'cell')} with a threaded "
              "comment (see the findings column)")
+    out_of_sight = ("" if not hidden else
+                    f" {_count(hidden, 'marked row')} {'is' if hidden == 1 else 'are'} hidden or "
+                    "filtered out: show all rows to see them.")
     partial = ""
     if result.missing:  # said first: the sheet could not be fully checked
         fields = " or ".join(LABELS[f] for f in result.missing)
         partial = (f"Not fully checked: no column was read as the {fields} ('{summary}' says "
                    "which rules did not run). ")
     return (f"{partial}Checked {lines} on '{result.table.sheet}': {found}. {notes}; "
-            f"'{summary}' lists every finding. Clear takes the marks off again.")
+            f"'{summary}' lists every finding.{out_of_sight} Clear takes the marks off again.")
 
 
 def _count(n: int, word: str) -> str:

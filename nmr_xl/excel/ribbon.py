@@ -2,11 +2,14 @@
 
     import nmr_xl.excel.ribbon; nmr_xl.excel.ribbon.check_sheet()
     import nmr_xl.excel.ribbon; nmr_xl.excel.ribbon.clear_sheet()
+    import nmr_xl.excel.ribbon; nmr_xl.excel.ribbon.values_only_copy()
+    import nmr_xl.excel.ribbon; nmr_xl.excel.ribbon.show_settings()
 
-Both act on the active sheet of the workbook the button was pressed in, and end with one message
-box: what was done, or why nothing was (never a Python traceback). The rules are the bundled
-ones and the check is as of today. Each click runs in a new Python process (RunPython without
-the UDF server), so nothing is cached between clicks.
+Check and Clear act on the active sheet of the workbook the button was pressed in, Values only
+on that workbook; each ends with one message box: what was done, or why nothing was (never a
+Python traceback). The rules are the bundled ones with the practice's files from the add-in's
+settings laid over (nmr_xl.excel.settings), and the check is as of today. Each click runs in a
+new Python process (RunPython without the UDF server), so nothing is cached between clicks.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from pathlib import Path
 
 import xlwings as xw
 
-from nmr_xl.config import ConfigError, load_config
+from nmr_xl.config import ConfigError
 from nmr_xl.errors import InputError
+from nmr_xl.excel import settings, values_only
 from nmr_xl.excel.in_place import check_in_place, clear
 
 TITLE = "nmr-xl"
@@ -29,12 +33,38 @@ _log = logging.getLogger(__name__)
 
 def check_sheet() -> None:
     """The Check button: check the active sheet and mark it in place."""
-    _run(lambda book: check_in_place(book, book.sheets.active, load_config(), dt.date.today()))
+    _run(lambda book: check_in_place(book, book.sheets.active, settings.excel_config(),
+                                        dt.date.today()))
 
 
 def clear_sheet() -> None:
     """The Clear button: take the marks off the active sheet."""
     _run(lambda book: clear(book, book.sheets.active))
+
+
+def values_only_copy() -> None:
+    """The Values only copy button: a copy of the workbook without nmr-xl formulas."""
+    _run(values_only.values_only_copy)
+
+
+def show_settings() -> None:
+    """Settings > Show and test settings (and after a file is chosen): the files the checks use
+    and whether they load."""
+    _run(lambda _: settings_message())
+
+
+def settings_message() -> str:
+    path = settings.settings_file()
+    files = settings.current_files(path)
+    lines = "\n".join(files.describe())
+    try:
+        files.load()
+    except ConfigError as exc:
+        raise ConfigError(f"{lines}\n\nThis does not load: {exc}\n\nChoose the file again "
+                          f"under nmr-xl > Reference files, or Bundled rules only. (Settings "
+                          f"file: {path})") from None
+    return (f"{lines}\n\nEverything loads: Check sheet and the worksheet functions use these. "
+            f"(Settings file: {path})")
 
 
 def _run(action: Callable[[xw.Book], str]) -> None:

@@ -1,10 +1,11 @@
-"""Replace one module's source in a vbaProject.bin without Excel, following [MS-OVBA].
+"""Replace modules' source in a vbaProject.bin without Excel, following [MS-OVBA].
 
 xlwings builds its templates the same way (its release script sets the xlwings module's source
 outside Excel): the project is already in the interoperable form, `_VBA_PROJECT` version 0xFFFF,
 so Excel ignores every cached compiled form and compiles the modules from their source. We
-replace one module's source, drop that module's stale compiled code (its MODULEOFFSET in the
-`dir` stream becomes 0) and keep every other stream byte for byte.
+replace a module's source, drop that module's stale compiled code (its MODULEOFFSET in the
+`dir` stream becomes 0) and keep every other stream byte for byte. No module is added or
+removed: that would change the project's other streams too (PROJECT, PROJECTwm).
 
 Reading needs olefile and oletools' decompressor (the `test` extra); writing uses our own
 compressor and compound-file writer, so every build is checked by an independent reader.
@@ -40,20 +41,38 @@ class _Module:
     offset_at: int  # where its MODULEOFFSET sits in the decompressed dir stream
 
 
-def replace_module_source(project: bytes, module: str, source: str) -> bytes:
-    """The vbaProject.bin `project` with `module`'s source replaced by `source` (CRLF lines)."""
+def module_sources(project: bytes) -> dict[str, str]:
+    """Each module's name -> source (with its Attribute lines), as the project holds it."""
+    streams, directory, codepage = _open(project)
+    sources = {}
+    for m in _modules(directory, codepage):
+        start = struct.unpack_from("<I", directory, m.offset_at)[0]  # after any compiled code
+        source = decompress_stream(bytearray(streams[f"VBA/{m.stream}"][start:]))
+        sources[m.name] = bytes(source).decode(codepage)
+    return sources
+
+
+def replace_module_sources(project: bytes, sources: dict[str, str]) -> bytes:
+    """The vbaProject.bin `project` with each named module's source replaced (CRLF lines) and
+    its stale compiled code dropped; every other stream kept byte for byte."""
+    streams, directory, codepage = _open(project)
+    modules = {m.name: m for m in _modules(directory, codepage)}
+    for name, source in sources.items():
+        if name not in modules:
+            raise ValueError(f"the VBA project has no module {name!r}")
+        target = modules[name]
+        struct.pack_into("<I", directory, target.offset_at, 0)  # no compiled code, source only
+        streams[f"VBA/{target.stream}"] = compress(source.encode(codepage))
+    streams["VBA/dir"] = compress(bytes(directory))
+    return write_compound_file(streams)
+
+
+def _open(project: bytes) -> tuple[dict[str, bytes], bytearray, str]:
     with olefile.OleFileIO(io.BytesIO(project)) as ole:
         streams = {"/".join(path): ole.openstream(path).read() for path in ole.listdir()}
     _require_interoperable(streams)
     directory = bytearray(decompress_stream(bytearray(streams["VBA/dir"])))
-    codepage = f"cp{_codepage(directory)}"
-    target = next((m for m in _modules(directory, codepage) if m.name == module), None)
-    if target is None:
-        raise ValueError(f"the VBA project has no module {module!r}")
-    struct.pack_into("<I", directory, target.offset_at, 0)  # no compiled code before the source
-    streams["VBA/dir"] = compress(bytes(directory))
-    streams[f"VBA/{target.stream}"] = compress(source.encode(codepage))
-    return write_compound_file(streams)
+    return streams, directory, f"cp{_codepage(directory)}"
 
 
 def _require_interoperable(streams: dict[str, bytes]) -> None:

@@ -128,12 +128,70 @@ def is_protected(sheet: Sheet) -> bool:
     """Whether the sheet's cells are protected. Classic xlwings has no property for it, so this
     asks Excel's own sheet object: COM's ProtectContents on Windows, AppleScript's protect
     contents on macOS. If neither answers, False: a change Excel refuses is rolled back."""
-    api = sheet.api
+    return _excel_flag(sheet.api, "ProtectContents", "protect_contents")
+
+
+def is_structure_protected(book: Book) -> bool:
+    """Whether the workbook's structure is protected (Review > Protect Workbook): Excel then
+    refuses to add, delete or hide sheets. Asked as is_protected asks, of the workbook:
+    ProtectStructure, protect structure."""
+    return _excel_flag(book.api, "ProtectStructure", "protect_structure")
+
+
+def _excel_flag(api: object, com: str, applescript: str) -> bool:
     try:
-        return bool(api.ProtectContents)
+        return bool(getattr(api, com))
     except AttributeError:  # appscript knows no COM names
         pass
     try:
-        return bool(api.protect_contents.get())
+        return bool(getattr(api, applescript).get())
     except AttributeError:
         return False
+
+
+def has_merged_cells(rng: Range) -> bool:
+    """Whether any cell of `rng` is merged (Excel answers True, or None for some)."""
+    return rng.merge_cells is not False
+
+
+def data_extent(sheet: Sheet, head_rows: int, max_cells: int = 2_000_000) -> tuple[int, int]:
+    """(last row, last column) of the cells holding a value or a formula, counted from A1.
+
+    The used range's own corner, unless it spans more than `max_cells` cells: formats or a
+    stray edit far below or right of the data make Excel's used range reach, say, row 1,048,576,
+    and reading all of it would hang Excel. Then the corner is found as Ctrl+Arrow finds it:
+    for a very wide range, the last cell of each of the first `head_rows` rows (where the reader
+    looks for the header) going left from the last column; then the last cell of each column
+    going up from the last row. Cells right of all of the first rows' cells are not searched."""
+    last = sheet.used_range.last_cell
+    rows, cols = last.row, last.column
+    if rows * cols <= max_cells:
+        return rows, cols
+    width = cols
+    if cols > _WIDE:
+        head = min(rows, head_rows)
+        edge = column_texts(sheet.range((1, cols), (head, cols)))
+        width = max(cols if edge[r - 1] else _end(sheet, (r, cols), "left")
+                    for r in range(1, head + 1))
+    bottom = _row_texts(sheet.range((rows, 1), (rows, width)))
+    height = max(rows if bottom[c - 1] else _end(sheet, (rows, c), "up")
+                 for c in range(1, width + 1))
+    return height, width
+
+
+def _end(sheet: Sheet, start: tuple[int, int], direction: str) -> int:
+    """The row ("up") or column ("left") of the next cell holding something from the empty
+    cell `start`; 1 when none does (Excel then stops at the sheet's edge)."""
+    found = sheet.range(start).end(direction)
+    return found.row if direction == "up" else found.column
+
+
+def _row_texts(rng: Range) -> list[str]:
+    """The formulas (or constants, as text) of a one-row range, left to right."""
+    value = rng.formula
+    if isinstance(value, str):
+        return [value]
+    return list(value[0])
+
+
+_WIDE = 1_000  # narrower used ranges are read as they are

@@ -122,16 +122,17 @@ def _mib(n: int) -> str:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding name). UTF-16 only with its byte-order mark (Excel's "Unicode text");
-    otherwise UTF-8 (a BOM is dropped), then Windows-1252, which reads nearly any bytes, so
-    binary files are recognised by their control bytes first."""
+    """(text, encoding name). UTF-16 with its byte-order mark (Excel's "Unicode text"), or
+    without one when every other byte of the text is zero (ASCII-range text, as billing exports
+    are); otherwise UTF-8 (a BOM is dropped), then Windows-1252, which reads nearly any bytes,
+    so binary files are recognised by their control bytes first."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
             raise _not_text() from None
     if b"\x00" in data:
-        raise _not_text()
+        return _bomless_utf16(data)
     sample = data[:_SAMPLE_CHARS]
     if sum(sample.count(b) for b in _CONTROL_BYTES) > _BINARY_SHARE * len(sample):
         raise _not_text()
@@ -145,6 +146,26 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are unused in Windows-1252
         raise InputError("unsupported-format", "the file is not a text/CSV file in UTF-8 or "
                                                "Windows-1252; save it as CSV UTF-8") from None
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str]:
+    """UTF-16 text written without a byte-order mark: the high byte of nearly every character
+    is zero, at odd offsets (little-endian, as Windows writes it) or even ones (big-endian)."""
+    sample = data[: _SAMPLE_CHARS * 2]
+    pairs = len(sample) // 2
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    for zeros, other, codec, name in ((odd, even, "utf-16-le", "UTF-16 LE"),
+                                      (even, odd, "utf-16-be", "UTF-16 BE")):
+        if pairs and zeros >= 0.9 * pairs and other <= 0.01 * pairs:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                break
+            controls = sum(text[:_SAMPLE_CHARS].count(chr(b)) for b in _CONTROL_BYTES)
+            if controls > _BINARY_SHARE * min(len(text), _SAMPLE_CHARS):
+                break
+            return text, f"{name} (no byte-order mark)"
+    raise _not_text()
 
 
 def _not_text() -> InputError:

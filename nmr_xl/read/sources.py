@@ -5,6 +5,8 @@ renamed, encrypted or old-format file gets one plain sentence instead of a libra
 from __future__ import annotations
 
 import zipfile
+import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import python_calamine as calamine
@@ -14,15 +16,12 @@ from nmr_xl.errors import InputError
 from nmr_xl.model import SkippedSheet, Table, Workbook
 from nmr_xl.read.csv_source import CSV_SUFFIXES
 from nmr_xl.read.error_cells import error_cells, overlay
+from nmr_xl.read.package import declares_dtd, read_part
 from nmr_xl.read.table import build_table
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 _SCAN_LIMIT = 16 * 1024 * 1024  # an OLE directory sits well inside this in any real file
-# A DTD (and so any entity declaration) comes before an XML part's first element.
-_DOCTYPE = b"<!DOCTYPE"
-_PROLOG_LIMIT = 64 * 1024
-_XML_PARTS = (".xml", ".rels", ".vml")
 
 
 def sniff(path: Path) -> str:
@@ -58,9 +57,9 @@ def sniff(path: Path) -> str:
             listed = [n.lower().replace("\\", "/") for n in archive.namelist()]
             names = set(listed)
             content_types = _content_types(archive)
-            dtd = _declares_dtd(archive)
+            dtd = declares_dtd(archive)
             sealed = _encrypted_ods(archive)
-    except (zipfile.BadZipFile, OSError, EOFError):
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         raise InputError("corrupt", "the file is damaged: it is not a complete workbook "
                                     "(was it cut short while saving or downloading?)") from None
     if "xl/workbook.bin" in names:
@@ -98,21 +97,6 @@ def _is_biff_workbook(path: Path) -> bool:
     return any(name in head for name in _WORKBOOK_STREAMS)
 
 
-def _declares_dtd(archive: zipfile.ZipFile) -> bool:
-    """Whether an XML part has a <!DOCTYPE declaration. This only gives the plain message: the
-    readers never expand entities (calamine does not, openpyxl goes through defusedxml)."""
-    for info in archive.infolist():
-        if not info.filename.lower().endswith(_XML_PARTS) or info.file_size == 0:
-            continue
-        try:
-            with archive.open(info) as part:
-                if _DOCTYPE in part.read(_PROLOG_LIMIT):
-                    return True
-        except Exception:  # a damaged or encrypted member: the reader reports the file
-            continue
-    return False
-
-
 def _encrypted_ods(archive: zipfile.ZipFile) -> bool:
     """An OpenDocument file whose manifest lists encrypted parts."""
     try:
@@ -123,15 +107,18 @@ def _encrypted_ods(archive: zipfile.ZipFile) -> bool:
 
 
 def _content_types(archive: zipfile.ZipFile) -> bytes:
+    """[Content_Types].xml, even when its checksum is wrong (Excel does not check it)."""
     for info in archive.infolist():
         if info.filename.lower() == "[content_types].xml" and info.file_size < 1_000_000:
-            return archive.read(info)
+            return read_part(archive, info, info.file_size)
     return b""
 
 
-def read_workbook(path: Path, config: Config, kind: str = "xlsx") -> Workbook:
+def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
+                  refused: Mapping[str, str] | None = None) -> Workbook:
     """Read every worksheet with python-calamine (cached formula results, fast) into tables.
-    `kind` is what sniff() found; cells showing an error are handed on as its text."""
+    `kind` is what sniff() found; cells showing an error are handed on as its text. Sheets
+    named in `refused` (name -> reason, from nmr_xl.read.package) are not read."""
     errors = error_cells(str(path), kind)
     try:
         if path.suffix.lower() == f".{kind}":
@@ -149,6 +136,9 @@ def read_workbook(path: Path, config: Config, kind: str = "xlsx") -> Workbook:
         for meta in book.sheets_metadata:
             if meta.typ != calamine.SheetTypeEnum.WorkSheet:
                 skipped.append(SkippedSheet(meta.name, "not a worksheet (chart or macro sheet)"))
+                continue
+            if refused and meta.name in refused:
+                skipped.append(SkippedSheet(meta.name, refused[meta.name]))
                 continue
             try:
                 rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)

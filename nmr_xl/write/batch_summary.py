@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -46,6 +45,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from nmr_xl import __version__
+from nmr_xl.atomic import private_file
 from nmr_xl.batch import BatchEntry, Counts
 from nmr_xl.inbox import LABEL_SEP, SUMMARY_FILE
 from nmr_xl.model import Finding, Severity
@@ -784,13 +784,7 @@ def write_batch_summary(entries: list[BatchEntry], out_dir: Path,
     formats = _Formats()
     _inputs_sheet(book.create_sheet("Inputs"), formats, entries, out_dir)
     _findings_sheet(book.create_sheet("Findings"), formats, entries, out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     dest = out_dir / SUMMARY_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".batch-summary-", suffix=".xlsx", dir=out_dir)
-    os.close(fd)
-    try:
+    with private_file(dest) as tmp:
         book.save(tmp)
-        os.replace(tmp, dest)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return dest

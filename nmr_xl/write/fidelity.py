@@ -20,12 +20,23 @@ SHAPE = "shape (text box, arrow, drawing object)"
 EMPTY_TEXT = 'cell holding empty text ("")'
 NOTE = "cell note (comment)"
 DEFINED_NAME = "defined name (named range)"
+WPS_PICTURES = "WPS in-cell picture part"
+DYNAMIC_ARRAY = "dynamic-array formula (spilled; the copy keeps a fixed array)"
+HEADER_FOOTER = "print header or footer"
+READ_ONLY_RECOMMENDED = "read-only-recommended flag"
 _PLURALS = {
     SHAPE: "shapes (text boxes, arrows, drawing objects)",
     NOTE: "cell notes (comments)",
     EMPTY_TEXT: 'cells holding empty text ("", blank in the copy)',
     "picture or media file": "pictures or media files",
     "in-cell picture (rich data)": "in-cell pictures (rich data)",
+    WPS_PICTURES: "WPS in-cell picture parts",
+    DYNAMIC_ARRAY: "dynamic-array formulas (spilled; the copy keeps fixed arrays)",
+    HEADER_FOOTER: "print headers or footers",
+    "protected range": "protected ranges",
+    "XML map": "XML maps",
+    "sheet custom property": "sheet custom properties",
+    "sort state (the sort last applied)": "sort states (the sort last applied)",
     "add-in (web extension)": "add-ins (web extensions)",
     "Excel 4.0 macro sheet": "Excel 4.0 macro sheets",
     "Excel 5.0 dialog sheet": "Excel 5.0 dialog sheets",
@@ -58,6 +69,9 @@ _PARTS: list[tuple[str, re.Pattern[str]]] = [
         ("add-in (web extension)", r"xl/webextensions/"),
         (TABLE, r"xl/tables/table\d*\.xml$"),
         ("printer settings part", r"xl/printersettings/"),
+        (WPS_PICTURES, r"xl/cellimages\.xml$"),
+        ("dynamic-array metadata part", r"xl/metadata\.xml$"),
+        ("XML map", r"xl/xmlmaps\.xml$"),
     ]
 ]
 
@@ -73,9 +87,16 @@ _SHEET_FEATURES = [
         ("control (button, check box, list ...)", rb"<(?:\w+:)?control\b"),
         # on: sheet="1" (without it the element only holds settings for when it is turned on)
         ("sheet protection", rb"<(?:\w+:)?sheetProtection\b[^>]*\bsheet\s*=\s*[\"'](?:1|true)"),
+        # a cell holding a spilled (dynamic-array) formula points at its metadata with cm=
+        (DYNAMIC_ARRAY, rb"<(?:\w+:)?c\b[^>]*\scm\s*=\s*[\"']"),
+        (HEADER_FOOTER, rb"<(?:\w+:)?(?:odd|even|first)(?:Header|Footer)\b[^>/]*>[^<]"),
+        ("protected range", rb"<(?:\w+:)?protectedRange\b"),
+        ("sheet custom property", rb"<(?:\w+:)?customPr\b"),
+        ("sort state (the sort last applied)", rb"<(?:\w+:)?sortState\b"),
     ]
 ]
 _DEFINED_NAME = re.compile(rb"<(?:\w+:)?definedName\b")
+_READ_ONLY_RECOMMENDED = re.compile(rb"\breadOnlyRecommended\s*=\s*[\"'](?:1|true)")
 # A drawing part may hold only charts (graphic frames); count the shapes in it instead.
 _DRAWING_PART = re.compile(r"xl/drawings/drawing\d*\.xml$")
 _SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|cxnSp|grpSp)[ >]")
@@ -83,7 +104,7 @@ _SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|cxnSp|grpSp)[ >]")
 # xl/comments/comment1.xml, and a copy may hold one more part for the notes nmr-xl adds.
 _NOTES_PART = re.compile(r"xl/comments(?:\d*|/comment\d*)\.xml$")
 _NOTE = re.compile(rb"<(?:\w+:)?comment\b")
-_FORMULA_WITH_VALUE = re.compile(rb"<f[ >/][^<]*(?:</f>)?\s*<v>")
+_FORMULA_WITH_VALUE = re.compile(rb"<f[ >/][^<]*(?:</f>)?\s*<v>[^<]")  # not <v></v>
 _SHEET_PART = re.compile(r"xl/worksheets/sheet\d*\.xml$")
 # Cells holding "" (openpyxl writes them as blank cells): shared strings with no text, the
 # string cells that use them, and empty inline strings.
@@ -181,7 +202,9 @@ def inventory(path: Path) -> Inventory:
     spaces = 0
     with zipfile.ZipFile(path) as archive:
         empty, spaced = _shared_strings(archive)
-        counts[DEFINED_NAME] = len(_DEFINED_NAME.findall(_workbook_part(archive)))
+        workbook = _workbook_part(archive)
+        counts[DEFINED_NAME] = len(_DEFINED_NAME.findall(workbook))
+        counts[READ_ONLY_RECOMMENDED] = len(_READ_ONLY_RECOMMENDED.findall(workbook))
         for info in archive.infolist():
             name = info.filename.lower().replace("\\", "/")
             for label, pattern in _PARTS:

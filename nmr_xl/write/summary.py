@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.reference import DummyWorksheet
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -107,17 +108,25 @@ def write_summary(book: Workbook, data: SummaryData) -> WrittenSummary:
     return WrittenSummary(ws.title, layout.notice_row, added)
 
 
-def _chart(ws: Worksheet, spec: ChartSpec) -> None:
+def bar_chart(spec: ChartSpec, sheet_title: str) -> BarChart:
+    """The chart of findings by rule, over the cells of the sheet named `sheet_title` (the
+    package writer serialises it too, so both copies draw the same chart)."""
     chart = BarChart()
     chart.type = "bar"
     chart.title = spec.title
     chart.legend = None
     chart.height = spec.height_cm
     chart.width = spec.width_cm
+    sheet = DummyWorksheet(sheet_title)
     last = spec.header_row + spec.count
-    values = Reference(ws, min_col=spec.values_col, min_row=spec.header_row, max_row=last)
-    labels = Reference(ws, min_col=spec.labels_col, min_row=spec.header_row + 1, max_row=last)
+    values = Reference(sheet, min_col=spec.values_col, min_row=spec.header_row, max_row=last)
+    labels = Reference(sheet, min_col=spec.labels_col, min_row=spec.header_row + 1,
+                       max_row=last)
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(labels)
+    return chart
+
+
+def _chart(ws: Worksheet, spec: ChartSpec) -> None:
     row, col = spec.anchor
-    ws.add_chart(chart, f"{column_letter(col)}{row}")
+    ws.add_chart(bar_chart(spec, ws.title), f"{column_letter(col)}{row}")

@@ -9,19 +9,21 @@ import io
 import math
 import os
 import re
-import tempfile
 import warnings
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from copy import copy
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import openpyxl
+from lxml import etree
 from openpyxl.cell import _writer as _cell_writer
 from openpyxl.cell import rich_text as _rich_text_module
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -30,13 +32,16 @@ from openpyxl.cell.text import Text
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as XlWorkbook
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import XML_NS
 
+from nmr_xl.atomic import private_file
 from nmr_xl.errors import InputError
-from nmr_xl.model import Severity
+from nmr_xl.model import Severity, column_letter
 from nmr_xl.plan import (
     FINDINGS_HEADER,
+    FINDINGS_SHEET,
     FINDINGS_WIDTH,
     NOTE_AUTHOR,
     NOTE_SEPARATOR,
@@ -44,6 +49,8 @@ from nmr_xl.plan import (
     AnnotationPlan,
     CellMark,
     FindingsColumn,
+    SheetExtent,
+    findings_column_at,
 )
 from nmr_xl.summary_layout import NOTICE_ROWS
 from nmr_xl.write.cells import set_text
@@ -55,6 +62,7 @@ from nmr_xl.write.fidelity import (
     lost_parts,
     package_sheets,
 )
+from nmr_xl.write.package import Unsupported, probe_package, write_package_copy
 from nmr_xl.write.summary import WrittenSummary, write_losses, write_summary
 
 # What one Excel sheet holds
@@ -73,31 +81,42 @@ def _mark(ws: Worksheet, mark: CellMark) -> bool:
     font = copy(cell.font)
     font.color = style.font
     cell.font = font
-    text = mark.note
+    text, author = mark.note, NOTE_AUTHOR
     had_note = cell.comment is not None
-    if had_note:
-        text = cell.comment.text + NOTE_SEPARATOR + text  # keep the sheet's own note
+    if had_note:  # keep the sheet's own note, and its author
+        text, author = cell.comment.text + NOTE_SEPARATOR + text, cell.comment.author
     lines = text.count("\n") + 1 + len(text) // 60
-    cell.comment = Comment(text, NOTE_AUTHOR, width=420, height=min(600, 16 * lines + 20))
+    cell.comment = Comment(text, author, width=420, height=min(600, 16 * lines + 20))
     return not had_note
 
 
-def free_column(ws: Worksheet, wanted: int) -> int:
-    """`wanted`, unless a cell there holds something (a formula cell with no stored result is
-    invisible to the reader that sized the table): then the first column past every used one."""
-    if wanted > ws.max_column:
-        return wanted
-    # ws._cells holds only the cells the sheet has; ws.cell() would create empty ones.
-    used = any(col == wanted and cell.value is not None
-               for (_, col), cell in ws._cells.items())
-    return ws.max_column + 1 if used else wanted
+def _extent(ws: Worksheet, table_last: int) -> SheetExtent:
+    """What openpyxl sees of the sheet right of its table (ws._cells holds only the cells the
+    sheet has; ws.cell() would create empty ones)."""
+    taken = frozenset(col for (_, col), cell in ws._cells.items()
+                      if col > table_last and cell.value is not None)
+    ends = frozenset(CellRange(table.ref).max_col + 1 for table in ws.tables.values())
+    return SheetExtent(ws.max_column, taken, ends)
 
 
-def _findings_column(ws: Worksheet, column: FindingsColumn) -> None:
-    col = free_column(ws, column.col)
-    header = ws.cell(row=column.header_row, column=col)
-    set_text(ws, column.header_row, col, FINDINGS_HEADER)
-    header.font = Font(bold=True)
+def _findings_column(book: XlWorkbook, column: FindingsColumn) -> None:
+    """Where the plan puts it, unless openpyxl sees something there the plan's reader did not
+    (a formula without a stored result): then where the plan's rule puts it given that."""
+    if column.on_sheet is None:
+        ws = book[column.sheet]
+        extent = _extent(ws, column.col - 1)
+        if column.col in extent.taken:
+            col = findings_column_at(column.col - 1, extent)
+            column = replace(column, col=col or 1,
+                             on_sheet=None if col else _free_title(book, FINDINGS_SHEET))
+    if column.on_sheet is not None:
+        ws = book.create_sheet(column.on_sheet, book.sheetnames.index(column.sheet) + 1)
+        header = f"{FINDINGS_HEADER} ({column.sheet})"
+    else:
+        ws, header = book[column.sheet], FINDINGS_HEADER
+    col = column.col
+    set_text(ws, column.header_row, col, header)
+    ws.cell(row=column.header_row, column=col).font = Font(bold=True)
     for row, (severity, text) in column.entries.items():
         style = STYLES[severity]
         set_text(ws, row, col, text)
@@ -105,15 +124,22 @@ def _findings_column(ws: Worksheet, column: FindingsColumn) -> None:
         cell.fill = PatternFill("solid", fgColor=style.fill)
         cell.font = Font(color=style.font)
         cell.alignment = Alignment(vertical="top")
-    letter = header.column_letter
-    ws.column_dimensions[letter].width = FINDINGS_WIDTH
+    ws.column_dimensions[column_letter(col)].width = FINDINGS_WIDTH
+
+
+def _free_title(book: XlWorkbook, wanted: str) -> str:
+    taken = {name.lower() for name in book.sheetnames}
+    title, n = wanted, 2
+    while title.lower() in taken:
+        title, n = f"{wanted} ({n})", n + 1
+    return title
 
 
 def apply_plan(book: XlWorkbook, plan: AnnotationPlan) -> WrittenSummary:
     """Annotate the workbook: cell marks, findings columns and the summary sheet."""
     notes = sum(_mark(book[mark.sheet], mark) for mark in plan.cells)
     for column in plan.columns:
-        _findings_column(book[column.sheet], column)
+        _findings_column(book, column)
     layout = write_summary(book, plan.summary)
     layout.added[NOTE] += notes
     return layout
@@ -188,12 +214,41 @@ def load_for_copy(source: Path, macro: bool) -> XlWorkbook:
                                          f"annotated copy ({type(exc).__name__})") from None
 
 
+def findings_extents(source: Path, tables: dict[str, int]) -> dict[str, SheetExtent]:
+    """What the findings columns of these sheets (name -> the table's last column) must avoid,
+    read from the package; {} when the package writer cannot read it (the plan then places
+    each column right of its table, and the openpyxl path checks that column itself)."""
+    try:
+        return probe_package(source, tables)
+    except (*PACKAGE_FAILURES, InputError):
+        return {}
+
+
 def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
                sheets: list[str]) -> list[str]:
-    """Write the annotated copy atomically; return what the copy could not carry over."""
+    """Write the annotated copy atomically; return what the copy could not carry over.
+
+    The package writer edits the workbook's package and carries everything; a package it does
+    not handle goes through openpyxl, and the notes say so and what that path lost."""
     blocker = copy_blocker(source)
     if blocker:
         raise InputError("write-failed", blocker)
+    try:
+        with private_file(dest) as tmp:
+            return write_package_copy(source, tmp, plan).notes
+    except PACKAGE_FAILURES as exc:
+        reason = str(exc) if isinstance(exc, Unsupported) else f"{type(exc).__name__}"
+    path_note = (f"This copy was written by re-saving the whole workbook through openpyxl, as "
+                 f"nmr-xl's package writer cannot edit this file ({reason}).")
+    return [path_note, *_openpyxl_copy(source, dest, plan, macro, sheets, path_note)]
+
+
+# What sends a package to the openpyxl path: parts the package writer cannot read or handle.
+PACKAGE_FAILURES = (Unsupported, etree.LxmlError, zipfile.BadZipFile, EOFError, zlib.error)
+
+
+def _openpyxl_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
+                   sheets: list[str], path_note: str) -> list[str]:
     book = load_for_copy(source, macro)
     missing = [s for s in [*package_sheets(source), *sheets] if s not in book.sheetnames]
     if missing:
@@ -201,9 +256,10 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
                                          f"{', '.join(dict.fromkeys(missing))} of this file, "
                                          "so a copy would lack them")
     before = inventory(source)
-    return save_annotated(book, dest, plan, notes=known_changes(before),
-                          compare=partial(lost_parts, before),
-                          reload=partial(load_for_copy, source, macro))
+    losses = save_annotated(book, dest, plan, notes=[path_note, *known_changes(before)],
+                            compare=partial(lost_parts, before),
+                            reload=partial(load_for_copy, source, macro))
+    return losses[1:]
 
 
 def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path,
@@ -215,7 +271,7 @@ def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path
     anything a sheet cannot hold as the file had it.
     """
     width = max((len(r) for r in rows), default=0)
-    if len(rows) > _MAX_ROWS or width >= _MAX_COLUMNS:  # the findings column needs one more
+    if len(rows) > _MAX_ROWS or width > _MAX_COLUMNS:
         raise InputError("write-failed", f"the file has {len(rows):,} rows and {width:,} "
                                          f"columns, more than an Excel sheet holds "
                                          f"({_MAX_ROWS:,} rows, {_MAX_COLUMNS:,} columns), so "
@@ -287,11 +343,7 @@ def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
     summary = book[layout.title]
     for offset in range(max(len(found), 1), NOTICE_ROWS):  # the style later notes will need
         summary.cell(row=layout.warnings_row + offset, column=1).font = _LOSS_FONT
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".nmr-xl-", suffix=dest.suffix, dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with private_file(dest) as tmp:
         _save(book, tmp)
         more = compare(tmp, layout.added) if compare else []
         if more:  # say so on the summary sheet too
@@ -303,9 +355,6 @@ def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
                     layout = apply_plan(book, plan)
                 write_losses(book, layout, found)
                 _save(book, tmp)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
     return found
 
 
@@ -351,6 +400,8 @@ def _save(book: XlWorkbook, path: Path) -> None:
     try:
         with redirect_stdout(io.StringIO()), _openpyxl_fixed():
             book.save(path)
+    except OSError:
+        raise  # the output folder (full, read-only): the caller says so
     except Exception as exc:  # openpyxl fails in many ways on what it read from odd files
         raise InputError("write-failed", f"openpyxl could not save the annotated copy "
                                          f"({type(exc).__name__})") from None

@@ -1,0 +1,429 @@
+"""A worksheet part, streamed: probed once for what the findings column must avoid, then rewritten
+row by row with lxml (never a tree of the whole sheet in memory). Only the rows the plan touches
+are changed (a style index on flagged cells, the findings column's cells); every other element
+is written back as it was parsed, in its place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+from lxml import etree
+
+from nmr_xl.model import Severity, column_letter
+from nmr_xl.plan import FINDINGS_WIDTH, SheetExtent
+from nmr_xl.write.package.opc import (
+    MAIN,
+    MC,
+    OFFICE_REL,
+    Unsupported,
+    element_bytes,
+    iterparse,
+    local,
+    q,
+    refuse_dtd,
+    start_tag,
+    without_declarations,
+)
+
+_ROW, _CELL, _SHEET_DATA = q(MAIN, "row"), q(MAIN, "c"), q(MAIN, "sheetData")
+_COLS, _COL, _DIMENSION = q(MAIN, "cols"), q(MAIN, "col"), q(MAIN, "dimension")
+_LEGACY_DRAWING, _TABLE_PARTS = q(MAIN, "legacyDrawing"), q(MAIN, "tableParts")
+_R_ID = q(OFFICE_REL, "id")
+# CT_Worksheet's children, in the order the schema fixes
+_ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData",
+          "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter",
+          "sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr",
+          "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions",
+          "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks",
+          "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
+          "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+          "webPublishItems", "tableParts", "extLst"]
+_AFTER_LEGACY_DRAWING = set(_ORDER[_ORDER.index("legacyDrawing") + 1:])
+_TOP_TAGS = [q(MAIN, name) for name in _ORDER] + [q(MC, "AlternateContent")]
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_RANGE = re.compile(r"^([A-Za-z]{1,3})(\d+)(?::([A-Za-z]{1,3})(\d+))?$")
+_PRESERVE = q("http://www.w3.org/XML/1998/namespace", "space")
+_MAX_CELL_TEXT = 32_767
+# Characters XML 1.0 cannot hold; Excel writes them as _xHHHH_ (ST_Xstring)
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+def column_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def cell_column(ref: str) -> int:
+    match = _REF.match(ref)
+    if not match:
+        raise Unsupported(f"a cell reference {ref[:20]!r} cannot be read")
+    return column_index(match.group(1))
+
+
+def xstring(text: str) -> str:
+    """`text` as a cell or note holds it: what XML cannot carry escaped as Excel escapes it."""
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text[:_MAX_CELL_TEXT])
+    return _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+
+
+def set_text(t: etree._Element, text: str) -> None:
+    t.text = xstring(text)
+    if text != text.strip() or "\n" in text:
+        t.set(_PRESERVE, "preserve")
+
+
+# --- the probe ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetProbe:
+    """What the first pass over a sheet found."""
+
+    extent: SheetExtent
+    legacy_drawing: str | None = None  # r:id of its <legacyDrawing>
+    table_parts: list[str] = field(default_factory=list)  # r:ids of its tables
+
+
+def probe_sheet(source: IO[bytes], name: str, table_last: int) -> SheetProbe:
+    """Columns right of column `table_last` that hold something, the last column any cell is in,
+    and the sheet's legacy drawing and table relationships."""
+    last = 0
+    taken: set[int] = set()
+    legacy = None
+    tables: list[str] = []
+    root = None
+    for _, el in _events(source, ("end",), [_ROW, _LEGACY_DRAWING, _TABLE_PARTS], name):
+        if root is None:
+            root = el.getroottree().getroot()
+        if el.tag == _ROW:
+            final = el[-1] if len(el) else None
+            ref = final.get("r") if final is not None and final.tag == _CELL else None
+            if ref is not None and cell_column(ref) <= table_last:  # nearly every row
+                last = max(last, cell_column(ref))
+            else:
+                for col, cell in _row_cells(el):
+                    last = max(last, col)
+                    if col > table_last and len(cell):
+                        taken.add(col)
+            el.clear(keep_tail=True)
+            parent = el.getparent()
+            while el.getprevious() is not None:
+                del parent[0]
+        elif el.getparent() is root:
+            if el.tag == _LEGACY_DRAWING:
+                legacy = el.get(_R_ID)
+            else:
+                tables = [part.get(_R_ID, "") for part in el]
+    return SheetProbe(SheetExtent(last, frozenset(taken)), legacy, tables)
+
+
+def _events(source: IO[bytes], events: tuple[str, ...], tags: list[str], name: str
+            ) -> Iterable[tuple[str, etree._Element]]:
+    checked = False
+    try:
+        for event, el in iterparse(source, events=events, tag=tags):
+            if not checked:
+                refuse_dtd(el.getroottree(), name)
+                root = el.getroottree().getroot()
+                if root.tag != q(MAIN, "worksheet"):
+                    raise Unsupported(f"{name} is not a worksheet ({local(root.tag)})")
+                checked = True
+            yield event, el
+    except etree.XMLSyntaxError as exc:
+        raise Unsupported(f"the sheet part {name} cannot be parsed "
+                          f"({str(exc).splitlines()[0][:100]})") from None
+
+
+def _row_cells(row: etree._Element) -> Iterable[tuple[int, etree._Element]]:
+    col = 0
+    for cell in row:
+        if cell.tag != _CELL:
+            continue
+        ref = cell.get("r")
+        col = cell_column(ref) if ref else col + 1
+        yield col, cell
+
+
+# --- the rewrite -------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetEdit:
+    """What the plan changes on one sheet, with the style indexes already chosen."""
+
+    marks: dict[int, dict[int, Severity]]  # row -> column -> severity of the flagged cell
+    column: int | None  # the findings column (None: not on this sheet)
+    header_row: int
+    texts: dict[int, tuple[Severity | None, str]]  # row -> (severity; None: header), text
+    legacy_drawing: str | None  # r:id for a new <legacyDrawing> (None: none to add)
+
+
+@dataclass
+class SheetStyles:
+    """Style indexes, from the styles part: a flagged cell's format combined with ours."""
+
+    mark: Callable[[int, Severity], int]
+    findings: Callable[[Severity | None], int]  # None: the header
+
+
+def rewrite_sheet(source: IO[bytes], name: str, edit: SheetEdit, styles: SheetStyles,
+                  write: Callable[[bytes], object]) -> str | None:
+    """Stream the sheet from `source` to `write`, edited; return the r:id of the sheet's own
+    <legacyDrawing> (None: it had none, and gets edit.legacy_drawing when that is set)."""
+    rewriter = _Rewriter(edit, styles, write)
+    rewriter.run(source, name)
+    return rewriter.own_legacy_drawing
+
+
+class _Rewriter:
+    def __init__(self, edit: SheetEdit, styles: SheetStyles,
+                 write: Callable[[bytes], object]) -> None:
+        self.edit = edit
+        self.styles = styles
+        self._write = write
+        self.buffer: list[bytes] = []
+        self.size = 0
+        self.rows = sorted(set(edit.marks) | set(edit.texts))
+        self.next_row = 0  # index into self.rows of the next row still to be written
+        self.col_styles: list[tuple[int, int, int]] = []  # (min, max, style) from <cols>
+        self.cols_written = edit.column is None
+        self.legacy_needed = edit.legacy_drawing is not None
+        self.in_scope: dict[str | None, str] = {}
+        self.own_legacy_drawing: str | None = None
+        self.kept: dict[bytes, bytes] = {}  # declaration runs, without what is in scope
+
+    def emit(self, data: bytes) -> None:
+        self.buffer.append(data)
+        self.size += len(data)
+        if self.size > 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        self._write(b"".join(self.buffer))
+        self.buffer.clear()
+        self.size = 0
+
+    def run(self, source: IO[bytes], name: str) -> None:
+        root: etree._Element | None = None
+        sheet_data: etree._Element | None = None
+        last_row = 0
+        for event, el in _events(source, ("start", "end"), [*_TOP_TAGS, _ROW], name):
+            if root is None:
+                root = el.getroottree().getroot()
+                self.in_scope = dict(root.nsmap)
+                head, self.end_tag = start_tag(root)
+                self.emit(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + head)
+            parent = el.getparent()
+            if event == "start":
+                if el.tag == _SHEET_DATA and parent is root:
+                    self._flush_children(root, until=el)
+                    if not self.cols_written:
+                        self._write_new_cols(root)
+                    self.emit(without_declarations(start_tag(el)[0], self.in_scope))
+                    sheet_data = el
+                continue
+            if el.tag == _ROW and parent is sheet_data and sheet_data is not None:
+                ref = el.get("r")
+                index = int(ref) if ref and ref.isdigit() else last_row + 1
+                if not ref:
+                    el.set("r", str(index))
+                last_row = index
+                self._write_new_rows(sheet_data, before=index)
+                if self.next_row < len(self.rows) and self.rows[self.next_row] == index:
+                    self._edit_row(el, index)
+                    self.next_row += 1
+                self._flush_children(sheet_data, until=el)
+                sheet_data.remove(el)
+            elif el is sheet_data and sheet_data is not None:
+                self._write_new_rows(sheet_data, before=None)
+                self._flush_children(sheet_data, until=None)
+                self.emit(b"</" + self._prefixed(el, "sheetData") + b">" + (
+                    el.tail or "").encode())
+                assert root is not None
+                root.remove(el)
+                sheet_data = None
+            elif parent is root and root is not None:
+                if el.tag == _DIMENSION:
+                    self._widen_dimension(el)
+                elif el.tag == _COLS:
+                    self._set_width(el)
+                self._flush_children(root, until=el)
+                root.remove(el)
+        if root is None:
+            raise Unsupported(f"{name} holds no worksheet")
+        self._flush_children(root, until=None)
+        if self.legacy_needed:
+            self._write_legacy_drawing(root)
+        self.emit(self.end_tag)
+        self.flush()
+
+    def _prefixed(self, el: etree._Element, name: str) -> bytes:
+        return (f"{el.prefix}:{name}" if el.prefix else name).encode()
+
+    def _flush_children(self, parent: etree._Element, until: etree._Element | None) -> None:
+        """Write every child of `parent` before `until` (all of them when None), and `until`."""
+        for child in list(parent):
+            if child is until and child.tag == _SHEET_DATA:
+                return
+            if self.legacy_needed and parent.getparent() is None and _after_legacy(child):
+                self._write_legacy_drawing(parent)
+            if child.tag == _LEGACY_DRAWING and parent.getparent() is None:
+                self.legacy_needed = False  # the sheet has one: the notes go into its VML
+                self.own_legacy_drawing = child.get(_R_ID)
+            self.emit(element_bytes(child, self.in_scope, self.kept))
+            if child is until:
+                return
+            parent.remove(child)
+
+    def _write_legacy_drawing(self, root: etree._Element) -> None:
+        el = etree.SubElement(root, _LEGACY_DRAWING)
+        el.set(_R_ID, self.edit.legacy_drawing or "")
+        self.emit(element_bytes(el, self.in_scope))
+        root.remove(el)
+        self.legacy_needed = False
+
+    # --- columns and dimension ---
+
+    def _write_new_cols(self, root: etree._Element) -> None:
+        cols = etree.SubElement(root, _COLS)
+        self._set_width(cols)
+        self.emit(element_bytes(cols, self.in_scope))
+        root.remove(cols)
+
+    def _set_width(self, cols: etree._Element) -> None:
+        for col in cols:
+            if col.tag == _COL and col.get("style"):
+                self.col_styles.append((_int(col.get("min")), _int(col.get("max")),
+                                        _int(col.get("style"))))
+        target = self.edit.column
+        self.cols_written = True
+        if target is None:
+            return
+        for index, col in enumerate(cols):
+            if col.tag != _COL:
+                continue
+            low, high = _int(col.get("min")), _int(col.get("max"))
+            if low <= target <= high:
+                if high > target:  # the part right of ours keeps its settings
+                    right = _copy(col)
+                    right.set("min", str(target + 1))
+                    cols.insert(index + 1, right)
+                if low < target:
+                    left = _copy(col)
+                    left.set("max", str(target - 1))
+                    cols.insert(index, left)
+                col.set("min", str(target))
+                col.set("max", str(target))
+                col.set("width", str(FINDINGS_WIDTH))
+                col.set("customWidth", "1")
+                return
+            if low > target:
+                cols.insert(index, _new_col(cols, target))
+                return
+        cols.append(_new_col(cols, target))
+
+    def _widen_dimension(self, el: etree._Element) -> None:
+        match = _RANGE.match(el.get("ref", ""))
+        if not match or self.edit.column is None:
+            return
+        first_col, first_row, last_col, last_row = match.groups()
+        last_col, last_row = last_col or first_col, last_row or first_row
+        if column_index(last_col) < self.edit.column:
+            el.set("ref", f"{first_col}{first_row}:{column_letter(self.edit.column)}{last_row}")
+
+    # --- rows ---
+
+    def _write_new_rows(self, sheet_data: etree._Element, before: int | None) -> None:
+        """Rows the plan needs that the sheet does not have (only ever a flagged empty row)."""
+        while self.next_row < len(self.rows) and (before is None
+                                                   or self.rows[self.next_row] < before):
+            index = self.rows[self.next_row]
+            row = etree.SubElement(sheet_data, _ROW)
+            row.set("r", str(index))
+            self._edit_row(row, index)
+            self.emit(element_bytes(row, self.in_scope))
+            sheet_data.remove(row)
+            self.next_row += 1
+
+    def _edit_row(self, row: etree._Element, index: int) -> None:
+        cells = dict(_row_cells(row))
+        if any(cell.get("r") is None for cell in cells.values()):
+            for col, cell in cells.items():  # explicit references before any cell is added
+                cell.set("r", f"{column_letter(col)}{index}")
+        row_style = _int(row.get("s")) if row.get("customFormat") in ("1", "true") else None
+        for col, severity in sorted(self.edit.marks.get(index, {}).items()):
+            cell = cells.get(col)
+            if cell is None:
+                base = row_style if row_style is not None else self._col_style(col)
+                cell = cells[col] = _insert_cell(row, col, index)
+            else:
+                base = _int(cell.get("s"))
+            cell.set("s", str(self.styles.mark(base, severity)))
+        if index in self.edit.texts and self.edit.column is not None:
+            severity, text = self.edit.texts[index]
+            col = self.edit.column
+            cell = cells.get(col)
+            if cell is None:
+                cell = _insert_cell(row, col, index)
+            elif len(cell):
+                raise Unsupported(f"the cell {column_letter(col)}{index} for the findings "
+                                  "column is not empty")
+            cell.set("s", str(self.styles.findings(severity)))
+            cell.set("t", "inlineStr")
+            inline = etree.SubElement(cell, q(MAIN, "is"))
+            set_text(etree.SubElement(inline, q(MAIN, "t")), text)
+        if "spans" in row.attrib:  # a hint for readers; ours may lie outside it
+            del row.attrib["spans"]
+
+    def _col_style(self, col: int) -> int:
+        for low, high, style in self.col_styles:
+            if low <= col <= high:
+                return style
+        return 0
+
+
+def _int(value: str | None) -> int:
+    """A style index as Excel reads it: missing or empty is 0."""
+    return int(value) if value and value.isdigit() else 0
+
+
+def _after_legacy(el: etree._Element) -> bool:
+    """Whether `el` must come after a <legacyDrawing> (an mc:AlternateContent by what it wraps)."""
+    if el.tag == q(MC, "AlternateContent"):
+        wrapped = [local(inner.tag) for branch in el for inner in branch]
+        return any(name in _AFTER_LEGACY_DRAWING for name in wrapped)
+    return isinstance(el.tag, str) and el.tag.startswith(f"{{{MAIN}}}") and \
+        local(el.tag) in _AFTER_LEGACY_DRAWING
+
+
+def _insert_cell(row: etree._Element, col: int, index: int) -> etree._Element:
+    position = len(row)
+    for i, child in enumerate(row):
+        if child.tag == _CELL:
+            if cell_column(child.get("r", "")) > col:
+                position = i
+                break
+        else:  # the row's extLst comes after its cells
+            position = i
+            break
+    cell = row.makeelement(_CELL, {"r": f"{column_letter(col)}{index}"})
+    row.insert(position, cell)
+    return cell
+
+
+def _copy(col: etree._Element) -> etree._Element:
+    twin = col.makeelement(col.tag, dict(col.attrib))
+    twin.tail = col.tail
+    return twin
+
+
+def _new_col(cols: etree._Element, target: int) -> etree._Element:
+    return cols.makeelement(_COL, {"min": str(target), "max": str(target),
+                                   "width": str(FINDINGS_WIDTH), "customWidth": "1"})

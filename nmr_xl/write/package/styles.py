@@ -1,0 +1,176 @@
+"""The styles part, edited: the workbook's own fonts, fills and cell formats stay as they are
+(indexes included, so every existing cell keeps its look); the formats nmr-xl needs are appended.
+A flagged cell gets a new format that is its own (number format, borders, alignment, protection)
+with our fill, and its own font in our colour.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from lxml import etree
+
+from nmr_xl.model import Severity
+from nmr_xl.plan import STYLES
+from nmr_xl.summary_layout import CellStyle
+from nmr_xl.write.package.opc import MAIN, local, q
+
+HYPERLINK_BLUE = "0563C1"  # Office's hyperlink colour
+_LIST_TAGS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs")
+# CT_Stylesheet's children, in the schema's order (to insert a missing list in its place)
+_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
+          "dxfs", "tableStyles", "colors", "extLst"]
+# CT_Font's children in the order Excel writes them (the schema allows any order)
+_FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
+               "sz", "color", "name", "family", "charset", "scheme"]
+
+EMPTY_STYLESHEET = (
+    f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
+    '<family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>'
+    '</fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border>'
+    '<left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
+    'numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf '
+    'numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1">'
+    '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>').encode()
+
+
+def _argb(rgb: str) -> str:
+    return "FF" + rgb.upper()
+
+
+class StyleBook:
+    """The stylesheet of the copy; every method returns a cellXfs index."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.lists = {name: self._list(name) for name in _LIST_TAGS}
+        defaults = etree.fromstring(EMPTY_STYLESHEET)
+        for name in ("fonts", "fills", "borders", "cellStyleXfs", "cellXfs"):
+            if not len(self.lists[name]):  # an empty stylesheet: Excel's defaults, as it reads it
+                for el in defaults.find(q(MAIN, name)):
+                    self._append(name, el)
+        self._fills: dict[str, int] = {}
+        self._fonts: dict[tuple[int, str | None, bool, float | None, bool], int] = {}
+        self._xfs: dict[tuple[object, ...], int] = {}
+
+    def _list(self, name: str) -> etree._Element:
+        found = self.root.find(q(MAIN, name))
+        if found is not None:
+            return found
+        created = self.root.makeelement(q(MAIN, name), {})
+        later = [q(MAIN, n) for n in _ORDER[_ORDER.index(name) + 1:]]
+        for index, child in enumerate(self.root):
+            if child.tag in later:
+                self.root.insert(index, created)
+                break
+        else:
+            self.root.append(created)
+        return created
+
+    def _append(self, name: str, el: etree._Element) -> int:
+        parent = self.lists[name]
+        parent.append(el)
+        parent.set("count", str(len(parent)))
+        return len(parent) - 1
+
+    # --- fills and fonts ---
+
+    def fill(self, rgb: str) -> int:
+        if rgb not in self._fills:
+            fill = self.root.makeelement(q(MAIN, "fill"), {})
+            pattern = etree.SubElement(fill, q(MAIN, "patternFill"), patternType="solid")
+            etree.SubElement(pattern, q(MAIN, "fgColor"), rgb=_argb(rgb))
+            etree.SubElement(pattern, q(MAIN, "bgColor"), indexed="64")
+            self._fills[rgb] = self._append("fills", fill)
+        return self._fills[rgb]
+
+    def font(self, base: int, color: str | None = None, bold: bool = False,
+             size: float | None = None, underline: bool = False) -> int:
+        """Font `base` of the workbook with the changes asked for."""
+        fonts = self.lists["fonts"]
+        base = base if 0 <= base < len(fonts) else 0
+        key = (base, color, bold, size, underline)
+        if key not in self._fonts:
+            font = deepcopy(fonts[base])
+            font.tail = None
+            if color:
+                _put(font, "color", rgb=_argb(color))
+            if bold:
+                _put(font, "b")
+            if size:
+                _put(font, "sz", val=f"{size:g}")
+            if underline:
+                _put(font, "u")
+            self._fonts[key] = self._append("fonts", font)
+        return self._fonts[key]
+
+    # --- cell formats ---
+
+    def _xf(self, key: tuple[object, ...], base: int, font: int, fill: int | None,
+            top: bool = False, wrap: bool = False) -> int:
+        if key not in self._xfs:
+            xfs = self.lists["cellXfs"]
+            xf = deepcopy(xfs[base if 0 <= base < len(xfs) else 0])
+            xf.tail = None
+            xf.set("fontId", str(font))
+            xf.set("applyFont", "1")
+            if fill is not None:
+                xf.set("fillId", str(fill))
+                xf.set("applyFill", "1")
+            if top or wrap:
+                alignment = xf.find(q(MAIN, "alignment"))
+                if alignment is None:
+                    alignment = xf.makeelement(q(MAIN, "alignment"), {})
+                    xf.insert(0, alignment)
+                if top:
+                    alignment.set("vertical", "top")
+                if wrap:
+                    alignment.set("wrapText", "1")
+                xf.set("applyAlignment", "1")
+            self._xfs[key] = self._append("cellXfs", xf)
+        return self._xfs[key]
+
+    def mark(self, base: int, severity: Severity) -> int:
+        """A flagged cell: its own format, our fill, its own font in our colour."""
+        xfs = self.lists["cellXfs"]
+        base = base if 0 <= base < len(xfs) else 0
+        style = STYLES[severity]
+        font = self.font(int(xfs[base].get("fontId", "0")), color=style.font)
+        return self._xf(("mark", base, severity), base, font, self.fill(style.fill))
+
+    def plain(self, style: CellStyle | None, link: bool = False) -> int:
+        """A cell of ours (findings column, summary sheet): the workbook's default font."""
+        if style is None and not link:
+            return 0
+        style = style or CellStyle()
+        color = HYPERLINK_BLUE if link else style.font_color
+        font = self.font(0, color=color, bold=style.bold, size=style.size, underline=link)
+        fill = self.fill(style.fill) if style.fill else None
+        return self._xf(("plain", style, link), 0, font, fill, top=style.wrap_top,
+                        wrap=style.wrap_top)
+
+    def findings(self, severity: Severity | None) -> int:
+        """The findings column: the header bold, each line's text in its severity's colours."""
+        if severity is None:
+            return self.plain(CellStyle(bold=True))
+        style = STYLES[severity]
+        font = self.font(0, color=style.font)
+        return self._xf(("findings", severity), 0, font, self.fill(style.fill), top=True)
+
+
+def _put(font: etree._Element, name: str, **attrib: str) -> None:
+    """Set a child of a font, replacing one of the same name, in Excel's order."""
+    tag = q(MAIN, name)
+    for child in font:
+        if child.tag == tag:
+            child.attrib.clear()
+            child.attrib.update(attrib)
+            return
+    el = font.makeelement(tag, attrib)
+    rank = _FONT_ORDER.index(name)
+    for index, child in enumerate(font):
+        other = local(child.tag)
+        if other in _FONT_ORDER and _FONT_ORDER.index(other) > rank:
+            font.insert(index, el)
+            return
+    font.append(el)

@@ -1,0 +1,186 @@
+"""The workbook-level parts a new sheet must be listed in: the workbook part (its sheet list, and
+the sheet positions that defined names and the window refer to), its relationships, the content
+types and the application properties' list of sheet names.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from nmr_xl.write.package.opc import (
+    CONTENT_TYPES,
+    MAIN,
+    OFFICE_REL,
+    PACKAGE_REL,
+    REL_OFFICE_DOCUMENT,
+    REL_WORKSHEET,
+    STRICT_MAIN,
+    Package,
+    Unsupported,
+    local,
+    q,
+    relative,
+    rels_name,
+)
+
+_EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_RID = re.compile(r"^rId(\d+)$")
+
+
+@dataclass
+class SheetEntry:
+    name: str
+    element: etree._Element
+    part: str | None  # the worksheet part (None: not a worksheet, or not found)
+
+
+class WorkbookParts:
+    """The workbook part, parsed, with its sheets and relationships."""
+
+    def __init__(self, pkg: Package) -> None:
+        office = [r for r in pkg.relationships("") if r.type == REL_OFFICE_DOCUMENT]
+        if not office:
+            raise Unsupported("the package names no workbook part (or names it as Strict "
+                              "Open XML does)")
+        self.part = office[0].target
+        self.tree = pkg.parse(self.part)
+        root = self.tree.getroot()
+        if root.tag == q(STRICT_MAIN, "workbook"):
+            raise Unsupported("it is saved as Strict Open XML")
+        if root.tag != q(MAIN, "workbook"):
+            raise Unsupported(f"its workbook part is not SpreadsheetML ({local(root.tag)})")
+        self.rels_part = rels_name(self.part)
+        self.rels_tree = (pkg.parse(self.rels_part) if pkg.has(self.rels_part) else
+                          etree.ElementTree(etree.Element(q(PACKAGE_REL, "Relationships"),
+                                                          nsmap={None: PACKAGE_REL})))
+        self.rels = {r.id: r for r in pkg.relationships(self.part)}
+        self.sheets_el = root.find(q(MAIN, "sheets"))
+        if self.sheets_el is None:
+            raise Unsupported("the workbook part lists no sheets")
+        self.sheets = []
+        for el in self.sheets_el.iter(q(MAIN, "sheet")):
+            rel = self.rels.get(el.get(q(OFFICE_REL, "id"), ""))
+            part = rel.target if rel and rel.type == REL_WORKSHEET and not rel.external else None
+            self.sheets.append(SheetEntry(el.get("name", ""), el, part))
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.part)
+
+    def sheet(self, name: str) -> SheetEntry:
+        for entry in self.sheets:
+            if entry.name == name:
+                if entry.part is None:
+                    raise Unsupported(f"the sheet {name} is not a worksheet part")
+                return entry
+        raise Unsupported(f"the workbook lists no sheet {name}")
+
+    def add_sheets(self, new: list[tuple[int, str, str]]) -> None:
+        """Insert sheets (position among the original sheets where it goes before, name,
+        relationship id), keeping every position-based reference on the same sheet."""
+        old = list(self.sheets_el.iter(q(MAIN, "sheet")))
+        order: list[etree._Element | tuple[str, str]] = list(old)
+        for position, name, rid in sorted(new, key=lambda n: n[0], reverse=True):
+            order.insert(position, (name, rid))
+        next_id = max((int(el.get("sheetId", "0")) for el in old if
+                       el.get("sheetId", "").isdigit()), default=0) + 1
+        moved = {}
+        for index, item in enumerate(order):
+            if isinstance(item, tuple):
+                name, rid = item
+                el = self.sheets_el.makeelement(q(MAIN, "sheet"), {})
+                el.set("name", name)
+                el.set("sheetId", str(next_id))
+                el.set(q(OFFICE_REL, "id"), rid)
+                next_id += 1
+                if index < len(self.sheets_el):
+                    self.sheets_el.insert(index, el)
+                else:
+                    self.sheets_el.append(el)
+            else:
+                moved[old.index(item)] = index
+        root = self.tree.getroot()
+        for name in root.iter(q(MAIN, "definedName")):
+            _shift(name, "localSheetId", moved)
+        for view in root.iter(q(MAIN, "workbookView")):
+            _shift(view, "activeTab", moved, default="0")
+            if view.get("firstSheet", "0") != "0":  # at 0 the tab strip shows our summary
+                _shift(view, "firstSheet", moved)
+
+    def add_relationship(self, type_: str, target_part: str) -> str:
+        return add_rel(self.rels_tree.getroot(), type_, relative(self.part, target_part))
+
+
+def _shift(el: etree._Element, attribute: str, moved: dict[int, int],
+           default: str | None = None) -> None:
+    value = el.get(attribute, default)
+    if value is not None and value.isdigit() and int(value) in moved:
+        el.set(attribute, str(moved[int(value)]))
+
+
+def next_rid(rels_root: etree._Element) -> str:
+    numbers = [int(m.group(1)) for el in rels_root if (m := _RID.match(el.get("Id", "")))]
+    ids = {el.get("Id") for el in rels_root}
+    n = max(numbers, default=0) + 1
+    while f"rId{n}" in ids:
+        n += 1
+    return f"rId{n}"
+
+
+def new_rels() -> etree._Element:
+    return etree.Element(q(PACKAGE_REL, "Relationships"), nsmap={None: PACKAGE_REL})
+
+
+def add_rel(root: etree._Element, type_: str, target: str) -> str:
+    rid = next_rid(root)
+    etree.SubElement(root, q(PACKAGE_REL, "Relationship"), Id=rid, Type=type_, Target=target)
+    return rid
+
+
+def add_content_types(tree: etree._ElementTree, overrides: dict[str, str],
+                      defaults: dict[str, str]) -> None:
+    root = tree.getroot()
+    present = {el.get("Extension", "").lower() for el in root.iter(q(CONTENT_TYPES, "Default"))}
+    for extension, content_type in defaults.items():
+        if extension not in present:
+            el = root.makeelement(q(CONTENT_TYPES, "Default"),
+                                  {"Extension": extension, "ContentType": content_type})
+            # the schema lists every Default before the Overrides
+            first_override = root.find(q(CONTENT_TYPES, "Override"))
+            if first_override is None:
+                root.append(el)
+            else:
+                first_override.addprevious(el)
+    for part, content_type in overrides.items():
+        etree.SubElement(root, q(CONTENT_TYPES, "Override"), PartName="/" + part,
+                         ContentType=content_type)
+
+
+def add_sheet_titles(tree: etree._ElementTree, first_sheet: str, titles: list[str]) -> bool:
+    """Put `titles` first in the application properties' list of worksheet names, when that list
+    is the usual one (worksheets first, headed by `first_sheet`); False when left alone."""
+    root = tree.getroot()
+    pairs = root.find(q(_EXTENDED, "HeadingPairs"))
+    parts = root.find(q(_EXTENDED, "TitlesOfParts"))
+    if pairs is None or parts is None:
+        return False
+    pair_vector, title_vector = pairs.find(q(_VT, "vector")), parts.find(q(_VT, "vector"))
+    if pair_vector is None or title_vector is None or len(pair_vector) < 2:
+        return False
+    count = pair_vector[1].find(q(_VT, "i4"))
+    names = list(title_vector)
+    if count is None or not (count.text or "").isdigit() or not names or \
+            names[0].text != first_sheet:
+        return False
+    for offset, title in enumerate(titles):
+        el = title_vector.makeelement(q(_VT, "lpstr"), {})
+        el.text = title
+        title_vector.insert(offset, el)
+    count.text = str(int(count.text or "0") + len(titles))
+    title_vector.set("size", str(len(title_vector)))
+    return True
