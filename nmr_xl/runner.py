@@ -165,7 +165,8 @@ def _read_package(path: Path, package: Package, config: Config, scratch: ExitSta
     if package.needs_mending():
         folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="nmr-xl-")))
         source, calamine_source = mend(path, package, folder)
-    book = read_workbook(calamine_source, config, kind=kind, refused=refused)
+    book = read_workbook(calamine_source, config, kind=kind, refused=refused,
+                         error_sheets=package.error_sheets())
     book.skipped.extend(SkippedSheet(name, reason) for name, reason in package.unopenable.items())
     return source, book
 

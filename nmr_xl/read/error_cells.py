@@ -4,8 +4,9 @@ the code column would silently drop its line. This module finds them in the file
 reader can hand the rows on with the error's text in place, as the Excel add-in does, and
 NMR002 reports them.
 
-- .xlsx / .xlsm: cells typed t="e" in the worksheet XML, read as a stream (an error-free sheet
-  costs one decompression, with no XML parse);
+- .xlsx / .xlsm: cells typed t="e" in the worksheet XML, read as a stream; the package
+  inspection (nmr_xl.read.package) counts them as it measures each sheet, so only the sheets
+  holding any are read again;
 - .ods: cells with calcext:value-type="error" (LibreOffice), parsed only when the content holds
   one;
 - .xls: BOOLERR records and formula records with an error result in the BIFF8 stream.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import PurePosixPath
 
 from defusedxml import ElementTree
@@ -37,12 +38,15 @@ _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def error_cells(path: str, kind: str) -> Errors:
-    """The error cells of every sheet of a workbook of this kind ("xlsx", "xlsm", "ods",
-    "xls")."""
+def error_cells(path: str, kind: str, sheets: Collection[str] | None = None) -> Errors:
+    """The error cells of the sheets of a workbook of this kind ("xlsx", "xlsm", "ods",
+    "xls"): every sheet, or only `sheets` (an .xlsx package's inspection counts the error
+    cells of each sheet as it measures it, so error-free sheets are not read twice)."""
+    if sheets is not None and not sheets:
+        return {}
     try:
         if kind in ("xlsx", "xlsm"):
-            return _xlsx(path)
+            return _xlsx(path, sheets)
         if kind == "ods":
             return _ods(path)
         if kind == "xls":
@@ -76,10 +80,12 @@ def _column(letters: bytes) -> int:
     return n - 1
 
 
-def _xlsx(path: str) -> Errors:
+def _xlsx(path: str, sheets: Collection[str] | None) -> Errors:
     found: Errors = {}
     with zipfile.ZipFile(path) as archive:
         for name, part in _sheet_parts(archive):
+            if sheets is not None and name not in sheets:
+                continue
             cells = dict(_xlsx_errors(archive, part))
             if cells:
                 found[name] = cells

@@ -82,6 +82,7 @@ class SheetExtent:
     cells: int  # <c> elements, holding a value or not (openpyxl loads them all)
     strings: int = 0  # cells holding a shared text (t="s")
     text: int = 0  # bytes of shared text those cells refer to; 0 where provably small
+    errors: int = 0  # cells showing an error (t="e"), which python-calamine hands over blank
 
     @property
     def span(self) -> int:
@@ -124,6 +125,10 @@ class Package:
         not give."""
         refused = {s.name: reason for s in self.sheets if (reason := s.too_large())}
         return {**refused, **self.damaged_sheets}
+
+    def error_sheets(self) -> set[str]:
+        """The sheets holding cells that show an error (read by nmr_xl.read.error_cells)."""
+        return {s.name for s in self.sheets if s.errors}
 
     def copy_blocker(self) -> str | None:
         """Why no annotated copy is written (too many cells for openpyxl), or None."""
@@ -499,11 +504,12 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, v
     patterns = _Patterns(root.group(1) + b":" if root and root.group(1) else b"")
 
     # Step 1: counts, row numbers and two searches.
-    cells = canonical = rows = numbered = last_row = strings = 0
+    cells = canonical = rows = numbered = last_row = strings = errors = 0
     beyond = False
     for chunk in _chunks(archive, info, verify=verify):
         cells += sum(chunk.count(start) for start in patterns.cell_starts)
         strings += chunk.count(b' t="s"') + chunk.count(b" t='s'")
+        errors += chunk.count(b' t="e"') + chunk.count(b" t='e'")
         canonical += chunk.count(patterns.canonical)
         rows += chunk.count(patterns.rows)
         numbers = patterns.row_number.findall(chunk)
@@ -517,7 +523,7 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, v
         # every cell in the usual form, its column a single letter, its row number no longer
         # than the rows' own: the range fits in 10**digits - 1 rows by 26 columns
         bound = 10 ** len(str(max(last_row + rows - numbered, 1))) - 1
-        extent = SheetExtent(name, info.filename, bound, 26, cells, strings)
+        extent = SheetExtent(name, info.filename, bound, 26, cells, strings, errors=errors)
         if extent.span <= MAX_SHEET_CELLS:
             return extent
 
@@ -529,13 +535,14 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, v
             if references:
                 last_row = max(last_row, max(int(r) for _, r in references))
                 last_column = max(last_column, max(_column(c) for c, _ in set(references)))
-        extent = SheetExtent(name, info.filename, last_row, last_column, cells, strings)
+        extent = SheetExtent(name, info.filename, last_row, last_column, cells, strings,
+                             errors=errors)
         if extent.span <= MAX_SHEET_CELLS:
             return extent
 
     # Step 3: walk the tags; only cells holding a value (<v>, <is>) count, as for calamine.
     extent = _walk(archive, info, name, patterns, cells, verify=verify)
-    extent.strings = strings
+    extent.strings, extent.errors = strings, errors
     return extent
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import python_calamine as calamine
@@ -115,11 +115,13 @@ def _content_types(archive: zipfile.ZipFile) -> bytes:
 
 
 def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
-                  refused: Mapping[str, str] | None = None) -> Workbook:
+                  refused: Mapping[str, str] | None = None,
+                  error_sheets: Collection[str] | None = None) -> Workbook:
     """Read every worksheet with python-calamine (cached formula results, fast) into tables.
-    `kind` is what sniff() found; cells showing an error are handed on as its text. Sheets
-    named in `refused` (name -> reason, from nmr_xl.read.package) are not read."""
-    errors = error_cells(str(path), kind)
+    `kind` is what sniff() found; cells showing an error are handed on as its text (only those
+    of `error_sheets` when the package inspection says which sheets hold any). Sheets named in
+    `refused` (name -> reason, from nmr_xl.read.package) are not read."""
+    errors = error_cells(str(path), kind, error_sheets)
     try:
         if path.suffix.lower() == f".{kind}":
             book = calamine.CalamineWorkbook.from_path(str(path))
