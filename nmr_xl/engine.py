@@ -92,7 +92,9 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     for line in table.lines:
         by_code[line.code].append(line)
     # Payer cell text -> profile id, once per distinct payer (a sheet has few).
-    profile_id = {payer: config.profile_for(payer).id for payer in {ln.payer for ln in table.lines}}
+    # (in sheet order, so that reports list payers the same way on every run)
+    profile_id = {payer: config.profile_for(payer).id
+                  for payer in dict.fromkeys(ln.payer for ln in table.lines)}
     markers = {line.row: m for line in table.lines if (m := suppression_markers(line.notes))}
     used: set[tuple[int, str]] = set()
     findings: list[Finding] = []
