@@ -184,7 +184,7 @@ def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
     names = [s.name for s in result.sheets] + [s.name for s in result.skipped]
     extents = findings_extents(source, {tr.table.sheet: tr.table.last_column for tr in checked}
                                ) if not csv_data else {}
-    plan = build_plan(tables, facts, result.payers, extents, names)
+    plan = build_plan(tables, facts, result.payers, extents, names, as_of.isoformat())
     try:
         if csv_data:
             losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)
