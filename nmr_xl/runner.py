@@ -15,8 +15,8 @@ from nmr_xl import __version__
 from nmr_xl.config import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
-from nmr_xl.model import Finding, SkippedSheet
-from nmr_xl.plan import build_plan
+from nmr_xl.model import Finding, SkippedSheet, Table
+from nmr_xl.plan import SheetExtent, build_plan
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
 from nmr_xl.read.sources import read_workbook, sniff
 from nmr_xl.spool import read_findings
@@ -56,6 +56,8 @@ class FileResult:
     # a batch moves the findings here once it has counted them (nmr_xl.spool), so that its
     # parent process never holds every finding of the batch at once
     findings_file: Path | None = None
+    packets: list[str] = field(default_factory=list)  # one workbook per rendering provider
+    pdfs: list[str] = field(default_factory=list)  # the copy and packets rendered as PDF
 
     def all_findings(self) -> Iterator[Finding]:
         """The findings, one at a time: those held, then those moved to `findings_file`."""
@@ -79,8 +81,17 @@ def output_path(source: Path, out_dir: Path | None, macro: bool) -> Path:
     return (out_dir or source.parent) / f"{source.stem}.checked{suffix}"
 
 
+@dataclass(frozen=True)
+class Extras:
+    """What a check writes besides the annotated copy, when asked."""
+
+    packets: bool = False  # a workbook per rendering provider, beside the copy
+    pdf: bool = False  # the copy (and packets) rendered to PDF with LibreOffice
+
+
 def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | None = None,
-               annotate: bool = True, dest: Path | None = None) -> FileResult:
+               annotate: bool = True, dest: Path | None = None,
+               extras: Extras = Extras()) -> FileResult:
     """Check one workbook or CSV file. User-caused problems end up in `result.error`, never
     raised. The annotated copy goes to `dest` when given, else output_path(path, out_dir, ...)."""
     result = FileResult(input=str(path))
@@ -96,7 +107,8 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
             _collect(result, checked)
             if annotate:
                 target = dest or output_path(path, out_dir, kind == "xlsm")
-                _annotate(result, path, target, kind == "xlsm", checked, config, as_of, csv_data)
+                _annotate(result, path, target, kind == "xlsm", checked, config, as_of, csv_data,
+                          extras)
         except InputError as exc:
             result.error = exc
     return result
@@ -171,7 +183,7 @@ def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[
 
 def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
               checked: list[TableResult], config: Config, as_of: dt.date,
-              csv_data: CsvData | None = None) -> None:
+              csv_data: CsvData | None = None, extras: Extras = Extras()) -> None:
     # openpyxl and lxml: only when writing
     from nmr_xl.write.xlsx import findings_extents, write_copy, write_rows_copy
 
@@ -199,3 +211,43 @@ def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
                                f"file ({csv_data.describe()}): every value is kept as text, "
                                "exactly as in the file.")
     result.warnings.extend([*plan.notices, *losses])
+    if extras.packets:
+        if csv_data:
+            result.warnings.append("No provider packets: they are written for .xlsx and .xlsm "
+                                   "workbooks, not for CSV files.")
+        else:
+            _packets(result, source, dest, tables, facts, extents, names, as_of)
+    if extras.pdf:
+        from nmr_xl.pdf import render_pdfs
+
+        result.pdfs, problems = render_pdfs([dest, *map(Path, result.packets)])
+        result.warnings.extend(problems)
+
+
+def _packets(result: FileResult, source: Path, dest: Path,
+             tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, str]],
+             extents: dict[str, SheetExtent], names: list[str], as_of: dt.date) -> None:
+    """A workbook per rendering provider beside the copy, named by the provider."""
+    from nmr_xl.packet import packets
+    from nmr_xl.write.xlsx import write_packet_file
+
+    made = packets(tables, facts, result.payers, extents, names, as_of.isoformat(),
+                   Path(result.input).name)
+    used: set[str] = set()
+    for packet in made:
+        target = packet_path(dest, packet.provider, used)
+        problem = write_packet_file(source, target, packet)
+        if problem:
+            result.warnings.append(f"No provider packets: {problem}")
+            return
+        result.packets.append(str(target))
+
+
+def packet_path(copy: Path, provider: str, used: set[str]) -> Path:
+    """`<name>.checked.<provider>.xlsx` beside the copy: the provider's name made safe as a
+    file name (it comes from a cell), unique among the packets (as file systems compare)."""
+    from nmr_xl.inbox import safe_name, unique_name
+
+    stem = copy.name[:-len(copy.suffix)] if copy.suffix else copy.name
+    name = unique_name(safe_name(provider, 80, "provider"), used, 80)
+    return copy.with_name(f"{stem}.{name}.xlsx")

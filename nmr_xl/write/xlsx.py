@@ -39,6 +39,7 @@ from openpyxl.xml.constants import XML_NS
 
 from nmr_xl.errors import InputError
 from nmr_xl.model import Severity, column_letter
+from nmr_xl.packet import Packet
 from nmr_xl.plan import (
     FINDINGS_HEADER,
     FINDINGS_SHEET,
@@ -63,6 +64,7 @@ from nmr_xl.write.fidelity import (
     package_sheets,
 )
 from nmr_xl.write.package import Unsupported, probe_package, write_package_copy
+from nmr_xl.write.package.packet import write_packet
 from nmr_xl.write.summary import (
     DEFAULT_FONT,
     WrittenSummary,
@@ -264,6 +266,24 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
     path_note = (f"This copy was written by re-saving the whole workbook through openpyxl, as "
                  f"nmr-xl's package writer cannot edit this file ({reason}).")
     return [path_note, *_openpyxl_copy(source, dest, plan, macro, sheets, path_note)]
+
+
+def write_packet_file(source: Path, dest: Path, packet: Packet) -> str | None:
+    """Write a provider's packet atomically; None, or why it could not be written (packets are
+    made by the package writer only: a file it cannot edit gets none)."""
+
+    def write(tmp: Path) -> list[str]:
+        write_packet(source, tmp, packet)
+        return []
+
+    try:
+        _atomically(dest, write)
+    except PACKAGE_FAILURES as exc:
+        reason = str(exc) if isinstance(exc, Unsupported) else type(exc).__name__
+        return f"nmr-xl cannot take this file apart safely ({reason})"
+    except InputError as exc:
+        return exc.message
+    return None
 
 
 # What sends a package to the openpyxl path: parts the package writer cannot read or handle.

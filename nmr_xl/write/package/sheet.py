@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -57,6 +58,14 @@ _ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetD
           "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
           "webPublishItems", "tableParts", "extLst"]
 _MAIN_TAGS = frozenset(q(MAIN, name) for name in _ORDER)
+# What a provider's packet keeps of a sheet: its data, layout and print settings; not what may
+# name other patients or point into rows left out (links, validations, formats by range,
+# drawings, tables, the sheet's own notes ...)
+_PACKET_TAGS = frozenset(q(MAIN, name) for name in (
+    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData",
+    "sheetProtection", "mergeCells", "phoneticPr", "printOptions", "pageMargins", "pageSetup",
+    "headerFooter"))
+_FORMULA, _VALUE, _MERGE_CELLS = q(MAIN, "f"), q(MAIN, "v"), q(MAIN, "mergeCells")
 _TOP_TAGS = [q(MAIN, name) for name in _ORDER] + [q(MC, "AlternateContent")]
 _PRINT_TAGS = [q(MAIN, name) for name in ("sheetPr", "sheetViews", "sheetFormatPr", "cols",
                                          "pageMargins", "pageSetup", "headerFooter")]
@@ -258,6 +267,18 @@ class SheetEdit:
     width: float = 30.0  # the findings column's, in characters
     heights: dict[int, float] = field(default_factory=dict)  # rows at least this tall (points)
     page: PageSetup | None = None  # print settings to apply
+    packet: PacketRows | None = None  # a provider's packet: only these rows, made safe
+
+
+@dataclass
+class PacketRows:
+    """A provider packet's sheet: the rows kept (all others are left out, those between kept
+    rows below the header as empty hidden rows), and the workbook's shared strings, which the
+    kept cells get as inline text (the shared strings part lists every patient's names)."""
+
+    keep: frozenset[int]
+    header_row: int
+    shared: list[etree._Element]  # the shared strings' <si> items
 
 
 @dataclass
@@ -292,6 +313,8 @@ class _Rewriter:
         self.in_scope: dict[str | None, str] = {}
         self.own_legacy_drawing: str | None = None
         self.kept: dict[bytes, bytes] = {}  # declaration runs, without what is in scope
+        self.packet = edit.packet
+        self.written_row = 0  # the last row written (a packet's gaps become hidden rows)
         # top-level elements to add, each written before the first element the schema puts
         # after it (or at the end); one of the sheet's own of that name replaces it
         self.pending: dict[str, etree._Element] = {}
@@ -343,6 +366,11 @@ class _Rewriter:
                     el.set("r", str(index))
                 last_row = index
                 self._write_new_rows(sheet_data, before=index)
+                if self.packet is not None:
+                    if index not in self.packet.keep:  # another provider's line, totals ...
+                        sheet_data.remove(el)
+                        continue
+                    self._packet_row(sheet_data, el, index)
                 if self.next_row < len(self.rows) and self.rows[self.next_row] == index:
                     self._edit_row(el, index)
                     self.next_row += 1
@@ -371,6 +399,11 @@ class _Rewriter:
         """A top-level element of the sheet, before it is written: the plan's changes to it."""
         page = self.edit.page or PageSetup()
         name = local(el.tag) if el.tag in _MAIN_TAGS else None
+        if self.packet is not None:
+            if name == "mergeCells":
+                _keep_merges(el, self.packet.keep)
+            elif name == "pageSetup":
+                el.attrib.pop(_R_ID, None)  # printer settings: a part the packet leaves out
         if name == "dimension":
             self._widen_dimension(el)
         elif name == "cols":
@@ -395,6 +428,11 @@ class _Rewriter:
         """Write every child of `parent` before `until` (all of them when None), and `until`."""
         top = parent.getparent() is None
         for child in list(parent):
+            if top and self.packet is not None and not _in_packet(child):
+                if child is until:
+                    return
+                parent.remove(child)
+                continue
             if top:
                 self._write_pending(parent, before=child)
             if child is until and child.tag == _SHEET_DATA:
@@ -477,12 +515,61 @@ class _Rewriter:
         while self.next_row < len(self.rows) and (before is None
                                                    or self.rows[self.next_row] < before):
             index = self.rows[self.next_row]
+            self._gap(sheet_data, index)
             row = etree.SubElement(sheet_data, _ROW)
             row.set("r", str(index))
             self._edit_row(row, index)
             self.emit(element_bytes(row, self.in_scope))
             sheet_data.remove(row)
             self.next_row += 1
+
+    # --- a provider's packet ---
+
+    def _gap(self, sheet_data: etree._Element, index: int) -> None:
+        """In a packet: the rows below the header and before row `index` that are not written,
+        as empty hidden rows (they would print as blank space)."""
+        if self.packet is None:
+            return
+        first = max(self.written_row + 1, self.packet.header_row + 1)
+        for gap in range(first, index):
+            row = etree.SubElement(sheet_data, _ROW, r=str(gap), hidden="1")
+            self.emit(element_bytes(row, self.in_scope, self.kept))
+            sheet_data.remove(row)
+        self.written_row = max(self.written_row, index)
+
+    def _packet_row(self, sheet_data: etree._Element, row: etree._Element, index: int) -> None:
+        """A kept row, made to stand alone: formulas as the values they last showed (they may
+        reach into rows left out), shared strings as inline text, no links to metadata parts
+        the packet does not carry."""
+        assert self.packet is not None
+        self._gap(sheet_data, index)
+        for cell in row:
+            if cell.tag != _CELL:
+                continue
+            for name in ("cm", "vm"):
+                cell.attrib.pop(name, None)
+            formula = cell.find(_FORMULA)
+            if formula is not None:
+                cell.remove(formula)
+            kind = cell.get("t")
+            value = cell.find(_VALUE)
+            if kind == "s" and value is not None:
+                index_text = (value.text or "").strip()
+                shared = self.packet.shared
+                item = shared[int(index_text)] if index_text.isdigit() and \
+                    int(index_text) < len(shared) else None
+                cell.remove(value)
+                cell.set("t", "inlineStr")
+                inline = etree.SubElement(cell, q(MAIN, "is"))
+                for part in item if item is not None else ():
+                    inline.append(deepcopy(part))
+            elif kind == "str":
+                cell.set("t", "inlineStr")
+                text = value.text if value is not None else ""
+                if value is not None:
+                    cell.remove(value)
+                set_text(etree.SubElement(etree.SubElement(cell, q(MAIN, "is")), q(MAIN, "t")),
+                         text or "")
 
     def _edit_row(self, row: etree._Element, index: int) -> None:
         cells = dict(_row_cells(row))
@@ -528,6 +615,26 @@ class _Rewriter:
 def _int(value: str | None, default: int = 0) -> int:
     """A style index or count as Excel reads it: missing or empty is the default (0)."""
     return int(value) if value and value.isdigit() else default
+
+
+def _in_packet(el: etree._Element) -> bool:
+    """Whether a provider's packet keeps this top-level element of a sheet."""
+    if el.tag == _MERGE_CELLS and not len(el):  # all its ranges were left out
+        return False
+    return isinstance(el.tag, str) and el.tag in _PACKET_TAGS
+
+
+def _keep_merges(merges: etree._Element, keep: frozenset[int]) -> None:
+    """Only merged ranges all of whose rows the packet keeps (the title rows')."""
+    for merge in list(merges):
+        match = _RANGE.match(merge.get("ref", "").replace("$", ""))
+        if not match:
+            merges.remove(merge)
+            continue
+        first, last = int(match.group(2)), int(match.group(4) or match.group(2))
+        if any(row not in keep for row in range(first, last + 1)):
+            merges.remove(merge)
+    merges.set("count", str(len(merges)))
 
 
 def _position(el: etree._Element) -> int | None:

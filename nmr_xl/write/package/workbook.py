@@ -143,20 +143,13 @@ class WorkbookParts:
         added to the ones it has: columns first, as Excel writes them."""
         if rows is None and cols is None:
             return
-        quoted = "'" + name.replace("'", "''") + "'!"
-        parts = []
-        if cols:
-            parts.append(f"{quoted}${column_letter(cols[0])}:${column_letter(cols[1])}")
         el = self._print_titles(name)
-        if el is not None and el.text:
-            parts.append(el.text)
-        if rows:
-            parts.append(f"{quoted}${rows[0]}:${rows[1]}")
+        text = print_titles_text(name, rows, cols, el.text if el is not None else None)
         if el is None:
             el = etree.SubElement(self._defined_names(), q(MAIN, "definedName"),
                                   name=PRINT_TITLES,
                                   localSheetId=str(self._sheet_names().index(name)))
-        el.text = ",".join(parts)
+        el.text = text
 
     def _sheet_names(self) -> list[str]:
         """The sheets' names in their order now (position = localSheetId)."""
@@ -177,6 +170,21 @@ class WorkbookParts:
 
     def add_relationship(self, type_: str, target_part: str) -> str:
         return add_rel(self.rels_tree.getroot(), type_, relative(self.part, target_part))
+
+
+def print_titles_text(name: str, rows: tuple[int, int] | None, cols: tuple[int, int] | None,
+                      existing: str | None = None) -> str:
+    """The value of a sheet's _xlnm.Print_Titles: columns first, as Excel writes them, around
+    what it has (`existing`)."""
+    quoted = "'" + name.replace("'", "''") + "'!"
+    parts = []
+    if cols:
+        parts.append(f"{quoted}${column_letter(cols[0])}:${column_letter(cols[1])}")
+    if existing:
+        parts.append(existing)
+    if rows:
+        parts.append(f"{quoted}${rows[0]}:${rows[1]}")
+    return ",".join(parts)
 
 
 def _shift(el: etree._Element, attribute: str, moved: dict[int, int],

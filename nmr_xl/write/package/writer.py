@@ -87,7 +87,7 @@ def probe_package(source: Path, tables: dict[str, int]) -> dict[str, SheetExtent
     with zipfile.ZipFile(source) as archive:
         pkg = Package(archive)
         book = WorkbookParts(pkg)
-        styles = _style_book(pkg, book)
+        styles = style_book(pkg, book)
         extents = {}
         for name, last in tables.items():
             part = book.sheet(name).part
@@ -102,7 +102,7 @@ def probe_package(source: Path, tables: dict[str, int]) -> dict[str, SheetExtent
     return extents
 
 
-def _style_book(pkg: Package, book: WorkbookParts) -> StyleBook:
+def style_book(pkg: Package, book: WorkbookParts) -> StyleBook:
     found = [r for r in book.rels.values() if r.type == REL_STYLES and not r.external]
     if found and pkg.has(found[0].target):
         return StyleBook(pkg.parse(found[0].target).getroot())
@@ -163,6 +163,30 @@ def write_package_copy(source: Path, dest: Path, plan: AnnotationPlan) -> Packag
         return _Writer(pkg, plan).write(dest)
 
 
+def plan_edits(plan: AnnotationPlan) -> dict[str, tuple[SheetEdit, list[notes.Note]]]:
+    """What the plan changes on each sheet it marks or puts a findings column on, and the
+    notes it adds there."""
+    marks: dict[str, dict[int, dict[int, Severity]]] = defaultdict(lambda: defaultdict(dict))
+    sheet_notes: dict[str, list[notes.Note]] = defaultdict(list)
+    for mark in plan.cells:
+        marks[mark.sheet][mark.row][mark.col] = mark.severity
+        sheet_notes[mark.sheet].append(notes.Note(mark.row, mark.col, mark.note))
+    columns = {c.sheet: c for c in plan.columns if c.on_sheet is None}
+    edits = {}
+    for name in dict.fromkeys([*marks, *columns]):
+        column = columns.get(name)
+        texts: dict[int, tuple[Severity | None, str]] = {}
+        if column is not None:
+            texts = {column.header_row: (None, FINDINGS_HEADER), **column.entries}
+        edit = SheetEdit({row: dict(cols) for row, cols in marks[name].items()},
+                         column.col if column else None,
+                         column.header_row if column else 0, texts, None,
+                         column.width if column else 0.0,
+                         dict(column.heights) if column else {}, plan.pages.get(name))
+        edits[name] = (edit, sheet_notes[name])
+    return edits
+
+
 class _Writer:
     def __init__(self, pkg: Package, plan: AnnotationPlan) -> None:
         self.pkg = pkg
@@ -190,33 +214,18 @@ class _Writer:
             self.styles_part = self.names.new(posixpath.join(self.book.folder, "styles{}.xml"))
             self.book.add_relationship(REL_STYLES, self.styles_part)
             self.overrides[self.styles_part] = CT_STYLES
-        self.styles = _style_book(self.pkg, self.book)
+        self.styles = style_book(self.pkg, self.book)
         self.styles_tree = self.styles.root.getroottree()
 
     def _sheets(self) -> dict[str, _Sheet]:
-        marks: dict[str, dict[int, dict[int, Severity]]] = defaultdict(lambda: defaultdict(dict))
-        sheet_notes: dict[str, list[notes.Note]] = defaultdict(list)
-        for mark in self.plan.cells:
-            marks[mark.sheet][mark.row][mark.col] = mark.severity
-            sheet_notes[mark.sheet].append(notes.Note(mark.row, mark.col, mark.note))
-        columns = {c.sheet: c for c in self.plan.columns if c.on_sheet is None}
         sheets = {}
-        for name in dict.fromkeys([*marks, *columns]):
+        for name, (edit, sheet_notes) in plan_edits(self.plan).items():
             entry = self.book.sheet(name)
             assert entry.part is not None
             rels_part = rels_name(entry.part)
             rels = (self.pkg.parse(rels_part).getroot() if self.pkg.has(rels_part)
                     else new_rels())
-            column = columns.get(name)
-            texts: dict[int, tuple[Severity | None, str]] = {}
-            if column is not None:
-                texts = {column.header_row: (None, FINDINGS_HEADER), **column.entries}
-            edit = SheetEdit({row: dict(cols) for row, cols in marks[name].items()},
-                             column.col if column else None,
-                             column.header_row if column else 0, texts, None,
-                             column.width if column else 0.0,
-                             dict(column.heights) if column else {}, self.plan.pages.get(name))
-            sheets[name] = _Sheet(name, entry.part, rels, edit, sheet_notes[name])
+            sheets[name] = _Sheet(name, entry.part, rels, edit, sheet_notes)
         return sheets
 
     # --- the copy ---
