@@ -24,7 +24,7 @@ from nmr_xl.config import Config
 from nmr_xl.errors import InputError
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, EmailInfo, InboxItem
 from nmr_xl.read.sources import sniff
-from nmr_xl.runner import FileResult, check_file, output_path
+from nmr_xl.runner import NO_EXTRAS, Extras, FileResult, check_file, output_path
 from nmr_xl.spool import write_findings
 
 # @2: outputs relative to the --out folder (a run from another working folder still finds them)
@@ -116,6 +116,7 @@ class BatchOptions:
     jobs: int = 1
     force: bool = False
     sources: list[str] = field(default_factory=list)
+    extras: Extras = field(default_factory=Extras)  # provider packets, PDFs
 
 
 def rules_fingerprint(config: Config) -> str:
@@ -255,10 +256,14 @@ def _stored_output(seen: dict[str, Any], out_dir: Path) -> Path | None:
 
 
 def _unchanged(item: InboxItem, state: dict[str, Any], fingerprint: str, as_of: dt.date,
-               out_dir: Path | None, annotate: bool) -> dict[str, Any] | None:
+               out_dir: Path | None, annotate: bool, extras: Extras = NO_EXTRAS
+               ) -> dict[str, Any] | None:
     seen = state.get(item.sha256 or "")
     if not seen or seen.get("rules") != fingerprint or seen.get("as_of") != as_of.isoformat():
         return None
+    written = seen.get("extras") if isinstance(seen.get("extras"), dict) else {}
+    if (extras.packets and not written.get("packets")) or (extras.pdf and not written.get("pdf")):
+        return None  # asked for packets or PDFs the last check did not write
     if seen.get("disposition") not in ("checked", "no-billing-table"):
         return None
     if annotate and out_dir is not None and seen.get("output"):
@@ -291,16 +296,17 @@ def _init_worker(config: Config) -> None:
 
 
 def _check_in_worker(path: Path, as_of: dt.date, dest: Path | None, annotate: bool,
-                     findings_file: Path) -> tuple[FileResult, Counts]:
+                     findings_file: Path, extras: Extras) -> tuple[FileResult, Counts]:
     assert _WORKER_CONFIG is not None
-    return _check_and_spool(path, _WORKER_CONFIG, as_of, dest, annotate, findings_file)
+    return _check_and_spool(path, _WORKER_CONFIG, as_of, dest, annotate, findings_file, extras)
 
 
 def _check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | None,
-                    annotate: bool, findings_file: Path) -> tuple[FileResult, Counts]:
+                    annotate: bool, findings_file: Path, extras: Extras = NO_EXTRAS
+                    ) -> tuple[FileResult, Counts]:
     """safe_check, then the result's numbers, with its findings moved to `findings_file`:
     what comes back to the batch's parent is small, however many findings the file had."""
-    result = safe_check(path, config, as_of, dest, annotate)
+    result = safe_check(path, config, as_of, dest, annotate, extras)
     counts = Counts.of(result)
     if result.findings:
         try:
@@ -318,11 +324,11 @@ def _check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | No
     return result, counts
 
 
-def safe_check(path: Path, config: Config, as_of: dt.date, dest: Path | None, annotate: bool
-               ) -> FileResult:
+def safe_check(path: Path, config: Config, as_of: dt.date, dest: Path | None, annotate: bool,
+               extras: Extras = NO_EXTRAS) -> FileResult:
     """check_file, but a bug in one file becomes that file's error, never the batch's end."""
     try:
-        return check_file(path, config, as_of, dest=dest, annotate=annotate)
+        return check_file(path, config, as_of, dest=dest, annotate=annotate, extras=extras)
     except Exception as exc:
         result = FileResult(input=str(path))
         result.error = InputError("internal-error", f"nmr-xl failed on this file "
@@ -345,7 +351,8 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
     if not options.force:
         for index, item in enumerate(items):
             seen = None if item.error else _unchanged(item, state, fingerprint, options.as_of,
-                                                      options.out_dir, options.annotate)
+                                                      options.out_dir, options.annotate,
+                                                      options.extras)
             if seen is not None:
                 skip[index] = seen
     keep: dict[int, Path] = {}  # an input checked before keeps its copy's name
@@ -409,7 +416,7 @@ def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], 
         for index in todo:
             yield index, *_check_and_spool(items[index].path, config, options.as_of,
                                           outputs.get(index), options.annotate,
-                                          spool / f"{index}.jsonl")
+                                          spool / f"{index}.jsonl", options.extras)
         return
     # One file per task, and results without their findings (spooled by the worker): memory
     # stays bounded by the largest single workbook, in the workers and in the parent.
@@ -417,7 +424,7 @@ def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], 
                              initargs=(config,)) as pool:
         futures: dict[Future[tuple[FileResult, Counts]], int] = {
             pool.submit(_check_in_worker, items[i].path, options.as_of, outputs.get(i),
-                        options.annotate, spool / f"{i}.jsonl"): i
+                        options.annotate, spool / f"{i}.jsonl", options.extras): i
             for i in todo
         }
         for future in as_completed(futures):
@@ -449,6 +456,7 @@ def _remember(state: dict[str, Any], entries: dict[int, BatchEntry], fingerprint
             "label": entry.item.label,
             "disposition": entry.disposition,
             "counts": entry.counts.as_json(),
+            "extras": {"packets": options.extras.packets, "pdf": options.extras.pdf},
         }
     save_state(options.out_dir, state)
 

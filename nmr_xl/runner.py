@@ -89,9 +89,12 @@ class Extras:
     pdf: bool = False  # the copy (and packets) rendered to PDF with LibreOffice
 
 
+NO_EXTRAS = Extras()
+
+
 def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | None = None,
                annotate: bool = True, dest: Path | None = None,
-               extras: Extras = Extras()) -> FileResult:
+               extras: Extras = NO_EXTRAS) -> FileResult:
     """Check one workbook or CSV file. User-caused problems end up in `result.error`, never
     raised. The annotated copy goes to `dest` when given, else output_path(path, out_dir, ...)."""
     result = FileResult(input=str(path))
@@ -183,7 +186,7 @@ def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[
 
 def _annotate(result: FileResult, source: Path, dest: Path, macro: bool,
               checked: list[TableResult], config: Config, as_of: dt.date,
-              csv_data: CsvData | None = None, extras: Extras = Extras()) -> None:
+              csv_data: CsvData | None = None, extras: Extras = NO_EXTRAS) -> None:
     # openpyxl and lxml: only when writing
     from nmr_xl.write.xlsx import findings_extents, write_copy, write_rows_copy
 
