@@ -254,8 +254,8 @@ def page_breaks(heights: Sequence[float], blocks: Sequence[tuple[int, int]], pag
         size = sum(heights[row - 1:last])
         if size > page:
             last, size = row, heights[row - 1]
-        elif used and used + size > page:
-            breaks.append(row - 1)
+        elif used and used + size > page and last > row:
+            breaks.append(row - 1)  # the block goes to the next page whole
             used = 0.0
         if used + size > page:  # where the program breaks the page itself
             used = 0.0
