@@ -135,7 +135,7 @@ def cover_layout(provider: str, input_name: str, checked_as_of: str | None, line
                                      "them should add it, then check them with the others."))
     row = 3
     for label, value in facts:
-        _line(layout, row, label, value, BOLD)
+        _line(layout, row, label, value, BOLD_WRAPPED)
         row += 1
     row += 1
     if findings:
@@ -184,7 +184,7 @@ def _problem(layout: SummaryLayout, row: int, number: int, code: str,
     summary = rule.docs.summary if rule else code
     _line(layout, row, STYLES[worst].label, f"{number}. {summary} ({code} {group[0].name}; "
                                            f"{_count(len(group), 'line')})",
-          legend_style(worst), text_style=BOLD_WRAPPED)
+          replace(legend_style(worst), wrap_top=True), text_style=BOLD_WRAPPED)
     row += 1
     if rule:
         _line(layout, row, "Why", rule.docs.why)

@@ -24,7 +24,9 @@ SCALE_BOUND = 80  # percent: no checked sheet prints smaller, unless it says so 
 PAGE_SHORT_IN, PAGE_LONG_IN = 8.27, 11.0  # A4's width, Letter's height
 FINDINGS_MIN_WIDTH, FINDINGS_MAX_WIDTH = 30, 60  # the findings column, in characters
 DEFAULT_WIDTH = 8.43  # a column Excel has not been told the width of, in characters
+_LETTERS_PER_DIGIT = 1.1
 _TITLE_COLUMNS_SHARE = 0.4  # print title columns take at most this much of a page's width
+_LONG_BLOCK_START = 0.4  # a block longer than a page starts on a new one past this much of one
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,10 @@ def line_points(size: float) -> float:
 
 
 def text_lines(text: str, width: float) -> int:
-    """Lines `text` takes wrapped at word boundaries in a column `width` characters wide (a
-    character counted as wide as a digit: most are narrower, so this errs on the tall side)."""
-    usable = max(int(width), 1)
+    """Lines `text` takes wrapped at word boundaries in a column `width` characters wide. A
+    width counts digits; letters average a little narrower (_LETTERS_PER_DIGIT, measured on
+    Calibri text), with room left for capitals and bold."""
+    usable = max(int(width * _LETTERS_PER_DIGIT), 1)
     lines = 0
     for paragraph in text.split("\n"):
         count, used = 1, 0
@@ -243,8 +246,9 @@ def sheet_page_setup(own: OwnPrint, last_column: int, findings: tuple[int, float
 def page_breaks(heights: Sequence[float], blocks: Sequence[tuple[int, int]], page: float
                 ) -> tuple[int, ...]:
     """Rows (1-based) after which a page must end so that no block (first row, last row) is
-    split when it fits on a page of `page` points; `heights` are the rows' heights. Rows of a
-    block longer than a page break where they fall."""
+    split when it fits on a page of `page` points; `heights` are the rows' heights. A block
+    longer than a page starts on a new page unless most of the page is still free, and its
+    rows break where they fall."""
     breaks: list[int] = []
     ends = dict(blocks)
     used = 0.0
@@ -253,6 +257,9 @@ def page_breaks(heights: Sequence[float], blocks: Sequence[tuple[int, int]], pag
         last = ends.get(row, row)
         size = sum(heights[row - 1:last])
         if size > page:
+            if used > page * _LONG_BLOCK_START:
+                breaks.append(row - 1)
+                used = 0.0
             last, size = row, heights[row - 1]
         elif used and used + size > page and last > row:
             breaks.append(row - 1)  # the block goes to the next page whole
