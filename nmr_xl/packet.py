@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from nmr_xl.model import Finding, Severity, Table
+from nmr_xl.model import Field, Finding, Severity, Table
 from nmr_xl.plan import STYLES, AnnotationPlan, SheetExtent, build_plan
 from nmr_xl.print_layout import (
     FOOTER,
@@ -97,8 +97,9 @@ def packets(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, st
         plan = build_plan(subset, facts, payers, extents, sheet_names, checked_as_of)
         found = [f for _, fs in subset for f in fs]
         count = sum(len(t.lines) for t, _ in subset)
+        column = any(table.has(Field.PROVIDER) for table, _ in subset)
         cover = cover_layout(provider, input_name, checked_as_of, count, found,
-                             plan.summary.font)
+                             plan.summary.font, column)
         result.append(Packet(provider, rows, plan, cover, count, found))
     return result
 
@@ -120,7 +121,8 @@ def _count(n: int, word: str) -> str:
 
 
 def cover_layout(provider: str, input_name: str, checked_as_of: str | None, lines: int,
-                 findings: list[Finding], font: SheetFont) -> SummaryLayout:
+                 findings: list[Finding], font: SheetFont, provider_column: bool = True
+                 ) -> SummaryLayout:
     """The cover sheet: who and what, then each problem with why, source and the lines."""
     layout = SummaryLayout(font=font, widths=dict(_WIDTHS))
     name = provider if provider != NO_PROVIDER else "lines without a rendering provider"
@@ -132,7 +134,10 @@ def cover_layout(provider: str, input_name: str, checked_as_of: str | None, line
               if findings else "nothing to fix")]
     if provider == NO_PROVIDER:
         facts.insert(2, ("Provider", "These lines name no rendering provider: whoever rendered "
-                                     "them should add it, then check them with the others."))
+                                     "them should add it, then check them with the others."
+                         if provider_column else
+                         "The sheet has no rendering provider column, so all its lines are "
+                         "here."))
     row = 3
     for label, value in facts:
         _line(layout, row, label, value, BOLD_WRAPPED)

@@ -254,7 +254,7 @@ def page_breaks(heights: Sequence[float], blocks: Sequence[tuple[int, int]], pag
     used = 0.0
     row = 1
     while row <= len(heights):
-        last = ends.get(row, row)
+        last = max(ends.get(row, row), row)
         size = sum(heights[row - 1:last])
         if size > page:
             if used > page * _LONG_BLOCK_START:

@@ -229,7 +229,8 @@ def _facts(layout: SummaryLayout, row: int, facts: list[tuple[str, str]]) -> int
         layout.put(row, 1, label, BOLD_WRAPPED)
         _spanning(layout, row, 2, value)
         row += 1
-    layout.blocks.append((start, row - 1))
+    if facts:
+        layout.blocks.append((start, row - 1))
     return row
 
 

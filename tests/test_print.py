@@ -77,6 +77,7 @@ def test_wrapped_text_and_page_breaks() -> None:
     heights = [15.0] * 20
     breaks = page_breaks(heights, [(8, 13)], page=15 * 10)  # rows 8-13 would straddle 10/11
     assert breaks == (7,)
+    assert page_breaks(heights, [(5, 4)], page=150) == ()  # an empty block: no endless loop
 
 
 def _finding(n: int, rule: str, severity: Severity) -> Finding:
