@@ -120,9 +120,10 @@ def note_text(findings: list[Finding]) -> str:
     return "\n\n".join(parts)
 
 
-def findings_cell_text(findings: list[Finding]) -> str:
-    """A line's findings, one per line (the column wraps; the notes hold the explanations)."""
-    return "\n".join(f"{f.rule} {f.severity.value}: {f.message}" for f in findings)
+def findings_cell_text(findings: list[Finding], separator: str = "\n") -> str:
+    """A line's findings, one per line (the findings column wraps; the notes hold the
+    explanations), or joined by `separator` where a cell shows one line."""
+    return separator.join(f"{f.rule} {f.severity.value}: {f.message}" for f in findings)
 
 
 def findings_column(sheet: str, col: int, header_row: int,
