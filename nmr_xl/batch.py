@@ -25,7 +25,7 @@ from nmr_xl.errors import InputError
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, EmailInfo, InboxItem
 from nmr_xl.outdir import remove_leftovers
 from nmr_xl.read.sources import sniff
-from nmr_xl.runner import FileResult, check_file, output_path
+from nmr_xl.runner import NO_EXTRAS, Extras, FileResult, check_file, output_path
 from nmr_xl.spool import write_findings
 from nmr_xl.workers import Failure, WorkerPool, memory_ceiling
 
@@ -121,6 +121,7 @@ class BatchOptions:
     # why out_dir cannot be written (read-only, full, not allowed): the inputs are checked all
     # the same, each saying it has no annotated copy and why
     out_problem: str | None = None
+    extras: Extras = field(default_factory=Extras)  # provider packets, PDFs
 
     @property
     def writes(self) -> bool:
@@ -261,10 +262,14 @@ def _stored_output(seen: dict[str, Any], out_dir: Path) -> Path | None:
 
 
 def _unchanged(item: InboxItem, state: dict[str, Any], fingerprint: str, as_of: dt.date,
-               out_dir: Path | None, annotate: bool) -> dict[str, Any] | None:
+               out_dir: Path | None, annotate: bool, extras: Extras = NO_EXTRAS
+               ) -> dict[str, Any] | None:
     seen = state.get(item.sha256 or "")
     if not seen or seen.get("rules") != fingerprint or seen.get("as_of") != as_of.isoformat():
         return None
+    written = seen.get("extras") if isinstance(seen.get("extras"), dict) else {}
+    if (extras.packets and not written.get("packets")) or (extras.pdf and not written.get("pdf")):
+        return None  # asked for packets or PDFs the last check did not write
     if seen.get("disposition") not in ("checked", "no-billing-table"):
         return None
     if annotate and out_dir is not None and seen.get("output"):
@@ -297,16 +302,17 @@ def _init_worker(config: Config) -> None:
 
 
 def _check_in_worker(path: Path, as_of: dt.date, dest: Path | None, annotate: bool,
-                     findings_file: Path) -> tuple[FileResult, Counts]:
+                     findings_file: Path, extras: Extras) -> tuple[FileResult, Counts]:
     assert _WORKER_CONFIG is not None
-    return _check_and_spool(path, _WORKER_CONFIG, as_of, dest, annotate, findings_file)
+    return _check_and_spool(path, _WORKER_CONFIG, as_of, dest, annotate, findings_file, extras)
 
 
 def _check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | None,
-                    annotate: bool, findings_file: Path) -> tuple[FileResult, Counts]:
+                    annotate: bool, findings_file: Path, extras: Extras = NO_EXTRAS
+                    ) -> tuple[FileResult, Counts]:
     """safe_check, then the result's numbers, with its findings moved to `findings_file`:
     what comes back to the batch's parent is small, however many findings the file had."""
-    result = safe_check(path, config, as_of, dest, annotate)
+    result = safe_check(path, config, as_of, dest, annotate, extras)
     counts = Counts.of(result)
     if result.findings:
         try:
@@ -324,12 +330,12 @@ def _check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | No
     return result, counts
 
 
-def safe_check(path: Path, config: Config, as_of: dt.date, dest: Path | None, annotate: bool
-               ) -> FileResult:
+def safe_check(path: Path, config: Config, as_of: dt.date, dest: Path | None, annotate: bool,
+               extras: Extras = NO_EXTRAS) -> FileResult:
     """check_file, but a bug in one file becomes that file's error, never the batch's end.
     Running out of memory is the worker's to report (nmr_xl.workers)."""
     try:
-        return check_file(path, config, as_of, dest=dest, annotate=annotate)
+        return check_file(path, config, as_of, dest=dest, annotate=annotate, extras=extras)
     except MemoryError:
         raise
     except Exception as exc:
@@ -357,7 +363,8 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
     if not options.force:
         for index, item in enumerate(items):
             seen = None if item.error else _unchanged(item, state, fingerprint, options.as_of,
-                                                      options.out_dir, options.annotate)
+                                                      options.out_dir, options.annotate,
+                                                      options.extras)
             if seen is not None:
                 skip[index] = seen
     keep: dict[int, Path] = {}  # an input checked before keeps its copy's name
@@ -426,7 +433,7 @@ def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], 
     spool.mkdir(mode=0o700, exist_ok=True)
     jobs = min(options.jobs, len(todo))
     tasks = ((i, (items[i].path, options.as_of, outputs.get(i), options.writes,
-                  spool / f"{i}.jsonl")) for i in todo)
+                  spool / f"{i}.jsonl", options.extras)) for i in todo)
     with WorkerPool[int](jobs, init=_init_worker, initargs=(config,),
                          memory_limit=memory_ceiling(jobs)) as pool:
         for index, outcome in pool.run(_check_in_worker, tasks, tick=tick):
@@ -471,6 +478,7 @@ def remember(entries: list[BatchEntry], config: Config, options: BatchOptions) -
             "label": entry.item.label,
             "disposition": entry.disposition,
             "counts": entry.counts.as_json(),
+            "extras": {"packets": options.extras.packets, "pdf": options.extras.pdf},
         }
     save_state(options.out_dir, state)
 

@@ -27,10 +27,11 @@ from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.model import Severity
 from nmr_xl.outdir import OutputBusy, claim, remove_leftovers
+from nmr_xl.pdf import NOT_INSTALLED, find_soffice
 from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
-from nmr_xl.runner import FileResult, read_input
+from nmr_xl.runner import Extras, FileResult, read_input
 from nmr_xl.units import allocate
 from nmr_xl.write.batch_summary import write_batch_summary
 
@@ -83,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="files checked in parallel (default: the number of cores)")
     check.add_argument("--force", action="store_true",
                        help="check inputs again even when unchanged since the last run in --out")
+    check.add_argument("--packets", action="store_true",
+                       help="also write one workbook per rendering provider with only that "
+                            "provider's lines and a cover sheet (<name>.checked.<provider>.xlsx)")
+    check.add_argument("--pdf", action="store_true",
+                       help="also render the annotated copies (and packets) to PDF with "
+                            "LibreOffice, when it is installed")
     _reference_options(check)
 
     rules = sub.add_parser("rules", help="list the rules")
@@ -173,7 +180,8 @@ def _check(args: argparse.Namespace) -> int:
         items = collect(args.paths, work, exclude=[args.out] if args.out else [])
         _no_silent_folders(args.paths, items)
         options = BatchOptions(as_of, args.out, work, annotate=not args.no_annotate,
-                               jobs=args.jobs or default_jobs(), force=args.force)
+                               jobs=args.jobs or default_jobs(), force=args.force,
+                               extras=_extras(args))
         with ExitStack() as held:
             if args.out and options.annotate:  # --no-annotate writes nothing at all
                 options.out_problem = _hold_out_dir(args.out, held)
@@ -216,6 +224,16 @@ def _hold_out_dir(out: Path, held: ExitStack) -> str | None:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
+
+
+def _extras(args: argparse.Namespace) -> Extras:
+    """--packets and --pdf; without LibreOffice, one line says how to get it and the run goes
+    on without PDFs."""
+    pdf = args.pdf and not args.no_annotate
+    if pdf and find_soffice() is None:
+        print(f"nmr-xl: {NOT_INSTALLED}", file=sys.stderr)
+        pdf = False
+    return Extras(packets=args.packets and not args.no_annotate, pdf=pdf)
 
 
 def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,

@@ -167,7 +167,7 @@ def safe_name(text: str, limit: int, fallback: str) -> str:
     return cleaned
 
 
-def _unique(name: str, used: set[str], limit: int) -> str:
+def unique_name(name: str, used: set[str], limit: int) -> str:
     """`name`, or `name (2)`, `name (3)` ... not yet in `used` (compared case-insensitively, as
     Windows and macOS do); records the result in `used`."""
     candidate, number = name, 1
@@ -373,7 +373,7 @@ class _Collector:
              error: InputError | None = None) -> None:
         group = where.group
         if group.out_subdir is None:
-            group.out_subdir = (_unique(group.folder_name, self._subdirs, MAX_SUBDIR_CHARS)
+            group.out_subdir = (unique_name(group.folder_name, self._subdirs, MAX_SUBDIR_CHARS)
                                 if group.folder_name else "")
         item = InboxItem(path=path, label=where.label, sources=[where.label], email=group.email,
                          out_subdir=group.out_subdir, sha256=sha, error=error,
@@ -527,7 +527,7 @@ class _Collector:
         base = name.replace("\\", "/").rsplit("/", 1)[-1]
         if base.lower().endswith(ext):
             base = base[: -len(ext)]
-        stem = _unique(safe_name(base, MAX_NAME_CHARS, "attachment"), group.stems,
+        stem = unique_name(safe_name(base, MAX_NAME_CHARS, "attachment"), group.stems,
                        MAX_NAME_CHARS)
         path = group.work / (stem + ext)
         if path.parent != group.work or not _resolved(path).is_relative_to(

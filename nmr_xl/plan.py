@@ -8,14 +8,22 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from nmr_xl.model import Finding, Severity, Table
+from nmr_xl.model import Field, Finding, Severity, Table
+from nmr_xl.print_layout import (
+    OwnPrint,
+    PageSetup,
+    SheetFont,
+    findings_width,
+    line_points,
+    row_points,
+    sheet_page_setup,
+)
 from nmr_xl.rules import get_rule
 
 FINDINGS_HEADER = "nmr-xl findings"
 SUMMARY_SHEET = "nmr-xl summary"
 NOTE_AUTHOR = "nmr-xl"
 NOTE_SEPARATOR = "\n\n— nmr-xl —\n"
-FINDINGS_WIDTH = 70  # the findings column, in characters
 FINDINGS_SHEET = "nmr-xl findings"  # where the findings go when no column is free
 MAX_COLUMNS = 16_384  # what one Excel sheet holds (column XFD)
 MAX_ROWS = 1_048_576
@@ -59,6 +67,10 @@ class FindingsColumn:
     # None: in `sheet` itself, at `col`. Else the name of a sheet of its own that holds them
     # row for row (row N's findings in row N) in column `col` (1), as `sheet` has no free column.
     on_sheet: str | None = None
+    width: float = 30.0  # in characters; its text wraps
+    heights: dict[int, float] = field(default_factory=dict)  # rows the wrapped text needs, in
+    # points (a row is made this tall unless it is taller)
+    font: SheetFont = field(default_factory=SheetFont)  # the sheet's own font, for our cells
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,7 @@ class SheetExtent:
     table_ends: frozenset[int] = frozenset()
     # columns the findings must pass over: hidden ones, or with merged cells in the table's rows
     skip: frozenset[int] = frozenset()
+    own: OwnPrint = field(default_factory=OwnPrint)  # its own print settings, widths and font
 
 
 @dataclass
@@ -84,6 +97,8 @@ class SummaryData:
     findings: list[Finding]
     # the file could not be fully checked: shown first, above the run facts
     warnings: list[str] = field(default_factory=list)
+    font: SheetFont = field(default_factory=SheetFont)  # the checked sheet's font, for the summary
+    checked_as_of: str | None = None  # for the page header
 
 
 @dataclass
@@ -92,6 +107,7 @@ class AnnotationPlan:
     columns: list[FindingsColumn]
     summary: SummaryData
     notices: list[str] = field(default_factory=list)  # for the run's warnings (also in the facts)
+    pages: dict[str, PageSetup] = field(default_factory=dict)  # checked sheet -> its page setup
 
 
 def note_text(findings: list[Finding]) -> str:
@@ -108,10 +124,21 @@ def note_text(findings: list[Finding]) -> str:
     return "\n\n".join(parts)
 
 
-def findings_cell_text(findings: list[Finding]) -> str:
-    # One line per row: wrapped text would spill over the next rows of a sheet whose row
-    # heights are fixed; the notes on the cells hold the full explanations.
-    return " | ".join(f"{f.rule} {f.severity.value}: {f.message}" for f in findings)
+def findings_cell_text(findings: list[Finding], separator: str = "\n") -> str:
+    """A line's findings, one per line (the findings column wraps; the notes hold the
+    explanations), or joined by `separator` where a cell shows one line."""
+    return separator.join(f"{f.rule} {f.severity.value}: {f.message}" for f in findings)
+
+
+def findings_column(sheet: str, col: int, header_row: int,
+                    entries: dict[int, tuple[Severity, str]], font: SheetFont,
+                    on_sheet: str | None = None) -> FindingsColumn:
+    """The column with its width and the heights its wrapped text needs."""
+    width = findings_width([FINDINGS_HEADER, *(text for _, text in entries.values())])
+    one_line = line_points(font.size) + 2
+    heights = {row: height for row, (_, text) in entries.items()
+               if (height := row_points(text, width, font.size)) > one_line}
+    return FindingsColumn(sheet, col, header_row, entries, on_sheet, width, heights, font)
 
 
 def worst_severity(findings: list[Finding]) -> Severity:
@@ -144,14 +171,16 @@ def _free_name(wanted: str, taken: set[str]) -> str:
 
 def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, str]],
                payers: dict[str, str], extents: Mapping[str, SheetExtent] | None = None,
-               sheet_names: Collection[str] = (), warnings: list[str] | None = None
-               ) -> AnnotationPlan:
-    """`extents` (by sheet) place the findings columns; `sheet_names` are the workbook's sheets,
-    so that a findings sheet of our own gets a name of its own; `warnings` say the file could
-    not be fully checked (shown first on the summary sheet)."""
+               sheet_names: Collection[str] = (), warnings: list[str] | None = None,
+               checked_as_of: str | None = None) -> AnnotationPlan:
+    """`extents` (by sheet) place the findings columns and lay out the pages; `sheet_names` are
+    the workbook's sheets, so that a findings sheet of our own gets a name of its own;
+    `warnings` say the file could not be fully checked (shown first on the summary sheet);
+    `checked_as_of` goes into the page headers."""
     cells: list[CellMark] = []
     columns: list[FindingsColumn] = []
     notices: list[str] = []
+    pages: dict[str, PageSetup] = {}
     names = {name.lower() for name in sheet_names}
     all_findings: list[Finding] = []
     payer_counts: Counter[tuple[str, str]] = Counter()
@@ -166,15 +195,24 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
         cells.extend(CellMark(table.sheet, row, col, worst_severity(fs), note_text(fs))
                      for (row, col), fs in by_cell.items())
         entries = {row: (worst_severity(fs), findings_cell_text(fs)) for row, fs in by_row.items()}
-        col = findings_column_at(table.last_column, (extents or {}).get(table.sheet))
+        extent = (extents or {}).get(table.sheet)
+        own = extent.own if extent else OwnPrint()
+        col = findings_column_at(table.last_column, extent)
         if col is not None:
-            columns.append(FindingsColumn(table.sheet, col, table.header_row, entries))
+            column = findings_column(table.sheet, col, table.header_row, entries, own.font)
         else:
             on_sheet = _free_name(FINDINGS_SHEET, names)
-            columns.append(FindingsColumn(table.sheet, 1, table.header_row, entries, on_sheet))
+            column = findings_column(table.sheet, 1, table.header_row, entries, own.font,
+                                     on_sheet)
             notices.append(f"The sheet '{table.sheet}' has no free column right of its table "
                            f"(a sheet holds {MAX_COLUMNS:,} columns), so its findings column is "
                            f"on the sheet '{on_sheet}', row for row.")
+        columns.append(column)
+        ids = [c for f in (Field.PATIENT, Field.PATIENT_NAME, Field.DOS)
+               if (c := table.column_of(f)) is not None]
+        pages[table.sheet] = sheet_page_setup(
+            own, table.last_column, None if col is None else (col, column.width),
+            table.header_row, ids, checked_as_of)
         lines = {line.row: line for line in table.lines}
         for f in findings:
             line = lines.get(f.row)
@@ -184,8 +222,8 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
 
     severity_counts = Counter(f.severity for f in all_findings)
     rule_counts = Counter(f.rule for f in all_findings)
-    by_rule = []
-    for code, count in sorted(rule_counts.items()):
+    by_rule = []  # most found first: the chart shows them in this order
+    for code, count in sorted(rule_counts.items(), key=lambda item: (-item[1], item[0])):
         rule_ = get_rule(code)
         by_rule.append((code, rule_.name if rule_ else "", rule_.severity.value if rule_ else "",
                         count))
@@ -197,5 +235,7 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
         by_provider=provider_counts.most_common(),
         findings=all_findings,
         warnings=list(warnings or ()),
+        font=columns[0].font if columns else SheetFont(),
+        checked_as_of=checked_as_of,
     )
-    return AnnotationPlan(cells, columns, summary, notices)
+    return AnnotationPlan(cells, columns, summary, notices, pages)

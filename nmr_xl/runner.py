@@ -16,8 +16,8 @@ from nmr_xl import __version__
 from nmr_xl.config import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
-from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Workbook, column_letter
-from nmr_xl.plan import build_plan
+from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Table, Workbook, column_letter
+from nmr_xl.plan import SheetExtent, build_plan
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
 from nmr_xl.read.package import Package, inspect, mend, too_many_cells_to_copy
 from nmr_xl.read.rows import sentence as not_charges_sentence
@@ -79,6 +79,8 @@ class FileResult:
     # why the annotated copy could not be written where it belongs (a read-only or full output
     # folder): the check counts, but the run's exit status says something went wrong
     write_error: str | None = None
+    packets: list[str] = field(default_factory=list)  # one workbook per rendering provider
+    pdfs: list[str] = field(default_factory=list)  # the copy and packets rendered as PDF
 
     def all_findings(self) -> Iterator[Finding]:
         """The findings, one at a time: those held, then those moved to `findings_file`."""
@@ -102,8 +104,20 @@ def output_path(source: Path, out_dir: Path | None, macro: bool) -> Path:
     return (out_dir or source.parent) / f"{source.stem}.checked{suffix}"
 
 
+@dataclass(frozen=True)
+class Extras:
+    """What a check writes besides the annotated copy, when asked."""
+
+    packets: bool = False  # a workbook per rendering provider, beside the copy
+    pdf: bool = False  # the copy (and packets) rendered to PDF with LibreOffice
+
+
+NO_EXTRAS = Extras()
+
+
 def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | None = None,
-               annotate: bool = True, dest: Path | None = None) -> FileResult:
+               annotate: bool = True, dest: Path | None = None,
+               extras: Extras = NO_EXTRAS) -> FileResult:
     """Check one workbook or CSV file. User-caused problems end up in `result.error`, never
     raised. The annotated copy goes to `dest` when given, else output_path(path, out_dir, ...)."""
     result = FileResult(input=str(path))
@@ -124,7 +138,8 @@ def check_file(path: Path, config: Config, as_of: dt.date, *, out_dir: Path | No
                 if blocker:
                     result.warnings.append(f"No annotated copy: {blocker}")
                 else:
-                    _annotate(result, source, target, kind, checked, config, as_of, csv_data)
+                    _annotate(result, source, target, kind, checked, config, as_of, csv_data,
+                              extras)
         except InputError as exc:
             # keep no frames (nor the workbooks in them) alive with the result
             exc.__traceback__ = exc.__context__ = None
@@ -282,7 +297,7 @@ _CONVERTED = ("{} workbook; this copy is a new .xlsx workbook holding its values
 
 def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
               checked: list[TableResult], config: Config, as_of: dt.date,
-              csv_data: CsvData | None = None) -> None:
+              csv_data: CsvData | None = None, extras: Extras = NO_EXTRAS) -> None:
     # openpyxl and lxml: only when writing
     from nmr_xl.write.values_copy import FORMAT_NAMES, values_workbook
     from nmr_xl.write.xlsx import findings_extents, write_copy, write_rows_copy
@@ -304,7 +319,8 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
                 source = values_workbook(source, kind, Path(folder))
             extents = findings_extents(source, {tr.table.sheet: tr.table.last_column
                                                 for tr in checked}) if not csv_data else {}
-            plan = build_plan(tables, facts, result.payers, extents, names, result.cannot_check)
+            plan = build_plan(tables, facts, result.payers, extents, names, result.cannot_check,
+                              as_of.isoformat())
             if csv_data:
                 losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)
             else:
@@ -322,11 +338,51 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
                                   f"({exc.strerror or type(exc).__name__})")
             result.warnings.append(f"No annotated copy: {result.write_error}")
             return
-    result.output = str(dest)
-    if converted:
-        result.warnings.append(converted[:1].upper() + converted[1:] + ".")
-    if csv_data:
-        result.warnings.append(f"The annotated copy is a new .xlsx workbook made from the CSV "
-                               f"file ({csv_data.describe()}): every value is kept as text, "
-                               "exactly as in the file.")
-    result.warnings.extend([*plan.notices, *losses])
+        result.output = str(dest)
+        if converted:
+            result.warnings.append(converted[:1].upper() + converted[1:] + ".")
+        if csv_data:
+            result.warnings.append(f"The annotated copy is a new .xlsx workbook made from the "
+                                   f"CSV file ({csv_data.describe()}): every value is kept as "
+                                   "text, exactly as in the file.")
+        result.warnings.extend([*plan.notices, *losses])
+        if extras.packets:
+            if csv_data:
+                result.warnings.append("No provider packets: they are written for workbooks, "
+                                       "not for CSV files.")
+            else:  # inside the scratch block: an .xls / .ods input's values workbook is there
+                _packets(result, source, dest, tables, facts, extents, names, as_of)
+    if extras.pdf:
+        from nmr_xl.pdf import render_pdfs
+
+        result.pdfs, problems = render_pdfs([dest, *map(Path, result.packets)])
+        result.warnings.extend(problems)
+
+
+def _packets(result: FileResult, source: Path, dest: Path,
+             tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, str]],
+             extents: dict[str, SheetExtent], names: list[str], as_of: dt.date) -> None:
+    """A workbook per rendering provider beside the copy, named by the provider."""
+    from nmr_xl.packet import packets
+    from nmr_xl.write.xlsx import write_packet_file
+
+    made = packets(tables, facts, result.payers, extents, names, as_of.isoformat(),
+                   Path(result.input).name)
+    used: set[str] = set()
+    for packet in made:
+        target = packet_path(dest, packet.provider, used)
+        problem = write_packet_file(source, target, packet)
+        if problem:
+            result.warnings.append(f"No provider packets: {problem}")
+            return
+        result.packets.append(str(target))
+
+
+def packet_path(copy: Path, provider: str, used: set[str]) -> Path:
+    """`<name>.checked.<provider>.xlsx` beside the copy: the provider's name made safe as a
+    file name (it comes from a cell), unique among the packets (as file systems compare)."""
+    from nmr_xl.inbox import safe_name, unique_name
+
+    stem = copy.name[:-len(copy.suffix)] if copy.suffix else copy.name
+    name = unique_name(safe_name(provider, 80, "provider"), used, 80)
+    return copy.with_name(f"{stem}.{name}.xlsx")

@@ -404,7 +404,7 @@ def test_summary_findings_sheet_links_each_flagged_cell(inbox_run):
                 for f in doc["files"] for f2 in f["findings"]]
     assert [(r["Input"], r["Rule"], r["Cell"], r["Severity"]) for r in rows] == expected
     assert {r["Practice"] for r in rows} == {p for p, n in FINDINGS_BY_PRACTICE.items() if n}
-    first = ws["D2"]  # Sunrise week 1, NMR102 on G7
+    first = ws["B2"]  # Sunrise week 1, NMR102 on G7
     assert (out / unquote(first.hyperlink.target)).is_file()
     assert first.hyperlink.location == "'Billing'!G7"
 
@@ -711,7 +711,7 @@ def test_findings_sheet_links_stop_at_the_cap(cli, tmp_path, monkeypatch):
     out = tmp_path / "out"
     run(cli, inbox, "--out", out)
     book = openpyxl.load_workbook(out / SUMMARY_FILE)
-    cells = [row[3] for row in book["Findings"].iter_rows(min_row=2)]
+    cells = [row[1] for row in book["Findings"].iter_rows(min_row=2)]
     assert [c.value for c in cells] == ["G7", "L9", "G10", "L5", "G5", "G5"]
     assert [c.hyperlink is not None for c in cells] == [True, True] + [False] * 4
     notes = [c.value for c in book["Totals"]["A"] if isinstance(c.value, str)]

@@ -34,6 +34,7 @@ from nmr_xl.excel.undo import UNDO_SHEET
 from nmr_xl.excel.xl_cells import blocks
 from nmr_xl.model import Severity
 from nmr_xl.plan import FINDINGS_HEADER, NOTE_SEPARATOR, STYLES, SUMMARY_SHEET
+from nmr_xl.print_layout import FINDINGS_MAX_WIDTH
 from nmr_xl.runner import check_file
 from nmr_xl.summary_layout import IN_PLACE_NOTICE, NOTICE_ROWS
 
@@ -143,7 +144,7 @@ def test_clear_restores_own_fills_font_colours_notes_and_width(billing: double.B
         assert rule in cell.note.text
     ref, _, own_note = FLAGGED_COMMENT
     assert sheet.range(ref).note.text.startswith(own_note + NOTE_SEPARATOR + "NMR102")
-    assert sheet.range("O1").column_width == 70
+    assert sheet.range("O1").column_width == FINDINGS_MAX_WIDTH  # its texts are long
 
     clear(billing, sheet)
     assert book_state(billing) == before

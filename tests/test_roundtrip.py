@@ -224,7 +224,7 @@ def test_summary_sheet(checked):
     assert rows_after(rows, "What this copy could not carry over", 1)[0][0].startswith("Nothing")
     assert [r[:2] for r in rows_after(rows, "Findings by severity", 4)] == [
         ("Severity", "Findings"), ("error", 1), ("warning", 1), ("info", 1)]
-    assert [(r[0], r[3]) for r in rows_after(rows, "Findings by rule", 4)] == [
+    assert [(r[0], r[1]) for r in rows_after(rows, "Findings by rule", 4)] == [
         ("Rule", "Findings"), ("NMR102", 1), ("NMR104", 1), ("NMR206", 1)]
 
     # The findings table: an Excel table object whose Cell column links to the cells.

@@ -108,7 +108,7 @@ def line_status(findings: list[Finding]) -> str:
     """"OK", or the worst severity and then each finding as the findings column words it."""
     if not findings:
         return "OK"
-    return f"{STYLES[worst_severity(findings)].label}: {findings_cell_text(findings)}"
+    return f"{STYLES[worst_severity(findings)].label}: {findings_cell_text(findings, ' | ')}"
 
 
 # --- checks -----------------------------------------------------------------------------------

@@ -54,7 +54,6 @@ from nmr_xl.model import FIELD_LABELS as LABELS
 from nmr_xl.model import Severity, SkippedSheet, Table, column_letter
 from nmr_xl.plan import (
     FINDINGS_HEADER,
-    FINDINGS_WIDTH,
     MAX_COLUMNS,
     NOTE_SEPARATOR,
     STYLES,
@@ -94,7 +93,8 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
         result = check_table(table, config, as_of)
         plan = build_plan([(table, result.findings)], _facts(book, result, config, as_of),
                           result.payers, {sheet.name: _extent(sheet, table, used)},
-                          [other.name for other in book.sheets], result.cannot_check)
+                          [other.name for other in book.sheets], result.cannot_check,
+                          as_of.isoformat())
         _refuse_merged_marks(sheet, plan)
         column = _findings_column(sheet, plan)
         before = _snapshot(sheet, plan, column)
@@ -246,15 +246,17 @@ def _snapshot(sheet: Sheet, plan: AnnotationPlan, column: int) -> list[CellBefor
     for row, text in _findings_texts(plan).items():
         cell = sheet.range((row, column))
         bold = cell.font.bold if row == header_row else None
-        before.append(_before(cell, row, column, bold=bold, our_text=text))
+        wrap = None if row == header_row else bool(cell.wrap_text)
+        before.append(_before(cell, row, column, bold=bold, our_text=text, wrap=wrap))
     return before
 
 
 def _before(cell: Range, row: int, col: int, *, bold: bool | None = None,
-            our_note: str | None = None, our_text: str | None = None) -> CellBefore:
+            our_note: str | None = None, our_text: str | None = None,
+            wrap: bool | None = None) -> CellBefore:
     note = cell.note if our_note else None  # only cells we add a note to
     return CellBefore(row, col, hex_colour(cell.color), font_colour(cell), bold,
-                      note.text if note else None, our_note, our_text)
+                      note.text if note else None, our_note, our_text, wrap)
 
 
 def _mark_all(book: Book, sheet: Sheet, plan: AnnotationPlan, column: int,
@@ -304,7 +306,10 @@ def _mark(sheet: Sheet, plan: AnnotationPlan, column: int, before: list[CellBefo
     block_range(sheet, (first, column, last, column)).value = [
         [as_text(texts[row]) if row in texts else None] for row in range(first, last + 1)]
     sheet.range((findings.header_row, column)).font.bold = True
-    sheet.range((1, column)).column_width = FINDINGS_WIDTH
+    # wrapped: Excel then fits the height of each row whose height was not set by hand
+    for block in blocks((row, column) for row in findings.entries):
+        block_range(sheet, block).wrap_text = True
+    sheet.range((1, column)).column_width = findings.width
 
 
 def _checked(result: TableResult, summary: str, before: list[CellBefore], hidden: int) -> str:
@@ -369,9 +374,15 @@ def _restore_formats(sheet: Sheet, cells: list[CellBefore]) -> None:
     for colour, places in fonts.items():
         for block in blocks(places):
             block_range(sheet, block).font.color = colour
+    wraps: dict[bool, list[tuple[int, int]]] = defaultdict(list)
     for cell in cells:
         if cell.bold is not None:
             sheet.range((cell.row, cell.col)).font.bold = cell.bold
+        if cell.wrap is not None:
+            wraps[cell.wrap].append((cell.row, cell.col))
+    for wrap, places in wraps.items():
+        for block in blocks(places):
+            block_range(sheet, block).wrap_text = wrap
 
 
 def note_after_clear(current: str | None, own: str | None, ours: str) -> str | None:

@@ -8,13 +8,13 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from nmr_xl.excel.xl_cells import as_text, block_range, blocks
-from nmr_xl.summary_layout import CellStyle, ChartSpec, SummaryLayout, TableSpec
+from nmr_xl.summary_layout import HYPERLINK_BLUE, CellStyle, ChartSpec, SummaryLayout, TableSpec
 
 if TYPE_CHECKING:
     from xlwings import Book, Range, Sheet
 
 _POINTS_PER_CM = 72 / 2.54
-_LINK = CellStyle(font_color="0563C1")  # Office's hyperlink blue
+_LINK = CellStyle(font_color=HYPERLINK_BLUE)
 
 
 def draw_summary(sheet: Sheet, layout: SummaryLayout) -> None:

@@ -30,7 +30,7 @@ _EXPLANATION = ("What the checked sheet held before nmr-xl marked it. Clear (nmr
                 "back and deletes this sheet. Please do not edit.")
 _COLUMN = "findings column"
 _LABELS = ("checked sheet", "summary sheet", _COLUMN)  # rows 2-4, beside their locators
-_HEADER = ("fill", "font colour", "bold", "note", "our note", "our text")
+_HEADER = ("fill", "font colour", "bold", "note", "our note", "our text", "wrap")
 _FIRST_RECORD = 7  # row 6 holds _HEADER
 _WIDTH = len(_HEADER)
 _SUMMARY_ROW = 3  # the summary sheet's locator, written once the sheet exists
@@ -53,6 +53,7 @@ class CellBefore:
     note: str | None = None  # the cell's own note
     our_note: str | None = None  # the note text we add (after the cell's own, if any)
     our_text: str | None = None  # the text we write into the (empty) cell
+    wrap: bool | None = None  # whether it wrapped its text (None: we leave that alone)
 
 
 @dataclass
@@ -118,7 +119,8 @@ def write_undo(book: Book, sheet: Sheet, state: Undo) -> None:
                 *(_cell_ref(name, c.row, c.col) for c in state.cells)]
     labels = [[label, state.column_width if label == _COLUMN else None] + [None] * (_WIDTH - 2)
               for label in _LABELS]
-    records = [[c.fill, c.font_color, _bold_text(c.bold), c.note, c.our_note, c.our_text]
+    records = [[c.fill, c.font_color, _bold_text(c.bold), c.note, c.our_note, c.our_text,
+                None if c.wrap is None else ("wrap" if c.wrap else "no wrap")]
                for c in state.cells]
     data = [*labels, [None] * _WIDTH, list(_HEADER), *records]
     block_range(undo, (1, 1, 1, 2)).value = [[as_text(MARKER), as_text(_EXPLANATION)]]
@@ -156,13 +158,14 @@ def read_undo(sheet: Sheet) -> Undo:
     checked, summary, column = locators[:3]
     name = checked.sheet if checked else None
     cells = []
-    for where, (fill, font, bold, note, our_note, our_text) in zip(
+    # an undo sheet written before "wrap" was recorded reads None there
+    for where, (fill, font, bold, note, our_note, our_text, wrap) in zip(
             locators[_FIRST_RECORD - 2:], data[_FIRST_RECORD - 2:], strict=True):
         if where is None or where.sheet != name or where.row is None or where.col is None:
             continue  # deleted, or moved to another sheet: not ours to restore any more
         cells.append(CellBefore(where.row, where.col, fill, font,
                                 None if bold is None else bold == "bold", note, our_note,
-                                our_text))
+                                our_text, None if wrap is None else wrap == "wrap"))
     width = data[2][1]
     return Undo(name, summary.sheet if summary else None,
                 column.col if column and column.sheet == name else None,

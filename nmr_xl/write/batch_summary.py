@@ -42,6 +42,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from nmr_xl import __version__
@@ -50,6 +51,7 @@ from nmr_xl.batch import BatchEntry, Counts
 from nmr_xl.inbox import LABEL_SEP, SUMMARY_FILE
 from nmr_xl.model import Finding, Severity
 from nmr_xl.plan import STYLES
+from nmr_xl.print_layout import SCALE_BOUND, Margins, column_points, usable_points
 from nmr_xl.rules import get_rule
 
 # A cell's font replaces the workbook's default entirely: without a name, LibreOffice draws
@@ -82,9 +84,13 @@ _INPUT_COLUMNS = ("Input", "Also received as", "From", "Subject", "Sent", "Dispo
 _INPUT_WIDTHS = (36, 26, 34, 26, 17, 17, 18, 42, 8, 7, 9, 6, 22, 30)
 _INPUT_WRAPPED = {"Input", "Also received as", "From", "Subject", "Note", "Top rules",
                   "Annotated copy"}
-_FINDING_COLUMNS = ("Input", "Practice", "Sheet", "Cell", "Row", "Rule", "Name", "Severity",
-                    "Message", "What to do")
-_FINDING_WIDTHS = (36, 20, 12, 7, 6, 8, 24, 9, 55, 55)
+# Printed across then down: the first page of a row holds where, what and the message; the
+# second (after a manual column break, with the Input repeated) what to do and the rest.
+_FINDING_COLUMNS = ("Input", "Cell", "Rule", "Severity", "Message", "What to do", "Name",
+                    "Sheet", "Row", "Practice")
+_FINDING_WIDTHS = (30, 7, 8, 9, 55, 55, 24, 12, 6, 20)
+_FINDING_WRAPPED = {1, 5, 6, 7, 10}
+_FINDING_FIRST_PAGE = 5  # columns A..E print on a row's first page
 _DISPOSITION_FILL = {"checked": None, "skipped-unchanged": "EDEDED",
                      "no-billing-table": "FFEB9C", "error": "FFC7CE"}
 _SEVERITIES = tuple(Severity)
@@ -354,6 +360,22 @@ def _print_setup(ws: WriteOnlyWorksheet, *, landscape: bool = True, wide: bool =
     ws.page_margins.left = ws.page_margins.right = 0.4
 
 
+def _print_across(ws: WriteOnlyWorksheet, widths: tuple[int, ...], first_page: int) -> None:
+    """Two pages wide, across then down: columns 1..`first_page` on a row's first page, the
+    rest on the next with column A repeated, at the largest scale (up to 100%) at which each
+    page's columns fit (Letter or A4)."""
+    _print_setup(ws)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    points = [column_points(w) for w in widths]
+    page = usable_points("landscape", Margins(left=0.4, right=0.4))[0] * 0.95
+    widest = max(sum(points[:first_page]), points[0] + sum(points[first_page:]))
+    ws.page_setup.scale = max(SCALE_BOUND, min(100, int(100 * page / widest)))
+    ws.page_setup.pageOrder = "overThenDown"
+    ws.print_title_rows = "1:1"
+    ws.print_title_cols = "A:A"
+    ws.col_breaks.append(Break(id=first_page))
+
+
 def _link_target(relative: str) -> str:
     """A relative path as a hyperlink target: the characters a URI reads specially (space,
     %, #, ?) escaped; Excel and LibreOffice unescape them when opening the link."""
@@ -494,9 +516,9 @@ def _finding_rows(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[Batch
             if links == MAX_FINDING_LINKS:
                 target = None
             links += target is not None
-            yield [entry.item.label, practice, f.sheet, _finding_link(ws, formats, target, f),
-                   f.row, f.rule, f.name, _severity_cell(ws, formats, f.severity), f.message,
-                   f.suggestion]
+            yield [entry.item.label, _finding_link(ws, formats, target, f), f.rule,
+                   _severity_cell(ws, formats, f.severity), f.message, f.suggestion, f.name,
+                   f.sheet, f.row, practice]
 
 
 def _finding_link(ws: WriteOnlyWorksheet, formats: _Formats, target: str | None, f: Finding
@@ -528,8 +550,8 @@ def _severity_cell(ws: WriteOnlyWorksheet, formats: _Formats, severity: Severity
 def _findings_sheet(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
                     out_dir: Path) -> None:
     ws.freeze_panes = "B2"
-    _print_setup(ws, wide=True)
-    rows = _table_rows(ws, formats, _FINDING_COLUMNS, _FINDING_WIDTHS, {1, 2, 7, 9, 10},
+    _print_across(ws, _FINDING_WIDTHS, _FINDING_FIRST_PAGE)
+    rows = _table_rows(ws, formats, _FINDING_COLUMNS, _FINDING_WIDTHS, _FINDING_WRAPPED,
                        _finding_rows(ws, formats, entries, out_dir))
     if rows:
         _add_table(ws, "nmr_xl_batch_findings", _FINDING_COLUMNS, rows)

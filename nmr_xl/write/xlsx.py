@@ -39,10 +39,10 @@ from openpyxl.xml.constants import XML_NS
 from nmr_xl.atomic import private_file
 from nmr_xl.errors import InputError
 from nmr_xl.model import Severity, column_letter
+from nmr_xl.packet import Packet
 from nmr_xl.plan import (
     FINDINGS_HEADER,
     FINDINGS_SHEET,
-    FINDINGS_WIDTH,
     NOTE_AUTHOR,
     NOTE_SEPARATOR,
     STYLES,
@@ -52,6 +52,7 @@ from nmr_xl.plan import (
     SheetExtent,
     findings_column_at,
 )
+from nmr_xl.print_layout import PageSetup
 from nmr_xl.summary_layout import NOTICE_ROWS
 from nmr_xl.write.cells import set_text
 from nmr_xl.write.fidelity import (
@@ -63,7 +64,14 @@ from nmr_xl.write.fidelity import (
     package_sheets,
 )
 from nmr_xl.write.package import Unsupported, probe_package, write_package_copy
-from nmr_xl.write.summary import WrittenSummary, write_losses, write_summary
+from nmr_xl.write.package.packet import write_packet
+from nmr_xl.write.summary import (
+    DEFAULT_FONT,
+    WrittenSummary,
+    apply_page_setup,
+    write_losses,
+    write_summary,
+)
 
 # What one Excel sheet holds
 _MAX_ROWS, _MAX_COLUMNS, _MAX_CELL_TEXT = 1_048_576, 16_384, 32_767
@@ -114,17 +122,24 @@ def _findings_column(book: XlWorkbook, column: FindingsColumn) -> None:
         header = f"{FINDINGS_HEADER} ({column.sheet})"
     else:
         ws, header = book[column.sheet], FINDINGS_HEADER
-    col = column.col
+    col, name, size = column.col, column.font.name or DEFAULT_FONT, column.font.size
     set_text(ws, column.header_row, col, header)
-    ws.cell(row=column.header_row, column=col).font = Font(bold=True)
+    header_cell = ws.cell(row=column.header_row, column=col)
+    header_cell.font = Font(name=name, size=size, bold=True)
     for row, (severity, text) in column.entries.items():
         style = STYLES[severity]
         set_text(ws, row, col, text)
         cell = ws.cell(row=row, column=col)
         cell.fill = PatternFill("solid", fgColor=style.fill)
-        cell.font = Font(color=style.font)
-        cell.alignment = Alignment(vertical="top")
-    ws.column_dimensions[column_letter(col)].width = FINDINGS_WIDTH
+        cell.font = Font(name=name, size=size, color=style.font)
+        cell.alignment = _WRAP  # at the row's foot, as the line's own values
+    for row, height in column.heights.items():
+        if height > (ws.row_dimensions[row].height or 0):
+            ws.row_dimensions[row].height = height
+    ws.column_dimensions[column_letter(col)].width = column.width
+
+
+_WRAP = Alignment(wrap_text=True)
 
 
 def _free_title(book: XlWorkbook, wanted: str) -> str:
@@ -135,14 +150,25 @@ def _free_title(book: XlWorkbook, wanted: str) -> str:
     return title
 
 
-def apply_plan(book: XlWorkbook, plan: AnnotationPlan) -> WrittenSummary:
-    """Annotate the workbook: cell marks, findings columns and the summary sheet."""
+def apply_plan(book: XlWorkbook, plan: AnnotationPlan, losses: list[str] | None = None
+               ) -> WrittenSummary:
+    """Annotate the workbook: cell marks, findings columns, print settings and the summary
+    sheet (`losses`: what the copy cannot carry, as far as known)."""
     notes = sum(_mark(book[mark.sheet], mark) for mark in plan.cells)
     for column in plan.columns:
         _findings_column(book, column)
-    layout = write_summary(book, plan.summary)
+    for sheet, page in plan.pages.items():
+        apply_page_setup(book[sheet], _without_kept(book[sheet], page))
+    layout = write_summary(book, plan.summary, losses)
     layout.added[NOTE] += notes
     return layout
+
+
+def _without_kept(ws: Worksheet, page: PageSetup) -> PageSetup:
+    """The plan read the sheet's print titles from the package; openpyxl's own reading of them
+    decides here (the openpyxl path also writes files the package writer could not read)."""
+    return replace(page, title_rows=None if ws.print_title_rows else page.title_rows,
+                   title_cols=None if ws.print_title_cols else page.title_cols)
 
 
 # --- openpyxl 3.1 bugs that would alter values in the copy, mended while we load and save -----
@@ -243,6 +269,22 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
     return [path_note, *_openpyxl_copy(source, dest, plan, macro, sheets, path_note)]
 
 
+def write_packet_file(source: Path, dest: Path, packet: Packet) -> str | None:
+    """Write a provider's packet atomically; None, or why it could not be written (packets are
+    made by the package writer only: a file it cannot edit gets none)."""
+    try:
+        with private_file(dest) as tmp:
+            write_packet(source, tmp, packet)
+    except PACKAGE_FAILURES as exc:
+        reason = str(exc) if isinstance(exc, Unsupported) else type(exc).__name__
+        return f"nmr-xl cannot take this file apart safely ({reason})"
+    except InputError as exc:
+        return exc.message
+    except OSError as exc:  # the output folder: read-only or full
+        return f"cannot write {dest.name} in {dest.parent} ({exc.strerror or type(exc).__name__})"
+    return None
+
+
 # What sends a package to the openpyxl path: parts the package writer cannot read or handle.
 PACKAGE_FAILURES = (Unsupported, etree.LxmlError, zipfile.BadZipFile, EOFError, zlib.error)
 
@@ -335,7 +377,7 @@ def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
     openpyxl cannot save a loaded workbook twice (pictures and a macro project's parts are read
     from the input once), so the notes `compare` finds are written into the saved summary sheet;
     should that fail, the book is loaded again with `reload` (when given), annotated and saved."""
-    layout = apply_plan(book, plan)
+    layout = apply_plan(book, plan, list(notes))
     _refuse_huge_text(book)
     found = list(notes)
     if found:
@@ -352,7 +394,7 @@ def save_annotated(book: XlWorkbook, dest: Path, plan: AnnotationPlan, *,
                                       found):
                 if reload is not None:
                     book = reload()
-                    layout = apply_plan(book, plan)
+                    layout = apply_plan(book, plan, found)
                 write_losses(book, layout, found)
                 _save(book, tmp)
     return found

@@ -14,9 +14,16 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from nmr_xl.model import column_letter
-from nmr_xl.plan import FINDINGS_HEADER, FINDINGS_WIDTH, FindingsColumn
-from nmr_xl.summary_layout import NOTICE, ChartSpec, SummaryLayout, TableSpec
-from nmr_xl.write.package.opc import MAIN, OFFICE_REL
+from nmr_xl.plan import FINDINGS_HEADER, FindingsColumn
+from nmr_xl.print_layout import DEFAULT_MARGINS, PageSetup
+from nmr_xl.summary_layout import ChartSpec, SummaryLayout, TableSpec
+from nmr_xl.write.package.opc import MAIN, OFFICE_REL, element_bytes
+from nmr_xl.write.package.page import (
+    header_footer_element,
+    margins_element,
+    page_setup_element,
+    row_breaks_element,
+)
 from nmr_xl.write.package.sheet import xstring
 from nmr_xl.write.package.styles import StyleBook
 from nmr_xl.write.summary import bar_chart
@@ -38,32 +45,29 @@ class SheetContent:
     heights: dict[int, float] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> location
-    landscape: bool = False
+    page: PageSetup | None = None
     drawing: str | None = None  # r:id of the drawing holding the chart
     table: str | None = None  # r:id of the table part
 
 
-def summary_content(layout: SummaryLayout, styles: StyleBook, notices: list[str]
-                    ) -> SheetContent:
+def summary_content(layout: SummaryLayout, styles: StyleBook) -> SheetContent:
     content = SheetContent(widths=dict(layout.widths), heights=dict(layout.heights),
-                           merges=list(layout.merges), landscape=True)
+                           merges=list(layout.merges), page=layout.page)
     for cell in layout.cells:
-        content.cells[cell.row][cell.col] = (cell.value,
-                                             styles.plain(cell.style, link=bool(cell.link)))
+        content.cells[cell.row][cell.col] = (
+            cell.value, styles.plain(cell.style, link=bool(cell.link), font=layout.font))
         if cell.link:
             content.links[(cell.row, cell.col)] = cell.link
-    for offset, text in enumerate(notices):  # what the copy could not carry, if anything
-        content.cells[layout.notice_row + offset][1] = (text, styles.plain(NOTICE))
     return content
 
 
 def findings_content(column: FindingsColumn, styles: StyleBook) -> SheetContent:
     """A findings sheet of its own: row N holds the findings of row N of `column.sheet`."""
-    content = SheetContent(widths={column.col: FINDINGS_WIDTH})
+    content = SheetContent(widths={column.col: column.width}, heights=dict(column.heights))
     content.cells[column.header_row][column.col] = (f"{FINDINGS_HEADER} ({column.sheet})",
-                                                    styles.findings(None))
+                                                    styles.findings(None, column.font))
     for row, (severity, text) in column.entries.items():
-        content.cells[row][column.col] = (text, styles.findings(severity))
+        content.cells[row][column.col] = (text, styles.findings(severity, column.font))
     return content
 
 
@@ -71,7 +75,6 @@ def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
     rows = sorted(content.cells)
     last_col = max((max(cols) for cols in content.cells.values() if cols), default=1)
     yield (f'{_DECLARATION}<worksheet xmlns="{MAIN}" xmlns:r="{OFFICE_REL}">'
-           + ("<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>" if content.landscape else "")
            + f'<dimension ref="A1:{column_letter(last_col)}{max(rows, default=1)}"/>'
            '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
            '<sheetFormatPr defaultRowHeight="15"/>').encode()
@@ -100,10 +103,12 @@ def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
         tail.append("<hyperlinks>" + "".join(
             f'<hyperlink ref="{column_letter(col)}{row}" location={quoteattr(location)}/>'
             for (row, col), location in sorted(content.links.items())) + "</hyperlinks>")
-    tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-                'footer="0.3"/>')
-    if content.landscape:
-        tail.append('<pageSetup orientation="landscape" fitToHeight="0"/>')
+    page = content.page or PageSetup()
+    in_scope = {None: MAIN, "r": OFFICE_REL}
+    for element in (margins_element(page.margins or DEFAULT_MARGINS), page_setup_element(page),
+                    header_footer_element(page), row_breaks_element(page.row_breaks)):
+        if element is not None:
+            tail.append(element_bytes(element, in_scope).decode())
     if content.drawing:
         tail.append(f'<drawing r:id="{content.drawing}"/>')
     if content.table:

@@ -12,10 +12,10 @@ from lxml import etree
 
 from nmr_xl.model import Severity
 from nmr_xl.plan import STYLES
-from nmr_xl.summary_layout import CellStyle
+from nmr_xl.print_layout import SheetFont
+from nmr_xl.summary_layout import HYPERLINK_BLUE, CellStyle
 from nmr_xl.write.package.opc import MAIN, local, q
 
-HYPERLINK_BLUE = "0563C1"  # Office's hyperlink colour
 _LIST_TAGS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs")
 # CT_Stylesheet's children, in the schema's order (to insert a missing list in its place)
 _ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
@@ -50,6 +50,7 @@ class StyleBook:
                 for el in defaults.find(q(MAIN, name)):
                     self._append(name, el)
         self._fills: dict[str, int] = {}
+        self._bases: dict[SheetFont, int] = {}
         self._fonts: dict[tuple[int, str | None, bool, float | None, bool], int] = {}
         self._xfs: dict[tuple[object, ...], int] = {}
 
@@ -104,6 +105,37 @@ class StyleBook:
             self._fonts[key] = self._append("fonts", font)
         return self._fonts[key]
 
+    def base_font(self, font: SheetFont) -> int:
+        """A plain font of the workbook in `font`'s name and size (the workbook's default font
+        changed to it, when it has none)."""
+        if font.name is None:
+            return 0
+        if font not in self._bases:
+            fonts = self.lists["fonts"]
+            for index, el in enumerate(fonts):
+                if font_of(el) == font and not any(
+                        el.find(q(MAIN, name)) is not None for name in ("b", "i", "u", "strike")):
+                    self._bases[font] = index
+                    break
+            else:
+                el = deepcopy(fonts[0])
+                el.tail = None
+                scheme = el.find(q(MAIN, "scheme"))
+                if scheme is not None:  # a theme font would override the name
+                    el.remove(scheme)
+                _put(el, "name", val=font.name)
+                _put(el, "sz", val=f"{font.size:g}")
+                self._bases[font] = self._append("fonts", el)
+        return self._bases[font]
+
+    def sheet_font(self, xf: int) -> SheetFont:
+        """The font of cell format `xf`."""
+        xfs, fonts = self.lists["cellXfs"], self.lists["fonts"]
+        xf_el = xfs[xf] if 0 <= xf < len(xfs) else None
+        index = int(xf_el.get("fontId", "0")) if xf_el is not None and \
+            (xf_el.get("fontId") or "").isdigit() else 0
+        return font_of(fonts[index]) if 0 <= index < len(fonts) else SheetFont()
+
     # --- cell formats ---
 
     def _xf(self, key: tuple[object, ...], base: int, font: int, fill: int | None,
@@ -138,24 +170,42 @@ class StyleBook:
         font = self.font(int(xfs[base].get("fontId", "0")), color=style.font)
         return self._xf(("mark", base, severity), base, font, self.fill(style.fill))
 
-    def plain(self, style: CellStyle | None, link: bool = False) -> int:
-        """A cell of ours (findings column, summary sheet): the workbook's default font."""
-        if style is None and not link:
+    def plain(self, style: CellStyle | None, link: bool = False,
+              font: SheetFont | None = None) -> int:
+        """A cell of ours (findings column, summary sheet), in the sheet's font."""
+        base = self.base_font(font or SheetFont())
+        if style is None and not link and base == 0:
             return 0
         style = style or CellStyle()
         color = HYPERLINK_BLUE if link else style.font_color
-        font = self.font(0, color=color, bold=style.bold, size=style.size, underline=link)
+        font_id = self.font(base, color=color, bold=style.bold, size=style.size,
+                            underline=link)
         fill = self.fill(style.fill) if style.fill else None
-        return self._xf(("plain", style, link), 0, font, fill, top=style.wrap_top,
+        return self._xf(("plain", style, link, base), 0, font_id, fill, top=style.wrap_top,
                         wrap=style.wrap_top)
 
-    def findings(self, severity: Severity | None) -> int:
-        """The findings column: the header bold, each line's text in its severity's colours."""
+    def findings(self, severity: Severity | None, font: SheetFont | None = None) -> int:
+        """The findings column, wrapped, in the sheet's font: the header bold, each line's text
+        in its severity's colours."""
         if severity is None:
-            return self.plain(CellStyle(bold=True))
+            return self.plain(CellStyle(bold=True), font=font)
         style = STYLES[severity]
-        font = self.font(0, color=style.font)
-        return self._xf(("findings", severity), 0, font, self.fill(style.fill), top=True)
+        base = self.base_font(font or SheetFont())
+        font_id = self.font(base, color=style.font)
+        # at the foot of the row, as the line's own values (Excel's default), so that a taller
+        # row's findings read as that line's
+        return self._xf(("findings", severity, base), 0, font_id, self.fill(style.fill),
+                        wrap=True)
+
+
+def font_of(el: etree._Element) -> SheetFont:
+    """A <font>'s name and size."""
+    name, size = el.find(q(MAIN, "name")), el.find(q(MAIN, "sz"))
+    try:
+        points = float(size.get("val", "11")) if size is not None else 11.0
+    except ValueError:
+        points = 11.0
+    return SheetFont(name.get("val") if name is not None else None, points)
 
 
 def _put(font: etree._Element, name: str, **attrib: str) -> None:

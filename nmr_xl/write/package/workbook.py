@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from nmr_xl.model import column_letter
 from nmr_xl.write.package.opc import (
     CONTENT_TYPES,
     MAIN,
@@ -30,6 +31,13 @@ from nmr_xl.write.package.opc import (
 _EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 _VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _RID = re.compile(r"^rId(\d+)$")
+PRINT_TITLES = "_xlnm.Print_Titles"
+_TITLE_COLUMNS = re.compile(r"!\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}(?:,|$)")
+_TITLE_ROWS = re.compile(r"!\$?\d+:\$?\d+(?:,|$)")
+# CT_Workbook's children after definedNames, to put a new <definedNames> before them
+_AFTER_DEFINED_NAMES = ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches",
+                        "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr",
+                        "webPublishObjects", "extLst")
 
 
 @dataclass
@@ -112,8 +120,71 @@ class WorkbookParts:
             if view.get("firstSheet", "0") != "0":  # at 0 the tab strip shows our summary
                 _shift(view, "firstSheet", moved)
 
+    def _print_titles(self, name: str) -> etree._Element | None:
+        names = self._sheet_names()
+        if name not in names:
+            return None
+        index = str(names.index(name))
+        for el in self.tree.getroot().iter(q(MAIN, "definedName")):
+            if el.get("name", "").lower() == PRINT_TITLES.lower() and \
+                    el.get("localSheetId") == index:
+                return el
+        return None
+
+    def print_titles_of(self, name: str) -> tuple[bool, bool]:
+        """Whether the sheet `name` has print title (rows, columns) of its own."""
+        el = self._print_titles(name)
+        text = (el.text or "") if el is not None else ""
+        return bool(_TITLE_ROWS.search(text)), bool(_TITLE_COLUMNS.search(text))
+
+    def add_print_titles(self, name: str, rows: tuple[int, int] | None,
+                         cols: tuple[int, int] | None) -> None:
+        """Print title rows and columns for the sheet `name` (listed in the workbook already),
+        added to the ones it has: columns first, as Excel writes them."""
+        if rows is None and cols is None:
+            return
+        el = self._print_titles(name)
+        text = print_titles_text(name, rows, cols, el.text if el is not None else None)
+        if el is None:
+            el = etree.SubElement(self._defined_names(), q(MAIN, "definedName"),
+                                  name=PRINT_TITLES,
+                                  localSheetId=str(self._sheet_names().index(name)))
+        el.text = text
+
+    def _sheet_names(self) -> list[str]:
+        """The sheets' names in their order now (position = localSheetId)."""
+        return [el.get("name", "") for el in self.sheets_el.iter(q(MAIN, "sheet"))]
+
+    def _defined_names(self) -> etree._Element:
+        root = self.tree.getroot()
+        found = root.find(q(MAIN, "definedNames"))
+        if found is None:
+            found = root.makeelement(q(MAIN, "definedNames"), {})
+            later = [child for child in root if isinstance(child.tag, str)
+                     and local(child.tag) in _AFTER_DEFINED_NAMES]
+            if later:
+                later[0].addprevious(found)
+            else:
+                root.append(found)
+        return found
+
     def add_relationship(self, type_: str, target_part: str) -> str:
         return add_rel(self.rels_tree.getroot(), type_, relative(self.part, target_part))
+
+
+def print_titles_text(name: str, rows: tuple[int, int] | None, cols: tuple[int, int] | None,
+                      existing: str | None = None) -> str:
+    """The value of a sheet's _xlnm.Print_Titles: columns first, as Excel writes them, around
+    what it has (`existing`)."""
+    quoted = "'" + name.replace("'", "''") + "'!"
+    parts = []
+    if cols:
+        parts.append(f"{quoted}${column_letter(cols[0])}:${column_letter(cols[1])}")
+    if existing:
+        parts.append(existing)
+    if rows:
+        parts.append(f"{quoted}${rows[0]}:${rows[1]}")
+    return ",".join(parts)
 
 
 def _shift(el: etree._Element, attribute: str, moved: dict[int, int],

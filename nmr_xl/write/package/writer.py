@@ -13,14 +13,14 @@ import shutil
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
 
 from nmr_xl.model import Severity
 from nmr_xl.plan import FINDINGS_HEADER, SUMMARY_SHEET, AnnotationPlan, SheetExtent
-from nmr_xl.summary_layout import COPY_NOTICE, FINDING_COLUMNS, NOTICE_ROWS, summary_layout
+from nmr_xl.summary_layout import FINDING_COLUMNS, copy_notice, summary_layout
 from nmr_xl.write.package import new_sheets, notes
 from nmr_xl.write.package.opc import (
     CT_CHART,
@@ -82,19 +82,31 @@ class PackageCopy:
 
 def probe_package(source: Path, tables: dict[str, int]) -> dict[str, SheetExtent]:
     """For each sheet (by name, with its table's last column): what the findings column must
-    avoid. Raises Unsupported when the package writer cannot read the package."""
+    avoid, and what the sheet sets for printing. Raises Unsupported when the package writer
+    cannot read the package."""
     with zipfile.ZipFile(source) as archive:
         pkg = Package(archive)
         book = WorkbookParts(pkg)
+        styles = style_book(pkg, book)
         extents = {}
         for name, last in tables.items():
             part = book.sheet(name).part
             assert part is not None
             with pkg.open(part) as handle:
                 probe = probe_sheet(handle, part, last)
+            rows, cols = book.print_titles_of(name)
+            own = replace(probe.own, title_rows=rows, title_cols=cols,
+                          font=styles.sheet_font(probe.data_style))
             extents[name] = SheetExtent(probe.extent.last_column, probe.extent.taken,
-                                        _table_ends(pkg, part, probe))
+                                        _table_ends(pkg, part, probe), own=own)
     return extents
+
+
+def style_book(pkg: Package, book: WorkbookParts) -> StyleBook:
+    found = [r for r in book.rels.values() if r.type == REL_STYLES and not r.external]
+    if found and pkg.has(found[0].target):
+        return StyleBook(pkg.parse(found[0].target).getroot())
+    return StyleBook(etree.fromstring(EMPTY_STYLESHEET, parser()))
 
 
 def _table_ends(pkg: Package, sheet_part: str, probe: SheetProbe) -> frozenset[int]:
@@ -151,6 +163,30 @@ def write_package_copy(source: Path, dest: Path, plan: AnnotationPlan) -> Packag
         return _Writer(pkg, plan).write(dest)
 
 
+def plan_edits(plan: AnnotationPlan) -> dict[str, tuple[SheetEdit, list[notes.Note]]]:
+    """What the plan changes on each sheet it marks or puts a findings column on, and the
+    notes it adds there."""
+    marks: dict[str, dict[int, dict[int, Severity]]] = defaultdict(lambda: defaultdict(dict))
+    sheet_notes: dict[str, list[notes.Note]] = defaultdict(list)
+    for mark in plan.cells:
+        marks[mark.sheet][mark.row][mark.col] = mark.severity
+        sheet_notes[mark.sheet].append(notes.Note(mark.row, mark.col, mark.note))
+    columns = {c.sheet: c for c in plan.columns if c.on_sheet is None}
+    edits = {}
+    for name in dict.fromkeys([*marks, *columns]):
+        column = columns.get(name)
+        texts: dict[int, tuple[Severity | None, str]] = {}
+        if column is not None:
+            texts = {column.header_row: (None, FINDINGS_HEADER), **column.entries}
+        edit = SheetEdit({row: dict(cols) for row, cols in marks[name].items()},
+                         column.col if column else None,
+                         column.header_row if column else 0, texts, None,
+                         column.width if column else 0.0,
+                         dict(column.heights) if column else {}, plan.pages.get(name))
+        edits[name] = (edit, sheet_notes[name])
+    return edits
+
+
 class _Writer:
     def __init__(self, pkg: Package, plan: AnnotationPlan) -> None:
         self.pkg = pkg
@@ -164,6 +200,7 @@ class _Writer:
         self.new_parts: dict[str, bytes | Iterable[bytes]] = {}
         self.edited: dict[str, bytes | Iterable[bytes]] = {}  # deferred parts, rewritten
         self._blocks: set[int] | None = None
+        self.fonts = {c.sheet: c.font for c in plan.columns}
         self._styles_part()
         self.sheets = self._sheets()
 
@@ -173,37 +210,22 @@ class _Writer:
         found = [r for r in self.book.rels.values() if r.type == REL_STYLES and not r.external]
         if found and self.pkg.has(found[0].target):
             self.styles_part = found[0].target
-            root = self.pkg.parse(self.styles_part).getroot()
         else:
             self.styles_part = self.names.new(posixpath.join(self.book.folder, "styles{}.xml"))
             self.book.add_relationship(REL_STYLES, self.styles_part)
             self.overrides[self.styles_part] = CT_STYLES
-            root = etree.fromstring(EMPTY_STYLESHEET, parser())
-        self.styles = StyleBook(root)
-        self.styles_tree = root.getroottree()
+        self.styles = style_book(self.pkg, self.book)
+        self.styles_tree = self.styles.root.getroottree()
 
     def _sheets(self) -> dict[str, _Sheet]:
-        marks: dict[str, dict[int, dict[int, Severity]]] = defaultdict(lambda: defaultdict(dict))
-        sheet_notes: dict[str, list[notes.Note]] = defaultdict(list)
-        for mark in self.plan.cells:
-            marks[mark.sheet][mark.row][mark.col] = mark.severity
-            sheet_notes[mark.sheet].append(notes.Note(mark.row, mark.col, mark.note))
-        columns = {c.sheet: c for c in self.plan.columns if c.on_sheet is None}
         sheets = {}
-        for name in dict.fromkeys([*marks, *columns]):
+        for name, (edit, sheet_notes) in plan_edits(self.plan).items():
             entry = self.book.sheet(name)
             assert entry.part is not None
             rels_part = rels_name(entry.part)
             rels = (self.pkg.parse(rels_part).getroot() if self.pkg.has(rels_part)
                     else new_rels())
-            column = columns.get(name)
-            texts: dict[int, tuple[Severity | None, str]] = {}
-            if column is not None:
-                texts = {column.header_row: (None, FINDINGS_HEADER), **column.entries}
-            edit = SheetEdit({row: dict(cols) for row, cols in marks[name].items()},
-                             column.col if column else None,
-                             column.header_row if column else 0, texts, None)
-            sheets[name] = _Sheet(name, entry.part, rels, edit, sheet_notes[name])
+            sheets[name] = _Sheet(name, entry.part, rels, edit, sheet_notes)
         return sheets
 
     # --- the copy ---
@@ -215,6 +237,7 @@ class _Writer:
         positions = [(pos, title, self.book.add_relationship(REL_WORKSHEET, part))
                      for pos, title, part in new_sheets_at]
         self.book.add_sheets(positions)
+        self._print_titles()
         add_content_types(self.content_types, self.overrides, self.defaults)
         rewritten = {
             "[content_types].xml": lambda: xml_bytes(self.content_types),
@@ -271,9 +294,12 @@ class _Writer:
         target.compress_type = zipfile.ZIP_DEFLATED
         target.external_attr = info.external_attr
         with self.pkg.open(sheet.part) as source, out.open(target, "w") as handle:
+            font = self.fonts.get(sheet.name)
             sheet.own_vml_rid = rewrite_sheet(
                 source, sheet.part, sheet.edit,
-                SheetStyles(self.styles.mark, self.styles.findings), handle.write)
+                SheetStyles(self.styles.mark, lambda severity: self.styles.findings(severity,
+                                                                                    font)),
+                handle.write)
         self.result.changed.add(info.filename.lower())
 
     # --- notes ---
@@ -358,10 +384,11 @@ class _Writer:
     def _summary(self) -> str:
         title = _free_title(SUMMARY_SHEET, {s.name.lower() for s in self.book.sheets})
         self.taken_titles = {s.name.lower() for s in self.book.sheets} | {title.lower()}
-        layout = summary_layout(self.plan.summary, COPY_NOTICE)
-        content = new_sheets.summary_content(layout, self.styles,
-                                             [*self.plan.notices, *self.result.notes]
-                                             [:NOTICE_ROWS])
+        layout = summary_layout(self.plan.summary,
+                                copy_notice([*self.plan.notices, *self.result.notes]))
+        self.summary_title = title
+        self.summary_titles = layout.page.title_rows
+        content = new_sheets.summary_content(layout, self.styles)
         folder = self.book.folder
         self.summary_part = part = self.names.new(posixpath.join(folder, "worksheets",
                                                                  "sheet{}.xml"))
@@ -389,6 +416,13 @@ class _Writer:
             self.new_parts[rels_name(part)] = _xml(rels)
         self.overrides[part] = CT_WORKSHEET
         return title
+
+    def _print_titles(self) -> None:
+        """Print titles (workbook-level defined names) of the summary and the checked sheets,
+        once the workbook lists every sheet."""
+        self.book.add_print_titles(self.summary_title, self.summary_titles, None)
+        for name, page in self.plan.pages.items():
+            self.book.add_print_titles(name, page.title_rows, page.title_cols)
 
     def _findings_sheets(self) -> list[tuple[int, str, str]]:
         """Sheets of their own for findings columns that fit nowhere: (position, title, part)."""
