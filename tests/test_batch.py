@@ -662,6 +662,66 @@ def test_a_new_message_never_takes_an_old_copy(cli, tmp_path):
     assert [f["output"] for f in third["files"]] == [new["output"], str(copy)]
 
 
+# --- what the headline counts, and who sent what ------------------------------------------------
+
+
+def _totals_column_a(out: Path) -> list[str]:
+    totals = openpyxl.load_workbook(out / SUMMARY_FILE)["Totals"]
+    return [str(c.value) for c in totals["A"] if c.value is not None]
+
+
+def test_the_headline_counts_every_file_a_duplicate_too(cli, tmp_path):
+    """Three files, two of them alike: three inputs arrived, two were checked and the third
+    was the same content, checked once. The parts of the headline add up to its count."""
+    inbox = tmp_path / "in"
+    build_billing_workbook(inbox / "a.xlsx", DEFAULT_ROWS, extras=False)
+    shutil.copy(inbox / "a.xlsx", inbox / "a copy.xlsx")
+    build_billing_workbook(inbox / "b.xlsx", _rows(ERROR_ROWS, "Cigna", "Dr Ruiz"),
+                           extras=False)
+    out = tmp_path / "out"
+    result, doc = run(cli, inbox, "--out", out)
+    assert len(doc["files"]) == 2
+    assert doc["files"][0]["sources"] == [str(inbox / "a copy.xlsx"), str(inbox / "a.xlsx")]
+    assert "3 inputs: 2 checked, 1 duplicate checked once" in result.out.splitlines()
+    assert _totals_column_a(out)[2] == "3 inputs: 2 checked, 1 duplicate checked once"
+
+
+def test_files_not_emailed_are_grouped_by_folder_never_as_a_practice(cli, tmp_path):
+    inbox = small_inbox(tmp_path / "in")
+    out = tmp_path / "out"
+    run(cli, inbox, "--out", out)
+    book = openpyxl.load_workbook(out / SUMMARY_FILE)
+    practices = {row[0]: row[2] for row in book["Totals"].iter_rows(values_only=True)
+                 if isinstance(row[0], str) and row[0].startswith("(files")}
+    assert practices == {"(files in a)": 1, "(files in b)": 2, "(files in c)": 1}  # inputs
+    assert {r["Practice"] for r in _table_rows(book["Findings"])} == set(practices)
+
+
+def test_a_workbook_zipped_and_emailed_keeps_the_emails_sender(cli, tmp_path):
+    """The zip on disk sorts first and its member is checked; the e-mail that brought the same
+    workbook still says who sent it, in the reports and the summary."""
+    build = tmp_path / "build"
+    build.mkdir()
+    data = workbook(build, "march.xlsx", DEFAULT_ROWS)
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a bundle.zip").write_bytes(zipped({"march.xlsx": data}))
+    (inbox / "b sunrise.eml").write_bytes(eml(
+        "Sunrise Front Desk <frontdesk@sunrisechiro.example>", "March billing", day(2),
+        [("march.xlsx", data)]))
+    out = tmp_path / "out"
+    _, doc = run(cli, inbox, "--out", out)
+    [only] = doc["files"]
+    assert only["input"] == f"{inbox}/a bundle.zip{S}march.xlsx"
+    assert only["sources"] == [only["input"], f"{inbox}/b sunrise.eml{S}march.xlsx"]
+    assert only["email"] == {"sender": "Sunrise Front Desk <frontdesk@sunrisechiro.example>",
+                             "subject": "March billing", "date": "2026-03-02T09:15:00-05:00"}
+    book = openpyxl.load_workbook(out / SUMMARY_FILE)
+    [row] = _table_rows(book["Inputs"])
+    assert (row["From"], row["Subject"]) == (only["email"]["sender"], "March billing")
+    assert {r["Practice"] for r in _table_rows(book["Findings"])} == {"sunrisechiro.example"}
+
+
 # --- memory: findings on disk, never all in the parent -------------------------------------------
 
 

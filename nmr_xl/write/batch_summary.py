@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from copy import copy
 from pathlib import Path
+from typing import cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, WriteOnlyCell
@@ -43,6 +44,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file
@@ -51,6 +53,7 @@ from nmr_xl.inputs import SUMMARY_FILE, Disposition
 from nmr_xl.model import Finding, Severity
 from nmr_xl.plan import STYLES
 from nmr_xl.print_layout import SCALE_BOUND, Margins, column_points, usable_points
+from nmr_xl.write.summary import fit_to_page
 
 # A cell's font replaces the workbook's default entirely: without a name, LibreOffice draws
 # these cells in a serif font
@@ -89,11 +92,15 @@ _FINDING_COLUMNS = ("Input", "Cell", "Rule", "Severity", "Message", "What to do"
 _FINDING_WIDTHS = (30, 7, 8, 9, 55, 55, 24, 12, 6, 20)
 _FINDING_WRAPPED = {1, 5, 6, 7, 10}
 _FINDING_FIRST_PAGE = 5  # columns A..E print on a row's first page
+_NOT_CHECKED_FILL = {Disposition.NO_BILLING_TABLE: "FFEB9C", Disposition.ERROR: "FFC7CE"}
 _DISPOSITION_FILL = {Disposition.CHECKED: None, Disposition.SKIPPED_UNCHANGED: "EDEDED",
-                     Disposition.NO_BILLING_TABLE: "FFEB9C", Disposition.ERROR: "FFC7CE"}
+                     **_NOT_CHECKED_FILL}
 _SEVERITIES = tuple(Severity)
 _SEVERITY_HEADERS = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings",
                      Severity.INFO: "Info"}
+_Value = str | int | float | dt.datetime | None  # what a cell of the summary holds
+
+
 # --- cells ---------------------------------------------------------------------------------------
 
 
@@ -109,17 +116,23 @@ class _Formats:
               ) -> None:
         made = self._made.get(name)
         if made is not None:
-            cell._style = copy(made)
+            cell._style = copy(made)  # type: ignore[attr-defined]  # private in the stubs
             return
-        cell._style = StyleArray()
+        cell._style = StyleArray()  # type: ignore[attr-defined]
         if style is not None:
             cell.style = style
         for attr, value in attrs.items():
             setattr(cell, attr, value)
-        self._made[name] = copy(cell._style)
+        self._made[name] = copy(cell._style)  # type: ignore[attr-defined]
 
 
-def _cell(ws: WriteOnlyWorksheet, value: object) -> Cell:
+def _layout(ws: WriteOnlyWorksheet) -> Worksheet:
+    """The sheet's dimensions, merged cells, print settings, tables and charts: a write-only
+    sheet has a worksheet's (openpyxl sets them up alike), which its type stubs leave out."""
+    return cast(Worksheet, ws)
+
+
+def _cell(ws: WriteOnlyWorksheet, value: _Value) -> Cell:
     """A cell for a write-only sheet. Text stays text: "=..." from a sheet or an e-mail must
     never become a formula."""
     cell = WriteOnlyCell(ws, value)
@@ -153,10 +166,10 @@ class _Rows:
     def append(self, cells: list[Cell | None], height: float | None = None) -> None:
         self.count += 1
         if height:
-            self.ws.row_dimensions[self.count].height = height
+            _layout(self.ws).row_dimensions[self.count].height = height
         self.ws.append(cells)
         if height:
-            del self.ws.row_dimensions[self.count]
+            del _layout(self.ws).row_dimensions[self.count]
 
 
 class _Grid:
@@ -180,7 +193,7 @@ class _Grid:
         cell.data_type = "s"  # never a formula
         return cell
 
-    def values(self, row: int, values: tuple[object, ...], column: int = 1) -> None:
+    def values(self, row: int, values: Sequence[_Value], column: int = 1) -> None:
         for offset, value in enumerate(values):
             if value is None or value == "":
                 continue  # a blank cell, not an empty string
@@ -190,13 +203,13 @@ class _Grid:
                 self.cell(row, column + offset).value = value
 
     def merge(self, row: int, first: int, last: int) -> None:
-        self.ws.merged_cells.add(f"{get_column_letter(first)}{row}:"
+        _layout(self.ws).merged_cells.add(f"{get_column_letter(first)}{row}:"
                                  f"{get_column_letter(last)}{row}")
 
     def fit(self, row: int, texts: Iterable[tuple[object, float]]) -> None:
         height = _height(texts)
         if height:
-            self.ws.row_dimensions[row].height = height
+            _layout(self.ws).row_dimensions[row].height = height
 
     @property
     def max_row(self) -> int:
@@ -224,7 +237,7 @@ def _header_height(header: tuple[str, ...], widths: tuple[int, ...]) -> float | 
     return _height((text, width - 1) for text, width in zip(header, widths, strict=True))
 
 
-def _data_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: object, wrapped: bool
+def _data_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: _Value, wrapped: bool
                ) -> Cell | None:
     """A table cell: wrapped text, or counts and row numbers centred apart from the text."""
     if value is None or value == "":
@@ -241,13 +254,13 @@ def _data_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: object, wrapped
 
 def _table_rows(ws: WriteOnlyWorksheet, formats: _Formats, header: tuple[str, ...],
                 widths: tuple[int, ...], wrapped: set[int],
-                rows: Iterable[list[object]]) -> int:
+                rows: Iterable[list[Cell | _Value]]) -> int:
     """A filterable table's rows from A1, streamed: the header (also styled by hand, for
     programs that do not draw table styles, such as LibreOffice's PDF export), then `rows`,
     whose items are values or ready cells; columns in `wrapped` (1-based) wrap, and every row
     gets the height its text needs. Returns the number of data rows."""
     for col, width in enumerate(widths, start=1):  # before the first row: openpyxl writes
-        ws.column_dimensions[get_column_letter(col)].width = width  # the columns first
+        _layout(ws).column_dimensions[get_column_letter(col)].width = width  # the columns first
     writer = _Rows(ws)
     writer.append(_header_cells(ws, formats, header), _header_height(header, widths))
     for values in rows:
@@ -270,7 +283,7 @@ def _add_table(ws: WriteOnlyWorksheet, name: str, header: tuple[str, ...], rows:
     with warnings.catch_warnings():
         # openpyxl warns that write-only tables need their columns named by hand: they are
         warnings.simplefilter("ignore", UserWarning)
-        ws.add_table(table)
+        _layout(ws).add_table(table)
 
 
 def _empty_note(ws: WriteOnlyWorksheet, text: str) -> None:
@@ -283,15 +296,16 @@ def _print_setup(ws: WriteOnlyWorksheet, *, landscape: bool = True, wide: bool =
     """`wide` tables: two pages wide, the header row and the Input column on every page; else
     one page wide. As many pages long as needed. Before the first row: openpyxl writes the
     sheet's properties (fit to page) first."""
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 2 if wide else 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet = _layout(ws)
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 2 if wide else 1
+    sheet.page_setup.fitToHeight = 0
+    fit_to_page(sheet, True)
     if wide:
         ws.print_title_rows = "1:1"
         ws.print_title_cols = "A:A"
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
 
 
 def _print_across(ws: WriteOnlyWorksheet, widths: tuple[int, ...], first_page: int) -> None:
@@ -299,15 +313,16 @@ def _print_across(ws: WriteOnlyWorksheet, widths: tuple[int, ...], first_page: i
     rest on the next with column A repeated, at the largest scale (up to 100%) at which each
     page's columns fit (Letter or A4)."""
     _print_setup(ws)
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    sheet = _layout(ws)
+    fit_to_page(sheet, False)
     points = [column_points(w) for w in widths]
     page = usable_points("landscape", Margins(left=0.4, right=0.4))[0] * 0.95
     widest = max(sum(points[:first_page]), points[0] + sum(points[first_page:]))
-    ws.page_setup.scale = max(SCALE_BOUND, min(100, int(100 * page / widest)))
-    ws.page_setup.pageOrder = "overThenDown"
+    sheet.page_setup.scale = max(SCALE_BOUND, min(100, int(100 * page / widest)))
+    sheet.page_setup.pageOrder = "overThenDown"
     ws.print_title_rows = "1:1"
     ws.print_title_cols = "A:A"
-    ws.col_breaks.append(Break(id=first_page))
+    sheet.col_breaks.append(Break(id=first_page))
 
 
 def _link_target(relative: str) -> str:
@@ -345,11 +360,11 @@ def _top_rules(counts: Counts) -> str:
 
 
 def _input_rows(ws: WriteOnlyWorksheet, formats: _Formats, inputs: Sequence[BatchInput],
-                out_dir: Path) -> Iterator[list[object]]:
+                out_dir: Path) -> Iterator[list[Cell | _Value]]:
     for item in inputs:
         email, counts, numbers = item.email, item.counts, item.has_numbers
         sent = _sent(email.date) if email else None
-        row: list[object] = [
+        row: list[Cell | _Value] = [
             item.label, "\n".join(item.sources[1:]),
             email.sender if email else None, email.subject if email else None,
             _date_cell(ws, formats, sent) if sent else None,
@@ -415,7 +430,7 @@ def _inputs_sheet(ws: WriteOnlyWorksheet, formats: _Formats, inputs: Sequence[Ba
 
 
 def _finding_rows(ws: WriteOnlyWorksheet, formats: _Formats, inputs: Sequence[BatchInput],
-                  out_dir: Path) -> Iterator[list[object]]:
+                  out_dir: Path) -> Iterator[list[Cell | _Value]]:
     """One row per finding, read back from the batch's spool one input at a time; the first
     MAX_FINDING_LINKS with a link to their cell."""
     links = 0
@@ -447,14 +462,15 @@ def _finding_link(ws: WriteOnlyWorksheet, formats: _Formats, target: str | None,
 
 
 _SEVERITY_FORMATS = {  # made once: a batch has a severity cell per finding
-    severity: {"alignment": _TOP, "fill": PatternFill("solid", fgColor=STYLES[severity].fill),
-               "font": Font(name=_FONT, size=11, color=STYLES[severity].font)}
+    severity: (PatternFill("solid", fgColor=STYLES[severity].fill),
+               Font(name=_FONT, size=11, color=STYLES[severity].font))
     for severity in Severity}
 
 
 def _severity_cell(ws: WriteOnlyWorksheet, formats: _Formats, severity: Severity) -> Cell:
     cell = _cell(ws, severity.value)
-    formats.apply(cell, severity.value, **_SEVERITY_FORMATS[severity])
+    fill, font = _SEVERITY_FORMATS[severity]
+    formats.apply(cell, severity.value, alignment=_TOP, fill=fill, font=font)
     return cell
 
 
@@ -556,7 +572,7 @@ def _not_checked(grid: _Grid, row: int, inputs: Sequence[BatchInput]) -> int:
         grid.merge(row, 3, last_col)
         for col in (1, 2, 3):
             grid.cell(row, col).alignment = _WRAP
-        fill = _DISPOSITION_FILL[Disposition.NO_BILLING_TABLE if reason ==
+        fill = _NOT_CHECKED_FILL[Disposition.NO_BILLING_TABLE if reason ==
                                  Disposition.NO_BILLING_TABLE else Disposition.ERROR]
         grid.cell(row, 2).fill = PatternFill("solid", fgColor=fill)
         grid.fit(row, [(label, _TOTALS_WIDTHS[0]), (reason, _TOTALS_WIDTHS[1]),
@@ -585,7 +601,7 @@ def _practice_table(grid: _Grid, row: int, totals: BatchTotals) -> tuple[int, in
 
 
 def _count_table(grid: _Grid, row: int, title: str, header: tuple[str, ...],
-                 data: Sequence[tuple[object, ...]]) -> tuple[int, int]:
+                 data: Sequence[Sequence[_Value]]) -> tuple[int, int]:
     """Returns (first data row, next free row)."""
     row = _section(grid, row, title)
     _header(grid, row, header)
@@ -623,7 +639,7 @@ def _practice_chart(ws: WriteOnlyWorksheet, header_row: int, last_row: int) -> B
     chart.x_axis.delete = False
     chart.legend.position = "b"
     chart.height = max(6.0, 0.8 * (last_row - header_row) + 3)
-    chart.width = 12.5  # D..J
+    chart.width = 12.5  # type: ignore[assignment]  # D..J; centimetres, int in the stubs
     return chart
 
 
@@ -640,7 +656,7 @@ def _rule_chart(ws: WriteOnlyWorksheet, first: int, last: int) -> BarChart:
     chart.y_axis.delete = False
     chart.x_axis.delete = False
     chart.height = max(6.0, 0.6 * (last - first + 1) + 3)
-    chart.width = 12.5
+    chart.width = 12.5  # type: ignore[assignment]
     return chart
 
 
@@ -648,7 +664,7 @@ def _totals_sheet(ws: WriteOnlyWorksheet, inputs: Sequence[BatchInput], totals: 
                   as_of: dt.date | None) -> None:
     _print_setup(ws, landscape=False)
     for col, width in enumerate(_TOTALS_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
+        _layout(ws).column_dimensions[get_column_letter(col)].width = width
     grid = _Grid(ws)
     grid.text(1, 1, "nmr-xl batch summary").font = _TITLE
     written = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -670,7 +686,7 @@ def _totals_sheet(ws: WriteOnlyWorksheet, inputs: Sequence[BatchInput], totals: 
     chart_top, chart_rows = row, 0
     if last_row > header_row and totals.overall.findings:
         chart = _practice_chart(ws, header_row, last_row)
-        ws.add_chart(chart, f"D{row}")
+        _layout(ws).add_chart(chart, f"D{row}")
         chart_rows = math.ceil(chart.height / _CM_PER_ROW) + 1
 
     overall = totals.overall
@@ -681,7 +697,8 @@ def _totals_sheet(ws: WriteOnlyWorksheet, inputs: Sequence[BatchInput], totals: 
     row = max(row, chart_top + chart_rows + 1)
     first, row = _count_table(grid, row, "By rule", ("Rule", "Name", "Findings"), totals.by_rule)
     if totals.by_rule:
-        ws.add_chart(_rule_chart(ws, first, first + len(totals.by_rule) - 1), f"D{first - 1}")
+        _layout(ws).add_chart(_rule_chart(ws, first, first + len(totals.by_rule) - 1),
+                              f"D{first - 1}")
     for (r, col), cell in grid.cells.items():
         if r >= 4 and col == 1 and cell.alignment.wrap_text is not True:
             cell.alignment = _TOP
