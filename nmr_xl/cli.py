@@ -13,7 +13,6 @@ import re
 import shutil
 import sys
 import tempfile
-import textwrap
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -21,8 +20,10 @@ from nmr_xl import __version__
 from nmr_xl.atomic import private_file, quiet_failed_saves
 from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, remember, run_batch
 from nmr_xl.columns_report import columns_report
-from nmr_xl.config import Config, ConfigError, load_config
-from nmr_xl.errors import InputError
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
+from nmr_xl.docs import explain_text, rules_table
+from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.model import Severity
@@ -105,8 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     columns.add_argument("--rules", type=Path, metavar="FILE",
                          help="rules file laid over the bundled defaults (its layouts apply)")
 
-    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain = sub.add_parser("explain", help="print a rule's documentation and settings")
     explain.add_argument("code", help="rule code, e.g. NMR102")
+    explain.add_argument("--rules", type=Path, metavar="FILE",
+                         help="rules file whose setting values to show (default: the bundled "
+                              "defaults)")
 
     units = sub.add_parser("units", help="billable units for timed minutes")
     units.add_argument("minutes", nargs="+", metavar="MINUTES",
@@ -150,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "rules":
             if args.markdown:
-                print(rules_markdown())
+                print(rules_table())
                 return EXIT_OK
             return _rules(_config(args))
         if args.command == "explain":
-            return _explain(args.code)
+            return _explain(args.code, args.rules)
         if args.command == "columns":
             return _columns(args.path, load_config(args.rules))
         if args.command == "addin":
@@ -344,37 +348,11 @@ def _rules(config: Config) -> int:
     return EXIT_OK
 
 
-def rules_markdown() -> str:
-    """The README's rule table, generated from the rule docs (a test keeps them in sync)."""
-    rows = ["| code | name | default | source | what it catches |",
-            "|---|---|---|---|---|"]
-    for rule_ in all_rules():
-        scope = " (Medicare payers)" if rule_.medicare_only else ""
-        rows.append(f"| {rule_.code} | `{rule_.name}` | {rule_.severity.value}{scope} | "
-                    f"{rule_.docs.source_kind} | {rule_.docs.summary} |")
-    return "\n".join(rows)
-
-
-def explain_text(code: str) -> str:
+def _explain(code: str, rules: Path | None) -> int:
     rule_ = get_rule(code)
     if rule_ is None:
         raise UsageError(f"'{code}' is not a rule; `nmr-xl rules` lists them")
-    d = rule_.docs
-    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
-    sections = [
-        ("What it checks", d.what), ("Why", d.why), ("Example", d.example),
-        ("Configuration", d.configuration), (f"Source ({d.source_kind})", d.source),
-    ]
-    scope = "payers with medicare = true" if rule_.medicare_only else "every payer"
-    lines = [f"{rule_.code} {rule_.name} ({rule_.severity.value}; applies to {scope})",
-             "", d.summary]
-    for title, body in sections:
-        lines += ["", f"{title}:", wrap.fill(body)]
-    return "\n".join(lines)
-
-
-def _explain(code: str) -> int:
-    print(explain_text(code))
+    print(explain_text(rule_, load_config(rules)))
     return EXIT_OK
 
 
