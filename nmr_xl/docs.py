@@ -64,17 +64,17 @@ def setting_values(setting: Setting[Any], config: Config) -> list[tuple[str, Any
             for pid, table in profiles.items() if setting.key in table]
 
 
-def _fill(head: str, items: list[str], sep: str, tail: str = "") -> list[str]:
-    """`head` and `items` joined by `sep`, wrapped at 88 columns between items only (a phrase
-    in a list is never cut in two)."""
-    lines, line = [], "  " + head
-    for n, item in enumerate(items):
-        piece = item + (sep.rstrip() if n < len(items) - 1 else tail)
-        if len(line) + len(piece) + 1 > 88 and line.strip() != head.strip():
-            lines.append(line.rstrip())
-            line = "      "
-        line += piece if line.endswith((" ", "[")) else " " + piece
-    return [*lines, line]
+def _fill(head: str, items: list[str], sep: str, end: str = "") -> list[str]:
+    """`head`, then `items` joined by `sep`, wrapped at 88 columns between items only (a phrase
+    of a list is never cut in two); continuation lines indented under the head."""
+    pieces = [item + sep for item in items[:-1]] + [items[-1] + end]
+    lines = [f"  {head}"]
+    for piece in pieces:
+        if len(lines[-1]) + 1 + len(piece) > 88 and lines[-1] != f"  {head}":
+            lines.append(f"      {piece}")
+        else:
+            lines[-1] += piece if lines[-1].endswith("[") else f" {piece}"
+    return lines
 
 
 def _setting_lines(setting: Setting[Any], config: Config) -> list[str]:
@@ -83,11 +83,11 @@ def _setting_lines(setting: Setting[Any], config: Config) -> list[str]:
     if setting.profile:
         absent = "not set" if setting.absent is None else toml_value(setting.absent)
         shown = [f"{where.split('.')[1]} = {toml_value(value)}" for where, value in values]
-        lines = _fill(f"{setting.path}:", [*shown, f"a profile without it: {absent}"], "; ")
+        lines = _fill(f"{setting.path}:", [*shown, f"a profile without it: {absent}"], ";")
     else:
         ((where, value),) = values
         if isinstance(value, list) and value:
-            lines = _fill(f"{where} = [", [toml_value(v) for v in value], ", ", "]")
+            lines = _fill(f"{where} = [", [toml_value(v) for v in value], ",", "]")
         else:
             lines = [f"  {where} = {toml_value(value)}"]
     docs = textwrap.TextWrapper(width=88, initial_indent="    ", subsequent_indent="    ")

@@ -27,6 +27,12 @@ def _undeclared(setting: Setting[Any]) -> LookupError:
                        "its settings")
 
 
+def _wrong_kind(setting: Setting[Any]) -> LookupError:
+    kind = "a per-payer setting: read it from a profile" if setting.profile else \
+        "not a per-payer setting: read it from the config"
+    return LookupError(f"setting {setting.path} is {kind}")
+
+
 @dataclass(frozen=True)
 class Profile:
     id: str
@@ -38,7 +44,9 @@ class Profile:
 
     def value(self, setting: Setting[T]) -> T:
         """This payer's value of a per-profile setting (nmr_visit_limit, unit_method ...)."""
-        if not setting.profile or setting.key not in self.values:
+        if not setting.profile:
+            raise _wrong_kind(setting)
+        if setting.key not in self.values:
             raise _undeclared(setting)
         return cast(T, self.values[setting.key])
 
@@ -139,7 +147,9 @@ class Config:
 
     def value(self, setting: Setting[T]) -> T:
         """The typed value of a setting a rule declares (parsed once, when the file was loaded)."""
-        if setting.profile or setting.key not in self.values:
+        if setting.profile:
+            raise _wrong_kind(setting)
+        if setting.key not in self.values:
             raise _undeclared(setting)
         return cast(T, self.values[setting.key])
 
