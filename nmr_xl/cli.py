@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import shutil
 import sys
@@ -82,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="only report; write no annotated copy (fast read path)")
     check.add_argument("--jobs", type=_positive, metavar="N",
                        help="files checked in parallel (default: the number of cores)")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print one line per file and the batch's totals, not every finding "
+                            "(the annotated copies and --report still have them all)")
     check.add_argument("--force", action="store_true",
                        help="check inputs again even when unchanged since the last run in --out")
     check.add_argument("--packets", action="store_true",
@@ -163,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, UsageError) as exc:
         print(f"nmr-xl: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # `nmr-xl rules | head -1`: the reader has all it wanted
+        stdout_gone()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("nmr-xl: interrupted", file=sys.stderr)
         return 130
@@ -249,15 +256,19 @@ def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
             except OSError as exc:
                 problems.append(f"{args.out}: the batch summary could not be written "
                                 f"({_reason(exc)})")
-    if args.format == "text":
-        batch = len(results) > 1
-        for line in report_text(results, batch=batch):
-            print(line)
-        if batch:
-            for line in batch_footer(results, summary):
+    try:
+        if args.format == "text":
+            batch = len(results) > 1
+            for line in report_text(results, batch=batch, quiet=args.quiet):
                 print(line)
-    if args.format == "json":
-        write_report_json(sys.stdout, results, as_of)
+            if batch:
+                for line in batch_footer(results, summary):
+                    print(line)
+        if args.format == "json":
+            write_report_json(sys.stdout, results, as_of)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `nmr-xl check ... | head`: the report file and exit code still count
+        stdout_gone()
     if args.report:
         _write_report(args.report, results, as_of)
     for problem in problems:
@@ -265,6 +276,14 @@ def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
     if problems or any(r.write_error for r in results):
         return EXIT_ERROR
     return _exit_code(results, args.fail_on)
+
+
+def stdout_gone() -> None:
+    """The program reading our output stopped (`| head`): send the rest nowhere, so that
+    Python's own flush at exit does not fail too and print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _is_batch(paths: list[Path]) -> bool:
