@@ -67,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check workbooks and write annotated copies")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                       help=".xlsx / .xlsm files, or folders to search")
+                       help="workbooks (.xlsx, .xlsm, .xls, .ods), CSV exports (.csv, .tsv), "
+                            "saved e-mails (.eml; .msg with nmr-xl[msg]), .zip files, or "
+                            "folders of any of these (searched recursively)")
     check.add_argument("--out", type=Path, metavar="DIR",
                        help="folder for annotated copies (default: beside each input)")
     check.add_argument("--rules", type=Path, metavar="FILE",
@@ -117,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="minutes per service, e.g. 24 23, or CODE=MIN: 97112=24 97110=23")
     units.add_argument("--method", choices=("cms", "ama"), default="cms",
                        help="CMS 8-minute rule (default) or AMA midpoint rule")
+    units.add_argument("--rules", type=Path, metavar="FILE",
+                       help="rules file whose [codes] timed says which codes are timed")
 
     addin = sub.add_parser("addin", help="the Excel add-in (nmr-xl.xlam): install, check, "
                                           "uninstall, build")
@@ -163,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             return _columns(args.path, load_config(args.rules))
         if args.command == "addin":
             return _addin(args)
-        return _units(args.minutes, args.method)
+        return _units(args.minutes, args.method, load_config(args.rules))
     except (ConfigError, UsageError) as exc:
         print(f"nmr-xl: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -402,25 +406,32 @@ def _explain(code: str) -> int:
 _UNITS_ARG = re.compile(r"(?:([0-9A-Za-z]{5})=)?(\d+(?:\.\d+)?)")
 
 
-def _units(items: list[str], method: str) -> int:
+def _units(items: list[str], method: str, config: Config) -> int:
     minutes: dict[str, float] = {}
+    untimed: list[str] = []
     for index, item in enumerate(items, start=1):
         match = _UNITS_ARG.fullmatch(item)
         if not match:
             raise UsageError(f"'{item}' is not minutes (30) or CODE=MINUTES (97112=30)")
         label = match.group(1).upper() if match.group(1) else f"service {index}"
-        if label in minutes:
+        if label in minutes or label in untimed:
             raise UsageError(f"{label} is given twice; add its minutes together")
+        if match.group(1) and label not in config.timed_codes:
+            untimed.append(label)  # billed per service: its minutes earn no units
+            continue
         minutes[label] = float(match.group(2))
+    for code in untimed:
+        print(f"{code} is not a timed code ([codes] timed in the rules file): it is billed per "
+              "service, not per 15 minutes, and its minutes do not count toward the units.")
+    if not minutes:
+        return EXIT_OK
     allocation = allocate(minutes, method)
     name = "CMS 8-minute rule" if method == "cms" else "AMA midpoint rule"
     total = sum(int(m) for m in minutes.values())
     unit_word = "unit" if allocation.total == 1 else "units"
     print(f"{total} timed minutes -> {allocation.total} {unit_word} ({name})")
     for label, m in minutes.items():
-        lo, hi = allocation.low[label], allocation.high[label]
-        units = f"{lo}" if lo == hi else f"{lo} or {hi} (tie: choose either code)"
-        print(f"  {label}: {m:g} min -> {units}")
+        print(f"  {label}: {m:g} min -> {allocation.units_of(label)}")
     return EXIT_OK
 
 

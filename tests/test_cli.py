@@ -639,3 +639,12 @@ def test_quiet_prints_a_line_per_file_not_every_finding(cli, billing_xlsx, clean
                  and " finding" in line and "->" in line]
     assert len(summaries) == 2
     assert "2 inputs: 2 checked" in run.out
+
+
+def test_check_help_names_every_input_the_readme_names(cli):
+    run = cli("check", "--help")
+    assert run.code == 0
+    text = " ".join(run.out.split())
+    for kind in (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".eml", ".msg", ".zip",
+                 "folders"):
+        assert kind in text, kind
