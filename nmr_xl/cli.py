@@ -20,7 +20,14 @@ from pathlib import Path
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file, quiet_failed_saves
-from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, remember, run_batch
+from nmr_xl.batch import (
+    DEFAULT_TASK_SECONDS,
+    BatchEntry,
+    BatchOptions,
+    default_jobs,
+    remember,
+    run_batch,
+)
 from nmr_xl.columns_report import columns_report
 from nmr_xl.config import Config, ConfigError, load_config
 from nmr_xl.errors import InputError
@@ -48,6 +55,16 @@ def _as_of(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of minutes (0 for no limit)")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -88,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", "-q", action="store_true",
                        help="print one line per file and the batch's totals, not every finding "
                             "(the annotated copies and --report still have them all)")
+    check.add_argument("--timeout", type=_minutes, metavar="MINUTES",
+                       help="stop checking an input after this many minutes and report it "
+                            "(timed-out); default 10, 0 for no limit")
     check.add_argument("--force", action="store_true",
                        help="check inputs again even when unchanged since the last run in --out")
     check.add_argument("--packets", action="store_true",
@@ -192,7 +212,7 @@ def _check(args: argparse.Namespace) -> int:
         _no_silent_folders(args.paths, items)
         options = BatchOptions(as_of, args.out, work, annotate=not args.no_annotate,
                                jobs=args.jobs or default_jobs(), force=args.force,
-                               extras=_extras(args))
+                               extras=_extras(args), task_seconds=_task_seconds(args))
         with ExitStack() as held:
             if args.out and options.annotate:  # --no-annotate writes nothing at all
                 options.out_problem = _hold_out_dir(args.out, held)
@@ -235,6 +255,12 @@ def _hold_out_dir(out: Path, held: ExitStack) -> str | None:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
+
+
+def _task_seconds(args: argparse.Namespace) -> float | None:
+    if args.timeout is None:
+        return DEFAULT_TASK_SECONDS
+    return args.timeout * 60 or None
 
 
 def _extras(args: argparse.Namespace) -> Extras:
