@@ -40,7 +40,7 @@ from test_inbox import build_msg
 from nmr_xl import batch
 from nmr_xl.batch import STATE_SCHEMA, BatchOptions, run_batch
 from nmr_xl.batch_totals import batch_totals
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.inbox import collect
 from nmr_xl.inputs import LABEL_SEP, STATE_FILE, SUMMARY_FILE, Disposition
 from nmr_xl.model import Finding

@@ -32,8 +32,6 @@ RECORD = os.environ.get("NMR_XL_RECORD_GOLDEN") == "1"
 SAMPLE = REPO_ROOT / "workbooks" / "sample-billing.xlsx"
 # Parts that hold the time a file was written, not what it says
 _TIMESTAMPED = {"docProps/core.xml"}
-# ... and the batch summary's line saying when it was written
-_WRITTEN_AT = re.compile(r"written \d{4}-\d\d-\d\d \d\d:\d\d")
 
 
 def _run(args: list[object], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -45,10 +43,14 @@ def _run(args: list[object], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return code, capsys.readouterr().out
 
 
+# The batch summary says when it was written
+_WRITTEN = re.compile(r"written \d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+
+
 def _normalised(text: str, *roots: Path) -> str:
     for root in roots:
         text = text.replace(str(root), "<tmp>")
-    return text
+    return _WRITTEN.sub("written <time>", text)
 
 
 def _copy_digests(folder: Path) -> dict[str, dict[str, str]]:
@@ -78,8 +80,7 @@ def _outcome(args: list[object], out: Path, capsys: pytest.CaptureFixture[str],
                               "report": document, "copies": _copy_digests(out)}
     summary = out / "batch-summary.xlsx"
     if summary.exists():
-        cells = _WRITTEN_AT.sub("written <time>", json.dumps(_cells(summary)))
-        result["batch_summary"] = json.loads(_normalised(cells, *roots))
+        result["batch_summary"] = json.loads(_normalised(json.dumps(_cells(summary)), *roots))
     return result
 
 

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.model import SUPPORT_FIELDS, Field
 from nmr_xl.rules import all_rules
 from nmr_xl.runner import FileResult, check_file

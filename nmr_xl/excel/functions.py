@@ -28,8 +28,9 @@ from typing import Annotated, Any, TypeVar
 
 import xlwings as xw
 
-from nmr_xl.config import Config, ConfigError
+from nmr_xl.config.model import Config
 from nmr_xl.engine import check_table
+from nmr_xl.errors import ConfigError
 from nmr_xl.excel.settings import ConfigCache
 from nmr_xl.excel.template import TEMPLATE_HEADER
 from nmr_xl.excel.values import rows_from_excel
@@ -211,7 +212,7 @@ def NMR_UNITS(minutes: _MINUTES, method: _METHOD = "cms") -> Any:
         if key not in services:
             return ""
         low, high = allocation.low[key], allocation.high[key]
-        return low if low == high else f"{low} or {high} (tie: choose either code)"
+        return low if low == high else allocation.units_of(key)
 
     if len(cells) <= 1:
         return units(cells[0][0]) if cells else ""
