@@ -45,6 +45,8 @@ class Field(StrEnum):
     POC_END = "poc_end"
     CERTIFIER = "certifier"
     PROGRESS_REPORT = "progress_report"
+    # the visit's total treatment time: timed and untimed minutes (Pub. 100-02 ch. 15 §220.3)
+    TOTAL_TIME = "total_time"
     # Read to tell charge lines from other rows and to link diagnoses; no rule checks them.
     DISCIPLINE = "discipline"  # PT / OT / SLP / chiropractic / massage: not the credential
     DX_POINTER = "dx_pointer"  # letters A-L or numbers 1-12 pointing at the claim's diagnoses
@@ -54,12 +56,15 @@ class Field(StrEnum):
     CLAIM = "claim"  # claim, encounter or ticket number: groups a claim dump's rows
     DESCRIPTION = "description"  # procedure / transaction description (payment, void words)
     CREDIT = "credit"  # payment or adjustment amounts of a ledger
+    ALLOWED = "allowed"  # the payer's allowed amount of a line (known once the claim is paid)
 
 
 # Fields read beside the line's own values: to tell charge lines from other rows, to link
-# diagnoses, and (discipline) to stand in for a credential. The billing template has none.
+# diagnoses, (discipline) to stand in for a credential, and (allowed) the amounts a paid
+# claim's remittance adds. The billing template has none.
 SUPPORT_FIELDS = frozenset({Field.DISCIPLINE, Field.DX_POINTER, Field.ROW_TYPE, Field.VOIDED,
-                            Field.ACTIVE, Field.CLAIM, Field.DESCRIPTION, Field.CREDIT})
+                            Field.ACTIVE, Field.CLAIM, Field.DESCRIPTION, Field.CREDIT,
+                            Field.ALLOWED})
 
 FIELD_LABELS = {
     Field.PATIENT: "patient",
@@ -81,6 +86,7 @@ FIELD_LABELS = {
     Field.POC_END: "plan-of-care end",
     Field.CERTIFIER: "certifier",
     Field.PROGRESS_REPORT: "progress report",
+    Field.TOTAL_TIME: "total treatment time",
     Field.DISCIPLINE: "discipline",
     Field.DX_POINTER: "diagnosis pointer",
     Field.ROW_TYPE: "row type or status",
@@ -89,6 +95,7 @@ FIELD_LABELS = {
     Field.CLAIM: "claim number",
     Field.DESCRIPTION: "description",
     Field.CREDIT: "payment or adjustment",
+    Field.ALLOWED: "allowed amount",
 }
 
 
@@ -121,7 +128,9 @@ class Line:
     certifier: str | None = None
     # a progress report was written on this visit (True), or the date of the last one
     progress_report: bool | dt.date | None = None
+    total_time: float | None = None  # minutes
     discipline: str | None = None
+    allowed: float | None = None
     unreadable: dict[Field, str] = field(default_factory=dict)
 
     def get(self, f: Field) -> object:

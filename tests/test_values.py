@@ -200,6 +200,8 @@ def test_unreadable_minutes(raw: object) -> None:
 @pytest.mark.parametrize("raw, amount", [
     (45, 45.0), ("45", 45.0), ("$45.00", 45.0), ("$ 1,200.50", 1200.5), ("45 USD", 45.0),
     (".50", 0.5), (None, None),
+    # a decimal comma (European Excel): never a thousands group of one or two digits
+    ("45,00", 45.0), ("136,5", 136.5), ("2,500", 2500.0), ("1,234,567", 1234567.0),
 ])
 def test_money(raw: object, amount: float | None) -> None:
     assert parse_money(raw) == amount

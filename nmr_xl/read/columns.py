@@ -42,8 +42,9 @@ from nmr_xl.read.headings import MULTI_COLUMN, HeadingMatch
 KIND = {
     Field.DOS: "dates", Field.POC_START: "dates", Field.POC_END: "dates",
     Field.CODE: "CPT/HCPCS codes", Field.DIAGNOSES: "ICD-10 codes", Field.MODIFIERS: "modifiers",
-    Field.UNITS: "whole numbers", Field.MINUTES: "minutes", Field.CHARGE: "amounts",
-    Field.CREDIT: "amounts", Field.PROVIDER_TYPE: "credentials",
+    Field.UNITS: "whole numbers", Field.MINUTES: "minutes", Field.TOTAL_TIME: "minutes",
+    Field.CHARGE: "amounts", Field.CREDIT: "amounts", Field.ALLOWED: "amounts",
+    Field.PROVIDER_TYPE: "credentials",
     Field.DISCIPLINE: "disciplines", Field.ONE_ON_ONE: "yes / no", Field.VOIDED: "yes / no",
     Field.ACTIVE: "yes / no or active / inactive",
     Field.DX_POINTER: "diagnosis pointers", Field.ROW_TYPE: "row types or statuses",

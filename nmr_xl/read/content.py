@@ -155,6 +155,7 @@ def checks(config: Config) -> dict[Field, Callable[[object], bool]]:
         Field.MODIFIERS: modifier,
         Field.UNITS: _small_count,
         Field.MINUTES: _fits(v.parse_minutes),
+        Field.TOTAL_TIME: _fits(v.parse_minutes),
         Field.DIAGNOSES: diagnosis,
         Field.PROVIDER: anything,  # a name, an NPI or a staff number: each tells providers apart
         Field.PROVIDER_TYPE: lambda value: isinstance(value, str) and config.role_of(value)
@@ -177,6 +178,7 @@ def checks(config: Config) -> dict[Field, Callable[[object], bool]]:
         Field.CLAIM: anything,
         Field.DESCRIPTION: anything,
         Field.CREDIT: _money,
+        Field.ALLOWED: _money,
     }
 
 

@@ -109,7 +109,8 @@ def _codes(value: object) -> list[str]:
 
 # Columns of a diagnosis row that never hold its codes (an account "A100" looks like one).
 _NOT_CODES = (Field.PATIENT, Field.PATIENT_NAME, Field.PROVIDER, Field.PAYER, Field.CLAIM,
-              Field.NOTES, Field.GOAL, Field.CERTIFIER, Field.DOS, Field.UNITS, Field.CHARGE)
+              Field.NOTES, Field.GOAL, Field.CERTIFIER, Field.DOS, Field.UNITS, Field.CHARGE,
+              Field.ALLOWED)
 
 
 def _claim_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]],

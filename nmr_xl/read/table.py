@@ -33,7 +33,7 @@ BILLING_FIELDS = frozenset({
     Field.PATIENT, Field.PATIENT_NAME, Field.DOS, Field.CODE, Field.MODIFIERS, Field.UNITS,
     Field.MINUTES, Field.DIAGNOSES, Field.PROVIDER, Field.PROVIDER_TYPE, Field.DISCIPLINE,
     Field.ONE_ON_ONE, Field.PAYER, Field.NOTES, Field.CHARGE, Field.GOAL, Field.POC_START,
-    Field.POC_END, Field.CERTIFIER, Field.PROGRESS_REPORT, Field.DX_POINTER,
+    Field.POC_END, Field.CERTIFIER, Field.PROGRESS_REPORT, Field.DX_POINTER, Field.TOTAL_TIME,
 })
 _ANCHORS = frozenset({Field.DOS, Field.PATIENT, Field.PATIENT_NAME})
 
@@ -138,6 +138,7 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
         Field.DOS: _Cached(partial(v.parse_date, day_first=config.day_first), v.DATE_SHAPE),
         Field.UNITS: _Cached(v.parse_units),
         Field.MINUTES: _Cached(v.parse_minutes),
+        Field.TOTAL_TIME: _Cached(v.parse_minutes),
         Field.PROVIDER: text,
         Field.PROVIDER_TYPE: text,
         Field.DISCIPLINE: text,
@@ -146,6 +147,7 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
         Field.PAYER: text,
         Field.NOTES: text,
         Field.CHARGE: _Cached(v.parse_money),
+        Field.ALLOWED: _Cached(v.parse_money),
         Field.GOAL: text,
         Field.POC_START: _Cached(partial(v.parse_date, day_first=config.day_first),
                                  v.DATE_SHAPE),

@@ -227,6 +227,9 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _MINUTE_WORDS = {"", "m", "min", "mins", "min.", "mins.", "minute", "minutes"}
 _UNIT_WORDS = {"", "u", "u.", "unit", "units", "x"}
 _MONEY_WORDS = {"", "usd"}
+# A decimal comma ("45,00", European Excel): one or two digits after a lone comma are never a
+# thousands group.
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 
 
 def _number(value: object, words: set[str], what: str) -> float | None:
@@ -246,7 +249,8 @@ def _number(value: object, words: set[str], what: str) -> float | None:
             if text.lstrip().startswith("-"):
                 raise Unreadable("it is negative")
             raise Unreadable(f"it is not a number of {what}")
-        number = float(match.group(1).replace(",", ""))
+        digits = match.group(1)
+        number = float(digits.replace(",", "." if _DECIMAL_COMMA.fullmatch(digits) else ""))
     if math.isnan(number) or math.isinf(number):
         raise Unreadable(f"it is not a number of {what}")
     if number < 0:
