@@ -119,6 +119,8 @@ def check_table(table: Table, config: Config, as_of: dt.date,
             severity = levels[profile_id[hit.line.payer]]
             if severity is None:
                 continue
+            if hit.at_most is not None and severity.rank > hit.at_most.rank:
+                severity = hit.at_most
             if rule_.code in markers.get(hit.line.row, ()):
                 used.add((hit.line.row, rule_.code))
                 suppressed += 1

@@ -179,6 +179,7 @@ def tebra() -> Export:
         [],
         header,
         ["Rendering Provider: Mark Ortiz DC"],
+        # a 98941 (3-4 regions) whose visit codes one region's subluxation (NMR312)
         line("Kim, Al", 7001, "3/4/2026", "3/4/2026", "98941", ["AT"], 1, 60.0,
              ["M99.03", "M54.50"]),
         # planted: 97112 with CMT on one visit without 59 / XS (NMR306)
@@ -209,7 +210,7 @@ def tebra() -> Export:
         {"patient_name": "Patient", "claim": "Encounter ID", "dos": "From", "code": "Procedure",
          "modifiers": "Mod 1, Mod 2, Mod 3, Mod 4", "units": "Units", "charge": "Total Charge",
          "diagnoses": "Diag 1, Diag 2, Diag 3, Diag 4", "notes": "Line Note"},
-        {(7, "NMR306"), (11, "NMR204"), (14, "NMR205"), (16, "NMR003")},
+        {(6, "NMR312"), (7, "NMR306"), (11, "NMR204"), (14, "NMR205"), (16, "NMR003")},
         {"total": 4, "heading": 3},
     )
 
@@ -292,6 +293,7 @@ def nextgen_therapy() -> Export:
         # planted: strengthening billed as 97112 (NMR206); a balance board is NMR work
         [d(3), "Gray, Bo", "Aetna", "PT", "Lee Park, PT",
          "Neuro re-ed: balance board A/P, band rows", "97112", "GP", 23, 2, 2, "R26.81"],
+        # a 98941 (3-4 regions) with two regions' subluxations coded (NMR312)
         [d(4), "Hill, Cy", "Medicare Part B", "Chiropractic", "Mark Ortiz, DC", "CMT 3 regions",
          "98941", "AT", None, 1, 1, "M99.03, M99.01"],
         # planted: a chiropractor's Medicare 97112 without GY (NMR301), CMT without 59 (NMR306),
@@ -316,7 +318,7 @@ def nextgen_therapy() -> Export:
          "discipline": "Discipline", "provider": "Therapist", "provider_type": "Therapist",
          "notes": "Description", "code": "Cpt Code", "modifiers": "Modifiers", "minutes": "Time",
          "units": "Billed Units", "diagnoses": "Dx Codes"},
-        {(2, "NMR305"), (4, "NMR206"), (6, "NMR301"), (6, "NMR306"), (6, "NMR203"),
+        {(2, "NMR305"), (4, "NMR206"), (5, "NMR312"), (6, "NMR301"), (6, "NMR306"), (6, "NMR203"),
          (6, "NMR201"), (7, "NMR204"), (9, "NMR104")},
         {"not_billed": 1},
     )

@@ -28,7 +28,8 @@ def no_date_of_service(path: Path, patient: str = "P2") -> Path:
 
 
 WARNING = ("The sheet 'Charges' cannot be fully checked: no column was read as the date of "
-           "service, so 6 rules did not run (NMR003, NMR004, NMR005, NMR105, NMR207, NMR306) "
+           "service, so 7 rules did not run (NMR003, NMR004, NMR005, NMR105, NMR207, NMR306, "
+           "NMR313) "
            "(others need more columns: see the rules not run). Columns that may be it: "
            "'Posted' (B: not a heading nmr-xl knows; its values are dates). If a column holds "
            "the date of service, pin it in a rules file: `nmr-xl columns` on this file prints "

@@ -1,6 +1,6 @@
 """Rule families. Importing this package registers every rule in RULES."""
 
-from nmr_xl.rules import lines, nmr, payer, time_units  # noqa: F401  (registration on import)
+from nmr_xl.rules import lines, nmr, payer, policy, time_units  # noqa: F401  (registration)
 from nmr_xl.rules.registry import (
     RULES,
     SETTINGS,

@@ -19,8 +19,11 @@ GROUP_THERAPY = Setting("codes.group_therapy", is_str, str,
 THERAPEUTIC_EXERCISE = Setting("codes.therapeutic_exercise", is_str, str,
                                "Suggested instead of 97112 for strength / range-of-motion work.")
 MANUAL_THERAPY = Setting("codes.manual_therapy", is_str, str,
-                         "Suggested instead of 97112 for hands-on muscle work.")
-MASSAGE = Setting("codes.massage", is_str, str, "Suggested instead of 97112 for massage.")
+                         "The manual therapy code: suggested instead of 97112 for hands-on "
+                         "muscle work; NMR313 checks it against massage on one visit.")
+MASSAGE = Setting("codes.massage", is_str, str,
+                  "The massage code: suggested instead of 97112 for massage; NMR313 checks it "
+                  "against manual therapy on one visit.")
 UNQUALIFIED_ROLES = Setting(
     "nmr.unqualified_roles", is_str_list, frozenset[str],
     "Roles (of [provider_types]) that may not render 97112.",

@@ -43,6 +43,9 @@ class Hit:
     message: str
     suggestion: str
     field: Field | None = None  # the column to point at; the rule's target when None
+    # the most severe this finding may be: a rule that cannot be sure of it (the payer's method
+    # is only assumed, the amounts are charges) grades it down; a lower configured level stays
+    at_most: Severity | None = None
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nmr_xl.config.schema import Setting, is_pos_int, one_of
+from nmr_xl.config.schema import Setting, is_bool, is_pos_int, one_of
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import TIMED_CODES, billed_text, units_text
+from nmr_xl.rules.common import TIMED_CODES, billed_text, rows_text, units_text
 from nmr_xl.rules.registry import Context, Hit, rule
 from nmr_xl.units import Allocation, allocate
 
@@ -17,6 +17,12 @@ UNIT_METHOD = Setting(
     'How a payer turns timed minutes into units: "cms" (the 8-minute rule over the visit\'s '
     'timed minutes) or "ama" (the midpoint rule, code by code).',
     profile=True, absent="cms")
+UNIT_METHOD_ASSUMED = Setting(
+    "unit_method_assumed", is_bool, bool,
+    "The payer's unit method is not known, only assumed (the `default` profile, for payers "
+    "that match no profile): NMR102 findings the other method would allow are warnings that "
+    "say so, not errors.",
+    profile=True, absent=False)
 PROVIDER_DAY_MINUTES = Setting(
     "settings.provider_day_minutes", is_pos_int, int,
     "One provider's one-on-one timed minutes in one day above this look impossible.")
@@ -27,6 +33,7 @@ LIKELY_TYPO_MINUTES = Setting(
 
 _TIMED = (Field.PATIENT, Field.DOS, Field.UNITS, Field.MINUTES)
 _UNIT_SETTINGS = (TIMED_CODES, UNIT_METHOD)
+_JUDGED_SETTINGS = (*_UNIT_SETTINGS, UNIT_METHOD_ASSUMED)
 _DISCIPLINES = frozenset({"GP", "GO", "GN"})
 
 
@@ -119,8 +126,43 @@ def _method_name(method: str) -> str:
     return "the CMS 8-minute rule" if method == "cms" else "the AMA midpoint rule"
 
 
+def _other_method_allows(visit: _VisitUnits) -> bool:
+    """Whether the other unit method supports what the visit bills: the CMS total over the
+    visit, or each code's own minutes under the CPT midpoint rule."""
+    other = allocate(visit.minutes, "ama" if visit.method == "cms" else "cms")
+    if visit.method == "cms":
+        return all(n <= other.high.get(c, 0) for c, n in visit.billed.items())
+    return visit.billed_total <= other.total
+
+
+def _assumed(visit: _VisitUnits, ctx: Context) -> str:
+    """The start of the sentence that says the payer's method is only assumed ("This payer has
+    no profile, so the CMS 8-minute rule is only assumed"), or "" when the method is known."""
+    line = visit.lines[0]
+    if not ctx.value(UNIT_METHOD_ASSUMED, ctx.profile(line)):
+        return ""
+    who = "This payer has no profile" if line.payer else "This line names no payer"
+    return f" {who}, so {_method_name(visit.method)} is only assumed"
+
+
+def _leniency(visit: _VisitUnits, ctx: Context) -> tuple[str, str, Severity | None]:
+    """For a payer whose method is only assumed: what the message and suggestion add, and the
+    most severe the finding may be (a warning when the other method allows the units)."""
+    assumed = _assumed(visit, ctx)
+    if not assumed:
+        return "", "", None
+    other = _method_name("ama" if visit.method == "cms" else "cms")
+    if not _other_method_allows(visit):
+        return f"{assumed}, but these units are more than {other} allows too.", "", None
+    return (f"{assumed}; under {other}, which the payer may use, these units would be "
+            "supported.",
+            f" If this payer uses {other}, give it a profile with unit_method = "
+            f"\"{'ama' if visit.method == 'cms' else 'cms'}\" in your rules file.",
+            Severity.WARNING)
+
+
 @rule("NMR102", "units-exceed-time", Severity.ERROR, scope="table", target=Field.UNITS,
-      requires=_TIMED, settings=_UNIT_SETTINGS)
+      requires=_TIMED, settings=_JUDGED_SETTINGS)
 def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """More timed units billed than the minutes allow.
 
@@ -132,41 +174,58 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Why: billing units the minutes do not support is overbilling, the most common finding in
     therapy audits; a lone timed service under 8 minutes is not billable at all under CMS.
     Example: 97112 22 min + 97110 20 min = 42 min -> 3 units allowed; 97112 x2 + 97110 x2 bills 4.
-    Configuration: each payer profile's `unit_method` ("cms" or "ama"); [codes] timed.
+    A payer whose method is only assumed (one that matches no profile, or a line with no payer,
+    both of which take the `default` profile, where `unit_method_assumed = true`): when the
+    other method would allow the units (CMS Example 1 billed 2 + 2 is within the CPT midpoint
+    rule code by code), the finding is a warning that says the payer may use that method; units
+    more than either method allows stay errors, and the message says so.
+    Configuration: each payer profile's `unit_method` ("cms" or "ama") and
+    `unit_method_assumed`; [codes] timed.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (8-minute rule
     and its examples); CPT's time rule ("a unit of time is attained when the midpoint is passed").
+    That commercial payers differ (some follow CMS, some CPT's midpoint rule) is secondary: AAFP
+    (2019-10-25) and AAPC's MDS Alert on the 8-minute rule; UnitedHealthcare's and BCBS
+    Nebraska's commercial policies say they follow CMS.
     """
     for visit in _visit_units(ctx):
         alloc = visit.allocation
         if visit.method == "ama":
-            for code in _over(visit):
+            over = _over(visit)
+            if not over:
+                continue
+            note, advice, at_most = _leniency(visit, ctx)
+            for code in over:
                 for line in visit.lines_of({code}):
                     yield Hit(
                         line,
                         f"{code} has {visit.minutes[code]:g} minutes, which support "
                         f"{units_text(alloc.high[code])} under {_method_name('ama')}, but "
-                        f"{billed_text(visit.billed[code])}.",
+                        f"{billed_text(visit.billed[code])}.{note}",
                         f"Bill {code} x{alloc.high[code]}, or correct the minutes if they are "
-                        "wrong.",
+                        f"wrong.{advice}",
+                        at_most=at_most,
                     )
             continue
         if visit.billed_total <= alloc.total:
             continue
+        note, advice, at_most = _leniency(visit, ctx)
         culprits = _over(visit) or set(visit.billed)
         for line in visit.lines_of(culprits):
             yield Hit(
                 line,
                 f"The visit's {visit.total_minutes} timed minutes support "
                 f"{units_text(alloc.total)} under {_method_name('cms')}, but "
-                f"{billed_text(visit.billed_total)}.",
-                f"Bill {units_text(alloc.total)} in all for this visit: {alloc.describe()}."
-                if alloc.total else
-                "Under 8 timed minutes in all: do not bill a timed unit for this visit.",
+                f"{billed_text(visit.billed_total)}.{note}",
+                (f"Bill {units_text(alloc.total)} in all for this visit: {alloc.describe()}."
+                 if alloc.total else
+                 "Under 8 timed minutes in all: do not bill a timed unit for this visit.")
+                + advice,
+                at_most=at_most,
             )
 
 
 @rule("NMR103", "unit-allocation", Severity.WARNING, scope="table", target=Field.UNITS,
-      requires=_TIMED, settings=_UNIT_SETTINGS)
+      requires=_TIMED, settings=_JUDGED_SETTINGS)
 def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """CMS: the visit's units are right in total but sit on the wrong codes.
 
@@ -178,7 +237,11 @@ def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     with few minutes misstates what was done and can change payment.
     Example: 97110 33 min + 97140 7 min = 40 min -> 3 units: 97110 x2 + 97140 x1, not 97110 x1
     + 97140 x2.
-    Configuration: each payer profile's `unit_method`; only "cms" profiles are checked.
+    For a payer whose method is only assumed (`unit_method_assumed`, the `default` profile) the
+    message says the payer may use the CPT midpoint rule, under which each code's units follow
+    its own minutes.
+    Configuration: each payer profile's `unit_method` and `unit_method_assumed`; only "cms"
+    profiles are checked.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (allocation
     examples; on a tie, "choose either code").
     """
@@ -186,13 +249,17 @@ def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
         alloc = visit.allocation
         if visit.method != "cms" or visit.billed_total > alloc.total:
             continue
-        for code in sorted(_over(visit)):
+        over = sorted(_over(visit))
+        assumed = _assumed(visit, ctx) if over else ""
+        note = (f"{assumed}; under {_method_name('ama')}, which the payer may use, each code's "
+                "units follow its own minutes." if assumed else "")
+        for code in over:
             for line in visit.lines_of({code}):
                 yield Hit(
                     line,
                     f"{code} ({visit.minutes[code]:g} min) carries "
                     f"{units_text(visit.billed[code])}, more than the CMS allocation of this "
-                    f"visit's {visit.total_minutes} timed minutes gives it.",
+                    f"visit's {visit.total_minutes} timed minutes gives it.{note}",
                     f"Allocate the units by minutes: {alloc.describe()}.",
                 )
 
@@ -319,6 +386,74 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
             "Check the minutes and the rendering provider of that day's lines; one person "
             "cannot give more one-on-one time than the day holds.",
         )
+
+
+def _by_discipline(visit: list[Line], timed_codes: frozenset[str]) -> list[list[Line]]:
+    """A visit's lines as the treatment notes that record a total time: the whole visit when its
+    timed lines share one discipline (GP, GO, GN or none), else one group per discipline."""
+    disciplines = {_DISCIPLINES.intersection(line.modifiers) for line in visit
+                   if line.code in timed_codes}
+    if len(disciplines) <= 1:
+        return [visit]
+    groups: dict[frozenset[str], list[Line]] = defaultdict(list)
+    for line in visit:
+        groups[_DISCIPLINES.intersection(line.modifiers)].append(line)
+    return list(groups.values())
+
+
+@rule("NMR107", "minutes-exceed-total-time", Severity.WARNING, scope="table",
+      target=Field.TOTAL_TIME, requires=(Field.PATIENT, Field.DOS, Field.MINUTES, Field.TOTAL_TIME),
+      settings=(TIMED_CODES,))
+def minutes_exceed_total_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
+    """A visit's timed minutes add up to more than its documented total treatment time.
+
+    What it checks: on a sheet with a total-treatment-time column, the timed minutes of a
+    visit's lines (the timed codes only) against the visit's total treatment time. The total is
+    the value the visit's lines carry: repeated on every line or written on one; when its lines
+    carry different values, the column holds each line's own time and they are added up. A
+    visit with therapy of several disciplines (GP, GO, GN) is checked per discipline, as each
+    has its own treatment note. The finding is on the first line holding the total time.
+    Why: Medicare's treatment note records both the total timed code minutes and the total
+    treatment time, which includes the timed minutes and the untimed ones, so the timed
+    minutes can never be more; when they are, the minutes that earn the units or the documented
+    time is wrong, and the billing and the note must agree.
+    Example: 97112 25 min + 97110 20 min on a visit whose total treatment time is 40 minutes.
+    Reading the column: "Total Time", "Total Treatment Time" (and "Total Tx Time"), "Total
+    Visit Time" and the like are read as the total treatment time. "Total Minutes" stays a
+    minutes heading: exports that have it alone mean the line's minutes, and beside another
+    minutes column (which wins) it is left unread rather than guessed to be the total time.
+    Configuration: [columns] total_time (heading spellings); [codes] timed.
+    Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.3 (treatment note:
+    "Total timed code treatment minutes and total treatment time in minutes. Total treatment
+    time includes the minutes for timed code treatment and untimed code treatment"; "The
+    billing and the total timed code treatment minutes must be consistent"). Wording read in a
+    verbatim copy of an earlier revision of the chapter; not re-checked against Rev. 13774
+    (2026-05-08).
+    """
+    timed_codes = ctx.value(TIMED_CODES)
+    for visit in ctx.visits().values():
+        for group in _by_discipline(visit, timed_codes):
+            times = [(line, line.total_time) for line in group if line.total_time is not None]
+            timed = [line for line in group if line.code in timed_codes and line.minutes]
+            if not times or not timed:
+                continue
+            spent = sum(line.minutes or 0 for line in timed)
+            values = {value for _, value in times}
+            # one value: the visit's total, repeated or written once; several: each line's own
+            total = times[0][1] if len(values) == 1 else sum(value for _, value in times)
+            if spent <= total:
+                continue
+            holders = [line for line, _ in times]
+            documented = (f"its total treatment time of {total:g} minutes" if len(values) == 1
+                          else f"its lines' total treatment times, which add up to {total:g} "
+                               f"minutes (rows {rows_text(holders)})")
+            yield Hit(
+                holders[0],
+                f"The visit's timed minutes add up to {spent:g} (row"
+                f"{'s' if len(timed) > 1 else ''} {rows_text(timed)}), more than {documented}.",
+                "Total treatment time includes every timed and untimed minute: correct the "
+                "line minutes or the total time so they agree with the treatment note.",
+            )
 
 
 @rule("NMR105", "units-over-mue", Severity.ERROR, scope="table", target=Field.UNITS,
