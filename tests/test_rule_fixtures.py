@@ -317,22 +317,6 @@ def test_a_sample_case_compares_every_rule_in_the_sample_layout(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("text, problem", [
-    (SAMPLE_CASE + 'as_of = 2026-04-30\n', r"\['as_of'\] do not apply"),
-    (SAMPLE_CASE + 'only = ["NMR004"]\n', r"\['only'\] do not apply"),
-    (SAMPLE_CASE.replace('"Units"]', '"Qty"]'), "'Qty'.* not among the sample's typed columns"),
-    (SAMPLE_CASE + '[case.every_row]\nCPT = "98940"\n', r"\['CPT'\] given twice"),
-    (SAMPLE_CASE.replace("sample = true", 'sample = "yes"'), "sample must be true or false"),
-    ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
-     '[case.every_row]\nCPT = "97112"\n', "every_row is for sample cases only"),
-])
-def test_sample_case_format_is_strict(tmp_path: Path, text: str, problem: str) -> None:
-    path = tmp_path / "NMR004.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(FixtureError, match=problem):
-        load_cases(path)
-
-
-@pytest.mark.parametrize("text, problem", [
     ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
      'expct = []\n', "unknown keys"),
     ('rule = "NMR005"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n',
@@ -346,6 +330,14 @@ def test_sample_case_format_is_strict(tmp_path: Path, text: str, problem: str) -
      'mue_file = 3\n', "mue_file must be non-empty text"),
     ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
      'ncci_file = ""\n', "ncci_file must be non-empty text"),
+    # sample cases
+    (SAMPLE_CASE + 'as_of = 2026-04-30\n', r"\['as_of'\] do not apply"),
+    (SAMPLE_CASE + 'only = ["NMR004"]\n', r"\['only'\] do not apply"),
+    (SAMPLE_CASE.replace('"Units"]', '"Qty"]'), "'Qty'.* not among the sample's typed columns"),
+    (SAMPLE_CASE + '[case.every_row]\nCPT = "98940"\n', r"\['CPT'\] given twice"),
+    (SAMPLE_CASE.replace("sample = true", 'sample = "yes"'), "sample must be true or false"),
+    ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
+     '[case.every_row]\nCPT = "97112"\n', "every_row is for sample cases only"),
 ])
 def test_fixture_format_is_strict(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "NMR004.toml"
