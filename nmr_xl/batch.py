@@ -32,6 +32,8 @@ from nmr_xl.workers import Failure, WorkerPool, memory_ceiling
 # @2: outputs relative to the --out folder (a run from another working folder still finds them)
 # and the counts of the last check, so a skipped input still has its numbers in the summary.
 STATE_SCHEMA = "nmr-xl/state@2"
+# A 100,000-line export takes well under a minute; ten minutes means a file that hangs a reader.
+DEFAULT_TASK_SECONDS = 600.0
 
 
 @dataclass
@@ -122,6 +124,8 @@ class BatchOptions:
     # the same, each saying it has no annotated copy and why
     out_problem: str | None = None
     extras: Extras = field(default_factory=Extras)  # provider packets, PDFs
+    # an input whose check runs longer is stopped and reported `timed-out` (None: no limit)
+    task_seconds: float | None = DEFAULT_TASK_SECONDS
 
     @property
     def writes(self) -> bool:
@@ -435,7 +439,8 @@ def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], 
     tasks = ((i, (items[i].path, options.as_of, outputs.get(i), options.writes,
                   spool / f"{i}.jsonl", options.extras)) for i in todo)
     with WorkerPool[int](jobs, init=_init_worker, initargs=(config,),
-                         memory_limit=memory_ceiling(jobs)) as pool:
+                         memory_limit=memory_ceiling(jobs),
+                         task_seconds=options.task_seconds) as pool:
         for index, outcome in pool.run(_check_in_worker, tasks, tick=tick):
             if isinstance(outcome, Failure):
                 dest = outputs.get(index)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import shutil
 import sys
@@ -19,7 +20,14 @@ from pathlib import Path
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file, quiet_failed_saves
-from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, remember, run_batch
+from nmr_xl.batch import (
+    DEFAULT_TASK_SECONDS,
+    BatchEntry,
+    BatchOptions,
+    default_jobs,
+    remember,
+    run_batch,
+)
 from nmr_xl.columns_report import columns_report
 from nmr_xl.config import Config, ConfigError, load_config
 from nmr_xl.errors import InputError
@@ -49,6 +57,16 @@ def _as_of(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
 
 
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of minutes (0 for no limit)")
+    return value
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
@@ -66,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check workbooks and write annotated copies")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                       help=".xlsx / .xlsm files, or folders to search")
+                       help="workbooks (.xlsx, .xlsm, .xls, .ods), CSV exports (.csv, .tsv), "
+                            "saved e-mails (.eml; .msg with nmr-xl[msg]), .zip files, or "
+                            "folders of any of these (searched recursively)")
     check.add_argument("--out", type=Path, metavar="DIR",
                        help="folder for annotated copies (default: beside each input)")
     check.add_argument("--rules", type=Path, metavar="FILE",
@@ -82,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="only report; write no annotated copy (fast read path)")
     check.add_argument("--jobs", type=_positive, metavar="N",
                        help="files checked in parallel (default: the number of cores)")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print one line per file and the batch's totals, not every finding "
+                            "(the annotated copies and --report still have them all)")
+    check.add_argument("--timeout", type=_minutes, metavar="MINUTES",
+                       help="stop checking an input after this many minutes and report it "
+                            "(timed-out); default 10, 0 for no limit")
     check.add_argument("--force", action="store_true",
                        help="check inputs again even when unchanged since the last run in --out")
     check.add_argument("--packets", action="store_true",
@@ -113,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="minutes per service, e.g. 24 23, or CODE=MIN: 97112=24 97110=23")
     units.add_argument("--method", choices=("cms", "ama"), default="cms",
                        help="CMS 8-minute rule (default) or AMA midpoint rule")
+    units.add_argument("--rules", type=Path, metavar="FILE",
+                       help="rules file whose [codes] timed says which codes are timed")
 
     addin = sub.add_parser("addin", help="the Excel add-in (nmr-xl.xlam): install, check, "
                                           "uninstall, build")
@@ -159,10 +187,13 @@ def main(argv: list[str] | None = None) -> int:
             return _columns(args.path, load_config(args.rules))
         if args.command == "addin":
             return _addin(args)
-        return _units(args.minutes, args.method)
+        return _units(args.minutes, args.method, load_config(args.rules))
     except (ConfigError, UsageError) as exc:
         print(f"nmr-xl: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # `nmr-xl rules | head -1`: the reader has all it wanted
+        stdout_gone()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("nmr-xl: interrupted", file=sys.stderr)
         return 130
@@ -181,7 +212,7 @@ def _check(args: argparse.Namespace) -> int:
         _no_silent_folders(args.paths, items)
         options = BatchOptions(as_of, args.out, work, annotate=not args.no_annotate,
                                jobs=args.jobs or default_jobs(), force=args.force,
-                               extras=_extras(args))
+                               extras=_extras(args), task_seconds=_task_seconds(args))
         with ExitStack() as held:
             if args.out and options.annotate:  # --no-annotate writes nothing at all
                 options.out_problem = _hold_out_dir(args.out, held)
@@ -226,6 +257,12 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def _task_seconds(args: argparse.Namespace) -> float | None:
+    if args.timeout is None:
+        return DEFAULT_TASK_SECONDS
+    return args.timeout * 60 or None
+
+
 def _extras(args: argparse.Namespace) -> Extras:
     """--packets and --pdf; without LibreOffice, one line says how to get it and the run goes
     on without PDFs."""
@@ -249,15 +286,19 @@ def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
             except OSError as exc:
                 problems.append(f"{args.out}: the batch summary could not be written "
                                 f"({_reason(exc)})")
-    if args.format == "text":
-        batch = len(results) > 1
-        for line in report_text(results, batch=batch):
-            print(line)
-        if batch:
-            for line in batch_footer(results, summary):
+    try:
+        if args.format == "text":
+            batch = len(results) > 1
+            for line in report_text(results, batch=batch, quiet=args.quiet):
                 print(line)
-    if args.format == "json":
-        write_report_json(sys.stdout, results, as_of)
+            if batch:
+                for line in batch_footer(results, summary):
+                    print(line)
+        if args.format == "json":
+            write_report_json(sys.stdout, results, as_of)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `nmr-xl check ... | head`: the report file and exit code still count
+        stdout_gone()
     if args.report:
         _write_report(args.report, results, as_of)
     for problem in problems:
@@ -265,6 +306,14 @@ def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
     if problems or any(r.write_error for r in results):
         return EXIT_ERROR
     return _exit_code(results, args.fail_on)
+
+
+def stdout_gone() -> None:
+    """The program reading our output stopped (`| head`): send the rest nowhere, so that
+    Python's own flush at exit does not fail too and print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _is_batch(paths: list[Path]) -> bool:
@@ -383,25 +432,32 @@ def _explain(code: str) -> int:
 _UNITS_ARG = re.compile(r"(?:([0-9A-Za-z]{5})=)?(\d+(?:\.\d+)?)")
 
 
-def _units(items: list[str], method: str) -> int:
+def _units(items: list[str], method: str, config: Config) -> int:
     minutes: dict[str, float] = {}
+    untimed: list[str] = []
     for index, item in enumerate(items, start=1):
         match = _UNITS_ARG.fullmatch(item)
         if not match:
             raise UsageError(f"'{item}' is not minutes (30) or CODE=MINUTES (97112=30)")
         label = match.group(1).upper() if match.group(1) else f"service {index}"
-        if label in minutes:
+        if label in minutes or label in untimed:
             raise UsageError(f"{label} is given twice; add its minutes together")
+        if match.group(1) and label not in config.timed_codes:
+            untimed.append(label)  # billed per service: its minutes earn no units
+            continue
         minutes[label] = float(match.group(2))
+    for code in untimed:
+        print(f"{code} is not a timed code ([codes] timed in the rules file): it is billed per "
+              "service, not per 15 minutes, and its minutes do not count toward the units.")
+    if not minutes:
+        return EXIT_OK
     allocation = allocate(minutes, method)
     name = "CMS 8-minute rule" if method == "cms" else "AMA midpoint rule"
     total = sum(int(m) for m in minutes.values())
     unit_word = "unit" if allocation.total == 1 else "units"
     print(f"{total} timed minutes -> {allocation.total} {unit_word} ({name})")
     for label, m in minutes.items():
-        lo, hi = allocation.low[label], allocation.high[label]
-        units = f"{lo}" if lo == hi else f"{lo} or {hi} (tie: choose either code)"
-        print(f"  {label}: {m:g} min -> {units}")
+        print(f"  {label}: {m:g} min -> {allocation.units_of(label)}")
     return EXIT_OK
 
 

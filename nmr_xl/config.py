@@ -127,6 +127,7 @@ SCHEMA: dict[str, Any] = {
         "date_order": _one_of("month-first", "day-first"),
         "header_search_rows": _is_pos_int,
         "provider_day_minutes": _is_pos_int,
+        "likely_typo_minutes": _is_pos_int,
         "episode_gap_days": _is_pos_int,
         "mue_file": _is_str,
         "ncci_file": _is_str_or_str_list,  # CMS splits the PTP edits over several files
@@ -384,6 +385,7 @@ class Config:
     day_first: bool
     header_search_rows: int
     provider_day_minutes: int
+    likely_typo_minutes: int
     episode_gap_days: int
     nmr_codes: frozenset[str]
     timed_codes: frozenset[str]
@@ -582,6 +584,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         day_first=settings["date_order"] == "day-first",
         header_search_rows=settings["header_search_rows"],
         provider_day_minutes=settings["provider_day_minutes"],
+        likely_typo_minutes=settings["likely_typo_minutes"],
         episode_gap_days=settings["episode_gap_days"],
         nmr_codes=frozenset(c.upper() for c in codes["nmr"]),
         timed_codes=frozenset(c.upper() for c in codes["timed"]),

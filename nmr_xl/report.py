@@ -104,11 +104,13 @@ def short_name(label: str) -> str:
     return Path(first).name + sep + rest
 
 
-def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterable[str]:
+def report_text(results: Iterable[FileResult], *, batch: bool = False, quiet: bool = False
+                ) -> Iterable[str]:
     """Linter-style lines: `file:sheet!F4: NMR102 error  message`, then a summary per file.
 
     `batch`: rules not run for want of a column are left to batch_footer, which lists each
-    once for all the files instead of once per file."""
+    once for all the files instead of once per file. `quiet`: the summary line and the
+    warnings of each file only, not each finding nor how its sheets were read."""
     for r in results:
         name = short_name(r.input)
         if r.error:
@@ -124,7 +126,8 @@ def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterab
         counts: Counter[Severity] = Counter()
         for f in r.all_findings():
             counts[f.severity] += 1
-            yield f"{r.input}:{f.sheet}!{f.cell}: {f.rule} {f.severity.value}  {f.message}"
+            if not quiet:
+                yield f"{r.input}:{f.sheet}!{f.cell}: {f.rule} {f.severity.value}  {f.message}"
         sheets = _plural(len(r.sheets), "sheet")
         summary = (f"{name}: {_plural(r.rows, 'billing line')} on {sheets}, "
                    f"{_plural(counts.total(), 'finding')}{_severity_counts(counts)}")
@@ -135,11 +138,11 @@ def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterab
         yield summary
         for source in r.sources[1:]:
             yield f"  also received as {source} (same content, checked once)"
-        for s in r.sheets:
+        for s in [] if quiet else r.sheets:
             yield from _reading_lines(s, r.input)
             for note in [] if batch else s.not_run:
                 yield f"  {s.name}: not run: {note}"
-        for s in r.skipped:
+        for s in [] if quiet else r.skipped:
             yield f"  skipped sheet {s.name}: {s.reason}"
         for w in r.warnings:
             yield f"  warning: {w}"

@@ -210,7 +210,7 @@ def NMR_UNITS(minutes: _MINUTES, method: _METHOD = "cms") -> Any:
         if key not in services:
             return ""
         low, high = allocation.low[key], allocation.high[key]
-        return low if low == high else f"{low} or {high} (tie: choose either code)"
+        return low if low == high else allocation.units_of(key)
 
     if len(cells) <= 1:
         return units(cells[0][0]) if cells else ""

@@ -7,6 +7,7 @@ nmr_xl.read.columns; which rows are charge lines in nmr_xl.read.rows.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -104,10 +105,12 @@ def _pinned(cells: Sequence[object], config: Config) -> bool:
 class _Cached:
     """Memoise a parser per raw value: billing columns repeat the same few values endlessly."""
 
-    __slots__ = ("_cache", "_parse")
+    __slots__ = ("_cache", "_parse", "_shape")
 
-    def __init__(self, parse: Callable[[object], object]) -> None:
+    def __init__(self, parse: Callable[[object], object], shape: re.Pattern[str] | None = None
+                 ) -> None:
         self._parse = parse
+        self._shape = shape  # values of this shape are named in the reason (v.with_value)
         self._cache: dict[object, tuple[object, str | None]] = {}
 
     def __call__(self, raw: object) -> tuple[object, str | None]:
@@ -118,7 +121,8 @@ class _Cached:
             try:
                 hit = (self._parse(raw), None)
             except v.Unreadable as exc:
-                hit = (None, str(exc))
+                reason = str(exc)
+                hit = (None, v.with_value(reason, raw, self._shape) if self._shape else reason)
             except TypeError:  # an object no parser knows (a reader's error type, say)
                 hit = (None, "not a value this column can hold")
             if len(self._cache) < 100_000:
@@ -131,7 +135,7 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
     return {
         Field.PATIENT: text,
         Field.PATIENT_NAME: text,
-        Field.DOS: _Cached(partial(v.parse_date, day_first=config.day_first)),
+        Field.DOS: _Cached(partial(v.parse_date, day_first=config.day_first), v.DATE_SHAPE),
         Field.UNITS: _Cached(v.parse_units),
         Field.MINUTES: _Cached(v.parse_minutes),
         Field.PROVIDER: text,
@@ -143,12 +147,13 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
         Field.NOTES: text,
         Field.CHARGE: _Cached(v.parse_money),
         Field.GOAL: text,
-        Field.POC_START: _Cached(partial(v.parse_date, day_first=config.day_first)),
-        Field.POC_END: _Cached(partial(v.parse_date, day_first=config.day_first)),
+        Field.POC_START: _Cached(partial(v.parse_date, day_first=config.day_first),
+                                 v.DATE_SHAPE),
+        Field.POC_END: _Cached(partial(v.parse_date, day_first=config.day_first), v.DATE_SHAPE),
         Field.CERTIFIER: text,
         Field.PROGRESS_REPORT: _Cached(partial(
             v.parse_progress_report, yes=config.attendance_yes, no=config.attendance_no,
-            day_first=config.day_first)),
+            day_first=config.day_first), v.DATE_SHAPE),
     }
 
 
@@ -208,7 +213,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     code_index = columns[Field.CODE][0] - 1
     width = max(c for cols in columns.values() for c in cols)
     sorter = RowSorter(config, columns, plan.headers)
-    code_of = _Cached(v.parse_code)
+    code_of = _Cached(v.parse_code, v.CODE_SHAPE)
     billing: list[tuple[int, Sequence[object]]] = []
     others: Counter[str] = Counter()
     diagnosis_rows: list[tuple[int, Sequence[object]]] = []
@@ -411,10 +416,23 @@ def _check_modifiers(lines: list[Line], known: frozenset[str]) -> None:
             continue
         bad = [m for m in line.modifiers if m not in known]
         line.modifiers = tuple(m for m in line.modifiers if m in known)
-        shown = ", ".join(bad)
-        line.unreadable[Field.MODIFIERS] = (
-            f"{shown} {'is not a known modifier' if len(bad) == 1 else 'are not known modifiers'}"
-            " (modifiers are two characters, such as GP, 59 or XS)")
+        line.unreadable[Field.MODIFIERS] = _unknown_modifiers(bad)
+
+
+def _unknown_modifiers(bad: list[str]) -> str:
+    """Why modifiers were not accepted: not two characters, or two but not in the known list."""
+    # a longer word is not shown: it may be a name typed into the wrong column
+    malformed = [m if len(m) <= 3 else "a longer word" for m in bad if len(m) != 2]
+    unknown = [m for m in bad if len(m) == 2]
+    parts = []
+    if malformed:
+        parts.append(f"{', '.join(dict.fromkeys(malformed))} "
+                     f"{'is' if len(malformed) == 1 else 'are'} not a modifier (modifiers are "
+                     "two characters, such as GP, 59 or XS)")
+    if unknown:
+        parts.append(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                     "in nmr-xl's list of CPT and HCPCS modifiers")
+    return "; ".join(parts)
 
 
 def _join_columns(lines: list[Line], columns: list[list[object]],

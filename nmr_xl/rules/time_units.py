@@ -192,8 +192,11 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Why: unbilled time is lost revenue; it may also mean the minutes were recorded wrongly,
     which matters in an audit as much as overbilling.
     Example: 97112 40 min billed x2; 40 minutes support 3 units.
-    Configuration: each payer profile's `unit_method`; switch the rule off under [rules] if your
-    practice bills conservatively on purpose.
+    The suggestion never goes past a code's Medically Unlikely Edit, and a line with more
+    minutes than a visit plausibly holds (`likely_typo_minutes`) is called a likely typo instead
+    of a reason to bill more.
+    Configuration: each payer profile's `unit_method`; [settings] likely_typo_minutes (default
+    120); switch the rule off under [rules] if your practice bills conservatively on purpose.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2.
     """
     for visit in _visit_units(ctx):
@@ -205,9 +208,9 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                         yield Hit(
                             line,
                             f"{code} has {visit.minutes[code]:g} minutes, which support "
-                            f"{units_text(alloc.low[code])}; {units_text(billed)} billed.",
-                            "If the minutes are right, check the notes and bill the units "
-                            "they support.",
+                            f"{units_text(alloc.low[code])}; {units_text(billed)} billed."
+                            + _typo_text(visit, {code}, ctx),
+                            _more_units(visit, {code}, ctx),
                         )
             continue
         if visit.billed_total >= alloc.total:
@@ -218,10 +221,50 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 line,
                 f"The visit's {visit.total_minutes} timed minutes support "
-                f"{units_text(alloc.total)}; {units_text(visit.billed_total)} billed.",
-                f"If the minutes are right, the visit may bill {alloc.describe()}; check the "
-                "notes before adding units.",
+                f"{units_text(alloc.total)}; {units_text(visit.billed_total)} billed."
+                + _typo_text(visit, set(visit.minutes), ctx),
+                _more_units(visit, set(visit.minutes), ctx),
             )
+
+
+def _typo_lines(visit: _VisitUnits, codes: set[str], ctx: Context) -> list[Line]:
+    limit = ctx.config.likely_typo_minutes
+    return [line for line in visit.lines_of(codes) if (line.minutes or 0) > limit]
+
+
+def _typo_text(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
+    typos = _typo_lines(visit, codes, ctx)
+    if not typos:
+        return ""
+    shown = ", ".join(f"{line.code} has {line.minutes:g} minutes (row {line.row})"
+                      for line in typos)
+    return (f" {shown}: more than {ctx.config.likely_typo_minutes} minutes of one code in one "
+            "visit is most likely a typo in the minutes.")
+
+
+def _more_units(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
+    """What to do about minutes that support more units: check a likely typo first; otherwise
+    the units the minutes support, never past a code's Medically Unlikely Edit."""
+    typos = _typo_lines(visit, codes, ctx)
+    if typos:
+        line = typos[0]
+        return (f"Check the minutes against the treatment notes first ({line.minutes:g} may "
+                f"be a typo, for example for {int(line.minutes or 0) // 10}); do not add units "
+                "for time that was not spent with the patient.")
+    alloc, mue = visit.allocation, ctx.config.mue
+    parts, capped = [], []
+    for code in alloc.low:
+        if code not in codes:
+            continue
+        low, high = alloc.low[code], alloc.high[code]
+        limit = mue[code].value if code in mue else None
+        if limit is not None and high > limit:
+            low, high = min(low, limit), limit
+            capped.append(f"{code}'s Medically Unlikely Edit allows {units_text(limit)}")
+        parts.append(f"{code} x{low}" if low == high else f"{code} x{low} or x{high}")
+    cap = f" ({'; '.join(capped)})" if capped else ""
+    return (f"If the minutes are right, the visit may bill {', '.join(parts)}{cap}; check the "
+            "notes before adding units.")
 
 
 @rule("NMR106", "provider-day-over-capacity", Severity.WARNING, scope="table",
