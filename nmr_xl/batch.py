@@ -20,7 +20,7 @@ from typing import Any
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.errors import InputError
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, EmailInfo, InboxItem
 from nmr_xl.outdir import remove_leftovers

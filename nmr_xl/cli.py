@@ -14,7 +14,6 @@ import re
 import shutil
 import sys
 import tempfile
-import textwrap
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -29,8 +28,10 @@ from nmr_xl.batch import (
     run_batch,
 )
 from nmr_xl.columns_report import columns_report
-from nmr_xl.config import Config, ConfigError, load_config
-from nmr_xl.errors import InputError
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
+from nmr_xl.docs import explain_text, rules_table
+from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.model import Severity
@@ -39,6 +40,7 @@ from nmr_xl.pdf import NOT_INSTALLED, find_soffice
 from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
+from nmr_xl.rules.common import TIMED_CODES
 from nmr_xl.runner import Extras, FileResult, read_input
 from nmr_xl.units import allocate
 from nmr_xl.write.batch_summary import write_batch_summary
@@ -131,8 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     columns.add_argument("--rules", type=Path, metavar="FILE",
                          help="rules file laid over the bundled defaults (its layouts apply)")
 
-    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain = sub.add_parser("explain", help="print a rule's documentation and settings")
     explain.add_argument("code", help="rule code, e.g. NMR102")
+    explain.add_argument("--rules", type=Path, metavar="FILE",
+                         help="rules file whose setting values to show (default: the bundled "
+                              "defaults)")
 
     units = sub.add_parser("units", help="billable units for timed minutes")
     units.add_argument("minutes", nargs="+", metavar="MINUTES",
@@ -178,11 +183,11 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "rules":
             if args.markdown:
-                print(rules_markdown())
+                print(rules_table())
                 return EXIT_OK
             return _rules(_config(args))
         if args.command == "explain":
-            return _explain(args.code)
+            return _explain(args.code, args.rules)
         if args.command == "columns":
             return _columns(args.path, load_config(args.rules))
         if args.command == "addin":
@@ -393,37 +398,11 @@ def _rules(config: Config) -> int:
     return EXIT_OK
 
 
-def rules_markdown() -> str:
-    """The README's rule table, generated from the rule docs (a test keeps them in sync)."""
-    rows = ["| code | name | default | source | what it catches |",
-            "|---|---|---|---|---|"]
-    for rule_ in all_rules():
-        scope = " (Medicare payers)" if rule_.medicare_only else ""
-        rows.append(f"| {rule_.code} | `{rule_.name}` | {rule_.severity.value}{scope} | "
-                    f"{rule_.docs.source_kind} | {rule_.docs.summary} |")
-    return "\n".join(rows)
-
-
-def explain_text(code: str) -> str:
+def _explain(code: str, rules: Path | None) -> int:
     rule_ = get_rule(code)
     if rule_ is None:
         raise UsageError(f"'{code}' is not a rule; `nmr-xl rules` lists them")
-    d = rule_.docs
-    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
-    sections = [
-        ("What it checks", d.what), ("Why", d.why), ("Example", d.example),
-        ("Configuration", d.configuration), (f"Source ({d.source_kind})", d.source),
-    ]
-    scope = "payers with medicare = true" if rule_.medicare_only else "every payer"
-    lines = [f"{rule_.code} {rule_.name} ({rule_.severity.value}; applies to {scope})",
-             "", d.summary]
-    for title, body in sections:
-        lines += ["", f"{title}:", wrap.fill(body)]
-    return "\n".join(lines)
-
-
-def _explain(code: str) -> int:
-    print(explain_text(code))
+    print(explain_text(rule_, load_config(rules)))
     return EXIT_OK
 
 
@@ -442,7 +421,7 @@ def _units(items: list[str], method: str, config: Config) -> int:
         label = match.group(1).upper() if match.group(1) else f"service {index}"
         if label in minutes or label in untimed:
             raise UsageError(f"{label} is given twice; add its minutes together")
-        if match.group(1) and label not in config.timed_codes:
+        if match.group(1) and label not in config.value(TIMED_CODES):
             untimed.append(label)  # billed per service: its minutes earn no units
             continue
         minutes[label] = float(match.group(2))

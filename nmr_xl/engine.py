@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Finding, Line, Severity, Table, column_letter
 from nmr_xl.rules import RULES, Rule, all_rules, level_for
 from nmr_xl.rules.common import LABELS
@@ -71,12 +71,13 @@ def _finding(rule_: Rule, severity: Severity, hit: Hit, table: Table) -> Finding
 def _hits(rule_: Rule, ctx: Context, by_code: dict[str | None, list[Line]],
           switched_off: set[str], profile_id: dict[str | None, str]) -> Iterable[Hit]:
     assert rule_.check is not None
+    ctx.rule = rule_
     if rule_.scope == "table":
         return rule_.check(ctx.table.lines, ctx)
     if rule_.codes is None:
         lines: Iterable[Line] = ctx.table.lines
     else:
-        wanted = rule_.codes(ctx.config)
+        wanted = ctx.value(rule_.codes)
         lines = [line for code in wanted for line in by_code.get(code, ())]
     if switched_off:  # e.g. a Medicare-only rule: never run it on other payers' lines
         lines = [line for line in lines if profile_id[line.payer] not in switched_off]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nmr_xl import __version__
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
 from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Table, Workbook, column_letter

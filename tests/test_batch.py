@@ -39,7 +39,7 @@ from test_inbox import build_msg
 
 from nmr_xl import batch
 from nmr_xl.batch import STATE_SCHEMA, BatchOptions, run_batch
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE, collect
 from nmr_xl.model import Finding
 from nmr_xl.outdir import LOCK_FILE

@@ -514,6 +514,33 @@ def test_explain_works_for_every_rule(cli, code):
     assert run.out.startswith(code + " ")
 
 
+def test_explain_shows_the_settings_a_rule_reads_with_their_values(cli, tmp_path):
+    lines = cli("explain", "NMR106").out.splitlines()
+    settings = lines[lines.index("Settings (rules.toml, as loaded):") + 1:]
+    assert settings[:2] == [
+        "  settings.provider_day_minutes = 480",
+        "    One provider's one-on-one timed minutes in one day above this look impossible."]
+    assert settings[2].startswith('  codes.timed = ["97032", ')
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[settings]\nprovider_day_minutes = 420\n\n[profiles.aetna]\n'
+                     'nmr_visit_limit = 12\n', encoding="utf-8")
+    assert "  settings.provider_day_minutes = 420" in cli(
+        "explain", "NMR106", "--rules", rules).out.splitlines()
+    assert ("  profiles.<id>.nmr_visit_limit: aetna = 12; a profile without it: not set"
+            in cli("explain", "NMR207", "--rules", rules).out.splitlines())
+
+
+def test_explain_without_settings_and_with_a_bad_rules_file(cli, tmp_path):
+    assert "Settings (rules.toml, as loaded):" not in cli("explain", "NMR003").out
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[settings]\nprovider_day_minute = 1\n", encoding="utf-8")
+    run = cli("explain", "NMR106", "--rules", rules)
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"nmr-xl: {rules}:2: 'settings.provider_day_minute' is not a known " \
+        f"setting (known here: date_order, episode_gap_days, header_search_rows, " \
+        f"likely_typo_minutes, mue_file, ncci_file, provider_day_minutes)\n"
+
+
 @pytest.mark.parametrize("code", ["NMR999", "nmr102x", "E501"])
 def test_explain_unknown_code(cli, code):
     run = cli("explain", code)

@@ -14,7 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from nmr_xl.config import Config, load_config
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
 from nmr_xl.model import EXACT, GUESS, NOT_READ, PINNED, Field, SkippedSheet, Table
 from nmr_xl.read.providers import credential_in_name
 from nmr_xl.read.table import build_table

@@ -71,7 +71,7 @@ from openpyxl.drawing.image import Image
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from PIL import Image as PILImage
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.errors import InputError
 from nmr_xl.model import Finding, Severity
 from nmr_xl.plan import SUMMARY_SHEET, CellMark, build_plan, note_text

@@ -21,7 +21,7 @@ import pytest
 import python_calamine
 from xlwings.conversion import accessors
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.engine import check_table
 from nmr_xl.excel import functions
 from nmr_xl.excel.functions import (

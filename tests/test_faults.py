@@ -40,7 +40,7 @@ from conftest import (
 
 from nmr_xl import batch
 from nmr_xl.atomic import TEMP_PREFIX, private_file
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.errors import InputError
 from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE
 from nmr_xl.outdir import LOCK_FILE, claim

@@ -15,7 +15,7 @@ import pytest
 from conftest import rewrite_parts
 from exports import claims_detail
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.read.error_cells import error_cells
 from nmr_xl.runner import FileResult, check_file
 

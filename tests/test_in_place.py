@@ -28,7 +28,7 @@ from conftest import (
 from openpyxl.utils import column_index_from_string, get_column_letter
 from xlwings_double import rgb
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.excel import ribbon
 from nmr_xl.excel.in_place import check_in_place, clear, note_after_clear
 from nmr_xl.excel.undo import UNDO_SHEET

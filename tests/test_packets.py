@@ -27,7 +27,7 @@ from conftest import (
 )
 from ooxml_schema import package_errors
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.packet import COVER_SHEET, LEFT_OUT, NO_PROVIDER
 from nmr_xl.plan import FINDINGS_HEADER
 from nmr_xl.read.sources import read_workbook

@@ -62,7 +62,8 @@ from typing import Any
 import make_workbooks as sample
 import pytest
 
-from nmr_xl.config import Config, load_config
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.model import Table
 from nmr_xl.read.table import build_table
@@ -213,7 +214,7 @@ def all_cases() -> list[Case]:
 
 
 @cache
-def _default_config() -> Config:
+def default_config() -> Config:
     return load_config()
 
 
@@ -225,7 +226,7 @@ def config_for(case: Case, tmp_path: Path) -> Config:
             references[key] = tmp_path / name
             references[key].write_bytes(case.data[key].encode("latin-1"))
     if overlay is None and not references:
-        return _default_config()
+        return default_config()
     path = None
     if overlay is not None:
         path = tmp_path / f"{case.rule}-rules.toml"

@@ -182,7 +182,7 @@ def test_the_units_command_leaves_an_untimed_code_out(cli) -> None:
 def test_more_units_are_never_suggested_past_the_mue(tmp_path) -> None:
     import datetime as dt
 
-    from nmr_xl.config import load_config
+    from nmr_xl.config.load import load_config
     from nmr_xl.engine import check_table
     from nmr_xl.read.table import build_table
 

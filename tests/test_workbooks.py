@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.engine import check_table
 from nmr_xl.model import SUPPORT_FIELDS, Field, Table
 from nmr_xl.read.table import build_table

@@ -28,8 +28,9 @@ from typing import Annotated, Any, TypeVar
 
 import xlwings as xw
 
-from nmr_xl.config import Config, ConfigError
+from nmr_xl.config.model import Config
 from nmr_xl.engine import check_table
+from nmr_xl.errors import ConfigError
 from nmr_xl.excel.settings import ConfigCache
 from nmr_xl.excel.template import TEMPLATE_HEADER
 from nmr_xl.excel.values import rows_from_excel

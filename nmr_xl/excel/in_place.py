@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
 from nmr_xl.excel.summary_sheet import draw_summary

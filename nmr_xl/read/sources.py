@@ -11,7 +11,7 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.errors import InputError
 from nmr_xl.model import SkippedSheet, Table, Workbook
 from nmr_xl.read.csv_source import CSV_SUFFIXES

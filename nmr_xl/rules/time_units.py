@@ -6,17 +6,32 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from nmr_xl.config.schema import Setting, is_pos_int, one_of
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import billed_text, units_text
+from nmr_xl.rules.common import TIMED_CODES, billed_text, units_text
 from nmr_xl.rules.registry import Context, Hit, rule
 from nmr_xl.units import Allocation, allocate
 
+UNIT_METHOD = Setting(
+    "unit_method", one_of("cms", "ama"), str,
+    'How a payer turns timed minutes into units: "cms" (the 8-minute rule over the visit\'s '
+    'timed minutes) or "ama" (the midpoint rule, code by code).',
+    profile=True, absent="cms")
+PROVIDER_DAY_MINUTES = Setting(
+    "settings.provider_day_minutes", is_pos_int, int,
+    "One provider's one-on-one timed minutes in one day above this look impossible.")
+LIKELY_TYPO_MINUTES = Setting(
+    "settings.likely_typo_minutes", is_pos_int, int,
+    "More minutes than this for one timed code in one visit look like a typo (380 for 38): "
+    "NMR104 asks for the minutes to be checked instead of suggesting more units.")
+
 _TIMED = (Field.PATIENT, Field.DOS, Field.UNITS, Field.MINUTES)
+_UNIT_SETTINGS = (TIMED_CODES, UNIT_METHOD)
 _DISCIPLINES = frozenset({"GP", "GO", "GN"})
 
 
 @rule("NMR101", "timed-code-without-minutes", Severity.ERROR, scope="line", target=Field.MINUTES,
-      requires=(Field.MINUTES,), codes=lambda c: c.timed_codes)
+      requires=(Field.MINUTES,), codes=TIMED_CODES)
 def timed_code_without_minutes(line: Line, ctx: Context) -> Iterator[Hit]:
     """A timed (per-15-minute) code with no minutes recorded.
 
@@ -69,7 +84,7 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
     cached = ctx.cache.get("visit_units")
     if cached is not None:
         return cached
-    timed_codes = ctx.config.timed_codes
+    timed_codes = ctx.value(TIMED_CODES)
     result = []
     allocations: dict[tuple[object, ...], Allocation] = {}
     groups: list[list[Line]] = []
@@ -87,7 +102,7 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
         for line in timed:
             minutes[line.code] += line.minutes  # type: ignore[index,operator]
             billed[line.code] += int(line.units)  # type: ignore[index,arg-type]
-        method = ctx.profile(timed[0]).unit_method
+        method = ctx.value(UNIT_METHOD, ctx.profile(timed[0]))
         key = (method, tuple(sorted(minutes.items())))
         if key not in allocations:  # visits repeat the same few minute patterns
             allocations[key] = allocate(minutes, method)
@@ -105,7 +120,7 @@ def _method_name(method: str) -> str:
 
 
 @rule("NMR102", "units-exceed-time", Severity.ERROR, scope="table", target=Field.UNITS,
-      requires=_TIMED)
+      requires=_TIMED, settings=_UNIT_SETTINGS)
 def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """More timed units billed than the minutes allow.
 
@@ -151,7 +166,7 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR103", "unit-allocation", Severity.WARNING, scope="table", target=Field.UNITS,
-      requires=_TIMED)
+      requires=_TIMED, settings=_UNIT_SETTINGS)
 def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """CMS: the visit's units are right in total but sit on the wrong codes.
 
@@ -183,7 +198,7 @@ def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR104", "possible-underbilling", Severity.INFO, scope="table", target=Field.UNITS,
-      requires=_TIMED)
+      requires=_TIMED, settings=(*_UNIT_SETTINGS, LIKELY_TYPO_MINUTES))
 def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """The minutes support more units than were billed.
 
@@ -228,7 +243,7 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 def _typo_lines(visit: _VisitUnits, codes: set[str], ctx: Context) -> list[Line]:
-    limit = ctx.config.likely_typo_minutes
+    limit = ctx.value(LIKELY_TYPO_MINUTES)
     return [line for line in visit.lines_of(codes) if (line.minutes or 0) > limit]
 
 
@@ -238,7 +253,7 @@ def _typo_text(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
         return ""
     shown = ", ".join(f"{line.code} has {line.minutes:g} minutes (row {line.row})"
                       for line in typos)
-    return (f" {shown}: more than {ctx.config.likely_typo_minutes} minutes of one code in one "
+    return (f" {shown}: more than {ctx.value(LIKELY_TYPO_MINUTES)} minutes of one code in one "
             "visit is most likely a typo in the minutes.")
 
 
@@ -268,7 +283,8 @@ def _more_units(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
 
 
 @rule("NMR106", "provider-day-over-capacity", Severity.WARNING, scope="table",
-      target=Field.PROVIDER, requires=(Field.PROVIDER, Field.DOS, Field.MINUTES))
+      target=Field.PROVIDER, requires=(Field.PROVIDER, Field.DOS, Field.MINUTES),
+      settings=(PROVIDER_DAY_MINUTES, TIMED_CODES))
 def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """One provider's one-on-one timed minutes in one day exceed a working day.
 
@@ -282,8 +298,8 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
     Source (secondary): OIG and payer audit practice (data-mining for impossible days); the
     threshold is a setting, not a published limit.
     """
-    limit = ctx.config.provider_day_minutes
-    timed = ctx.config.timed_codes
+    limit = ctx.value(PROVIDER_DAY_MINUTES)
+    timed = ctx.value(TIMED_CODES)
     days: dict[tuple[str, object], list[Line]] = defaultdict(list)
     for line in lines:
         if (line.code in timed and line.provider and line.dos and line.minutes
