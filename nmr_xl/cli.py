@@ -27,6 +27,7 @@ from nmr_xl.batch import (
     remember,
     run_batch,
 )
+from nmr_xl.batch_totals import BatchTotals, batch_totals
 from nmr_xl.columns_report import columns_report
 from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
@@ -41,7 +42,7 @@ from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
 from nmr_xl.rules.common import TIMED_CODES
-from nmr_xl.runner import Extras, FileResult, read_input
+from nmr_xl.runner import Extras, read_input
 from nmr_xl.units import allocate
 from nmr_xl.write.batch_summary import write_batch_summary
 
@@ -281,36 +282,37 @@ def _extras(args: argparse.Namespace) -> Extras:
 def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
             options: BatchOptions, problems: list[str]) -> int:
     """The batch summary, the reports and the exit code. Each reads the findings back from
-    the work folder, one input at a time."""
-    results = [entry.result for entry in entries]
+    the work folder, one input at a time; the totals are computed once for all of them."""
+    inputs = [entry.as_input() for entry in entries]
+    totals = batch_totals(inputs)
     summary = None
     if args.out and options.writes and _is_batch(args.paths):
         with quiet_failed_saves():
             try:
-                summary = write_batch_summary(entries, args.out, as_of)
+                summary = write_batch_summary(inputs, totals, args.out, as_of)
             except OSError as exc:
                 problems.append(f"{args.out}: the batch summary could not be written "
                                 f"({_reason(exc)})")
     try:
         if args.format == "text":
-            batch = len(results) > 1
-            for line in report_text(results, batch=batch, quiet=args.quiet):
+            batch = len(entries) > 1
+            for line in report_text(entries, batch=batch, quiet=args.quiet):
                 print(line)
             if batch:
-                for line in batch_footer(results, summary):
+                for line in batch_footer(inputs, totals, summary):
                     print(line)
         if args.format == "json":
-            write_report_json(sys.stdout, results, as_of)
+            write_report_json(sys.stdout, entries, as_of, totals)
         sys.stdout.flush()
     except BrokenPipeError:  # `nmr-xl check ... | head`: the report file and exit code still count
         stdout_gone()
     if args.report:
-        _write_report(args.report, results, as_of)
+        _write_report(args.report, entries, as_of, totals)
     for problem in problems:
         print(f"nmr-xl: {problem}", file=sys.stderr)
-    if problems or any(r.write_error for r in results):
+    if problems or any(entry.result.write_error for entry in entries):
         return EXIT_ERROR
-    return _exit_code(results, args.fail_on)
+    return _exit_code(entries, args.fail_on)
 
 
 def stdout_gone() -> None:
@@ -336,23 +338,25 @@ def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
                              "e-mails with spreadsheet attachments in this folder")
 
 
-def _write_report(path: Path, results: list[FileResult], as_of: dt.date) -> None:
+def _write_report(path: Path, entries: list[BatchEntry], as_of: dt.date,
+                  totals: BatchTotals) -> None:
     try:
         with private_file(path) as tmp, tmp.open("w", encoding="utf-8") as out:
-            write_report_json(out, results, as_of)
+            write_report_json(out, entries, as_of, totals)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the report ({_reason(exc)})") from None
 
 
-def _exit_code(results: list[FileResult], fail_on: str) -> int:
-    if any(r.error for r in results):
+def _exit_code(entries: list[BatchEntry], fail_on: str) -> int:
+    if any(entry.result.error for entry in entries):
         return EXIT_ERROR
     if fail_on == "never":
         return EXIT_OK
     threshold = Severity(fail_on).rank
-    if threshold <= Severity.WARNING.rank and any(r.cannot_check for r in results):
+    if threshold <= Severity.WARNING.rank and any(entry.result.cannot_check
+                                                  for entry in entries):
         return EXIT_FINDINGS  # a file that could not be fully checked is a warning
-    found = any(f.severity.rank >= threshold for r in results for f in r.all_findings())
+    found = any(f.severity.rank >= threshold for entry in entries for f in entry.findings)
     return EXIT_FINDINGS if found else EXIT_OK
 
 
@@ -454,8 +458,8 @@ def _addin(args: argparse.Namespace) -> int:
             return EXIT_OK
         machine = install.Machine.current()
         if args.addin_command == "uninstall":
-            done = install.uninstall(machine)
-            print("\n".join(done) if done else "nmr-xl's add-in was not installed.")
+            removed = install.uninstall(machine)
+            print("\n".join(removed) if removed else "nmr-xl's add-in was not installed.")
             print(f"Your settings file stays: {machine.settings_path} (delete it if you no "
                   "longer need it). To remove nmr-xl itself: pip uninstall nmr-xl")
             return EXIT_OK

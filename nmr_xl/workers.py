@@ -35,7 +35,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:  # ForkContext is missing on Windows
+    from multiprocessing.context import ForkContext, SpawnContext
 
 K = TypeVar("K")
 
@@ -69,8 +72,10 @@ def gib(size: int) -> str:
     return f"{size / 1024**3:.1f} GiB"
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+def _context() -> ForkContext | SpawnContext:
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 # --- the worker side ------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from nmr_xl import batch
 from nmr_xl.atomic import TEMP_PREFIX, private_file
 from nmr_xl.config.load import load_config
 from nmr_xl.errors import InputError
-from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE
+from nmr_xl.inputs import LABEL_SEP, STATE_FILE, SUMMARY_FILE
 from nmr_xl.outdir import LOCK_FILE, claim
 from nmr_xl.read import package
 from nmr_xl.read.csv_source import decode

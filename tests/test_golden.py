@@ -125,6 +125,7 @@ def test_one_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
                                tmp_path / "out", capsys, tmp_path))
 
 
+@pytest.mark.slow
 def test_the_corpus(shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
                     ) -> None:
     corpus = shared_dir / "corpus"

@@ -170,6 +170,7 @@ def _pages(pdf: Path) -> list[tuple[str, Counter[float]]]:
     return pages
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None or not _calibri_widths(),
                     reason="LibreOffice (soffice), pdftotext (poppler-utils) or a font with "
                            "Calibri's widths (Carlito: fonts-crosextra-carlito) not installed")

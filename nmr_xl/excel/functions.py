@@ -64,9 +64,10 @@ def worksheet_function(*, call_in_wizard: bool = True) -> Callable[[_UDF], _UDF]
     return register
 
 
-def _cells(doc: str) -> Any:
-    """An argument read as a 2-D range (a single cell too), cell errors as their text."""
-    return Annotated[Any, {"ndim": 2, "err_to_str": True, "doc": doc}]
+def _cells(doc: str) -> dict[str, object]:
+    """How xlwings reads an argument as a 2-D range (a single cell too), cell errors as their
+    text."""
+    return {"ndim": 2, "err_to_str": True, "doc": doc}
 
 
 class BadArgument(ValueError):
@@ -115,13 +116,13 @@ def line_status(findings: list[Finding]) -> str:
 # --- checks -----------------------------------------------------------------------------------
 
 
-_LINE = _cells("One billing line: a row of cells.")
-_HEADER = _cells("Optional: the header row naming the line's columns (default: the billing "
-                 "template's columns, in order).")
-_TABLE = _cells("The billing table, from its header row down (title rows above it may be "
-                "included).")
-_MINUTES = _cells("Minutes of one timed service, or of each timed service of one visit (a "
-                  "range).")
+_LINE = Annotated[Any, _cells("One billing line: a row of cells.")]
+_HEADER = Annotated[Any, _cells("Optional: the header row naming the line's columns (default: "
+                                "the billing template's columns, in order).")]
+_TABLE = Annotated[Any, _cells("The billing table, from its header row down (title rows above "
+                               "it may be included).")]
+_MINUTES = Annotated[Any, _cells("Minutes of one timed service, or of each timed service of one "
+                                 "visit (a range).")]
 _METHOD = Annotated[Any, {"doc": 'Optional: "cms" (8-minute rule, the default) or "ama" '
                                  '(midpoint rule).'}]
 _CODE = Annotated[Any, {"err_to_str": True, "doc": "A rule code, such as NMR102."}]
