@@ -96,6 +96,11 @@ TEMPLATE_COLUMNS = [
                    "Optional: Yes on the visit a progress report was written, or the date of "
                    "the last report. Medicare expects one at least every 10 treatment days.",
                    "Yes"),
+    TemplateColumn("Total Treatment Time", 11, WHOLE_FORMAT,
+                   "Optional: the visit's total treatment time in minutes, timed and untimed "
+                   "services together, as the treatment note records it (the same number on "
+                   "each of the visit's lines, or on its first). The timed minutes of the "
+                   "visit's lines can never add up to more.", "55"),
 ]
 
 # The template's header row, as NMR_CHECK assumes it when no header is given.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -319,7 +320,7 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """
     nmr_codes = ctx.value(NMR_CODES)
     gap = ctx.value(EPISODE_GAP_DAYS)
-    courses: dict[tuple[str, str], dict[object, list[Line]]] = defaultdict(dict)
+    courses: dict[tuple[str, str], dict[dt.date, list[Line]]] = defaultdict(dict)
     for line in lines:
         if line.code in nmr_codes and line.patient and line.dos:
             profile = ctx.profile(line)
@@ -329,14 +330,16 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     for (_, profile_id), by_date in courses.items():
         profile = ctx.config.profiles[profile_id]
         limit, window = ctx.value(NMR_VISIT_LIMIT, profile), ctx.value(NMR_WINDOW_DAYS, profile)
-        start = previous = None
+        start: dt.date | None = None
+        previous: dt.date | None = None
         count = first_row = 0
         for dos in sorted(by_date):
-            if previous is None or (dos - previous).days > gap:  # type: ignore[operator]
+            if previous is None or (dos - previous).days > gap:
                 start, count, first_row = dos, 0, by_date[dos][0].row
             previous = dos
             count += 1
-            days = (dos - start).days  # type: ignore[operator]
+            assert start is not None  # set on the episode's first date
+            days = (dos - start).days
             problems = []
             if limit and count > limit:
                 problems.append(f"97112 visit {count} of the episode (standard: {limit})")

@@ -197,8 +197,9 @@ def _kx_hit(line: Line, bucket: str, spend: _Running, threshold: KxThreshold, st
              if spend.from_charges else "")
     return Hit(
         line,
-        f"This Medicare patient's {_BUCKET_NAMES[bucket]} on this sheet in {year} comes to "
-        f"{_money(spend.total)} by this line ({basis}), past {which}; the line has no KX.",
+        f"This Medicare patient's {_BUCKET_NAMES[bucket]} lines on this sheet in {year} add "
+        f"up to {_money(spend.total)} by this line ({basis}), past {which}; this line has no "
+        "KX.",
         "If the therapy is medically necessary and documented, add KX to this line and the "
         "patient's later lines of this kind this year: Medicare denies them without it. Spend "
         "at other providers is not on this sheet." + check,
