@@ -11,6 +11,7 @@ declared once (nmr_xl/rules/), and a test fails when a generated file no longer 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -19,10 +20,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from nmr_xl.config.dated import Version, bounds, is_versions
 from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
 from nmr_xl.config.schema import Setting
-from nmr_xl.rules import Rule, all_rules
+from nmr_xl.rules import Rule, all_rules, all_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 README = Path("README.md")
@@ -64,6 +66,31 @@ def setting_values(setting: Setting[Any], config: Config) -> list[tuple[str, Any
             for pid, table in profiles.items() if setting.key in table]
 
 
+def raw_versions(raw: Any) -> list[Version[str]] | None:
+    """The versions of a dated value as written (values shown as in rules.toml, "not set" for
+    a version without one); None for a plain value."""
+    if not is_versions(raw):
+        return None
+    versions = [Version(toml_value(entry["value"]) if "value" in entry else "not set",
+                        *bounds(entry), str(entry.get("source", ""))) for entry in raw]
+    return sorted(versions, key=lambda v: v.start or dt.date.min)
+
+
+def version_text(version: Version[str], as_of: dt.date | None = None) -> str:
+    """"18 until 2025-10-28 (secondary: ...)", marked when it is in force on `as_of`."""
+    mark = f" [in force on {as_of.isoformat()}]" if as_of and version.covers(as_of) else ""
+    source = f" ({version.source})" if version.source else ""
+    return f"{version.value} {version.period}{mark}{source}"
+
+
+def value_text(raw: Any, as_of: dt.date | None = None) -> str:
+    """A setting's raw value for a person: as in rules.toml, or its versions."""
+    versions = raw_versions(raw)
+    if versions is None:
+        return toml_value(raw)
+    return "; ".join(version_text(v, as_of) for v in versions)
+
+
 def _fill(head: str, items: list[str], sep: str, end: str = "") -> list[str]:
     """`head`, then `items` joined by `sep`, wrapped at 88 columns between items only (a phrase
     of a list is never cut in two); continuation lines indented under the head."""
@@ -77,16 +104,36 @@ def _fill(head: str, items: list[str], sep: str, end: str = "") -> list[str]:
     return lines
 
 
-def _setting_lines(setting: Setting[Any], config: Config) -> list[str]:
-    """The setting's value(s) in `config` and its docs, wrapped for a terminal."""
+def _versions_lines(where: str, versions: list[Version[str]], as_of: dt.date | None
+                    ) -> list[str]:
+    wrap = textwrap.TextWrapper(width=88, initial_indent="    ", subsequent_indent="      ")
+    return [f"  {where}, by date of service:",
+            *(wrap.fill(version_text(v, as_of)) for v in versions)]
+
+
+def _setting_lines(setting: Setting[Any], config: Config, as_of: dt.date | None = None
+                   ) -> list[str]:
+    """The setting's value(s) in `config` and its docs, wrapped for a terminal; a dated
+    setting's versions one a line, the one in force on `as_of` marked."""
     values = setting_values(setting, config)
+    lines: list[str] = []
     if setting.profile:
         absent = "not set" if setting.absent is None else toml_value(setting.absent)
-        shown = [f"{where.split('.')[1]} = {toml_value(value)}" for where, value in values]
-        lines = _fill(f"{setting.path}:", [*shown, f"a profile without it: {absent}"], ";")
+        shown = []
+        for where, value in values:
+            versions = raw_versions(value)
+            if versions is None:
+                shown.append(f"{where.split('.')[1]} = {toml_value(value)}")
+            else:
+                lines += _versions_lines(where, versions, as_of)
+        lines = _fill(f"{setting.path}:", [*shown, f"a profile without it: {absent}"], ";") \
+            + lines
     else:
         ((where, value),) = values
-        if isinstance(value, list) and value:
+        versions = raw_versions(value)
+        if versions is not None:
+            lines = _versions_lines(where, versions, as_of)
+        elif isinstance(value, list) and value:
             lines = _fill(f"{where} = [", [toml_value(v) for v in value], ",", "]")
         else:
             lines = [f"  {where} = {toml_value(value)}"]
@@ -94,9 +141,10 @@ def _setting_lines(setting: Setting[Any], config: Config) -> list[str]:
     return [*lines, docs.fill(setting.docs)]
 
 
-def explain_text(rule_: Rule, config: Config) -> str:
+def explain_text(rule_: Rule, config: Config, as_of: dt.date | None = None) -> str:
     """`nmr-xl explain CODE`: the rule's docs, then the settings it reads with their values in
-    `config` (the bundled defaults, or a practice's rules file over them)."""
+    `config` (the bundled defaults, or a practice's rules file over them); of a dated setting,
+    every version with its source, the one in force on `as_of` marked."""
     d = rule_.docs
     wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
     sections = [
@@ -110,8 +158,27 @@ def explain_text(rule_: Rule, config: Config) -> str:
     if rule_.settings:
         lines += ["", "Settings (rules.toml, as loaded):"]
         for setting in rule_.settings:
-            lines += _setting_lines(setting, config)
+            lines += _setting_lines(setting, config, as_of)
     return "\n".join(lines)
+
+
+def dated_data_text(config: Config, as_of: dt.date) -> list[str]:
+    """`nmr-xl rules`: every dated datum's version in force on `as_of`, with its source."""
+    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="      ")
+    lines = [f"Dated data in force on {as_of.isoformat()} (a line is checked against the "
+             "version in force on its date of service):"]
+    for setting in all_settings():
+        if not setting.dated:
+            continue
+        for where, raw in setting_values(setting, config):
+            versions = raw_versions(raw)
+            if versions is None:
+                lines.append(wrap.fill(f"{where} = {toml_value(raw)} (undated)"))
+                continue
+            version = next((v for v in versions if v.covers(as_of)), None)
+            lines.append(wrap.fill(f"{where} = " + (version_text(version) if version else
+                                                    "not set (no version covers this date)")))
+    return lines
 
 
 def rules_table() -> str:
@@ -126,6 +193,10 @@ def rules_table() -> str:
 
 
 def _default_text(value: Any) -> str:
+    if is_versions(value):
+        return "by date of service: " + "; ".join(
+            f"`{v.value}` {v.period}" + (f" ({v.source})" if v.source else "")
+            for v in raw_versions(value) or ())
     text = toml_value(value)
     if len(text) <= _SHORT or not isinstance(value, list):
         return f"`{text}`"
@@ -159,6 +230,9 @@ def _settings_md(rules: list[Rule], defaults: Config) -> list[str]:
             out.append(f"- Default: {_default_text(values[0][1])}")
         if setting.extends:
             out.append("- A practice's list is added to the default list.")
+        if setting.dated:
+            out.append("- Dated: may be written as versions in force between dates, each with "
+                       "its source (see the README, \"Dated data\").")
         out.append(f"- Read by: {', '.join(readers[path])}")
         out.append("")
     return out

@@ -66,7 +66,9 @@ def test_bundled_defaults() -> None:
     assert set(config.profiles) == {"default", "medicare", "medicare-advantage", "aetna",
                                     "bcbs-tennessee"}
     aetna = config.profiles["aetna"]
-    assert (aetna.value(NMR_VISIT_LIMIT), aetna.value(NMR_WINDOW_DAYS),
+    before_revision = dt.date(2025, 10, 28)  # CPB 0325's standard, dropped on 2025-10-29
+    assert (aetna.value(NMR_VISIT_LIMIT, on=before_revision),
+            aetna.value(NMR_WINDOW_DAYS, on=before_revision),
             aetna.value(UNIT_METHOD)) == (18, 42, "cms")
     assert config.profiles["bcbs-tennessee"].value(NMR_EXCLUDED)
     medicare = config.profiles["medicare"]
@@ -157,8 +159,9 @@ def test_column_spellings_extend_the_defaults(tmp_path: Path) -> None:
 def test_a_profile_key_is_merged_into_the_bundled_profile(tmp_path: Path) -> None:
     config = load(tmp_path, "[profiles.aetna]\nnmr_visit_limit = 12\n")
     aetna = config.profiles["aetna"]
-    assert aetna.value(NMR_VISIT_LIMIT) == 12
-    assert aetna.value(NMR_WINDOW_DAYS) == 42
+    day = dt.date(2025, 3, 2)
+    assert aetna.value(NMR_VISIT_LIMIT, on=day) == 12
+    assert aetna.value(NMR_WINDOW_DAYS, on=day) == 42
     assert aetna.match == ("aetna*",)
 
 
@@ -167,8 +170,8 @@ def test_a_new_profile_is_added_beside_the_bundled_ones(tmp_path: Path) -> None:
     assert {"default", "medicare", "aetna", "bcbs-tennessee", "acme"} <= set(config.profiles)
     assert config.profile_for("Acme PPO").value(UNIT_METHOD) == "ama"
     acme = config.profiles["acme"]
-    assert (acme.medicare, acme.value(NMR_VISIT_LIMIT), acme.value(NMR_EXCLUDED)) == (
-        False, None, False)
+    assert (acme.medicare, acme.value(NMR_VISIT_LIMIT, on=dt.date(2026, 3, 2)),
+            acme.value(NMR_EXCLUDED)) == (False, None, False)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:

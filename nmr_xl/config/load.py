@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from nmr_xl.config.dated import is_versions
 from nmr_xl.config.model import IGNORE, Config, Layout, Profile, layout_key
 from nmr_xl.config.schema import (
     ListOf,
@@ -101,7 +102,7 @@ def _place(schema: dict[str, Any], setting: Setting[Any]) -> None:
         schema = inner
     if key in schema:
         raise ValueError(f"setting {setting.path} is declared twice (or is a core setting)")
-    schema[key] = setting.check
+    schema[key] = setting.schema
 
 
 def full_schema(settings: Iterable[Setting[Any]]) -> dict[str, Any]:
@@ -215,6 +216,13 @@ def _raw_value(data: Mapping[str, Any], setting: Setting[Any]) -> Any:
     return value
 
 
+def _referenced(raw: Any) -> list[str]:
+    """The names a setting refers to: a list's items, a table's keys, every version's."""
+    if is_versions(raw):
+        return [item for entry in raw if "value" in entry for item in _referenced(entry["value"])]
+    return list(raw)
+
+
 def _setting_values(data: Mapping[str, Any], settings: Iterable[Setting[Any]]
                     ) -> dict[str, Any]:
     values = {}
@@ -222,10 +230,10 @@ def _setting_values(data: Mapping[str, Any], settings: Iterable[Setting[Any]]
         raw = _raw_value(data, setting)
         if setting.refers_to is not None:
             table, noun = setting.refers_to
-            for item in raw:
+            for item in _referenced(raw):
                 if item not in data[table]:
                     raise ConfigError(f"{setting.key}: '{item}' is not {noun} in [{table}]")
-        values[setting.key] = setting.parse(raw)
+        values[setting.key] = setting.load(raw)
     return values
 
 
@@ -245,7 +253,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
             match=tuple(p.get("match", ())),
             medicare=p.get("medicare", False),
             rule_levels=dict(p.get("rules", {})),
-            values={s.key: s.parse(p.get(s.key, s.absent)) for s in per_profile},
+            values={s.key: s.load(p.get(s.key, s.absent)) for s in per_profile},
         )
         for pid, p in profiles_raw.items()
     }

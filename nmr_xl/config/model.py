@@ -5,12 +5,15 @@ values of the settings the rules declare, read through `Config.value(SETTING)`.
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from nmr_xl.config.dated import Dated
 from nmr_xl.config.schema import Setting
 from nmr_xl.model import Field
 from nmr_xl.normalize import norm
@@ -33,6 +36,31 @@ def _wrong_kind(setting: Setting[Any]) -> LookupError:
     return LookupError(f"setting {setting.path} is {kind}")
 
 
+class Undated(enum.Enum):
+    """No date given: what a read of a dated setting must not be."""
+
+    UNDATED = "undated"
+
+
+UNDATED = Undated.UNDATED
+
+
+def _on(setting: Setting[T], stored: Any, on: dt.date | Undated) -> T:
+    """A stored setting value as read: a dated setting's version in force on `on`."""
+    if not setting.dated:
+        return cast(T, stored)
+    if on is UNDATED:
+        raise LookupError(f"setting {setting.path} varies by date of service: read it with "
+                          "on=the line's date (a line without a date: the as-of date)")
+    return cast(T, stored.on(on))
+
+
+def _versions(setting: Setting[T], stored: Any) -> Dated[T]:
+    if not setting.dated:
+        raise LookupError(f"setting {setting.path} is not dated: read it with value()")
+    return cast(Dated[T], stored)
+
+
 @dataclass(frozen=True)
 class Profile:
     id: str
@@ -42,13 +70,21 @@ class Profile:
     # profile setting key -> typed value, for every profile setting a rule declares
     values: Mapping[str, Any] = field(default_factory=dict)
 
-    def value(self, setting: Setting[T]) -> T:
-        """This payer's value of a per-profile setting (nmr_visit_limit, unit_method ...)."""
+    def value(self, setting: Setting[T], *, on: dt.date | Undated = UNDATED) -> T:
+        """This payer's value of a per-profile setting (nmr_visit_limit, unit_method ...); a
+        dated one's in force on the date `on`."""
+        return _on(setting, self._stored(setting), on)
+
+    def versions(self, setting: Setting[T]) -> Dated[T]:
+        """Every version of this payer's dated setting, with its dates and source."""
+        return _versions(setting, self._stored(setting))
+
+    def _stored(self, setting: Setting[Any]) -> Any:
         if not setting.profile:
             raise _wrong_kind(setting)
         if setting.key not in self.values:
             raise _undeclared(setting)
-        return cast(T, self.values[setting.key])
+        return self.values[setting.key]
 
 
 class DxFamilies:
@@ -145,13 +181,21 @@ class Config:
     discipline_cache: dict[str, str | None] = field(default_factory=dict, compare=False,
                                                     repr=False)
 
-    def value(self, setting: Setting[T]) -> T:
-        """The typed value of a setting a rule declares (parsed once, when the file was loaded)."""
+    def value(self, setting: Setting[T], *, on: dt.date | Undated = UNDATED) -> T:
+        """The typed value of a setting a rule declares (parsed once, when the file was
+        loaded); a dated one's in force on the date `on`."""
+        return _on(setting, self._stored(setting), on)
+
+    def versions(self, setting: Setting[T]) -> Dated[T]:
+        """Every version of a dated setting, with its dates and source."""
+        return _versions(setting, self._stored(setting))
+
+    def _stored(self, setting: Setting[Any]) -> Any:
         if setting.profile:
             raise _wrong_kind(setting)
         if setting.key not in self.values:
             raise _undeclared(setting)
-        return cast(T, self.values[setting.key])
+        return self.values[setting.key]
 
     def role_of(self, provider_type: str | None) -> str | None:
         """The role a credential names ("PTA" -> pt_assistant), or None."""

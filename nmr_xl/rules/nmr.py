@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from nmr_xl.config.model import DxFamilies
+from nmr_xl.config.model import DxFamilies, Profile
 from nmr_xl.config.schema import Setting, is_bool, is_pos_int, is_str, is_str_list
 from nmr_xl.model import Field, Line, Severity
 from nmr_xl.normalize import Phrases
@@ -38,11 +39,12 @@ EPISODE_GAP_DAYS = Setting(
     "A 97112 visit more than this many days after the previous one starts a new episode.")
 NMR_VISIT_LIMIT: Setting[int | None] = Setting(
     "nmr_visit_limit", is_pos_int, lambda v: v,
-    "Most 97112 visits in one episode for this payer (left out: no limit).", profile=True)
+    "Most 97112 visits in one episode for this payer (left out: no limit). Dated: a version "
+    "per policy revision.", profile=True, dated=True)
 NMR_WINDOW_DAYS: Setting[int | None] = Setting(
     "nmr_window_days", is_pos_int, lambda v: v,
     "Days from the episode's first 97112 visit within which this payer expects the course "
-    "(left out: no limit).", profile=True)
+    "(left out: no limit). Dated: a version per policy revision.", profile=True, dated=True)
 NMR_EXCLUDED = Setting("nmr_excluded", is_bool, bool,
                        "The payer does not cover 97112.", profile=True, absent=False)
 
@@ -304,50 +306,68 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
     What it checks: per patient and payer, 97112 visits are grouped into episodes (a gap of more
     than `episode_gap_days` starts a new one). Visits after the payer's `nmr_visit_limit`, and
-    visits more than `nmr_window_days` after the episode's first 97112 visit, are flagged.
+    visits more than `nmr_window_days` after the episode's first 97112 visit, are flagged. The
+    standard is the one in force on each visit's date of service: a payer that drops its
+    standard stops the findings from that date, while earlier visits still count toward the
+    episode.
     Why: some payers state a standard course for 97112 and deny visits beyond it without
-    documentation of continued medical necessity. Aetna: 12 to 18 visits within 4 to 6 weeks.
-    Example: Aetna patient, 97112 on a 19th visit, or 50 days after the first 97112 visit.
-    Configuration: per profile `nmr_visit_limit` and `nmr_window_days` (Aetna: 18 and 42);
-    [settings] episode_gap_days (default 60, our assumption).
-    Source (secondary): Aetna Clinical Policy Bulletin 0325, Physical Therapy Services, as quoted
-    in the seed article; AAPC quoting a Cigna Medicare policy gives the same 12-18 visits in 4-6
-    weeks.
+    documentation of continued medical necessity. Aetna's bulletin did (12 to 18 visits within
+    4 to 6 weeks) until its revision of 2025-10-29, which describes neuromuscular re-education
+    without a visit standard.
+    Example: Aetna patient, 97112 on a 19th visit in September 2025, or 50 days after the first
+    97112 visit; the same course in 2026 is not flagged.
+    Configuration: per profile `nmr_visit_limit` and `nmr_window_days`, plain or as dated
+    versions (Aetna: 18 and 42 until 2025-10-28, none from 2025-10-29); [settings]
+    episode_gap_days (default 60, our assumption).
+    Source (secondary): Aetna Clinical Policy Bulletin 0325, Physical Therapy, before its
+    2025-10-29 revision, as quoted in the seed article (the bulletin text itself not seen; when
+    the standard entered it is unknown). The revision date is from the APTA (2025-11-04) and a
+    dated capture of the bulletin ("last review 10/29/2025"); the current text, without a
+    standard, was read in the bulletin's 06/02/2026 review (primary, through a verbatim copy).
     """
     nmr_codes = ctx.value(NMR_CODES)
     gap = ctx.value(EPISODE_GAP_DAYS)
-    courses: dict[tuple[str, str], dict[object, list[Line]]] = defaultdict(dict)
+    courses: dict[tuple[str, str], dict[dt.date, list[Line]]] = defaultdict(dict)
     for line in lines:
         if line.code in nmr_codes and line.patient and line.dos:
-            profile = ctx.profile(line)
-            if ctx.value(NMR_VISIT_LIMIT, profile) or ctx.value(NMR_WINDOW_DAYS, profile):
-                key = (line.patient.casefold(), profile.id)
-                courses[key].setdefault(line.dos, []).append(line)
+            key = (line.patient.casefold(), ctx.profile(line).id)
+            courses[key].setdefault(line.dos, []).append(line)
     for (_, profile_id), by_date in courses.items():
         profile = ctx.config.profiles[profile_id]
-        limit, window = ctx.value(NMR_VISIT_LIMIT, profile), ctx.value(NMR_WINDOW_DAYS, profile)
-        start = previous = None
+        start = previous = dt.date.min
         count = first_row = 0
         for dos in sorted(by_date):
-            if previous is None or (dos - previous).days > gap:  # type: ignore[operator]
+            if count == 0 or (dos - previous).days > gap:
                 start, count, first_row = dos, 0, by_date[dos][0].row
             previous = dos
             count += 1
-            days = (dos - start).days  # type: ignore[operator]
-            problems = []
-            if limit and count > limit:
-                problems.append(f"97112 visit {count} of the episode (standard: {limit})")
-            if window and days > window:
-                problems.append(f"{days} days after the episode's first 97112 visit (row "
-                                f"{first_row}; standard: {window} days)")
-            if problems:
-                for line in by_date[dos]:
-                    yield Hit(
-                        line,
-                        f"This is {' and '.join(problems)} for the {profile_id} profile.",
-                        "Document continued medical necessity (progress toward the functional "
-                        "goal) or get the payer's authorization before billing more 97112.",
-                    )
+            problems = _over_standard(ctx, profile, dos, count, (dos - start).days, first_row)
+            for line in by_date[dos] if problems else ():
+                yield Hit(
+                    line,
+                    f"This is {problems} for the {profile_id} profile.",
+                    "Document continued medical necessity (progress toward the functional "
+                    "goal) or get the payer's authorization before billing more 97112.",
+                )
+
+
+def _over_standard(ctx: Context, profile: Profile, dos: dt.date, count: int, days: int,
+                   first_row: int) -> str:
+    """What exceeds the payer's standard in force on `dos` ("" when nothing does)."""
+    limit = ctx.value(NMR_VISIT_LIMIT, profile, on=dos)
+    window = ctx.value(NMR_WINDOW_DAYS, profile, on=dos)
+    problems = []
+    if limit and count > limit:
+        problems.append(f"97112 visit {count} of the episode (standard: {limit})")
+    if window and days > window:
+        problems.append(f"{days} days after the episode's first 97112 visit (row {first_row}; "
+                        f"standard: {window} days)")
+    if not problems:
+        return ""
+    version = ctx.version(NMR_VISIT_LIMIT if limit else NMR_WINDOW_DAYS, profile, on=dos)
+    when = f", the standard in force {version.period}" if version and version.period != \
+        "undated" else ""
+    return " and ".join(problems) + when
 
 
 @rule("NMR208", "payer-excludes-nmr", Severity.ERROR, scope="line", target=Field.CODE,

@@ -16,6 +16,11 @@ A rule lists the settings it reads (`settings=(PROVIDER_DAY_MINUTES,)`; a settin
 share is declared once in the family module or rules/common.py) and reads them with
 `ctx.value(SETTING)`. The loader validates rules.toml against these declarations, and `explain`
 and the generated docs show them.
+
+A setting from a dated source (a payer policy, a yearly threshold) is declared `dated=True`:
+rules.toml may then give it as versions in force between dates (nmr_xl/config/dated.py), and a
+rule reads it for a line's date of service, `ctx.value(SETTING, profile, on=line.dos)` (None: the
+as-of date's version), or `ctx.version(...)` for the version itself (dates, source).
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from nmr_xl.config.model import Config, Profile
-from nmr_xl.config.schema import Setting
+from nmr_xl.config.dated import Version
+from nmr_xl.config.model import UNDATED, Config, Profile, Undated
+from nmr_xl.config.schema import ListOf, Setting
 from nmr_xl.model import Field, Line, Severity, Table
 from nmr_xl.rules.common import provider_role, visits
 
@@ -71,16 +77,30 @@ class Context:
     def profile(self, line: Line) -> Profile:
         return self.config.profile_for(line.payer)
 
-    def value(self, setting: Setting[T], profile: Profile | None = None) -> T:
-        """A setting's value from the rules file; a per-payer setting's for `profile`."""
+    def value(self, setting: Setting[T], profile: Profile | None = None, *,
+              on: dt.date | Undated | None = UNDATED) -> T:
+        """A setting's value from the rules file; a per-payer setting's for `profile`. A dated
+        setting (declared `dated=True`) must be read for a date: `on=line.dos`, the version in
+        force on the line's date of service (None, a line without a date: the as-of date's)."""
+        day = self.as_of if on is None else on
+        return self._holder(setting, profile).value(setting, on=day)
+
+    def version(self, setting: Setting[T], profile: Profile | None = None, *,
+                on: dt.date | None) -> Version[T] | None:
+        """The version of a dated setting in force on `on` (None: the as-of date), with its
+        dates and source for a message; None when no version covers that date."""
+        holder = self._holder(setting, profile)
+        return holder.versions(setting).version_on(self.as_of if on is None else on)
+
+    def _holder(self, setting: Setting[Any], profile: Profile | None) -> Config | Profile:
         if self.rule is not None and setting not in self.rule.settings:
             raise LookupError(f"{self.rule.code} reads {setting.path} but does not list it in "
                               "its settings")
-        if setting.profile:
-            if profile is None:
-                raise LookupError(f"{setting.path} is a per-payer setting: give the profile")
-            return profile.value(setting)
-        return self.config.value(setting)
+        if not setting.profile:
+            return self.config
+        if profile is None:
+            raise LookupError(f"{setting.path} is a per-payer setting: give the profile")
+        return profile
 
     def enabled(self, code: str, line: Line) -> bool:
         """Whether rule `code` is on for this line's payer (rules that pool lines need this)."""
@@ -214,6 +234,9 @@ def _check_setting(code: str, setting: Setting[Any]) -> None:
         raise ValueError(f"{code}: bad setting key {setting.key!r}")
     if not setting.docs.strip():
         raise ValueError(f"{code}: setting {setting.path} has no docs")
+    if setting.dated and isinstance(setting.check, ListOf):
+        raise ValueError(f"{code}: setting {setting.path} is an array of tables: date its "
+                         "entries (from/until keys) instead of declaring it dated")
     known = SETTINGS.get(setting.path)
     if known is not None and known is not setting:
         raise ValueError(f"{code}: setting {setting.path} is declared twice; declare it once "
