@@ -119,6 +119,8 @@ def check_table(table: Table, config: Config, as_of: dt.date,
             severity = levels[profile_id[hit.line.payer]]
             if severity is None:
                 continue
+            if hit.at_most is not None and severity.rank > hit.at_most.rank:
+                severity = hit.at_most
             if rule_.code in markers.get(hit.line.row, ()):
                 used.add((hit.line.row, rule_.code))
                 suppressed += 1
@@ -131,7 +133,49 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     not_run = [f"{', '.join(codes)}: {reason}" for reason, codes in missing_by_reason.items()]
     missing = [f for f in CRITICAL_FIELDS if not table.has(f)]
     return TableResult(table, findings, suppressed, not_run, payers, missing,
-                       [_cannot_check(table, f, scopes) for f in missing])
+                       [*(_cannot_check(table, f, scopes) for f in missing),
+                        *_outside_reference_files(table, config)])
+
+
+def _dates_text(days: list[dt.date]) -> str:
+    n = len(days)
+    lines = "1 line" if n == 1 else f"{n} lines"
+    first, last = min(days), max(days)
+    dated = f"dated {first.isoformat()}" if first == last else \
+        f"dated {first.isoformat()} to {last.isoformat()}"
+    return f"{lines} {dated}"
+
+
+def _outside_reference_files(table: Table, config: Config) -> list[str]:
+    """One sentence per kind of CMS file loaded (MUE, PTP) when lines of the sheet have dates
+    of service outside every loaded file's period: they were checked against the nearest file
+    all the same, but the current quarter's file may say otherwise."""
+    days = [line.dos for line in table.lines if line.dos is not None]
+    notes = []
+    mue = config.mue
+    outside = [day for day in days if not mue.covers(day)]
+    if outside:
+        first, _ = mue.period(0)
+        _, last = mue.period(len(mue.files) - 1)
+        names = ", ".join(f.name for f in mue.files)
+        where = (f"after {last.isoformat()}" if last and min(outside) > last else
+                 f"outside {first.isoformat() if first else '...'} to "
+                 f"{last.isoformat() if last else '...'}")
+        notes.append(
+            f"The sheet '{table.sheet}' has {_dates_text(outside)}, {where}, the period of the "
+            f"loaded CMS MUE file{'s' if len(mue.files) > 1 else ''} ({names}): NMR105 checked "
+            "them against the nearest one; load the MUE file of their quarter (the current "
+            "quarter's for recent dates).")
+    current = [f.current_until for f in config.ptp_files if f.current_until]
+    if current:
+        until = max(current)
+        late = [day for day in days if day > until]
+        if late:
+            notes.append(
+                f"The sheet '{table.sheet}' has {_dates_text(late)}, after {until.isoformat()}, "
+                "the end of the quarter of the loaded CMS PTP files' latest edits: NMR306 "
+                "checked them against those edits; load the current quarter's PTP files.")
+    return notes
 
 
 def _cannot_check(table: Table, missing: Field, scopes: tuple[str, ...]) -> str:

@@ -14,6 +14,7 @@ from nmr_xl.engine import check_table
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Field, Severity, Table
 from nmr_xl.read.table import build_table
+from nmr_xl.reference import MueLimit
 from nmr_xl.rules import get_rule, level_for
 from nmr_xl.rules.common import TIMED_CODES
 from nmr_xl.rules.nmr import (
@@ -84,7 +85,9 @@ def test_bundled_defaults() -> None:
     assert {"97112", "97110", "97140", "97530", "97161", "G0283"} <= therapy
     assert "98940" not in therapy and "97010" not in therapy
     assert config.value(TIMED_CODES) <= therapy
-    assert {c: m.value for c, m in config.mue.items()} == {"98940": 1, "98941": 1, "98942": 1}
+    assert {c: m.on(dt.date(2026, 3, 2)) for c, m in config.mue.table.items()} == {
+        c: MueLimit(1) for c in ("98940", "98941", "98942")}
+    assert not config.mue.files
 
 
 def test_bundled_reference_data() -> None:
@@ -133,8 +136,9 @@ def test_modifier_lists_extend_the_defaults(tmp_path: Path) -> None:
 
 def test_a_user_mue_table_merges_with_the_bundled_values(tmp_path: Path) -> None:
     config = load(tmp_path, '[mue]\n"97112" = 4\n"98940" = 2\n')
-    values = {c: m.value for c, m in config.mue.items()}
-    assert values == {"97112": 4, "98940": 2, "98941": 1, "98942": 1}
+    values = {c: m.on(dt.date(2026, 3, 2)) for c, m in config.mue.table.items()}
+    assert values == {"97112": MueLimit(4), "98940": MueLimit(2), "98941": MueLimit(1),
+                      "98942": MueLimit(1)}
 
 
 def test_a_user_ncci_pair_is_loaded(tmp_path: Path) -> None:
@@ -399,10 +403,10 @@ NMR201 = "off"
 
 def test_medicare_only_rule_runs_for_medicare_profiles_only() -> None:
     config = defaults()
-    assert get_rule("NMR005").medicare_only  # type: ignore[union-attr]
-    assert level(config, "NMR005", "Medicare") is Severity.WARNING
-    assert level(config, "NMR005", "Aetna") is None
-    assert level(config, "NMR005", None) is None
+    assert get_rule("NMR309").medicare_only  # type: ignore[union-attr]
+    assert level(config, "NMR309", "Medicare") is Severity.WARNING
+    assert level(config, "NMR309", "Aetna") is None
+    assert level(config, "NMR309", None) is None
 
 
 def test_medicare_advantage_is_not_medicare() -> None:
@@ -414,15 +418,15 @@ def test_medicare_advantage_is_not_medicare() -> None:
 
 def test_medicare_only_rule_enabled_by_an_explicit_severity_in_another_profile(
         tmp_path: Path) -> None:
-    config = load(tmp_path, '[profiles.aetna.rules]\nNMR005 = "error"\n')
-    assert level(config, "NMR005", "Aetna") is Severity.ERROR
-    assert level(config, "NMR005", "Cigna") is None
+    config = load(tmp_path, '[profiles.aetna.rules]\nNMR309 = "error"\n')
+    assert level(config, "NMR309", "Aetna") is Severity.ERROR
+    assert level(config, "NMR309", "Cigna") is None
 
 
 def test_a_global_level_does_not_turn_on_a_medicare_only_rule_elsewhere(tmp_path: Path) -> None:
-    config = load(tmp_path, '[rules]\nNMR005 = "error"\n')
-    assert level(config, "NMR005", "Medicare") is Severity.ERROR
-    assert level(config, "NMR005", "Cigna") is None
+    config = load(tmp_path, '[rules]\nNMR309 = "error"\n')
+    assert level(config, "NMR309", "Medicare") is Severity.ERROR
+    assert level(config, "NMR309", "Cigna") is None
 
 
 def test_profile_levels_reach_the_findings(tmp_path: Path) -> None:

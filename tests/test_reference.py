@@ -19,6 +19,7 @@ from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
 from nmr_xl.errors import ConfigError
 from nmr_xl.reference import (
+    MueFile,
     MueLimit,
     PtpEdit,
     index_by_column2,
@@ -94,8 +95,8 @@ MUE_ROWS = [
 # --- the MUE file -----------------------------------------------------------------------------
 
 
-def _values(limits: dict[str, MueLimit]) -> dict[str, int]:
-    return {code: limit.value for code, limit in limits.items()}
+def _values(file: MueFile) -> dict[str, int]:
+    return {code: limit.value for code, limit in file.limits.items()}
 
 
 def test_mue_file_in_the_cms_layout(tmp_path: Path) -> None:
@@ -190,7 +191,7 @@ def test_ptp_file_in_the_cms_layout(tmp_path: Path) -> None:
         ptp_row("0001A", "90473", "20220101", "20220101", "9"),
     ])
     assert b"\r\n" in path.read_bytes()
-    edits = load_ptp_file(path, keep_all)
+    edits = load_ptp_file(path, keep_all).edits
     assert [(e.column1, e.column2, e.indicator, e.effective, e.deletion) for e in edits] == [
         ("98940", "97140", 1, dt.date(2020, 1, 1), None),
         ("0001A", "36591", 0, dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
@@ -204,14 +205,14 @@ def test_ptp_file_latin1_lf_and_no_rationale(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "ptp.txt", [
         "CPT\u00ae only copyright 2025 American Medical Association.\t\t\t\t\t\t",
         *PTP_HEADER, "98940\t97140\t\t20200101\t*\t1", ""], eol="\n")
-    (edit,) = load_ptp_file(path, keep_all)
+    (edit,) = load_ptp_file(path, keep_all).edits
     assert edit.source == "CMS PTP file ptp.txt"
 
 
 def test_ptp_keep_filter(tmp_path: Path) -> None:
     path = ptp_file(tmp_path, [ptp_row("98940", "97140"), ptp_row("99213", "97140"),
                                ptp_row("98940", "97112")])
-    edits = load_ptp_file(path, lambda c1, c2: c1.startswith("989"))
+    edits = load_ptp_file(path, lambda c1, c2: c1.startswith("989")).edits
     assert [(e.column1, e.column2) for e in edits] == [("98940", "97140"), ("98940", "97112")]
     index = index_by_column2(edits)
     assert set(index) == {"97140", "97112"}
@@ -285,6 +286,11 @@ def write_rules(path: Path, text: str) -> Path:
     return path
 
 
+def mue_value(config: Config, code: str, day: dt.date = dt.date(2026, 3, 2)) -> int | None:
+    limit = config.mue.limit(code, day)
+    return None if limit is None else limit.value
+
+
 def pairs(config: Config) -> dict[tuple[str, str], list[PtpEdit]]:
     found: dict[tuple[str, str], list[PtpEdit]] = {}
     for edits in config.ncci.values():
@@ -297,10 +303,10 @@ def test_mue_file_takes_precedence_over_rules_toml(tmp_path: Path) -> None:
     rules = write_rules(tmp_path / "rules.toml", '[mue]\n"97112" = 2\n"97530" = 1\n')
     path = mue_file(tmp_path, MUE_ROWS)
     config = load_config(rules, mue_file=path)
-    assert config.mue["97112"].value == 4  # the file over the user's [mue]
-    assert config.mue["98941"].value == 2  # the file over the bundled [mue]
-    assert config.mue["97530"].value == 1  # not in the file: [mue] stays
-    assert config.mue["98942"].value == 1  # not in the file: bundled stays
+    assert mue_value(config, "97112") == 4  # the file over the user's [mue]
+    assert mue_value(config, "98941") == 2  # the file over the bundled [mue]
+    assert mue_value(config, "97530") == 1  # not in the file: [mue] stays
+    assert mue_value(config, "98942") == 1  # not in the file: bundled stays
     assert config.sources == ("bundled rules.toml", str(rules), f"MUE file {path}")
 
 
@@ -310,8 +316,8 @@ def test_command_line_file_wins_over_the_rules_file_setting(tmp_path: Path) -> N
     given = mue_file(tmp_path, ["97112,5,3 Date of Service Edit: Clinical,Clinical: Data"],
                      name="given.csv")
     rules = write_rules(tmp_path / "rules.toml", '[settings]\nmue_file = "named.csv"\n')
-    assert load_config(rules).mue["97112"].value == 3
-    assert load_config(rules, mue_file=given).mue["97112"].value == 5
+    assert mue_value(load_config(rules), "97112") == 3
+    assert mue_value(load_config(rules, mue_file=given), "97112") == 5
 
 
 def test_reference_files_are_relative_to_the_rules_file(
@@ -327,7 +333,7 @@ def test_reference_files_are_relative_to_the_rules_file(
     monkeypatch.chdir(elsewhere)
     config = load_config(rules)
     assert [e.indicator for e in pairs(config)[("97530", "97112")]] == [0]
-    assert config.mue["97112"].value == 4
+    assert mue_value(config, "97112") == 4
     assert f"PTP file {practice / 'cms' / 'ptp.txt'}" in config.sources
 
 
@@ -441,7 +447,7 @@ def test_cli_rules_with_mue_file(tmp_path: Path, cli: CliRunner) -> None:
 def test_mue_line_edits_keep_their_adjudication_indicator(tmp_path: Path) -> None:
     path = mue_file(tmp_path, ["97110,6,1 Line Edit,Clinical: Data",
                                "97112,4,3 Date of Service Edit: Clinical,Clinical: Data"])
-    limits = load_mue_file(path)
+    limits = load_mue_file(path).limits
     assert limits["97110"] == MueLimit(6, per_line=True)
     assert limits["97112"] == MueLimit(4, per_line=False)
 

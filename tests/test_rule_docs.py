@@ -150,7 +150,8 @@ def test_every_setting_has_its_default_in_the_bundled_rules_file(setting: Settin
         for part in rest:
             assert part in value, f"rules.toml has no default for {setting.key}"
             value = value[part]
-        assert setting.check(value) is None
+        if callable(setting.check):  # a table of settings is validated with the whole file
+            assert setting.check(value) is None
 
 
 def test_every_key_of_the_bundled_rules_file_is_declared() -> None:

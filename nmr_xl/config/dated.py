@@ -122,6 +122,15 @@ def parse_dated(raw: Any, parse: Callable[[Any], T], absent: Any = None) -> Date
     return Dated(tuple(versions), missing)  # type: ignore[arg-type]
 
 
+def dated_map(parse: Callable[[Any], T]) -> Callable[[Mapping[str, Any]], dict[str, Dated[T]]]:
+    """The parse of a table whose every value may be dated (`MapOf(Versions(check))`): key ->
+    its versions."""
+    def parse_map(raw: Mapping[str, Any]) -> dict[str, Dated[T]]:
+        return {key: parse_dated(value, parse) for key, value in raw.items()}
+
+    return parse_map
+
+
 def overlap(entries: Sequence[Mapping[str, Any]]) -> tuple[int, int] | None:
     """The 0-based indexes (earlier, later) of two entries whose dates overlap, or None."""
     spans = sorted((bounds(e)[0] or dt.date.min, bounds(e)[1] or dt.date.max, i)

@@ -56,6 +56,10 @@ def is_code(v: Any) -> str | None:
     return None if ok else "a 5-character code such as \"97112\""
 
 
+def is_date(v: Any) -> str | None:
+    return None if as_date(v) is not None else "a date like 2025-10-29"
+
+
 def one_of(*choices: Any) -> Check:
     def check(v: Any) -> str | None:
         return None if v in choices else " or ".join(

@@ -7,10 +7,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
+from nmr_xl.config.dated import dated_map
 from nmr_xl.config.model import Config, DxFamilies
-from nmr_xl.config.schema import Setting, is_bool, is_str_list
+from nmr_xl.config.schema import MapOf, Setting, Versions, is_bool, is_str_list
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import code_set
+from nmr_xl.rules.common import applied_by, code_set, contractor_labels, contractor_text, enforcers
 from nmr_xl.rules.registry import Context, Hit, rule
 
 _CMT_STATUS = frozenset({"AT", "GA", "GZ"})
@@ -34,6 +35,11 @@ DISTINCT_MODIFIERS = Setting(
     "modifiers.distinct", is_str_list, code_set,
     "Modifiers that mark a distinct procedural service (NCCI-associated modifiers).",
     extends=True)
+AT_WITH_MODIFIERS = Setting(
+    "contractor_edits.at_with_modifiers", MapOf(Versions(is_str_list), key_hint="a contractor id"),
+    dated_map(code_set),
+    "Per Medicare contractor, dated: the modifiers it rejects together with AT on a CMT line.",
+    refers_to=("contractors", "a contractor"))
 DISCIPLINE_MODIFIERS = Setting(
     "discipline_modifiers", is_bool, bool,
     "The payer requires GP, GO or GN on every always-therapy code.", profile=True,
@@ -74,31 +80,38 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR302", "medicare-cmt-modifier", Severity.ERROR, scope="line", target=Field.CODE,
-      requires=(Field.MODIFIERS,), medicare_only=True, codes=CMT_CODES)
+      requires=(Field.MODIFIERS,), medicare_only=True, codes=CMT_CODES,
+      settings=(AT_WITH_MODIFIERS,))
 def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
-    """Medicare: a CMT line without exactly one of AT / GA / GZ, or AT with GA, GX, GY or GZ.
+    """Medicare: a CMT line without one of AT / GA / GZ, or AT with a contractor's denial modifier.
 
-    What it checks: every Medicare chiropractic manipulation line (98940-98942) carries exactly
-    one of AT (active treatment), GA (maintenance, ABN on file) or GZ (maintenance, no ABN), and
-    AT is never combined with GA, GX, GY or GZ.
-    Why: Medicare contractors deny CMT without AT as maintenance therapy, and reject AT together
-    with an ABN modifier: an ABN cannot be issued for a service billed as active treatment.
-    Example: 98941 with no modifier; 98940-AT-GA.
-    Configuration: [codes] cmt.
-    Source (primary): Noridian and NGS chiropractic claim submission pages (AT; GA with an ABN;
-    GZ without); Palmetto GBA (lines with both AT and GA reject, dates of service from
-    2015-11-01). Other contractors' pages do not address AT with GA: this rule follows Palmetto.
+    What it checks: every Medicare chiropractic manipulation line (98940-98942) carries one of
+    AT (active treatment), GA (maintenance, ABN on file) or GZ (maintenance, no ABN), not GA
+    and GZ together; and AT is not combined with GA, GX, GY or GZ.
+    Why: general Medicare: CMT is covered only as active treatment, which the AT modifier
+    claims (CMS CR 3449, SE1602); CMT without AT is maintenance and denied, so maintenance
+    care carries GA (an ABN was signed, the patient may be billed) or GZ (no ABN). AT together
+    with an ABN or denial modifier contradicts itself, and some contractors reject the line:
+    Palmetto GBA (JJ, JM) rejects AT with GA for dates of service from 2015-11-01 ("an ABN
+    cannot be issued for services billed with AT"), and Noridian (JE, and JF by our reading)
+    says not to bill AT with GA, GX, GY or GZ. That part is an error where the line's
+    contractor applies it (the payer cell names it, else [practice] contractor) and a warning
+    that says whose edit it is everywhere else: no CMS-wide instruction forbids it.
+    Example: 98941 with no modifier (error); 98940-AT-GA for a Palmetto GBA practice in North
+    Carolina (error), for a Novitas practice (warning).
+    Configuration: [codes] cmt; [practice] contractor; [contractor_edits] at_with_modifiers (by
+    contractor, dated); [contractors].
+    Source (primary): CMS CR 3449 / MLN Matters SE1602 (AT for active treatment, revised
+    2019-05-07); Noridian and NGS chiropractic claim submission pages (AT; GA with an ABN; GZ
+    without); Palmetto GBA JJ "HCPCS Modifier AT" (07/16/2020) and JM "Chiropractic Claims
+    Submitted with Both the AT and GA Modifier to Reject" (05/29/2020); Noridian JE "Modifier
+    AT" (12/09/2023). Noridian JF's rejection is our reading of its claim submission page
+    (secondary). NGS, Novitas, WPS, CGS and First Coast pages say nothing either way.
     """
     status = _CMT_STATUS.intersection(line.modifiers)
-    if "AT" in line.modifiers and not _NOT_WITH_AT.isdisjoint(line.modifiers):
-        others = ", ".join(sorted(_NOT_WITH_AT.intersection(line.modifiers)))
-        yield Hit(
-            line,
-            f"{line.code} carries AT together with {others}.",
-            "Use AT alone for active (corrective) treatment; for maintenance care use GA "
-            "(ABN signed) or GZ (no ABN) without AT.",
-            Field.MODIFIERS,
-        )
+    with_at = sorted(_NOT_WITH_AT.intersection(line.modifiers)) if "AT" in status else []
+    if with_at:
+        yield _at_with(line, ctx, with_at)
     elif len(status) != 1:
         problem = "none of" if not status else "more than one of"
         yield Hit(
@@ -108,6 +121,27 @@ def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
             "for maintenance care (with / without a signed ABN).",
             Field.MODIFIERS,
         )
+
+
+def _at_with(line: Line, ctx: Context, others: list[str]) -> Hit:
+    """AT with GA, GX, GY or GZ: the line's contractor's edit (an error), or another's."""
+    edits = ctx.value(AT_WITH_MODIFIERS)
+    day = line.dos or ctx.as_of
+    contractors = ctx.contractors(line)
+    combined = f"{line.code} carries AT together with {', '.join(others)}"
+    fix = ("Use AT alone for active (corrective) treatment; for maintenance care use GA (ABN "
+           "signed) or GZ (no ABN) without AT.")
+    version = applied_by(edits, contractors, day, lambda mods: not mods.isdisjoint(others))
+    if version is not None:
+        label = contractor_labels(contractors, ctx.config)
+        since = f", dates of service {version.period}" if version.start else ""
+        return Hit(line, f"{combined}, which {label} rejects{since}.", fix, Field.MODIFIERS)
+    who = enforcers(edits, ctx.config, day, lambda mods: not mods.isdisjoint(others))
+    rejected = f"{who} reject such lines" if who else "no contractor is known to reject it"
+    return Hit(
+        line,
+        f"{combined}: a contradiction ({rejected}); {contractor_text(contractors, ctx.config)}.",
+        fix, Field.MODIFIERS, at_most=Severity.WARNING)
 
 
 @rule("NMR303", "medicare-cmt-primary-dx", Severity.ERROR, scope="line", target=Field.DIAGNOSES,

@@ -49,6 +49,9 @@ class Hit:
     message: str
     suggestion: str
     field: Field | None = None  # the column to point at; the rule's target when None
+    # the most severe this finding may be: a rule that cannot be sure of it (the payer's method
+    # is only assumed, the amounts are charges) grades it down; a lower configured level stays
+    at_most: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,11 @@ class Context:
         if profile is None:
             raise LookupError(f"{setting.path} is a per-payer setting: give the profile")
         return profile
+
+    def contractors(self, line: Line) -> frozenset[str]:
+        """The ids of the Medicare contractors the line's claim may go to (its payer cell's,
+        else the practice's; empty: not known)."""
+        return self.config.contractors_for(line.payer)
 
     def enabled(self, code: str, line: Line) -> bool:
         """Whether rule `code` is on for this line's payer (rules that pool lines need this)."""

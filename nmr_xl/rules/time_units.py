@@ -267,12 +267,14 @@ def _more_units(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
                 f"be a typo, for example for {int(line.minutes or 0) // 10}); do not add units "
                 "for time that was not spent with the patient.")
     alloc, mue = visit.allocation, ctx.config.mue
+    day = visit.lines[0].dos or ctx.as_of
     parts, capped = [], []
     for code in alloc.low:
         if code not in codes:
             continue
         low, high = alloc.low[code], alloc.high[code]
-        limit = mue[code].value if code in mue else None
+        found = mue.limit(code, day)
+        limit = found.value if found is not None else None
         if limit is not None and high > limit:
             low, high = min(low, limit), limit
             capped.append(f"{code}'s Medically Unlikely Edit allows {units_text(limit)}")
@@ -341,12 +343,10 @@ def units_over_mue(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     one-per-day limits, not confirmed against the file).
     """
     mue = ctx.config.mue
-    if not mue:
-        return
     for visit in ctx.visits().values():
         running: dict[str, float] = defaultdict(float)
         for line in visit:  # sheet order: the line that passes the limit, and any after it
-            limit = mue.get(line.code or "")
+            limit = mue.limit(line.code or "", line.dos) if line.dos else None
             if limit is None or line.units is None:
                 continue
             running[line.code] += line.units  # type: ignore[index]
