@@ -131,9 +131,9 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     findings.sort(key=lambda f: (f.row, f.col_index, f.rule))
     payers = {payer: pid for payer, pid in profile_id.items() if payer}
     not_run = [f"{', '.join(codes)}: {reason}" for reason, codes in missing_by_reason.items()]
-    missing = [f for f in CRITICAL_FIELDS if not table.has(f)]
-    return TableResult(table, findings, suppressed, not_run, payers, missing,
-                       [*(_cannot_check(table, f, scopes) for f in missing),
+    absent = [critical for critical in CRITICAL_FIELDS if not table.has(critical)]
+    return TableResult(table, findings, suppressed, not_run, payers, absent,
+                       [*(_cannot_check(table, critical, scopes) for critical in absent),
                         *_outside_reference_files(table, config)])
 
 

@@ -15,13 +15,6 @@ import pytest
 from conftest import REPO_ROOT
 from importlinter.cli import lint_imports
 
-# Imports that close a cycle in the rule registry, owned by the rules side of issue 15: accepted
-# until it is reworked, and no longer. Each must still exist, so that the list cannot outlive
-# its reason.
-RULES_SIDE_LOOPS = {
-    ("nmr_xl.rules.registry", "nmr_xl.rules"),  # the registry's late import of the families
-}
-
 
 def test_import_contracts_are_kept(monkeypatch: pytest.MonkeyPatch,
                                    capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,10 +60,6 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 def test_no_module_imports_one_that_imports_it_back() -> None:
     graph = grimp.build_graph("nmr_xl", cache_dir=None)
-    for importer, imported in RULES_SIDE_LOOPS:
-        assert graph.direct_import_exists(importer=importer, imported=imported), (
-            f"{importer} no longer imports {imported}: remove it from RULES_SIDE_LOOPS")
-        graph.remove_import(importer=importer, imported=imported)
     cycles = _cycles(graph)
     details = [
         f"{a} -> {b} (line {d['line_number']}: {d['line_contents']})"

@@ -3,11 +3,11 @@ it reads, declared once), its fixture file, and its setting's default in rules.t
 adds a throwaway rule exactly that way, in a temporary module, fixture folder and copy of the
 bundled rules.toml, and finds it everywhere the registry feeds, with no other edit: `nmr-xl
 rules`, `nmr-xl explain`, the generated README table, docs/rules.md and catalogue, the rules
-file's validation, the fixture runner and a real `nmr-xl check`.
+file's validation, the fixture runner, the sample workbook and a real `nmr-xl check`.
 
 Each place is one entry of VIEWS: a function that renders it with the throwaway registered, and
-the text that must appear in it. A place that comes to depend on the registry (the sample
-workbook's expected findings, built from the fixtures' sample cases) is added as one more entry.
+the text that must appear in it. The fixture's sample case also puts the rule into the sample
+workbook: its expected findings (make_workbooks.sample_expectations) and a sample built with it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import make_workbooks
 import pytest
 import test_rule_docs
 import test_rule_fixtures
@@ -89,6 +90,13 @@ most_units = 10
 """
 rows = [["P1", 2026-03-02, "97110", 9]]
 expect = []
+
+[[case]]
+name = "sample: a units typo in the sample workbook"
+sample = true
+header = ["Acct #", "Patient", "DOS", "CPT", "Mod 1", "Units", "Tx Min", "Primary Ins"]
+rows = [["RB10990", "Throwaway, Tess", 2026-03-20, "97110", "GP", 9, 135, "Self Pay"]]
+expect = [[2, "{CODE}", "H2"]]
 '''
 
 # Its default, as the bundled rules.toml holds it.
@@ -186,6 +194,21 @@ def _check(t: Throwaway, capsys: pytest.CaptureFixture[str]) -> str:
     return repr(found)
 
 
+def _sample(t: Throwaway, capsys: pytest.CaptureFixture[str]) -> str:
+    """The sample workbook: its expected findings take in the fixture's sample case, and the
+    sample built with it shows the rule there."""
+    folders = (make_workbooks.FIXTURES, t.fixtures)
+    expected = [row for row, rule in make_workbooks.sample_expectations(folders).findings
+                if rule == CODE]
+    sample, _ = make_workbooks.generate(t.root / "sample", folders)
+    out = t.run(capsys, "check", sample, "--as-of", make_workbooks.AS_OF, "--no-annotate",
+                "--format", "json", "--jobs", "1")
+    report = json.loads(out.split("\n", 1)[1])
+    found = [f["row"] for file in report["files"] for f in file["findings"] if f["rule"] == CODE]
+    return f"expected on {len(expected)} row, " + ("found there" if found == expected else
+                                                   f"found on rows {found}, not {expected}")
+
+
 def _validation(t: Throwaway, capsys: pytest.CaptureFixture[str]) -> str:
     """The rules file's keys and types are checked against the rule's declaration."""
     messages = []
@@ -216,7 +239,8 @@ VIEWS: dict[str, tuple[Callable[[Throwaway, pytest.CaptureFixture[str]], str], l
         f"- Default: `4`\n- Read by: {CODE}"]),
     "rule catalogue": (_generated(docs.CATALOGUE), [
         f'[{CODE}]\nname = "{NAME}"\nseverity = "warning"\nmedicare_only = false']),
-    "fixture runner": (_fixtures, [f"3 cases of {CODE} pass"]),
+    "fixture runner": (_fixtures, [f"4 cases of {CODE} pass"]),
+    "sample workbook": (_sample, ["expected on 1 row, found there"]),
     "nmr-xl check": (_check, [f"[[(2, '{CODE}')], [(2, '{CODE}'), (3, '{CODE}')]]"]),
     "rules file validation": (_validation, [
         "practice.toml:2: 'throwaway.most_unit' is not a known setting (known here: "

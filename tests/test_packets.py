@@ -12,6 +12,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import make_workbooks
 import openpyxl
 import pytest
 from conftest import (
@@ -174,7 +175,7 @@ def test_every_packet_part_validates(packets) -> None:
 
 
 def test_sample_packets_validate_and_hold_every_line(cli, tmp_path: Path) -> None:
-    """The bundled sample: inline strings, formulas with results, seven providers."""
+    """The bundled sample: inline strings, formulas with results, a packet per provider."""
     book = tmp_path / "sample" / SAMPLE.name
     book.parent.mkdir()
     book.write_bytes(SAMPLE.read_bytes())
@@ -182,7 +183,9 @@ def test_sample_packets_validate_and_hold_every_line(cli, tmp_path: Path) -> Non
     full = _lines(Path(result["output"]))
     union: dict[tuple[str, int], str | None] = {}
     packets = sorted((tmp_path / "out").glob("sample-billing.checked.*.xlsx"))
-    assert len(packets) == 7
+    providers = {line["Rendering Provider"] for block in make_workbooks.sample_blocks()
+                 for line in block.rows}
+    assert len(packets) == len(providers) == 8
     for path in packets:
         lines = _lines(path)
         assert len({provider for provider in lines.values()}) == 1, path.name

@@ -229,9 +229,11 @@ class RowSorter:
         return None
 
     def _repeats_header(self, cells: Sequence[object]) -> bool:
-        same = sum(1 for col, text in self._headers.items()
-                   if col < len(cells) and isinstance(cells[col], str)
-                   and norm(cells[col]) == text)
+        same = 0
+        for col, text in self._headers.items():
+            cell = cells[col] if col < len(cells) else None
+            if isinstance(cell, str) and norm(cell) == text:
+                same += 1
         return same >= 2
 
     # -- rows without a code -----------------------------------------------------------------

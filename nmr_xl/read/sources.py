@@ -150,7 +150,10 @@ def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
             rows = overlay(rows, errors.get(meta.name))
             width = max((len(r) for r in rows), default=0)
             result = build_table(meta.name, rows, config, width=width)
-            (tables if isinstance(result, Table) else skipped).append(result)
+            if isinstance(result, Table):
+                tables.append(result)
+            else:
+                skipped.append(result)
     finally:
         book.close()
     return Workbook(tables, skipped)

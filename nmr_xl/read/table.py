@@ -192,8 +192,9 @@ def build_table(
     remaining = _chain(head[header.row:], iterator)
     # Title rows may name the patient or provider of the whole sheet; a date there is the
     # report's period ("From: 03/01/2026"), never a date of service.
-    titles = [(row, {f: text for f, text in labelled(cells, config).items() if f is not Field.DOS})
-              for row, cells in enumerate(head[:header.row - 1], 1)]
+    titles: list[tuple[int, dict[Field, str]]] = [
+        (row, {f: text for f, text in labelled(cells, config).items() if f is not Field.DOS})
+        for row, cells in enumerate(head[:header.row - 1], 1)]
     _read_lines(table, remaining, config, plan, titles)
     return table
 
@@ -321,10 +322,14 @@ def _missing_code(codeless: list[tuple[int, Sequence[object]]],
     def filled(cells: Sequence[object]) -> int:
         return sum(1 for c in mapped if cells[c] not in (None, ""))
 
+    def billed(cells: Sequence[object]) -> bool:  # 0 units: a visit with nothing billed
+        value = units(cells[keys[2]])[0]
+        return isinstance(value, int | float) and value > 0
+
     typical = median(filled(cells) for _, cells in billing[:200])
     return [(row, cells) for row, cells in codeless
             if all(cells[k] not in (None, "") for k in keys) and filled(cells) >= typical - 1
-            and (units(cells[keys[2]])[0] or 0) > 0]  # 0 units: a visit with nothing billed
+            and billed(cells)]
 
 
 def _parse(billing: list[tuple[int, Sequence[object]]], columns: dict[Field, list[int]],

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -249,26 +249,6 @@ def _check_setting(code: str, setting: Setting[Any]) -> None:
     if known is not None and known is not setting:
         raise ValueError(f"{code}: setting {setting.path} is declared twice; declare it once "
                          "and list it in every rule that reads it")
-
-
-def all_rules() -> Iterator[Rule]:
-    """Every rule, in code order."""
-    from nmr_xl import rules as _families  # noqa: F401  (importing registers the families)
-
-    yield from (RULES[c] for c in sorted(RULES))
-
-
-def all_settings() -> Iterator[Setting[Any]]:
-    """Every setting the registered rules read, by path."""
-    from nmr_xl import rules as _families  # noqa: F401
-
-    yield from (SETTINGS[p] for p in sorted(SETTINGS))
-
-
-def get_rule(code: str) -> Rule | None:
-    from nmr_xl import rules as _families  # noqa: F401
-
-    return RULES.get(code.upper())
 
 
 def level_for(rule_: Rule, profile: Profile, config: Config) -> Severity | None:

@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import tempfile
 from pathlib import Path
-from typing import cast
 
 import openpyxl
 import python_calamine as calamine
@@ -46,7 +45,7 @@ def values_workbook(source: Path, kind: str, folder: Path) -> Path:
                     sheet.sheet_state = "veryHidden"
                 rows = reader.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
                 # overlay() puts texts into the rows: any cell's value, as far as it cares
-                for cells in overlay(cast(list[list[object]], rows), errors.get(meta.name)):
+                for cells in overlay(rows, errors.get(meta.name)):
                     sheet.append([_cell(sheet, value) for value in cells])
         finally:
             reader.close()
