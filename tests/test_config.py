@@ -71,7 +71,7 @@ def test_bundled_defaults() -> None:
     assert (aetna.value(NMR_VISIT_LIMIT, on=before_revision),
             aetna.value(NMR_WINDOW_DAYS, on=before_revision),
             aetna.value(UNIT_METHOD)) == (18, 42, "cms")
-    assert config.profiles["bcbs-tennessee"].value(NMR_EXCLUDED)
+    assert config.profiles["bcbs-tennessee"].value(NMR_EXCLUDED, on=dt.date(2026, 3, 2))
     medicare = config.profiles["medicare"]
     assert medicare.medicare and medicare.value(DISCIPLINE_MODIFIERS)
     advantage = config.profiles["medicare-advantage"]
@@ -175,7 +175,7 @@ def test_a_new_profile_is_added_beside_the_bundled_ones(tmp_path: Path) -> None:
     assert config.profile_for("Acme PPO").value(UNIT_METHOD) == "ama"
     acme = config.profiles["acme"]
     assert (acme.medicare, acme.value(NMR_VISIT_LIMIT, on=dt.date(2026, 3, 2)),
-            acme.value(NMR_EXCLUDED)) == (False, None, False)
+            acme.value(NMR_EXCLUDED, on=dt.date(2026, 3, 2))) == (False, None, False)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:

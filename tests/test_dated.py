@@ -4,19 +4,22 @@ on its date of service. Validation names the file, the line and the version."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import CliRun
 
-from nmr_xl.config.dated import Dated, Version, parse_dated
-from nmr_xl.config.load import load_config
+from nmr_xl.config.dated import Dated, Version, is_versions, parse_dated
+from nmr_xl.config.load import bundled_rules_path, load_config
+from nmr_xl.config.schema import MapOf, Versions
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Table
 from nmr_xl.read.table import build_table
-from nmr_xl.rules import RULES
+from nmr_xl.rules import RULES, all_settings
 from nmr_xl.rules.nmr import NMR_VISIT_LIMIT, NMR_WINDOW_DAYS
 from nmr_xl.rules.registry import Context
 from nmr_xl.rules.time_units import PROVIDER_DAY_MINUTES
@@ -175,3 +178,78 @@ def test_explain_marks_the_version_in_force(cli: Callable[..., CliRun]) -> None:
     assert "not set from 2025-10-29 [in force on 2026-03-01] (primary:" in text
     earlier = " ".join(cli("explain", "NMR207", "--as-of", "2025-03-01").out.split())
     assert "18 until 2025-10-28 [in force on 2025-03-01] (secondary:" in earlier
+
+
+# --- every datum of the bundled rules.toml from a dated source has its source and dates -------
+
+BUNDLED = tomllib.loads(bundled_rules_path().read_text(encoding="utf-8"))
+
+
+def _undated_ok(entry: dict) -> bool:
+    """A version has dates, or its source says plainly that they are not known."""
+    return any(key in entry for key in ("from", "until", "year")) or "undated" in entry["source"]
+
+
+def _check_versions(where: str, raw: object) -> list[str]:
+    if not is_versions(raw):
+        return [f"{where}: a plain value; write its versions with their source and dates"]
+    problems = []
+    for index, entry in enumerate(raw, start=1):  # type: ignore[arg-type]
+        if not str(entry.get("source", "")).strip():
+            problems.append(f"{where}#{index}: no source")
+        elif not _undated_ok(entry):
+            problems.append(f"{where}#{index}: no from/until and the source does not say "
+                            "'undated'")
+    return problems
+
+
+def dated_data(data: dict) -> dict[str, object]:
+    """Where each datum from a dated source is in a rules file: the settings declared dated
+    (in every profile that sets one), every dated value of a table of them ([mue], the
+    contractor edits)."""
+    found: dict[str, object] = {}
+    for setting in all_settings():
+        if setting.dated and setting.profile:
+            found.update({f"profiles.{pid}.{setting.key}": table[setting.key]
+                          for pid, table in data["profiles"].items() if setting.key in table})
+        elif setting.dated:
+            found[setting.key] = data
+            for part in setting.key.split("."):
+                found[setting.key] = found[setting.key][part]  # type: ignore[index]
+        elif isinstance(setting.check, MapOf) and isinstance(setting.check.value, Versions):
+            table, key = setting.key.split(".")
+            found.update({f"{setting.key}.{k}": v for k, v in data[table][key].items()})
+    found.update({f"mue.{code}": value for code, value in data["mue"].items()})
+    return found
+
+
+def test_every_dated_datum_of_the_bundled_file_has_its_source_and_dates() -> None:
+    data = dated_data(BUNDLED)
+    assert {"profiles.aetna.nmr_visit_limit", "profiles.aetna.nmr_window_days",
+            "profiles.bcbs-tennessee.nmr_excluded", "mue.98940",
+            "contractor_edits.at_with_modifiers.palmetto-jm",
+            "contractor_edits.split_timed_code.first-coast-jn"} <= set(data)
+    problems = [p for where, raw in data.items() for p in _check_versions(where, raw)]
+    for index, pair in enumerate(BUNDLED["ncci"], start=1):  # CMS edits: dated pairs
+        if not str(pair.get("source", "")).strip():
+            problems.append(f"ncci#{index}: no source")
+        elif not _undated_ok(pair):
+            problems.append(f"ncci#{index}: no from/until and the source does not say 'undated'")
+    problems += [f"contractors.{cid}: no source" for cid, c in BUNDLED["contractors"].items()
+                 if not c.get("source", "").strip()]
+    assert not problems, problems
+
+
+def test_the_dated_data_check_can_fail() -> None:
+    """A plain value, a version without a source and one without dates are each caught."""
+    data = copy.deepcopy(BUNDLED)
+    data["profiles"]["aetna"]["nmr_visit_limit"] = 18
+    data["mue"]["98940"] = [{"value": 1, "source": "commonly cited"}]
+    data["contractor_edits"]["split_timed_code"]["first-coast-jn"] = [{"value": True,
+                                                                       "source": " "}]
+    problems = [p for where, raw in dated_data(data).items() for p in _check_versions(where, raw)]
+    assert sorted(problems) == [
+        "contractor_edits.split_timed_code.first-coast-jn#1: no source",
+        "mue.98940#1: no from/until and the source does not say 'undated'",
+        "profiles.aetna.nmr_visit_limit: a plain value; write its versions with their source "
+        "and dates"]

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from nmr_xl.config.dated import as_date, is_versions, parse_dated
-from nmr_xl.config.model import IGNORE, Config, Contractor, Layout, Profile, layout_key
+from nmr_xl.config.model import (
+    IGNORE,
+    Change,
+    Config,
+    Contractor,
+    Layout,
+    Profile,
+    layout_key,
+)
 from nmr_xl.config.schema import (
     ListOf,
     MapOf,
@@ -94,6 +102,10 @@ CORE: dict[str, Any] = {
     "contractors": MapOf({"name": is_str, "jurisdiction": is_str, "states": is_str_list,
                           "match": is_str_list, "source": is_str},
                          key_pattern=r"[a-z0-9]+(-[a-z0-9]+)*", key_hint="a contractor id"),
+    # The change log: a changed datum is a dated entry, shown with the rules it concerns.
+    "changes": ListOf({"date": is_date, "rules": is_str_list, "setting": is_str,
+                       "change": is_str, "source": is_str},
+                      required=("date", "rules", "change")),
     # An export layout pinned by its headings: which heading is which field, never guessed.
     "layouts": ListOf({"name": is_str, "headings": is_str_list,
                        "columns": MapOf(_is_layout_field, key_hint="a heading")},
@@ -107,8 +119,9 @@ CORE_PROFILE: dict[str, Any] = {"match": is_str_list, "medicare": is_bool}
 _EXTENDING_TABLES = {("columns",), ("headings",), ("headings", "qualifiers"),
                      ("headings", "second_choice")}
 _EXTENDING_KEYS = {("modifiers", "known")}
-# Arrays of tables a practice's file adds to ([[ncci]] pairs; a pair given again replaces ours).
-_EXTENDING_ARRAYS = {("ncci",), ("layouts",)}
+# Arrays of tables a practice's file adds to ([[ncci]] pairs, a pair given again replacing ours;
+# layouts; its own [[changes]] after ours).
+_EXTENDING_ARRAYS = {("ncci",), ("layouts",), ("changes",)}
 
 
 def _tables(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -308,6 +321,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
                               "[provider_types]")
     headings = data["headings"]
     contractors, practice_contractor = _contractors(data)
+    changes = tuple(_change(entry) for entry in data.get("changes", []))
     return Config(
         raw=data,
         sources=sources,
@@ -324,6 +338,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         ptp_files=ptp_files,
         contractors=contractors,
         practice_contractor=practice_contractor,
+        changes=changes,
         columns={Field(k): tuple(norm(s) for s in v) for k, v in data["columns"].items()},
         rule_levels=dict(data.get("rules", {})),
         profiles=profiles,
@@ -357,6 +372,15 @@ def _contractors(data: Mapping[str, Any]) -> tuple[dict[str, Contractor], str | 
             "jurisdiction or state of [contractors]"
         raise ConfigError(f"practice.contractor: '{named}' {problem}")
     return contractors, found[0]
+
+
+def _change(entry: Mapping[str, Any]) -> Change:
+    unknown = [code for code in entry["rules"] if code not in RULES]
+    if unknown:
+        raise ConfigError(f"changes: '{unknown[0]}' is not a rule code (change of "
+                          f"{as_date(entry['date'])})")
+    return Change(as_date(entry["date"]) or dt.date.min, tuple(entry["rules"]), entry["change"],
+                  entry.get("setting", ""), entry.get("source", ""))
 
 
 def _layout(entry: Mapping[str, Any], number: int) -> Layout:

@@ -101,6 +101,23 @@ class Contractor:
     source: str = ""
 
 
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log: on `date`, `change` was made to the data of `rules`."""
+
+    date: dt.date
+    rules: tuple[str, ...]
+    change: str
+    setting: str = ""  # the rules.toml key changed, when one is
+    source: str = ""
+
+    def text(self) -> str:
+        """"2026-12-06 (diagnoses.neuromuscular): M62.81 removed ... Source: ..."."""
+        where = f" ({self.setting})" if self.setting else ""
+        source = f" Source: {self.source}" if self.source else ""
+        return f"{self.date.isoformat()}{where}: {self.change}{source}"
+
+
 class DxFamilies:
     """ICD-10-CM families: "I60-I69" is a range of 3-character categories, "M21.37" a prefix."""
 
@@ -195,6 +212,12 @@ class Config:
     # Medicare contractors by id, and the one the practice's Part B claims go to ([practice])
     contractors: Mapping[str, Contractor] = field(default_factory=dict)
     practice_contractor: str | None = None
+    # the change log of the data ([[changes]]), oldest first
+    changes: tuple[Change, ...] = ()
+
+    def changes_of(self, code: str) -> list[Change]:
+        """The change-log entries that concern rule `code`, oldest first."""
+        return sorted((c for c in self.changes if code in c.rules), key=lambda c: c.date)
     # payer cell text -> profile; filled as payers are met (a sheet has few distinct payers)
     profile_cache: dict[str, Profile] = field(default_factory=dict, compare=False, repr=False)
     contractor_cache: dict[str, frozenset[str]] = field(default_factory=dict, compare=False,

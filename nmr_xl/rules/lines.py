@@ -55,6 +55,8 @@ def missing_required_field(line: Line, ctx: Context) -> Iterator[Hit]:
     [columns] of rules.toml.
     Source (primary): CMS-1500 claim form instructions, items 24A (dates of service), 24D
     (procedures) and 24G (days or units), required on every service line.
+    Source version: CMS-1500 (02/12) claim form instructions, as read in 2026 (no revision
+    recorded).
     """
     required = ctx.cache.get("NMR001")
     if required is None:  # the sheet's columns among the required fields, once per table
@@ -79,6 +81,7 @@ def unreadable_value(line: Line, ctx: Context) -> Iterator[Hit]:
     Configuration: [settings] date_order decides how 03/04/2026 is read (month-first by default);
     [modifiers] known lists the modifiers accepted.
     Source (primary): CMS-1500 / 837P field formats (dates, HCPCS codes, service units).
+    Source version: CMS-1500 (02/12) and 837P (5010) field formats, as read in 2026.
     """
     for f, reason in line.unreadable.items():
         yield Hit(
@@ -102,6 +105,7 @@ def duplicate_line(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Configuration: none.
     Source (secondary): general claims practice: payers' duplicate-line edits deny a repeated
     line. No single manual section is cited; see NMR005 for Medicare's one-line-per-code rule.
+    Source version: none: general claims practice, no dated document.
     """
     first: dict[tuple[object, ...], Line] = {}
     for line in lines:
@@ -130,6 +134,7 @@ def future_date_of_service(line: Line, ctx: Context) -> Iterator[Hit]:
     Example: checking on 2026-03-10, a line dated 2026-03-21.
     Configuration: `nmr-xl check --as-of YYYY-MM-DD` sets the date the check treats as today.
     Source (primary): CMS-1500 / 837P (the date of service is the date the service was given).
+    Source version: none: the date of service as CMS-1500 item 24A defines it.
     """
     if line.dos is not None and line.dos > ctx.as_of:
         yield Hit(
@@ -177,6 +182,10 @@ def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     modified 4/9/2024); Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (read through
     copies); Palmetto GBA "Repeat or Duplicate Services on the Same Day" (2012) for duplicate
     denials; CMS "Billing examples using CQ/CO modifiers" for the assistant split.
+    Source version: First Coast "Counting units for therapy services" last modified 4/9/2024
+    (its edit from claims received 2021-04-19); Pub. 100-04 ch. 5 §20.2 read through copies
+    (revision not recorded); Palmetto GBA duplicate-services article of 10/15/2012; all read
+    2026-12-06.
     """
     timed = ctx.value(TIMED_CODES)
     edits = ctx.value(SPLIT_TIMED_CODE)
@@ -220,6 +229,7 @@ def unused_suppression(line: Line, ctx: Context) -> Iterator[Hit]:
     Example: `nmr: ignore NMR250` (no such rule), or a marker left after the line was corrected.
     Configuration: write markers in the notes cell as `nmr: ignore NMR205, NMR206`.
     Source (primary): nmr-xl's own convention, like a linter's unused-noqa check.
+    Source version: none: nmr-xl's own convention.
     """
     # Reported by the engine, the only place that knows which markers matched a finding.
     yield from ()

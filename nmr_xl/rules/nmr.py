@@ -46,7 +46,8 @@ NMR_WINDOW_DAYS: Setting[int | None] = Setting(
     "Days from the episode's first 97112 visit within which this payer expects the course "
     "(left out: no limit). Dated: a version per policy revision.", profile=True, dated=True)
 NMR_EXCLUDED = Setting("nmr_excluded", is_bool, bool,
-                       "The payer does not cover 97112.", profile=True, absent=False)
+                       "The payer does not cover 97112. Dated: a version per policy revision.",
+                       profile=True, absent=False, dated=True)
 
 
 def _phrases(key: str, docs: str) -> Setting[Phrases]:
@@ -111,6 +112,8 @@ def nmr_not_one_on_one(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article ("it requires complete one-on-one attendance");
     Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (timed codes are direct
     one-on-one); the CPT descriptor of 97150 (group) is AMA copyright and not quoted.
+    Source version: the seed article "NMR Code 97112: Friend or Foe?" (KMC University,
+    undated), read 2026.
     """
     group = ctx.value(GROUP_THERAPY)
     fix = (f"97112 needs one-on-one attendance for the whole time billed. For a group session "
@@ -143,6 +146,7 @@ def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
     [codes] manual_therapy and massage.
     Source (secondary): the seed article (AMA clarification quoted there: 97112 "is not intended
     to identify massage"; "don't use 97112 for muscle-related work").
+    Source version: the seed article (undated), read 2026.
     """
     found = _notes_phrase(line, ctx, MUSCLE_WORK, MUSCLE_WORK_EXCEPTIONS)
     if not found and ctx.role(line)[0] == "massage_therapist":
@@ -173,6 +177,7 @@ def nmr_passive_device(line: Line, ctx: Context) -> Iterator[Hit]:
     Configuration: [keywords] passive_device and passive_device_exceptions.
     Source (secondary): the seed article ("using code 97112 is problematic" for wobble chair or
     vibration plate work).
+    Source version: the seed article (undated), read 2026.
     """
     found = _notes_phrase(line, ctx, PASSIVE_DEVICE, PASSIVE_DEVICE_EXCEPTIONS)
     if found:
@@ -204,6 +209,7 @@ def nmr_provider_not_qualified(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article ("Depending on your state rule, that could mean with
     the doctor or a qualified and properly trained team member"); state practice acts decide
     assistants.
+    Source version: the seed article (undated), read 2026.
     """
     role, source = ctx.role(line)
     if role in ctx.value(UNQUALIFIED_ROLES):
@@ -239,8 +245,13 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Example: 97112 x2 with diagnoses M54.50, M99.03 only.
     Configuration: [diagnoses] neuromuscular ("I60-I69" ranges and "M21.37" prefixes).
     Source (secondary): our inference from payer policy wording (Aetna CPB 0325 as quoted in the
-    seed article; the AMA vignette of a stroke patient). The default code families are not a
-    published list: review them for your payers.
+    seed article, and its current text: balance, coordination, motor control, fall prevention;
+    the AMA vignette of a stroke patient). The default code families are not a published list:
+    no MAC LCD or article listing diagnoses for 97112 was found. Generalized muscle weakness
+    (M62.81) is not in it: a musculoskeletal code, and a strengthening (97110) indication.
+    Review the list for your payers.
+    Source version: Aetna CPB 0325 as quoted in the seed article (before the 10/29/2025
+    revision) and its review of 06/02/2026; the default list reviewed 2026-12-06.
     """
     nmr_codes = ctx.value(NMR_CODES)
     families = ctx.value(NEUROMUSCULAR)
@@ -285,6 +296,7 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
     therapeutic_exercise.
     Source (secondary): the seed article (strength, endurance, range of motion and flexibility
     exercises are "accurately described using code 97110").
+    Source version: the seed article (undated), read 2026.
     """
     found = _notes_phrase(line, ctx, STRENGTH_OR_ROM, STRENGTH_OR_ROM_EXCEPTIONS)
     if found:
@@ -324,6 +336,8 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     the standard entered it is unknown). The revision date is from the APTA (2025-11-04) and a
     dated capture of the bulletin ("last review 10/29/2025"); the current text, without a
     standard, was read in the bulletin's 06/02/2026 review (primary, through a verbatim copy).
+    Source version: Aetna CPB 0325 before its 10/29/2025 revision (seed article quote,
+    undated) and its review of 06/02/2026; the revision date per APTA, 2025-11-04.
     """
     nmr_codes = ctx.value(NMR_CODES)
     gap = ctx.value(EPISODE_GAP_DAYS)
@@ -383,9 +397,11 @@ def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): a BlueCross BlueShield of Tennessee medical policy on neuromuscular
     reeducation calls it investigational; seen only as a secondary copy with no policy number,
     so confirm it against the payer's current policy.
+    Source version: a BlueCross BlueShield of Tennessee policy, secondary copy, undated and
+    without a policy number.
     """
     profile = ctx.profile(line)
-    if ctx.value(NMR_EXCLUDED, profile):
+    if ctx.value(NMR_EXCLUDED, profile, on=line.dos):
         yield Hit(
             line,
             f"The payer ({profile.id} profile) does not cover 97112 (its policy calls it "
@@ -409,6 +425,8 @@ def nmr_missing_goal(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article (NMR "relies greatly on the functional goals stated by
     the doctor"); Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.1.2 (plan of care
     goals).
+    Source version: the seed article (undated); Pub. 100-02 ch. 15 §220.1.2 as read in 2026
+    (revision not recorded).
     """
     if not line.goal:
         yield Hit(

@@ -11,6 +11,10 @@ otherwise, as sqlfluff refuses an undocumented rule):
     Example: ...
     Configuration: ...
     Source (primary): ...        or  Source (secondary): ...
+    Source version: ...          the dates or revisions of those sources as read
+
+A test requires every rule's "Source version"; a datum changed later is a dated [[changes]]
+entry in rules.toml, shown with the rule's docs, not an edit of this text.
 
 A rule lists the settings it reads (`settings=(PROVIDER_DAY_MINUTES,)`; a setting several rules
 share is declared once in the family module or rules/common.py) and reads them with
@@ -63,6 +67,8 @@ class Docs:
     configuration: str
     source: str
     source_kind: Literal["primary", "secondary"]
+    # the versions (dates, revisions) of the sources the rule was written from
+    source_version: str = ""
 
 
 @dataclass
@@ -159,7 +165,7 @@ def parse_docs(code: str, doc: str | None) -> Docs:
         raise TypeError(f"{code}: a rule needs a docstring")
     text = inspect.cleandoc(doc)
     summary, _, body = text.partition("\n\n")
-    heads = [*_SECTIONS, "Source"]
+    heads = [*_SECTIONS, "Source", "Source version"]
     pattern = re.compile(r"^(" + "|".join(re.escape(h) for h in heads) + r")( \(\w+\))?:\s*",
                          re.MULTILINE)
     parts: dict[str, str] = {}
@@ -169,7 +175,7 @@ def parse_docs(code: str, doc: str | None) -> Docs:
         text_ = " ".join(body[mark.end():end].split())
         parts[mark.group(1)] = text_[:1].upper() + text_[1:]
     source = _SOURCE.search(body)
-    missing = [h for h in heads if h not in parts]
+    missing = [h for h in heads if h not in parts and h != "Source version"]
     if missing or not source:
         raise TypeError(f"{code}: docstring lacks {', '.join(missing) or 'Source (kind)'}")
     return Docs(
@@ -180,6 +186,7 @@ def parse_docs(code: str, doc: str | None) -> Docs:
         configuration=parts["Configuration"],
         source=parts["Source"],
         source_kind=source.group(1),  # type: ignore[arg-type]
+        source_version=parts.get("Source version", ""),
     )
 
 
