@@ -31,7 +31,7 @@ from nmr_xl.batch_totals import BatchTotals, batch_totals
 from nmr_xl.columns_report import columns_report
 from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
-from nmr_xl.docs import dated_data_text, explain_text, rules_table
+from nmr_xl.docs import dated_data_text, explain_text, reference_text, rules_table
 from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
@@ -172,11 +172,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _reference_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mue", type=Path, metavar="FILE",
-                        help="CMS practitioner MUE file (CSV) for NMR105")
+    parser.add_argument("--mue", type=Path, metavar="FILE", action="append",
+                        help="CMS practitioner MUE file (CSV) for NMR105; repeat for several "
+                             "quarters (each in force from the date in its name)")
     parser.add_argument("--ncci", type=Path, metavar="FILE", action="append",
                         help="CMS practitioner PTP edit file (tab-separated) for NMR306; "
-                             "repeat for each of CMS's files (f1..f4)")
+                             "repeat for each of CMS's files (f1..f4), and for several quarters")
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -406,8 +407,7 @@ def _rules(config: Config, as_of: dt.date) -> int:
     for rule_ in all_rules():
         print(f"{rule_.code:<8}{rule_.name:<{width}}{rule_.severity.value:<9}"
               f"{rule_status(rule_.code, config)}")
-    print()
-    for line in dated_data_text(config, as_of):
+    for line in ["", *dated_data_text(config, as_of), "", *reference_text(config, as_of)]:
         print(line)
     return EXIT_OK
 

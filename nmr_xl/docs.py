@@ -21,10 +21,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nmr_xl.config.dated import Version, bounds, is_versions
+from nmr_xl.config.dated import Version, as_date, bounds, is_versions
 from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
-from nmr_xl.config.schema import Setting
+from nmr_xl.config.schema import MapOf, Setting, Versions
 from nmr_xl.rules import Rule, all_rules, all_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,15 +176,73 @@ def dated_data_text(config: Config, as_of: dt.date) -> list[str]:
              "version in force on its date of service):"]
     for setting in all_settings():
         if not setting.dated:
+            if isinstance(setting.check, MapOf) and isinstance(setting.check.value, Versions):
+                ((where, table),) = setting_values(setting, config)  # a table of dated values
+                lines += [_in_force(f"{where}.{key}", raw, as_of, wrap)
+                          for key, raw in table.items()]
             continue
         for where, raw in setting_values(setting, config):
-            versions = raw_versions(raw)
-            if versions is None:
-                lines.append(wrap.fill(f"{where} = {toml_value(raw)} (undated)"))
-                continue
-            version = next((v for v in versions if v.covers(as_of)), None)
-            lines.append(wrap.fill(f"{where} = " + (version_text(version) if version else
-                                                    "not set (no version covers this date)")))
+            lines.append(_in_force(where, raw, as_of, wrap))
+    return lines
+
+
+def _in_force(where: str, raw: Any, as_of: dt.date, wrap: textwrap.TextWrapper) -> str:
+    versions = raw_versions(raw)
+    if versions is None:
+        return wrap.fill(f"{where} = {toml_value(raw)} (undated)")
+    version = next((v for v in versions if v.covers(as_of)), None)
+    return wrap.fill(f"{where} = " + (version_text(version) if version else
+                                      "none in force on this date"))
+
+
+def _kinds(sources: list[str]) -> str:
+    """"secondary" / "primary" / "2 primary, 17 secondary" for a list of source strings."""
+    kinds = [s.split(":")[0].split()[0] if s.strip() else "no source" for s in sources]
+    counted = {k: kinds.count(k) for k in dict.fromkeys(kinds)}
+    return next(iter(counted)) if len(counted) == 1 else ", ".join(
+        f"{n} {k}" for k, n in counted.items())
+
+
+def reference_text(config: Config, as_of: dt.date) -> list[str]:
+    """`nmr-xl rules`: the vintage of the bundled data and of the CMS files loaded, and whether
+    they cover `as_of`."""
+    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="      ")
+    reviewed = as_date(config.raw.get("vintage", {}).get("reviewed"))
+    lines = ["Reference data:"]
+    if reviewed:
+        lines.append(wrap.fill(f"The bundled data was last compared with its sources on "
+                               f"{reviewed.isoformat()}."))
+    pairs = config.raw.get("ncci", [])
+    undated = sum(1 for p in pairs if "from" not in p and "until" not in p)
+    ncci = (f"NCCI pairs (NMR306): {len(pairs)} in the rules, "
+            f"{_kinds([p.get('source', '') for p in pairs])}, {undated} undated; ")
+    if config.ptp_files:
+        current = max((f.current_until for f in config.ptp_files if f.current_until),
+                      default=None)
+        names = ", ".join(f.name for f in config.ptp_files)
+        ncci += f"CMS PTP files {names}: latest edits current until {current}"
+        ncci += (f" (before {as_of.isoformat()}: load the current quarter's files)."
+                 if current and current < as_of else ", replacing the pairs they hold.")
+    else:
+        ncci += "no CMS PTP file loaded: load the current quarter's (--ncci or ncci_file)."
+    lines.append(wrap.fill(ncci))
+    table = config.raw.get("mue", {})
+    sources = [v[0].get("source", "") if raw_versions(v) else "" for v in table.values()]
+    mue = (f"MUE values (NMR105): {len(table)} in the rules ({', '.join(table)}), "
+           f"{_kinds(sources)}; ")
+    files = config.mue.files
+    if files:
+        spans = []
+        for index, file in enumerate(files):
+            first, last = config.mue.period(index)
+            span = "every date" if first is None else f"{first} to {last}"
+            spans.append(f"{file.name} in force {span}")
+        mue += "CMS MUE files " + "; ".join(spans)
+        mue += "." if config.mue.covers(as_of) else \
+            f" ({as_of.isoformat()} is outside them: load the MUE file of its quarter)."
+    else:
+        mue += "no CMS MUE file loaded: load the current quarter's (--mue or mue_file)."
+    lines.append(wrap.fill(mue))
     return lines
 
 

@@ -138,18 +138,16 @@ def check_table(table: Table, config: Config, as_of: dt.date,
 
 
 def _dates_text(days: list[dt.date]) -> str:
-    n = len(days)
-    lines = "1 line" if n == 1 else f"{n} lines"
+    """"1 line dated 2026-10-02", "12 lines dated 2026-10-01 to 2026-11-14"."""
     first, last = min(days), max(days)
-    dated = f"dated {first.isoformat()}" if first == last else \
-        f"dated {first.isoformat()} to {last.isoformat()}"
-    return f"{lines} {dated}"
+    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    return f"{'1 line' if len(days) == 1 else f'{len(days)} lines'} dated {span}"
 
 
 def _outside_reference_files(table: Table, config: Config) -> list[str]:
     """One sentence per kind of CMS file loaded (MUE, PTP) when lines of the sheet have dates
     of service outside every loaded file's period: they were checked against the nearest file
-    all the same, but the current quarter's file may say otherwise."""
+    all the same, but the file of their quarter may say otherwise."""
     days = [line.dos for line in table.lines if line.dos is not None]
     notes = []
     mue = config.mue
@@ -158,23 +156,23 @@ def _outside_reference_files(table: Table, config: Config) -> list[str]:
         first, _ = mue.period(0)
         _, last = mue.period(len(mue.files) - 1)
         names = ", ".join(f.name for f in mue.files)
-        where = (f"after {last.isoformat()}" if last and min(outside) > last else
-                 f"outside {first.isoformat() if first else '...'} to "
-                 f"{last.isoformat() if last else '...'}")
-        notes.append(
-            f"The sheet '{table.sheet}' has {_dates_text(outside)}, {where}, the period of the "
-            f"loaded CMS MUE file{'s' if len(mue.files) > 1 else ''} ({names}): NMR105 checked "
-            "them against the nearest one; load the MUE file of their quarter (the current "
-            "quarter's for recent dates).")
+        them = "it" if len(outside) == 1 else "them"
+        if last and min(outside) > last:
+            where, against = f"after the loaded CMS MUE files' period (up to {last})", "latest"
+        else:
+            where, against = f"outside the loaded CMS MUE files' period ({first} to {last})", \
+                "nearest"
+        notes.append(f"The sheet '{table.sheet}' has {_dates_text(outside)}, {where}: NMR105 "
+                     f"checked {them} against the {against} file ({names}); load the MUE file "
+                     f"of {'its' if them == 'it' else 'their'} quarter.")
     current = [f.current_until for f in config.ptp_files if f.current_until]
-    if current:
-        until = max(current)
-        late = [day for day in days if day > until]
-        if late:
-            notes.append(
-                f"The sheet '{table.sheet}' has {_dates_text(late)}, after {until.isoformat()}, "
-                "the end of the quarter of the loaded CMS PTP files' latest edits: NMR306 "
-                "checked them against those edits; load the current quarter's PTP files.")
+    late = [day for day in days if current and day > max(current)]
+    if late:
+        them = "it" if len(late) == 1 else "them"
+        notes.append(f"The sheet '{table.sheet}' has {_dates_text(late)}, after {max(current)}, "
+                     "the end of the quarter of the loaded CMS PTP files' latest edits "
+                     f"({', '.join(f.name for f in config.ptp_files)}): NMR306 checked {them} "
+                     "against those edits; load the current quarter's PTP files.")
     return notes
 
 

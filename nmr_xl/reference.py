@@ -51,9 +51,13 @@ class MueLimit:
 class MueFile:
     """One CMS practitioner MUE file: its values, and the date in force from its name."""
 
-    name: str
+    path: Path
     effective: dt.date | None  # None: the name carries no `_Eff_MM-DD-YYYY`
     limits: Mapping[str, MueLimit]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ def mue_effective(path: Path) -> dt.date | None:
 def mue_files(files: Sequence[MueFile]) -> tuple[MueFile, ...]:
     """Several MUE files in date order; each needs its date, and no two the same."""
     if len(files) > 1:
-        undated = [f.name for f in files if f.effective is None]
+        undated = [f.path for f in files if f.effective is None]
         if undated:
             raise ConfigError(f"{undated[0]}: with several MUE files, each needs the date it is "
                               "in force from in its name, as CMS names them "
@@ -123,7 +127,7 @@ def mue_files(files: Sequence[MueFile]) -> tuple[MueFile, ...]:
     ordered = sorted(files, key=lambda f: f.effective or dt.date.min)
     for earlier, later in itertools.pairwise(ordered):
         if earlier.effective == later.effective:
-            raise ConfigError(f"{later.name}: in force from the same date as {earlier.name}; "
+            raise ConfigError(f"{later.path}: in force from the same date as {earlier.name}; "
                               "load one file per quarter")
     return tuple(ordered)
 
@@ -194,7 +198,7 @@ def load_mue_file(path: Path) -> MueFile:
                           "header: is this the CMS practitioner MUE file?")
     if not values:  # a truncated download must not silently switch NMR105's file values off
         raise ConfigError(f"{path}: no MUE rows after the header: is the file complete?")
-    return MueFile(path.name, effective, values)
+    return MueFile(path, effective, values)
 
 
 def _yyyymmdd(text: str, path: Path, line: int, what: str) -> dt.date | None:

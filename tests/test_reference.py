@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -471,3 +472,147 @@ def test_several_ptp_files_are_all_loaded(tmp_path: Path) -> None:
     rules = write_rules(tmp_path / "rules.toml",
                         '[settings]\nncci_file = ["ccipra-f1.txt", "ccipra-f2.txt"]\n')
     assert len(load_config(rules).ncci["97110"]) == len(config.ncci["97110"])
+
+
+# --- several quarters, by date of service -----------------------------------------------------
+
+Q2, Q3 = "MCR_MUE_PractitionerServices_Eff_04-01-2026.csv", \
+    "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv"
+
+
+def two_quarters(tmp_path: Path) -> list[Path]:
+    return [mue_file(tmp_path, ["97112,3,3 Date of Service Edit: Clinical,Clinical: Data"],
+                     name=Q2),
+            mue_file(tmp_path, ["97112,4,3 Date of Service Edit: Clinical,Clinical: Data",
+                                "97110,6,1 Line Edit,Clinical: Data"], name=Q3)]
+
+
+def test_each_mue_file_is_in_force_from_the_date_in_its_name(tmp_path: Path) -> None:
+    files = two_quarters(tmp_path)
+    config = load_config(mue_file=list(reversed(files)))  # in any order
+    mue = config.mue
+    assert [f.effective for f in mue.files] == [dt.date(2026, 4, 1), dt.date(2026, 7, 1)]
+    assert mue.period(0) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))  # until the next file
+    assert mue.period(1) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))  # its quarter's end
+    assert mue_value(config, "97112", dt.date(2026, 6, 30)) == 3
+    assert mue_value(config, "97112", dt.date(2026, 7, 1)) == 4
+    assert mue_value(config, "97110", dt.date(2026, 6, 30)) is None  # not in the Q2 file
+    assert mue_value(config, "98940", dt.date(2026, 6, 30)) == 1  # the rules' [mue]
+    # outside every period: the nearest file, and covers() says so
+    assert not mue.covers(dt.date(2026, 3, 31)) and not mue.covers(dt.date(2026, 10, 1))
+    assert mue.covers(dt.date(2026, 4, 1)) and mue.covers(dt.date(2026, 9, 30))
+    assert mue_value(config, "97112", dt.date(2026, 3, 31)) == 3
+    assert mue_value(config, "97112", dt.date(2026, 10, 1)) == 4
+    assert config.sources[1:] == tuple(f"MUE file {p}" for p in reversed(files))
+
+
+def test_a_single_mue_file_without_a_date_is_in_force_on_every_date(tmp_path: Path) -> None:
+    config = load_config(mue_file=mue_file(tmp_path, MUE_ROWS))
+    assert config.mue.period(0) == (None, None)
+    assert config.mue.covers(dt.date(1999, 1, 1)) and mue_value(config, "97112") == 4
+
+
+@pytest.mark.parametrize("names, problem", [
+    (["mue.csv", Q3], "/mue.csv: with several MUE files, each needs the date it is in force "
+                      "from in its name"),
+    ([Q3, "copy_of_" + Q3], f"/copy_of_{Q3}: in force from the same date as {Q3}"),
+    (["MCR_MUE_PractitionerServices_Eff_13-01-2026.csv"], "Eff_13-01-2026, is not a real date"),
+])
+def test_mue_file_names_must_say_when_they_apply(tmp_path: Path, names: list[str],
+                                                 problem: str) -> None:
+    files = [mue_file(tmp_path, MUE_ROWS[:1], name=name) for name in names]
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        load_config(mue_file=files)
+
+
+def test_mue_files_named_in_a_rules_file_are_relative_to_it(tmp_path: Path) -> None:
+    cms = tmp_path / "practice" / "cms"
+    cms.mkdir(parents=True)
+    two_quarters(cms)
+    rules = write_rules(tmp_path / "practice" / "rules.toml",
+                        f'[settings]\nmue_file = ["cms/{Q2}", "cms/{Q3}"]\n')
+    config = load_config(rules)
+    assert [f.name for f in config.mue.files] == [Q2, Q3]
+
+
+def test_nmr105_on_each_side_of_a_new_mue_file_and_the_sheet_outside_them(
+        tmp_path: Path, cli: CliRunner) -> None:
+    book = small_workbook(tmp_path / "billing.xlsx", [
+        ["P1", dt.datetime(2026, 6, 30), "97112", "GP", 4, 60, "Medicare"],  # Q2: MUE 3
+        ["P2", dt.datetime(2026, 7, 1), "97112", "GP", 4, 60, "Medicare"],   # Q3: MUE 4
+        ["P3", dt.datetime(2026, 10, 2), "97112", "GP", 5, 75, "Medicare"],  # after both
+    ])
+    q2, q3 = two_quarters(tmp_path)
+    report = tmp_path / "report.json"
+    run = cli("check", book, "--mue", q2, "--mue", q3, "--as-of", "2026-12-06", "--no-annotate",
+              "--report", report)
+    assert run.code == 1, run.err
+    (result,) = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert [f["cell"] for f in result["findings"] if f["rule"] == "NMR105"] == ["E2", "E4"]
+    assert result["warnings"] == [
+        "The sheet 'Billing' has 1 line dated 2026-10-02, after the loaded CMS MUE files' "
+        f"period (up to 2026-09-30): NMR105 checked it against the latest file ({Q2}, {Q3}); "
+        "load the MUE file of its quarter."]
+
+
+def test_ptp_files_of_several_quarters(tmp_path: Path) -> None:
+    """A row both quarters hold is taken from the newer (which knows of its deletion); of a
+    pair's rows, the one in force on the date of service counts; the files are current to the
+    end of their latest edit's quarter."""
+    older = ptp_file(tmp_path, [ptp_row("97530", "97140", "20201001", "*", "1"),
+                                ptp_row("97530", "97116", "20201001", "*", "1")],
+                     name="ccipra-v321r0-f1.TXT")
+    newer = ptp_file(tmp_path, [ptp_row("97530", "97140", "20201001", "20260630", "1"),
+                                ptp_row("97530", "97140", "20260701", "*", "0"),
+                                ptp_row("97530", "97116", "20201001", "*", "1")],
+                     name="ccipra-v322r0-f1.TXT")
+    config = load_config(ncci_file=[newer, older])
+    rows = pairs(config)[("97530", "97140")]
+    assert [(e.indicator, e.effective, e.deletion) for e in rows] == [
+        (0, dt.date(2026, 7, 1), None), (1, dt.date(2020, 10, 1), dt.date(2026, 6, 30))]
+    assert len(pairs(config)[("97530", "97116")]) == 1  # one row, not one per file
+    in_force = {day: next(e.indicator for e in rows if e.applies_on(day))
+                for day in (dt.date(2026, 6, 30), dt.date(2026, 7, 1))}
+    assert in_force == {dt.date(2026, 6, 30): 1, dt.date(2026, 7, 1): 0}
+    assert [f.current_until for f in config.ptp_files] == [dt.date(2026, 9, 30),
+                                                           dt.date(2020, 12, 31)]
+
+
+def test_a_sheet_after_the_ptp_files_quarter_says_so(tmp_path: Path, cli: CliRunner) -> None:
+    book = small_workbook(tmp_path / "billing.xlsx", [
+        ["P1", dt.datetime(2026, 9, 30), "97530", "GP", 1, 15, "Medicare"],
+        ["P1", dt.datetime(2026, 9, 30), "97140", "GP", 1, 15, "Medicare"],
+        ["P2", dt.datetime(2026, 10, 1), "97530", "GP", 1, 15, "Medicare"],
+        ["P2", dt.datetime(2026, 10, 1), "97140", "GP", 1, 15, "Medicare"],
+    ])
+    ptp = ptp_file(tmp_path, [ptp_row("97530", "97140", "20260701", "*", "0")],
+                   name="ccipra-v322r0-f1.TXT")
+    report = tmp_path / "report.json"
+    run = cli("check", book, "--ncci", ptp, "--as-of", "2026-12-06", "--no-annotate",
+              "--report", report)
+    assert run.code == 1, run.err
+    (result,) = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert [f["cell"] for f in result["findings"] if f["rule"] == "NMR306"] == ["C3", "C5"]
+    assert result["warnings"] == [
+        "The sheet 'Billing' has 2 lines dated 2026-10-01, after 2026-09-30, the end of the "
+        "quarter of the loaded CMS PTP files' latest edits (ccipra-v322r0-f1.TXT): NMR306 "
+        "checked them against those edits; load the current quarter's PTP files."]
+
+
+def test_rules_prints_the_vintage_of_bundled_and_loaded_data(tmp_path: Path,
+                                                             cli: CliRunner) -> None:
+    bundled = " ".join(cli("rules", "--as-of", "2026-12-06").out.split())
+    assert "The bundled data was last compared with its sources on 2026-12-06." in bundled
+    assert ("NCCI pairs (NMR306): 19 in the rules, secondary, 19 undated; no CMS PTP file "
+            "loaded: load the current quarter's (--ncci or ncci_file).") in bundled
+    assert "MUE values (NMR105): 3 in the rules (98940, 98941, 98942), secondary;" in bundled
+    q2, q3 = two_quarters(tmp_path)
+    ptp = ptp_file(tmp_path, [ptp_row("97530", "97140", "20260701", "*", "0")],
+                   name="ccipra-v322r0-f1.TXT")
+    loaded = " ".join(cli("rules", "--as-of", "2026-10-05", "--mue", q2, "--mue", q3,
+                          "--ncci", ptp).out.split())
+    assert (f"CMS MUE files {Q2} in force 2026-04-01 to 2026-06-30; {Q3} in force 2026-07-01 "
+            "to 2026-09-30 (2026-10-05 is outside them: load the MUE file of its quarter)."
+            ) in loaded
+    assert ("CMS PTP files ccipra-v322r0-f1.TXT: latest edits current until 2026-09-30 (before "
+            "2026-10-05: load the current quarter's files).") in loaded

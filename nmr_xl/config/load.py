@@ -102,6 +102,8 @@ CORE: dict[str, Any] = {
     "contractors": MapOf({"name": is_str, "jurisdiction": is_str, "states": is_str_list,
                           "match": is_str_list, "source": is_str},
                          key_pattern=r"[a-z0-9]+(-[a-z0-9]+)*", key_hint="a contractor id"),
+    # When the bundled data was last compared with its sources (`nmr-xl rules` prints it).
+    "vintage": {"reviewed": is_date},
     # The change log: a changed datum is a dated entry, shown with the rules it concerns.
     "changes": ListOf({"date": is_date, "rules": is_str_list, "setting": is_str,
                        "change": is_str, "source": is_str},
