@@ -197,7 +197,8 @@ def _in_force(where: str, raw: Any, as_of: dt.date, wrap: textwrap.TextWrapper) 
 
 def _kinds(sources: list[str]) -> str:
     """"secondary" / "primary" / "2 primary, 17 secondary" for a list of source strings."""
-    kinds = [s.split(":")[0].split()[0] if s.strip() else "no source" for s in sources]
+    kinds = [m.group(0) if (m := re.match(r"\w+", s.strip())) else "no source"
+             for s in sources]
     counted = {k: kinds.count(k) for k in dict.fromkeys(kinds)}
     return next(iter(counted)) if len(counted) == 1 else ", ".join(
         f"{n} {k}" for k, n in counted.items())
