@@ -134,6 +134,11 @@ def _setting_lines(setting: Setting[Any], config: Config, as_of: dt.date | None 
         versions = raw_versions(value)
         if versions is not None:
             lines = _versions_lines(where, versions, as_of)
+        elif isinstance(value, Mapping):  # a table of values, each maybe dated
+            for key, raw in value.items():
+                versions = raw_versions(raw)
+                lines += _versions_lines(f"{where}.{key}", versions, as_of) if versions else \
+                    [f"  {where}.{key} = {toml_value(raw)}"]
         elif isinstance(value, list) and value:
             lines = _fill(f"{where} = [", [toml_value(v) for v in value], ",", "]")
         else:
@@ -259,6 +264,8 @@ def rules_table() -> str:
 
 
 def _default_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "; ".join(f"{key}: {_default_text(raw)}" for key, raw in value.items())
     if is_versions(value):
         return "by date of service: " + "; ".join(
             f"`{v.value}` {v.period}" + (f" ({v.source})" if v.source else "")

@@ -14,8 +14,8 @@ import pytest
 from conftest import CliRun
 
 from nmr_xl.config.dated import Dated, Version, is_versions, parse_dated
-from nmr_xl.config.load import bundled_rules_path, load_config
-from nmr_xl.config.schema import MapOf, Versions
+from nmr_xl.config.load import bundled_rules_path, full_schema, load_config
+from nmr_xl.config.schema import MapOf, Setting, Versions, is_pos_int, parse_toml
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Table
 from nmr_xl.read.table import build_table
@@ -253,3 +253,25 @@ def test_the_dated_data_check_can_fail() -> None:
         "mue.98940#1: no from/until and the source does not say 'undated'",
         "profiles.aetna.nmr_visit_limit: a plain value; write its versions with their source "
         "and dates"]
+
+
+def test_a_yearly_threshold_is_one_dated_setting() -> None:
+    """What a threshold that changes every calendar year looks like (the KX threshold of
+    outpatient therapy): a setting declared dated, its versions by `year`, read for a line's
+    date of service. The years meet, so the day the threshold changes is a boundary."""
+    threshold: Setting[int | None] = Setting(
+        "settings.example_threshold", is_pos_int, int, "A yearly amount.", dated=True)
+    schema = full_schema([*all_settings(), threshold])
+    text = ("[settings]\nexample_threshold = [\n"
+            '  {year = 2025, value = 2410, source = "secondary: billing publishers agree"},\n'
+            '  {year = 2026, value = 2480, source = "primary: CMS Therapy Services, CR 14252"},\n'
+            "]\n")
+    dated = threshold.load(parse_toml(text, "kx.toml", schema)["settings"]["example_threshold"])
+    assert dated.on(dt.date(2025, 12, 31)) == 2410
+    assert dated.on(dt.date(2026, 1, 1)) == 2480
+    assert dated.on(dt.date(2027, 1, 1)) is None  # next year's not given yet: not set
+    version = dated.version_on(dt.date(2026, 1, 1))
+    assert version is not None and version.source.startswith("primary: CMS")
+    with pytest.raises(ConfigError, match=r"kx.toml:2: 'settings.example_threshold#1' lacks "
+                                          "'value'"):
+        parse_toml(text.replace("value = 2410, ", ""), "kx.toml", schema)
