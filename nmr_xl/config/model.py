@@ -214,10 +214,6 @@ class Config:
     practice_contractor: str | None = None
     # the change log of the data ([[changes]]), oldest first
     changes: tuple[Change, ...] = ()
-
-    def changes_of(self, code: str) -> list[Change]:
-        """The change-log entries that concern rule `code`, oldest first."""
-        return sorted((c for c in self.changes if code in c.rules), key=lambda c: c.date)
     # payer cell text -> profile; filled as payers are met (a sheet has few distinct payers)
     profile_cache: dict[str, Profile] = field(default_factory=dict, compare=False, repr=False)
     contractor_cache: dict[str, frozenset[str]] = field(default_factory=dict, compare=False,
@@ -265,6 +261,10 @@ class Config:
 
     def profile_for(self, payer: str | None) -> Profile:
         return _resolve_profile(self, payer)
+
+    def changes_of(self, code: str) -> list[Change]:
+        """The change-log entries that concern rule `code`, oldest first."""
+        return sorted((c for c in self.changes if code in c.rules), key=lambda c: c.date)
 
     def contractors_for(self, payer: str | None) -> frozenset[str]:
         """The ids of the Medicare contractors a line's claim may go to: those its payer cell
