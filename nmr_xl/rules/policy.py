@@ -7,13 +7,15 @@ settings these rules share.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nmr_xl.config.dated import Version
 from nmr_xl.config.model import DxFamilies
-from nmr_xl.config.schema import ListOf, MapOf, Setting, is_str, is_str_list, one_of
+from nmr_xl.config.schema import MapOf, Setting, is_str_list, one_of
 from nmr_xl.model import Field, Line, Severity
 from nmr_xl.rules.common import rows_text
 from nmr_xl.rules.nmr import MANUAL_THERAPY, MASSAGE
@@ -35,45 +37,35 @@ _BY_DISCIPLINE = {"physical_therapy": PT_SLP, "speech_therapy": PT_SLP,
                   "occupational_therapy": OT}
 
 
-def _is_year(v: Any) -> str | None:
-    ok = isinstance(v, int) and not isinstance(v, bool) and 1998 <= v <= 2100
-    return None if ok else "a calendar year such as 2026"
-
-
-def _is_amount(v: Any) -> str | None:
-    ok = isinstance(v, int | float) and not isinstance(v, bool) and v > 0
-    return None if ok else "an amount in dollars above 0, such as 2480"
+def _is_amounts(v: Any) -> str | None:
+    ok = (isinstance(v, Mapping) and set(v) == {PT_SLP, OT}
+          and all(isinstance(n, int | float) and not isinstance(n, bool) and n > 0
+                  for n in v.values()))
+    return None if ok else "a table of two amounts in dollars: { pt_slp = 2480, ot = 2480 }"
 
 
 @dataclass(frozen=True)
-class KxThreshold:
-    """One calendar year's per-beneficiary amounts above which therapy lines need KX."""
+class KxAmounts:
+    """One year's per-beneficiary amounts above which therapy lines need KX."""
 
-    year: int
     pt_slp: float
     ot: float
-    source: str
 
-    def amount(self, bucket: str) -> float:
+    def of(self, bucket: str) -> float:
         return self.pt_slp if bucket == PT_SLP else self.ot
 
 
-def _thresholds(entries: list[dict[str, Any]]) -> dict[int, KxThreshold]:
-    """Year -> its threshold; a later entry for a year (a practice's correction) replaces an
-    earlier one, so the file keeps what it corrected."""
-    return {e["year"]: KxThreshold(e["year"], float(e["pt_slp"]), float(e["ot"]), e["source"])
-            for e in entries}
+def _amounts(raw: Mapping[str, float]) -> KxAmounts:
+    return KxAmounts(float(raw[PT_SLP]), float(raw[OT]))
 
 
-KX_THRESHOLDS = Setting(
-    "kx.thresholds",
-    ListOf({"year": _is_year, "pt_slp": _is_amount, "ot": _is_amount, "source": is_str},
-           required=("year", "pt_slp", "ot", "source")),
-    _thresholds,
-    "NMR310: the KX modifier thresholds by calendar year, each with its source: `pt_slp` for "
-    "physical therapy and speech-language pathology combined, `ot` for occupational therapy. "
-    "Your rules file adds years to these (an entry for a year already listed replaces it).",
-    extends=True)
+KX_THRESHOLD: Setting[KxAmounts | None] = Setting(
+    "kx.threshold", _is_amounts, _amounts,
+    "NMR310: the KX modifier thresholds, one version a calendar year (`year = 2026`) with its "
+    "source: `pt_slp` for physical therapy and speech-language pathology combined, `ot` for "
+    "occupational therapy. Your rules file adds years to these (a version of yours replaces "
+    "ours for the same year).",
+    dated=True, extends=True)
 
 
 @dataclass
@@ -99,15 +91,26 @@ def _bucket(line: Line, therapy: frozenset[str], ctx: Context) -> str | None:
     return found or _BY_DISCIPLINE.get(ctx.config.discipline_of(line.discipline) or "")
 
 
-def _threshold_for(year: int, table: Mapping[int, KxThreshold]
-                   ) -> tuple[KxThreshold, bool] | None:
-    """The year's threshold, or the latest year's for a later year (True: a stand-in)."""
-    if year in table:
-        return table[year], False
-    earlier = [y for y in table if y < year]
-    if not earlier or year < min(table):
+def _threshold_for(day: dt.date, ctx: Context) -> tuple[Version[KxAmounts | None], bool] | None:
+    """The threshold in force on a date of service, or, for a date after every version (next
+    year's not added yet), the latest one (True: a stand-in); None before the first."""
+    version = ctx.version(KX_THRESHOLD, on=day)
+    if version is not None and version.value is not None:
+        return version, False
+    earlier = [v for v in ctx.versions(KX_THRESHOLD).versions
+               if v.value is not None and v.end is not None and v.end < day]
+    if not earlier or version is not None:
         return None
-    return table[max(earlier)], True
+    return max(earlier, key=lambda v: v.end or dt.date.min), True
+
+
+def _label(version: Version[KxAmounts | None]) -> str:
+    """"the 2026 KX threshold", or the version's dates when it is not one calendar year."""
+    start, end = version.start, version.end
+    if start and end and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) \
+            and start.year == end.year:
+        return f"the {start.year} KX threshold"
+    return f"the KX threshold in force {version.period}"
 
 
 def _money(amount: float) -> str:
@@ -116,7 +119,7 @@ def _money(amount: float) -> str:
 
 @rule("NMR310", "kx-modifier-missing", Severity.ERROR, scope="table", target=Field.MODIFIERS,
       requires=(Field.PATIENT, Field.DOS, Field.MODIFIERS, (Field.ALLOWED, Field.CHARGE)),
-      medicare_only=True, settings=(KX_THRESHOLDS, ALWAYS_THERAPY))
+      medicare_only=True, settings=(KX_THRESHOLD, ALWAYS_THERAPY))
 def kx_modifier_missing(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Medicare therapy past the year's KX threshold, as the sheet's own amounts show it, without
     KX.
@@ -140,11 +143,11 @@ def kx_modifier_missing(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     necessary and documented.
     Example: a Medicare patient's PT lines in 2026 whose allowed amounts reach $2,510 on
     2026-09-14; that line and the later ones need KX (2026 threshold $2,480).
-    A year rules.toml has no threshold for takes the latest year's amount, as a warning that
-    says so; years before the first listed (2018) are not checked.
-    Configuration: [[kx.thresholds]] (year, pt_slp, ot, source; add each new year's amounts
-    when CMS publishes them, usually in the autumn before); [columns] allowed and charge;
-    [codes] always_therapy.
+    A year rules.toml has no threshold for yet takes the latest year's amount, as a warning
+    that says so; years before the first listed (2018) are not checked.
+    Configuration: [[kx.threshold]], dated: one version a calendar year (`year`, `value = {
+    pt_slp, ot }`, `source`); add each new year's when CMS publishes it, usually in the autumn
+    before. [columns] allowed and charge; [codes] always_therapy.
     Source (primary): Social Security Act §1833(g)(7)(A) as amended by the Bipartisan Budget Act
     of 2018 §50202; CMS "Therapy Services" page (revised Feb 2026; CR 14252 for 2026): "one amount
     for PT and SLP services combined and a separate amount for OT services ... Claims for
@@ -153,8 +156,10 @@ def kx_modifier_missing(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     record shows the total. Each year's amount carries its own source in rules.toml: 2024 and
     2026 primary (CMS, MACs), 2022-2023 MAC tables, 2019, 2021 and 2025 secondary reports of CMS
     change requests, 2018 and 2020 secondary only.
+    Source version: CMS "Therapy Services" page revised Feb 2026 (read in a verbatim copy of
+    its body); NGS CY 2024 KX article; BBA 2018 §50202 as enacted 2018-02-09; thresholds as
+    dated in rules.toml, 2018-2026, compiled 2026-12.
     """
-    table = ctx.value(KX_THRESHOLDS)
     therapy = ctx.value(ALWAYS_THERAPY)
     has_allowed = ctx.table.has(Field.ALLOWED)
     ordered = sorted((line for line in lines
@@ -163,7 +168,7 @@ def kx_modifier_missing(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     running: dict[tuple[str, int, str], _Running] = defaultdict(_Running)
     for line in ordered:
         bucket = _bucket(line, therapy, ctx)
-        found = _threshold_for(line.dos.year, table) if bucket else None  # type: ignore[union-attr]
+        found = _threshold_for(line.dos, ctx) if bucket else None  # type: ignore[arg-type]
         if bucket is None or found is None:
             continue
         threshold, stand_in = found
@@ -173,25 +178,25 @@ def kx_modifier_missing(lines: list[Line], ctx: Context) -> Iterator[Hit]:
         if amount is not None:
             spend.total += amount
             spend.from_charges |= charged
-        limit = threshold.amount(bucket)
+        limit = threshold.value.of(bucket)  # type: ignore[union-attr]
         if spend.total <= limit or "KX" in line.modifiers:
             continue
         yield _kx_hit(line, bucket, spend, threshold, stand_in, has_allowed)
 
 
-def _kx_hit(line: Line, bucket: str, spend: _Running, threshold: KxThreshold, stand_in: bool,
-            has_allowed: bool) -> Hit:
+def _kx_hit(line: Line, bucket: str, spend: _Running, threshold: Version[KxAmounts | None],
+            stand_in: bool, has_allowed: bool) -> Hit:
     year = line.dos.year  # type: ignore[union-attr]
-    limit = threshold.amount(bucket)
+    limit = threshold.value.of(bucket)  # type: ignore[union-attr]
     if not spend.from_charges:
         basis = "allowed amounts"
     elif has_allowed:
         basis = "allowed amounts, and charges where no allowed amount is given"
     else:
         basis = "charges: the sheet has no allowed amounts"
-    which = (f"the {year} KX threshold of {_money(limit)}" if not stand_in else
-             f"the KX threshold of {_money(limit)} (rules.toml has no amount for {year}, so "
-             f"{threshold.year}'s was used: add {year}'s to [[kx.thresholds]])")
+    which = (f"{_label(threshold)} of {_money(limit)}" if not stand_in else
+             f"{_label(threshold)} of {_money(limit)} (rules.toml has no amount for {year} "
+             f"yet: add {year}'s version to [[kx.threshold]])")
     check = (" Charges are usually above Medicare's allowed amounts: check the year-to-date "
              "total in the patient's eligibility record before adding KX."
              if spend.from_charges else "")
@@ -291,6 +296,7 @@ def cmt_secondary_dx_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     (issued 2016-03-16, revised 2019-05-07): "Claims should include a primary diagnosis of
     subluxation and a secondary diagnosis that reflects the patient's neuromusculoskeletal
     condition" (read in the HHS guidance portal's copy and Palmetto GBA's repost of 2020-05-29).
+    Source version: MLN Matters SE1602, revised 2019-05-07 (read 2026-12).
     """
     if Field.DIAGNOSES in line.unreadable:
         return
@@ -335,6 +341,9 @@ def cmt_level_vs_regions(line: Line, ctx: Context) -> Iterator[Hit]:
     chiropractic manipulation policy, 2021-07-25) and Novitas's chiropractic FAQ (2020: the
     documentation must state the regions adjusted); no Medicare manual text makes the diagnoses
     the test: it is our proxy for what the notes must show.
+    Source version: CPT's 98940-98942 region counts (edition not recorded; unchanged for
+    years); ICD-10-CM M99.0-/M99.1- (fiscal-year file not recorded); Horizon NJ Health policy of
+    2021-07-25; Novitas chiropractic FAQ 2020 (read in a copy); read 2026-12.
     """
     levels = ctx.value(CMT_LEVELS)
     if line.code not in levels or Field.DIAGNOSES in line.unreadable:
@@ -386,6 +395,8 @@ def massage_with_manual_therapy(lines: list[Line], ctx: Context) -> Iterator[Hit
     (bulletin read in a verbatim copy of its review of 2026-06-02; whether the text predates the
     revision of 2025-10-29 was not checked). Applying it to other payers is our caution. No CMS
     NCCI procedure-to-procedure edit between 97124 and 97140 was found, primary or secondary.
+    Source version: Aetna CPB 0325, review of 2026-06-02 (last review before it 2025-10-29);
+    searched for an NCCI pair 2026-12.
     """
     massage, manual = ctx.value(MASSAGE), ctx.value(MANUAL_THERAPY)
     distinct = ctx.value(DISTINCT_MODIFIERS)
