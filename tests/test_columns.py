@@ -301,6 +301,27 @@ def test_the_timed_minutes_are_preferred_to_the_visits_total_time() -> None:
     table = read(rows)
     assert table.columns[Field.MINUTES] == [6]
     assert table.lines[0].minutes == 30
+    assert table.columns[Field.TOTAL_TIME] == [5]  # the visit's total, read for NMR107
+    assert table.lines[0].total_time == 45
+
+
+def test_total_minutes_stays_a_minutes_heading() -> None:
+    """Alone it is the line's minutes; beside another minutes column it is left unread, not
+    taken for the visit's total treatment time."""
+    alone = read([["Acct", "DOS", "CPT", "Units", "Total Minutes"],
+                  ["P1", "3/2/2026", "97112", 2, 30]])
+    assert alone.columns[Field.MINUTES] == [5] and Field.TOTAL_TIME not in alone.columns
+    beside = read([["Acct", "DOS", "CPT", "Units", "Minutes", "Total Minutes"],
+                   ["P1", "3/2/2026", "97112", 2, 30, 45]])
+    assert beside.columns[Field.MINUTES] == [5] and Field.TOTAL_TIME not in beside.columns
+
+
+def test_an_allowed_amount_column_is_read_beside_the_charge() -> None:
+    rows = [["Acct", "DOS", "CPT", "Units", "Charge", "Allowed Amt", "Ins Paid"],
+            ["P1", "3/2/2026", "97112", 2, "136.00", "84.12", "67.30"]]
+    table = read(rows)
+    assert (table.columns[Field.CHARGE], table.columns[Field.ALLOWED]) == ([5], [6])
+    assert (table.lines[0].charge, table.lines[0].allowed) == (136.0, 84.12)
 
 
 def test_a_cell_with_several_credentials_reads_the_first_with_a_role() -> None:

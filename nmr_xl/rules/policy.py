@@ -181,19 +181,26 @@ def kx_modifier_missing(lines: list[Line], ctx: Context) -> Iterator[Hit]:
         limit = threshold.value.of(bucket)  # type: ignore[union-attr]
         if spend.total <= limit or "KX" in line.modifiers:
             continue
-        yield _kx_hit(line, bucket, spend, threshold, stand_in, has_allowed)
+        yield _kx_hit(line, bucket, spend, threshold, stand_in, ctx)
+
+
+def _heading(ctx: Context, f: Field) -> str:
+    col = ctx.table.column_of(f)
+    return ctx.table.headers.get(col, "") if col else ""
 
 
 def _kx_hit(line: Line, bucket: str, spend: _Running, threshold: Version[KxAmounts | None],
-            stand_in: bool, has_allowed: bool) -> Hit:
+            stand_in: bool, ctx: Context) -> Hit:
     year = line.dos.year  # type: ignore[union-attr]
     limit = threshold.value.of(bucket)  # type: ignore[union-attr]
+    allowed, charge = _heading(ctx, Field.ALLOWED), _heading(ctx, Field.CHARGE)
     if not spend.from_charges:
-        basis = "allowed amounts"
-    elif has_allowed:
-        basis = "allowed amounts, and charges where no allowed amount is given"
+        basis = f"allowed amounts, column '{allowed}'"
+    elif allowed:
+        basis = (f"allowed amounts, column '{allowed}', and charges, column '{charge}', where "
+                 "no allowed amount is given")
     else:
-        basis = "charges: the sheet has no allowed amounts"
+        basis = f"charges, column '{charge}': the sheet has no allowed amounts"
     which = (f"{_label(threshold)} of {_money(limit)}" if not stand_in else
              f"{_label(threshold)} of {_money(limit)} (rules.toml has no amount for {year} "
              f"yet: add {year}'s version to [[kx.threshold]])")
