@@ -341,11 +341,11 @@ def _check_outputs(op: str, path: Path, out: Path) -> list[Path]:
 
 def child(op: str, path: Path, out: Path) -> dict[str, object]:
     """Run one operation; imports happen before the timer starts."""
-    rc = 0
+    rc = size = 0
     if op == "calamine":
         import python_calamine as calamine
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         book = calamine.CalamineWorkbook.from_path(str(path))
         cells = 0
         for meta in book.sheets_metadata:
@@ -353,23 +353,27 @@ def child(op: str, path: Path, out: Path) -> dict[str, object]:
                 rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
                 cells += sum(len(r) for r in rows)
         book.close()
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     elif op == "rezip":  # the floor of writing any copy: every entry unpacked and deflated
-        t0 = time.perf_counter()
+        from nmr_xl.write.package.opc import DEFLATE_LEVEL  # as hard as the copy's parts
+
+        t0, c0 = time.perf_counter(), cpu_seconds()
         with zipfile.ZipFile(path) as src, \
-                zipfile.ZipFile(out / f"{path.stem}.rezip.xlsx", "w", zipfile.ZIP_DEFLATED) as dst:
+                zipfile.ZipFile(out / f"{path.stem}.rezip.xlsx", "w", zipfile.ZIP_DEFLATED,
+                                compresslevel=DEFLATE_LEVEL) as dst:
             for info in src.infolist():
                 with src.open(info) as part, dst.open(info.filename, "w") as copy:
                     while chunk := part.read(1 << 20):
                         copy.write(chunk)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     elif op == "openpyxl":
         import openpyxl
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         wb = openpyxl.load_workbook(path)
         wb.save(out / f"{path.stem}.openpyxl.xlsx")
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        size = (out / f"{path.stem}.openpyxl.xlsx").stat().st_size
     elif op in ("no-annotate", "check", "check-out"):
         from nmr_xl import cli
 
@@ -379,14 +383,23 @@ def child(op: str, path: Path, out: Path) -> dict[str, object]:
         for output in outputs:
             output.unlink(missing_ok=True)
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             rc = cli.main(_check_argv(op, path, out))
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
         if not all(output.exists() for output in outputs):
             rc = -1  # an output is missing: the timing would not be of the annotated path
+        size = outputs[0].stat().st_size if outputs and outputs[0].exists() else 0
     else:
         raise SystemExit(f"unknown op {op}")
-    return {"op_s": elapsed, "rc": rc, "peak_mb": peak_rss_mb()}
+    return {"op_s": elapsed, "cpu_s": cpu, "rc": rc, "peak_mb": peak_rss_mb(), "size": size}
+
+
+def cpu_seconds() -> float:
+    """CPU time (user and system) of this process and of the worker processes it has waited for
+    (nmr-xl's workers are reaped before its main() returns)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -432,7 +445,8 @@ def run_child(op: str, path: Path, out: Path, source: Path | None = None) -> dic
     if result["rc"] not in (0, 1):
         raise SystemExit(f"bench: nmr-xl {op} on {path.name} exited {result['rc']} "
                          "(-1: the annotated copy was not written)")
-    return {"op": result["op_s"], "wall": wall, "peak": result["peak_mb"]}
+    return {"op": result["op_s"], "cpu": result["cpu_s"], "wall": wall,
+            "peak": result["peak_mb"], "size": result["size"]}
 
 
 # --- engine, in this process ----------------------------------------------------------------
@@ -499,6 +513,12 @@ class SizeResult:
                                  for a, b in zip(self.samples[op], self.samples[base],
                                                  strict=True))
 
+    def spread(self, op: str, base: str, key: str) -> str:
+        """The lowest and highest of the per-repeat ratios."""
+        ratios = [a[key] / b[key] for a, b in zip(self.samples[op], self.samples[base],
+                                                   strict=True)]
+        return f"{min(ratios):.2f}-{max(ratios):.2f}"
+
     def engine_vs_read(self) -> float:
         """Engine time / calamine read time, paired per repeat (< 1: engine is faster)."""
         return statistics.median(e["engine"] / c["op"]
@@ -523,8 +543,8 @@ def measure(size: int, repeat: int, data_dir: Path, log) -> SizeResult:
         for op in OPS:  # baselines interleaved with what they are compared against
             sample = run_child(op, path, out)
             res.samples[op].append(sample)
-            log(f"    #{r + 1} {op:<12} op {sample['op']:7.3f}s  wall {sample['wall']:7.3f}s  "
-                f"peak {sample['peak']:6.0f} MB")
+            log(f"    #{r + 1} {op:<12} op {sample['op']:7.3f}s  cpu {sample['cpu']:7.3f}s  "
+                f"wall {sample['wall']:7.3f}s  peak {sample['peak']:6.0f} MB")
         # The engine is cheap next to the end-to-end runs but noisy on a shared machine: with
         # fewer than 3 repeats, time it 3 times per repeat and keep the run with the median time.
         runs = sorted((time_engine(rows, width) for _ in range(1 if repeat >= 3 else 3)),
@@ -607,7 +627,26 @@ def report(results: list[SizeResult]) -> list[str]:
             f"{r.ratio('check-out', 'openpyxl'):>14.2f}x "
             f"{r.ratio('check-out', 'openpyxl', 'wall'):>5.2f}x   floor "
             f"{r.med('no-annotate', 'op') + r.med('rezip', 'op'):.2f} s, check/floor "
-            f"{r.med('check', 'op') / (r.med('no-annotate', 'op') + r.med('rezip', 'op')):.2f}x")
+            f"{_floor_ratio(r, 'op'):.2f}x")
+    lines.append("")
+    lines.append("CPU time (user + system, the check's worker included; less disturbed by other "
+                 "work on the machine than op), medians and the range of per-repeat ratios:")
+    for r in results:
+        lines.append(
+            f"{r.size:>7} no-annotate {r.med('no-annotate', 'cpu'):.2f} s, rezip "
+            f"{r.med('rezip', 'cpu'):.2f} s, openpyxl {r.med('openpyxl', 'cpu'):.2f} s, check "
+            f"{r.med('check', 'cpu'):.2f} s; check/openpyxl "
+            f"{r.ratio('check', 'openpyxl', 'cpu'):.2f}x ({r.spread('check', 'openpyxl', 'cpu')}), "
+            f"check/floor "
+            f"{_floor_ratio(r, 'cpu'):.2f}x; op: check/openpyxl "
+            f"{r.spread('check', 'openpyxl', 'op')}, check/floor {_floor_ratio(r, 'op'):.2f}x")
+    lines.append("")
+    lines.append("Sizes (MB): the input; the annotated copy (check); openpyxl's re-save of the "
+                 "input (no annotations):")
+    for r in results:
+        copy, resaved = r.med("check", "size") / 1e6, r.med("openpyxl", "size") / 1e6
+        lines.append(f"{r.size:>7} input {r.file_mb:.1f}, copy {copy:.1f} "
+                     f"({copy / r.file_mb:.2f}x the input), openpyxl {resaved:.1f}")
     lines.append("")
     lines.append("Peak RSS (MB, max over repeats; VmHWM of each fresh child, or of the worker "
                  "that checked the file, interpreter and imports included):")
@@ -621,6 +660,13 @@ def report(results: list[SizeResult]) -> list[str]:
                      f"{r.peak('check-out'):>12.0f}   {peak_ratio:>14.2f}x "
                      f"{_met(peak_ratio <= CHECK_PEAK_MAX):>8} {r.lines:>7} {r.findings:>8}")
     return lines
+
+
+def _floor_ratio(r: SizeResult, key: str) -> float:
+    """check / (no-annotate + rezip), median of the per-repeat ratios."""
+    return statistics.median(
+        c[key] / (n[key] + z[key]) for c, n, z in
+        zip(r.samples["check"], r.samples["no-annotate"], r.samples["rezip"], strict=True))
 
 
 def profile_no_annotate(path: Path, out: Path, top: int = 30) -> None:

@@ -34,6 +34,7 @@ from nmr_xl.write.package.opc import (
     Package,
     q,
     xml_bytes,
+    zip_entry,
 )
 from nmr_xl.write.package.sheet import PacketRows, SheetStyles, rewrite_sheet
 from nmr_xl.write.package.workbook import (
@@ -84,9 +85,8 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
                 if sheet_notes:
                     edit.legacy_drawing = parts.notes(rels, sheet_notes, block)
                 name = parts.new_sheet()
-                info = zipfile.ZipInfo(name, _TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with pkg.open(entry.part) as handle, out.open(info, "w") as target:
+                with pkg.open(entry.part) as handle, \
+                        out.open(zip_entry(name, _TIME), "w") as target:
                     rewrite_sheet(handle, entry.part, edit, SheetStyles(
                         styles.mark, lambda severity, font=column.font:
                         styles.findings(severity, font)), target.write)
@@ -121,9 +121,7 @@ class _Parts:
 
     def put(self, name: str, data: bytes | Iterable[bytes], content_type: str | None = None
             ) -> None:
-        info = zipfile.ZipInfo(name, _TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with self.out.open(info, "w") as handle:
+        with self.out.open(zip_entry(name, _TIME), "w") as handle:
             for chunk in [data] if isinstance(data, bytes) else data:
                 handle.write(chunk)
         if content_type:

@@ -47,16 +47,11 @@ from nmr_xl.write.package.opc import (
     rels_name,
     resolve,
     xml_bytes,
+    zip_entry,
 )
 from nmr_xl.write.package.opc import MAIN as MAIN_NS
-from nmr_xl.write.package.sheet import (
-    SheetEdit,
-    SheetProbe,
-    SheetStyles,
-    column_index,
-    probe_sheet,
-    rewrite_sheet,
-)
+from nmr_xl.write.package.probe import SheetProbe, probe_sheet
+from nmr_xl.write.package.sheet import SheetEdit, SheetStyles, column_index, rewrite_sheet
 from nmr_xl.write.package.styles import EMPTY_STYLESHEET, StyleBook
 from nmr_xl.write.package.workbook import (
     WorkbookParts,
@@ -279,10 +274,7 @@ class _Writer:
 
     def _put(self, out: zipfile.ZipFile, name: str, data: bytes | Iterable[bytes],
              like: zipfile.ZipInfo | None = None) -> None:
-        info = zipfile.ZipInfo(name, like.date_time if like else _NOW)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        if like is not None:
-            info.external_attr = like.external_attr
+        info = zip_entry(name, like.date_time if like else _NOW, like)
         with out.open(info, "w") as handle:
             for chunk in [data] if isinstance(data, bytes) else data:
                 handle.write(chunk)
@@ -290,9 +282,7 @@ class _Writer:
         (self.result.changed if key in self.pkg.entries else self.result.added).add(key)
 
     def _rewrite_sheet(self, out: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: _Sheet) -> None:
-        target = zipfile.ZipInfo(info.filename, info.date_time)
-        target.compress_type = zipfile.ZIP_DEFLATED
-        target.external_attr = info.external_attr
+        target = zip_entry(info.filename, info.date_time, info)
         with self.pkg.open(sheet.part) as source, out.open(target, "w") as handle:
             font = self.fonts.get(sheet.name)
             sheet.own_vml_rid = rewrite_sheet(
@@ -490,10 +480,9 @@ def _relationships(root: etree._Element, source: str) -> Iterator[Relationship]:
 
 def _copy_entry(pkg: Package, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """An entry the copy does not change: unpacked and packed again, its bytes the same."""
-    target = zipfile.ZipInfo(info.filename, info.date_time)
-    target.compress_type = (info.compress_type if info.compress_type == zipfile.ZIP_STORED
-                            else zipfile.ZIP_DEFLATED)
-    target.external_attr = info.external_attr
+    target = zip_entry(info.filename, info.date_time, info)
+    if info.compress_type == zipfile.ZIP_STORED:
+        target.compress_type = zipfile.ZIP_STORED
     with pkg.archive.open(info) as source, out.open(target, "w") as handle:
         shutil.copyfileobj(source, handle, 1 << 20)
 
