@@ -583,6 +583,40 @@ def compare_read(size: int, repeat: int, data_dir: Path, source: Path, log) -> l
             f"this tree moves the ratio by {100 * (this / other - 1):+.1f}%"]
 
 
+def compare_check(size: int, repeat: int, data_dir: Path, source: Path, log) -> list[str]:
+    """The annotated check of this tree and of `source`, each against a bare openpyxl load +
+    save measured beside it, interleaved: a before/after of the copy writer in one run."""
+    path, _ = ensure_workbook(size, data_dir)
+    out = data_dir / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    samples: dict[str, list[dict[str, float]]] = {"openpyxl": [], "this": [], "other": []}
+    for r in range(repeat):
+        for label, op, tree in (("openpyxl", "openpyxl", None), ("this", "check", None),
+                                ("other", "check", source)):
+            sample = run_child(op, path, out, tree)
+            samples[label].append(sample)
+            log(f"    #{r + 1} {label:<9} op {sample['op']:7.3f}s  cpu {sample['cpu']:7.3f}s  "
+                f"peak {sample['peak']:6.0f} MB  output {sample['size'] / 1e6:5.1f} MB")
+    lines = [f"{size:>7} rows, {repeat} repeat(s), medians (range of the per-repeat ratios):"]
+    base = samples["openpyxl"]
+    for label, name in (("openpyxl", "openpyxl load+save"), ("this", "check, this tree"),
+                        ("other", f"check under {source}")):
+        own = samples[label]
+        line = (f"  {name:<32} op {statistics.median(s['op'] for s in own):7.2f} s  cpu "
+                f"{statistics.median(s['cpu'] for s in own):7.2f} s  peak "
+                f"{max(s['peak'] for s in own):5.0f} MB  output "
+                f"{statistics.median(s['size'] for s in own) / 1e6:5.1f} MB")
+        if label != "openpyxl":
+            for key in ("op", "cpu"):
+                ratios = [a[key] / b[key] for a, b in zip(own, base, strict=True)]
+                line += (f"  {key}/openpyxl {statistics.median(ratios):.2f}x "
+                         f"({min(ratios):.2f}-{max(ratios):.2f})")
+            peak = max(s["peak"] for s in own) / max(s["peak"] for s in base)
+            line += f"  peak/openpyxl {peak:.2f}x"
+        lines.append(line)
+    return lines
+
+
 def _met(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
@@ -727,6 +761,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the tables")
     parser.add_argument("--compare-with", type=Path, metavar="SRC",
                         help="only the read path, against the nmr_xl package under SRC")
+    parser.add_argument("--annotated", action="store_true",
+                        help="with --compare-with: the annotated check instead, both trees "
+                             "against a bare openpyxl load + save")
     args = parser.parse_args(argv)
 
     def log(text: str) -> None:
@@ -734,9 +771,10 @@ def main(argv: list[str] | None = None) -> int:
             print(text, flush=True)
 
     if args.compare_with is not None:
-        print(run_header("bench --compare-with", ("python-calamine",)), flush=True)
+        compare = compare_check if args.annotated else compare_read
+        print(run_header("bench --compare-with", ("python-calamine", "openpyxl")), flush=True)
         for size in sorted(args.sizes):
-            for line in compare_read(size, args.repeat or 3, args.out, args.compare_with, log):
+            for line in compare(size, args.repeat or 3, args.out, args.compare_with, log):
                 print(line)
         return 0
 

@@ -47,6 +47,8 @@ PLAIN_ROWS = (
     '<row r="13"/>\n'
     '<row r="14"><c r="A14" t="inlineStr"><is><t>last</t></is></c><c r="D14" s="2"/>'
     '<c r="F14"></c></row>\n'
+    '<row r="15" ht="10" spans="1:7"><c r="A15" t="s"><v>0</v></c><c r="B15" s="4"/>'
+    '<c r="C15" ><v>1</v></c><c r="D15" t="n" ><v >2</v ></c></row>\n'
 )
 
 
@@ -113,12 +115,13 @@ def test_rows_are_found_in_any_form_and_block_size(block: int, prefix: str) -> N
 def edit() -> SheetEdit:
     """Marks on existing cells and on an empty one, findings on rows with and without a
     number, a taller row, and a row the sheet does not have (7)."""
-    marks = {2: {2: Severity.ERROR, 3: Severity.WARNING}, 6: {1: Severity.INFO},
-             8: {2: Severity.ERROR}, 14: {2: Severity.WARNING}, 7: {3: Severity.ERROR}}
+    marks = {2: {2: Severity.ERROR, 3: Severity.WARNING}, 3: {3: Severity.INFO},
+             6: {1: Severity.INFO}, 8: {2: Severity.ERROR}, 14: {2: Severity.WARNING},
+             7: {3: Severity.ERROR}, 15: {2: Severity.WARNING, 3: Severity.ERROR}}
     texts = {1: (None, "Findings"), 2: (Severity.ERROR, "NMR305 error: 97112 & co\nline 2"),
              6: (Severity.INFO, " spaced "), 8: (Severity.ERROR, "NMR102"),
-             7: (Severity.ERROR, "added")}
-    return SheetEdit(marks, 7, 1, texts, None, 30.0, {2: 45.0})
+             7: (Severity.ERROR, "added"), 15: (Severity.WARNING, "a\r<b> & c _x0041_")}
+    return SheetEdit(marks, 7, 1, texts, None, 30.0, {2: 45.0, 3: 12.0, 15: 30.0})
 
 
 STYLES = SheetStyles(lambda base, severity: 100 + 10 * base + list(Severity).index(severity),
@@ -157,6 +160,10 @@ def test_rewrite_is_the_same_whichever_way_the_rows_come(block: int, prefix: str
     assert [c.get("s") for c in rows[2]] == ["1", str(STYLES.mark(0, Severity.ERROR)),
                                              str(STYLES.mark(0, Severity.WARNING)),
                                              str(STYLES.findings(Severity.ERROR))]
+    assert rows[15].get("ht") == "30" and rows[3].get("ht") == "20"
+    assert rows[15][1].get("s") == str(STYLES.mark(4, Severity.WARNING))
+    findings = next(cell for cell in rows[15] if cell.get("r") == "G15")
+    assert findings[0][0].text == "a\r<b> & c _x005F_x0041_"
     added = rows[14][1]  # a flagged empty cell, in column order
     assert added.get("r") == "B14" and added.get("s") == str(STYLES.mark(0, Severity.WARNING))
 
@@ -165,24 +172,40 @@ def test_untouched_rows_are_copied_byte_for_byte() -> None:
     xml = sheet(PLAIN_ROWS).encode()
     out = rewritten(xml)
     for number, data in rows_of(xml):
-        if number in (3, 5, 10, 13):
+        if number in (5, 10, 13):
             assert data in out, number
+    # in a row the plan changes, the cells it does not change keep their bytes too
+    assert b'<c r="A15" t="s"><v>0</v></c><c r="B15" s="' in out
+    assert b'<c r="D15" t="n" ><v >2</v ></c>' in out
 
 
 @pytest.mark.parametrize("prefix", ["", "x"])
 def test_probe_is_the_same_whichever_way_the_rows_come(block: int, prefix: str) -> None:
-    # Right of a table ending in column C: a formula without a result (E8) is something; an
-    # empty styled cell (D14) and an empty element (F14) are not, but count for the extent.
+    # Right of a table ending in column D: a formula without a result (E8) is something; an
+    # empty element (F14) is not, but counts for the extent.
     p = f"{prefix}:" if prefix else ""
     xml = sheet(PLAIN_ROWS, prefix, tail=f'<{p}legacyDrawing r:id="rId9" xmlns:r="http://'
                 'schemas.openxmlformats.org/officeDocument/2006/relationships"/>')
     for data in (xml.encode(), utf16(xml)):
-        probe = probe_sheet(io.BytesIO(data), "sheet1.xml", 3)
+        probe = probe_sheet(io.BytesIO(data), "sheet1.xml", 4)
         assert probe.extent.taken == frozenset({5})
         assert probe.extent.last_column == 6
-        assert probe.own.rows == 14
+        assert probe.own.rows == 15
         assert probe.legacy_drawing == "rId9"
         assert probe.own.margins is not None and probe.own.margins.left == 0.7
+
+
+def test_probe_finds_what_is_right_of_the_table(block: int) -> None:
+    # an empty styled cell (C2) and an empty element (D2) hold nothing; a formula without a
+    # result (E2) and an empty text (AA2) do: the reader sees neither
+    rows = ('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
+            '<row r="2"><c r="A2"><v>1</v></c><c r="C2" s="3"/><c r="D2"></c><c r="E2"><f>A1'
+            '</f></c><c r="AA2" t="inlineStr"><is><t></t></is></c></row><row r="3"/>')
+    for data in (sheet(rows).encode(), utf16(sheet(rows))):
+        probe = probe_sheet(io.BytesIO(data), "sheet1.xml", 2)
+        assert probe.extent.taken == frozenset({5, 27})
+        assert probe.extent.last_column == 27
+        assert probe.own.rows == 3
 
 
 def test_probe_reads_cells_in_other_forms() -> None:

@@ -24,7 +24,7 @@ from nmr_xl.write.package.page import (
     page_setup_element,
     row_breaks_element,
 )
-from nmr_xl.write.package.sheet import xstring
+from nmr_xl.write.package.refs import xstring
 from nmr_xl.write.package.styles import StyleBook
 from nmr_xl.write.summary import bar_chart
 

@@ -18,11 +18,11 @@ from typing import IO
 
 from lxml import etree
 
-from nmr_xl.model import column_letter
 from nmr_xl.plan import SheetExtent
 from nmr_xl.print_layout import DEFAULT_MARGINS, DEFAULT_WIDTH, Margins, OwnPrint
 from nmr_xl.write.package.opc import MAIN, OFFICE_REL, local, q, start_tag
 from nmr_xl.write.package.page import is_true
+from nmr_xl.write.package.refs import cell_column, decimal, letters_after, number
 from nmr_xl.write.package.scan import (
     RowBatch,
     SheetEvents,
@@ -30,15 +30,7 @@ from nmr_xl.write.package.scan import (
     parse_rows,
     stream_sheet,
 )
-from nmr_xl.write.package.sheet import (
-    CELL,
-    ROW,
-    SHEET_TAGS,
-    cell_column,
-    number,
-    row_cells,
-    row_number,
-)
+from nmr_xl.write.package.sheet import CELL, ROW, SHEET_TAGS, row_cells, row_number
 
 _LEGACY_DRAWING, _TABLE_PARTS = q(MAIN, "legacyDrawing"), q(MAIN, "tableParts")
 _COL = q(MAIN, "col")
@@ -149,36 +141,16 @@ def _cells_after(column: int, prefix: bytes) -> re.Pattern[bytes]:
     """The start tag of a cell in the usual form (`<c r="Q5" ...>`) in a column right of
     `column`, with what follows it when the cell is empty (`/>`, or `></c>`); `prefix` is
     escaped."""
-    return re.compile(rb'<' + prefix + rb'c r="(?P<ref>(?:' + _letters_after(column) + rb')\d+)"'
+    return re.compile(rb'<' + prefix + rb'c r="(?P<ref>(?:' + letters_after(column) + rb')\d+)"'
                       + _ATTRIBUTES + rb"\s*(?P<empty>/?)>(?P<close>\s*</" + prefix
                       + rb"c\s*>)?")
-
-
-def _letters_after(column: int) -> bytes:
-    """A pattern for the letters of every column right of `column` (in either case)."""
-    letters = column_letter(column) if column > 0 else ""
-    if len(letters) > 3:
-        return rb"(?!)"
-    options = [rb"[A-Za-z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
-    for i, letter in enumerate(letters):
-        if letter == "Z":
-            continue
-        after = chr(ord(letter) + 1)
-        options.append(b"".join(_either(ch) for ch in letters[:i])
-                       + f"[{after}-Z{after.lower()}-z]".encode()
-                       + b"[A-Za-z]" * (len(letters) - i - 1))
-    return b"|".join(options) or rb"(?!)"
-
-
-def _either(letter: str) -> bytes:
-    return f"[{letter}{letter.lower()}]".encode()
 
 
 def _own_print(found: dict[str, etree._Element], rows: int) -> OwnPrint:
     """What the sheet sets itself for printing (print titles are in the workbook part)."""
     widths: list[float] = []
     base = found.get("sheetFormatPr")
-    default = _float((base.get("defaultColWidth") if base is not None else None),
+    default = decimal((base.get("defaultColWidth") if base is not None else None),
                      DEFAULT_WIDTH)
     cols = found.get("cols")
     for col in cols if cols is not None else ():
@@ -188,7 +160,7 @@ def _own_print(found: dict[str, etree._Element], rows: int) -> OwnPrint:
         hidden = is_true(col.get("hidden"))
         for index in range(low, high + 1):
             widths += [default] * (index - len(widths))
-            widths[index - 1] = 0.0 if hidden else _float(col.get("width"), default)
+            widths[index - 1] = 0.0 if hidden else decimal(col.get("width"), default)
     pr = found.get("sheetPr")
     fit_el = pr.find(q(MAIN, "pageSetUpPr")) if pr is not None else None
     setup = found.get("pageSetup")
@@ -204,7 +176,7 @@ def _own_print(found: dict[str, etree._Element], rows: int) -> OwnPrint:
         orientation=(setup.get("orientation") if setup is not None else None) or None,
         fit=fit,
         scale=scale if scale != 100 else None,
-        margins=Margins(*(_float(margins.get(name), default)
+        margins=Margins(*(decimal(margins.get(name), default)
                           for name, default in vars(DEFAULT_MARGINS).items()))
         if margins is not None else None,
         header_footer=header is not None and any((child.text or "").strip()
@@ -221,12 +193,5 @@ def _frozen(views: etree._Element | None) -> tuple[int, int] | None:
     if pane is None:
         return None
     frozen = pane.get("state") in ("frozen", "frozenSplit")
-    return (int(_float(pane.get("ySplit"), 0)) if frozen else 0,
-            int(_float(pane.get("xSplit"), 0)) if frozen else 0)
-
-
-def _float(value: str | None, default: float) -> float:
-    try:
-        return float(value) if value else default
-    except ValueError:
-        return default
+    return (int(decimal(pane.get("ySplit"), 0)) if frozen else 0,
+            int(decimal(pane.get("xSplit"), 0)) if frozen else 0)

@@ -33,9 +33,10 @@ from nmr_xl.write.package.opc import (
 )
 
 _CHUNK = 1 << 20
-# The skeleton before the rows is read whole; a part whose rows do not start within this is
-# streamed through lxml instead (it never happens with what spreadsheets write)
-_HEAD_LIMIT = 32 << 20
+# The most of a part held at once: the skeleton before the rows (a part whose rows do not start
+# within it is streamed through lxml instead), or one row (a longer one is refused). Neither
+# happens with what spreadsheets write.
+_HELD_LIMIT = 32 << 20
 _SHEET_DATA = q(MAIN, "sheetData")
 _ATTRIBUTES = rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
 _NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
@@ -50,9 +51,8 @@ _BOM = b"\xef\xbb\xbf"
 class RowBatch:
     """Part of the rows' bytes: `data[:end]`. Rows start at `starts` (each going on to the next
     one's start, the last to `end`), numbered `numbers`; the bytes before the first row (white
-    space, comments) belong to no row. Where every row carries its number first (`<row r="5"`,
-    as Excel and most programs write them: `numbered`), rows are found by their numbers without
-    listing them all."""
+    space, comments) belong to no row. A row that carries its number first (`<row r="5"`, as
+    Excel and most programs write them) is found by it without listing every row."""
 
     def __init__(self, data: bytes, end: int, previous: int, patterns: _Patterns,
                  found: list[re.Match[bytes]] | None = None) -> None:
@@ -61,7 +61,6 @@ class RowBatch:
         self._patterns = patterns
         self._found = found
         self._rows: tuple[list[int], list[int]] | None = None
-        self.numbered = found is None and patterns.numbered_only(data, end)
 
     @property
     def starts(self) -> list[int]:
@@ -87,7 +86,7 @@ class RowBatch:
     @property
     def last_number(self) -> int | None:
         """The number of the batch's last row (None: it has none)."""
-        if self.numbered:
+        if self._found is None:
             start = self._patterns.last_start(self.data, self.end)
             if start < 0:
                 return None
@@ -98,9 +97,10 @@ class RowBatch:
         return numbers[-1] if numbers else None
 
     def find(self, number: int, after: int = 0) -> tuple[int, int] | None:
-        """Where the row numbered `number` starts and ends, looked for from `after` (in a batch
-        that is not `numbered`, rows must be in order)."""
-        if self.numbered:
+        """Where the row numbered `number` starts and ends, looked for from `after`: by its
+        number where it carries it first; in a batch with comments ..., in the list of its rows
+        (which must be in order). None: not found (it may still be there, numbered otherwise)."""
+        if self._found is None:
             start = self.data.find(b'%s%d"' % (self._patterns.numbered, number), after, self.end)
             if start < 0:
                 return None
@@ -127,12 +127,6 @@ class _Patterns:
         self.end = re.compile(rb"<" + end)
         self.start = b"<" + prefix + b"row"
         self.numbered = b"<" + prefix + b'row r="'
-        self._unnumbered = re.compile(re.escape(self.numbered) + rb'(?!\d+")')
-
-    def numbered_only(self, data: bytes, end: int) -> bool:
-        """Whether every row of `data[:end]` starts `<row r="<digits>"`."""
-        return (data.count(self.start, 0, end) == data.count(self.numbered, 0, end)
-                and not self._unnumbered.search(data, 0, end))
 
     def next_start(self, data: bytes, start: int, end: int) -> int:
         """Where the first row start tag at or after `start` is (-1: none before `end`)."""
@@ -181,7 +175,7 @@ class SheetSplit:
     def _read_head(self) -> bytes:
         data = b""
         scanned = 0  # where the search for <sheetData> goes on from
-        while len(data) <= _HEAD_LIMIT:
+        while len(data) <= _HELD_LIMIT:
             block = self.source.read(_CHUNK)
             if not block:
                 break
@@ -214,7 +208,7 @@ class SheetSplit:
             if done:
                 self._rest = data
                 return
-            if len(data) > _HEAD_LIMIT:
+            if len(data) > _HELD_LIMIT:
                 raise Unsupported("a row of a worksheet part is too long")
 
     def _batch(self, data: bytes, final: bool) -> tuple[RowBatch, bool]:

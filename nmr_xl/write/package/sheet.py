@@ -1,7 +1,8 @@
 """A worksheet part, rewritten as it streams (never a tree of the whole sheet in memory). Its
 rows are found as bytes (nmr_xl.write.package.scan): those the plan does not touch are copied as
-they are, and only the rows it touches are parsed with lxml and changed (a style index on flagged
-cells, the findings column's cells, a row height). Every other element of the sheet is parsed and
+they are; those it changes (a style index on flagged cells, the findings column's cells, a row
+height) are edited as bytes where they have the usual form (nmr_xl.write.package.rowedit), else
+parsed with lxml, changed and written out again. Every other element of the sheet is parsed and
 written back as it was, in its place, with the plan's print settings.
 """
 
@@ -41,6 +42,8 @@ from nmr_xl.write.package.page import (
     set_page_setup,
     sheet_views_element,
 )
+from nmr_xl.write.package.refs import cell_column, column_index, decimal, number, xstring
+from nmr_xl.write.package.rowedit import RowEditor, RowPatch
 from nmr_xl.write.package.scan import RowBatch, SheetEvents, parse_rows, stream_sheet
 
 ROW, CELL, _SHEET_DATA = q(MAIN, "row"), q(MAIN, "c"), q(MAIN, "sheetData")
@@ -68,66 +71,14 @@ _FORMULA, _VALUE, _MERGE_CELLS = q(MAIN, "f"), q(MAIN, "v"), q(MAIN, "mergeCells
 _INLINE, _TEXT = q(MAIN, "is"), q(MAIN, "t")
 # The elements a pass over a sheet is told about: the worksheet's children, and its rows
 SHEET_TAGS = [*(q(MAIN, name) for name in _ORDER), q(MC, "AlternateContent"), ROW]
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _RANGE = re.compile(r"^([A-Za-z]{1,3})(\d+)(?::([A-Za-z]{1,3})(\d+))?$")
 _PRESERVE = q("http://www.w3.org/XML/1998/namespace", "space")
-_MAX_CELL_TEXT = 32_767
-# Characters XML 1.0 cannot hold; Excel writes them as _xHHHH_ (ST_Xstring)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
-
-
-def column_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def cell_column(ref: str) -> int:
-    """The column of a cell reference ("D12", "$D$12")."""
-    column = _COLUMNS.get(ref.rstrip(_DIGITS)) if ref[-1:].isdigit() else None
-    if column is not None:
-        return column
-    match = _REF.match(ref)
-    if not match:
-        raise Unsupported(f"a cell reference {ref[:20]!r} cannot be read")
-    column = column_index(match.group(1))
-    if len(_COLUMNS) < 100_000:
-        _COLUMNS[match.group(1)] = column
-    return column
-
-
-_COLUMNS: dict[str, int] = {}  # the letters of references read, by their column
-_DIGITS = "0123456789"
-
-
-def xstring(text: str) -> str:
-    """`text` as a cell or note holds it: what XML cannot carry escaped as Excel escapes it."""
-    if len(text) > _MAX_CELL_TEXT:
-        text = text[:_MAX_CELL_TEXT]
-    if "_x" not in text and not _ILLEGAL.search(text):  # nearly always: nothing to escape
-        return text
-    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
-    return _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
 
 
 def set_text(t: etree._Element, text: str) -> None:
     t.text = xstring(text)
     if text != text.strip() or "\n" in text:
         t.set(_PRESERVE, "preserve")
-
-
-def number(value: str | None, default: int = 0) -> int:
-    """A style index or count as Excel reads it: missing or empty is the default (0)."""
-    return int(value) if value and value.isdigit() else default
-
-
-def decimal(value: str | None, default: float) -> float:
-    try:
-        return float(value) if value else default
-    except ValueError:
-        return default
 
 
 def row_number(row: etree._Element, previous: int) -> int:
@@ -287,15 +238,27 @@ class _Rewriter(SheetEvents):
             root.remove(el)
 
     def rows(self, batches: Iterator[RowBatch], sheet_data: etree._Element) -> None:
-        """The rows as bytes: those the plan does not touch are copied as they are."""
+        """The rows as bytes: those the plan does not touch are copied as they are, those it
+        changes are edited as bytes where they have the usual form, else through lxml."""
         wrap = start_tag(sheet_data)
+        editor = None if self.packet is not None else RowEditor(
+            f"{sheet_data.prefix}:".encode() if sheet_data.prefix else b"", self.edit.marks,
+            (self.edit.column, self.edit.texts) if self.edit.column is not None else None,
+            self.edit.heights, self._mark_style, self._findings_style)
         for batch in batches:
             data, position = batch.data, 0
             visits = self._found(batch) if self.packet is None else None
             if visits is None:
                 visits = self._listed(batch)
+            patches: dict[int, RowPatch] = {}
+            for index, start, end in visits:
+                if editor is not None and self._touches(index):
+                    patch = editor.patch(data[start:end], index)
+                    if patch is not None:
+                        patches[start] = patch
             parsed = iter(parse_rows(data, [(start, end) for index, start, end in visits
-                                            if self._touches(index)], wrap))
+                                            if self._touches(index) and start not in patches],
+                                     wrap))
             for index, start, end in visits:
                 self.emit(data[position:start])
                 position = end
@@ -303,6 +266,11 @@ class _Rewriter(SheetEvents):
                     continue
                 if not self._touches(index):  # rows were added before it
                     self.emit(data[start:end])
+                    continue
+                if start in patches:
+                    assert editor is not None
+                    self.emit(editor.apply(patches[start]))
+                    self._planned(index)
                     continue
                 nodes = next(parsed)
                 if not nodes[0].get("r"):  # a row the plan changes says its number
@@ -318,10 +286,10 @@ class _Rewriter(SheetEvents):
                 self.last_row = last
 
     def _found(self, batch: RowBatch) -> list[tuple[int, int, int]] | None:
-        """The rows of a `numbered` batch the plan changes, found by their numbers, as (number,
-        start, end); None where the batch is not numbered, or the plan adds a row to it."""
+        """The rows of a batch the plan changes, found by their numbers, as (number, start,
+        end); None where one is not found so (the plan adds it, or its number is implicit)."""
         last = batch.last_number
-        if not batch.numbered or last is None:
+        if last is None:
             return None
         visits, after = [], 0
         for row in islice(self.planned, self.next_row, None):
@@ -370,9 +338,15 @@ class _Rewriter(SheetEvents):
     def _row(self, sheet_data: etree._Element, row: etree._Element, index: int) -> None:
         if self.packet is not None:
             self._packet_row(sheet_data, row, index)
-        if self.next_row < len(self.planned) and self.planned[self.next_row] == index:
+        if self._planned(index):
             self._edit_row(row, index)
+
+    def _planned(self, index: int) -> bool:
+        """Whether the plan changes row `index` (the next of its rows): then counted as done."""
+        if self.next_row < len(self.planned) and self.planned[self.next_row] == index:
             self.next_row += 1
+            return True
+        return False
 
     def _edit_setting(self, el: etree._Element) -> None:
         """A top-level element of the sheet, before it is written: the plan's changes to it."""
@@ -637,16 +611,15 @@ def _cells_by_column(row: etree._Element, index: int) -> dict[int, etree._Elemen
     """The cells of row `index` by column; every cell given its reference when one has none
     (before any cell is added)."""
     cells: dict[int, etree._Element] = {}
-    suffix, col, unnamed = str(index), 0, False
+    col, unnamed = 0, False
     for cell in row:
         if cell.tag != CELL:
             continue
         ref = cell.get("r")
         if ref is None:
             col, unnamed = col + 1, True
-        else:  # nearly always "D12" in row 12
-            col = (_COLUMNS.get(ref[:-len(suffix)]) if ref.endswith(suffix) else None) \
-                or cell_column(ref)
+        else:
+            col = cell_column(ref)
         cells[col] = cell
     if unnamed:
         for col, cell in cells.items():

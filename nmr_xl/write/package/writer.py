@@ -51,7 +51,8 @@ from nmr_xl.write.package.opc import (
 )
 from nmr_xl.write.package.opc import MAIN as MAIN_NS
 from nmr_xl.write.package.probe import SheetProbe, probe_sheet
-from nmr_xl.write.package.sheet import SheetEdit, SheetStyles, column_index, rewrite_sheet
+from nmr_xl.write.package.refs import column_index
+from nmr_xl.write.package.sheet import SheetEdit, SheetStyles, rewrite_sheet
 from nmr_xl.write.package.styles import EMPTY_STYLESHEET, StyleBook
 from nmr_xl.write.package.workbook import (
     WorkbookParts,
