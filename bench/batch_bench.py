@@ -144,7 +144,8 @@ def child(argv: list[str]) -> dict[str, object]:
     dispositions: dict[str, int] = {}
     findings = rows = 0
     for entry in captured.get("entries") or []:
-        dispositions[entry.disposition] = dispositions.get(entry.disposition, 0) + 1
+        disposition = str(entry.disposition)  # an enum now, a plain string in older trees
+        dispositions[disposition] = dispositions.get(disposition, 0) + 1
         findings += entry.counts.findings
         rows += entry.result.rows
     # the workers have been waited for (the pool is shut down): their exact peak, in KiB

@@ -464,7 +464,7 @@ def read_rows(path: Path) -> tuple[list[list[object]], int]:
 
 
 def time_engine(rows: list[list[object]], width: int) -> dict[str, float]:
-    from nmr_xl.config import load_config
+    from nmr_xl.config.load import load_config
     from nmr_xl.engine import check_table
     from nmr_xl.model import Table
     from nmr_xl.read.table import build_table

@@ -35,7 +35,7 @@ import bench  # the workbook generator and engine timing of the main benchmark
 
 def engine_reference(rows: list[list[object]], width: int) -> tuple[int, set[int]]:
     """The header row and the rows with findings, as the engine sees them."""
-    from nmr_xl.config import load_config
+    from nmr_xl.config.load import load_config
     from nmr_xl.engine import check_table
     from nmr_xl.model import Table
     from nmr_xl.read.table import build_table

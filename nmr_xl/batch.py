@@ -1,8 +1,6 @@
 """Check many inputs: collision-free output names, a state file for daily re-runs, worker
 processes (nmr_xl.workers: a crash costs only its input), a progress bar on a terminal, and one
-disposition per input.
-
-Dispositions: checked, skipped-unchanged, no-billing-table, error (with the error's code).
+disposition per input (nmr_xl.inputs.Disposition).
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ import gc
 import hashlib
 import json
 import os
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,72 +17,36 @@ from typing import Any
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file
-from nmr_xl.config import Config
+from nmr_xl.batch_totals import BatchInput, Counts
+from nmr_xl.config.model import Config
 from nmr_xl.errors import InputError
-from nmr_xl.inbox import LABEL_SEP, STATE_FILE, EmailInfo, InboxItem
+from nmr_xl.inbox import InboxItem
+from nmr_xl.inputs import LABEL_SEP, STATE_FILE, Disposition, EmailInfo
 from nmr_xl.outdir import remove_leftovers
 from nmr_xl.read.sources import sniff
 from nmr_xl.runner import NO_EXTRAS, Extras, FileResult, check_file, output_path
-from nmr_xl.spool import write_findings
+from nmr_xl.spool import SpooledFindings, write_findings
 from nmr_xl.workers import Failure, WorkerPool, memory_ceiling
 
 # @2: outputs relative to the --out folder (a run from another working folder still finds them)
 # and the counts of the last check, so a skipped input still has its numbers in the summary.
 STATE_SCHEMA = "nmr-xl/state@2"
-
-
-@dataclass
-class Counts:
-    """An input's numbers for the summary: from this run's check, or remembered from the last
-    one (a skipped input). Counts and names of payers, providers and rules only: no patient
-    data, so they may live in the state file."""
-
-    rows: int = 0
-    by_severity: Counter[str] = field(default_factory=Counter)
-    by_rule: Counter[str] = field(default_factory=Counter)
-    by_payer: Counter[str] = field(default_factory=Counter)
-    by_provider: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def findings(self) -> int:
-        return sum(self.by_severity.values())
-
-    @classmethod
-    def of(cls, result: FileResult) -> Counts:
-        return cls(result.rows, Counter(f.severity.value for f in result.findings),
-                   Counter(f.rule for f in result.findings), Counter(result.findings_by_payer),
-                   Counter(result.findings_by_provider))
-
-    def as_json(self) -> dict[str, Any]:
-        return {"rows": self.rows, "by_severity": dict(self.by_severity),
-                "by_rule": dict(self.by_rule), "by_payer": dict(self.by_payer),
-                "by_provider": dict(self.by_provider)}
-
-    @classmethod
-    def from_json(cls, data: Any) -> Counts:
-        if not isinstance(data, dict):
-            return cls()
-
-        def counter(key: str) -> Counter[str]:
-            value = data.get(key)
-            if not isinstance(value, dict):
-                return Counter()
-            return Counter({str(k): int(v) for k, v in value.items()
-                            if isinstance(v, int) and not isinstance(v, bool)})
-
-        rows = data.get("rows")
-        return cls(rows if isinstance(rows, int) else 0, counter("by_severity"),
-                   counter("by_rule"), counter("by_payer"), counter("by_provider"))
+# A 100,000-line export takes well under a minute; ten minutes means a file that hangs a reader.
+DEFAULT_TASK_SECONDS = 600.0
 
 
 @dataclass
 class BatchEntry:
-    """One input of the batch and what became of it."""
+    """One input of the batch and what became of it: how it arrived (`item`), the file's
+    result, and the batch's view of it."""
 
     item: InboxItem
-    result: FileResult  # its findings are in result.findings_file, not in memory
-    disposition: str
+    result: FileResult  # its findings are in findings_file once counted, not in memory
+    disposition: Disposition
     checked_counts: Counts = field(default_factory=Counts)  # this run's check, if any
+    # the batch moves the findings here once it has counted them (nmr_xl.spool), so that its
+    # parent process never holds every finding of the batch at once
+    findings_file: Path | None = None
     previous_output: str | None = None  # for skipped-unchanged: the copy written earlier
     previous: dict[str, Any] | None = None  # for skipped-unchanged: the state of its last check
 
@@ -94,19 +55,45 @@ class BatchEntry:
         return self.item.email
 
     @property
+    def findings(self) -> SpooledFindings:
+        """This run's findings, read back one at a time."""
+        return SpooledFindings(self.result.findings, self.findings_file)
+
+    @property
+    def status(self) -> str:
+        """error, skipped or checked: for the JSON report."""
+        if self.result.error:
+            return "error"
+        return "skipped" if self.disposition == Disposition.SKIPPED_UNCHANGED else "checked"
+
+    @property
     def counts(self) -> Counts:
         """This run's numbers; for a skipped input, those of its last check."""
-        if self.disposition == "skipped-unchanged" and self.previous is not None:
+        if self.disposition == Disposition.SKIPPED_UNCHANGED and self.previous is not None:
             return Counts.from_json(self.previous.get("counts"))
         return self.checked_counts
 
     @property
-    def previous_disposition(self) -> str | None:
+    def previous_disposition(self) -> Disposition | None:
         """For a skipped input: what its last check found (checked or no-billing-table)."""
         if self.previous is None:
             return None
         value = self.previous.get("disposition")
-        return value if isinstance(value, str) else None
+        return Disposition(value) if value in tuple(Disposition) else None
+
+    def as_input(self) -> BatchInput:
+        """The input as the batch's totals and summary see it."""
+        r = self.result
+        checked_on = self.previous.get("checked_on") if self.previous else None
+        return BatchInput(
+            label=self.item.label, sources=tuple(self.item.sources), email=self.item.email,
+            disposition=self.disposition, error=r.error,
+            output=r.output or self.previous_output, counts=self.counts,
+            checked_now=self.checked_counts, previous=self.previous_disposition,
+            checked_on=checked_on if isinstance(checked_on, str) else None,
+            cannot_check=tuple(r.cannot_check), warnings=tuple(r.warnings),
+            not_run=frozenset(note for sheet in r.sheets for note in sheet.not_run),
+            findings=self.findings)
 
 
 @dataclass
@@ -122,6 +109,8 @@ class BatchOptions:
     # the same, each saying it has no annotated copy and why
     out_problem: str | None = None
     extras: Extras = field(default_factory=Extras)  # provider packets, PDFs
+    # an input whose check runs longer is stopped and reported `timed-out` (None: no limit)
+    task_seconds: float | None = DEFAULT_TASK_SECONDS
 
     @property
     def writes(self) -> bool:
@@ -136,12 +125,6 @@ def rules_fingerprint(config: Config) -> str:
                           "ncci": sorted(repr(e) for es in config.ncci.values() for e in es)},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-def disposition_of(result: FileResult) -> str:
-    if result.error is None:
-        return "checked"
-    return "no-billing-table" if result.error.code == "no-billing-table" else "error"
 
 
 # --- output names -------------------------------------------------------------------------------
@@ -270,7 +253,7 @@ def _unchanged(item: InboxItem, state: dict[str, Any], fingerprint: str, as_of: 
     written = seen.get("extras") if isinstance(seen.get("extras"), dict) else {}
     if (extras.packets and not written.get("packets")) or (extras.pdf and not written.get("pdf")):
         return None  # asked for packets or PDFs the last check did not write
-    if seen.get("disposition") not in ("checked", "no-billing-table"):
+    if seen.get("disposition") not in (Disposition.CHECKED, Disposition.NO_BILLING_TABLE):
         return None
     if annotate and out_dir is not None and seen.get("output"):
         copy = _stored_output(seen, out_dir)
@@ -301,19 +284,22 @@ def _init_worker(config: Config) -> None:
     _WORKER_CONFIG = config
 
 
+Checked = tuple[FileResult, Counts, Path | None]  # the result, its numbers, its findings' file
+
+
 def _check_in_worker(path: Path, as_of: dt.date, dest: Path | None, annotate: bool,
-                     findings_file: Path, extras: Extras) -> tuple[FileResult, Counts]:
+                     findings_file: Path, extras: Extras) -> Checked:
     assert _WORKER_CONFIG is not None
     return _check_and_spool(path, _WORKER_CONFIG, as_of, dest, annotate, findings_file, extras)
 
 
 def _check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | None,
-                    annotate: bool, findings_file: Path, extras: Extras = NO_EXTRAS
-                    ) -> tuple[FileResult, Counts]:
+                    annotate: bool, findings_file: Path, extras: Extras = NO_EXTRAS) -> Checked:
     """safe_check, then the result's numbers, with its findings moved to `findings_file`:
     what comes back to the batch's parent is small, however many findings the file had."""
     result = safe_check(path, config, as_of, dest, annotate, extras)
-    counts = Counts.of(result)
+    counts = Counts.of(result.rows, result.findings, result.tally)
+    spooled = None
     if result.findings:
         try:
             write_findings(findings_file, result.findings)
@@ -321,13 +307,13 @@ def _check_and_spool(path: Path, config: Config, as_of: dt.date, dest: Path | No
             pass  # the work folder's disk is full: this input's findings stay in memory
         else:
             result.findings = []
-            result.findings_file = findings_file
+            spooled = findings_file
     if annotate:
         # check_file pauses the cyclic collector, and the openpyxl workbooks of an annotated
         # copy are full of reference cycles: without this they pile up from file to file
         # (the fast read path makes next to none, and a collection costs 10-30 ms)
         gc.collect()
-    return result, counts
+    return result, counts, spooled
 
 
 def safe_check(path: Path, config: Config, as_of: dt.date, dest: Path | None, annotate: bool,
@@ -379,10 +365,11 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
     todo: list[int] = []
     for index, item in enumerate(items):
         if item.error is not None:
-            entry = BatchEntry(item, FileResult(input=item.label, error=item.error), "error")
+            entry = BatchEntry(item, FileResult(input=item.label, error=item.error),
+                               Disposition.ERROR)
         elif index in skip:
             copy = keep.get(index)
-            entry = BatchEntry(item, FileResult(input=item.label), "skipped-unchanged",
+            entry = BatchEntry(item, FileResult(input=item.label), Disposition.SKIPPED_UNCHANGED,
                                previous_output=str(copy) if copy else None,
                                previous=skip[index])
         else:
@@ -393,8 +380,10 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
         if on_done:
             on_done(entry)
 
-    for index, result, counts in _results(items, todo, outputs, config, options, tick):
-        entry = BatchEntry(items[index], result, disposition_of(result), counts)
+    for index, (result, counts, spooled) in _results(items, todo, outputs, config, options,
+                                                     tick):
+        disposition = Disposition.of_error(result.error.code if result.error else None)
+        entry = BatchEntry(items[index], result, disposition, counts, spooled)
         entries[index] = entry
         _describe(entry)
         if options.annotate and options.out_problem and result.error is None:
@@ -406,24 +395,20 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
 
 
 def _describe(entry: BatchEntry) -> None:
-    """Carry the batch's view of the input into its result, for the reports."""
+    """The input as the reports name it, how it arrived, and for a skipped input the copy
+    and the warning of its last check."""
     result, item = entry.result, entry.item
     result.input = item.label
-    result.disposition = entry.disposition
-    result.sources = list(item.sources)
     result.warnings[:0] = item.warnings
-    if item.email is not None:
-        result.email = {"sender": item.email.sender, "subject": item.email.subject,
-                        "date": item.email.date}
-    if entry.disposition == "skipped-unchanged":
+    if entry.disposition == Disposition.SKIPPED_UNCHANGED:
         result.output = entry.previous_output
-        if entry.previous_disposition == "no-billing-table":
+        if entry.previous_disposition == Disposition.NO_BILLING_TABLE:
             result.warnings.append("no sheet had a billing table when it was last checked")
 
 
 def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], config: Config,
              options: BatchOptions, tick: Callable[[], None] | None
-             ) -> Iterator[tuple[int, FileResult, Counts]]:
+             ) -> Iterator[tuple[int, Checked]]:
     """Every input checked in a worker process, a single file's too (a crash must cost only
     its input). One file per task, and results without their findings (spooled by the
     worker): memory stays bounded by the largest single workbook, in workers and parent."""
@@ -435,7 +420,8 @@ def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], 
     tasks = ((i, (items[i].path, options.as_of, outputs.get(i), options.writes,
                   spool / f"{i}.jsonl", options.extras)) for i in todo)
     with WorkerPool[int](jobs, init=_init_worker, initargs=(config,),
-                         memory_limit=memory_ceiling(jobs)) as pool:
+                         memory_limit=memory_ceiling(jobs),
+                         task_seconds=options.task_seconds) as pool:
         for index, outcome in pool.run(_check_in_worker, tasks, tick=tick):
             if isinstance(outcome, Failure):
                 dest = outputs.get(index)
@@ -443,10 +429,9 @@ def _results(items: list[InboxItem], todo: list[int], outputs: dict[int, Path], 
                     remove_leftovers(dest.parent, pid=outcome.pid)
                 failed = FileResult(input=str(items[index].path),
                                     error=InputError(outcome.code, outcome.message))
-                yield index, failed, Counts()
+                yield index, (failed, Counts(), None)
             else:
-                result, counts = outcome
-                yield index, result, counts
+                yield index, outcome
 
 
 def remember(entries: list[BatchEntry], config: Config, options: BatchOptions) -> None:
@@ -462,7 +447,8 @@ def remember(entries: list[BatchEntry], config: Config, options: BatchOptions) -
     holder = {path_key(copy): sha for sha, seen in state.items()
               if (copy := _stored_output(seen, options.out_dir)) is not None}
     for entry in entries:
-        if entry.disposition not in ("checked", "no-billing-table") or not entry.item.sha256:
+        if (entry.disposition not in (Disposition.CHECKED, Disposition.NO_BILLING_TABLE)
+                or not entry.item.sha256):
             continue
         output = None
         if entry.result.output:
@@ -476,7 +462,7 @@ def remember(entries: list[BatchEntry], config: Config, options: BatchOptions) -
             "checked_on": today,
             "output": output,
             "label": entry.item.label,
-            "disposition": entry.disposition,
+            "disposition": entry.disposition.value,
             "counts": entry.counts.as_json(),
             "extras": {"packets": options.extras.packets, "pdf": options.extras.pdf},
         }

@@ -9,20 +9,30 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import shutil
 import sys
 import tempfile
-import textwrap
 from contextlib import ExitStack
 from pathlib import Path
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file, quiet_failed_saves
-from nmr_xl.batch import BatchEntry, BatchOptions, default_jobs, remember, run_batch
+from nmr_xl.batch import (
+    DEFAULT_TASK_SECONDS,
+    BatchEntry,
+    BatchOptions,
+    default_jobs,
+    remember,
+    run_batch,
+)
+from nmr_xl.batch_totals import BatchTotals, batch_totals
 from nmr_xl.columns_report import columns_report
-from nmr_xl.config import Config, ConfigError, load_config
-from nmr_xl.errors import InputError
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
+from nmr_xl.docs import explain_text, rules_table
+from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.model import Severity
@@ -31,7 +41,8 @@ from nmr_xl.pdf import NOT_INSTALLED, find_soffice
 from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
-from nmr_xl.runner import Extras, FileResult, read_input
+from nmr_xl.rules.common import TIMED_CODES
+from nmr_xl.runner import Extras, read_input
 from nmr_xl.units import allocate
 from nmr_xl.write.batch_summary import write_batch_summary
 
@@ -47,6 +58,16 @@ def _as_of(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of minutes (0 for no limit)")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -66,7 +87,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check workbooks and write annotated copies")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                       help=".xlsx / .xlsm files, or folders to search")
+                       help="workbooks (.xlsx, .xlsm, .xls, .ods), CSV exports (.csv, .tsv), "
+                            "saved e-mails (.eml; .msg with nmr-xl[msg]), .zip files, or "
+                            "folders of any of these (searched recursively)")
     check.add_argument("--out", type=Path, metavar="DIR",
                        help="folder for annotated copies (default: beside each input)")
     check.add_argument("--rules", type=Path, metavar="FILE",
@@ -82,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="only report; write no annotated copy (fast read path)")
     check.add_argument("--jobs", type=_positive, metavar="N",
                        help="files checked in parallel (default: the number of cores)")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print one line per file and the batch's totals, not every finding "
+                            "(the annotated copies and --report still have them all)")
+    check.add_argument("--timeout", type=_minutes, metavar="MINUTES",
+                       help="stop checking an input after this many minutes and report it "
+                            "(timed-out); default 10, 0 for no limit")
     check.add_argument("--force", action="store_true",
                        help="check inputs again even when unchanged since the last run in --out")
     check.add_argument("--packets", action="store_true",
@@ -105,14 +134,19 @@ def _parser() -> argparse.ArgumentParser:
     columns.add_argument("--rules", type=Path, metavar="FILE",
                          help="rules file laid over the bundled defaults (its layouts apply)")
 
-    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain = sub.add_parser("explain", help="print a rule's documentation and settings")
     explain.add_argument("code", help="rule code, e.g. NMR102")
+    explain.add_argument("--rules", type=Path, metavar="FILE",
+                         help="rules file whose setting values to show (default: the bundled "
+                              "defaults)")
 
     units = sub.add_parser("units", help="billable units for timed minutes")
     units.add_argument("minutes", nargs="+", metavar="MINUTES",
                        help="minutes per service, e.g. 24 23, or CODE=MIN: 97112=24 97110=23")
     units.add_argument("--method", choices=("cms", "ama"), default="cms",
                        help="CMS 8-minute rule (default) or AMA midpoint rule")
+    units.add_argument("--rules", type=Path, metavar="FILE",
+                       help="rules file whose [codes] timed says which codes are timed")
 
     addin = sub.add_parser("addin", help="the Excel add-in (nmr-xl.xlam): install, check, "
                                           "uninstall, build")
@@ -150,19 +184,22 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "rules":
             if args.markdown:
-                print(rules_markdown())
+                print(rules_table())
                 return EXIT_OK
             return _rules(_config(args))
         if args.command == "explain":
-            return _explain(args.code)
+            return _explain(args.code, args.rules)
         if args.command == "columns":
             return _columns(args.path, load_config(args.rules))
         if args.command == "addin":
             return _addin(args)
-        return _units(args.minutes, args.method)
+        return _units(args.minutes, args.method, load_config(args.rules))
     except (ConfigError, UsageError) as exc:
         print(f"nmr-xl: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # `nmr-xl rules | head -1`: the reader has all it wanted
+        stdout_gone()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("nmr-xl: interrupted", file=sys.stderr)
         return 130
@@ -181,7 +218,7 @@ def _check(args: argparse.Namespace) -> int:
         _no_silent_folders(args.paths, items)
         options = BatchOptions(as_of, args.out, work, annotate=not args.no_annotate,
                                jobs=args.jobs or default_jobs(), force=args.force,
-                               extras=_extras(args))
+                               extras=_extras(args), task_seconds=_task_seconds(args))
         with ExitStack() as held:
             if args.out and options.annotate:  # --no-annotate writes nothing at all
                 options.out_problem = _hold_out_dir(args.out, held)
@@ -226,6 +263,12 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def _task_seconds(args: argparse.Namespace) -> float | None:
+    if args.timeout is None:
+        return DEFAULT_TASK_SECONDS
+    return args.timeout * 60 or None
+
+
 def _extras(args: argparse.Namespace) -> Extras:
     """--packets and --pdf; without LibreOffice, one line says how to get it and the run goes
     on without PDFs."""
@@ -239,32 +282,45 @@ def _extras(args: argparse.Namespace) -> Extras:
 def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
             options: BatchOptions, problems: list[str]) -> int:
     """The batch summary, the reports and the exit code. Each reads the findings back from
-    the work folder, one input at a time."""
-    results = [entry.result for entry in entries]
+    the work folder, one input at a time; the totals are computed once for all of them."""
+    inputs = [entry.as_input() for entry in entries]
+    totals = batch_totals(inputs)
     summary = None
     if args.out and options.writes and _is_batch(args.paths):
         with quiet_failed_saves():
             try:
-                summary = write_batch_summary(entries, args.out, as_of)
+                summary = write_batch_summary(inputs, totals, args.out, as_of)
             except OSError as exc:
                 problems.append(f"{args.out}: the batch summary could not be written "
                                 f"({_reason(exc)})")
-    if args.format == "text":
-        batch = len(results) > 1
-        for line in report_text(results, batch=batch):
-            print(line)
-        if batch:
-            for line in batch_footer(results, summary):
+    try:
+        if args.format == "text":
+            batch = len(entries) > 1
+            for line in report_text(entries, batch=batch, quiet=args.quiet):
                 print(line)
-    if args.format == "json":
-        write_report_json(sys.stdout, results, as_of)
+            if batch:
+                for line in batch_footer(inputs, totals, summary):
+                    print(line)
+        if args.format == "json":
+            write_report_json(sys.stdout, entries, as_of, totals)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `nmr-xl check ... | head`: the report file and exit code still count
+        stdout_gone()
     if args.report:
-        _write_report(args.report, results, as_of)
+        _write_report(args.report, entries, as_of, totals)
     for problem in problems:
         print(f"nmr-xl: {problem}", file=sys.stderr)
-    if problems or any(r.write_error for r in results):
+    if problems or any(entry.result.write_error for entry in entries):
         return EXIT_ERROR
-    return _exit_code(results, args.fail_on)
+    return _exit_code(entries, args.fail_on)
+
+
+def stdout_gone() -> None:
+    """The program reading our output stopped (`| head`): send the rest nowhere, so that
+    Python's own flush at exit does not fail too and print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _is_batch(paths: list[Path]) -> bool:
@@ -282,23 +338,25 @@ def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
                              "e-mails with spreadsheet attachments in this folder")
 
 
-def _write_report(path: Path, results: list[FileResult], as_of: dt.date) -> None:
+def _write_report(path: Path, entries: list[BatchEntry], as_of: dt.date,
+                  totals: BatchTotals) -> None:
     try:
         with private_file(path) as tmp, tmp.open("w", encoding="utf-8") as out:
-            write_report_json(out, results, as_of)
+            write_report_json(out, entries, as_of, totals)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the report ({_reason(exc)})") from None
 
 
-def _exit_code(results: list[FileResult], fail_on: str) -> int:
-    if any(r.error for r in results):
+def _exit_code(entries: list[BatchEntry], fail_on: str) -> int:
+    if any(entry.result.error for entry in entries):
         return EXIT_ERROR
     if fail_on == "never":
         return EXIT_OK
     threshold = Severity(fail_on).rank
-    if threshold <= Severity.WARNING.rank and any(r.cannot_check for r in results):
+    if threshold <= Severity.WARNING.rank and any(entry.result.cannot_check
+                                                  for entry in entries):
         return EXIT_FINDINGS  # a file that could not be fully checked is a warning
-    found = any(f.severity.rank >= threshold for r in results for f in r.all_findings())
+    found = any(f.severity.rank >= threshold for entry in entries for f in entry.findings)
     return EXIT_FINDINGS if found else EXIT_OK
 
 
@@ -344,37 +402,11 @@ def _rules(config: Config) -> int:
     return EXIT_OK
 
 
-def rules_markdown() -> str:
-    """The README's rule table, generated from the rule docs (a test keeps them in sync)."""
-    rows = ["| code | name | default | source | what it catches |",
-            "|---|---|---|---|---|"]
-    for rule_ in all_rules():
-        scope = " (Medicare payers)" if rule_.medicare_only else ""
-        rows.append(f"| {rule_.code} | `{rule_.name}` | {rule_.severity.value}{scope} | "
-                    f"{rule_.docs.source_kind} | {rule_.docs.summary} |")
-    return "\n".join(rows)
-
-
-def explain_text(code: str) -> str:
+def _explain(code: str, rules: Path | None) -> int:
     rule_ = get_rule(code)
     if rule_ is None:
         raise UsageError(f"'{code}' is not a rule; `nmr-xl rules` lists them")
-    d = rule_.docs
-    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
-    sections = [
-        ("What it checks", d.what), ("Why", d.why), ("Example", d.example),
-        ("Configuration", d.configuration), (f"Source ({d.source_kind})", d.source),
-    ]
-    scope = "payers with medicare = true" if rule_.medicare_only else "every payer"
-    lines = [f"{rule_.code} {rule_.name} ({rule_.severity.value}; applies to {scope})",
-             "", d.summary]
-    for title, body in sections:
-        lines += ["", f"{title}:", wrap.fill(body)]
-    return "\n".join(lines)
-
-
-def _explain(code: str) -> int:
-    print(explain_text(code))
+    print(explain_text(rule_, load_config(rules)))
     return EXIT_OK
 
 
@@ -383,25 +415,32 @@ def _explain(code: str) -> int:
 _UNITS_ARG = re.compile(r"(?:([0-9A-Za-z]{5})=)?(\d+(?:\.\d+)?)")
 
 
-def _units(items: list[str], method: str) -> int:
+def _units(items: list[str], method: str, config: Config) -> int:
     minutes: dict[str, float] = {}
+    untimed: list[str] = []
     for index, item in enumerate(items, start=1):
         match = _UNITS_ARG.fullmatch(item)
         if not match:
             raise UsageError(f"'{item}' is not minutes (30) or CODE=MINUTES (97112=30)")
         label = match.group(1).upper() if match.group(1) else f"service {index}"
-        if label in minutes:
+        if label in minutes or label in untimed:
             raise UsageError(f"{label} is given twice; add its minutes together")
+        if match.group(1) and label not in config.value(TIMED_CODES):
+            untimed.append(label)  # billed per service: its minutes earn no units
+            continue
         minutes[label] = float(match.group(2))
+    for code in untimed:
+        print(f"{code} is not a timed code ([codes] timed in the rules file): it is billed per "
+              "service, not per 15 minutes, and its minutes do not count toward the units.")
+    if not minutes:
+        return EXIT_OK
     allocation = allocate(minutes, method)
     name = "CMS 8-minute rule" if method == "cms" else "AMA midpoint rule"
     total = sum(int(m) for m in minutes.values())
     unit_word = "unit" if allocation.total == 1 else "units"
     print(f"{total} timed minutes -> {allocation.total} {unit_word} ({name})")
     for label, m in minutes.items():
-        lo, hi = allocation.low[label], allocation.high[label]
-        units = f"{lo}" if lo == hi else f"{lo} or {hi} (tie: choose either code)"
-        print(f"  {label}: {m:g} min -> {units}")
+        print(f"  {label}: {m:g} min -> {allocation.units_of(label)}")
     return EXIT_OK
 
 
@@ -419,8 +458,8 @@ def _addin(args: argparse.Namespace) -> int:
             return EXIT_OK
         machine = install.Machine.current()
         if args.addin_command == "uninstall":
-            done = install.uninstall(machine)
-            print("\n".join(done) if done else "nmr-xl's add-in was not installed.")
+            removed = install.uninstall(machine)
+            print("\n".join(removed) if removed else "nmr-xl's add-in was not installed.")
             print(f"Your settings file stays: {machine.settings_path} (delete it if you no "
                   "longer need it). To remove nmr-xl itself: pip uninstall nmr-xl")
             return EXIT_OK

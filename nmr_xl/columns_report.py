@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from nmr_xl.config import IGNORE
+from nmr_xl.config.model import IGNORE
 from nmr_xl.model import FIELD_LABELS, ColumnRead, Field, Table, Workbook, column_letter
 from nmr_xl.normalize import norm
 from nmr_xl.read.rows import sentence as not_charges_sentence

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Finding, Line, Severity, Table, column_letter
 from nmr_xl.rules import RULES, Rule, all_rules, level_for
 from nmr_xl.rules.common import LABELS
@@ -71,12 +71,13 @@ def _finding(rule_: Rule, severity: Severity, hit: Hit, table: Table) -> Finding
 def _hits(rule_: Rule, ctx: Context, by_code: dict[str | None, list[Line]],
           switched_off: set[str], profile_id: dict[str | None, str]) -> Iterable[Hit]:
     assert rule_.check is not None
+    ctx.rule = rule_
     if rule_.scope == "table":
         return rule_.check(ctx.table.lines, ctx)
     if rule_.codes is None:
         lines: Iterable[Line] = ctx.table.lines
     else:
-        wanted = rule_.codes(ctx.config)
+        wanted = ctx.value(rule_.codes)
         lines = [line for code in wanted for line in by_code.get(code, ())]
     if switched_off:  # e.g. a Medicare-only rule: never run it on other payers' lines
         lines = [line for line in lines if profile_id[line.payer] not in switched_off]
@@ -128,9 +129,9 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     findings.sort(key=lambda f: (f.row, f.col_index, f.rule))
     payers = {payer: pid for payer, pid in profile_id.items() if payer}
     not_run = [f"{', '.join(codes)}: {reason}" for reason, codes in missing_by_reason.items()]
-    missing = [f for f in CRITICAL_FIELDS if not table.has(f)]
-    return TableResult(table, findings, suppressed, not_run, payers, missing,
-                       [_cannot_check(table, f, scopes) for f in missing])
+    absent = [critical for critical in CRITICAL_FIELDS if not table.has(critical)]
+    return TableResult(table, findings, suppressed, not_run, payers, absent,
+                       [_cannot_check(table, critical, scopes) for critical in absent])
 
 
 def _cannot_check(table: Table, missing: Field, scopes: tuple[str, ...]) -> str:

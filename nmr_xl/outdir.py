@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from nmr_xl.atomic import TEMP_PREFIX, temp_prefix
-from nmr_xl.inbox import STATE_FILE
+from nmr_xl.inputs import STATE_FILE
 
 LOCK_FILE = ".nmr-xl.lock"
 LOCK_WAIT = 10.0  # seconds a second run waits for the first before refusing

@@ -94,7 +94,8 @@ def packets(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, st
             subset.append((replace(table, lines=lines),
                            [f for f in findings if f.row in mine]))
             rows[table.sheet] = frozenset(range(1, table.header_row + 1)) | frozenset(mine)
-        plan = build_plan(subset, facts, payers, extents, sheet_names, checked_as_of)
+        plan = build_plan(subset, facts, payers, extents, sheet_names,
+                          checked_as_of=checked_as_of)
         found = [f for _, fs in subset for f in fs]
         count = sum(len(t.lines) for t, _ in subset)
         column = any(table.has(Field.PROVIDER) for table, _ in subset)

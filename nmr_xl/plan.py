@@ -5,7 +5,7 @@ summary sheet). Computed once, so the openpyxl copy and the in-place Excel check
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from nmr_xl.model import Field, Finding, Severity, Table
@@ -85,6 +85,26 @@ class SheetExtent:
     # columns the findings must pass over: hidden ones, or with merged cells in the table's rows
     skip: frozenset[int] = frozenset()
     own: OwnPrint = field(default_factory=OwnPrint)  # its own print settings, widths and font
+
+
+@dataclass(frozen=True)
+class FindingTally:
+    """Findings counted by the payer and by the rendering provider of their line, in the order
+    first found: a copy's summary sheet shows them, and a batch adds them up."""
+
+    by_payer: Counter[str] = field(default_factory=Counter)
+    by_provider: Counter[str] = field(default_factory=Counter)
+
+
+def tally_findings(tables: Iterable[tuple[Table, list[Finding]]]) -> FindingTally:
+    tally = FindingTally()
+    for table, findings in tables:
+        lines = {line.row: line for line in table.lines}
+        for f in findings:
+            line = lines.get(f.row)
+            tally.by_payer[(line.payer if line else None) or "(no payer)"] += 1
+            tally.by_provider[(line.provider if line else None) or "(no provider)"] += 1
+    return tally
 
 
 @dataclass
@@ -172,19 +192,19 @@ def _free_name(wanted: str, taken: set[str]) -> str:
 def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str, str]],
                payers: dict[str, str], extents: Mapping[str, SheetExtent] | None = None,
                sheet_names: Collection[str] = (), warnings: list[str] | None = None,
-               checked_as_of: str | None = None) -> AnnotationPlan:
+               checked_as_of: str | None = None, tally: FindingTally | None = None
+               ) -> AnnotationPlan:
     """`extents` (by sheet) place the findings columns and lay out the pages; `sheet_names` are
     the workbook's sheets, so that a findings sheet of our own gets a name of its own;
     `warnings` say the file could not be fully checked (shown first on the summary sheet);
-    `checked_as_of` goes into the page headers."""
+    `checked_as_of` goes into the page headers; `tally` is tally_findings(tables), when the
+    caller has it already."""
     cells: list[CellMark] = []
     columns: list[FindingsColumn] = []
     notices: list[str] = []
     pages: dict[str, PageSetup] = {}
     names = {name.lower() for name in sheet_names}
     all_findings: list[Finding] = []
-    payer_counts: Counter[tuple[str, str]] = Counter()
-    provider_counts: Counter[str] = Counter()
     for table, findings in tables:
         all_findings.extend(findings)
         by_cell: dict[tuple[int, int], list[Finding]] = {}
@@ -213,12 +233,8 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
         pages[table.sheet] = sheet_page_setup(
             own, table.last_column, None if col is None else (col, column.width),
             table.header_row, ids, checked_as_of)
-        lines = {line.row: line for line in table.lines}
-        for f in findings:
-            line = lines.get(f.row)
-            payer = (line.payer if line else None) or "(no payer)"
-            payer_counts[(payer, payers.get(payer, "default"))] += 1
-            provider_counts[(line.provider if line else None) or "(no provider)"] += 1
+    if tally is None:
+        tally = tally_findings(tables)
 
     severity_counts = Counter(f.severity for f in all_findings)
     rule_counts = Counter(f.rule for f in all_findings)
@@ -231,8 +247,8 @@ def build_plan(tables: list[tuple[Table, list[Finding]]], facts: list[tuple[str,
         facts=[*facts, *(("Findings column", notice) for notice in notices)],
         by_severity=[(s.value, severity_counts.get(s, 0)) for s in Severity],
         by_rule=by_rule,
-        by_payer=[(p, prof, n) for (p, prof), n in payer_counts.most_common()],
-        by_provider=provider_counts.most_common(),
+        by_payer=[(p, payers.get(p, "default"), n) for p, n in tally.by_payer.most_common()],
+        by_provider=tally.by_provider.most_common(),
         findings=all_findings,
         warnings=list(warnings or ()),
         font=columns[0].font if columns else SheetFont(),

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nmr_xl.batch import BatchEntry
-from nmr_xl.inbox import LABEL_SEP
+from nmr_xl.inputs import LABEL_SEP
 
 _NAME_CHARS = 40
 

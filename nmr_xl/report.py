@@ -1,7 +1,8 @@
-"""Results -> the linter-style text report and the versioned JSON report.
+"""A batch's entries -> the linter-style text report and the versioned JSON report; their
+totals are drawn from nmr_xl.batch_totals.
 
-Both read each file's findings through FileResult.all_findings(), one file at a time: a batch
-keeps its findings on disk (nmr_xl.spool), and a report never needs all of them in memory.
+Both read each input's findings back one input at a time (BatchEntry.findings): a batch keeps
+its findings on disk (nmr_xl.spool), and a report never needs all of them in memory.
 """
 
 from __future__ import annotations
@@ -9,39 +10,37 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from nmr_xl.inbox import LABEL_SEP
+from nmr_xl.batch import BatchEntry
+from nmr_xl.batch_totals import BatchInput, BatchTotals
+from nmr_xl.inputs import LABEL_SEP, Disposition
 from nmr_xl.model import FIELD_LABELS as LABELS
 from nmr_xl.model import Severity, column_letter
 from nmr_xl.read.rows import sentence as not_charges_sentence
-from nmr_xl.runner import FileResult, SheetReport
+from nmr_xl.runner import SheetReport
 
 SCHEMA = "nmr-xl/report@1"
 
 
-def write_report_json(out: TextIO, results: Iterable[FileResult], as_of: dt.date) -> None:
-    """The JSON report, laid out as json.dumps(report, indent=2) would, written file by file
-    (so only one file's findings are in memory); the totals come last, as they always have."""
+def write_report_json(out: TextIO, entries: Iterable[BatchEntry], as_of: dt.date,
+                      totals: BatchTotals) -> None:
+    """The JSON report, laid out as json.dumps(report, indent=2) would, written input by input
+    (so only one input's findings are in memory); the totals, this run's, come last."""
     out.write(f'{{\n  "schema": {json.dumps(SCHEMA)},\n  "as_of": '
               f'{json.dumps(as_of.isoformat())},\n  "files": [')
-    files = rows = 0
-    by_severity: Counter[str] = Counter({s.value: 0 for s in Severity})
-    by_rule: Counter[str] = Counter()
-    for r in results:
-        document = _file_json(r)
-        out.write(("," if files else "") + "\n    " + _indented(document, 2))
+    files = 0
+    for entry in entries:
+        out.write(("," if files else "") + "\n    " + _indented(_file_json(entry), 2))
         files += 1
-        rows += r.rows
-        for finding in document["findings"]:
-            by_severity[finding["severity"]] += 1
-            by_rule[finding["rule"]] += 1
-    totals = {"files": files, "rows": rows, "findings": by_severity.total(),
-              "by_severity": dict(by_severity), "by_rule": dict(sorted(by_rule.items()))}
+    now = totals.now
+    document = {"files": files, "rows": now.rows, "findings": now.findings,
+                "by_severity": {s.value: now.by_severity[s.value] for s in Severity},
+                "by_rule": dict(sorted(now.by_rule.items()))}
     close = "\n  ]" if files else "]"
-    out.write(f'{close},\n  "totals": {_indented(totals, 1)}\n}}\n')
+    out.write(f'{close},\n  "totals": {_indented(document, 1)}\n}}\n')
 
 
 def _indented(value: object, level: int) -> str:
@@ -49,11 +48,12 @@ def _indented(value: object, level: int) -> str:
     return json.dumps(value, indent=2).replace("\n", "\n" + "  " * level)
 
 
-def _file_json(r: FileResult) -> dict[str, Any]:
+def _file_json(entry: BatchEntry) -> dict[str, Any]:
+    r, email = entry.result, entry.email
     return {
         "input": r.input,
         "output": r.output,
-        "status": r.status,
+        "status": entry.status,
         "error": {"code": r.error.code, "message": r.error.message} if r.error else None,
         # "cannot be fully checked" warnings first (also in sheets[].missing_fields)
         "warnings": r.cannot_check + r.warnings,
@@ -62,13 +62,14 @@ def _file_json(r: FileResult) -> dict[str, Any]:
         "payers": r.payers,
         # payer names no profile matched (they fall back to `default`): add them to a profile
         "unmatched_payers": sorted(p for p, pid in r.payers.items() if pid == "default"),
-        "findings": [f.as_dict() for f in r.all_findings()],
+        "findings": [f.as_dict() for f in entry.findings],
         "suppressed": r.suppressed,
-        # batch runs: checked / skipped-unchanged / no-billing-table / error, where else the
-        # same content arrived from, and the e-mail it came with
-        "disposition": r.disposition or ("error" if r.error else "checked"),
-        "sources": r.sources or [r.input],
-        "email": r.email,
+        # checked / skipped-unchanged / no-billing-table / error, where else the same content
+        # arrived from, and the e-mail it came with
+        "disposition": entry.disposition.value,
+        "sources": entry.item.sources,
+        "email": None if email is None else {"sender": email.sender, "subject": email.subject,
+                                             "date": email.date},
     }
 
 
@@ -104,17 +105,20 @@ def short_name(label: str) -> str:
     return Path(first).name + sep + rest
 
 
-def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterable[str]:
+def report_text(entries: Iterable[BatchEntry], *, batch: bool = False, quiet: bool = False
+                ) -> Iterable[str]:
     """Linter-style lines: `file:sheet!F4: NMR102 error  message`, then a summary per file.
 
     `batch`: rules not run for want of a column are left to batch_footer, which lists each
-    once for all the files instead of once per file."""
-    for r in results:
+    once for all the files instead of once per file. `quiet`: the summary line and the
+    warnings of each file only, not each finding nor how its sheets were read."""
+    for entry in entries:
+        r = entry.result
         name = short_name(r.input)
         if r.error:
             yield f"{r.input}: error [{r.error.code}] {r.error.message}"
             continue
-        if r.status == "skipped":
+        if entry.disposition == Disposition.SKIPPED_UNCHANGED:
             then = f"; {'; '.join(r.warnings)}" if r.warnings else ""
             yield (f"{r.input}: unchanged since the last check with these rules{then}; "
                    f"skipped (--force checks it again) -> {r.output or 'no copy'}")
@@ -122,9 +126,10 @@ def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterab
         for text in r.cannot_check:
             yield f"{r.input}: warning: {text}"
         counts: Counter[Severity] = Counter()
-        for f in r.all_findings():
+        for f in entry.findings:
             counts[f.severity] += 1
-            yield f"{r.input}:{f.sheet}!{f.cell}: {f.rule} {f.severity.value}  {f.message}"
+            if not quiet:
+                yield f"{r.input}:{f.sheet}!{f.cell}: {f.rule} {f.severity.value}  {f.message}"
         sheets = _plural(len(r.sheets), "sheet")
         summary = (f"{name}: {_plural(r.rows, 'billing line')} on {sheets}, "
                    f"{_plural(counts.total(), 'finding')}{_severity_counts(counts)}")
@@ -133,14 +138,14 @@ def report_text(results: Iterable[FileResult], *, batch: bool = False) -> Iterab
         if r.output:
             summary += f" -> {r.output}"
         yield summary
-        for source in r.sources[1:]:
+        for source in entry.item.sources[1:]:
             yield f"  also received as {source} (same content, checked once)"
-        for s in r.sheets:
+        for s in [] if quiet else r.sheets:
             yield from _reading_lines(s, r.input)
             for note in [] if batch else s.not_run:
                 yield f"  {s.name}: not run: {note}"
-        for s in r.skipped:
-            yield f"  skipped sheet {s.name}: {s.reason}"
+        for skipped in [] if quiet else r.skipped:
+            yield f"  skipped sheet {skipped.name}: {skipped.reason}"
         for w in r.warnings:
             yield f"  warning: {w}"
 
@@ -163,50 +168,47 @@ def _reading_lines(s: SheetReport, name: str) -> Iterable[str]:
         yield f"  {s.name}: {note}"
 
 
-def batch_footer(results: list[FileResult], summary: Path | None = None) -> Iterable[str]:
+def batch_footer(inputs: Sequence[BatchInput], totals: BatchTotals,
+                 summary: Path | None = None) -> Iterable[str]:
     """After a batch's per-file lines: what happened to every input, what could not be checked
     and why, the rules that could not run, and where the batch summary is."""
-    dispositions = Counter(r.disposition or ("error" if r.error else "checked") for r in results)
-    skipped = dispositions["skipped-unchanged"]
+    dispositions = totals.dispositions
+    checked = dispositions[Disposition.CHECKED]
+    skipped = dispositions[Disposition.SKIPPED_UNCHANGED]
     parts = []
-    if dispositions["checked"] or not skipped:
-        parts.append(f"{dispositions['checked']} checked")
+    if checked or not skipped:
+        parts.append(f"{checked} checked")
     if skipped:
         parts.append(f"{skipped} skipped (unchanged since the last run)")
-    if dispositions["no-billing-table"]:
-        parts.append(f"{dispositions['no-billing-table']} without a billing table")
-    if dispositions["error"]:
-        parts.append(f"{dispositions['error']} could not be checked")
-    duplicates = sum(max(len(r.sources) - 1, 0) for r in results)
-    if duplicates:
-        parts.append(f"{_plural(duplicates, 'duplicate')} checked once")
+    if dispositions[Disposition.NO_BILLING_TABLE]:
+        parts.append(f"{dispositions[Disposition.NO_BILLING_TABLE]} without a billing table")
+    if dispositions[Disposition.ERROR]:
+        parts.append(f"{dispositions[Disposition.ERROR]} could not be checked")
+    if totals.duplicates:
+        parts.append(f"{_plural(totals.duplicates, 'duplicate')} checked once")
     yield ""
-    yield f"{_plural(len(results), 'input')}: {', '.join(parts)}"
-    if dispositions["checked"]:
-        counts = Counter(f.severity for r in results for f in r.all_findings())
-        severities = ", ".join(_plural(counts[s], s.value) for s in Severity)
-        now = " checked now" if skipped else ""
-        yield (f"{_plural(counts.total(), 'finding')} ({severities}) in "
-               f"{_plural(sum(r.rows for r in results), 'billing line')}{now}")
-    partial = [r for r in results if r.cannot_check]
+    # every input that arrived, a duplicate too: the parts add up to it
+    yield f"{_plural(totals.received, 'input')}: {', '.join(parts)}"
+    if checked:
+        now = totals.now
+        severities = ", ".join(_plural(now.by_severity[s.value], s.value) for s in Severity)
+        when = " checked now" if skipped else ""
+        yield (f"{_plural(now.findings, 'finding')} ({severities}) in "
+               f"{_plural(now.rows, 'billing line')}{when}")
+    partial = [item for item in inputs if item.cannot_check]
     if partial:
         yield "Not fully checked (a sheet lacks a column whole rule families need):"
-        for r in partial:
-            n = len(r.cannot_check)
-            yield f"  {r.input}: {n} warning{'s' if n > 1 else ''} (see above)"
-    failed = [r for r in results if r.error]
+        for item in partial:
+            n = len(item.cannot_check)
+            yield f"  {item.label}: {n} warning{'s' if n > 1 else ''} (see above)"
+    failed = [(item, item.error) for item in inputs if item.error]
     if failed:
         yield "Not checked:"
-        for r in failed:
-            assert r.error is not None
-            yield f"  {r.input}: {r.error.code}: {r.error.message}"
-    not_run: Counter[str] = Counter()
-    for r in results:
-        for note in {note for s in r.sheets for note in s.not_run}:
-            not_run[note] += 1
-    if not_run:
+        for item, error in failed:
+            yield f"  {item.label}: {error.code}: {error.message}"
+    if totals.not_run:
         yield "Rules not run for want of a column:"
-        for note, n in sorted(not_run.items(), key=lambda kv: (-kv[1], kv[0])):
+        for note, n in totals.not_run:
             yield f"  {note} ({_plural(n, 'file')})"
     if summary is not None:
         yield f"Batch summary: {summary}"

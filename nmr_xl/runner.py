@@ -6,23 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nmr_xl import __version__
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
 from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Table, Workbook, column_letter
-from nmr_xl.plan import SheetExtent, build_plan
+from nmr_xl.plan import FindingTally, SheetExtent, build_plan, tally_findings
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
 from nmr_xl.read.package import Package, inspect, mend, too_many_cells_to_copy
 from nmr_xl.read.rows import sentence as not_charges_sentence
 from nmr_xl.read.sources import read_workbook, sniff
-from nmr_xl.spool import read_findings
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 # Everything check_file reads (CSV by its extension): for callers that search folders
@@ -66,33 +64,14 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     suppressed: int = 0
     payers: dict[str, str] = field(default_factory=dict)
-    # findings counted by the payer and the rendering provider of their line (batch totals)
-    findings_by_payer: Counter[str] = field(default_factory=Counter)
-    findings_by_provider: Counter[str] = field(default_factory=Counter)
-    # set by a batch run: what became of the input, where else it arrived from, its e-mail
-    disposition: str | None = None
-    sources: list[str] = field(default_factory=list)
-    email: dict[str, str | None] | None = None
-    # a batch moves the findings here once it has counted them (nmr_xl.spool), so that its
-    # parent process never holds every finding of the batch at once
-    findings_file: Path | None = None
+    # findings counted by the payer and the rendering provider of their line: the summary
+    # sheet shows them, a batch adds them up
+    tally: FindingTally = field(default_factory=FindingTally)
     # why the annotated copy could not be written where it belongs (a read-only or full output
     # folder): the check counts, but the run's exit status says something went wrong
     write_error: str | None = None
     packets: list[str] = field(default_factory=list)  # one workbook per rendering provider
     pdfs: list[str] = field(default_factory=list)  # the copy and packets rendered as PDF
-
-    def all_findings(self) -> Iterator[Finding]:
-        """The findings, one at a time: those held, then those moved to `findings_file`."""
-        yield from self.findings
-        if self.findings_file is not None:
-            yield from read_findings(self.findings_file)
-
-    @property
-    def status(self) -> str:
-        if self.error:
-            return "error"
-        return "skipped" if self.disposition == "skipped-unchanged" else "checked"
 
     @property
     def rows(self) -> int:
@@ -226,17 +205,12 @@ def _no_table_error(skipped: list[SkippedSheet], csv: bool = False) -> InputErro
 
 def _collect(result: FileResult, checked: list[TableResult]) -> None:
     for tr in checked:
-        t = tr.table
         result.sheets.append(SheetReport.of(tr))
         result.cannot_check.extend(tr.cannot_check)
         result.findings.extend(tr.findings)
         result.suppressed += tr.suppressed
         result.payers.update(tr.payers)
-        lines = {line.row: line for line in t.lines}
-        for f in tr.findings:
-            line = lines.get(f.row)
-            result.findings_by_payer[(line.payer if line else None) or "(no payer)"] += 1
-            result.findings_by_provider[(line.provider if line else None) or "(no provider)"] += 1
+    result.tally = tally_findings((tr.table, tr.findings) for tr in checked)
 
 
 def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[str, str]]:
@@ -320,7 +294,7 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
             extents = findings_extents(source, {tr.table.sheet: tr.table.last_column
                                                 for tr in checked}) if not csv_data else {}
             plan = build_plan(tables, facts, result.payers, extents, names, result.cannot_check,
-                              as_of.isoformat())
+                              as_of.isoformat(), result.tally)
             if csv_data:
                 losses = write_rows_copy(csv_data.rows, csv_data.sheet, dest, plan)
             else:
@@ -381,7 +355,7 @@ def _packets(result: FileResult, source: Path, dest: Path,
 def packet_path(copy: Path, provider: str, used: set[str]) -> Path:
     """`<name>.checked.<provider>.xlsx` beside the copy: the provider's name made safe as a
     file name (it comes from a cell), unique among the packets (as file systems compare)."""
-    from nmr_xl.inbox import safe_name, unique_name
+    from nmr_xl.inbox.names import safe_name, unique_name
 
     stem = copy.name[:-len(copy.suffix)] if copy.suffix else copy.name
     name = unique_name(safe_name(provider, 80, "provider"), used, 80)

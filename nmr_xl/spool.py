@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from nmr_xl.atomic import create_private
@@ -38,3 +39,17 @@ def read_findings(path: Path) -> Iterator[Finding]:
                 json.loads(line))
             yield Finding(rule, name, Severity(severity), sheet, row, column, cell, col_index,
                           message, suggestion)
+
+
+@dataclass(frozen=True)
+class SpooledFindings:
+    """An input's findings: those still held, then those written to `file`. Iterating reads
+    them one at a time, from the start, every time."""
+
+    held: Sequence[Finding] = ()
+    file: Path | None = None
+
+    def __iter__(self) -> Iterator[Finding]:
+        yield from self.held
+        if self.file is not None:
+            yield from read_findings(self.file)

@@ -267,8 +267,8 @@ def _findings(layout: SummaryLayout, top: int, findings: list[Finding]) -> None:
     for col, text in enumerate(FINDING_COLUMNS, start=1):
         layout.put(top, col, text, BOLD_WRAPPED)
     for row, f in enumerate(findings, start=top + 1):
-        values = (f.severity.value, f.rule, f.name, f.sheet, f.cell, f.row, f.column, f.message,
-                  f.suggestion)
+        values: tuple[str | int, ...] = (f.severity.value, f.rule, f.name, f.sheet, f.cell,
+                                         f.row, f.column, f.message, f.suggestion)
         for col, value in enumerate(values, start=1):
             if col == 1:
                 layout.put(row, col, value, severity_style(f.severity))

@@ -33,6 +33,22 @@ class Allocation:
             for code in set(billed) | set(self.low)
         )
 
+    def units_of(self, code: str) -> str:
+        """"2", or "0 or 1 (tie: ...)" for a code a tie may give a unit or not."""
+        low, high = self.low[code], self.high[code]
+        return f"{low}" if low == high else f"{low} or {high} ({self.tie_note()})"
+
+    def tie_note(self) -> str:
+        """How a tie is settled: CMS lets the biller choose which tied code takes the unit(s)
+        left, never one code taking them twice."""
+        tied = [code for code in self.low if self.low[code] != self.high[code]]
+        spare = self.total - sum(self.low.values())
+        if len(tied) == 2 and spare == 1:
+            return "tie: choose either code"
+        if spare == 1:
+            return f"tie: give the unit left to one of the {len(tied)} tied codes"
+        return f"tie: give one unit each to {spare} of the {len(tied)} tied codes"
+
     def describe(self) -> str:
         parts = []
         for code in self.low:

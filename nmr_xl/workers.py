@@ -29,12 +29,16 @@ import multiprocessing.connection
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:  # ForkContext is missing on Windows
+    from multiprocessing.context import ForkContext, SpawnContext
 
 K = TypeVar("K")
 
@@ -47,7 +51,7 @@ _quieted: list[Any] = []  # the streams a worker inherited, kept from being fina
 class Failure:
     """A task that produced no result: code and message are those of the input's error."""
 
-    code: str  # "crashed", "too-large" (out of memory) or "internal-error"
+    code: str  # "crashed", "too-large" (out of memory), "timed-out" or "internal-error"
     message: str
     pid: int  # the worker's process id (its temporary files are named after it)
 
@@ -68,8 +72,10 @@ def gib(size: int) -> str:
     return f"{size / 1024**3:.1f} GiB"
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+def _context() -> ForkContext | SpawnContext:
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 # --- the worker side ------------------------------------------------------------------------------
@@ -151,6 +157,7 @@ class _Worker:
     def __init__(self, process: BaseProcess, conn: multiprocessing.connection.Connection):
         self.process = process
         self.conn = conn
+        self.deadline = float("inf")  # when the task it holds has run too long
 
     @property
     def pid(self) -> int:
@@ -161,11 +168,15 @@ class WorkerPool(Generic[K]):
     """Up to `jobs` worker processes, started as tasks need them. Use as a context manager."""
 
     def __init__(self, jobs: int, *, init: Callable[..., None] | None = None,
-                 initargs: tuple[Any, ...] = (), memory_limit: int | None = None) -> None:
+                 initargs: tuple[Any, ...] = (), memory_limit: int | None = None,
+                 task_seconds: float | None = None) -> None:
         self.jobs = max(1, jobs)
         self.init = init
         self.initargs = initargs
         self.memory_limit = memory_limit
+        # a task running longer is stopped (a file that makes a reader loop must not hang
+        # the batch); None: no limit
+        self.task_seconds = task_seconds
         self._context = _context()
         self._idle: list[_Worker] = []
         self._busy: dict[_Worker, K] = {}
@@ -203,15 +214,38 @@ class WorkerPool(Generic[K]):
                     worker = self._start()
                     worker.conn.send((func, args))
                 self._busy[worker] = key
+                if self.task_seconds is not None:
+                    worker.deadline = time.monotonic() + self.task_seconds
             watched = [w.conn for w in self._busy] + [w.process.sentinel for w in self._busy]
-            ready = multiprocessing.connection.wait(watched, timeout=tick_seconds if tick
-                                                    else None)
+            ready = multiprocessing.connection.wait(watched, timeout=self._wait(tick_seconds
+                                                                                if tick else None))
             if not ready and tick is not None:
                 tick()
             for worker in [w for w in self._busy if w.conn in ready
                            or w.process.sentinel in ready]:
                 key = self._busy.pop(worker)
                 yield key, self._answer(worker)
+            now = time.monotonic()
+            for worker in [w for w in self._busy if w.deadline <= now]:
+                key = self._busy.pop(worker)
+                yield key, self._stop_overdue(worker)
+
+    def _wait(self, tick: float | None) -> float | None:
+        """How long to wait for an answer: until the next tick or the nearest deadline."""
+        nearest = min((w.deadline for w in self._busy), default=float("inf"))
+        if nearest == float("inf"):
+            return tick
+        left = max(0.0, nearest - time.monotonic())
+        return left if tick is None else min(tick, left)
+
+    def _stop_overdue(self, worker: _Worker) -> Failure:
+        worker.process.terminate()  # SIGTERM: it removes its temporary files on the way out
+        self._bury(worker)
+        assert self.task_seconds is not None
+        return Failure("timed-out", "the check of this file took longer than "
+                                    f"{_duration(self.task_seconds)}, so it was stopped and the "
+                                    "file was not checked; check it on its own, with a longer "
+                                    "--timeout if it is a very large export", worker.pid)
 
     def _answer(self, worker: _Worker) -> Any:
         status, value = "crashed", None
@@ -257,6 +291,13 @@ class WorkerPool(Generic[K]):
             self._bury(worker)
         self._idle.clear()
         self._busy.clear()
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} seconds"
 
 
 def _ended(exitcode: int | None) -> str:

@@ -425,6 +425,7 @@ def test_compound_file_refuses_empty_streams():
         write_compound_file({"PROJECT": b""})
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not on PATH")
 def test_libreoffice_reads_the_vba_project(built, tmp_path):
     """A third reader of the VBA project. LibreOffice does not open add-ins, so it gets the

@@ -39,8 +39,10 @@ from test_inbox import build_msg
 
 from nmr_xl import batch
 from nmr_xl.batch import STATE_SCHEMA, BatchOptions, run_batch
-from nmr_xl.config import load_config
-from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE, collect
+from nmr_xl.batch_totals import batch_totals
+from nmr_xl.config.load import load_config
+from nmr_xl.inbox import collect
+from nmr_xl.inputs import LABEL_SEP, STATE_FILE, SUMMARY_FILE, Disposition
 from nmr_xl.model import Finding
 from nmr_xl.outdir import LOCK_FILE
 from nmr_xl.report import write_report_json
@@ -148,6 +150,7 @@ INBOX = [
 # the same attachment arriving twice: checked once, both places listed
 DUPLICATES = {f"01 sunrise.eml{S}Sunrise week 1.xlsx": f"03 sunrise fwd.eml{S}Sunrise week 1.xlsx",
               f"01 sunrise.eml{S}Sunrise week 2.xlsx": f"12 lopez.msg{S}billing.xlsx"}
+RECEIVED = len(INBOX) + len(DUPLICATES)  # what the headlines count
 FINDINGS_BY_PRACTICE = {"sunrisechiro.example": 5, "riverbend.example": 4,
                         "oakridgept.example": 3, "valleyspine.example": 3, "evil.example": 1,
                         "practice.example": 2, "lakesiderehab.example": 0,
@@ -334,7 +337,8 @@ def test_text_output_ends_with_what_could_not_be_checked(inbox_run):
     assert result.err == ""  # not a terminal: no progress bar, nothing on stderr
     lines = result.out.splitlines()
     footer = lines[lines.index("") + 1:]
-    assert footer[0] == (f"{len(INBOX)} inputs: 10 checked, 1 without a billing table, "
+    # every input that arrived, the duplicates too: the parts add up to it
+    assert footer[0] == (f"{RECEIVED} inputs: 10 checked, 1 without a billing table, "
                          "3 could not be checked, 2 duplicates checked once")
     assert footer[1] == "18 findings (10 errors, 4 warnings, 4 info) in 30 billing lines"
     assert footer[2] == "Not checked:"
@@ -415,8 +419,8 @@ def test_summary_totals_sheet_and_chart(inbox_run):
     column_a = [c.value for c in ws["A"]]
     assert column_a[0] == "nmr-xl batch summary"
     assert f"Checked as of {AS_OF}" in ws["A2"].value
-    assert ws["A4"].value == (f"{len(INBOX)} inputs: 10 checked, 1 without a billing table, "
-                              "3 could not be checked")
+    assert ws["A4"].value == (f"{RECEIVED} inputs: 10 checked, 1 without a billing table, "
+                              "3 could not be checked, 2 duplicates checked once")
     assert ws["A5"].value == "18 findings (10 errors, 4 warnings, 4 info) in 30 billing lines"
 
     def section(title: str) -> list[tuple[object, ...]]:
@@ -433,7 +437,8 @@ def test_summary_totals_sheet_and_chart(inbox_run):
         ("charges.xlsx", "encrypted"), ("charges.xls", "unsupported-format"),
         ("08 eob.eml", "no-spreadsheet"), ("schedule.xlsx", "no-billing-table")]
     assert "(from Lakeside Rehab)" in str(not_checked[0][0])
-    practices = {r[0]: r for r in section("By practice (sender's mail domain)")}
+    practices = {r[0]: r for r in section(
+        "By practice (sender's mail domain; files not e-mailed, by folder)")}
     assert {p: r[9] for p, r in practices.items()} == FINDINGS_BY_PRACTICE
     # two senders of one practice are one practice; the forward was a duplicate
     assert practices["sunrisechiro.example"][1] == "Sunrise Front Desk"
@@ -509,13 +514,14 @@ def test_second_run_skips_everything_unchanged(inbox_run, cli, tmp_path):
     assert f"{inbox}/10 oakridge again.eml{S}schedule.xlsx: unchanged since the last check " \
            "with these rules; no sheet had a billing table when it was last checked; skipped" \
            in again.out
-    assert f"{len(INBOX)} inputs: 11 skipped (unchanged since the last run), 3 could not be " \
+    assert f"{RECEIVED} inputs: 11 skipped (unchanged since the last run), 3 could not be " \
            "checked, 2 duplicates checked once" in again.out.splitlines()
     # the summary still shows the whole inbox, with the numbers of the last check
     book = openpyxl.load_workbook(out / SUMMARY_FILE)
     totals = book["Totals"]
-    assert totals["A4"].value == (f"{len(INBOX)} inputs: 10 checked (10 of them in an earlier "
-                                  "run), 1 without a billing table, 3 could not be checked")
+    assert totals["A4"].value == (f"{RECEIVED} inputs: 10 checked (10 of them in an earlier "
+                                  "run), 1 without a billing table, 3 could not be checked, "
+                                  "2 duplicates checked once")
     assert totals["A5"].value == "18 findings (10 errors, 4 warnings, 4 info) in 30 billing lines"
     inputs = {str(r["Input"]).removeprefix(f"{inbox}/"): r for r in _table_rows(book["Inputs"])}
     week1 = inputs[f"01 sunrise.eml{S}Sunrise week 1.xlsx"]
@@ -656,6 +662,66 @@ def test_a_new_message_never_takes_an_old_copy(cli, tmp_path):
     assert [f["output"] for f in third["files"]] == [new["output"], str(copy)]
 
 
+# --- what the headline counts, and who sent what ------------------------------------------------
+
+
+def _totals_column_a(out: Path) -> list[str]:
+    totals = openpyxl.load_workbook(out / SUMMARY_FILE)["Totals"]
+    return [str(c.value) for c in totals["A"] if c.value is not None]
+
+
+def test_the_headline_counts_every_file_a_duplicate_too(cli, tmp_path):
+    """Three files, two of them alike: three inputs arrived, two were checked and the third
+    was the same content, checked once. The parts of the headline add up to its count."""
+    inbox = tmp_path / "in"
+    build_billing_workbook(inbox / "a.xlsx", DEFAULT_ROWS, extras=False)
+    shutil.copy(inbox / "a.xlsx", inbox / "a copy.xlsx")
+    build_billing_workbook(inbox / "b.xlsx", _rows(ERROR_ROWS, "Cigna", "Dr Ruiz"),
+                           extras=False)
+    out = tmp_path / "out"
+    result, doc = run(cli, inbox, "--out", out)
+    assert len(doc["files"]) == 2
+    assert doc["files"][0]["sources"] == [str(inbox / "a copy.xlsx"), str(inbox / "a.xlsx")]
+    assert "3 inputs: 2 checked, 1 duplicate checked once" in result.out.splitlines()
+    assert _totals_column_a(out)[2] == "3 inputs: 2 checked, 1 duplicate checked once"
+
+
+def test_files_not_emailed_are_grouped_by_folder_never_as_a_practice(cli, tmp_path):
+    inbox = small_inbox(tmp_path / "in")
+    out = tmp_path / "out"
+    run(cli, inbox, "--out", out)
+    book = openpyxl.load_workbook(out / SUMMARY_FILE)
+    practices = {row[0]: row[2] for row in book["Totals"].iter_rows(values_only=True)
+                 if isinstance(row[0], str) and row[0].startswith("(files")}
+    assert practices == {"(files in a)": 1, "(files in b)": 2, "(files in c)": 1}  # inputs
+    assert {r["Practice"] for r in _table_rows(book["Findings"])} == set(practices)
+
+
+def test_a_workbook_zipped_and_emailed_keeps_the_emails_sender(cli, tmp_path):
+    """The zip on disk sorts first and its member is checked; the e-mail that brought the same
+    workbook still says who sent it, in the reports and the summary."""
+    build = tmp_path / "build"
+    build.mkdir()
+    data = workbook(build, "march.xlsx", DEFAULT_ROWS)
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a bundle.zip").write_bytes(zipped({"march.xlsx": data}))
+    (inbox / "b sunrise.eml").write_bytes(eml(
+        "Sunrise Front Desk <frontdesk@sunrisechiro.example>", "March billing", day(2),
+        [("march.xlsx", data)]))
+    out = tmp_path / "out"
+    _, doc = run(cli, inbox, "--out", out)
+    [only] = doc["files"]
+    assert only["input"] == f"{inbox}/a bundle.zip{S}march.xlsx"
+    assert only["sources"] == [only["input"], f"{inbox}/b sunrise.eml{S}march.xlsx"]
+    assert only["email"] == {"sender": "Sunrise Front Desk <frontdesk@sunrisechiro.example>",
+                             "subject": "March billing", "date": "2026-03-02T09:15:00-05:00"}
+    book = openpyxl.load_workbook(out / SUMMARY_FILE)
+    [row] = _table_rows(book["Inputs"])
+    assert (row["From"], row["Subject"]) == (only["email"]["sender"], "March billing")
+    assert {r["Practice"] for r in _table_rows(book["Findings"])} == {"sunrisechiro.example"}
+
+
 # --- memory: findings on disk, never all in the parent -------------------------------------------
 
 
@@ -682,11 +748,11 @@ def test_the_parent_holds_counts_not_findings(tmp_path, jobs):
     assert all(entry.result.findings == [] for entry in entries)
     assert [dict(entry.counts.by_severity) for entry in entries] == [
         {"error": 1, "warning": 1, "info": 1}, {"warning": 1}, {"error": 1}, {"info": 1}]
-    read_back = [[(f.rule, f.cell) for f in entry.result.all_findings()] for entry in entries]
+    read_back = [[(f.rule, f.cell) for f in entry.findings] for entry in entries]
     assert read_back == [[("NMR102", "G7"), ("NMR206", "L9"), ("NMR104", "G10")],
                          [("NMR206", "L5")], [("NMR102", "G5")], [("NMR104", "G5")]]
     for entry in entries:
-        assert work in entry.result.findings_file.parents  # type: ignore[union-attr]
+        assert entry.findings_file is not None and work in entry.findings_file.parents
 
 
 def test_a_full_disk_keeps_the_findings_in_memory(tmp_path, monkeypatch):
@@ -699,8 +765,8 @@ def test_a_full_disk_keeps_the_findings_in_memory(tmp_path, monkeypatch):
     work.mkdir(mode=0o700)
     options = BatchOptions(dt.date.fromisoformat(AS_OF), tmp_path / "out", work, jobs=1)
     entries = run_batch(collect([inbox], work), load_config(), options)
-    assert [len(list(entry.result.all_findings())) for entry in entries] == [3, 1, 1, 1]
-    assert all(entry.result.findings_file is None for entry in entries)
+    assert [len(list(entry.findings)) for entry in entries] == [3, 1, 1, 1]
+    assert all(entry.findings_file is None for entry in entries)
 
 
 def test_findings_sheet_links_stop_at_the_cap(cli, tmp_path, monkeypatch):
@@ -724,7 +790,7 @@ def test_json_report_is_streamed_in_the_usual_layout(inbox_run, tmp_path):
     text = (inbox.parent / "report.json").read_text(encoding="utf-8")
     assert text == json.dumps(doc, indent=2) + "\n"
     buffer = io.StringIO()
-    write_report_json(buffer, [], dt.date(2026, 6, 30))
+    write_report_json(buffer, [], dt.date(2026, 6, 30), batch_totals([]))
     empty = json.loads(buffer.getvalue())
     assert buffer.getvalue() == json.dumps(empty, indent=2) + "\n"
     assert empty["files"] == [] and empty["totals"]["findings"] == 0
@@ -761,7 +827,7 @@ def test_progress_bar_shows_file_names_as_they_are(capsys):
     assert len(current_name("x" * 300 + ".xlsx")) == 40
     item = InboxItem(Path("[red]x.xlsx"), "[/red]x.xlsx", ["[/red]x.xlsx"], None, "", None, None)
     with batch_progress(2, enabled=True) as bar:  # rich markup in a name must not crash it
-        bar.done(BatchEntry(item, FileResult(input=item.label), "checked"))
+        bar.done(BatchEntry(item, FileResult(input=item.label), Disposition.CHECKED))
         assert bar.tick is not None
         bar.tick()
     assert capsys.readouterr().out == ""  # the bar is drawn on stderr, never in the report

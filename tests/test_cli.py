@@ -514,6 +514,33 @@ def test_explain_works_for_every_rule(cli, code):
     assert run.out.startswith(code + " ")
 
 
+def test_explain_shows_the_settings_a_rule_reads_with_their_values(cli, tmp_path):
+    lines = cli("explain", "NMR106").out.splitlines()
+    settings = lines[lines.index("Settings (rules.toml, as loaded):") + 1:]
+    assert settings[:2] == [
+        "  settings.provider_day_minutes = 480",
+        "    One provider's one-on-one timed minutes in one day above this look impossible."]
+    assert settings[2].startswith('  codes.timed = ["97032", ')
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[settings]\nprovider_day_minutes = 420\n\n[profiles.aetna]\n'
+                     'nmr_visit_limit = 12\n', encoding="utf-8")
+    assert "  settings.provider_day_minutes = 420" in cli(
+        "explain", "NMR106", "--rules", rules).out.splitlines()
+    assert ("  profiles.<id>.nmr_visit_limit: aetna = 12; a profile without it: not set"
+            in cli("explain", "NMR207", "--rules", rules).out.splitlines())
+
+
+def test_explain_without_settings_and_with_a_bad_rules_file(cli, tmp_path):
+    assert "Settings (rules.toml, as loaded):" not in cli("explain", "NMR003").out
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[settings]\nprovider_day_minute = 1\n", encoding="utf-8")
+    run = cli("explain", "NMR106", "--rules", rules)
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"nmr-xl: {rules}:2: 'settings.provider_day_minute' is not a known " \
+        f"setting (known here: date_order, episode_gap_days, header_search_rows, " \
+        f"likely_typo_minutes, mue_file, ncci_file, provider_day_minutes)\n"
+
+
 @pytest.mark.parametrize("code", ["NMR999", "nmr102x", "E501"])
 def test_explain_unknown_code(cli, code):
     run = cli("explain", code)
@@ -596,3 +623,55 @@ def test_folder_without_workbooks_is_misuse_before_any_work(cli, clean_xlsx, tmp
     assert "no workbooks (.xlsx, .xlsm, .xls, .ods), CSV files or e-mails" in run.err
     assert not list(clean_xlsx.parent.glob("*.checked.*"))
     assert not report.exists()
+
+
+def _piped_to_head(*args: object) -> tuple[int, str, str]:
+    """`nmr-xl ARGS | head -1`: the reader closes the pipe after one line."""
+    proc = subprocess.Popen([sys.executable, "-m", "nmr_xl.cli", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline().decode()
+    proc.stdout.close()  # as `head -1` exits
+    err = proc.stderr.read().decode()
+    return proc.wait(timeout=60), first, err
+
+
+@pytest.mark.parametrize("args", [("rules",), ("explain", "NMR102"),
+                                  ("units", "97112=24", "97110=23")])
+def test_a_closed_pipe_ends_quietly(args: tuple[str, ...]) -> None:
+    code, first, err = _piped_to_head(*args)
+    assert first.strip()
+    assert code == 0
+    assert err == ""
+
+
+def test_a_closed_pipe_still_writes_the_report_and_keeps_the_exit_code(billing_xlsx, tmp_path):
+    """The check's report file and exit status do not depend on anyone reading stdout."""
+    report = tmp_path / "run.json"
+    code, first, err = _piped_to_head("check", billing_xlsx, "--as-of", AS_OF, "--out",
+                                      tmp_path / "out", "--report", report)
+    assert first.startswith(str(billing_xlsx))
+    assert err == ""
+    assert code == 1  # errors found, as without the pipe
+    assert len(json.loads(report.read_text(encoding="utf-8"))["files"][0]["findings"]) == len(
+        EXPECTED_FINDINGS)
+
+
+def test_quiet_prints_a_line_per_file_not_every_finding(cli, billing_xlsx, clean_xlsx, tmp_path):
+    run = cli("check", billing_xlsx, clean_xlsx, "--as-of", AS_OF, "--out", tmp_path / "out",
+              "--quiet")
+    assert run.code == 1
+    assert not any(": NMR" in line for line in run.out.splitlines())
+    summaries = [line for line in run.out.splitlines() if " billing line" in line
+                 and " finding" in line and "->" in line]
+    assert len(summaries) == 2
+    assert "2 inputs: 2 checked" in run.out
+
+
+def test_check_help_names_every_input_the_readme_names(cli):
+    run = cli("check", "--help")
+    assert run.code == 0
+    text = " ".join(run.out.split())
+    for kind in (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".eml", ".msg", ".zip",
+                 "folders"):
+        assert kind in text, kind

@@ -14,7 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from nmr_xl.config import Config, load_config
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
 from nmr_xl.model import EXACT, GUESS, NOT_READ, PINNED, Field, SkippedSheet, Table
 from nmr_xl.read.providers import credential_in_name
 from nmr_xl.read.table import build_table
@@ -319,3 +320,15 @@ def test_group_rows_give_their_value_but_report_criteria_do_not() -> None:
         ("Dana Cole, LMT", "LMT"), ("Mark Ortiz DC", "DC")]
     assert table.columns[Field.PROVIDER] == [] and Field.PAYER not in table.columns
     assert table.mapping()["provider"] == "(from the rows above the lines)"
+
+
+def test_diagnosis_rows_never_give_their_codes_to_another_patients_line() -> None:
+    """A claim dump's diagnosis rows that name their patient link by patient: a charge line
+    of another patient next to them gets none of their codes (it has none of its own)."""
+    rows = [["Patient ID", "DOS", "CPT", "Units"],
+            ["P1", "3/2/2026", "97112", 2],
+            ["P3", "3/2/2026", "G20", None],
+            ["P3", "3/2/2026", "97112", 2]]
+    table = read(rows)
+    by_patient = {line.patient: line.diagnoses for line in table.lines}
+    assert by_patient == {"P1": (), "P3": ("G20",)}

@@ -8,11 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from nmr_xl.config import Config, ConfigError, DxFamilies, load_config, parse_rules_text
+from nmr_xl.config.load import load_config, parse_rules_text
+from nmr_xl.config.model import Config, DxFamilies
 from nmr_xl.engine import check_table
+from nmr_xl.errors import ConfigError
 from nmr_xl.model import Field, Severity, Table
 from nmr_xl.read.table import build_table
 from nmr_xl.rules import get_rule, level_for
+from nmr_xl.rules.common import TIMED_CODES
+from nmr_xl.rules.nmr import (
+    ASSISTANT_QUALIFIED,
+    EPISODE_GAP_DAYS,
+    NEUROMUSCULAR,
+    NMR_CODES,
+    NMR_EXCLUDED,
+    NMR_VISIT_LIMIT,
+    NMR_WINDOW_DAYS,
+)
+from nmr_xl.rules.payer import ALWAYS_THERAPY, CMT_CODES, DISCIPLINE_MODIFIERS, DISTINCT_MODIFIERS
+from nmr_xl.rules.time_units import PROVIDER_DAY_MINUTES, UNIT_METHOD
 
 
 @cache
@@ -42,30 +56,32 @@ def level(config: Config, code: str, payer: str | None) -> Severity | None:
 def test_bundled_defaults() -> None:
     config = defaults()
     assert config.sources == ("bundled rules.toml",)
-    assert config.provider_day_minutes == 480
-    assert config.episode_gap_days == 60
+    assert config.value(PROVIDER_DAY_MINUTES) == 480
+    assert config.value(EPISODE_GAP_DAYS) == 60
     assert config.header_search_rows == 30
     assert not config.day_first
-    assert config.nmr_codes == {"97112"}
-    assert {"97110", "97112", "97140", "97035"} <= config.timed_codes
-    assert "98940" not in config.timed_codes
+    assert config.value(NMR_CODES) == {"97112"}
+    assert {"97110", "97112", "97140", "97035"} <= config.value(TIMED_CODES)
+    assert "98940" not in config.value(TIMED_CODES)
     assert set(config.profiles) == {"default", "medicare", "medicare-advantage", "aetna",
                                     "bcbs-tennessee"}
     aetna = config.profiles["aetna"]
-    assert (aetna.nmr_visit_limit, aetna.nmr_window_days, aetna.unit_method) == (18, 42, "cms")
-    assert config.profiles["bcbs-tennessee"].nmr_excluded
+    assert (aetna.value(NMR_VISIT_LIMIT), aetna.value(NMR_WINDOW_DAYS),
+            aetna.value(UNIT_METHOD)) == (18, 42, "cms")
+    assert config.profiles["bcbs-tennessee"].value(NMR_EXCLUDED)
     medicare = config.profiles["medicare"]
-    assert medicare.medicare and medicare.discipline_modifiers
+    assert medicare.medicare and medicare.value(DISCIPLINE_MODIFIERS)
     advantage = config.profiles["medicare-advantage"]
     assert not advantage.medicare  # a commercial plan: the Medicare-only rules do not apply
-    assert advantage.discipline_modifiers and advantage.unit_method == "cms"
-    assert not any(config.profiles[p].discipline_modifiers
+    assert advantage.value(DISCIPLINE_MODIFIERS) and advantage.value(UNIT_METHOD) == "cms"
+    assert not any(config.profiles[p].value(DISCIPLINE_MODIFIERS)
                    for p in ("default", "aetna", "bcbs-tennessee"))
-    assert not config.ca_qualified
-    assert config.cmt_codes == {"98940", "98941", "98942"}
-    assert {"97112", "97110", "97140", "97530", "97161", "G0283"} <= config.always_therapy
-    assert "98940" not in config.always_therapy and "97010" not in config.always_therapy
-    assert config.timed_codes <= config.always_therapy
+    assert not config.value(ASSISTANT_QUALIFIED)
+    assert config.value(CMT_CODES) == {"98940", "98941", "98942"}
+    therapy = config.value(ALWAYS_THERAPY)
+    assert {"97112", "97110", "97140", "97530", "97161", "G0283"} <= therapy
+    assert "98940" not in therapy and "97010" not in therapy
+    assert config.value(TIMED_CODES) <= therapy
     assert {c: m.value for c, m in config.mue.items()} == {"98940": 1, "98941": 1, "98942": 1}
 
 
@@ -73,7 +89,7 @@ def test_bundled_reference_data() -> None:
     config = defaults()
     assert {"GP", "GO", "GN", "AT", "GA", "GZ", "GY", "GX", "CQ", "CO", "KX", "59",
             "XE", "XS", "XP", "XU"} <= config.known_modifiers
-    assert config.distinct_modifiers == {"59", "XE", "XS", "XP", "XU"}
+    assert config.value(DISTINCT_MODIFIERS) == {"59", "XE", "XS", "XP", "XU"}
     pairs = {(e.column1, e.column2, e.indicator) for edits in config.ncci.values()
              for e in edits}
     assert len(pairs) == 19
@@ -88,7 +104,7 @@ def test_bundled_reference_data() -> None:
 
 
 def test_bundled_file_is_valid_on_its_own() -> None:
-    from nmr_xl.config import bundled_rules_path
+    from nmr_xl.config.load import bundled_rules_path
 
     data = parse_rules_text(bundled_rules_path().read_text(encoding="utf-8"), "bundled")
     assert "profiles" in data and "default" in data["profiles"]
@@ -100,17 +116,17 @@ def test_bundled_file_is_valid_on_its_own() -> None:
 def test_a_user_file_changes_only_what_it_names(tmp_path: Path) -> None:
     path = write(tmp_path, "[settings]\nprovider_day_minutes = 420\n")
     config = load_config(path)
-    assert config.provider_day_minutes == 420
-    assert config.episode_gap_days == 60  # untouched sibling keeps its default
+    assert config.value(PROVIDER_DAY_MINUTES) == 420
+    assert config.value(EPISODE_GAP_DAYS) == 60  # untouched sibling keeps its default
     assert config.header_search_rows == 30
-    assert config.timed_codes == defaults().timed_codes
+    assert config.value(TIMED_CODES) == defaults().value(TIMED_CODES)
     assert config.sources == ("bundled rules.toml", str(path))
 
 
 def test_modifier_lists_extend_the_defaults(tmp_path: Path) -> None:
     config = load(tmp_path, '[modifiers]\nknown = ["ZZ", "gp"]\ndistinct = ["XS", "77"]\n')
     assert config.known_modifiers == defaults().known_modifiers | {"ZZ"}
-    assert config.distinct_modifiers == defaults().distinct_modifiers | {"77"}
+    assert config.value(DISTINCT_MODIFIERS) == defaults().value(DISTINCT_MODIFIERS) | {"77"}
 
 
 def test_a_user_mue_table_merges_with_the_bundled_values(tmp_path: Path) -> None:
@@ -127,7 +143,7 @@ def test_a_user_ncci_pair_is_loaded(tmp_path: Path) -> None:
 
 def test_lists_replace_the_default_list(tmp_path: Path) -> None:
     config = load(tmp_path, '[codes]\ntimed = ["97110", "97112"]\n')
-    assert config.timed_codes == {"97110", "97112"}
+    assert config.value(TIMED_CODES) == {"97110", "97112"}
 
 
 def test_column_spellings_extend_the_defaults(tmp_path: Path) -> None:
@@ -141,23 +157,24 @@ def test_column_spellings_extend_the_defaults(tmp_path: Path) -> None:
 def test_a_profile_key_is_merged_into_the_bundled_profile(tmp_path: Path) -> None:
     config = load(tmp_path, "[profiles.aetna]\nnmr_visit_limit = 12\n")
     aetna = config.profiles["aetna"]
-    assert aetna.nmr_visit_limit == 12
-    assert aetna.nmr_window_days == 42
+    assert aetna.value(NMR_VISIT_LIMIT) == 12
+    assert aetna.value(NMR_WINDOW_DAYS) == 42
     assert aetna.match == ("aetna*",)
 
 
 def test_a_new_profile_is_added_beside_the_bundled_ones(tmp_path: Path) -> None:
     config = load(tmp_path, '[profiles.acme]\nmatch = ["acme*"]\nunit_method = "ama"\n')
     assert {"default", "medicare", "aetna", "bcbs-tennessee", "acme"} <= set(config.profiles)
-    assert config.profile_for("Acme PPO").unit_method == "ama"
+    assert config.profile_for("Acme PPO").value(UNIT_METHOD) == "ama"
     acme = config.profiles["acme"]
-    assert (acme.medicare, acme.nmr_visit_limit, acme.nmr_excluded) == (False, None, False)
+    assert (acme.medicare, acme.value(NMR_VISIT_LIMIT), acme.value(NMR_EXCLUDED)) == (
+        False, None, False)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.toml"
     path.write_bytes("\ufeff[settings]\nprovider_day_minutes = 300\n".encode())
-    assert load_config(path).provider_day_minutes == 300
+    assert load_config(path).value(PROVIDER_DAY_MINUTES) == 300
 
 
 # --- strict validation: unknown keys name the key and the line ------------------------------------
@@ -440,7 +457,7 @@ def test_provider_type_roles(spelling: str | None, role: str | None) -> None:
     ("Z91.81", True), ("Z91.8", False), ("M54.50", False), ("M99.03", False),
 ])
 def test_neuromuscular_families(code: str, inside: bool) -> None:
-    assert defaults().neuromuscular.contains(code) is inside
+    assert defaults().value(NEUROMUSCULAR).contains(code) is inside
 
 
 def test_dx_families_ranges_and_prefixes() -> None:

@@ -71,7 +71,7 @@ from openpyxl.drawing.image import Image
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from PIL import Image as PILImage
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.errors import InputError
 from nmr_xl.model import Finding, Severity
 from nmr_xl.plan import SUMMARY_SHEET, CellMark, build_plan, note_text
@@ -198,6 +198,7 @@ def _entries_by_file(report: dict[str, Any], corpus: Path) -> dict[str, dict[str
     return by_file
 
 
+@pytest.mark.slow
 def test_whole_corpus_through_the_batch(shared_dir: Path, tmp_path: Path) -> None:
     corpus = shared_dir / "corpus"
     report_path = tmp_path / "report.json"
@@ -638,6 +639,7 @@ def copies(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             pool.join()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FILES)
 def test_copy_keeps_everything_or_names_it(copies: CopyRun, name: str) -> None:
     if not (copies.corpus / name).is_file():
@@ -693,6 +695,7 @@ WRITER_TRAPS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(WRITER_TRAPS))
 def test_writer_traps(copies: CopyRun, name: str) -> None:
     if not (copies.corpus / name).is_file():
@@ -719,6 +722,7 @@ def test_shared_string_amplification_is_refused_in_time(corpus_file: Callable[[s
     assert not list(tmp_path.iterdir())  # nothing half-written left behind
 
 
+@pytest.mark.slow
 def test_copies_tally(copies: CopyRun) -> None:
     """How the corpus came through the writer, for the README (shown with `pytest -s`)."""
     outcomes = []

@@ -23,7 +23,7 @@ import pytest
 import python_calamine as calamine
 from conftest import AS_OF, DEFAULT_ROWS, EXPECTED_FINDINGS, HEADER, HEADER_ROW, assert_marked
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.errors import InputError
 from nmr_xl.model import Table
 from nmr_xl.plan import FINDINGS_HEADER, SUMMARY_SHEET

@@ -12,7 +12,7 @@ import xlwings
 import xlwings_double as double
 from conftest import BILLING_SHEET, build_billing_workbook
 
-from nmr_xl.config import ConfigError
+from nmr_xl.errors import ConfigError
 from nmr_xl.excel import functions, ribbon, settings
 from nmr_xl.excel.functions import NMR_CHECK
 from nmr_xl.excel.settings import ConfigCache, ReferenceFiles, read_settings, settings_file

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from exports import EXPORTS, Export, therabill
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.runner import FileResult, check_file
 
 AS_OF = dt.date(2026, 3, 31)

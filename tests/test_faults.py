@@ -21,6 +21,7 @@ import stat
 import struct
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,9 +40,9 @@ from conftest import (
 
 from nmr_xl import batch
 from nmr_xl.atomic import TEMP_PREFIX, private_file
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.errors import InputError
-from nmr_xl.inbox import LABEL_SEP, STATE_FILE, SUMMARY_FILE
+from nmr_xl.inputs import LABEL_SEP, STATE_FILE, SUMMARY_FILE
 from nmr_xl.outdir import LOCK_FILE, claim
 from nmr_xl.read import package
 from nmr_xl.read.csv_source import decode
@@ -783,3 +784,42 @@ def test_a_sheet_part_that_cannot_be_unpacked_is_skipped(tmp_path: Path) -> None
     result = check_file(damaged, load_config(), _date(), annotate=False)
     assert result.error is None, result.error
     assert {s.name: s.reason for s in result.skipped}["Notes"].startswith("cannot be read")
+
+
+def _hang_on(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the check of the input called `name` never end, as a file that sends a reader
+    into a loop would (a copy half-written when it is stopped)."""
+    real = batch.check_file
+
+    def check(path: Path, *args: object, dest: Path | None = None, **kwargs: object):
+        if path.name == name:
+            if dest is not None:
+                with private_file(dest) as tmp:
+                    tmp.write_bytes(b"half a copy, holding patient data")
+                    time.sleep(3600)
+            time.sleep(3600)
+        return real(path, *args, dest=dest, **kwargs)
+
+    monkeypatch.setattr(batch, "check_file", check)
+
+
+@needs_fork
+def test_an_input_that_hangs_is_stopped_and_costs_only_itself(cli, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    inbox = tmp_path / "in"
+    for name in ("a", "hang", "c"):
+        build_billing_workbook(inbox / f"{name}.xlsx", _rows(name), extras=False)
+    _hang_on("hang.xlsx", monkeypatch)
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    run = cli("check", inbox, "--out", out, "--as-of", AS_OF, "--report", report,
+              "--jobs", "2", "--timeout", "0.05")  # three seconds
+    assert run.code == 2, run.err
+    assert_quiet(run.err)
+    files = {Path(f["input"]).name: f for f in json.loads(report.read_text())["files"]}
+    stopped = files["hang.xlsx"]["error"]
+    assert stopped["code"] == "timed-out"
+    assert stopped["message"].startswith("the check of this file took longer than 3 seconds")
+    assert files["a.xlsx"]["disposition"] == files["c.xlsx"]["disposition"] == "checked"
+    assert not [p for p in out.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+    assert not (out / "hang.checked.xlsx").exists()

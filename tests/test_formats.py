@@ -15,7 +15,7 @@ import pytest
 from conftest import rewrite_parts
 from exports import claims_detail
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.read.error_cells import error_cells
 from nmr_xl.runner import FileResult, check_file
 
@@ -90,6 +90,7 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             **{f"errors.{kind}": _libreoffice(errors, kind, folder) for kind in ("xls", "ods")}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["xls", "ods"])
 def test_old_and_open_formats_read_like_the_xlsx(converted: dict[str, Path], kind: str) -> None:
     expected = check(converted["xlsx"])
@@ -100,6 +101,7 @@ def test_old_and_open_formats_read_like_the_xlsx(converted: dict[str, Path], kin
     assert got.sheets[0].not_charges == expected.sheets[0].not_charges
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["xls", "ods"])
 def test_error_cells_of_old_and_open_formats(converted: dict[str, Path], kind: str) -> None:
     result = check(converted[f"errors.{kind}"])
@@ -107,6 +109,7 @@ def test_error_cells_of_old_and_open_formats(converted: dict[str, Path], kind: s
         ("A4", "NMR002"), ("C2", "NMR002"), ("D3", "NMR002"), ("E4", "NMR002")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["xls", "ods"])
 def test_the_copy_is_a_new_xlsx_and_says_so(converted: dict[str, Path], kind: str,
                                             tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from nmr_xl.config import Config, load_config
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
 from nmr_xl.model import Field, SkippedSheet, Table
 from nmr_xl.read.table import build_table, find_header
 

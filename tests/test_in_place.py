@@ -6,12 +6,13 @@ one set of marks, the biller's edits survive, and the marks equal the annotated 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import inspect
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import make_workbooks
 import openpyxl
 import pytest
 import xlwings
@@ -27,7 +28,7 @@ from conftest import (
 from openpyxl.utils import column_index_from_string, get_column_letter
 from xlwings_double import rgb
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.excel import ribbon
 from nmr_xl.excel.in_place import check_in_place, clear, note_after_clear
 from nmr_xl.excel.undo import UNDO_SHEET
@@ -40,7 +41,7 @@ from nmr_xl.summary_layout import IN_PLACE_NOTICE, NOTICE_ROWS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "sample-billing.xlsx"
 SAMPLE_SHEET = "Charge Detail"
-AS_OF = dt.date(2026, 3, 31)
+AS_OF = make_workbooks.AS_OF
 CONFIG = load_config()
 
 
@@ -117,10 +118,16 @@ def test_ribbon_uses_the_caller_book_api() -> None:
 
 
 def test_check_marks_the_sheet_and_clear_restores_it(sample: double.Book) -> None:
+    expected = make_workbooks.sample_expectations()
+    severities = Counter(f.severity for f in check_file(SAMPLE, CONFIG, AS_OF,
+                                                        annotate=False).findings)
+    assert sum(severities.values()) == len(expected.findings)
     before = book_state(sample)
     message = check(sample, SAMPLE_SHEET)
-    assert message.startswith("Checked 144 billing lines on 'Charge Detail': 27 errors, "
-                              "15 warnings, 3 info.")
+    assert message.startswith(
+        f"Checked {expected.lines} billing lines on 'Charge Detail': "
+        f"{severities[Severity.ERROR]} errors, {severities[Severity.WARNING]} warnings, "
+        f"{severities[Severity.INFO]} info.")
     names = [s.name for s in sample.sheets]
     assert names == [UNDO_SHEET, SAMPLE_SHEET, SUMMARY_SHEET, "Fee Schedule"]
     assert not sample.sheets[UNDO_SHEET].visible
@@ -419,7 +426,9 @@ def test_ribbon_checks_and_clears_the_active_sheet(sample: double.Book, caller) 
     before = book_state(caller(sample))
     ribbon.check_sheet()
     ((message, title, mode),) = sample.app.double_alerts
-    assert (title, mode) == ("nmr-xl", "info") and message.startswith("Checked 144 billing")
+    lines = make_workbooks.sample_expectations().lines
+    assert (title, mode) == ("nmr-xl", "info")
+    assert message.startswith(f"Checked {lines} billing lines")
     assert sample.app.status_bar is False and sample.app.screen_updating  # as they were
     ribbon.clear_sheet()
     assert sample.app.double_alerts[-1][0].startswith("Cleared the nmr-xl marks")

@@ -19,15 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from nmr_xl.inbox import (
-    LABEL_SEP,
-    MAX_NAME_CHARS,
-    EmailInfo,
-    InboxItem,
-    collect,
-    printable,
-    safe_name,
-)
+from nmr_xl.inbox import InboxItem, collect
+from nmr_xl.inbox.names import MAX_NAME_CHARS, printable, safe_name
+from nmr_xl.inputs import LABEL_SEP, EmailInfo
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -273,9 +267,27 @@ def test_same_content_as_file_and_attachment_is_one_item(tmp_path: Path) -> None
     mail = write(tmp_path / "in" / "b.eml", eml("Billing", [("March.xlsx", xlsx("same"))]))
     items = collect([plain, mail, plain], work_dir(tmp_path))  # the file named twice, too
     assert len(items) == 1
-    assert items[0].path == plain and items[0].out_subdir == "" and items[0].email is None
+    assert items[0].path == plain and items[0].out_subdir == ""
     assert items[0].sources == [str(plain), f"{mail}{LABEL_SEP}March.xlsx"]
+    # it also came by e-mail: who sent it, and when, are not lost with the duplicate
+    assert items[0].email == EmailInfo("Front Desk <desk@practice.example>", "Billing",
+                                       "2026-03-02T09:15:00-05:00")
     assert not any((tmp_path / "work").rglob("*.xlsx"))  # the duplicate copy was removed
+
+
+def test_a_workbook_in_a_zip_and_by_email_keeps_the_first_email(tmp_path: Path) -> None:
+    """The zip on disk sorts first, so its member is the item; the e-mails that bring the same
+    workbook again give it their sender, subject and date, the first of them only."""
+    write(tmp_path / "in" / "a archive.zip", zipped({"March.xlsx": xlsx("same")}))
+    write(tmp_path / "in" / "b first.eml", eml("March billing", [("March.xlsx", xlsx("same"))]))
+    write(tmp_path / "in" / "c second.eml", eml("Again", [("copy.xlsx", xlsx("same"))],
+                                                date=DAY + dt.timedelta(days=1)))
+    [item] = collect([tmp_path / "in"], work_dir(tmp_path))
+    assert item.label.endswith(f"a archive.zip{LABEL_SEP}March.xlsx")
+    assert item.out_subdir == "a archive"  # its copy still goes where the zip's members go
+    assert item.email is not None and item.email.subject == "March billing"
+    assert item.email.date == "2026-03-02T09:15:00-05:00"
+    assert len(item.sources) == 3
 
 
 # --- zips ------------------------------------------------------------------------------------

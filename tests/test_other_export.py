@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.model import Field
 from nmr_xl.runner import check_file
 

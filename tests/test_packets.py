@@ -12,6 +12,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import make_workbooks
 import openpyxl
 import pytest
 from conftest import (
@@ -26,7 +27,7 @@ from conftest import (
 )
 from ooxml_schema import package_errors
 
-from nmr_xl.config import load_config
+from nmr_xl.config.load import load_config
 from nmr_xl.packet import COVER_SHEET, LEFT_OUT, NO_PROVIDER
 from nmr_xl.plan import FINDINGS_HEADER
 from nmr_xl.read.sources import read_workbook
@@ -174,7 +175,7 @@ def test_every_packet_part_validates(packets) -> None:
 
 
 def test_sample_packets_validate_and_hold_every_line(cli, tmp_path: Path) -> None:
-    """The bundled sample: inline strings, formulas with results, seven providers."""
+    """The bundled sample: inline strings, formulas with results, a packet per provider."""
     book = tmp_path / "sample" / SAMPLE.name
     book.parent.mkdir()
     book.write_bytes(SAMPLE.read_bytes())
@@ -182,7 +183,9 @@ def test_sample_packets_validate_and_hold_every_line(cli, tmp_path: Path) -> Non
     full = _lines(Path(result["output"]))
     union: dict[tuple[str, int], str | None] = {}
     packets = sorted((tmp_path / "out").glob("sample-billing.checked.*.xlsx"))
-    assert len(packets) == 7
+    providers = {line["Rendering Provider"] for block in make_workbooks.sample_blocks()
+                 for line in block.rows}
+    assert len(packets) == len(providers) == 8
     for path in packets:
         lines = _lines(path)
         assert len({provider for provider in lines.values()}) == 1, path.name

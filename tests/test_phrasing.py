@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from nmr_xl.config import Config, load_config
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
 from nmr_xl.engine import check_table
 from nmr_xl.model import Table
+from nmr_xl.normalize import Phrases
 from nmr_xl.read.table import build_table
+from nmr_xl.rules import SETTINGS
 
 
 @cache
@@ -22,11 +25,17 @@ def config() -> Config:
     return load_config()
 
 
+def keywords(own: Config, name: str) -> Phrases | None:
+    """The [keywords] list `name` as the rules read it (None: no such list)."""
+    setting = SETTINGS.get(f"keywords.{name}")
+    return own.value(setting) if setting else None
+
+
 def found(name: str, note: str) -> str | None:
-    lists = config().keywords
-    ignore = lists["group_exceptions"] if name == "not_one_on_one" else lists.get(
-        f"{name}_exceptions")
-    return lists[name].find(note, ignore=ignore)
+    exceptions = "group_exceptions" if name == "not_one_on_one" else f"{name}_exceptions"
+    phrases = keywords(config(), name)
+    assert phrases is not None
+    return phrases.find(note, ignore=keywords(config(), exceptions))
 
 
 # (list, note, the phrase the finding quotes)
@@ -166,5 +175,7 @@ def test_an_exception_list_of_a_rules_file_is_used(tmp_path: Path) -> None:
     path.write_text('[keywords]\nstrength_or_rom_exceptions = ["core strengthening"]\n',
                     encoding="utf-8")
     own = load_config(path)
-    assert own.keywords["strength_or_rom"].find(
-        "core strengthening", ignore=own.keywords["strength_or_rom_exceptions"]) is None
+    phrases = keywords(own, "strength_or_rom")
+    assert phrases is not None
+    assert phrases.find("core strengthening",
+                        ignore=keywords(own, "strength_or_rom_exceptions")) is None

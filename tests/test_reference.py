@@ -15,7 +15,8 @@ import openpyxl
 import pytest
 from conftest import CliRun
 
-from nmr_xl.config import Config, load_config
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
 from nmr_xl.errors import ConfigError
 from nmr_xl.reference import (
     MueLimit,

@@ -366,6 +366,7 @@ def test_formula_results_warning_on_a_corpus_file(corpus_file, tmp_path):
 # --- LibreOffice ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not on PATH")
 def test_libreoffice_opens_the_copy(cli, billing_xlsx, tmp_path):
     copy = Path(check(cli, billing_xlsx)["output"])

@@ -25,6 +25,27 @@ file; `\\t` in a basic string is how a fixture writes the PTP file's tabs.
 
 The findings of the compared rules must equal `expect` exactly, counted as a multiset of
 (row, code) pairs: a missing finding, an extra one or a duplicate fails the case.
+
+A case with `sample = true` is also a block of lines in workbooks/sample-billing.xlsx, which
+workbooks/make_workbooks.py builds from the practice's clean lines and every sample case:
+
+    [[case]]
+    name = "..."
+    sample = true
+    header = ["CPT", "Units", ...]  # columns of the sample's own header (make_workbooks.
+                                    # SAMPLE_HEADER; default: all but the Charge formula column)
+    rows = [["97112", 2, ...]]
+    expect = [[2, "NMR104", "H2"]]  # every rule's findings, not only the file's
+    suppressed = 0                  # optional
+    [case.every_row]                # optional: cells every row carries (the patient's columns)
+    "Acct #" = "RB10219"
+
+It is run as the sample holds it: laid out in the sample's whole header (the other columns
+blank, the Rate from the fee schedule unless given, the Charge computed), checked as of the
+sample's date with the bundled settings, and every rule's findings compared. So `as_of`,
+`above`, `rules`, the reference files, `only` and `not_run` do not apply to it. Its patients
+(account numbers and names) must be its own: tests/test_workbooks.py checks the sample against
+the union of the sample cases' expectations.
 """
 
 from __future__ import annotations
@@ -38,9 +59,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import make_workbooks as sample
 import pytest
 
-from nmr_xl.config import Config, load_config
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.model import Table
 from nmr_xl.read.table import build_table
@@ -50,7 +73,10 @@ DEFAULT_AS_OF = dt.date(2026, 6, 30)
 
 FILE_KEYS = {"rule", "header", "case"}
 CASE_KEYS = {"name", "as_of", "above", "header", "rows", "rules", "mue_file", "ncci_file",
-             "only", "expect", "message_contains", "suppressed", "not_run"}
+             "only", "expect", "message_contains", "suppressed", "not_run", "sample",
+             "every_row"}
+# A sample case is checked as the sample is: these do not apply to it.
+NOT_IN_SAMPLE = {"as_of", "above", "rules", "mue_file", "ncci_file", "only", "not_run"}
 REFERENCE_KEYS = {"mue_file": "mue.csv", "ncci_file": "ptp.txt"}
 REQUIRED_CASE_KEYS = {"name", "rows", "expect"}
 _CELL = re.compile(r"[A-Z]{1,3}[1-9]\d*")
@@ -72,8 +98,14 @@ class Case:
     def id(self) -> str:
         return f"{self.rule}: {self.name}"
 
+    @property
+    def in_sample(self) -> bool:
+        return self.data.get("sample") is True
 
-def _check_expect_entries(where: str, entries: Any, codes: set[str], width: int) -> None:
+
+def _check_expect_entries(where: str, entries: Any, codes: set[str] | None, width: int
+                          ) -> None:
+    """`codes`: the compared rules (None: every rule, as in a sample case)."""
     if not isinstance(entries, list):
         raise FixtureError(f"{where}: must be a list")
     for entry in entries:
@@ -82,7 +114,7 @@ def _check_expect_entries(where: str, entries: Any, codes: set[str], width: int)
               and isinstance(entry[1], str) and _CODE.fullmatch(entry[1]))
         if not ok:
             raise FixtureError(f"{where}: bad entry {entry!r}")
-        if entry[1] not in codes:
+        if codes is not None and entry[1] not in codes:
             raise FixtureError(f"{where}: {entry[1]} is not among the compared rules {codes}")
 
 
@@ -111,30 +143,70 @@ def load_cases(path: Path) -> list[Case]:
         if name in seen:
             raise FixtureError(f"{where}: duplicate case name")
         seen.add(name)
-        case.setdefault("header", data.get("header"))
-        if not isinstance(case["header"], list) or not case["header"]:
-            raise FixtureError(f"{where}: no header (in the case or the file)")
-        for key in ("rules", *REFERENCE_KEYS):
-            if key in case and not (isinstance(case[key], str) and case[key].strip()):
-                raise FixtureError(f"{where}: {key} must be non-empty text")
-        if "as_of" in case and not isinstance(case["as_of"], dt.date):
-            raise FixtureError(f"{where}: as_of must be a TOML date")
-        only = case.setdefault("only", [rule])
-        if not (isinstance(only, list) and all(isinstance(c, str) and _CODE.fullmatch(c)
-                                               for c in only)):
-            raise FixtureError(f"{where}: only must be a list of rule codes")
-        codes = set(only)
+        rows = case["rows"]
+        if not (isinstance(rows, list) and all(isinstance(row, list)
+                                               for row in [*case.get("above", []), *rows])):
+            raise FixtureError(f"{where}: every row must be a list of cells")
+        codes: set[str] | None = None  # a sample case compares every rule
+        if case.setdefault("sample", False) is True:
+            _check_sample_case(where, case)
+        elif case["sample"] is not False:
+            raise FixtureError(f"{where}: sample must be true or false")
+        else:
+            codes = _check_case(where, case, data.get("header"), rule)
         _check_expect_entries(f"{where} expect", case["expect"], codes, 3)
         for entry in case["expect"]:
             if len(entry) == 3 and not (isinstance(entry[2], str) and _CELL.fullmatch(entry[2])):
                 raise FixtureError(f"{where}: {entry!r}: third item must be a cell like 'B2'")
         _check_expect_entries(f"{where} message_contains", case.get("message_contains", []),
                               codes, 3)
-        for row in [*case.get("above", []), *case["rows"]]:
-            if not isinstance(row, list):
-                raise FixtureError(f"{where}: every row must be a list of cells")
         result.append(Case(path, rule, name, case))
     return result
+
+
+def _check_case(where: str, case: dict[str, Any], file_header: Any, rule: str) -> set[str]:
+    """Check an ordinary case; the rule codes it compares."""
+    if "every_row" in case:
+        raise FixtureError(f"{where}: every_row is for sample cases only")
+    case.setdefault("header", file_header)
+    if not isinstance(case["header"], list) or not case["header"]:
+        raise FixtureError(f"{where}: no header (in the case or the file)")
+    for key in ("rules", *REFERENCE_KEYS):
+        if key in case and not (isinstance(case[key], str) and case[key].strip()):
+            raise FixtureError(f"{where}: {key} must be non-empty text")
+    if "as_of" in case and not isinstance(case["as_of"], dt.date):
+        raise FixtureError(f"{where}: as_of must be a TOML date")
+    only = case.setdefault("only", [rule])
+    if not (isinstance(only, list) and all(isinstance(c, str) and _CODE.fullmatch(c)
+                                           for c in only)):
+        raise FixtureError(f"{where}: only must be a list of rule codes")
+    return set(only)
+
+
+def _check_sample_case(where: str, case: dict[str, Any]) -> None:
+    """Check a sample case: it must lay out in the sample's header. Every rule is compared."""
+    not_here = sorted(NOT_IN_SAMPLE & set(case))
+    if not_here:
+        raise FixtureError(f"{where}: a sample case is checked as the sample is (as of "
+                           f"{sample.AS_OF}, bundled settings, every rule): {not_here} do not "
+                           "apply")
+    if "header" in case and not (isinstance(case["header"], list) and case["header"]):
+        raise FixtureError(f"{where}: header must be a list of the sample's column names")
+    try:
+        sample.sample_case_rows(case)
+    except sample.SampleCaseError as exc:
+        raise FixtureError(f"{where}: {exc}") from None
+
+
+def sheet_rows(case: Case) -> list[list[object]]:
+    """The case's sheet, row 1 first: the sample's layout for a sample case."""
+    d = case.data
+    if case.in_sample:
+        return [[*sample.SAMPLE_HEADER],
+                *(sample.sheet_values(row) for row in sample.sample_case_rows(d))]
+    rows: list[list[object]] = [*d.get("above", []), d["header"], *d["rows"]]
+    # "" is how a fixture writes a blank cell; a real reader hands the core None.
+    return [[None if cell == "" else cell for cell in row] for row in rows]
 
 
 def all_cases() -> list[Case]:
@@ -142,7 +214,7 @@ def all_cases() -> list[Case]:
 
 
 @cache
-def _default_config() -> Config:
+def default_config() -> Config:
     return load_config()
 
 
@@ -154,7 +226,7 @@ def config_for(case: Case, tmp_path: Path) -> Config:
             references[key] = tmp_path / name
             references[key].write_bytes(case.data[key].encode("latin-1"))
     if overlay is None and not references:
-        return _default_config()
+        return default_config()
     path = None
     if overlay is not None:
         path = tmp_path / f"{case.rule}-rules.toml"
@@ -164,14 +236,12 @@ def config_for(case: Case, tmp_path: Path) -> Config:
 
 def run_case(case: Case, config: Config) -> TableResult:
     d = case.data
-    rows: list[list[object]] = [*d.get("above", []), d["header"], *d["rows"]]
-    # "" is how a fixture writes a blank cell; a real reader hands the core None.
-    sheet = [[None if cell == "" else cell for cell in row] for row in rows]
-    table = build_table("Fixture", sheet, config)
+    table = build_table("Fixture", sheet_rows(case), config)
     assert isinstance(table, Table), f"no billing table found: {table}"
     expected_header_row = len(d.get("above", [])) + 1
     assert table.header_row == expected_header_row, "header found on the wrong row"
-    return check_table(table, config, d.get("as_of", DEFAULT_AS_OF))
+    as_of = sample.AS_OF if case.in_sample else d.get("as_of", DEFAULT_AS_OF)
+    return check_table(table, config, as_of)
 
 
 CASES = all_cases()
@@ -181,8 +251,7 @@ CASES = all_cases()
 def test_rule_fixture(case: Case, tmp_path: Path) -> None:
     d = case.data
     result = run_case(case, config_for(case, tmp_path))
-    compared = set(d["only"])
-    found = [f for f in result.findings if f.rule in compared]
+    found = [f for f in result.findings if case.in_sample or f.rule in d["only"]]
 
     actual = Counter((f.row, f.rule) for f in found)
     expected = Counter((e[0], e[1]) for e in d["expect"])
@@ -226,6 +295,28 @@ def test_fixture_runner_can_fail(tmp_path: Path) -> None:
         test_rule_fixture(case, tmp_path)
 
 
+SAMPLE_CASE = (
+    'rule = "NMR004"\n[[case]]\nname = "ahead"\nsample = true\n'
+    'header = ["Acct #", "DOS", "CPT", "Units"]\n'
+    'rows = [["RB1", 2026-03-30, "98940", 1], ["RB1", 2026-04-06, "98940", 1]]\n'
+    'expect = [[3, "NMR004"]]\n'
+)
+
+
+def test_a_sample_case_compares_every_rule_in_the_sample_layout(tmp_path: Path) -> None:
+    """Laid out in the sample's header, checked as of the sample's date: right as written;
+    a finding of another rule the case does not expect (here NMR105) fails it."""
+    path = tmp_path / "NMR004.toml"
+    path.write_text(SAMPLE_CASE, encoding="utf-8")
+    (case,) = load_cases(path)
+    assert sheet_rows(case)[0] == sample.SAMPLE_HEADER
+    test_rule_fixture(case, tmp_path)
+    path.write_text(SAMPLE_CASE.replace('"98940", 1]]', '"98940", 2]]'), encoding="utf-8")
+    (case,) = load_cases(path)
+    with pytest.raises(AssertionError, match="NMR105"):
+        test_rule_fixture(case, tmp_path)
+
+
 @pytest.mark.parametrize("text, problem", [
     ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
      'expct = []\n', "unknown keys"),
@@ -240,6 +331,14 @@ def test_fixture_runner_can_fail(tmp_path: Path) -> None:
      'mue_file = 3\n', "mue_file must be non-empty text"),
     ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
      'ncci_file = ""\n', "ncci_file must be non-empty text"),
+    # sample cases
+    (SAMPLE_CASE + 'as_of = 2026-04-30\n', r"\['as_of'\] do not apply"),
+    (SAMPLE_CASE + 'only = ["NMR004"]\n', r"\['only'\] do not apply"),
+    (SAMPLE_CASE.replace('"Units"]', '"Qty"]'), "'Qty'.* not among the sample's typed columns"),
+    (SAMPLE_CASE + '[case.every_row]\nCPT = "98940"\n', r"\['CPT'\] given twice"),
+    (SAMPLE_CASE.replace("sample = true", 'sample = "yes"'), "sample must be true or false"),
+    ('rule = "NMR004"\n[[case]]\nname = "x"\nheader = ["CPT"]\nrows = []\nexpect = []\n'
+     '[case.every_row]\nCPT = "97112"\n', "every_row is for sample cases only"),
 ])
 def test_fixture_format_is_strict(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "NMR004.toml"

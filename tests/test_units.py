@@ -151,3 +151,48 @@ def test_cms_allocation_invariants_on_random_visits() -> None:
             for b in minutes:
                 if minutes[a] % 15 > minutes[b] % 15 and alloc.high[b] > minutes[b] // 15:
                     assert alloc.low[a] > minutes[a] // 15, (minutes, alloc)
+
+
+@pytest.mark.parametrize(("minutes", "note"), [
+    ({"97110": 20, "97140": 20}, "choose either code"),
+    ({"97110": 20, "97140": 20, "97530": 5}, "give the unit left to one of the 3 tied codes"),
+    ({"a": 10, "b": 10, "c": 10}, "give one unit each to 2 of the 3 tied codes"),
+])
+def test_a_tie_says_how_many_of_the_tied_codes_take_a_unit(minutes: dict[str, float],
+                                                           note: str) -> None:
+    allocation = allocate_cms(minutes)
+    assert allocation.tie_note() == f"tie: {note}"
+    tied = [code for code in minutes if allocation.low[code] != allocation.high[code]]
+    assert [allocation.units_of(code) for code in tied] == [
+        f"{allocation.low[code]} or {allocation.high[code]} (tie: {note})" for code in tied]
+
+
+def test_the_units_command_leaves_an_untimed_code_out(cli) -> None:
+    run = cli("units", "98940=30", "97112=24", "97110=23")
+    assert run.code == 0
+    assert run.out.splitlines() == [
+        "98940 is not a timed code ([codes] timed in the rules file): it is billed per service, "
+        "not per 15 minutes, and its minutes do not count toward the units.",
+        "47 timed minutes -> 3 units (CMS 8-minute rule)",
+        "  97112: 24 min -> 2",
+        "  97110: 23 min -> 1",
+    ]
+
+
+def test_more_units_are_never_suggested_past_the_mue(tmp_path) -> None:
+    import datetime as dt
+
+    from nmr_xl.config.load import load_config
+    from nmr_xl.engine import check_table
+    from nmr_xl.read.table import build_table
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[mue]\n"97110" = 4\n', encoding="utf-8")
+    config = load_config(rules)
+    table = build_table("S", [["Patient ID", "DOS", "CPT", "Units", "Minutes", "Payer"],
+                              ["P1", dt.date(2026, 3, 2), "97110", 2, 90, "Medicare"]], config)
+    (finding,) = check_table(table, config, dt.date(2026, 6, 30)).findings  # type: ignore[arg-type]
+    assert finding.rule == "NMR104"
+    assert finding.suggestion.startswith(
+        "If the minutes are right, the visit may bill 97110 x4 (97110's Medically "
+        "Unlikely Edit allows 4 units)")

@@ -1,95 +1,34 @@
-"""The workbooks in workbooks/: regenerated they match what is committed, the sample shows every
-rule on the lines meant for it (and nowhere else), and the template is blank but well-formed."""
+"""The workbooks in workbooks/: regenerated they are what is committed, the sample shows every
+rule on the lines meant for it (and nowhere else), and the template is blank but well-formed.
+
+What the sample is meant to produce is not written here: make_workbooks.sample_expectations()
+takes it from the rule fixtures' sample cases, the same declarations the sample's flagged lines
+are built from (tests/test_rule_fixtures.py checks each case alone).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
-import sys
+import shutil
+import zipfile
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
+import make_workbooks
 import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from nmr_xl.config import load_config
-from nmr_xl.model import SUPPORT_FIELDS, Field
+from nmr_xl.config.load import load_config
+from nmr_xl.engine import check_table
+from nmr_xl.model import SUPPORT_FIELDS, Field, Table
+from nmr_xl.read.table import build_table
 from nmr_xl.rules import all_rules
 from nmr_xl.runner import FileResult, check_file
 
 WORKBOOKS = Path(__file__).resolve().parent.parent / "workbooks"
 SAMPLE = WORKBOOKS / "sample-billing.xlsx"
 TEMPLATE = WORKBOOKS / "billing-template.xlsx"
-AS_OF = dt.date(2026, 3, 31)
-
-# Every finding the sample is designed to produce, as (worksheet row, rule), checked as of
-# 2026-03-31. Reviewed line by line; the comments say why each one is right.
-EXPECTED: list[tuple[int, str]] = [
-    (9, "NMR104"),    # Whitfield 03/09: 97112 40 min billed x2; 40 min support 3 units
-    (14, "NMR005"),   # Whitfield 03/16, Medicare: second 97110 line (GP 59) for the visit
-    (15, "NMR090"),   # Whitfield 03/18: "nmr: ignore NMR205" but I69.351 is on the line
-    (17, "NMR305"),   # Whitfield 03/23, Medicare: 97110 by the PTA with GP but no CQ
-    (20, "NMR308"),   # Whitfield 03/30: plan of care ended 03/27 (recert not signed)
-    (24, "NMR302"),   # Alvarez 03/12, Medicare: 98941 with none of AT / GA / GZ
-    (26, "NMR105"),   # Alvarez 03/17: 98941 posted twice, 2 units on the visit (MUE 1)
-    (26, "NMR003"),   # Alvarez 03/17: 98941-AT posted twice (first on row 25)
-    (28, "NMR303"),   # Alvarez 03/24, Medicare: 98941-AT with M54.50 first, M99.03 second
-    (30, "NMR302"),   # Alvarez 03/31, Medicare: 98941 with AT and GA (maintenance, ABN)
-    (31, "NMR004"),   # Alvarez 04/02/2026: after the as-of date (pre-entered from schedule)
-    (40, "NMR207"),   # Okafor, Aetna: 97112 44 days after first 97112 visit 02/10 (> 42)
-    # (41, NMR207) is suppressed: the note cites the authorization and "nmr: ignore NMR207"
-    (43, "NMR208"),   # Castillo, BCBS of Tennessee: 97112 (policy: investigational)
-    (48, "NMR208"),   # Castillo, BCBS of Tennessee: 97112 again
-    (50, "NMR002"),   # Castillo 03/25: modifier "X5" (XS typed with a 5) is not a modifier
-    (50, "NMR306"),   # ... so 97140 meets 98940 on the visit with no 59 / XS left
-    (56, "NMR202"),   # Nguyen 03/09: 97112 for trigger point therapy / IASTM
-    (56, "NMR205"),   # ... with only M54.50, M99.03, M62.830 on the visit
-    (58, "NMR101"),   # Nguyen 03/16: 97140 with the minutes cell empty
-    (61, "NMR202"),   # Nguyen 03/23: "PNF stretching" by a massage therapist
-    (61, "NMR204"),   # ... rendered by an LMT
-    (61, "NMR205"),   # ... with back-pain diagnoses only
-    (63, "NMR306"),   # Nguyen 03/30, UHC: 97140 with 98940 on the visit, 59 left off
-    (65, "NMR102"),   # Patterson 03/02: 97112 22 + 97110 20 = 42 min, 3 units; 97110 x2 over
-    (66, "NMR206"),   # Patterson 03/06: "LE strengthening and hip ROM" billed as 97112
-    (68, "NMR204"),   # Patterson 03/09: 97112 by a rehab aide
-    (70, "NMR201"),   # Patterson 03/13: 97112 with 1:1 = Group (balance class; 97150)
-    (71, "NMR209"),   # Patterson 03/18: 97112 with the functional goal empty
-    (77, "NMR304"),   # Fischer 03/04, Medicare: 97116 with no GP
-    (81, "NMR103"),   # Fischer 03/11: 97110 33 + 97140 7 = 3 units as 2 + 1; billed 1 + 2
-    (84, "NMR104"),   # Fischer 03/18: 97116 "380" min (typo for 38) supports 25 units
-    (84, "NMR106"),   # ... and pushes the PT's one-on-one day to 528 min (> 480) on this line
-    (91, "NMR203"),   # Reyes 03/03: 97112 for vibration plate / wobble chair
-    (93, "NMR102"),   # Reyes 03/10: lone 97140 of 6 min billed x1 (under 8 min: 0 units)
-    (95, "NMR204"),   # Reyes 03/17: 97112 by a chiropractic assistant (default: not allowed)
-    (97, "NMR201"),   # Reyes 03/24: notes say the circuit was done "on own"
-    (103, "NMR001"),  # Holloway 3/13: 97010 with units empty
-    (111, "NMR205"),  # Marsh 03/10: 97112 with M99.03, M54.50, M51.26 only
-    (113, "NMR002"),  # Marsh 03/12: code "9714O" (letter O)
-    (115, "NMR307"),  # Marsh 03/17: 97140 with 59 and XS on one line
-    (116, "NMR002"),  # Marsh: date of service "3/42/2026"
-    (121, "NMR301"),  # Kowalski 03/09, Medicare: 97112-GP-59 by a DC without GY
-    (122, "NMR105"),  # Kowalski 03/16: 98940 x2 (typo; MUE 1)
-    (143, "NMR309"),  # Dunlap 03/25, Medicare: 11th treatment day, no progress report yet
-    (147, "NMR308"),  # Sutton 03/30, Medicare: PT plan certified by Hale, Marcus DC (97161)
-]
-
-
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_workbooks",
-                                                  WORKBOOKS / "make_workbooks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def generator() -> ModuleType:
-    return _load_generator()
-
+AS_OF = make_workbooks.AS_OF
 
 @pytest.fixture(scope="module")
 def sample_result() -> FileResult:
@@ -101,33 +40,37 @@ def template_result() -> FileResult:
     return check_file(TEMPLATE, load_config(), AS_OF, annotate=False)
 
 
+@pytest.fixture(scope="module")
+def expected() -> make_workbooks.SampleExpectations:
+    return make_workbooks.sample_expectations()
+
+
 # --- (a) the committed files are what the generator makes -------------------------------------
 
+STALE = "stale: regenerate with  python workbooks/make_workbooks.py"
 
-def _values(path: Path, data_only: bool) -> dict[str, list[tuple[object, ...]]]:
-    book = openpyxl.load_workbook(path, data_only=data_only)
-    try:
-        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
-    finally:
-        book.close()
+
+def _entries(path: Path) -> list[tuple[str, tuple[int, ...], bytes]]:
+    """Every zip entry: name, timestamp and content, in order (the compressed bytes also depend
+    on the zlib build, the content does not)."""
+    with zipfile.ZipFile(path) as archive:
+        return [(info.filename, info.date_time, archive.read(info))
+                for info in archive.infolist()]
 
 
 @pytest.mark.parametrize("name", [SAMPLE.name, TEMPLATE.name])
-@pytest.mark.parametrize("data_only", [False, True], ids=["formulas", "cached-results"])
-def test_regenerated_workbooks_match_committed(generator: ModuleType, tmp_path: Path,
-                                               name: str, data_only: bool) -> None:
-    generator.generate(tmp_path)
-    committed = _values(WORKBOOKS / name, data_only)
-    fresh = _values(tmp_path / name, data_only)
-    assert list(fresh) == list(committed), "sheet names or order differ: rerun make_workbooks.py"
-    for sheet, rows in committed.items():
-        assert fresh[sheet] == rows, f"{name}!{sheet} differs: rerun workbooks/make_workbooks.py"
+def test_committed_workbooks_are_a_fresh_build(tmp_path: Path, name: str) -> None:
+    make_workbooks.generate(tmp_path)
+    committed, fresh = _entries(WORKBOOKS / name), _entries(tmp_path / name)
+    assert [e[:2] for e in fresh] == [e[:2] for e in committed], f"{name} is {STALE}"
+    for (part, _, ours), (_, _, theirs) in zip(fresh, committed, strict=True):
+        assert ours == theirs, f"{name}: {part} differs, {name} is {STALE}"
 
 
-def test_generator_does_not_depend_on_today(generator: ModuleType, tmp_path: Path) -> None:
+def test_generator_does_not_depend_on_today(tmp_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
-    generator.generate(first)
-    generator.generate(second)
+    make_workbooks.generate(first)
+    make_workbooks.generate(second)
     for name in (SAMPLE.name, TEMPLATE.name):
         assert (first / name).read_bytes() == (second / name).read_bytes()
 
@@ -135,12 +78,13 @@ def test_generator_does_not_depend_on_today(generator: ModuleType, tmp_path: Pat
 # --- (b) the sample ---------------------------------------------------------------------------
 
 
-def test_sample_reads_as_one_billing_sheet(sample_result: FileResult) -> None:
+def test_sample_reads_as_one_billing_sheet(sample_result: FileResult,
+                                          expected: make_workbooks.SampleExpectations) -> None:
     assert sample_result.error is None
     assert [s.name for s in sample_result.sheets] == ["Charge Detail"]
     sheet = sample_result.sheets[0]
-    assert sheet.header_row == 4
-    assert sheet.rows == 144
+    assert sheet.header_row == make_workbooks.HEADER_ROW == 4
+    assert sheet.rows == expected.lines
     assert sheet.not_run == []  # every rule can run on it
     assert sheet.columns == {
         "patient": "Acct #", "patient_name": "Patient", "dos": "DOS", "code": "CPT",
@@ -165,14 +109,39 @@ def test_sample_fires_every_rule(sample_result: FileResult) -> None:
     assert not missing, f"the sample shows no finding of {', '.join(missing)}"
 
 
-def test_sample_findings_are_exactly_the_intended_ones(sample_result: FileResult) -> None:
+def _where(rows: Counter[tuple[int, str]], expected: make_workbooks.SampleExpectations
+           ) -> list[str]:
+    return [f"row {row} {rule} (in {expected.block_of(row)})"
+            for row, rule in sorted(rows.elements())]
+
+
+def test_sample_findings_are_exactly_the_intended_ones(
+        sample_result: FileResult, expected: make_workbooks.SampleExpectations) -> None:
+    """The union of the sample cases' expectations, each case checked alone by the fixture
+    runner: a difference here is blocks that meet (a rule pooling lines across them) or a
+    practice line that is not clean."""
     found = Counter((f.row, f.rule) for f in sample_result.findings)
-    expected = Counter(EXPECTED)
-    assert found == expected, (
-        f"unexpected: {sorted((found - expected).elements())}; "
-        f"missing: {sorted((expected - found).elements())}"
+    wanted = Counter(expected.findings)
+    assert found == wanted, (
+        f"unexpected: {_where(found - wanted, expected)}; "
+        f"missing: {_where(wanted - found, expected)}"
     )
-    assert sample_result.suppressed == 1  # row 41, NMR207, by its notes marker
+    cells = {(f.row, f.rule, f.cell) for f in sample_result.findings}
+    assert set(expected.cells) <= cells
+    assert sample_result.suppressed == expected.suppressed > 0
+
+
+def test_practice_lines_alone_are_clean() -> None:
+    """The practice's own lines expect no finding: every flagged line is a sample case."""
+    config = load_config()
+    rows: list[list[object]] = [[*make_workbooks.SAMPLE_HEADER]]
+    for patient, services in make_workbooks.PRACTICE_LINES:
+        rows += [make_workbooks.sheet_values(make_workbooks.practice_row(patient, svc))
+                 for svc in services]
+    table = build_table("Charge Detail", rows, config)
+    assert isinstance(table, Table) and len(table.lines) == len(rows) - 1
+    result = check_table(table, config, AS_OF)
+    assert [(f.row, f.rule) for f in result.findings] == [] and result.suppressed == 0
 
 
 def test_sample_is_mostly_clean(sample_result: FileResult) -> None:
@@ -180,20 +149,87 @@ def test_sample_is_mostly_clean(sample_result: FileResult) -> None:
     assert len(flagged) <= sample_result.rows // 3
 
 
-def test_sample_charge_formulas_carry_results(sample_result: FileResult) -> None:
+def test_sample_charge_formulas_carry_results(expected: make_workbooks.SampleExpectations
+                                              ) -> None:
     # Excel stores a formula's last result; the reader sees charges only through those.
+    last = make_workbooks.FIRST_ROW + expected.lines - 1
     book = openpyxl.load_workbook(SAMPLE, data_only=True)
     ws = book["Charge Detail"]
-    charges = [row[24] for row in ws.iter_rows(min_row=5, max_row=148, values_only=True)]
+    charges = [row[24] for row in ws.iter_rows(min_row=5, max_row=last, values_only=True)]
     book.close()
-    assert len(charges) == 144 and all(isinstance(c, int | float) for c in charges)
+    assert len(charges) == expected.lines and all(isinstance(c, int | float) for c in charges)
     formulas = openpyxl.load_workbook(SAMPLE)["Charge Detail"]
     assert formulas["Y4"].value == "Charge"
     assert formulas["Y5"].value == "=H5*X5"
-    assert formulas["Y150"].value == "=SUM(Y5:Y148)"
+    assert formulas[f"Y{last + 2}"].value == f"=SUM(Y5:Y{last})"
 
 
-# --- (c) the template -------------------------------------------------------------------------
+# --- (c) the sample is built from the sample cases ----------------------------------------------
+
+NEW_CASE = """
+rule = "NMR004"
+
+[[case]]
+name = "sample: a visit posted ahead"
+sample = true
+header = ["Acct #", "Patient", "DOS", "CPT", "Units"]
+rows = [
+  ["RB10001", "Example, Ann", 2026-03-30, "98940", 1],
+  ["RB10001", "Example, Ann", 2026-04-06, "98940", 1],
+]
+expect = [[3, "NMR004", "C3"]]
+"""
+
+
+def _fixtures_with(tmp_path: Path, text: str) -> Path:
+    """The repository's rule fixtures, with NMR004.toml given `text` appended."""
+    folder = tmp_path / "fixtures"
+    shutil.copytree(make_workbooks.FIXTURES, folder)
+    with (folder / "NMR004.toml").open("a", encoding="utf-8") as file:
+        file.write(text.replace('rule = "NMR004"\n', ""))
+    return folder
+
+
+def test_a_new_sample_case_shows_up_in_the_sample_and_its_expectations(tmp_path: Path) -> None:
+    """No other edit: the case's lines go in by account number (first), its finding moves
+    with them, and every other block moves down by its two lines."""
+    before = make_workbooks.sample_expectations()
+    folder = _fixtures_with(tmp_path, NEW_CASE)
+    after = make_workbooks.sample_expectations((folder,))
+    assert after.lines == before.lines + 2
+    first = make_workbooks.FIRST_ROW
+    assert after.blocks[0][:2] == (first, first + 1)
+    assert Counter(after.findings) == Counter(
+        [(first + 1, "NMR004"), *((row + 2, rule) for row, rule in before.findings)])
+    make_workbooks.generate(tmp_path / "out", (folder,))
+    result = check_file(tmp_path / "out" / SAMPLE.name, load_config(), AS_OF, annotate=False)
+    assert Counter((f.row, f.rule) for f in result.findings) == Counter(after.findings)
+
+
+def test_blocks_keep_their_own_patients(tmp_path: Path) -> None:
+    clash = NEW_CASE.replace('"RB10001", "Example, Ann"', '"RB10214", "Example, Ann"')
+    with pytest.raises(make_workbooks.SampleCaseError,
+                       match="'RB10214' is in both the practice's lines of Whitfield, Harold "
+                             "and NMR004 sample case 'sample: a visit posted ahead'"):
+        make_workbooks.sample_expectations((_fixtures_with(tmp_path, clash),))
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (('"Units"]', '"Units", "Charge"]'), "not among the sample's typed columns"),
+    (('"98940", 1],\n]', '"9714O", 1],\n]'), "'9714O' is not in the fee schedule"),
+    (('[[3, "NMR004", "C3"]]', '[[4, "NMR004", "C4"]]'), "rows are 2 to 3"),
+])
+def test_a_sample_case_that_does_not_fit_the_sample_is_refused(
+        tmp_path: Path, change: tuple[str, str], problem: str) -> None:
+    text = NEW_CASE.replace(*change)
+    assert text != NEW_CASE
+    with pytest.raises(make_workbooks.SampleCaseError, match=problem):
+        make_workbooks.sample_expectations((_fixtures_with(tmp_path, text),))
+
+
+
+
+# --- (d) the template -------------------------------------------------------------------------
 
 
 def _validations(path: Path) -> dict[str, object]:

@@ -10,8 +10,12 @@ sample-billing.xlsx
     with a totals row, plan-of-care, certifier and progress-report columns on the therapy
     cases, and a fee-schedule sheet that is not a billing table. Designed for
     `nmr-xl check workbooks/sample-billing.xlsx --as-of 2026-03-31`: most lines are clean, and
-    every rule fires on purpose somewhere. Comments in SAMPLE mark each line meant to be
-    flagged; tests/test_workbooks.py holds the exact (row, rule) pairs expected.
+    every rule fires on purpose somewhere. The clean lines are the practice's patients below
+    (PRACTICE_LINES); every line meant to be flagged is a rule fixture's sample case
+    (`sample = true` in tests/fixtures/rules/NMRxxx.toml), written in the sample's header with
+    the exact findings it produces. sample_expectations() moves those findings to the rows the
+    cases occupy here: tests/test_workbooks.py checks the sample against it, so a new rule's
+    sample case shows up in the sample, and in what the tests expect of it, by regenerating.
 
 billing-template.xlsx
     A blank billing sheet with the header spellings nmr-xl reads best, number formats, drop-down
@@ -29,10 +33,12 @@ import datetime as dt
 import io
 import re
 import sys
+import tomllib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -98,7 +104,7 @@ RATE = {code: fee for code, _, fee, _ in FEES}
 GOAL_CODES = {"97112", "97110", "97116", "97140", "97530", "97150", "97161"}
 TIMED = {"97112", "97110", "97116", "97140", "97530"}
 
-AUTO = object()  # "work it out from the code" for goal and one-on-one cells
+AUTO = object()  # "work it out from the code" for the one-on-one cell
 
 
 @dataclass(frozen=True)
@@ -125,9 +131,6 @@ class Svc:
     mods: tuple[str, ...] = ()  # Mod 1, Mod 2, Mod 3
     notes: str = ""
     one: object = AUTO  # 1:1 cell; AUTO: "Y" on timed codes, blank otherwise
-    goal: object = AUTO  # AUTO: the patient's goal on therapy codes, blank otherwise
-    rate_code: str | None = None  # fee-schedule code when the CPT cell is mistyped
-    dx: tuple[str, ...] | None = None  # this line's diagnoses when not the patient's usual ones
     report: str | None = None  # Progress Report cell: "Y" on a visit with a progress report
 
 
@@ -136,14 +139,14 @@ def _c(code: str) -> str:
     return code[:5]
 
 
-# --- the sample: patients and their lines ---------------------------------------------------
-# Sorted by account, then date of service, as the "Charge Detail by Patient" report prints.
-# Comments mark every line that is meant to be flagged; everything else is meant to be clean,
-# also under the payer and modifier rules (NMR3xx): GP on every therapy line for Medicare and
-# Medicare Advantage, CQ on Medicare PTA lines, AT and a subluxation first diagnosis on
-# Medicare CMT, GY on a Medicare chiropractor's services other than CMT, 59 or XS (not both)
-# wherever CMT meets 97112/97140 for any payer, dates of service inside the plan of care, and
-# a Medicare progress report at least every 10 treatment days.
+# --- the sample: the practice's clean lines ---------------------------------------------------
+# Each patient's month, by date of service, as the "Charge Detail by Patient" report prints
+# them; every line here is meant to be clean, also under the payer and modifier rules (NMR3xx):
+# GP on every therapy line for Medicare and Medicare Advantage, CQ on Medicare PTA lines, AT
+# and a subluxation first diagnosis on Medicare CMT, GY on a Medicare chiropractor's services
+# other than CMT, 59 or XS (not both) wherever CMT meets 97112/97140 for any payer, dates of
+# service inside the plan of care, and a Medicare progress report at least every 10 treatment
+# days. The lines meant to be flagged are the rule fixtures' sample cases (see sample_cases).
 # Plans of care (and their certifiers) are filled in for the therapy patients only, as a
 # practice-management system keeps them on the therapy case; chiropractic-only patients have
 # none. The Progress Report column says "Y" on a visit whose note was a progress report.
@@ -211,22 +214,10 @@ KOWALSKI = Patient(
     ("M99.01", "M54.2", "R42"),
     "Turn head to back the car out of the driveway without dizziness",
 )
-DUNLAP = Patient(
-    "RB10708", "Dunlap, Ruth", "Medicare Part B",
-    ("Z47.1", "Z96.651", "M25.661", "R26.89"),
-    "Climb 12 stairs step-over-step with one rail; walk 500 ft without a device",
-    poc=(d(2), d(29, 5)), certifier="Chen, Wei DO",
-)
-SUTTON = Patient(
-    "RB10739", "Sutton, Gloria", "Medicare Part B",
-    ("M48.062", "M54.50", "R26.89"),
-    "Walk 15 min to the mailbox and back without stopping for leg pain",
-    poc=(d(30), d(26, 6)), certifier="Hale, Marcus DC",
-)
 
 GP, CQ = ("GP",), ("GP", "CQ")
 
-SAMPLE: list[tuple[Patient, list[Svc]]] = [
+PRACTICE_LINES: list[tuple[Patient, list[Svc]]] = [
     (WHITFIELD, [
         # CMS's own allocation example: 24 min 97112 + 23 min 97110 -> 2 + 1.
         Svc(d(2), "97112", "NAT", 2, 24, GP,
@@ -237,8 +228,7 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(4), "97112", "BEC", 2, 25, CQ,
             "Tandem walk in parallel bars, SLS with UE support, obstacle stepping; CGA"),
         Svc(d(4), "97110", "BEC", 1, 15, CQ, "Sit-to-stand x10, step-ups 4 in"),
-        # NMR104: 40 minutes support 3 units, 2 billed.
-        Svc(d(9), "97112", "NAT", 2, 40, GP,
+        Svc(d(9), "97112", "NAT", 3, 40, GP,
             "PNF D1/D2 R UE with weight bearing through R arm, grasp-and-release of cups "
             "with manual guidance"),
         Svc(d(11), "97112", "BEC", 2, 30, CQ,
@@ -246,48 +236,31 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(11), "97530", "BEC", 1, 15, CQ, "Carry cup from counter to table with cane"),
         Svc(d(16), "97112", "NAT", 2, 23, GP,
             "Perturbations in standing, lateral stepping, foam stance with eyes open"),
-        Svc(d(16), "97110", "NAT", 1, 14, GP, "Sit-to-stand x3x10, step-ups 4 in"),
-        # NMR005: the second 97110 line of the visit, with 59 added to get it past the
-        # payer's duplicate edit; Medicare wants 97110 x2 on one line.
-        Svc(d(16), "97110", "NAT", 1, 16, ("GP", "59"), "Recumbent bike 16 min, pm session"),
-        # NMR090: the marker was written before I69.351 was on the claim; it is stale now.
-        # (The PT wrote the progress report at this visit.)
+        Svc(d(16), "97110", "NAT", 2, 30, GP,
+            "Sit-to-stand x3x10, step-ups 4 in; recumbent bike 16 min"),
         Svc(d(18), "97112", "NAT", 3, 38, GP,
             "Stepping strategies, perturbations in stance, weight shift to R with tactile "
-            "cues. Progress report to Dr. Moreno. nmr: ignore NMR205", report="Y"),
+            "cues. Progress report to Dr. Moreno", report="Y"),
         Svc(d(23), "97112", "BEC", 2, 23, CQ,
             "Tandem walk, SLS with light touch, head turns while walking; CGA"),
-        # NMR305: the PTA's second line of the visit lost its CQ (the first one has it).
-        Svc(d(23), "97110", "BEC", 1, 15, GP, "Heel raises, mini squats, bike 6 min"),
+        Svc(d(23), "97110", "BEC", 1, 15, CQ, "Heel raises, mini squats, bike 6 min"),
         Svc(d(25), "97112", "NAT", 2, 30, GP,
             "Reactive balance: pushes in standing, stepping strategies, foam stance"),
         Svc(d(25), "97530", "NAT", 2, "0:25", GP,
             "Floor transfer practice, carrying laundry basket 20 ft with cane"),
-        # NMR308: the plan of care ended 03/27 and the recertification is not signed yet.
-        Svc(d(30), "97112", "BEC", 2, "30 min", CQ,
-            "Obstacle course with cane, turning 180 degrees, tandem walk; SBA. Recert sent "
-            "to Dr. Moreno 3/24, not returned"),
     ]),
     (ALVAREZ, [
         Svc(d(3), "98941-AT", "KES", notes="Diversified C/T/L; LBP 5/10"),
         Svc(d(5), "98941-AT", "KES", notes="Diversified C/T/L; LBP 5/10"),
         Svc("3/10/2026", "98941-AT", "KES", notes="Diversified C/T/L; LBP 4/10"),
-        # NMR302: the AT was left off (Medicare reads CMT without AT as maintenance).
-        Svc(d(12), "98941", "KES", notes="Diversified C/T/L, drop table L5; LBP 4/10"),
-        Svc(d(17), "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10"),
-        # NMR003: the same 98941-AT posted twice for the same visit; with it the visit carries
-        # 2 units of 98941, over its MUE of 1, so NMR105 on both lines.
+        Svc(d(12), "98941-AT", "KES", notes="Diversified C/T/L, drop table L5; LBP 4/10"),
         Svc(d(17), "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10"),
         Svc(d(19), "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10"),
-        # NMR303: the diagnoses were keyed in the wrong order, low back pain first.
-        Svc("03/24/26", "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10",
-            dx=("M54.50", "M99.03", "M99.02", "M99.01")),
+        Svc("03/24/26", "98941-AT", "KES", notes="Diversified C/T/L; LBP 3/10"),
         Svc(d(26), "98941-AT", "KES", notes="Diversified C/T/L; LBP 2/10"),
-        # NMR302: maintenance care from today with a signed ABN, so GA, but AT was kept.
-        Svc(d(31), "98941-AT", "KES", mods=("GA",),
+        # Maintenance care from today with a signed ABN: GA, and no AT.
+        Svc(d(31), "98941", "KES", mods=("GA",),
             notes="Diversified C/T/L; LBP 2/10, plateaued. Maintenance from today, ABN signed"),
-        # NMR004: charge entered ahead from the schedule for Thursday's visit.
-        Svc(d(2, 4), "98941-GA", "KES", notes="Pre-entered from schedule"),
     ]),
     (OKAFOR, [
         # Late-posted February visit (held until Aetna's authorization came in): the first
@@ -308,31 +281,17 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
             "Simulated med-cart push in busy hallway with head turns"),
         # Day 42 of the episode: still inside Aetna's 4-6 week standard, clean.
         Svc(d(24), "97112", "NAT", 3, 38, GP,
-            "Tandem walk with head turns, SLS on foam, quick pivots; no symptoms"),
-        # NMR207: 44 days after the episode's first 97112 visit, no authorization yet.
-        Svc(d(26), "97112", "NAT", 2, 30, GP,
-            "Walking with quick head turns, gaze shifts in busy environment"),
-        # Suppressed NMR207: the extension was authorized and the biller documented it.
-        Svc(d(31), "97112", "NAT", 2, 30, GP,
-            "Aetna auth A7731902 approved 8 more visits 3/27-4/30. nmr: ignore NMR207"),
+            "Tandem walk with head turns, SLS on foam, quick pivots; no symptoms. Discharged "
+            "to home program"),
     ]),
     (CASTILLO, [
         Svc(d(4), "98940", "HAL", notes="Diversified C-spine"),
-        # NMR208: BCBS of Tennessee calls 97112 investigational (otherwise a good line).
-        Svc(d(4), "97112", "HAL", 1, 15, ("59",),
-            "Cervical joint-position-sense retraining: head relocation to laser target, "
-            "gaze fixation with head turns"),
         Svc(d(11), "98940", "HAL", notes="Diversified C-spine"),
         Svc(d(11), "97140", "HAL", 1, 12, ("XS",), "Suboccipital release, C-spine mobilization"),
         Svc(d(11), "97010", "HAL", notes="Moist heat C-spine 10 min"),
         Svc(d(18), "98940", "HAL", notes="Diversified C-spine"),
-        # NMR208 again.
-        Svc(d(18), "97112", "HAL", 2, 23, ("59",),
-            "Head relocation drills, smooth-pursuit neck torsion training, gaze stability"),
         Svc(d(25), "98940", "HAL", notes="Diversified C-spine"),
-        # NMR002 and NMR306: XS typed with a 5; once the unknown "X5" is set aside, the 97140
-        # meets the 98940 with no distinct-service modifier.
-        Svc(d(25), "97140", "HAL", 1, 10, ("X5",), "Suboccipital release, C-spine mobilization"),
+        Svc(d(25), "97140", "HAL", 1, 10, ("XS",), "Suboccipital release, C-spine mobilization"),
     ]),
     (NGUYEN, [
         Svc(d(2), "99213", "HAL", mods=("25",), notes="Re-exam, 30-day progress"),
@@ -340,43 +299,27 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(2), "97140", "ORT", 1, 15, ("59",), "STM lumbar paraspinals and QL"),
         Svc(d(2), "97010", "HAL", notes="Moist heat lumbar 10 min"),
         Svc(d(9), "98940", "HAL", notes="Diversified L-spine, SI"),
-        # NMR202 (muscle work) and NMR205 (back-pain diagnoses only).
-        Svc(d(9), "97112", "HAL", 1, 15, ("59",),
-            "Trigger point therapy upper traps, IASTM lumbar paraspinals"),
         Svc(d(16), "98940", "HAL", notes="Diversified L-spine, SI"),
-        # NMR101: a timed code with the minutes cell left empty.
-        Svc(d(16), "97140", "ORT", 1, None, ("59",), "STM lumbar paraspinals"),
+        Svc(d(16), "97140", "ORT", 1, 15, ("59",), "STM lumbar paraspinals"),
         Svc(d(16), "97012", "HAL", notes="Mechanical traction lumbar 12 min"),
         Svc(d(23), "98940", "HAL", notes="Diversified L-spine, SI"),
-        # NMR204 (massage therapist), NMR202 (stretching by a massage therapist), NMR205.
-        Svc(d(23), "97112", "ORT", 1, 15, ("59",), "PNF stretching hamstrings and hip flexors"),
         Svc(d(30), "98940", "HAL", notes="Diversified L-spine, SI"),
-        # NMR306: the 59 was left off: 97140 with 98940 on one visit (UHC applies NCCI too).
-        Svc(d(30), "97140", "ORT", 1, 15, (), "STM lumbar paraspinals and glutes"),
+        Svc(d(30), "97140", "ORT", 1, 15, ("59",), "STM lumbar paraspinals and glutes"),
     ]),
     (PATTERSON, [
         Svc(d(2), "97112", "NAT", 2, 22, GP,
             "Reactive balance: perturbations, stepping strategies, tandem walk"),
-        # NMR102: 42 minutes support 3 units (97112 x2 + 97110 x1); 4 are billed.
-        Svc(d(2), "97110", "NAT", 2, 20, GP, "Sit-to-stand, heel raises, side-lying hip abd"),
-        # NMR206: strengthening and range-of-motion work billed as 97112.
-        Svc(d(6), "97112", "BEC", 2, 23, GP, "LE strengthening and hip ROM with theraband, SLR"),
+        Svc(d(2), "97110", "NAT", 1, 20, GP, "Sit-to-stand, heel raises, side-lying hip abd"),
         Svc(d(6), "97110", "BEC", 1, 15, GP, "Bike 10 min, calf stretch"),
-        # NMR204: 97112 rendered by a rehab aide.
-        Svc(d(9), "97112", "SIM", 1, 15, GP, "Tandem stance and balance-board drills, CGA"),
         Svc(d(9), "97110", "NAT", 1, 20, GP, "Step-ups, mini squats, heel raises"),
-        # NMR201: a balance class billed as 97112 (the 1:1 cell says Group); 97150 is the code.
-        Svc(d(13), "97112", "NAT", 3, 45, GP, "Balance class, 4 pts: Otago progression",
-            one="Group"),
-        # NMR209: the functional-goal cell is empty on this 97112 line.
         Svc(d(18), "97112", "NAT", 2, 30, GP,
-            "Stepping strategies, turns, walking with head turns", goal=""),
+            "Stepping strategies, turns, walking with head turns"),
         Svc(d(18), "97110", "NAT", 1, 15, GP, "Sit-to-stand x3x10, bike 5 min"),
         Svc(d(20), "97112", "NAT", 2, 25, GP,
             "Tandem walk, SLS on foam, stepping over obstacles. Progress report", report="Y"),
         Svc(d(20), "97530", "NAT", 1, 15, GP,
             "Floor-to-stand transfer practice, carrying laundry basket", report="Y"),
-        # The balance class billed correctly: 97150, not one-on-one, no NMR201.
+        # The balance class: group therapy is 97150, not one-on-one.
         Svc(d(27), "97150", "NAT", 1, 45, GP, "Balance class, 4 pts: Otago progression",
             one="Group"),
     ]),
@@ -384,23 +327,19 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(4), "97112", "NAT", 2, 30, GP,
             "Big-amplitude stepping, turning with cues, weight shift; doorway freezing "
             "strategies"),
-        # NMR304: no GP on this therapy line.
-        Svc(d(4), "97116", "NAT", 2, 23, (), "Gait with metronome cueing 90 bpm, 300 ft"),
+        Svc(d(4), "97116", "NAT", 2, 23, GP, "Gait with metronome cueing 90 bpm, 300 ft"),
         Svc(d(6), "97112", "BEC", 2, 23, CQ,
             "Large-amplitude reaching, stepping in all directions, turning in place"),
         Svc(d(6), "97530", "BEC", 1, 15, CQ, "Bed mobility and car transfer practice"),
-        Svc(d(11), "97110", "NAT", 1, 33, GP,
+        Svc(d(11), "97110", "NAT", 2, 33, GP,
             "Trunk rotation and thoracic extension exercise, recumbent stepper"),
-        # NMR103: 40 minutes -> 3 units as 97110 x2 + 97140 x1; billed 1 + 2.
-        Svc(d(11), "97140", "NAT", 2, 7, GP, "Thoracic and rib mobilization"),
+        Svc(d(11), "97140", "NAT", 1, 7, GP, "Thoracic and rib mobilization"),
         Svc(d(13), "97112", "NAT", 3, 38, GP,
             "Turning with visual targets, backward stepping, reactive stepping. Progress "
             "report", report="Y"),
         Svc(d(18), "97112", "NAT", 2, 23, GP,
             "Dual-task walking, turns through doorway with visual cues"),
-        # NMR104 and NMR106: 380 is a typo for 38. The minutes now "support" 25 units of
-        # 97116, and the PT's one-on-one minutes that day (528) pass 480 on this line.
-        Svc(d(18), "97116", "NAT", 2, 380, GP, "Gait with auditory cues, obstacle course"),
+        Svc(d(18), "97116", "NAT", 2, 38, GP, "Gait with auditory cues, obstacle course"),
         Svc(d(20), "97112", "BEC", 2, 30, CQ,
             "Big-amplitude stepping, turning 360 degrees with cues"),
         Svc(d(20), "97116", "BEC", 1, 15, CQ, "Gait with metronome cueing, 400 ft"),
@@ -412,21 +351,12 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
     ]),
     (REYES, [
         Svc(d(3), "98940", "KES", notes="Diversified C-spine, T1"),
-        # NMR203: vibration-plate and wobble-chair work billed as 97112.
-        Svc(d(3), "97112-59", "KES", 1, 15,
-            notes="Vibration plate stance drills 10 min, then wobble chair"),
         Svc(d(10), "98940", "KES", notes="Diversified C-spine, T1"),
-        # NMR102: a lone timed service under 8 minutes supports no unit.
-        Svc(d(10), "97140-59", "KES", 1, "6 min", notes="Suboccipital release"),
         Svc(d(17), "98940", "KES", notes="Diversified C-spine, T1"),
-        # NMR204: 97112 rendered by a chiropractic assistant (state rule; default: not allowed).
-        Svc(d(17), "97112-59", "DEL", 2, 23,
+        Svc(d(17), "97112-59", "KES", 2, 23,
             notes="Cervical joint-position-sense drills with laser, gaze stability, "
                   "postural cues"),
         Svc(d(24), "98940", "KES", notes="Diversified C-spine, T1"),
-        # NMR201: the notes say the patient did the circuit on his own (1:1 says Y).
-        Svc(d(24), "97112-59", "KES", 2, 23,
-            notes="Balance drills on foam, then pt did circuit on own while DC adjusted next pt"),
         Svc(d(31), "98940", "KES", notes="Diversified C-spine, T1"),
         Svc(d(31), "97010", "KES", notes="Moist heat C-spine"),
     ]),
@@ -434,8 +364,7 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc("3/6/2026", "98940", "KES", "1", notes="Diversified L-spine"),
         Svc("3/6/2026", "97010", "KES", "1", notes="Moist heat lumbar"),
         Svc("3/13/2026", "98940", "KES", "1", notes="Diversified L-spine"),
-        # NMR001: units left empty.
-        Svc("3/13/2026", "97010", "KES", None, notes="Moist heat lumbar"),
+        Svc("3/13/2026", "97010", "KES", "1", notes="Moist heat lumbar"),
         Svc("3/20/2026", "98940", "KES", "1", notes="Diversified L-spine"),
         Svc("3/20/2026", "97010", "KES", "1", notes="Moist heat lumbar"),
         Svc("3/27/2026", "98940", "KES", "1", notes="Diversified L-spine"),
@@ -445,19 +374,11 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(5), "99203", "HAL", mods=("25",), notes="New patient exam, lumbar"),
         Svc(d(5), "98940", "HAL", notes="Diversified L-spine"),
         Svc(d(10), "98940", "HAL", notes="Diversified L-spine"),
-        # NMR205: low-back diagnoses only (disc, subluxation, pain) behind 97112.
-        Svc(d(10), "97112", "HAL", 2, 23, ("59",),
-            "Lumbar stabilization: dead bug progression, quadruped reach with tactile cues, "
-            "proprioceptive drills on physioball"),
         Svc("03/12/2026", "98940", "HAL", notes="Diversified L-spine"),
-        # NMR002: letter O for zero in the code.
-        Svc("03/12/2026", "9714O", "HAL", 1, 12, ("59",), "Lumbar mobilization",
-            rate_code="97140"),
+        Svc("03/12/2026", "97140", "HAL", 1, 12, ("59",), "Lumbar mobilization"),
         Svc(d(17), "98940", "HAL", notes="Diversified L-spine"),
-        # NMR307: 59 and XS together on one line.
-        Svc(d(17), "97140", "HAL", 1, 15, ("59", "XS"), "Lumbar mobilization, hip distraction"),
-        # NMR002: 3/24 typed as 3/42.
-        Svc("3/42/2026", "98940", "HAL", notes="Diversified L-spine"),
+        Svc(d(17), "97140", "HAL", 1, 15, ("XS",), "Lumbar mobilization, hip distraction"),
+        Svc("3/24/2026", "98940", "HAL", notes="Diversified L-spine"),
         Svc("Mar 26, 2026", "98940", "HAL", notes="Diversified L-spine"),
     ]),
     (KOWALSKI, [
@@ -466,12 +387,10 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
             notes="New patient exam: neck pain, dizziness on head turns"),
         Svc(d(2), "98940", "KES", mods=("AT",), notes="Diversified C-spine"),
         Svc(d(9), "98940", "KES", mods=("AT",), notes="Diversified C-spine"),
-        # NMR301: 97112 by a chiropractor for Medicare without GY (GP and 59 are there).
-        Svc(d(9), "97112", "KES", 1, 15, ("GP", "59"),
+        Svc(d(9), "97112", "KES", 1, 15, ("GP", "GY", "59"),
             "Cervical joint-position-sense retraining to laser target, gaze stability "
             "with head turns"),
-        # NMR105: 2 units of 98940 typed for 1 (one manipulation a day).
-        Svc(d(16), "98940", "KES", 2, mods=("AT",), notes="Diversified C-spine"),
+        Svc(d(16), "98940", "KES", mods=("AT",), notes="Diversified C-spine"),
         Svc(d(16), "97112", "KES", 1, 15, ("GP", "GY", "59"),
             "Head relocation drills to laser target, smooth-pursuit neck torsion, gaze "
             "stability"),
@@ -479,54 +398,36 @@ SAMPLE: list[tuple[Patient, list[Svc]]] = [
         Svc(d(23), "97112", "KES", 1, 15, ("GP", "GY", "59"),
             "Gaze stability walking with head turns, head relocation to laser target"),
     ]),
-    (DUNLAP, [
-        # Three visits a week after a right knee replacement: day 11 without a progress
-        # report is flagged (NMR309); the report written on day 12 starts a new period.
-        Svc(d(2), "97161", "NAT", 1, None, GP, "Initial evaluation, R TKA 02/17/2026"),
-        Svc(d(2), "97110", "NAT", 2, 30, GP, "Quad sets, heel slides, SLR, bike rocking"),
-        Svc(d(4), "97110", "NAT", 2, 25, GP, "Heel slides, SAQ, bike partial revolutions"),
-        Svc(d(4), "97140", "NAT", 1, 15, GP, "R patellar and tibiofemoral mobilization"),
-        Svc(d(6), "97110", "BEC", 2, 30, CQ, "Bike, mini squats, step-ups 4 in"),
-        Svc(d(9), "97110", "NAT", 2, 23, GP, "Bike full revolutions, step-ups 6 in"),
-        Svc(d(9), "97140", "NAT", 1, 15, GP, "R knee flexion mobilization, scar mobilization"),
-        Svc(d(11), "97110", "BEC", 2, 30, CQ, "Bike 10 min, wall sits, step-ups 6 in"),
-        Svc(d(11), "97116", "BEC", 1, 15, CQ, "Gait with single-point cane, 300 ft"),
-        Svc(d(13), "97110", "NAT", 2, 25, GP, "Bike, lateral step-ups, terminal knee ext"),
-        Svc(d(13), "97140", "NAT", 1, 15, GP, "R knee flexion mobilization"),
-        Svc(d(16), "97110", "BEC", 2, 28, CQ, "Bike 10 min, step-downs 4 in, wall sits"),
-        Svc(d(18), "97110", "NAT", 2, 30, GP, "Step-downs 6 in, lunges with UE support"),
-        Svc(d(18), "97116", "NAT", 1, 12, GP, "Gait without device, 200 ft, stairs x12"),
-        Svc(d(20), "97110", "BEC", 2, 30, CQ, "Bike 10 min, step-downs 6 in, lunges"),
-        Svc(d(23), "97110", "NAT", 2, 23, GP, "Step-downs 6 in, single-leg press"),
-        Svc(d(23), "97140", "NAT", 1, 15, GP, "R knee flexion mobilization"),
-        # NMR309: the 11th treatment day since the plan began, and no progress report yet.
-        Svc(d(25), "97110", "BEC", 2, 30, CQ, "Bike 12 min, step-downs 8 in, lunges"),
-        Svc(d(25), "97116", "BEC", 1, 15, CQ, "Stairs step-over-step with one rail x12"),
-        Svc(d(27), "97110", "NAT", 2, 30, GP,
-            "Step-downs 8 in, single-leg press. Progress report", report="Y"),
-        Svc(d(30), "97110", "BEC", 2, 30, CQ, "Bike 12 min, step-downs 8 in, lunges"),
-    ]),
-    (SUTTON, [
-        # NMR308 on both lines: the in-house chiropractor signed the PT plan of care.
-        Svc(d(30), "97161", "NAT", 1, None, GP,
-            "Initial evaluation, lumbar stenosis; referred in-house by Dr. Hale"),
-        Svc(d(30), "97110", "NAT", 1, 15, GP, "Flexion-bias HEP: pelvic tilts, SKTC, bike"),
-    ]),
 ]
 
+# --- the sample's header and its lines ------------------------------------------------------
+
+# The export's header, as it spells it: (header, column width). The rule fixtures' sample cases
+# write their rows in these spellings (tests/test_rule_fixtures.py lays them out through
+# sample_case_rows and sheet_values below).
 SAMPLE_HEADERS = [
-    # (header, width)
     ("Acct #", 10), ("Patient", 20), ("DOS", 12), ("CPT", 11), ("Mod 1", 6), ("Mod 2", 6),
     ("Mod 3", 6), ("Units", 6), ("Tx Min", 8), ("Dx 1", 9), ("Dx 2", 9), ("Dx 3", 9),
     ("Dx 4", 9), ("Rendering Provider", 18), ("Cred", 10), ("1:1", 6), ("Primary Ins", 27),
     ("Treatment Notes", 60), ("Functional Goal", 50), ("POC Start", 11), ("POC End", 11),
     ("Certified By", 18), ("Progress Report", 9), ("Rate", 9), ("Charge", 11),
 ]
-COL = {name: i for i, (name, _) in enumerate(SAMPLE_HEADERS, start=1)}
+SAMPLE_HEADER = [name for name, _ in SAMPLE_HEADERS]
+CHARGE = "Charge"  # the formula column, =Units*Rate: computed, never typed
+TYPED = [name for name in SAMPLE_HEADER if name != CHARGE]
+COL = {name: i for i, name in enumerate(SAMPLE_HEADER, start=1)}
 HEADER_ROW = 4
+FIRST_ROW = HEADER_ROW + 1
 CENTERED = {"Mod 1", "Mod 2", "Mod 3", "Units", "Tx Min", "Cred", "1:1", "Progress Report"}
 DATES = {"DOS", "POC Start", "POC End"}
-FIRST_ROW = HEADER_ROW + 1
+
+# One line of the sample: header -> the cell as typed (None: blank). A str is stored as text,
+# exactly as typed (text dates, numbers stored as text); Charge is left out (computed).
+SampleRow = dict[str, object]
+
+
+class SampleCaseError(ValueError):
+    """A sample case that cannot be laid out in the sample."""
 
 
 def _one(svc: Svc) -> str | None:
@@ -536,8 +437,6 @@ def _one(svc: Svc) -> str | None:
 
 
 def _goal(svc: Svc, patient: Patient) -> str | None:
-    if svc.goal is not AUTO:
-        return svc.goal or None  # type: ignore[return-value]
     return patient.goal if _c(svc.code) in GOAL_CODES and patient.goal else None
 
 
@@ -547,16 +446,199 @@ def _code_cell(svc: Svc, patient: Patient) -> str | int:
     return svc.code
 
 
-def _number(value: int | str | None) -> float:
+def practice_row(patient: Patient, svc: Svc) -> SampleRow:
+    """One of the practice's clean lines, as the export prints it."""
+    provider, cred = PROVIDERS[svc.prov]
+    dx = list(patient.dx) + [None] * (4 - len(patient.dx))
+    mods = list(svc.mods) + [None] * (3 - len(svc.mods))
+    poc_start, poc_end = patient.poc or (None, None)
+    return {
+        "Acct #": patient.acct, "Patient": patient.name, "DOS": svc.dos,
+        "CPT": _code_cell(svc, patient), "Mod 1": mods[0], "Mod 2": mods[1], "Mod 3": mods[2],
+        "Units": svc.units, "Tx Min": svc.minutes,
+        "Dx 1": dx[0], "Dx 2": dx[1], "Dx 3": dx[2], "Dx 4": dx[3],
+        "Rendering Provider": provider, "Cred": cred, "1:1": _one(svc),
+        "Primary Ins": patient.payer, "Treatment Notes": svc.notes or None,
+        "Functional Goal": _goal(svc, patient), "POC Start": poc_start, "POC End": poc_end,
+        "Certified By": patient.certifier, "Progress Report": svc.report,
+        "Rate": RATE[_c(svc.code)],
+    }
+
+
+def sample_case_rows(case: Mapping[str, Any]) -> list[SampleRow]:
+    """A rule fixture's sample case as the sample holds it: the cells of its `header` columns
+    (default: every typed column) and of `every_row`, the other columns blank, and the Rate
+    from the fee schedule where the case leaves it blank ("" is a blank cell)."""
+    header = case.get("header", TYPED)
+    every_row = case.get("every_row", {})
+    if not isinstance(every_row, dict):
+        raise SampleCaseError("every_row must be a table of header = cell")
+    named = [*header, *every_row]
+    unknown = [name for name in named if name not in TYPED]
+    if unknown:
+        raise SampleCaseError(f"{unknown} not among the sample's typed columns {TYPED}")
+    twice = sorted({name for name in named if named.count(name) > 1})
+    if twice:
+        raise SampleCaseError(f"{twice} given twice (header and every_row)")
+    rows = []
+    for cells in case["rows"]:
+        if len(cells) != len(header):
+            raise SampleCaseError(f"row {cells!r} has {len(cells)} cells for "
+                                  f"{len(header)} header columns")
+        typed = {**every_row, **dict(zip(header, cells, strict=True))}
+        row: SampleRow = {name: None if typed.get(name, "") == "" else typed[name]
+                          for name in TYPED}
+        if row["Rate"] is None:
+            fee = RATE.get(str(row["CPT"])[:5])
+            if fee is None:
+                raise SampleCaseError(f"{row['CPT']!r} is not in the fee schedule: give the "
+                                      "line's Rate")
+            row["Rate"] = fee
+        rows.append(row)
+    return rows
+
+
+def _number(value: object) -> float:
     """A cell's value as Excel's multiplication sees it (text numbers are converted)."""
-    if value is None or value == "":
+    if value is None:
         return 0.0
-    return float(value)
+    if isinstance(value, int | float | str):
+        return float(value)
+    raise SampleCaseError(f"{value!r} is not a number")
 
 
-def _sum_value(value: int | str | None) -> float:
+def _sum_value(value: object) -> float:
     """A cell's value as SUM() sees it (text, even "1", is ignored)."""
     return float(value) if isinstance(value, int | float) else 0.0
+
+
+def charge(row: SampleRow) -> float:
+    """The Charge formula's result, =Units*Rate."""
+    return _number(row["Units"]) * _number(row["Rate"])
+
+
+def sheet_values(row: SampleRow) -> list[object]:
+    """The line's cells in header order, as a reader sees them (Charge: the formula's result)."""
+    return [*(row[name] for name in TYPED), charge(row)]
+
+
+# --- the sample's blocks: the practice's patients and the rule fixtures' sample cases ---------
+
+FIXTURES = HERE.parent / "tests" / "fixtures" / "rules"
+
+
+@dataclass(frozen=True)
+class Block:
+    """Lines that go into the sample together: one patient's clean month, or a sample case."""
+
+    name: str
+    rows: tuple[SampleRow, ...]
+    # What the block produces checked alone: (line index in the block, rule, cell column or
+    # ""). The practice's clean lines expect nothing.
+    expect: tuple[tuple[int, str, str], ...] = ()
+    suppressed: int = 0
+
+    def values(self, column: str) -> set[str]:
+        return {str(row[column]) for row in self.rows if row[column] is not None}
+
+
+def _case_block(path: Path, rule: str, case: Mapping[str, Any]) -> Block:
+    name = f"{rule} sample case {case.get('name')!r}"
+    try:
+        rows = sample_case_rows(case)
+        expect = []
+        for entry in case["expect"]:
+            row, code, *cell = entry
+            if not 2 <= row < 2 + len(rows):
+                raise SampleCaseError(f"expect {entry!r}: rows are 2 to {len(rows) + 1}")
+            expect.append((row - 2, code, re.sub(r"\d", "", cell[0]) if cell else ""))
+    except (SampleCaseError, KeyError, TypeError, ValueError) as exc:
+        raise SampleCaseError(f"{path.name}: {name}: {exc}") from None
+    return Block(name, tuple(rows), tuple(expect), case.get("suppressed", 0))
+
+
+def sample_cases(fixture_dirs: Sequence[Path] = (FIXTURES,)) -> list[Block]:
+    """Every `sample = true` case of the rule fixtures (NMRxxx.toml) in `fixture_dirs`, in rule
+    code order, then in the order the file gives them."""
+    files: dict[str, Path] = {}
+    for folder in fixture_dirs:
+        for path in folder.glob("NMR*.toml"):
+            if path.name in files:
+                raise SampleCaseError(f"{path.name} is in both {files[path.name].parent} and "
+                                      f"{folder}")
+            files[path.name] = path
+    blocks = []
+    for file_name in sorted(files):
+        path = files[file_name]
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        blocks += [_case_block(path, data.get("rule", path.stem), case)
+                   for case in data.get("case", []) if case.get("sample") is True]
+    return blocks
+
+
+def sample_blocks(fixture_dirs: Sequence[Path] = (FIXTURES,)) -> list[Block]:
+    """The sample's blocks in the order they are written: by account number, as the "Charge
+    Detail by Patient" report sorts, so the flagged lines fall among the clean ones. Each block
+    has patients (account numbers and names) of its own, so blocks do not meet in a rule that
+    pools a patient's lines."""
+    blocks = [Block(f"the practice's lines of {patient.name}",
+                    tuple(practice_row(patient, svc) for svc in services))
+              for patient, services in PRACTICE_LINES]
+    blocks += sample_cases(fixture_dirs)
+    owner: dict[tuple[str, str], str] = {}
+    for block in blocks:
+        if not block.values("Acct #"):
+            raise SampleCaseError(f"{block.name}: its lines need an account number (Acct #)")
+        for column in ("Acct #", "Patient"):
+            for value in sorted(block.values(column)):
+                other = owner.setdefault((column, value.casefold()), block.name)
+                if other != block.name:
+                    raise SampleCaseError(f"{column} {value!r} is in both {other} and "
+                                          f"{block.name}: give each block its own patients")
+    return sorted(blocks, key=lambda block: min(block.values("Acct #")))
+
+
+def _placed(blocks: Sequence[Block]) -> Iterator[tuple[int, Block]]:
+    """Each block with the worksheet row of its first line."""
+    row = FIRST_ROW
+    for block in blocks:
+        yield row, block
+        row += len(block.rows)
+
+
+@dataclass(frozen=True)
+class SampleExpectations:
+    """What the sample is built to produce, checked as of AS_OF with the bundled settings."""
+
+    lines: int
+    findings: tuple[tuple[int, str], ...]  # (worksheet row, rule), repeated as often as found
+    cells: tuple[tuple[int, str, str], ...]  # (row, rule, cell) where the case names the cell
+    suppressed: int
+    blocks: tuple[tuple[int, int, str], ...]  # (first row, last row, block name)
+
+    def block_of(self, row: int) -> str:
+        return next((name for first, last, name in self.blocks if first <= row <= last),
+                    "no block")
+
+
+def sample_expectations(fixture_dirs: Sequence[Path] = (FIXTURES,)) -> SampleExpectations:
+    """The findings the sample is built to produce: the union of its sample cases' `expect`,
+    moved to the rows the cases occupy in the sample (the practice's lines expect none)."""
+    findings, cells, spans = [], [], []
+    lines = suppressed = 0
+    for first, block in _placed(sample_blocks(fixture_dirs)):
+        for index, rule, column in block.expect:
+            findings.append((first + index, rule))
+            if column:
+                cells.append((first + index, rule, f"{column}{first + index}"))
+        spans.append((first, first + len(block.rows) - 1, block.name))
+        lines += len(block.rows)
+        suppressed += block.suppressed
+    return SampleExpectations(lines, tuple(sorted(findings)), tuple(sorted(cells)), suppressed,
+                              tuple(spans))
+
+
+# --- the sample workbook --------------------------------------------------------------------
 
 
 def _title(ws: Worksheet, text: str, sub: str) -> None:
@@ -577,7 +659,8 @@ def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, float]]) -> No
     ws.row_dimensions[row].height = 30
 
 
-def build_sample() -> tuple[Workbook, dict[str, dict[str, float]]]:
+def build_sample(fixture_dirs: Sequence[Path] = (FIXTURES,)
+                 ) -> tuple[Workbook, dict[str, dict[str, float]]]:
     """The sample workbook, and the cached results of its formulas (sheet -> cell -> value)."""
     wb = Workbook()
     ws = wb.active
@@ -592,40 +675,12 @@ def build_sample() -> tuple[Workbook, dict[str, dict[str, float]]]:
     _header(ws, HEADER_ROW, SAMPLE_HEADERS)
 
     cached: dict[str, float] = {}
-    row = FIRST_ROW
+    last = HEADER_ROW
     units_total = charge_total = 0.0
     letter = {name: get_column_letter(col) for name, col in COL.items()}
-    for patient, services in SAMPLE:
-        for svc in services:
-            provider, cred = PROVIDERS[svc.prov]
-            diagnoses = patient.dx if svc.dx is None else svc.dx
-            dx = list(diagnoses) + [None] * (4 - len(diagnoses))
-            mods = list(svc.mods) + [None] * (3 - len(svc.mods))
-            poc_start, poc_end = patient.poc or (None, None)
-            values: dict[str, object] = {
-                "Acct #": patient.acct,
-                "Patient": patient.name,
-                "DOS": svc.dos,
-                "CPT": _code_cell(svc, patient),
-                "Mod 1": mods[0],
-                "Mod 2": mods[1],
-                "Mod 3": mods[2],
-                "Units": svc.units,
-                "Tx Min": svc.minutes,
-                "Dx 1": dx[0], "Dx 2": dx[1], "Dx 3": dx[2], "Dx 4": dx[3],
-                "Rendering Provider": provider,
-                "Cred": cred,
-                "1:1": _one(svc),
-                "Primary Ins": patient.payer,
-                "Treatment Notes": svc.notes or None,
-                "Functional Goal": _goal(svc, patient),
-                "POC Start": poc_start,
-                "POC End": poc_end,
-                "Certified By": patient.certifier,
-                "Progress Report": svc.report,
-                "Rate": RATE[svc.rate_code or _c(svc.code)],
-            }
-            for name, value in values.items():
+    for first, block in _placed(sample_blocks(fixture_dirs)):
+        for row, line in enumerate(block.rows, start=first):
+            for name, value in line.items():
                 cell = ws.cell(row=row, column=COL[name], value=value)
                 if name in DATES and isinstance(value, dt.date):
                     cell.number_format = DATE_FORMAT
@@ -633,30 +688,28 @@ def build_sample() -> tuple[Workbook, dict[str, dict[str, float]]]:
                     cell.number_format = MONEY_FORMAT
                 elif name in CENTERED:
                     cell.alignment = Alignment(horizontal="center")
-            charge = ws.cell(row=row, column=COL["Charge"],
-                             value=f"={letter['Units']}{row}*{letter['Rate']}{row}")
-            charge.number_format = MONEY_FORMAT
-            value = _number(svc.units) * values["Rate"]  # type: ignore[operator]
-            cached[charge.coordinate] = value
-            units_total += _sum_value(svc.units)
-            charge_total += value
-            row += 1
-    last = row - 1
+            formula = ws.cell(row=row, column=COL[CHARGE],
+                              value=f"={letter['Units']}{row}*{letter['Rate']}{row}")
+            formula.number_format = MONEY_FORMAT
+            cached[formula.coordinate] = charge(line)
+            units_total += _sum_value(line["Units"])
+            charge_total += charge(line)
+            last = row
 
     total_row = last + 2
     ws.cell(row=total_row, column=COL["Patient"], value="Totals").font = Font(bold=True)
-    for name, total in (("Units", units_total), ("Charge", charge_total)):
+    for name, total in (("Units", units_total), (CHARGE, charge_total)):
         col = letter[name]
         cell = ws.cell(row=total_row, column=COL[name],
                        value=f"=SUM({col}{FIRST_ROW}:{col}{last})")
         cell.font = Font(bold=True)
         cell.border = Border(top=Side(style="thin"), bottom=Side(style="double"))
-        if name == "Charge":
+        if name == CHARGE:
             cell.number_format = MONEY_FORMAT
         cached[cell.coordinate] = total
 
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=COL["DOS"])
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{letter['Charge']}{last}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{letter[CHARGE]}{last}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -886,8 +939,9 @@ def save(wb: Workbook, path: Path, cached: dict[str, dict[str, float]] | None = 
             dest.writestr(entry, data)
 
 
-def generate(out_dir: Path = HERE) -> tuple[Path, Path]:
-    sample, cached = build_sample()
+def generate(out_dir: Path = HERE, fixture_dirs: Sequence[Path] = (FIXTURES,)
+             ) -> tuple[Path, Path]:
+    sample, cached = build_sample(fixture_dirs)
     sample_path = out_dir / SAMPLE_NAME
     save(sample, sample_path, cached)
     template_path = out_dir / TEMPLATE_NAME

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import PureWindowsPath
-from typing import Protocol
+from typing import Any, Protocol
 
 OFFICE = r"Software\Microsoft\Office"
 DEFAULT_VERSION = "16.0"  # Excel 2016, 2019, 2021, 2024 and Microsoft 365
@@ -41,7 +41,8 @@ class WindowsRegistry:
             raise OSError("the Windows registry exists on Windows only")
         import winreg
 
-        self._winreg = winreg
+        # Any: mypy also checks this module off Windows, where winreg's stubs are empty
+        self._winreg: Any = winreg
 
     def subkeys(self, key: str) -> list[str]:
         try:
@@ -109,7 +110,7 @@ class AddinList:
         """The OPEN, OPEN1, OPEN2 ... values in Excel's order, up to the first gap."""
         values = {name.upper(): data for name, data in
                   self.registry.values(self._options(version)).items() if _OPEN.fullmatch(name)}
-        ordered = []
+        ordered: list[str] = []
         while (name := _open_name(len(ordered))) in values:
             ordered.append(str(values[name]))
         return ordered

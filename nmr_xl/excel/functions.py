@@ -28,8 +28,9 @@ from typing import Annotated, Any, TypeVar
 
 import xlwings as xw
 
-from nmr_xl.config import Config, ConfigError
+from nmr_xl.config.model import Config
 from nmr_xl.engine import check_table
+from nmr_xl.errors import ConfigError
 from nmr_xl.excel.settings import ConfigCache
 from nmr_xl.excel.template import TEMPLATE_HEADER
 from nmr_xl.excel.values import rows_from_excel
@@ -63,9 +64,10 @@ def worksheet_function(*, call_in_wizard: bool = True) -> Callable[[_UDF], _UDF]
     return register
 
 
-def _cells(doc: str) -> Any:
-    """An argument read as a 2-D range (a single cell too), cell errors as their text."""
-    return Annotated[Any, {"ndim": 2, "err_to_str": True, "doc": doc}]
+def _cells(doc: str) -> dict[str, object]:
+    """How xlwings reads an argument as a 2-D range (a single cell too), cell errors as their
+    text."""
+    return {"ndim": 2, "err_to_str": True, "doc": doc}
 
 
 class BadArgument(ValueError):
@@ -114,13 +116,13 @@ def line_status(findings: list[Finding]) -> str:
 # --- checks -----------------------------------------------------------------------------------
 
 
-_LINE = _cells("One billing line: a row of cells.")
-_HEADER = _cells("Optional: the header row naming the line's columns (default: the billing "
-                 "template's columns, in order).")
-_TABLE = _cells("The billing table, from its header row down (title rows above it may be "
-                "included).")
-_MINUTES = _cells("Minutes of one timed service, or of each timed service of one visit (a "
-                  "range).")
+_LINE = Annotated[Any, _cells("One billing line: a row of cells.")]
+_HEADER = Annotated[Any, _cells("Optional: the header row naming the line's columns (default: "
+                                "the billing template's columns, in order).")]
+_TABLE = Annotated[Any, _cells("The billing table, from its header row down (title rows above "
+                               "it may be included).")]
+_MINUTES = Annotated[Any, _cells("Minutes of one timed service, or of each timed service of one "
+                                 "visit (a range).")]
 _METHOD = Annotated[Any, {"doc": 'Optional: "cms" (8-minute rule, the default) or "ama" '
                                  '(midpoint rule).'}]
 _CODE = Annotated[Any, {"err_to_str": True, "doc": "A rule code, such as NMR102."}]
@@ -210,7 +212,7 @@ def NMR_UNITS(minutes: _MINUTES, method: _METHOD = "cms") -> Any:
         if key not in services:
             return ""
         low, high = allocation.low[key], allocation.high[key]
-        return low if low == high else f"{low} or {high} (tie: choose either code)"
+        return low if low == high else allocation.units_of(key)
 
     if len(cells) <= 1:
         return units(cells[0][0]) if cells else ""

@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
 from nmr_xl.excel.summary_sheet import draw_summary
@@ -84,8 +84,8 @@ def check_in_place(book: Book, sheet: Sheet, config: Config, as_of: dt.date) -> 
         if earlier is not None and earlier.sheet is None:
             restore(book, earlier)
             return _GONE
-        if earlier is not None:  # `sheet` itself, or the sheet our summary `sheet` belongs to
-            sheet = book.sheets[earlier.sheet]
+        if earlier is not None and earlier.sheet is not None:
+            sheet = book.sheets[earlier.sheet]  # `sheet`, or the one our summary `sheet` is of
         _refuse_protected(sheet, "check")
         if earlier is not None:  # one set of marks: this check replaces the last one
             restore(book, earlier)
@@ -299,8 +299,10 @@ def _mark(sheet: Sheet, plan: AnnotationPlan, column: int, before: list[CellBefo
         rng = sheet.range((cell.row, cell.col))
         if cell.note is None:
             rng.add_note(cell.our_note)
-        else:  # keep the sheet's own note
-            rng.note.text = cell.note + NOTE_SEPARATOR + cell.our_note
+            continue
+        own = rng.note  # keep the sheet's own note (read from this cell before marking)
+        assert own is not None
+        own.text = cell.note + NOTE_SEPARATOR + cell.our_note
     texts = _findings_texts(plan)
     first, last = findings.header_row, max(texts)
     block_range(sheet, (first, column, last, column)).value = [
@@ -402,10 +404,11 @@ def _restore_note(cell: Range, before: CellBefore) -> None:
     wanted = note_after_clear(current, before.note, before.our_note)
     if wanted == current:
         return
-    if wanted is None:
-        note.delete()
-    elif note is None:
+    if note is None:
+        assert wanted is not None  # it differs from the None the cell has
         cell.add_note(wanted)
+    elif wanted is None:
+        note.delete()
     else:
         note.text = wanted
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote, urlparse
 
-from nmr_xl.config import ConfigError
+from nmr_xl.errors import ConfigError
 from nmr_xl.excel.addin import (
     ADDIN_NAME,
     SETTINGS,

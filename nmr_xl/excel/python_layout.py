@@ -25,7 +25,7 @@ import platform
 import struct
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from nmr_xl.excel.addin import XLWINGS_VERSION
 
@@ -110,11 +110,11 @@ def xlwings_dlls(dist: importlib.metadata.Distribution) -> tuple[Path, ...]:
     found = []
     for file in dist.files or ():
         if file.name in DLL_NAMES:
-            found.append(Path(os.path.normpath(dist.locate_file(file))))
+            found.append(Path(os.path.normpath(str(dist.locate_file(file)))))
     return tuple(found)
 
 
-def ansi_problem(path: Path, codepage: str) -> str | None:
+def ansi_problem(path: PurePath, codepage: str) -> str | None:
     """The first character of `path` the system's ANSI code page cannot hold, if any."""
     for char in str(path):
         try:

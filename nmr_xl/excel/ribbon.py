@@ -22,8 +22,7 @@ from pathlib import Path
 
 import xlwings as xw
 
-from nmr_xl.config import ConfigError
-from nmr_xl.errors import InputError
+from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel import settings, values_only
 from nmr_xl.excel.in_place import check_in_place, clear
 

@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nmr_xl.config import Config, ConfigError, load_config
+from nmr_xl.config.load import load_config
+from nmr_xl.config.model import Config
+from nmr_xl.errors import ConfigError
 
 PROJECT_NAME = "nmr-xl"  # the add-in's VBA PROJECT_NAME: names its settings sheet and files
 SETTINGS_SHEET = f"{PROJECT_NAME}.conf"

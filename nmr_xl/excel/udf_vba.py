@@ -51,7 +51,7 @@ class WorksheetFunction:
             if param.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD or param.name == "caller":
                 raise ValueError(f"{udf.__name__}({param.name}): only plain and optional "
                                  "arguments are written into the add-in")
-            extras = getattr(hints.get(param.name), "__metadata__", ({},))[0]
+            extras: dict[str, Any] = getattr(hints.get(param.name), "__metadata__", ({},))[0]
             arguments.append(Argument(param.name, param.default is not inspect.Parameter.empty,
                                       extras.get("doc", f"Positional argument {position}")))
         # xlwings describes a function by its docstring as it stands, or by where it is defined

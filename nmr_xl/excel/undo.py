@@ -14,6 +14,7 @@ bold, note, and what we added (our note, our text).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -122,7 +123,7 @@ def write_undo(book: Book, sheet: Sheet, state: Undo) -> None:
     records = [[c.fill, c.font_color, _bold_text(c.bold), c.note, c.our_note, c.our_text,
                 None if c.wrap is None else ("wrap" if c.wrap else "no wrap")]
                for c in state.cells]
-    data = [*labels, [None] * _WIDTH, list(_HEADER), *records]
+    data: list[Sequence[object]] = [*labels, [None] * _WIDTH, list(_HEADER), *records]
     block_range(undo, (1, 1, 1, 2)).value = [[as_text(MARKER), as_text(_EXPLANATION)]]
     block_range(undo, (2, 1, len(locators) + 1, 1)).formula = [[f] for f in locators]
     block_range(undo, (2, 2, len(data) + 1, _WIDTH + 1)).value = [

@@ -79,9 +79,8 @@ def _local_path(book: Book) -> Path:
 def _nmr_cells(sheet: Sheet) -> set[tuple[int, int]]:
     """(row, column) of every cell whose formula calls an nmr-xl function."""
     rows, cols = data_extent(sheet, _FIRST_ROWS)
-    formulas = sheet.range((1, 1), (rows, cols)).formula
-    if isinstance(formulas, str):
-        formulas = ((formulas,),)
+    read = sheet.range((1, 1), (rows, cols)).formula
+    formulas = ((read,),) if isinstance(read, str) else read  # one cell: its formula alone
     return {(r, c) for r, line in enumerate(formulas, start=1)
             for c, text in enumerate(line, start=1) if text and NMR_FORMULA.search(text)}
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nmr_xl.config import IGNORE, Config, Layout
+from nmr_xl.config.model import IGNORE, Config, Layout
 from nmr_xl.model import (
     EXACT,
     FIELD_LABELS,
@@ -302,8 +302,7 @@ def _by_values(chosen: dict[Field, list[_Candidate]],
                config: Config) -> None:
     """A code (or diagnosis) column no heading named, recognised by its values alone: an
     unknown heading over CPT/HCPCS codes is the code column when nothing else is."""
-    known = (config.timed_codes | config.always_therapy | config.cmt_codes | config.nmr_codes
-             | config.re_evaluation)
+    known = config.known_codes
 
     def therapy_codes(values: list[object]) -> bool:
         """Half the values are codes nmr-xl knows: a column of ZIP codes is not a code column."""

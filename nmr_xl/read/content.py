@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.model import Field
 from nmr_xl.normalize import norm
 from nmr_xl.read import values as v

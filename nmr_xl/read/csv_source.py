@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.errors import InputError
 from nmr_xl.model import Table, Workbook
 from nmr_xl.read.table import build_table

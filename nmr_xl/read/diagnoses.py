@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Line, Table
 from nmr_xl.read import values as v
 
@@ -52,13 +52,15 @@ def link_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object
     dx_cols = [c - 1 for c in columns.get(Field.DIAGNOSES, [])]
     keys, blocks = _claim_keys(table, diagnosis_rows, billing)
     claim_lists = _claim_diagnoses(table, diagnosis_rows, keys, blocks)
+    block_patients = _block_patients(table, diagnosis_rows, blocks)
     for line in table.lines:
         cells = cells_of.get(line.row)
         if cells is None:
             continue
         own = [code for c in dx_cols for code in _codes(cells[c])]
-        listed = own or claim_lists.get(keys.get(line.row)) or claim_lists.get(
-            blocks.get(line.row), [])
+        block = blocks.get(line.row)
+        listed = own or claim_lists.get(keys.get(line.row)) or (
+            claim_lists.get(block, []) if _same_patient(line, block_patients.get(block)) else [])
         raws = [cells[c] for c in pointer_cols if cells[c] not in (None, "")]
         if not raws:
             if not line.diagnoses and listed:
@@ -123,6 +125,26 @@ def _claim_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[obje
         if blocks[row] != keys[row]:
             lists.setdefault(blocks[row], []).extend(codes)
     return lists
+
+
+def _block_patients(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]],
+                    blocks: dict[int, object]) -> dict[object, set[str]]:
+    """Block -> the patients its diagnosis rows name (none when they name none)."""
+    patient = table.columns.get(Field.PATIENT, [0])[0] - 1
+    found: dict[object, set[str]] = {}
+    for row, cells in diagnosis_rows:
+        named = found.setdefault(blocks[row], set())
+        if patient >= 0 and cells[patient] not in (None, ""):
+            named.add(str(cells[patient]).strip().casefold())
+    return found
+
+
+def _same_patient(line: Line, patients: set[str] | None) -> bool:
+    """Whether a block's diagnoses may go to `line` by position: never to another patient's
+    line (a dump whose diagnosis rows name their patient links by patient, not by place)."""
+    if not patients:
+        return True
+    return line.patient is not None and line.patient.strip().casefold() in patients
 
 
 def _claim_keys(table: Table, diagnosis_rows: list[tuple[int, Sequence[object]]],

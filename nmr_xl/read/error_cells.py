@@ -21,6 +21,7 @@ import struct
 import zipfile
 from collections.abc import Collection, Iterator
 from pathlib import PurePosixPath
+from typing import Any
 
 from defusedxml import ElementTree
 
@@ -56,9 +57,10 @@ def error_cells(path: str, kind: str, sheets: Collection[str] | None = None) -> 
     return {}
 
 
-def overlay(rows: list[list[object]], errors: dict[tuple[int, int], str] | None
-            ) -> list[list[object]]:
-    """The rows with each error cell's text in place of the blank the reader gave."""
+def overlay(rows: list[list[Any]], errors: dict[tuple[int, int], str] | None
+            ) -> list[list[Any]]:
+    """The rows (changed in place: they are the reader's, whatever its cell type) with each
+    error cell's text in place of the blank the reader gave."""
     for (row, col), text in (errors or {}).items():
         while len(rows) <= row:
             rows.append([])

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from functools import partial
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.model import FIELD_LABELS, Field, Line, Table
 from nmr_xl.read import values as v
 

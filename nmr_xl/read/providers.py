@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Table
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z./-]*")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.model import Field
 from nmr_xl.normalize import Phrases, norm
 from nmr_xl.read import values as v
@@ -229,9 +229,11 @@ class RowSorter:
         return None
 
     def _repeats_header(self, cells: Sequence[object]) -> bool:
-        same = sum(1 for col, text in self._headers.items()
-                   if col < len(cells) and isinstance(cells[col], str)
-                   and norm(cells[col]) == text)
+        same = 0
+        for col, text in self._headers.items():
+            cell = cells[col] if col < len(cells) else None
+            if isinstance(cell, str) and norm(cell) == text:
+                same += 1
         return same >= 2
 
     # -- rows without a code -----------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.errors import InputError
 from nmr_xl.model import SkippedSheet, Table, Workbook
 from nmr_xl.read.csv_source import CSV_SUFFIXES
@@ -150,7 +150,10 @@ def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
             rows = overlay(rows, errors.get(meta.name))
             width = max((len(r) for r in rows), default=0)
             result = build_table(meta.name, rows, config, width=width)
-            (tables if isinstance(result, Table) else skipped).append(result)
+            if isinstance(result, Table):
+                tables.append(result)
+            else:
+                skipped.append(result)
     finally:
         book.close()
     return Workbook(tables, skipped)

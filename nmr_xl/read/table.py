@@ -7,13 +7,14 @@ nmr_xl.read.columns; which rows are charge lines in nmr_xl.read.rows.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from statistics import median
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Line, SkippedSheet, Table, column_letter
 from nmr_xl.read import content
 from nmr_xl.read import values as v
@@ -104,10 +105,12 @@ def _pinned(cells: Sequence[object], config: Config) -> bool:
 class _Cached:
     """Memoise a parser per raw value: billing columns repeat the same few values endlessly."""
 
-    __slots__ = ("_cache", "_parse")
+    __slots__ = ("_cache", "_parse", "_shape")
 
-    def __init__(self, parse: Callable[[object], object]) -> None:
+    def __init__(self, parse: Callable[[object], object], shape: re.Pattern[str] | None = None
+                 ) -> None:
         self._parse = parse
+        self._shape = shape  # values of this shape are named in the reason (v.with_value)
         self._cache: dict[object, tuple[object, str | None]] = {}
 
     def __call__(self, raw: object) -> tuple[object, str | None]:
@@ -118,7 +121,8 @@ class _Cached:
             try:
                 hit = (self._parse(raw), None)
             except v.Unreadable as exc:
-                hit = (None, str(exc))
+                reason = str(exc)
+                hit = (None, v.with_value(reason, raw, self._shape) if self._shape else reason)
             except TypeError:  # an object no parser knows (a reader's error type, say)
                 hit = (None, "not a value this column can hold")
             if len(self._cache) < 100_000:
@@ -131,7 +135,7 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
     return {
         Field.PATIENT: text,
         Field.PATIENT_NAME: text,
-        Field.DOS: _Cached(partial(v.parse_date, day_first=config.day_first)),
+        Field.DOS: _Cached(partial(v.parse_date, day_first=config.day_first), v.DATE_SHAPE),
         Field.UNITS: _Cached(v.parse_units),
         Field.MINUTES: _Cached(v.parse_minutes),
         Field.PROVIDER: text,
@@ -143,12 +147,13 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
         Field.NOTES: text,
         Field.CHARGE: _Cached(v.parse_money),
         Field.GOAL: text,
-        Field.POC_START: _Cached(partial(v.parse_date, day_first=config.day_first)),
-        Field.POC_END: _Cached(partial(v.parse_date, day_first=config.day_first)),
+        Field.POC_START: _Cached(partial(v.parse_date, day_first=config.day_first),
+                                 v.DATE_SHAPE),
+        Field.POC_END: _Cached(partial(v.parse_date, day_first=config.day_first), v.DATE_SHAPE),
         Field.CERTIFIER: text,
         Field.PROGRESS_REPORT: _Cached(partial(
             v.parse_progress_report, yes=config.attendance_yes, no=config.attendance_no,
-            day_first=config.day_first)),
+            day_first=config.day_first), v.DATE_SHAPE),
     }
 
 
@@ -187,8 +192,9 @@ def build_table(
     remaining = _chain(head[header.row:], iterator)
     # Title rows may name the patient or provider of the whole sheet; a date there is the
     # report's period ("From: 03/01/2026"), never a date of service.
-    titles = [(row, {f: text for f, text in labelled(cells, config).items() if f is not Field.DOS})
-              for row, cells in enumerate(head[:header.row - 1], 1)]
+    titles: list[tuple[int, dict[Field, str]]] = [
+        (row, {f: text for f, text in labelled(cells, config).items() if f is not Field.DOS})
+        for row, cells in enumerate(head[:header.row - 1], 1)]
     _read_lines(table, remaining, config, plan, titles)
     return table
 
@@ -208,7 +214,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     code_index = columns[Field.CODE][0] - 1
     width = max(c for cols in columns.values() for c in cols)
     sorter = RowSorter(config, columns, plan.headers)
-    code_of = _Cached(v.parse_code)
+    code_of = _Cached(v.parse_code, v.CODE_SHAPE)
     billing: list[tuple[int, Sequence[object]]] = []
     others: Counter[str] = Counter()
     diagnosis_rows: list[tuple[int, Sequence[object]]] = []
@@ -316,10 +322,14 @@ def _missing_code(codeless: list[tuple[int, Sequence[object]]],
     def filled(cells: Sequence[object]) -> int:
         return sum(1 for c in mapped if cells[c] not in (None, ""))
 
+    def billed(cells: Sequence[object]) -> bool:  # 0 units: a visit with nothing billed
+        value = units(cells[keys[2]])[0]
+        return isinstance(value, int | float) and value > 0
+
     typical = median(filled(cells) for _, cells in billing[:200])
     return [(row, cells) for row, cells in codeless
             if all(cells[k] not in (None, "") for k in keys) and filled(cells) >= typical - 1
-            and (units(cells[keys[2]])[0] or 0) > 0]  # 0 units: a visit with nothing billed
+            and billed(cells)]
 
 
 def _parse(billing: list[tuple[int, Sequence[object]]], columns: dict[Field, list[int]],
@@ -411,10 +421,23 @@ def _check_modifiers(lines: list[Line], known: frozenset[str]) -> None:
             continue
         bad = [m for m in line.modifiers if m not in known]
         line.modifiers = tuple(m for m in line.modifiers if m in known)
-        shown = ", ".join(bad)
-        line.unreadable[Field.MODIFIERS] = (
-            f"{shown} {'is not a known modifier' if len(bad) == 1 else 'are not known modifiers'}"
-            " (modifiers are two characters, such as GP, 59 or XS)")
+        line.unreadable[Field.MODIFIERS] = _unknown_modifiers(bad)
+
+
+def _unknown_modifiers(bad: list[str]) -> str:
+    """Why modifiers were not accepted: not two characters, or two but not in the known list."""
+    # a longer word is not shown: it may be a name typed into the wrong column
+    malformed = [m if len(m) <= 3 else "a longer word" for m in bad if len(m) != 2]
+    unknown = [m for m in bad if len(m) == 2]
+    parts = []
+    if malformed:
+        parts.append(f"{', '.join(dict.fromkeys(malformed))} "
+                     f"{'is' if len(malformed) == 1 else 'are'} not a modifier (modifiers are "
+                     "two characters, such as GP, 59 or XS)")
+    if unknown:
+        parts.append(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                     "in nmr-xl's list of CPT and HCPCS modifiers")
+    return "; ".join(parts)
 
 
 def _join_columns(lines: list[Line], columns: list[list[object]],

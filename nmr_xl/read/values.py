@@ -18,8 +18,29 @@ from nmr_xl.normalize import norm
 class Unreadable(ValueError):
     """A cell that holds something, but not a value of the kind its column needs.
 
-    The reason never repeats the cell's content: findings must not carry patient data.
+    The reason never repeats the cell's content (findings must not carry patient data); a
+    reader may name the value with with_value() when it is safe to show.
     """
+
+
+# The shapes of a value that can only be a mistyped date or code, never a name or an account
+# number: such a value may be quoted in a finding ("3/42/2026" is not a real date).
+DATE_SHAPE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-](?:\d{2}|\d{4})|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
+                        r"|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}")
+CODE_SHAPE = re.compile(r"(?=(?:[A-Za-z]*\d){3})[A-Za-z0-9]{4,5}")
+
+
+def with_value(reason: str, raw: object, shape: re.Pattern[str]) -> str:
+    """`reason` ("it is not a real date") naming the value it is about ("3/42/2026" is not a
+    real date) when the value has `shape`, so it can only be a mistyped date or code (9714O,
+    3/42/2026). Anything else, a name or an account number typed into the wrong column
+    included, stays "it": the reason goes into findings, which carry no patient data."""
+    if not reason.startswith("it ") or not isinstance(raw, str):
+        return reason
+    text = raw.strip()
+    if not shape.fullmatch(text):
+        return reason
+    return f"\"{text}\"{reason[2:]}"
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 once Excel's 1900 leap bug is allowed

@@ -1,19 +1,28 @@
-"""Small helpers the rule families share: grouping lines into visits, labels for messages."""
+"""What the rule families share: the settings more than one family reads, grouping lines into
+visits, labels for messages."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from nmr_xl.config.model import Config
+from nmr_xl.config.schema import Setting, is_str_list
 from nmr_xl.model import FIELD_LABELS, Line
-
-if TYPE_CHECKING:
-    from nmr_xl.config import Config
 
 VisitKey = tuple[str, object]
 
 LABELS = FIELD_LABELS  # field -> its name in messages
+
+
+def code_set(codes: list[str]) -> frozenset[str]:
+    """A [codes] list as the rules compare it: upper-cased."""
+    return frozenset(code.upper() for code in codes)
+
+
+TIMED_CODES = Setting(
+    "codes.timed", is_str_list, code_set,
+    "The 15-minute timed therapy codes: their units are earned by minutes (the 8-minute rule).")
 
 
 def provider_role(line: Line, config: Config, credential_source: str | None

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import LABELS, rows_text
+from nmr_xl.rules.common import LABELS, TIMED_CODES, rows_text
 from nmr_xl.rules.registry import Context, Hit, rule
 
 _REQUIRED = (
@@ -135,7 +135,7 @@ _DISCIPLINE = frozenset({"GP", "GO", "GN"})
 
 
 @rule("NMR005", "split-timed-code", Severity.WARNING, scope="table", target=Field.CODE,
-      requires=(Field.PATIENT, Field.DOS), medicare_only=True)
+      requires=(Field.PATIENT, Field.DOS), medicare_only=True, settings=(TIMED_CODES,))
 def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Medicare: one timed code on more than one line for the same visit.
 
@@ -152,7 +152,7 @@ def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     billing: timed codes are reported on a single line per date of service; CMS "Billing
     examples using CQ/CO modifiers" for the assistant split.
     """
-    timed = ctx.config.timed_codes
+    timed = ctx.value(TIMED_CODES)
     for visit in ctx.visits().values():
         by_code: dict[tuple[str, bool, str], list[Line]] = defaultdict(list)
         for line in visit:

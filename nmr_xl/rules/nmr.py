@@ -2,39 +2,101 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import DxFamilies
+from nmr_xl.config.schema import Setting, is_bool, is_pos_int, is_str, is_str_list
 from nmr_xl.model import Field, Line, Severity
+from nmr_xl.normalize import Phrases
+from nmr_xl.rules.common import code_set
 from nmr_xl.rules.registry import Context, Hit, rule
 
+NMR_CODES = Setting("codes.nmr", is_str_list, code_set,
+                    "The neuromuscular re-education codes the NMR2xx rules check.")
+GROUP_THERAPY = Setting("codes.group_therapy", is_str, str,
+                        "Suggested instead of 97112 when therapy was given to a group.")
+THERAPEUTIC_EXERCISE = Setting("codes.therapeutic_exercise", is_str, str,
+                               "Suggested instead of 97112 for strength / range-of-motion work.")
+MANUAL_THERAPY = Setting("codes.manual_therapy", is_str, str,
+                         "Suggested instead of 97112 for hands-on muscle work.")
+MASSAGE = Setting("codes.massage", is_str, str, "Suggested instead of 97112 for massage.")
+UNQUALIFIED_ROLES = Setting(
+    "nmr.unqualified_roles", is_str_list, frozenset[str],
+    "Roles (of [provider_types]) that may not render 97112.",
+    refers_to=("provider_types", "a role"))
+ASSISTANT_QUALIFIED = Setting(
+    "nmr.chiropractic_assistant_qualified", is_bool, bool,
+    "Whether a trained chiropractic assistant may render 97112 under supervision (your "
+    "state's rule).")
+NEUROMUSCULAR = Setting(
+    "diagnoses.neuromuscular", is_str_list, DxFamilies,
+    'ICD-10-CM families taken as neuromuscular: "I60-I69" is a range of 3-character '
+    'categories, anything else ("M21.37") a prefix.')
+EPISODE_GAP_DAYS = Setting(
+    "settings.episode_gap_days", is_pos_int, int,
+    "A 97112 visit more than this many days after the previous one starts a new episode.")
+NMR_VISIT_LIMIT: Setting[int | None] = Setting(
+    "nmr_visit_limit", is_pos_int, lambda v: v,
+    "Most 97112 visits in one episode for this payer (left out: no limit).", profile=True)
+NMR_WINDOW_DAYS: Setting[int | None] = Setting(
+    "nmr_window_days", is_pos_int, lambda v: v,
+    "Days from the episode's first 97112 visit within which this payer expects the course "
+    "(left out: no limit).", profile=True)
+NMR_EXCLUDED = Setting("nmr_excluded", is_bool, bool,
+                       "The payer does not cover 97112.", profile=True, absent=False)
 
-def _nmr(config: Config) -> frozenset[str]:
-    return config.nmr_codes
+
+def _phrases(key: str, docs: str) -> Setting[Phrases]:
+    return Setting(f"keywords.{key}", is_str_list, Phrases, docs)
+
+
+NOT_ONE_ON_ONE = _phrases("not_one_on_one", "Phrases in the notes that say the patient was "
+                          "not attended one-on-one (unattended, on own while, in a group).")
+GROUP_EXCEPTIONS = _phrases("group_exceptions",
+                            "Phrases that make a not_one_on_one phrase harmless.")
+MUSCLE_WORK = _phrases("muscle_work", "Phrases for massage, soft-tissue and other hands-on "
+                       "muscle work.")
+MUSCLE_WORK_EXCEPTIONS = _phrases("muscle_work_exceptions", "Exam findings and diagnoses "
+                                  "that read like muscle work but are not treatment.")
+STRETCHING = _phrases("stretching", "Stretching: muscle work when a massage therapist "
+                      "bills it.")
+PASSIVE_DEVICE = _phrases("passive_device", "Wobble-chair, vibration-plate and similar "
+                          "device work.")
+PASSIVE_DEVICE_EXCEPTIONS = _phrases("passive_device_exceptions",
+                                     "Exam findings, not device work.")
+STRENGTH_OR_ROM = _phrases("strength_or_rom", "Strength, endurance, range-of-motion and "
+                           "flexibility work (therapeutic exercise).")
+STRENGTH_OR_ROM_EXCEPTIONS = _phrases("strength_or_rom_exceptions", "Phrases that look like "
+                                      "strengthening but are not.")
+NMR_ACTIVITY = _phrases("nmr_activity", "Neuromuscular re-education work itself (balance, "
+                        "proprioception, motor control): a finding that flags the notes also "
+                        "names it.")
 
 
 def _a(noun: str) -> str:
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
-def _notes_phrase(line: Line, ctx: Context, keywords: str) -> str | None:
+def _notes_phrase(line: Line, ctx: Context, phrases: Setting[Phrases],
+                  exceptions: Setting[Phrases] | None = None) -> str | None:
     """The first phrase of a [keywords] list in the line's notes, its exceptions blanked out."""
     if not line.notes:
         return None
-    lists = ctx.config.keywords
-    return lists[keywords].find(line.notes, ignore=lists.get(f"{keywords}_exceptions"))
+    ignore = ctx.value(exceptions) if exceptions else None
+    return ctx.value(phrases).find(line.notes, ignore=ignore)
 
 
 def _also_nmr(line: Line, ctx: Context) -> str:
     """", though the notes also describe balance board work" when they do."""
-    found = _notes_phrase(line, ctx, "nmr_activity")
+    found = _notes_phrase(line, ctx, NMR_ACTIVITY)
     return f" The notes also describe \"{found}\", which is neuromuscular re-education." \
         if found else ""
 
 
 @rule("NMR201", "nmr-not-one-on-one", Severity.ERROR, scope="line", target=Field.ONE_ON_ONE,
-      codes=_nmr)
+      codes=NMR_CODES, settings=(NOT_ONE_ON_ONE, GROUP_EXCEPTIONS, GROUP_THERAPY))
 def nmr_not_one_on_one(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 given without one-on-one attendance.
 
@@ -49,21 +111,21 @@ def nmr_not_one_on_one(line: Line, ctx: Context) -> Iterator[Hit]:
     Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (timed codes are direct
     one-on-one); the CPT descriptor of 97150 (group) is AMA copyright and not quoted.
     """
-    group = ctx.config.suggest["group_therapy"]
+    group = ctx.value(GROUP_THERAPY)
     fix = (f"97112 needs one-on-one attendance for the whole time billed. For a group session "
            f"bill {group} (group therapy); unattended time is not billable as 97112.")
     if line.one_on_one is False:
         yield Hit(line, "97112 is marked as not one-on-one.", fix, Field.ONE_ON_ONE)
         return
-    keywords = ctx.config.keywords
-    found = (keywords["not_one_on_one"].find(line.notes, ignore=keywords["group_exceptions"])
-             if line.notes else None)
+    found = _notes_phrase(line, ctx, NOT_ONE_ON_ONE, GROUP_EXCEPTIONS)
     if found:
         yield Hit(line, f"The notes say \"{found}\": 97112 must be one-on-one.", fix, Field.NOTES)
 
 
 @rule("NMR202", "nmr-for-muscle-work", Severity.WARNING, scope="line", target=Field.NOTES,
-      requires=(Field.NOTES,), codes=_nmr)
+      requires=(Field.NOTES,), codes=NMR_CODES,
+      settings=(MUSCLE_WORK, MUSCLE_WORK_EXCEPTIONS, STRETCHING, NMR_ACTIVITY, MANUAL_THERAPY,
+                MASSAGE))
 def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 billed for massage or other hands-on muscle work.
 
@@ -81,24 +143,24 @@ def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article (AMA clarification quoted there: 97112 "is not intended
     to identify massage"; "don't use 97112 for muscle-related work").
     """
-    found = _notes_phrase(line, ctx, "muscle_work")
+    found = _notes_phrase(line, ctx, MUSCLE_WORK, MUSCLE_WORK_EXCEPTIONS)
     if not found and ctx.role(line)[0] == "massage_therapist":
-        found = _notes_phrase(line, ctx, "stretching")
+        found = _notes_phrase(line, ctx, STRETCHING)
         found = found and f"{found} by a massage therapist"
     if found:
-        s = ctx.config.suggest
         yield Hit(
             line,
             f"The notes describe {found}: muscle work, not neuromuscular re-education."
             + _also_nmr(line, ctx),
-            f"Bill hands-on soft-tissue work as {s['manual_therapy']} (manual therapy) or "
-            f"{s['massage']} (massage); keep 97112 for one-on-one re-training of balance and "
+            f"Bill hands-on soft-tissue work as {ctx.value(MANUAL_THERAPY)} (manual therapy) or "
+            f"{ctx.value(MASSAGE)} (massage); keep 97112 for one-on-one re-training of balance and "
             "movement control, and document that.",
         )
 
 
 @rule("NMR203", "nmr-passive-device", Severity.WARNING, scope="line", target=Field.NOTES,
-      requires=(Field.NOTES,), codes=_nmr)
+      requires=(Field.NOTES,), codes=NMR_CODES,
+      settings=(PASSIVE_DEVICE, PASSIVE_DEVICE_EXCEPTIONS))
 def nmr_passive_device(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 billed for wobble-chair, vibration-plate or similar device work.
 
@@ -111,7 +173,7 @@ def nmr_passive_device(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article ("using code 97112 is problematic" for wobble chair or
     vibration plate work).
     """
-    found = _notes_phrase(line, ctx, "passive_device")
+    found = _notes_phrase(line, ctx, PASSIVE_DEVICE, PASSIVE_DEVICE_EXCEPTIONS)
     if found:
         yield Hit(
             line,
@@ -123,7 +185,7 @@ def nmr_passive_device(line: Line, ctx: Context) -> Iterator[Hit]:
 
 @rule("NMR204", "nmr-provider-not-qualified", Severity.ERROR, scope="line",
       target=Field.PROVIDER_TYPE, requires=((Field.PROVIDER_TYPE, Field.DISCIPLINE),),
-      codes=_nmr)
+      codes=NMR_CODES, settings=(UNQUALIFIED_ROLES, ASSISTANT_QUALIFIED))
 def nmr_provider_not_qualified(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 rendered by a provider type that may not provide it.
 
@@ -143,7 +205,7 @@ def nmr_provider_not_qualified(line: Line, ctx: Context) -> Iterator[Hit]:
     assistants.
     """
     role, source = ctx.role(line)
-    if role in ctx.config.nmr_unqualified_roles:
+    if role in ctx.value(UNQUALIFIED_ROLES):
         yield Hit(
             line,
             f"97112 is recorded as given by {_a(role.replace('_', ' '))} ({source}), who may "
@@ -151,7 +213,7 @@ def nmr_provider_not_qualified(line: Line, ctx: Context) -> Iterator[Hit]:
             "Bill 97112 only when a qualified clinician gave it; if someone else did the "
             "work, do not bill it as 97112 under a clinician's name.",
         )
-    elif role == "chiropractic_assistant" and not ctx.config.ca_qualified:
+    elif role == "chiropractic_assistant" and not ctx.value(ASSISTANT_QUALIFIED):
         yield Hit(
             line,
             f"97112 is recorded as given by a chiropractic assistant ({source}); whether that "
@@ -163,7 +225,7 @@ def nmr_provider_not_qualified(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR205", "nmr-dx-not-neuromuscular", Severity.WARNING, scope="table",
-      target=Field.DIAGNOSES, requires=(Field.DIAGNOSES,))
+      target=Field.DIAGNOSES, requires=(Field.DIAGNOSES,), settings=(NMR_CODES, NEUROMUSCULAR))
 def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """97112 without a neuromuscular diagnosis on the line or the visit.
 
@@ -179,8 +241,8 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     seed article; the AMA vignette of a stroke patient). The default code families are not a
     published list: review them for your payers.
     """
-    nmr_codes = ctx.config.nmr_codes
-    families = ctx.config.neuromuscular
+    nmr_codes = ctx.value(NMR_CODES)
+    families = ctx.value(NEUROMUSCULAR)
     visit_dx: dict[int, tuple[str, ...]] = {}
     for visit in ctx.visits().values():
         dx = tuple(d for line in visit for d in line.diagnoses)
@@ -206,7 +268,8 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR206", "nmr-for-strength-or-rom", Severity.WARNING, scope="line", target=Field.NOTES,
-      requires=(Field.NOTES,), codes=_nmr)
+      requires=(Field.NOTES,), codes=NMR_CODES,
+      settings=(STRENGTH_OR_ROM, STRENGTH_OR_ROM_EXCEPTIONS, NMR_ACTIVITY, THERAPEUTIC_EXERCISE))
 def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 billed for strengthening, endurance, range-of-motion or flexibility work.
 
@@ -222,9 +285,9 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article (strength, endurance, range of motion and flexibility
     exercises are "accurately described using code 97110").
     """
-    found = _notes_phrase(line, ctx, "strength_or_rom")
+    found = _notes_phrase(line, ctx, STRENGTH_OR_ROM, STRENGTH_OR_ROM_EXCEPTIONS)
     if found:
-        exercise = ctx.config.suggest["therapeutic_exercise"]
+        exercise = ctx.value(THERAPEUTIC_EXERCISE)
         yield Hit(
             line,
             f"The notes describe \"{found}\" work, which is therapeutic exercise."
@@ -235,7 +298,8 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR207", "nmr-visit-frequency", Severity.WARNING, scope="table", target=Field.DOS,
-      requires=(Field.PATIENT, Field.DOS, Field.PAYER))
+      requires=(Field.PATIENT, Field.DOS, Field.PAYER),
+      settings=(NMR_CODES, EPISODE_GAP_DAYS, NMR_VISIT_LIMIT, NMR_WINDOW_DAYS))
 def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """More 97112 visits, or a longer course, than the payer's standard.
 
@@ -251,26 +315,28 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     in the seed article; AAPC quoting a Cigna Medicare policy gives the same 12-18 visits in 4-6
     weeks.
     """
-    nmr_codes = ctx.config.nmr_codes
-    gap = ctx.config.episode_gap_days
-    courses: dict[tuple[str, str], dict[object, list[Line]]] = defaultdict(dict)
+    nmr_codes = ctx.value(NMR_CODES)
+    gap = ctx.value(EPISODE_GAP_DAYS)
+    courses: dict[tuple[str, str], dict[dt.date, list[Line]]] = defaultdict(dict)
     for line in lines:
         if line.code in nmr_codes and line.patient and line.dos:
             profile = ctx.profile(line)
-            if profile.nmr_visit_limit or profile.nmr_window_days:
+            if ctx.value(NMR_VISIT_LIMIT, profile) or ctx.value(NMR_WINDOW_DAYS, profile):
                 key = (line.patient.casefold(), profile.id)
                 courses[key].setdefault(line.dos, []).append(line)
     for (_, profile_id), by_date in courses.items():
         profile = ctx.config.profiles[profile_id]
-        limit, window = profile.nmr_visit_limit, profile.nmr_window_days
-        start = previous = None
+        limit, window = ctx.value(NMR_VISIT_LIMIT, profile), ctx.value(NMR_WINDOW_DAYS, profile)
+        start: dt.date | None = None
+        previous: dt.date | None = None
         count = first_row = 0
         for dos in sorted(by_date):
-            if previous is None or (dos - previous).days > gap:  # type: ignore[operator]
+            if previous is None or (dos - previous).days > gap:
                 start, count, first_row = dos, 0, by_date[dos][0].row
             previous = dos
             count += 1
-            days = (dos - start).days  # type: ignore[operator]
+            assert start is not None  # set on the episode's first date
+            days = (dos - start).days
             problems = []
             if limit and count > limit:
                 problems.append(f"97112 visit {count} of the episode (standard: {limit})")
@@ -288,7 +354,7 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR208", "payer-excludes-nmr", Severity.ERROR, scope="line", target=Field.CODE,
-      requires=(Field.PAYER,), codes=_nmr)
+      requires=(Field.PAYER,), codes=NMR_CODES, settings=(NMR_EXCLUDED,))
 def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 billed to a payer whose policy does not cover it.
 
@@ -302,7 +368,7 @@ def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
     so confirm it against the payer's current policy.
     """
     profile = ctx.profile(line)
-    if profile.nmr_excluded:
+    if ctx.value(NMR_EXCLUDED, profile):
         yield Hit(
             line,
             f"The payer ({profile.id} profile) does not cover 97112 (its policy calls it "
@@ -313,7 +379,7 @@ def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR209", "nmr-missing-goal", Severity.WARNING, scope="line", target=Field.GOAL,
-      requires=(Field.GOAL,), codes=_nmr)
+      requires=(Field.GOAL,), codes=NMR_CODES)
 def nmr_missing_goal(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 with its functional-goal / medical-necessity cell left empty.
 

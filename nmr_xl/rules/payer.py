@@ -7,8 +7,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from nmr_xl.config import Config
+from nmr_xl.config.model import Config, DxFamilies
+from nmr_xl.config.schema import Setting, is_bool, is_str_list
 from nmr_xl.model import Field, Line, Severity
+from nmr_xl.rules.common import code_set
 from nmr_xl.rules.registry import Context, Hit, rule
 
 _CMT_STATUS = frozenset({"AT", "GA", "GZ"})
@@ -17,18 +19,30 @@ _DISCIPLINE = frozenset({"GP", "GO", "GN"})
 _PLAN_DAYS = 90
 _PROGRESS_DAYS = 10
 
-
-def _cmt(config: Config) -> frozenset[str]:
-    return config.cmt_codes
-
-
-def _therapy(config: Config) -> frozenset[str]:
-    return config.always_therapy
+CMT_CODES = Setting("codes.cmt", is_str_list, code_set,
+                    "The chiropractic manipulative treatment (CMT) codes.")
+ALWAYS_THERAPY = Setting(
+    "codes.always_therapy", is_str_list, code_set,
+    "Codes that are always therapy under Medicare, whoever bills them (CMS's Annual Therapy "
+    "Update has the full list).")
+RE_EVALUATION = Setting("codes.re_evaluation", is_str_list, code_set,
+                        "Re-evaluation codes: each also serves as a progress report.")
+SUBLUXATION = Setting(
+    "diagnoses.subluxation", is_str_list, DxFamilies,
+    "The subluxation codes Medicare expects first on a CMT line (each entry a prefix).")
+DISTINCT_MODIFIERS = Setting(
+    "modifiers.distinct", is_str_list, code_set,
+    "Modifiers that mark a distinct procedural service (NCCI-associated modifiers).",
+    extends=True)
+DISCIPLINE_MODIFIERS = Setting(
+    "discipline_modifiers", is_bool, bool,
+    "The payer requires GP, GO or GN on every always-therapy code.", profile=True,
+    absent=False)
 
 
 @rule("NMR301", "medicare-dc-excluded-service", Severity.ERROR, scope="line",
       target=Field.CODE, requires=((Field.PROVIDER_TYPE, Field.DISCIPLINE), Field.MODIFIERS),
-      medicare_only=True)
+      medicare_only=True, settings=(CMT_CODES,))
 def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a chiropractor's service other than spinal manipulation, without GY.
 
@@ -46,7 +60,7 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
     chiropractic billing pages (GY on services a chiropractor furnishes that Medicare excludes;
     GX as well when a voluntary ABN was given).
     """
-    if not line.code or line.code in ctx.config.cmt_codes or "GY" in line.modifiers:
+    if not line.code or line.code in ctx.value(CMT_CODES) or "GY" in line.modifiers:
         return
     role, source = ctx.role(line)
     if role == "chiropractor":
@@ -60,7 +74,7 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR302", "medicare-cmt-modifier", Severity.ERROR, scope="line", target=Field.CODE,
-      requires=(Field.MODIFIERS,), medicare_only=True, codes=_cmt)
+      requires=(Field.MODIFIERS,), medicare_only=True, codes=CMT_CODES)
 def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a CMT line without exactly one of AT / GA / GZ, or AT with GA, GX, GY or GZ.
 
@@ -97,7 +111,8 @@ def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR303", "medicare-cmt-primary-dx", Severity.ERROR, scope="line", target=Field.DIAGNOSES,
-      requires=(Field.DIAGNOSES,), medicare_only=True, codes=_cmt)
+      requires=(Field.DIAGNOSES,), medicare_only=True, codes=CMT_CODES,
+      settings=(SUBLUXATION,))
 def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a CMT line whose first diagnosis is not a subluxation (M99.00-M99.05).
 
@@ -121,7 +136,7 @@ def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
         visit = ctx.visits().get((line.patient.casefold(), line.dos)) if (
             line.patient and line.dos) else None
         dx = next((other.diagnoses for other in visit or () if other.diagnoses), ())
-    if dx and ctx.config.subluxation.contains(dx[0]):
+    if dx and ctx.value(SUBLUXATION).contains(dx[0]):
         return
     yield Hit(
         line,
@@ -134,7 +149,8 @@ def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR304", "therapy-modifier-missing", Severity.ERROR, scope="line", target=Field.CODE,
-      requires=(Field.PAYER, Field.MODIFIERS), codes=_therapy)
+      requires=(Field.PAYER, Field.MODIFIERS), codes=ALWAYS_THERAPY,
+      settings=(DISCIPLINE_MODIFIERS,))
 def therapy_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     """An always-therapy code without GP, GO or GN, for a payer that requires them.
 
@@ -149,7 +165,8 @@ def therapy_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     (always therapy codes need GN, GO or GP); Palmetto GBA (therapy codes from a chiropractor
     still need GP with GY).
     """
-    if ctx.profile(line).discipline_modifiers and _DISCIPLINE.isdisjoint(line.modifiers):
+    required = ctx.value(DISCIPLINE_MODIFIERS, ctx.profile(line))
+    if required and _DISCIPLINE.isdisjoint(line.modifiers):
         yield Hit(
             line,
             f"{line.code} is an always-therapy code billed without GP, GO or GN.",
@@ -190,7 +207,7 @@ def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR306", "ncci-pair-without-modifier", Severity.ERROR, scope="table", target=Field.CODE,
-      requires=(Field.PATIENT, Field.DOS, Field.MODIFIERS))
+      requires=(Field.PATIENT, Field.DOS, Field.MODIFIERS), settings=(DISTINCT_MODIFIERS,))
 def ncci_pair_without_modifier(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Two codes on one visit that form an NCCI pair, without the modifier the pair needs.
 
@@ -209,7 +226,7 @@ def ncci_pair_without_modifier(lines: list[Line], ctx: Context) -> Iterator[Hit]
     there is no confirmed 97112/97530 edit, so none is shipped.
     """
     ncci = ctx.config.ncci
-    distinct = ctx.config.distinct_modifiers
+    distinct = ctx.value(DISTINCT_MODIFIERS)
     for visit in ctx.visits().values():
         codes = {line.code for line in visit}
         for line in visit:
@@ -267,7 +284,7 @@ def _certified_by_chiropractor(certifier: str, config: Config) -> bool:
 
 
 @rule("NMR308", "plan-of-care", Severity.ERROR, scope="table", target=Field.DOS,
-      requires=(Field.POC_START, Field.POC_END))
+      requires=(Field.POC_START, Field.POC_END), settings=(ALWAYS_THERAPY,))
 def plan_of_care(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Date of service outside the plan of care; Medicare plan too long or certified by a DC.
 
@@ -297,7 +314,7 @@ def plan_of_care(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                 "Bill only within a current plan of care: get the plan recertified (or a new "
                 "plan certified) to cover this date.",
             )
-        if not ctx.profile(line).medicare or line.code not in ctx.config.always_therapy:
+        if not ctx.profile(line).medicare or line.code not in ctx.value(ALWAYS_THERAPY):
             continue  # certification (90 days, not by a DC) is about therapy plans, not CMT
         day = (line.dos - start).days + 1 if line.dos and start else 0
         if day > _PLAN_DAYS:
@@ -338,7 +355,8 @@ def _progress_dates(lines: list[Line], re_evaluations: frozenset[str]) -> set[dt
 
 
 @rule("NMR309", "progress-report-due", Severity.WARNING, scope="table", target=Field.DOS,
-      requires=(Field.PROGRESS_REPORT, Field.PATIENT, Field.DOS), medicare_only=True)
+      requires=(Field.PROGRESS_REPORT, Field.PATIENT, Field.DOS), medicare_only=True,
+      settings=(ALWAYS_THERAPY, RE_EVALUATION))
 def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Medicare: more than 10 treatment days since the last progress report.
 
@@ -354,13 +372,13 @@ def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.3 (progress report
     at least once every 10 treatment days).
     """
-    therapy = ctx.config.always_therapy
+    therapy = ctx.value(ALWAYS_THERAPY)
     by_patient: dict[str, list[Line]] = defaultdict(list)
     for line in lines:
         if line.patient and line.dos and ctx.enabled("NMR309", line):
             by_patient[line.patient.casefold()].append(line)
     for patient_lines in by_patient.values():
-        reports = _progress_dates(patient_lines, ctx.config.re_evaluation)
+        reports = _progress_dates(patient_lines, ctx.value(RE_EVALUATION))
         days: dict[dt.date, Line] = {}
         for line in patient_lines:
             if line.code in therapy:

@@ -1,4 +1,5 @@
-"""The rule registry: every rule is declared once, with its code, name, severity and docs.
+"""The rule registry: every rule is declared once, with its code, name, severity, docs and the
+settings it reads.
 
 A rule's docstring is its documentation and must have these sections (registration fails
 otherwise, as sqlfluff refuses an undocumented rule):
@@ -10,6 +11,11 @@ otherwise, as sqlfluff refuses an undocumented rule):
     Example: ...
     Configuration: ...
     Source (primary): ...        or  Source (secondary): ...
+
+A rule lists the settings it reads (`settings=(PROVIDER_DAY_MINUTES,)`; a setting several rules
+share is declared once in the family module or rules/common.py) and reads them with
+`ctx.value(SETTING)`. The loader validates rules.toml against these declarations, and `explain`
+and the generated docs show them.
 """
 
 from __future__ import annotations
@@ -17,15 +23,16 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, TypeVar
 
+from nmr_xl.config.model import Config, Profile
+from nmr_xl.config.schema import Setting
 from nmr_xl.model import Field, Line, Severity, Table
 from nmr_xl.rules.common import provider_role, visits
 
-if TYPE_CHECKING:
-    from nmr_xl.config import Config, Profile
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +65,22 @@ class Context:
     as_of: dt.date
     # Work several rules share (visit unit allocations), computed once per table.
     cache: dict[str, Any] = field(default_factory=dict)
+    # The rule being run: it may read only the settings it lists (which `explain` shows).
+    rule: Rule | None = None
 
     def profile(self, line: Line) -> Profile:
         return self.config.profile_for(line.payer)
+
+    def value(self, setting: Setting[T], profile: Profile | None = None) -> T:
+        """A setting's value from the rules file; a per-payer setting's for `profile`."""
+        if self.rule is not None and setting not in self.rule.settings:
+            raise LookupError(f"{self.rule.code} reads {setting.path} but does not list it in "
+                              "its settings")
+        if setting.profile:
+            if profile is None:
+                raise LookupError(f"{setting.path} is a per-payer setting: give the profile")
+            return profile.value(setting)
+        return self.config.value(setting)
 
     def enabled(self, code: str, line: Line) -> bool:
         """Whether rule `code` is on for this line's payer (rules that pool lines need this)."""
@@ -93,11 +113,14 @@ class Rule:
     docs: Docs
     check: Callable[..., Iterable[Hit]] | None
     # For line rules: the codes a line must have for the rule to look at it (None: every line).
-    codes: Callable[[Config], frozenset[str]] | None = None
-
+    codes: Setting[frozenset[str]] | None = None
+    # Every setting the rule reads (its `codes` among them), in the order declared.
+    settings: tuple[Setting[Any], ...] = ()
 
 
 RULES: dict[str, Rule] = {}
+# Every setting a registered rule reads, by path: one declaration each, however many rules share it.
+SETTINGS: dict[str, Setting[Any]] = {}
 
 _SECTIONS = ("What it checks", "Why", "Example", "Configuration")
 _SOURCE = re.compile(r"^Source \((primary|secondary)\):", re.MULTILINE)
@@ -141,13 +164,19 @@ def rule(
     target: Field,
     requires: tuple[Field | tuple[Field, ...], ...] = (),
     medicare_only: bool = False,
-    codes: Callable[[Config], frozenset[str]] | None = None,
+    codes: Setting[frozenset[str]] | None = None,
+    settings: tuple[Setting[Any], ...] = (),
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
     """Register a rule; the decorated function is its check and its docstring its docs."""
     if not re.fullmatch(r"NMR\d{3}", code):
         raise ValueError(f"bad rule code {code!r}")
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         raise ValueError(f"{code}: name must be kebab-case, got {name!r}")
+    reads = tuple(dict.fromkeys((codes, *settings) if codes else settings))
+    if len({s.path for s in reads}) < len(reads):
+        raise ValueError(f"{code}: two settings with the same path")
+    for setting in reads:
+        _check_setting(code, setting)
 
     if medicare_only and Field.PAYER not in requires:
         # Without a payer column every line is the default payer: say the rule could not run.
@@ -169,23 +198,26 @@ def rule(
             docs=parse_docs(code, check.__doc__),
             check=None if scope == "engine" else check,
             codes=codes,
+            settings=reads,
         )
+        for setting in reads:
+            SETTINGS.setdefault(setting.path, setting)
         return check
 
     return register
 
 
-def all_rules() -> Iterator[Rule]:
-    """Every rule, in code order."""
-    from nmr_xl import rules as _families  # noqa: F401  (importing registers the families)
-
-    yield from (RULES[c] for c in sorted(RULES))
-
-
-def get_rule(code: str) -> Rule | None:
-    from nmr_xl import rules as _families  # noqa: F401
-
-    return RULES.get(code.upper())
+def _check_setting(code: str, setting: Setting[Any]) -> None:
+    """A setting's path is a key in a table, or a plain key of a profile; one object per path."""
+    shape = r"[a-z0-9_]+" if setting.profile else r"[a-z0-9_]+(\.[a-z0-9_]+)+"
+    if not re.fullmatch(shape, setting.key):
+        raise ValueError(f"{code}: bad setting key {setting.key!r}")
+    if not setting.docs.strip():
+        raise ValueError(f"{code}: setting {setting.path} has no docs")
+    known = SETTINGS.get(setting.path)
+    if known is not None and known is not setting:
+        raise ValueError(f"{code}: setting {setting.path} is declared twice; declare it once "
+                         "and list it in every rule that reads it")
 
 
 def level_for(rule_: Rule, profile: Profile, config: Config) -> Severity | None:

@@ -6,17 +6,32 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from nmr_xl.config.schema import Setting, is_pos_int, one_of
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import billed_text, units_text
+from nmr_xl.rules.common import TIMED_CODES, billed_text, units_text
 from nmr_xl.rules.registry import Context, Hit, rule
 from nmr_xl.units import Allocation, allocate
 
+UNIT_METHOD = Setting(
+    "unit_method", one_of("cms", "ama"), str,
+    'How a payer turns timed minutes into units: "cms" (the 8-minute rule over the visit\'s '
+    'timed minutes) or "ama" (the midpoint rule, code by code).',
+    profile=True, absent="cms")
+PROVIDER_DAY_MINUTES = Setting(
+    "settings.provider_day_minutes", is_pos_int, int,
+    "One provider's one-on-one timed minutes in one day above this look impossible.")
+LIKELY_TYPO_MINUTES = Setting(
+    "settings.likely_typo_minutes", is_pos_int, int,
+    "More minutes than this for one timed code in one visit look like a typo (380 for 38): "
+    "NMR104 asks for the minutes to be checked instead of suggesting more units.")
+
 _TIMED = (Field.PATIENT, Field.DOS, Field.UNITS, Field.MINUTES)
+_UNIT_SETTINGS = (TIMED_CODES, UNIT_METHOD)
 _DISCIPLINES = frozenset({"GP", "GO", "GN"})
 
 
 @rule("NMR101", "timed-code-without-minutes", Severity.ERROR, scope="line", target=Field.MINUTES,
-      requires=(Field.MINUTES,), codes=lambda c: c.timed_codes)
+      requires=(Field.MINUTES,), codes=TIMED_CODES)
 def timed_code_without_minutes(line: Line, ctx: Context) -> Iterator[Hit]:
     """A timed (per-15-minute) code with no minutes recorded.
 
@@ -69,7 +84,7 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
     cached = ctx.cache.get("visit_units")
     if cached is not None:
         return cached
-    timed_codes = ctx.config.timed_codes
+    timed_codes = ctx.value(TIMED_CODES)
     result = []
     allocations: dict[tuple[object, ...], Allocation] = {}
     groups: list[list[Line]] = []
@@ -87,7 +102,7 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
         for line in timed:
             minutes[line.code] += line.minutes  # type: ignore[index,operator]
             billed[line.code] += int(line.units)  # type: ignore[index,arg-type]
-        method = ctx.profile(timed[0]).unit_method
+        method = ctx.value(UNIT_METHOD, ctx.profile(timed[0]))
         key = (method, tuple(sorted(minutes.items())))
         if key not in allocations:  # visits repeat the same few minute patterns
             allocations[key] = allocate(minutes, method)
@@ -105,7 +120,7 @@ def _method_name(method: str) -> str:
 
 
 @rule("NMR102", "units-exceed-time", Severity.ERROR, scope="table", target=Field.UNITS,
-      requires=_TIMED)
+      requires=_TIMED, settings=_UNIT_SETTINGS)
 def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """More timed units billed than the minutes allow.
 
@@ -151,7 +166,7 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR103", "unit-allocation", Severity.WARNING, scope="table", target=Field.UNITS,
-      requires=_TIMED)
+      requires=_TIMED, settings=_UNIT_SETTINGS)
 def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """CMS: the visit's units are right in total but sit on the wrong codes.
 
@@ -183,7 +198,7 @@ def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR104", "possible-underbilling", Severity.INFO, scope="table", target=Field.UNITS,
-      requires=_TIMED)
+      requires=_TIMED, settings=(*_UNIT_SETTINGS, LIKELY_TYPO_MINUTES))
 def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """The minutes support more units than were billed.
 
@@ -192,8 +207,11 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Why: unbilled time is lost revenue; it may also mean the minutes were recorded wrongly,
     which matters in an audit as much as overbilling.
     Example: 97112 40 min billed x2; 40 minutes support 3 units.
-    Configuration: each payer profile's `unit_method`; switch the rule off under [rules] if your
-    practice bills conservatively on purpose.
+    The suggestion never goes past a code's Medically Unlikely Edit, and a line with more
+    minutes than a visit plausibly holds (`likely_typo_minutes`) is called a likely typo instead
+    of a reason to bill more.
+    Configuration: each payer profile's `unit_method`; [settings] likely_typo_minutes (default
+    120); switch the rule off under [rules] if your practice bills conservatively on purpose.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2.
     """
     for visit in _visit_units(ctx):
@@ -205,9 +223,9 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                         yield Hit(
                             line,
                             f"{code} has {visit.minutes[code]:g} minutes, which support "
-                            f"{units_text(alloc.low[code])}; {units_text(billed)} billed.",
-                            "If the minutes are right, check the notes and bill the units "
-                            "they support.",
+                            f"{units_text(alloc.low[code])}; {units_text(billed)} billed."
+                            + _typo_text(visit, {code}, ctx),
+                            _more_units(visit, {code}, ctx),
                         )
             continue
         if visit.billed_total >= alloc.total:
@@ -218,14 +236,55 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 line,
                 f"The visit's {visit.total_minutes} timed minutes support "
-                f"{units_text(alloc.total)}; {units_text(visit.billed_total)} billed.",
-                f"If the minutes are right, the visit may bill {alloc.describe()}; check the "
-                "notes before adding units.",
+                f"{units_text(alloc.total)}; {units_text(visit.billed_total)} billed."
+                + _typo_text(visit, set(visit.minutes), ctx),
+                _more_units(visit, set(visit.minutes), ctx),
             )
 
 
+def _typo_lines(visit: _VisitUnits, codes: set[str], ctx: Context) -> list[Line]:
+    limit = ctx.value(LIKELY_TYPO_MINUTES)
+    return [line for line in visit.lines_of(codes) if (line.minutes or 0) > limit]
+
+
+def _typo_text(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
+    typos = _typo_lines(visit, codes, ctx)
+    if not typos:
+        return ""
+    shown = ", ".join(f"{line.code} has {line.minutes:g} minutes (row {line.row})"
+                      for line in typos)
+    return (f" {shown}: more than {ctx.value(LIKELY_TYPO_MINUTES)} minutes of one code in one "
+            "visit is most likely a typo in the minutes.")
+
+
+def _more_units(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
+    """What to do about minutes that support more units: check a likely typo first; otherwise
+    the units the minutes support, never past a code's Medically Unlikely Edit."""
+    typos = _typo_lines(visit, codes, ctx)
+    if typos:
+        line = typos[0]
+        return (f"Check the minutes against the treatment notes first ({line.minutes:g} may "
+                f"be a typo, for example for {int(line.minutes or 0) // 10}); do not add units "
+                "for time that was not spent with the patient.")
+    alloc, mue = visit.allocation, ctx.config.mue
+    parts, capped = [], []
+    for code in alloc.low:
+        if code not in codes:
+            continue
+        low, high = alloc.low[code], alloc.high[code]
+        limit = mue[code].value if code in mue else None
+        if limit is not None and high > limit:
+            low, high = min(low, limit), limit
+            capped.append(f"{code}'s Medically Unlikely Edit allows {units_text(limit)}")
+        parts.append(f"{code} x{low}" if low == high else f"{code} x{low} or x{high}")
+    cap = f" ({'; '.join(capped)})" if capped else ""
+    return (f"If the minutes are right, the visit may bill {', '.join(parts)}{cap}; check the "
+            "notes before adding units.")
+
+
 @rule("NMR106", "provider-day-over-capacity", Severity.WARNING, scope="table",
-      target=Field.PROVIDER, requires=(Field.PROVIDER, Field.DOS, Field.MINUTES))
+      target=Field.PROVIDER, requires=(Field.PROVIDER, Field.DOS, Field.MINUTES),
+      settings=(PROVIDER_DAY_MINUTES, TIMED_CODES))
 def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """One provider's one-on-one timed minutes in one day exceed a working day.
 
@@ -239,8 +298,8 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
     Source (secondary): OIG and payer audit practice (data-mining for impossible days); the
     threshold is a setting, not a published limit.
     """
-    limit = ctx.config.provider_day_minutes
-    timed = ctx.config.timed_codes
+    limit = ctx.value(PROVIDER_DAY_MINUTES)
+    timed = ctx.value(TIMED_CODES)
     days: dict[tuple[str, object], list[Line]] = defaultdict(list)
     for line in lines:
         if (line.code in timed and line.provider and line.dos and line.minutes

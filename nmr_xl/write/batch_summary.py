@@ -1,7 +1,9 @@
-"""batch-summary.xlsx: the billing manager's overview of a batch.
+"""batch-summary.xlsx: the billing manager's overview of a batch, drawn from its totals and
+inputs as plain data (nmr_xl.batch_totals).
 
 - Totals (opens first): what the batch was, what could not be checked and why, findings by
-  practice (sender domain) with a chart, by payer, by rendering provider and by rule.
+  practice (sender domain; files not e-mailed by their folder) with a chart, by payer, by
+  rendering provider and by rule.
 - Inputs: one row per input (source, e-mail sender/subject/date, disposition, reason, counts,
   top rules, a link to the annotated copy), a filterable table.
 - Findings: every finding of the inputs checked in this run, a filterable table whose cell
@@ -26,12 +28,10 @@ import datetime as dt
 import math
 import os
 import warnings
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from copy import copy
-from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
+from typing import cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, WriteOnlyCell
@@ -44,15 +44,16 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file
-from nmr_xl.batch import BatchEntry, Counts
-from nmr_xl.inbox import LABEL_SEP, SUMMARY_FILE
+from nmr_xl.batch_totals import BatchInput, BatchTotals, Counts
+from nmr_xl.inputs import SUMMARY_FILE, Disposition
 from nmr_xl.model import Finding, Severity
 from nmr_xl.plan import STYLES
 from nmr_xl.print_layout import SCALE_BOUND, Margins, column_points, usable_points
-from nmr_xl.rules import get_rule
+from nmr_xl.write.summary import fit_to_page
 
 # A cell's font replaces the workbook's default entirely: without a name, LibreOffice draws
 # these cells in a serif font
@@ -91,73 +92,13 @@ _FINDING_COLUMNS = ("Input", "Cell", "Rule", "Severity", "Message", "What to do"
 _FINDING_WIDTHS = (30, 7, 8, 9, 55, 55, 24, 12, 6, 20)
 _FINDING_WRAPPED = {1, 5, 6, 7, 10}
 _FINDING_FIRST_PAGE = 5  # columns A..E print on a row's first page
-_DISPOSITION_FILL = {"checked": None, "skipped-unchanged": "EDEDED",
-                     "no-billing-table": "FFEB9C", "error": "FFC7CE"}
+_NOT_CHECKED_FILL = {Disposition.NO_BILLING_TABLE: "FFEB9C", Disposition.ERROR: "FFC7CE"}
+_DISPOSITION_FILL = {Disposition.CHECKED: None, Disposition.SKIPPED_UNCHANGED: "EDEDED",
+                     **_NOT_CHECKED_FILL}
 _SEVERITIES = tuple(Severity)
 _SEVERITY_HEADERS = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings",
                      Severity.INFO: "Info"}
-# Mail providers many people share: a sender there is a practice on their own, not the domain.
-_SHARED_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "outlook.com",
-    "hotmail.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
-    "protonmail.com", "proton.me", "gmx.com", "gmx.net", "mail.com", "zoho.com",
-    "comcast.net", "att.net", "sbcglobal.net", "verizon.net", "bellsouth.net", "cox.net",
-})
-
-
-# --- who sent it --------------------------------------------------------------------------------
-
-
-def practice_of(entry: BatchEntry) -> str:
-    """Who sent it: the sender's mail domain (its address at a shared mail provider), or the
-    folder a file was found in."""
-    if entry.email and entry.email.sender:
-        _, address = parseaddr(entry.email.sender)
-        local, at, domain = address.rpartition("@")
-        if at and local and domain:
-            domain = domain.lower()
-            return address.lower() if domain in _SHARED_MAIL_DOMAINS else domain
-        return entry.email.sender
-    return Path(entry.item.label.split(LABEL_SEP)[0]).parent.name or "(files)"
-
-
-def _sender_name(sender: str) -> str:
-    name, address = parseaddr(sender)
-    return name or address or sender
-
-
-@dataclass
-class _Practice:
-    senders: list[str] = field(default_factory=list)
-    inputs: int = 0
-    checked: int = 0  # checked now or skipped as unchanged: it has numbers
-    not_checked: int = 0
-    counts: Counts = field(default_factory=Counts)
-
-
-def _practices(entries: list[BatchEntry]) -> dict[str, _Practice]:
-    practices: dict[str, _Practice] = {}
-    for entry in entries:
-        practice = practices.setdefault(practice_of(entry), _Practice())
-        practice.inputs += 1
-        if entry.email and entry.email.sender:
-            name = _sender_name(entry.email.sender)
-            if name not in practice.senders:
-                practice.senders.append(name)
-        if _has_numbers(entry):
-            practice.checked += 1
-            counts = entry.counts
-            practice.counts.rows += counts.rows
-            practice.counts.by_severity.update(counts.by_severity)
-        else:
-            practice.not_checked += 1
-    return practices
-
-
-def _has_numbers(entry: BatchEntry) -> bool:
-    if entry.disposition == "skipped-unchanged":
-        return entry.previous_disposition != "no-billing-table"
-    return entry.disposition == "checked"
+_Value = str | int | float | dt.datetime | None  # what a cell of the summary holds
 
 
 # --- cells ---------------------------------------------------------------------------------------
@@ -175,17 +116,23 @@ class _Formats:
               ) -> None:
         made = self._made.get(name)
         if made is not None:
-            cell._style = copy(made)
+            cell._style = copy(made)  # type: ignore[attr-defined]  # private in the stubs
             return
-        cell._style = StyleArray()
+        cell._style = StyleArray()  # type: ignore[attr-defined]
         if style is not None:
             cell.style = style
         for attr, value in attrs.items():
             setattr(cell, attr, value)
-        self._made[name] = copy(cell._style)
+        self._made[name] = copy(cell._style)  # type: ignore[attr-defined]
 
 
-def _cell(ws: WriteOnlyWorksheet, value: object) -> Cell:
+def _layout(ws: WriteOnlyWorksheet) -> Worksheet:
+    """The sheet's dimensions, merged cells, print settings, tables and charts: a write-only
+    sheet has a worksheet's (openpyxl sets them up alike), which its type stubs leave out."""
+    return cast(Worksheet, ws)
+
+
+def _cell(ws: WriteOnlyWorksheet, value: _Value) -> Cell:
     """A cell for a write-only sheet. Text stays text: "=..." from a sheet or an e-mail must
     never become a formula."""
     cell = WriteOnlyCell(ws, value)
@@ -219,10 +166,10 @@ class _Rows:
     def append(self, cells: list[Cell | None], height: float | None = None) -> None:
         self.count += 1
         if height:
-            self.ws.row_dimensions[self.count].height = height
+            _layout(self.ws).row_dimensions[self.count].height = height
         self.ws.append(cells)
         if height:
-            del self.ws.row_dimensions[self.count]
+            del _layout(self.ws).row_dimensions[self.count]
 
 
 class _Grid:
@@ -246,7 +193,7 @@ class _Grid:
         cell.data_type = "s"  # never a formula
         return cell
 
-    def values(self, row: int, values: tuple[object, ...], column: int = 1) -> None:
+    def values(self, row: int, values: Sequence[_Value], column: int = 1) -> None:
         for offset, value in enumerate(values):
             if value is None or value == "":
                 continue  # a blank cell, not an empty string
@@ -256,13 +203,13 @@ class _Grid:
                 self.cell(row, column + offset).value = value
 
     def merge(self, row: int, first: int, last: int) -> None:
-        self.ws.merged_cells.add(f"{get_column_letter(first)}{row}:"
+        _layout(self.ws).merged_cells.add(f"{get_column_letter(first)}{row}:"
                                  f"{get_column_letter(last)}{row}")
 
     def fit(self, row: int, texts: Iterable[tuple[object, float]]) -> None:
         height = _height(texts)
         if height:
-            self.ws.row_dimensions[row].height = height
+            _layout(self.ws).row_dimensions[row].height = height
 
     @property
     def max_row(self) -> int:
@@ -290,7 +237,7 @@ def _header_height(header: tuple[str, ...], widths: tuple[int, ...]) -> float | 
     return _height((text, width - 1) for text, width in zip(header, widths, strict=True))
 
 
-def _data_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: object, wrapped: bool
+def _data_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: _Value, wrapped: bool
                ) -> Cell | None:
     """A table cell: wrapped text, or counts and row numbers centred apart from the text."""
     if value is None or value == "":
@@ -307,13 +254,13 @@ def _data_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: object, wrapped
 
 def _table_rows(ws: WriteOnlyWorksheet, formats: _Formats, header: tuple[str, ...],
                 widths: tuple[int, ...], wrapped: set[int],
-                rows: Iterable[list[object]]) -> int:
+                rows: Iterable[list[Cell | _Value]]) -> int:
     """A filterable table's rows from A1, streamed: the header (also styled by hand, for
     programs that do not draw table styles, such as LibreOffice's PDF export), then `rows`,
     whose items are values or ready cells; columns in `wrapped` (1-based) wrap, and every row
     gets the height its text needs. Returns the number of data rows."""
     for col, width in enumerate(widths, start=1):  # before the first row: openpyxl writes
-        ws.column_dimensions[get_column_letter(col)].width = width  # the columns first
+        _layout(ws).column_dimensions[get_column_letter(col)].width = width  # the columns first
     writer = _Rows(ws)
     writer.append(_header_cells(ws, formats, header), _header_height(header, widths))
     for values in rows:
@@ -336,7 +283,7 @@ def _add_table(ws: WriteOnlyWorksheet, name: str, header: tuple[str, ...], rows:
     with warnings.catch_warnings():
         # openpyxl warns that write-only tables need their columns named by hand: they are
         warnings.simplefilter("ignore", UserWarning)
-        ws.add_table(table)
+        _layout(ws).add_table(table)
 
 
 def _empty_note(ws: WriteOnlyWorksheet, text: str) -> None:
@@ -349,15 +296,16 @@ def _print_setup(ws: WriteOnlyWorksheet, *, landscape: bool = True, wide: bool =
     """`wide` tables: two pages wide, the header row and the Input column on every page; else
     one page wide. As many pages long as needed. Before the first row: openpyxl writes the
     sheet's properties (fit to page) first."""
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 2 if wide else 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet = _layout(ws)
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 2 if wide else 1
+    sheet.page_setup.fitToHeight = 0
+    fit_to_page(sheet, True)
     if wide:
         ws.print_title_rows = "1:1"
         ws.print_title_cols = "A:A"
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
 
 
 def _print_across(ws: WriteOnlyWorksheet, widths: tuple[int, ...], first_page: int) -> None:
@@ -365,15 +313,16 @@ def _print_across(ws: WriteOnlyWorksheet, widths: tuple[int, ...], first_page: i
     rest on the next with column A repeated, at the largest scale (up to 100%) at which each
     page's columns fit (Letter or A4)."""
     _print_setup(ws)
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    sheet = _layout(ws)
+    fit_to_page(sheet, False)
     points = [column_points(w) for w in widths]
     page = usable_points("landscape", Margins(left=0.4, right=0.4))[0] * 0.95
     widest = max(sum(points[:first_page]), points[0] + sum(points[first_page:]))
-    ws.page_setup.scale = max(SCALE_BOUND, min(100, int(100 * page / widest)))
-    ws.page_setup.pageOrder = "overThenDown"
+    sheet.page_setup.scale = max(SCALE_BOUND, min(100, int(100 * page / widest)))
+    sheet.page_setup.pageOrder = "overThenDown"
     ws.print_title_rows = "1:1"
     ws.print_title_cols = "A:A"
-    ws.col_breaks.append(Break(id=first_page))
+    sheet.col_breaks.append(Break(id=first_page))
 
 
 def _link_target(relative: str) -> str:
@@ -405,49 +354,26 @@ def _sent(date: str | None) -> dt.datetime | None:
 # --- Inputs --------------------------------------------------------------------------------------
 
 
-def _note(entry: BatchEntry) -> str:
-    r = entry.result
-    if r.error:
-        return r.error.message
-    if entry.disposition == "skipped-unchanged":
-        when = entry.previous.get("checked_on") if entry.previous else None
-        since = f" since it was checked on {when}" if isinstance(when, str) else ""
-        what = ("no sheet had a billing table; " if entry.previous_disposition ==
-                "no-billing-table" else "numbers from that check; ")
-        return f"Unchanged{since}: {what}--force checks it again"
-    return "; ".join(r.cannot_check + r.warnings)  # not fully checked: said first
-
-
-def _reason(entry: BatchEntry) -> str | None:
-    """The error's code; no-billing-table for a skipped input that had no billing table."""
-    if entry.result.error:
-        return entry.result.error.code
-    if entry.previous_disposition == "no-billing-table":
-        return "no-billing-table"
-    return None
-
-
 def _top_rules(counts: Counts) -> str:
     ranked = sorted(counts.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
     return ", ".join(f"{code} ({n})" for code, n in ranked[:3])
 
 
-def _input_rows(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
-                out_dir: Path) -> Iterator[list[object]]:
-    for entry in entries:
-        email, counts, numbers = entry.email, entry.counts, _has_numbers(entry)
+def _input_rows(ws: WriteOnlyWorksheet, formats: _Formats, inputs: Sequence[BatchInput],
+                out_dir: Path) -> Iterator[list[Cell | _Value]]:
+    for item in inputs:
+        email, counts, numbers = item.email, item.counts, item.has_numbers
         sent = _sent(email.date) if email else None
-        row: list[object] = [
-            entry.item.label, "\n".join(entry.item.sources[1:]),
+        row: list[Cell | _Value] = [
+            item.label, "\n".join(item.sources[1:]),
             email.sender if email else None, email.subject if email else None,
             _date_cell(ws, formats, sent) if sent else None,
-            *_disposition_cells(ws, formats, entry),
-            _note(entry),
+            *_disposition_cells(ws, formats, item),
+            item.note,
             counts.rows if numbers else None,
             *((counts.by_severity.get(s.value, 0) if numbers else None) for s in _SEVERITIES),
             _top_rules(counts),
-            _copy_link(ws, formats, _relative(entry.result.output or entry.previous_output,
-                                              out_dir)),
+            _copy_link(ws, formats, _relative(item.output, out_dir)),
         ]
         yield row
 
@@ -458,12 +384,12 @@ def _date_cell(ws: WriteOnlyWorksheet, formats: _Formats, value: dt.datetime) ->
     return cell
 
 
-def _disposition_cells(ws: WriteOnlyWorksheet, formats: _Formats, entry: BatchEntry
+def _disposition_cells(ws: WriteOnlyWorksheet, formats: _Formats, item: BatchInput
                        ) -> tuple[Cell, Cell | None]:
     """Disposition and Reason, filled by what became of the input."""
-    fill = _DISPOSITION_FILL.get(entry.disposition)
+    fill = _DISPOSITION_FILL.get(item.disposition)
     cells = []
-    for value in (entry.disposition, _reason(entry)):
+    for value in (item.disposition.value, item.reason):
         cell = _cell(ws, value)
         if fill:
             formats.apply(cell, f"disposition-{fill}", alignment=_TOP,
@@ -486,14 +412,14 @@ def _copy_link(ws: WriteOnlyWorksheet, formats: _Formats, relative: str | None
     return cell
 
 
-def _inputs_sheet(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
+def _inputs_sheet(ws: WriteOnlyWorksheet, formats: _Formats, inputs: Sequence[BatchInput],
                   out_dir: Path) -> None:
     ws.freeze_panes = "B2"
     _print_setup(ws, wide=True)
     column = {name: index for index, name in enumerate(_INPUT_COLUMNS, start=1)}
     rows = _table_rows(ws, formats, _INPUT_COLUMNS, _INPUT_WIDTHS,
                        {column[name] for name in _INPUT_WRAPPED},
-                       _input_rows(ws, formats, entries, out_dir))
+                       _input_rows(ws, formats, inputs, out_dir))
     if rows:
         _add_table(ws, "nmr_xl_inputs", _INPUT_COLUMNS, rows)
     else:
@@ -503,20 +429,20 @@ def _inputs_sheet(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[Batch
 # --- Findings ------------------------------------------------------------------------------------
 
 
-def _finding_rows(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
-                  out_dir: Path) -> Iterator[list[object]]:
+def _finding_rows(ws: WriteOnlyWorksheet, formats: _Formats, inputs: Sequence[BatchInput],
+                  out_dir: Path) -> Iterator[list[Cell | _Value]]:
     """One row per finding, read back from the batch's spool one input at a time; the first
     MAX_FINDING_LINKS with a link to their cell."""
     links = 0
-    for entry in entries:
-        copy_target = _relative(entry.result.output, out_dir)
+    for item in inputs:
+        copy_target = _relative(item.output, out_dir)
         target = _link_target(copy_target) if copy_target else None  # one string per input
-        practice = practice_of(entry)
-        for f in entry.result.all_findings():
+        practice = item.practice
+        for f in item.findings:
             if links == MAX_FINDING_LINKS:
                 target = None
             links += target is not None
-            yield [entry.item.label, _finding_link(ws, formats, target, f), f.rule,
+            yield [item.label, _finding_link(ws, formats, target, f), f.rule,
                    _severity_cell(ws, formats, f.severity), f.message, f.suggestion, f.name,
                    f.sheet, f.row, practice]
 
@@ -536,27 +462,27 @@ def _finding_link(ws: WriteOnlyWorksheet, formats: _Formats, target: str | None,
 
 
 _SEVERITY_FORMATS = {  # made once: a batch has a severity cell per finding
-    severity: {"alignment": _TOP, "fill": PatternFill("solid", fgColor=STYLES[severity].fill),
-               "font": Font(name=_FONT, size=11, color=STYLES[severity].font)}
+    severity: (PatternFill("solid", fgColor=STYLES[severity].fill),
+               Font(name=_FONT, size=11, color=STYLES[severity].font))
     for severity in Severity}
 
 
 def _severity_cell(ws: WriteOnlyWorksheet, formats: _Formats, severity: Severity) -> Cell:
     cell = _cell(ws, severity.value)
-    formats.apply(cell, severity.value, **_SEVERITY_FORMATS[severity])
+    fill, font = _SEVERITY_FORMATS[severity]
+    formats.apply(cell, severity.value, alignment=_TOP, fill=fill, font=font)
     return cell
 
 
-def _findings_sheet(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[BatchEntry],
-                    out_dir: Path) -> None:
+def _findings_sheet(ws: WriteOnlyWorksheet, formats: _Formats, inputs: Sequence[BatchInput],
+                    skipped: int, out_dir: Path) -> None:
     ws.freeze_panes = "B2"
     _print_across(ws, _FINDING_WIDTHS, _FINDING_FIRST_PAGE)
     rows = _table_rows(ws, formats, _FINDING_COLUMNS, _FINDING_WIDTHS, _FINDING_WRAPPED,
-                       _finding_rows(ws, formats, entries, out_dir))
+                       _finding_rows(ws, formats, inputs, out_dir))
     if rows:
         _add_table(ws, "nmr_xl_batch_findings", _FINDING_COLUMNS, rows)
         return
-    skipped = sum(e.disposition == "skipped-unchanged" for e in entries)
     _empty_note(ws, "No findings in the inputs checked in this run." + (
         f" {skipped} unchanged inputs were not checked again: their findings are in their "
         "annotated copies." if skipped else ""))
@@ -565,53 +491,45 @@ def _findings_sheet(ws: WriteOnlyWorksheet, formats: _Formats, entries: list[Bat
 # --- Totals --------------------------------------------------------------------------------------
 
 _TOTALS_WIDTHS = (44, 30, 9, 9, 9, 9, 9, 9, 9, 9)  # A: names; B: senders, codes; C..J: numbers
+_PRACTICE_SECTION = "By practice (sender's mail domain; files not e-mailed, by folder)"
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
-def _headline(entries: list[BatchEntry]) -> list[str]:
-    dispositions = Counter(e.disposition for e in entries)
-    total = Counts()
-    for entry in entries:
-        if _has_numbers(entry):
-            counts = entry.counts
-            total.rows += counts.rows
-            total.by_severity.update(counts.by_severity)
-    no_table = dispositions["no-billing-table"] + sum(
-        e.previous_disposition == "no-billing-table" for e in entries
-        if e.disposition == "skipped-unchanged")
-    checked = sum(_has_numbers(e) for e in entries)
-    earlier = sum(_has_numbers(e) for e in entries if e.disposition == "skipped-unchanged")
-    parts = [f"{checked:,} checked" + (f" ({earlier:,} of them in an earlier run)"
-                                       if earlier else "")]
-    if no_table:
-        parts.append(f"{no_table:,} without a billing table")
-    if dispositions["error"]:
-        parts.append(f"{dispositions['error']:,} could not be checked")
-    lines = [f"{_plural(len(entries), 'input')}: {', '.join(parts)}"]
-    severities = ", ".join(_plural(total.by_severity.get(s.value, 0), s.value,
+def _headline(totals: BatchTotals) -> list[str]:
+    skipped = totals.dispositions[Disposition.SKIPPED_UNCHANGED]
+    errors = totals.dispositions[Disposition.ERROR]
+    earlier = f" ({totals.earlier:,} of them in an earlier run)" if totals.earlier else ""
+    parts = [f"{totals.with_numbers:,} checked{earlier}"]
+    if totals.without_table:
+        parts.append(f"{totals.without_table:,} without a billing table")
+    if errors:
+        parts.append(f"{errors:,} could not be checked")
+    if totals.duplicates:
+        parts.append(f"{_plural(totals.duplicates, 'duplicate')} checked once")
+    # every input that arrived, a duplicate too: the parts add up to it
+    lines = [f"{_plural(totals.received, 'input')}: {', '.join(parts)}"]
+    overall = totals.overall
+    severities = ", ".join(_plural(overall.by_severity.get(s.value, 0), s.value,
                                    "info" if s is Severity.INFO else None)
                            for s in _SEVERITIES)
-    lines.append(f"{_plural(total.findings, 'finding')} ({severities}) in "
-                 f"{_plural(total.rows, 'billing line')}")
-    skipped = dispositions["skipped-unchanged"]
+    lines.append(f"{_plural(overall.findings, 'finding')} ({severities}) in "
+                 f"{_plural(overall.rows, 'billing line')}")
     if skipped:
         lines.append(f"{_plural(skipped, 'input was', 'inputs were')} unchanged since an "
                      "earlier run and not checked again: their numbers are from that check and "
                      "their findings are in their annotated copies, not on the Findings sheet "
                      "(--force checks them again).")
-    checked_now = sum(e.checked_counts.findings for e in entries)
-    if checked_now > MAX_FINDING_LINKS:
+    if totals.now.findings > MAX_FINDING_LINKS:
         lines.append(f"The first {MAX_FINDING_LINKS:,} rows of the Findings sheet link to their "
                      "cell in the annotated copy (a sheet holds only so many links); every copy "
                      "is linked on the Inputs sheet, and its own summary sheet links each of "
                      "its findings.")
-    duplicates = sum(len(e.item.sources) - 1 for e in entries)
-    if duplicates:
-        was = "was" if duplicates == 1 else "were"
-        lines.append(f"{_plural(duplicates, 'attachment or file', 'attachments or files')} "
+    if totals.duplicates:
+        was = "was" if totals.duplicates == 1 else "were"
+        lines.append(f"{_plural(totals.duplicates, 'attachment or file', 'attachments or files')} "
                      f"arrived again with the same content and {was} checked once (see 'Also "
                      "received as' on the Inputs sheet).")
     return lines
@@ -635,8 +553,8 @@ def _header(grid: _Grid, row: int, header: tuple[str, ...], widths: tuple[int, .
         grid.fit(row, [(text, width - 1) for text, width in zip(header, widths, strict=False)])
 
 
-def _not_checked(grid: _Grid, row: int, entries: list[BatchEntry]) -> int:
-    failed = [e for e in entries if not _has_numbers(e)]
+def _not_checked(grid: _Grid, row: int, inputs: Sequence[BatchInput]) -> int:
+    failed = [item for item in inputs if not item.has_numbers]
     if not failed:
         return row
     last_col = len(_TOTALS_WIDTHS)
@@ -644,49 +562,46 @@ def _not_checked(grid: _Grid, row: int, entries: list[BatchEntry]) -> int:
     _header(grid, row, ("Input", "Reason", "What happened, and what to do"))
     grid.merge(row, 3, last_col)
     message_width = sum(_TOTALS_WIDTHS[2:])
-    for entry in failed:
+    for item in failed:
         row += 1
-        error = entry.result.error
-        reason = _reason(entry) or ""
-        message = error.message if error else _note(entry)
-        sender = _sender_name(entry.email.sender) if entry.email and entry.email.sender else ""
-        label = entry.item.label + (f"\n(from {sender})" if sender else "")
+        reason = item.reason or ""
+        message = item.note  # the error's message, or why an unchanged input has no numbers
+        sender = item.sender_name
+        label = item.label + (f"\n(from {sender})" if sender else "")
         grid.values(row, (label, reason, message))
         grid.merge(row, 3, last_col)
         for col in (1, 2, 3):
             grid.cell(row, col).alignment = _WRAP
-        fill = _DISPOSITION_FILL["no-billing-table" if reason == "no-billing-table"
-                                 else "error"]
+        fill = _NOT_CHECKED_FILL[Disposition.NO_BILLING_TABLE if reason ==
+                                 Disposition.NO_BILLING_TABLE else Disposition.ERROR]
         grid.cell(row, 2).fill = PatternFill("solid", fgColor=fill)
         grid.fit(row, [(label, _TOTALS_WIDTHS[0]), (reason, _TOTALS_WIDTHS[1]),
                        (message, message_width)])
     return row + 2
 
 
-def _practice_table(grid: _Grid, row: int, entries: list[BatchEntry]) -> tuple[int, int, int]:
+def _practice_table(grid: _Grid, row: int, totals: BatchTotals) -> tuple[int, int, int]:
     """Returns (header row, last row, next free row)."""
-    row = _section(grid, row, "By practice (sender's mail domain)")
+    row = _section(grid, row, _PRACTICE_SECTION)
     header = ("Practice", "Senders", "Inputs", "Checked", "Not checked", "Billing lines",
               *(_SEVERITY_HEADERS[s] for s in _SEVERITIES), "Findings")
     _header(grid, row, header, widths=_TOTALS_WIDTHS)
     header_row = row
-    practices = sorted(_practices(entries).items(),
-                       key=lambda kv: (-kv[1].counts.findings, -kv[1].not_checked, kv[0]))
-    for name, p in practices:
+    for p in totals.practices:
         row += 1
         senders = ", ".join(p.senders)
-        grid.values(row, (name, senders, p.inputs, p.checked, p.not_checked, p.counts.rows,
+        grid.values(row, (p.name, senders, p.inputs, p.checked, p.not_checked, p.counts.rows,
                           *(p.counts.by_severity.get(s.value, 0) for s in _SEVERITIES),
                           p.counts.findings))
         grid.cell(row, 2).alignment = _WRAP
         if p.not_checked:
             grid.cell(row, 5).fill = PatternFill("solid", fgColor="FFC7CE")
-        grid.fit(row, [(senders, _TOTALS_WIDTHS[1]), (name, _TOTALS_WIDTHS[0])])
+        grid.fit(row, [(senders, _TOTALS_WIDTHS[1]), (p.name, _TOTALS_WIDTHS[0])])
     return header_row, row, row + 2
 
 
 def _count_table(grid: _Grid, row: int, title: str, header: tuple[str, ...],
-                 data: list[tuple[object, ...]]) -> tuple[int, int]:
+                 data: Sequence[Sequence[_Value]]) -> tuple[int, int]:
     """Returns (first data row, next free row)."""
     row = _section(grid, row, title)
     _header(grid, row, header)
@@ -724,7 +639,7 @@ def _practice_chart(ws: WriteOnlyWorksheet, header_row: int, last_row: int) -> B
     chart.x_axis.delete = False
     chart.legend.position = "b"
     chart.height = max(6.0, 0.8 * (last_row - header_row) + 3)
-    chart.width = 12.5  # D..J
+    chart.width = 12.5  # type: ignore[assignment]  # D..J; centimetres, int in the stubs
     return chart
 
 
@@ -741,15 +656,15 @@ def _rule_chart(ws: WriteOnlyWorksheet, first: int, last: int) -> BarChart:
     chart.y_axis.delete = False
     chart.x_axis.delete = False
     chart.height = max(6.0, 0.6 * (last - first + 1) + 3)
-    chart.width = 12.5
+    chart.width = 12.5  # type: ignore[assignment]
     return chart
 
 
-def _totals_sheet(ws: WriteOnlyWorksheet, entries: list[BatchEntry], as_of: dt.date | None
-                  ) -> None:
+def _totals_sheet(ws: WriteOnlyWorksheet, inputs: Sequence[BatchInput], totals: BatchTotals,
+                  as_of: dt.date | None) -> None:
     _print_setup(ws, landscape=False)
     for col, width in enumerate(_TOTALS_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
+        _layout(ws).column_dimensions[get_column_letter(col)].width = width
     grid = _Grid(ws)
     grid.text(1, 1, "nmr-xl batch summary").font = _TITLE
     written = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -758,54 +673,48 @@ def _totals_sheet(ws: WriteOnlyWorksheet, entries: list[BatchEntry], as_of: dt.d
         facts = f"Checked as of {as_of.isoformat()}; " + facts
     grid.text(2, 1, facts).font = _QUIET
     row = 4
-    for index, line in enumerate(_headline(entries)):
+    for index, line in enumerate(_headline(totals)):
         cell = grid.text(row, 1, line)
         cell.font = _HEADLINE if index < 2 else _QUIET
         cell.alignment = _WRAP
         grid.merge(row, 1, len(_TOTALS_WIDTHS))
         grid.fit(row, [(line, sum(_TOTALS_WIDTHS) * (0.85 if index < 2 else 1.0))])
         row += 1
-    row = _not_checked(grid, row + 1, entries)
+    row = _not_checked(grid, row + 1, inputs)
 
-    header_row, last_row, row = _practice_table(grid, row, entries)
+    header_row, last_row, row = _practice_table(grid, row, totals)
     chart_top, chart_rows = row, 0
-    if last_row > header_row and any(_has_numbers(e) and e.counts.findings for e in entries):
+    if last_row > header_row and totals.overall.findings:
         chart = _practice_chart(ws, header_row, last_row)
-        ws.add_chart(chart, f"D{row}")
+        _layout(ws).add_chart(chart, f"D{row}")
         chart_rows = math.ceil(chart.height / _CM_PER_ROW) + 1
 
-    payers: Counter[str] = Counter()
-    providers: Counter[str] = Counter()
-    rules: Counter[str] = Counter()
-    for entry in entries:
-        if _has_numbers(entry):
-            counts = entry.counts
-            payers.update(counts.by_payer)
-            providers.update(counts.by_provider)
-            rules.update(counts.by_rule)
-    _, row = _count_table(grid, row, "By payer", ("Payer", "Findings"), payers.most_common())
+    overall = totals.overall
+    _, row = _count_table(grid, row, "By payer", ("Payer", "Findings"),
+                          overall.by_payer.most_common())
     _, row = _count_table(grid, row, "By rendering provider", ("Provider", "Findings"),
-                          providers.most_common())
+                          overall.by_provider.most_common())
     row = max(row, chart_top + chart_rows + 1)
-    rule_data = [(code, rule.name if (rule := get_rule(code)) else "", n)
-                 for code, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))]
-    first, row = _count_table(grid, row, "By rule", ("Rule", "Name", "Findings"), rule_data)
-    if rule_data:
-        ws.add_chart(_rule_chart(ws, first, first + len(rule_data) - 1), f"D{first - 1}")
+    first, row = _count_table(grid, row, "By rule", ("Rule", "Name", "Findings"), totals.by_rule)
+    if totals.by_rule:
+        _layout(ws).add_chart(_rule_chart(ws, first, first + len(totals.by_rule) - 1),
+                              f"D{first - 1}")
     for (r, col), cell in grid.cells.items():
         if r >= 4 and col == 1 and cell.alignment.wrap_text is not True:
             cell.alignment = _TOP
     grid.write()
 
 
-def write_batch_summary(entries: list[BatchEntry], out_dir: Path,
+def write_batch_summary(inputs: Sequence[BatchInput], totals: BatchTotals, out_dir: Path,
                         as_of: dt.date | None = None) -> Path:
-    """Write batch-summary.xlsx atomically in out_dir and return its path."""
+    """Write batch-summary.xlsx atomically in out_dir and return its path. `totals` are
+    batch_totals(inputs)."""
     book = Workbook(write_only=True)
-    _totals_sheet(book.create_sheet("Totals"), entries, as_of)  # opens first
+    _totals_sheet(book.create_sheet("Totals"), inputs, totals, as_of)  # opens first
     formats = _Formats()
-    _inputs_sheet(book.create_sheet("Inputs"), formats, entries, out_dir)
-    _findings_sheet(book.create_sheet("Findings"), formats, entries, out_dir)
+    _inputs_sheet(book.create_sheet("Inputs"), formats, inputs, out_dir)
+    _findings_sheet(book.create_sheet("Findings"), formats, inputs,
+                    totals.dispositions[Disposition.SKIPPED_UNCHANGED], out_dir)
     dest = out_dir / SUMMARY_FILE
     with private_file(dest) as tmp:
         book.save(tmp)

@@ -67,14 +67,20 @@ def _header_footer(codes: str) -> HeaderFooterItem:
     return HeaderFooterItem.from_tree(node)
 
 
+def fit_to_page(ws: Worksheet, fit: bool) -> None:
+    setup = ws.sheet_properties.pageSetUpPr
+    assert setup is not None  # openpyxl makes one with every sheet's properties
+    setup.fitToPage = fit
+
+
 def apply_page_setup(ws: Worksheet, page: PageSetup) -> None:
     """The plan's print settings on an openpyxl sheet (what the page setup leaves None stays as
     the sheet has it)."""
-    if page.orientation:
-        ws.page_setup.orientation = page.orientation
+    if page.orientation:  # the layout sets portrait or landscape, or leaves it
+        ws.page_setup.orientation = "landscape" if page.orientation == "landscape" else "portrait"
     if page.scale:
         ws.page_setup.scale = page.scale
-        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        fit_to_page(ws, False)
     if page.across_then_down:
         ws.page_setup.pageOrder = "overThenDown"
     if page.title_rows:
@@ -163,12 +169,14 @@ def bar_chart(spec: ChartSpec, sheet_title: str) -> BarChart:
     chart.title = spec.title
     chart.legend = None
     chart.height = spec.height_cm
-    chart.width = spec.width_cm
+    chart.width = spec.width_cm  # type: ignore[assignment]  # centimetres, int in the stubs
     sheet = DummyWorksheet(sheet_title)
     last = spec.header_row + spec.count
-    values = Reference(sheet, min_col=spec.values_col, min_row=spec.header_row, max_row=last)
-    labels = Reference(sheet, min_col=spec.labels_col, min_row=spec.header_row + 1,
-                       max_row=last)
+    # the stubs take a sheet's stand-in only with a range string
+    values = Reference(sheet, min_col=spec.values_col,  # type: ignore[call-overload]
+                       min_row=spec.header_row, max_row=last)
+    labels = Reference(sheet, min_col=spec.labels_col,  # type: ignore[call-overload]
+                       min_row=spec.header_row + 1, max_row=last)
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(labels)
     chart.x_axis.scaling.orientation = "maxMin"  # the first (most found) rule on top

@@ -17,6 +17,7 @@ import openpyxl
 import python_calamine as calamine
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from nmr_xl.errors import InputError
 from nmr_xl.read.error_cells import error_cells, overlay
@@ -43,6 +44,7 @@ def values_workbook(source: Path, kind: str, folder: Path) -> Path:
                 elif meta.visible == calamine.SheetVisibleEnum.VeryHidden:
                     sheet.sheet_state = "veryHidden"
                 rows = reader.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                # overlay() puts texts into the rows: any cell's value, as far as it cares
                 for cells in overlay(rows, errors.get(meta.name)):
                     sheet.append([_cell(sheet, value) for value in cells])
         finally:
@@ -58,7 +60,8 @@ def values_workbook(source: Path, kind: str, folder: Path) -> Path:
     return path
 
 
-def _cell(sheet: object, value: object) -> object:
+def _cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """A cell for `value`, or the value itself where openpyxl needs no more."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -67,9 +70,10 @@ def _cell(sheet: object, value: object) -> object:
         if text.startswith("=") or cell.data_type == "f":
             cell.data_type = "s"  # a text that looks like a formula stays text
         return cell
-    fmt = next((f for t, f in _NUMBER_FORMATS.items() if type(value) is t), None)
-    if fmt is None:
+    fmt = _NUMBER_FORMATS.get(type(value))
+    if fmt is None or not isinstance(value, dt.date | dt.time | dt.timedelta):
         return value
-    cell = WriteOnlyCell(sheet, value)
+    cell = WriteOnlyCell(sheet)
+    cell.value = value
     cell.number_format = fmt
     return cell

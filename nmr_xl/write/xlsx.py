@@ -19,7 +19,7 @@ from copy import copy
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from xml.sax.saxutils import escape as xml_escape
 
 import openpyxl
@@ -30,6 +30,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import Text
 from openpyxl.comments import Comment
+from openpyxl.compat import safe_string as openpyxl_safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as XlWorkbook
 from openpyxl.worksheet.cell_range import CellRange
@@ -86,16 +87,16 @@ def _mark(ws: Worksheet, mark: CellMark) -> bool:
     style = STYLES[mark.severity]
     cell = ws.cell(row=mark.row, column=mark.col)
     cell.fill = PatternFill("solid", fgColor=style.fill)
-    font = copy(cell.font)
+    font = cast(Font, copy(cell.font))  # a style proxy copies to the font it wraps
     font.color = style.font
     cell.font = font
     text, author = mark.note, NOTE_AUTHOR
-    had_note = cell.comment is not None
-    if had_note:  # keep the sheet's own note, and its author
-        text, author = cell.comment.text + NOTE_SEPARATOR + text, cell.comment.author
+    own = cell.comment
+    if own is not None:  # keep the sheet's own note, and its author
+        text, author = own.text + NOTE_SEPARATOR + text, own.author
     lines = text.count("\n") + 1 + len(text) // 60
     cell.comment = Comment(text, author, width=420, height=min(600, 16 * lines + 20))
-    return not had_note
+    return own is None
 
 
 def _extent(ws: Worksheet, table_last: int) -> SheetExtent:
@@ -194,8 +195,8 @@ def _number_text(value: Any) -> str:
 
 def _rich_text_from_tree(cls: type[CellRichText], node: Any) -> Any:
     """openpyxl keeps only the plain part of a text made of a plain part and formatted runs."""
-    text = Text.from_tree(node)
-    if text.t is None or not text.r:
+    text: Text | None = Text.from_tree(node)
+    if text is None or text.t is None or not text.r:
         return _RICH_FROM_TREE(node)
     parts: list[str | TextBlock] = [text.t.replace("x005F_", "")]
     for run in text.r:
@@ -204,7 +205,7 @@ def _rich_text_from_tree(cls: type[CellRichText], node: Any) -> Any:
     return cls(parts)
 
 
-_safe_string = _cell_writer.safe_string
+_safe_string = openpyxl_safe_string  # what _cell_writer.safe_string is until _FIXES patch it
 _RICH_FROM_TREE = CellRichText.from_tree
 _FIXES: list[tuple[object, str, object]] = [
     (_cell_writer, "safe_string", _number_text),
@@ -319,7 +320,7 @@ def write_rows_copy(rows: Sequence[Sequence[str | None]], sheet: str, dest: Path
                                          f"({_MAX_ROWS:,} rows, {_MAX_COLUMNS:,} columns), so "
                                          "no annotated copy was written")
     book = openpyxl.Workbook()
-    ws = book.active
+    ws = book.worksheets[0]
     ws.title = sheet
     cleaned = cut = 0
     for r, cells in enumerate(rows, start=1):
@@ -351,7 +352,7 @@ def _refuse_huge_text(book: XlWorkbook) -> None:
     chars = cells = 0
     for ws in book.worksheets:
         for cell in ws._cells.values():  # the cells the sheet has; ws.iter_rows() fills gaps
-            value = cell._value
+            value = cell.value
             if isinstance(value, str | CellRichText):
                 chars += len(str(value)) if isinstance(value, CellRichText) else len(value)
                 cells += 1
