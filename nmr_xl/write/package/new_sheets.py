@@ -152,7 +152,7 @@ def table_xml(spec: TableSpec, table_id: int, name: str, headers: list[str]) -> 
 
 
 def chart_xml(spec: ChartSpec, sheet_title: str) -> bytes:
-    tree = bar_chart(spec, sheet_title)._write()
+    tree = bar_chart(spec, sheet_title)._write()  # type: ignore[attr-defined]  # no public way
     return _DECLARATION.encode() + etree.tostring(tree, encoding="UTF-8")
 
 

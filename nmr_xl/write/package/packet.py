@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -52,6 +53,8 @@ CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.mai
 CT_THEME = "application/vnd.openxmlformats-officedocument.theme+xml"
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _TIME = (1980, 1, 1, 0, 0, 0)
+# a sheet of the packet: its title, part, and print title rows and columns
+_SheetEntry = tuple[str, str, tuple[int, int] | None, tuple[int, int] | None]
 
 
 def shared_strings(pkg: Package, book: WorkbookParts) -> list[etree._Element]:
@@ -72,8 +75,8 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
         with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
             parts = _Parts(out)
             cover = new_sheets.summary_content(packet.cover, styles)
-            sheets = [(COVER_SHEET, parts.sheet(new_sheets.worksheet_xml(cover)),
-                       packet.cover.page.title_rows, None)]
+            sheets: list[_SheetEntry] = [(COVER_SHEET, parts.sheet(new_sheets.worksheet_xml(
+                cover)), packet.cover.page.title_rows, None)]
             edits = plan_edits(packet.plan)
             order = [entry for entry in book.sheets if entry.name in packet.rows]
             for block, entry in enumerate(order, start=1):
@@ -88,8 +91,7 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
                 with pkg.open(entry.part) as handle, \
                         out.open(zip_entry(name, _TIME), "w") as target:
                     rewrite_sheet(handle, entry.part, edit, SheetStyles(
-                        styles.mark, lambda severity, font=column.font:
-                        styles.findings(severity, font)), target.write)
+                        styles.mark, partial(styles.findings, font=column.font)), target.write)
                 if len(rels):
                     parts.put(f"xl/worksheets/_rels/{name.rsplit('/', 1)[1]}.rels",
                               xml_bytes(rels.getroottree()))
@@ -150,8 +152,7 @@ class _Parts:
         add_rel(rels, REL_COMMENTS, f"../comments{self.comments}.xml")
         return add_rel(rels, REL_VML, f"../drawings/vmlDrawing{self.comments}.vml")
 
-    def finish(self, sheets: list[tuple[str, str, tuple[int, int] | None,
-                                        tuple[int, int] | None]], date1904: bool) -> None:
+    def finish(self, sheets: list[_SheetEntry], date1904: bool) -> None:
         rels = new_rels()
         listed, titles = [], []
         for index, (title, part, rows, cols) in enumerate(sheets):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, TypeVar
 
 from lxml import etree
 
@@ -32,6 +32,7 @@ from nmr_xl.write.package.opc import (
     refuse_dtd,
 )
 
+T = TypeVar("T")
 _CHUNK = 1 << 20
 # The most of a part held at once: the skeleton before the rows (a part whose rows do not start
 # within it is streamed through lxml instead), or one row (a longer one is refused). Neither
@@ -238,7 +239,7 @@ class SheetSplit:
     def _with_markup(self, data: bytes) -> tuple[list[re.Match[bytes]], int, bool]:
         """Row start tags up to the end of <sheetData> (found: True) or of `data`, stepping over
         comments, CDATA and processing instructions (where one goes on past `data`, up to it)."""
-        found = []
+        found: list[re.Match[bytes]] = []
         skip_until = 0
         for match in self._patterns.markup.finditer(data):
             if match.start() < skip_until:
@@ -391,7 +392,7 @@ class _Checked:
             raise Unsupported(f"{self.name} is not a worksheet ({local(root.tag)})")
 
 
-def _guard(call: Callable[[], object], name: str) -> object:
+def _guard(call: Callable[[], T], name: str) -> T:
     try:
         return call()
     except etree.XMLSyntaxError as exc:

@@ -228,8 +228,8 @@ class _Rewriter(SheetEvents):
         elif el is sheet_data and sheet_data is not None:
             self._write_new_rows(sheet_data, before=None)
             self._flush_children(sheet_data, until=None)
-            self.emit(b"</" + self._prefixed(el, "sheetData") + b">" + (
-                el.tail or "").encode())
+            self.emit(b"</" + self._prefixed(sheet_data, "sheetData") + b">" + (
+                sheet_data.tail or "").encode())
             root.remove(el)
             self.sheet_data = None
         elif parent is root:
@@ -388,7 +388,7 @@ class _Rewriter(SheetEvents):
                 continue
             if top:
                 self._write_pending(parent, before=child)
-            if child is until and child.tag == _SHEET_DATA:
+            if child.tag == _SHEET_DATA and child is until:
                 return
             if child.tag == _LEGACY_DRAWING and top:
                 self.own_legacy_drawing = child.get(_R_ID)  # the notes go into its VML
@@ -536,7 +536,7 @@ class _Rewriter(SheetEvents):
                 base = number(cell.get("s"))
             cell.set("s", self._mark_style(base, severity))
         if index in self.edit.texts and self.edit.column is not None:
-            severity, text = self.edit.texts[index]
+            worst, text = self.edit.texts[index]
             col = self.edit.column
             cell = cells.get(col)
             if cell is None:
@@ -544,7 +544,7 @@ class _Rewriter(SheetEvents):
             elif len(cell):
                 raise Unsupported(f"the cell {column_letter(col)}{index} for the findings "
                                   "column is not empty")
-            cell.set("s", self._findings_style(severity))
+            cell.set("s", self._findings_style(worst))
             cell.set("t", "inlineStr")
             inline = etree.SubElement(cell, _INLINE)
             set_text(etree.SubElement(inline, _TEXT), text)

@@ -22,6 +22,7 @@ from nmr_xl.model import Severity
 from nmr_xl.plan import FINDINGS_HEADER, SUMMARY_SHEET, AnnotationPlan, SheetExtent
 from nmr_xl.summary_layout import FINDING_COLUMNS, copy_notice, summary_layout
 from nmr_xl.write.package import new_sheets, notes
+from nmr_xl.write.package.notes import Note
 from nmr_xl.write.package.opc import (
     CT_CHART,
     CT_COMMENTS,
@@ -142,10 +143,10 @@ class _Sheet:
     part: str
     rels: etree._Element
     edit: SheetEdit
-    notes: list[notes.Note]
+    notes: list[Note]
     comments_part: str | None = None
     comments_root: etree._Element | None = None
-    fresh_notes: list[notes.Note] = field(default_factory=list)  # notes needing a shape
+    fresh_notes: list[Note] = field(default_factory=list)  # notes needing a shape
     vml_parts: list[str] = field(default_factory=list)  # the VML drawings its rels name
     new_vml: str | None = None  # our VML part, used when the sheet has no legacy drawing
     own_vml_rid: str | None = None  # the r:id of the sheet's own legacy drawing
@@ -159,14 +160,14 @@ def write_package_copy(source: Path, dest: Path, plan: AnnotationPlan) -> Packag
         return _Writer(pkg, plan).write(dest)
 
 
-def plan_edits(plan: AnnotationPlan) -> dict[str, tuple[SheetEdit, list[notes.Note]]]:
+def plan_edits(plan: AnnotationPlan) -> dict[str, tuple[SheetEdit, list[Note]]]:
     """What the plan changes on each sheet it marks or puts a findings column on, and the
     notes it adds there."""
     marks: dict[str, dict[int, dict[int, Severity]]] = defaultdict(lambda: defaultdict(dict))
-    sheet_notes: dict[str, list[notes.Note]] = defaultdict(list)
+    sheet_notes: dict[str, list[Note]] = defaultdict(list)
     for mark in plan.cells:
         marks[mark.sheet][mark.row][mark.col] = mark.severity
-        sheet_notes[mark.sheet].append(notes.Note(mark.row, mark.col, mark.note))
+        sheet_notes[mark.sheet].append(Note(mark.row, mark.col, mark.note))
     columns = {c.sheet: c for c in plan.columns if c.on_sheet is None}
     edits = {}
     for name in dict.fromkeys([*marks, *columns]):
