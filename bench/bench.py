@@ -1,7 +1,7 @@
 """nmr-xl benchmark: throughput and end-to-end cost against same-run baselines.
 
     python bench/bench.py [--sizes 1000 10000 100000] [--repeat N] [--out DIR] [--profile]
-    python bench/bench.py --compare-with SRC [--sizes 100000] [--repeat N]
+    python bench/bench.py --compare-with SRC [--annotated] [--sizes 100000] [--repeat N]
 
 For each size it generates (once, cached under bench/_data/) a realistic billing workbook of that
 many billing lines and measures, interleaved, in one run:
@@ -15,8 +15,10 @@ many billing lines and measures, interleaved, in one run:
   check-out   `nmr-xl check FILE --out DIR --force`: the copy and the state file in DIR
 
 Every end-to-end measurement (all but the engine) runs in a fresh child interpreter, which
-reports two times and its peak memory:
+reports three times and its peak memory:
   op    timed inside the child around the work itself, after imports ("in-process");
+  cpu   the CPU time of that work, the child's and its worker's (less disturbed by other work
+        on the machine than op);
   wall  the whole child process as seen from outside: interpreter start-up, imports and work;
   peak  the child's peak resident set size (VmHWM from /proc/self/status at exit; ru_maxrss
         where there is no /proc), interpreter and imports included.
@@ -30,7 +32,8 @@ not a test: it asserts nothing about time.
 --compare-with SRC measures only the read path, interleaved: the bare calamine read, `check
 --no-annotate` of this tree, and `check --no-annotate` of the nmr_xl package under SRC (another
 checkout or an export of a branch, e.g. `git archive main | tar -x -C /tmp/main`), and reports
-each no-annotate / calamine ratio and how much this tree moved it.
+each no-annotate / calamine ratio and how much this tree moved it. With --annotated it measures
+the annotated check of both trees instead, each against a bare openpyxl load + save beside it.
 """
 
 from __future__ import annotations
