@@ -121,7 +121,7 @@ class BatchOptions:
 def rules_fingerprint(config: Config) -> str:
     """Changes when anything that can change a finding changes: rules, reference data, version."""
     payload = json.dumps({"version": __version__, "rules": config.raw,
-                          "mue": {c: (m.value, m.per_line) for c, m in config.mue.items()},
+                          "mue": repr(config.mue),
                           "ncci": sorted(repr(e) for es in config.ncci.values() for e in es)},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -31,7 +31,7 @@ from nmr_xl.batch_totals import BatchTotals, batch_totals
 from nmr_xl.columns_report import columns_report
 from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
-from nmr_xl.docs import explain_text, rules_table
+from nmr_xl.docs import dated_data_text, explain_text, reference_text, rules_table
 from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
@@ -121,8 +121,12 @@ def _parser() -> argparse.ArgumentParser:
                             "LibreOffice, when it is installed")
     _reference_options(check)
 
-    rules = sub.add_parser("rules", help="list the rules")
+    rules = sub.add_parser("rules", help="list the rules, and the dated data and reference "
+                                         "files in force on a date")
     rules.add_argument("--rules", type=Path, metavar="FILE", help="rules file to apply")
+    rules.add_argument("--as-of", type=_as_of, metavar="YYYY-MM-DD",
+                       help="the date of service whose versions of dated data to show "
+                            "(default: today)")
     _reference_options(rules)
     rules.add_argument("--markdown", action="store_true",
                        help="print the rule table as Markdown (as in the README)")
@@ -139,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--rules", type=Path, metavar="FILE",
                          help="rules file whose setting values to show (default: the bundled "
                               "defaults)")
+    explain.add_argument("--as-of", type=_as_of, metavar="YYYY-MM-DD",
+                         help="mark the version of each dated setting in force on this date "
+                              "of service (default: today)")
 
     units = sub.add_parser("units", help="billable units for timed minutes")
     units.add_argument("minutes", nargs="+", metavar="MINUTES",
@@ -165,11 +172,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _reference_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mue", type=Path, metavar="FILE",
-                        help="CMS practitioner MUE file (CSV) for NMR105")
+    parser.add_argument("--mue", type=Path, metavar="FILE", action="append",
+                        help="CMS practitioner MUE file (CSV) for NMR105; repeat for several "
+                             "quarters (each in force from the date in its name)")
     parser.add_argument("--ncci", type=Path, metavar="FILE", action="append",
                         help="CMS practitioner PTP edit file (tab-separated) for NMR306; "
-                             "repeat for each of CMS's files (f1..f4)")
+                             "repeat for each of CMS's files (f1..f4), and for several quarters")
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -186,9 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.markdown:
                 print(rules_table())
                 return EXIT_OK
-            return _rules(_config(args))
+            return _rules(_config(args), args.as_of or dt.date.today())
         if args.command == "explain":
-            return _explain(args.code, args.rules)
+            return _explain(args.code, args.rules, args.as_of or dt.date.today())
         if args.command == "columns":
             return _columns(args.path, load_config(args.rules))
         if args.command == "addin":
@@ -393,20 +401,22 @@ def rule_status(code: str, config: Config) -> str:
     return base + (f" ({', '.join(overrides)})" if overrides else "")
 
 
-def _rules(config: Config) -> int:
+def _rules(config: Config, as_of: dt.date) -> int:
     width = max(len(r.name) for r in all_rules()) + 2
     print(f"{'code':<8}{'name':<{width}}{'default':<9}status")
     for rule_ in all_rules():
         print(f"{rule_.code:<8}{rule_.name:<{width}}{rule_.severity.value:<9}"
               f"{rule_status(rule_.code, config)}")
+    for line in ["", *dated_data_text(config, as_of), "", *reference_text(config, as_of)]:
+        print(line)
     return EXIT_OK
 
 
-def _explain(code: str, rules: Path | None) -> int:
+def _explain(code: str, rules: Path | None, as_of: dt.date) -> int:
     rule_ = get_rule(code)
     if rule_ is None:
         raise UsageError(f"'{code}' is not a rule; `nmr-xl rules` lists them")
-    print(explain_text(rule_, load_config(rules)))
+    print(explain_text(rule_, load_config(rules), as_of))
     return EXIT_OK
 
 

@@ -11,18 +11,21 @@ declared once (nmr_xl/rules/), and a test fails when a generated file no longer 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
 import textwrap
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from nmr_xl.config.dated import Version, as_date, bounds, is_versions
 from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
-from nmr_xl.config.schema import Setting
-from nmr_xl.rules import Rule, all_rules
+from nmr_xl.config.schema import MapOf, Setting, Versions
+from nmr_xl.rules import Rule, all_rules, all_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 README = Path("README.md")
@@ -64,6 +67,31 @@ def setting_values(setting: Setting[Any], config: Config) -> list[tuple[str, Any
             for pid, table in profiles.items() if setting.key in table]
 
 
+def raw_versions(raw: Any) -> list[Version[str]] | None:
+    """The versions of a dated value as written (values shown as in rules.toml, "not set" for
+    a version without one); None for a plain value."""
+    if not is_versions(raw):
+        return None
+    versions = [Version(toml_value(entry["value"]) if "value" in entry else "not set",
+                        *bounds(entry), str(entry.get("source", ""))) for entry in raw]
+    return sorted(versions, key=lambda v: v.start or dt.date.min)
+
+
+def version_text(version: Version[str], as_of: dt.date | None = None) -> str:
+    """"18 until 2025-10-28 (secondary: ...)", marked when it is in force on `as_of`."""
+    mark = f" [in force on {as_of.isoformat()}]" if as_of and version.covers(as_of) else ""
+    source = f" ({version.source})" if version.source else ""
+    return f"{version.value} {version.period}{mark}{source}"
+
+
+def value_text(raw: Any, as_of: dt.date | None = None) -> str:
+    """A setting's raw value for a person: as in rules.toml, or its versions."""
+    versions = raw_versions(raw)
+    if versions is None:
+        return toml_value(raw)
+    return "; ".join(version_text(v, as_of) for v in versions)
+
+
 def _fill(head: str, items: list[str], sep: str, end: str = "") -> list[str]:
     """`head`, then `items` joined by `sep`, wrapped at 88 columns between items only (a phrase
     of a list is never cut in two); continuation lines indented under the head."""
@@ -77,16 +105,41 @@ def _fill(head: str, items: list[str], sep: str, end: str = "") -> list[str]:
     return lines
 
 
-def _setting_lines(setting: Setting[Any], config: Config) -> list[str]:
-    """The setting's value(s) in `config` and its docs, wrapped for a terminal."""
+def _versions_lines(where: str, versions: list[Version[str]], as_of: dt.date | None
+                    ) -> list[str]:
+    wrap = textwrap.TextWrapper(width=88, initial_indent="    ", subsequent_indent="      ")
+    return [f"  {where}, by date of service:",
+            *(wrap.fill(version_text(v, as_of)) for v in versions)]
+
+
+def _setting_lines(setting: Setting[Any], config: Config, as_of: dt.date | None = None
+                   ) -> list[str]:
+    """The setting's value(s) in `config` and its docs, wrapped for a terminal; a dated
+    setting's versions one a line, the one in force on `as_of` marked."""
     values = setting_values(setting, config)
+    lines: list[str] = []
     if setting.profile:
         absent = "not set" if setting.absent is None else toml_value(setting.absent)
-        shown = [f"{where.split('.')[1]} = {toml_value(value)}" for where, value in values]
-        lines = _fill(f"{setting.path}:", [*shown, f"a profile without it: {absent}"], ";")
+        shown = []
+        for where, value in values:
+            versions = raw_versions(value)
+            if versions is None:
+                shown.append(f"{where.split('.')[1]} = {toml_value(value)}")
+            else:
+                lines += _versions_lines(where, versions, as_of)
+        lines = _fill(f"{setting.path}:", [*shown, f"a profile without it: {absent}"], ";") \
+            + lines
     else:
         ((where, value),) = values
-        if isinstance(value, list) and value:
+        versions = raw_versions(value)
+        if versions is not None:
+            lines = _versions_lines(where, versions, as_of)
+        elif isinstance(value, Mapping):  # a table of values, each maybe dated
+            for key, raw in value.items():
+                versions = raw_versions(raw)
+                lines += _versions_lines(f"{where}.{key}", versions, as_of) if versions else \
+                    [f"  {where}.{key} = {toml_value(raw)}"]
+        elif isinstance(value, list) and value:
             lines = _fill(f"{where} = [", [toml_value(v) for v in value], ",", "]")
         else:
             lines = [f"  {where} = {toml_value(value)}"]
@@ -94,24 +147,109 @@ def _setting_lines(setting: Setting[Any], config: Config) -> list[str]:
     return [*lines, docs.fill(setting.docs)]
 
 
-def explain_text(rule_: Rule, config: Config) -> str:
+def explain_text(rule_: Rule, config: Config, as_of: dt.date | None = None) -> str:
     """`nmr-xl explain CODE`: the rule's docs, then the settings it reads with their values in
-    `config` (the bundled defaults, or a practice's rules file over them)."""
+    `config` (the bundled defaults, or a practice's rules file over them); of a dated setting,
+    every version with its source, the one in force on `as_of` marked."""
     d = rule_.docs
     wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
     sections = [
         ("What it checks", d.what), ("Why", d.why), ("Example", d.example),
         ("Configuration", d.configuration), (f"Source ({d.source_kind})", d.source),
+        ("Source version", d.source_version),
     ]
     lines = [f"{rule_.code} {rule_.name} ({rule_.severity.value}; applies to {_scope(rule_)})",
              "", d.summary]
     for title, body in sections:
         lines += ["", f"{title}:", wrap.fill(body)]
+    changes = config.changes_of(rule_.code)
+    if changes:
+        item = textwrap.TextWrapper(width=88, initial_indent="  - ", subsequent_indent="    ")
+        lines += ["", "Changes (the change log of rules.toml, oldest first):",
+                  *(item.fill(change.text()) for change in changes)]
     if rule_.settings:
         lines += ["", "Settings (rules.toml, as loaded):"]
         for setting in rule_.settings:
-            lines += _setting_lines(setting, config)
+            lines += _setting_lines(setting, config, as_of)
     return "\n".join(lines)
+
+
+def dated_data_text(config: Config, as_of: dt.date) -> list[str]:
+    """`nmr-xl rules`: every dated datum's version in force on `as_of`, with its source."""
+    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="      ")
+    lines = [f"Dated data in force on {as_of.isoformat()} (a line is checked against the "
+             "version in force on its date of service):"]
+    for setting in all_settings():
+        if not setting.dated:
+            if isinstance(setting.check, MapOf) and isinstance(setting.check.value, Versions):
+                ((where, table),) = setting_values(setting, config)  # a table of dated values
+                lines += [_in_force(f"{where}.{key}", raw, as_of, wrap)
+                          for key, raw in table.items()]
+            continue
+        for where, raw in setting_values(setting, config):
+            lines.append(_in_force(where, raw, as_of, wrap))
+    return lines
+
+
+def _in_force(where: str, raw: Any, as_of: dt.date, wrap: textwrap.TextWrapper) -> str:
+    versions = raw_versions(raw)
+    if versions is None:
+        return wrap.fill(f"{where} = {toml_value(raw)} (undated)")
+    version = next((v for v in versions if v.covers(as_of)), None)
+    return wrap.fill(f"{where} = " + (version_text(version) if version else
+                                      "none in force on this date"))
+
+
+def _kinds(sources: list[str]) -> str:
+    """"secondary" / "primary" / "2 primary, 17 secondary" for a list of source strings."""
+    kinds = [m.group(0) if (m := re.match(r"\w+", s.strip())) else "no source"
+             for s in sources]
+    counted = {k: kinds.count(k) for k in dict.fromkeys(kinds)}
+    return next(iter(counted)) if len(counted) == 1 else ", ".join(
+        f"{n} {k}" for k, n in counted.items())
+
+
+def reference_text(config: Config, as_of: dt.date) -> list[str]:
+    """`nmr-xl rules`: the vintage of the bundled data and of the CMS files loaded, and whether
+    they cover `as_of`."""
+    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="      ")
+    reviewed = as_date(config.raw.get("vintage", {}).get("reviewed"))
+    lines = ["Reference data:"]
+    if reviewed:
+        lines.append(wrap.fill(f"The bundled data was last compared with its sources on "
+                               f"{reviewed.isoformat()}."))
+    pairs = config.raw.get("ncci", [])
+    undated = sum(1 for p in pairs if "from" not in p and "until" not in p)
+    ncci = (f"NCCI pairs (NMR306): {len(pairs)} in the rules, "
+            f"{_kinds([p.get('source', '') for p in pairs])}, {undated} undated; ")
+    if config.ptp_files:
+        current = max((f.current_until for f in config.ptp_files if f.current_until),
+                      default=None)
+        names = ", ".join(f.name for f in config.ptp_files)
+        ncci += f"CMS PTP files {names}: latest edits current until {current}"
+        ncci += (f" (before {as_of.isoformat()}: load the current quarter's files)."
+                 if current and current < as_of else ", replacing the pairs they hold.")
+    else:
+        ncci += "no CMS PTP file loaded: load the current quarter's (--ncci or ncci_file)."
+    lines.append(wrap.fill(ncci))
+    table = config.raw.get("mue", {})
+    sources = [v[0].get("source", "") if raw_versions(v) else "" for v in table.values()]
+    mue = (f"MUE values (NMR105): {len(table)} in the rules ({', '.join(table)}), "
+           f"{_kinds(sources)}; ")
+    files = config.mue.files
+    if files:
+        spans = []
+        for index, file in enumerate(files):
+            first, last = config.mue.period(index)
+            span = "every date" if first is None else f"{first} to {last}"
+            spans.append(f"{file.name} in force {span}")
+        mue += "CMS MUE files " + "; ".join(spans)
+        mue += "." if config.mue.covers(as_of) else \
+            f" ({as_of.isoformat()} is outside them: load the MUE file of its quarter)."
+    else:
+        mue += "no CMS MUE file loaded: load the current quarter's (--mue or mue_file)."
+    lines.append(wrap.fill(mue))
+    return lines
 
 
 def rules_table() -> str:
@@ -126,6 +264,12 @@ def rules_table() -> str:
 
 
 def _default_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "; ".join(f"{key}: {_default_text(raw)}" for key, raw in value.items())
+    if is_versions(value):
+        return "by date of service: " + "; ".join(
+            f"`{v.value}` {v.period}" + (f" ({v.source})" if v.source else "")
+            for v in raw_versions(value) or ())
     text = toml_value(value)
     if len(text) <= _SHORT or not isinstance(value, list):
         return f"`{text}`"
@@ -159,6 +303,9 @@ def _settings_md(rules: list[Rule], defaults: Config) -> list[str]:
             out.append(f"- Default: {_default_text(values[0][1])}")
         if setting.extends:
             out.append("- A practice's list is added to the default list.")
+        if setting.dated:
+            out.append("- Dated: may be written as versions in force between dates, each with "
+                       "its source (see the README, \"Dated data\").")
         out.append(f"- Read by: {', '.join(readers[path])}")
         out.append("")
     return out
@@ -184,7 +331,12 @@ def rules_reference() -> str:
                 f"- **Why:** {d.why}",
                 f"- **Example:** {d.example}",
                 f"- **Configuration:** {d.configuration}",
-                f"- **Source ({d.source_kind}):** {d.source}"]
+                f"- **Source ({d.source_kind}):** {d.source}",
+                f"- **Source version:** {d.source_version}"]
+        changes = defaults.changes_of(rule_.code)
+        if changes:
+            out.append("- **Changes:**")
+            out += [f"  - {change.text()}" for change in changes]
         if rule_.settings:
             out.append("- **Settings:** " + ", ".join(f"`{s.path}`" for s in rule_.settings))
         out.append("")
@@ -193,16 +345,35 @@ def rules_reference() -> str:
 
 
 def catalogue() -> str:
-    """tests/rule_catalogue.toml: the reviewed contract of codes, names and severities."""
-    out = [f"# The rule catalogue, generated by `{COMMAND}` from the rule registry.",
-           "# Rule codes are a public contract: never renumbered or reused. A rename, a re-grade",
-           "# or a removed rule shows up here as a diff for review; tests/test_rule_docs.py",
-           "# checks the registry against it."]
+    """tests/rule_catalogue.toml: the reviewed contract of codes, names and severities, and
+    each rule's change log (entries are only ever added: `write` refuses to drop one)."""
+    defaults = load_config()
+    out = [f"# The rule catalogue, generated by `{COMMAND}` from the rule registry and the",
+           "# change log of rules.toml. Rule codes are a public contract: never renumbered or",
+           "# reused. A rename, a re-grade, a removed rule or a new change-log entry shows up",
+           "# here as a diff for review; tests/test_rule_docs.py checks the registry against it,",
+           f"# and `{COMMAND}` refuses to drop or rewrite a change already recorded here."]
     for rule_ in all_rules():
         out += ["", f"[{rule_.code}]", f"name = {toml_value(rule_.name)}",
                 f"severity = {toml_value(rule_.severity.value)}",
                 f"medicare_only = {toml_value(rule_.medicare_only)}"]
+        changes = [change.text() for change in defaults.changes_of(rule_.code)]
+        if changes:
+            out += ["changes = [", *(f"  {toml_value(text)}," for text in changes), "]"]
     return "\n".join(out) + "\n"
+
+
+def rewritten_history(root: Path = ROOT) -> list[str]:
+    """Change-log entries of the committed catalogue that the registry's would lose: a changed
+    datum is a new dated entry, never an edit of an old one."""
+    path = root / CATALOGUE
+    if not path.is_file():
+        return []
+    recorded = tomllib.loads(path.read_text(encoding="utf-8"))
+    now = tomllib.loads(catalogue())
+    return [f"{code}: {text}" for code, entry in recorded.items()
+            for text in entry.get("changes", ())
+            if text not in now.get(code, {}).get("changes", ())]
 
 
 def _readme(current: str) -> str:
@@ -241,6 +412,13 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="the checkout to write into (default: this one)")
     args = parser.parse_args(None if argv is None else list(argv))
+    lost = rewritten_history(args.root)
+    if lost:
+        for text in lost:
+            print(f"change log entry dropped or rewritten: {text}", file=sys.stderr)
+        print("Changes are dated entries that stay: add a new [[changes]] entry to rules.toml "
+              "instead of editing or removing one.", file=sys.stderr)
+        return 1
     paths = stale(args.root) if args.check else write(args.root)
     for path in paths:
         print(f"{'stale' if args.check else 'wrote'}: {path}")

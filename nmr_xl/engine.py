@@ -119,6 +119,8 @@ def check_table(table: Table, config: Config, as_of: dt.date,
             severity = levels[profile_id[hit.line.payer]]
             if severity is None:
                 continue
+            if hit.at_most is not None and severity.rank > hit.at_most.rank:
+                severity = hit.at_most
             if rule_.code in markers.get(hit.line.row, ()):
                 used.add((hit.line.row, rule_.code))
                 suppressed += 1
@@ -131,7 +133,47 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     not_run = [f"{', '.join(codes)}: {reason}" for reason, codes in missing_by_reason.items()]
     absent = [critical for critical in CRITICAL_FIELDS if not table.has(critical)]
     return TableResult(table, findings, suppressed, not_run, payers, absent,
-                       [_cannot_check(table, critical, scopes) for critical in absent])
+                       [*(_cannot_check(table, critical, scopes) for critical in absent),
+                        *_outside_reference_files(table, config)])
+
+
+def _dates_text(days: list[dt.date]) -> str:
+    """"1 line dated 2026-10-02", "12 lines dated 2026-10-01 to 2026-11-14"."""
+    first, last = min(days), max(days)
+    span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    return f"{'1 line' if len(days) == 1 else f'{len(days)} lines'} dated {span}"
+
+
+def _outside_reference_files(table: Table, config: Config) -> list[str]:
+    """One sentence per kind of CMS file loaded (MUE, PTP) when lines of the sheet have dates
+    of service outside every loaded file's period: they were checked against the nearest file
+    all the same, but the file of their quarter may say otherwise."""
+    days = [line.dos for line in table.lines if line.dos is not None]
+    notes = []
+    mue = config.mue
+    outside = [day for day in days if not mue.covers(day)]
+    if outside:
+        first, _ = mue.period(0)
+        _, last = mue.period(len(mue.files) - 1)
+        names = ", ".join(f.name for f in mue.files)
+        them = "it" if len(outside) == 1 else "them"
+        if last and min(outside) > last:
+            where, against = f"after the loaded CMS MUE files' period (up to {last})", "latest"
+        else:
+            where, against = f"outside the loaded CMS MUE files' period ({first} to {last})", \
+                "nearest"
+        notes.append(f"The sheet '{table.sheet}' has {_dates_text(outside)}, {where}: NMR105 "
+                     f"checked {them} against the {against} file ({names}); load the MUE file "
+                     f"of {'its' if them == 'it' else 'their'} quarter.")
+    current = [f.current_until for f in config.ptp_files if f.current_until]
+    late = [day for day in days if current and day > max(current)]
+    if late:
+        them = "it" if len(late) == 1 else "them"
+        notes.append(f"The sheet '{table.sheet}' has {_dates_text(late)}, after {max(current)}, "
+                     "the end of the quarter of the loaded CMS PTP files' latest edits "
+                     f"({', '.join(f.name for f in config.ptp_files)}): NMR306 checked {them} "
+                     "against those edits; load the current quarter's PTP files.")
+    return notes
 
 
 def _cannot_check(table: Table, missing: Field, scopes: tuple[str, ...]) -> str:

@@ -471,7 +471,8 @@ def test_rules_file_turning_a_rule_off_changes_the_check(cli, billing_xlsx, tmp_
 def _rule_lines(out: str) -> dict[str, str]:
     lines = out.splitlines()
     assert lines[0].split() == ["code", "name", "default", "status"]
-    return {line.split()[0]: line for line in lines[1:]}
+    table = lines[1:lines.index("")]  # then the dated data and reference files
+    return {line.split()[0]: line for line in table}
 
 
 def test_rules_lists_every_rule(cli):

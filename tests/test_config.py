@@ -14,6 +14,7 @@ from nmr_xl.engine import check_table
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Field, Severity, Table
 from nmr_xl.read.table import build_table
+from nmr_xl.reference import MueLimit
 from nmr_xl.rules import get_rule, level_for
 from nmr_xl.rules.common import TIMED_CODES
 from nmr_xl.rules.nmr import (
@@ -66,9 +67,11 @@ def test_bundled_defaults() -> None:
     assert set(config.profiles) == {"default", "medicare", "medicare-advantage", "aetna",
                                     "bcbs-tennessee"}
     aetna = config.profiles["aetna"]
-    assert (aetna.value(NMR_VISIT_LIMIT), aetna.value(NMR_WINDOW_DAYS),
+    before_revision = dt.date(2025, 10, 28)  # CPB 0325's standard, dropped on 2025-10-29
+    assert (aetna.value(NMR_VISIT_LIMIT, on=before_revision),
+            aetna.value(NMR_WINDOW_DAYS, on=before_revision),
             aetna.value(UNIT_METHOD)) == (18, 42, "cms")
-    assert config.profiles["bcbs-tennessee"].value(NMR_EXCLUDED)
+    assert config.profiles["bcbs-tennessee"].value(NMR_EXCLUDED, on=dt.date(2026, 3, 2))
     medicare = config.profiles["medicare"]
     assert medicare.medicare and medicare.value(DISCIPLINE_MODIFIERS)
     advantage = config.profiles["medicare-advantage"]
@@ -82,7 +85,9 @@ def test_bundled_defaults() -> None:
     assert {"97112", "97110", "97140", "97530", "97161", "G0283"} <= therapy
     assert "98940" not in therapy and "97010" not in therapy
     assert config.value(TIMED_CODES) <= therapy
-    assert {c: m.value for c, m in config.mue.items()} == {"98940": 1, "98941": 1, "98942": 1}
+    assert {c: m.on(dt.date(2026, 3, 2)) for c, m in config.mue.table.items()} == {
+        c: MueLimit(1) for c in ("98940", "98941", "98942")}
+    assert not config.mue.files
 
 
 def test_bundled_reference_data() -> None:
@@ -131,8 +136,9 @@ def test_modifier_lists_extend_the_defaults(tmp_path: Path) -> None:
 
 def test_a_user_mue_table_merges_with_the_bundled_values(tmp_path: Path) -> None:
     config = load(tmp_path, '[mue]\n"97112" = 4\n"98940" = 2\n')
-    values = {c: m.value for c, m in config.mue.items()}
-    assert values == {"97112": 4, "98940": 2, "98941": 1, "98942": 1}
+    values = {c: m.on(dt.date(2026, 3, 2)) for c, m in config.mue.table.items()}
+    assert values == {"97112": MueLimit(4), "98940": MueLimit(2), "98941": MueLimit(1),
+                      "98942": MueLimit(1)}
 
 
 def test_a_user_ncci_pair_is_loaded(tmp_path: Path) -> None:
@@ -157,8 +163,9 @@ def test_column_spellings_extend_the_defaults(tmp_path: Path) -> None:
 def test_a_profile_key_is_merged_into_the_bundled_profile(tmp_path: Path) -> None:
     config = load(tmp_path, "[profiles.aetna]\nnmr_visit_limit = 12\n")
     aetna = config.profiles["aetna"]
-    assert aetna.value(NMR_VISIT_LIMIT) == 12
-    assert aetna.value(NMR_WINDOW_DAYS) == 42
+    day = dt.date(2025, 3, 2)
+    assert aetna.value(NMR_VISIT_LIMIT, on=day) == 12
+    assert aetna.value(NMR_WINDOW_DAYS, on=day) == 42
     assert aetna.match == ("aetna*",)
 
 
@@ -167,8 +174,8 @@ def test_a_new_profile_is_added_beside_the_bundled_ones(tmp_path: Path) -> None:
     assert {"default", "medicare", "aetna", "bcbs-tennessee", "acme"} <= set(config.profiles)
     assert config.profile_for("Acme PPO").value(UNIT_METHOD) == "ama"
     acme = config.profiles["acme"]
-    assert (acme.medicare, acme.value(NMR_VISIT_LIMIT), acme.value(NMR_EXCLUDED)) == (
-        False, None, False)
+    assert (acme.medicare, acme.value(NMR_VISIT_LIMIT, on=dt.date(2026, 3, 2)),
+            acme.value(NMR_EXCLUDED, on=dt.date(2026, 3, 2))) == (False, None, False)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
@@ -396,10 +403,10 @@ NMR201 = "off"
 
 def test_medicare_only_rule_runs_for_medicare_profiles_only() -> None:
     config = defaults()
-    assert get_rule("NMR005").medicare_only  # type: ignore[union-attr]
-    assert level(config, "NMR005", "Medicare") is Severity.WARNING
-    assert level(config, "NMR005", "Aetna") is None
-    assert level(config, "NMR005", None) is None
+    assert get_rule("NMR309").medicare_only  # type: ignore[union-attr]
+    assert level(config, "NMR309", "Medicare") is Severity.WARNING
+    assert level(config, "NMR309", "Aetna") is None
+    assert level(config, "NMR309", None) is None
 
 
 def test_medicare_advantage_is_not_medicare() -> None:
@@ -411,15 +418,15 @@ def test_medicare_advantage_is_not_medicare() -> None:
 
 def test_medicare_only_rule_enabled_by_an_explicit_severity_in_another_profile(
         tmp_path: Path) -> None:
-    config = load(tmp_path, '[profiles.aetna.rules]\nNMR005 = "error"\n')
-    assert level(config, "NMR005", "Aetna") is Severity.ERROR
-    assert level(config, "NMR005", "Cigna") is None
+    config = load(tmp_path, '[profiles.aetna.rules]\nNMR309 = "error"\n')
+    assert level(config, "NMR309", "Aetna") is Severity.ERROR
+    assert level(config, "NMR309", "Cigna") is None
 
 
 def test_a_global_level_does_not_turn_on_a_medicare_only_rule_elsewhere(tmp_path: Path) -> None:
-    config = load(tmp_path, '[rules]\nNMR005 = "error"\n')
-    assert level(config, "NMR005", "Medicare") is Severity.ERROR
-    assert level(config, "NMR005", "Cigna") is None
+    config = load(tmp_path, '[rules]\nNMR309 = "error"\n')
+    assert level(config, "NMR309", "Medicare") is Severity.ERROR
+    assert level(config, "NMR309", "Cigna") is None
 
 
 def test_profile_levels_reach_the_findings(tmp_path: Path) -> None:
@@ -453,7 +460,7 @@ def test_provider_type_roles(spelling: str | None, role: str | None) -> None:
 @pytest.mark.parametrize("code, inside", [
     ("I63.9", True), ("I69.351", True), ("I70.0", False), ("G20", True), ("g35", True),
     ("S06.0X0A", True), ("S13.4XXA", False), ("R26.89", True), ("R24", False),
-    ("M21.371", True), ("M21.3", False), ("M62.81", True), ("M62.830", False),
+    ("M21.371", True), ("M21.3", False), ("M62.81", False), ("M62.830", False),
     ("Z91.81", True), ("Z91.8", False), ("M54.50", False), ("M99.03", False),
 ])
 def test_neuromuscular_families(code: str, inside: bool) -> None:

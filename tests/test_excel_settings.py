@@ -16,6 +16,7 @@ from nmr_xl.errors import ConfigError
 from nmr_xl.excel import functions, ribbon, settings
 from nmr_xl.excel.functions import NMR_CHECK
 from nmr_xl.excel.settings import ConfigCache, ReferenceFiles, read_settings, settings_file
+from nmr_xl.reference import MueLimit
 
 AS_OF = dt.date(2026, 3, 31)
 # A 97112 line billed not one-on-one (NMR201, an error), in the billing template's columns.
@@ -106,7 +107,7 @@ def test_mue_and_ncci_files_from_the_settings_are_loaded(settings_path: Path,
                    "code with column one code\n", encoding="latin-1")
     write_settings(settings_path, {"MUE FILE": str(mue), "NCCI FILES": f"{ptp};"})
     config = settings.excel_config()
-    assert config.mue["97112"].value == 3
+    assert config.mue.limit("97112", dt.date(2026, 3, 2)) == MueLimit(3)
     assert any(edit.column1 == "97140" and "ptp.txt" in edit.source
                for edit in config.ncci["97530"])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
 from nmr_xl.errors import ConfigError
 from nmr_xl.reference import (
+    MueFile,
     MueLimit,
     PtpEdit,
     index_by_column2,
@@ -94,8 +96,8 @@ MUE_ROWS = [
 # --- the MUE file -----------------------------------------------------------------------------
 
 
-def _values(limits: dict[str, MueLimit]) -> dict[str, int]:
-    return {code: limit.value for code, limit in limits.items()}
+def _values(file: MueFile) -> dict[str, int]:
+    return {code: limit.value for code, limit in file.limits.items()}
 
 
 def test_mue_file_in_the_cms_layout(tmp_path: Path) -> None:
@@ -190,7 +192,7 @@ def test_ptp_file_in_the_cms_layout(tmp_path: Path) -> None:
         ptp_row("0001A", "90473", "20220101", "20220101", "9"),
     ])
     assert b"\r\n" in path.read_bytes()
-    edits = load_ptp_file(path, keep_all)
+    edits = load_ptp_file(path, keep_all).edits
     assert [(e.column1, e.column2, e.indicator, e.effective, e.deletion) for e in edits] == [
         ("98940", "97140", 1, dt.date(2020, 1, 1), None),
         ("0001A", "36591", 0, dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
@@ -204,14 +206,14 @@ def test_ptp_file_latin1_lf_and_no_rationale(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "ptp.txt", [
         "CPT\u00ae only copyright 2025 American Medical Association.\t\t\t\t\t\t",
         *PTP_HEADER, "98940\t97140\t\t20200101\t*\t1", ""], eol="\n")
-    (edit,) = load_ptp_file(path, keep_all)
+    (edit,) = load_ptp_file(path, keep_all).edits
     assert edit.source == "CMS PTP file ptp.txt"
 
 
 def test_ptp_keep_filter(tmp_path: Path) -> None:
     path = ptp_file(tmp_path, [ptp_row("98940", "97140"), ptp_row("99213", "97140"),
                                ptp_row("98940", "97112")])
-    edits = load_ptp_file(path, lambda c1, c2: c1.startswith("989"))
+    edits = load_ptp_file(path, lambda c1, c2: c1.startswith("989")).edits
     assert [(e.column1, e.column2) for e in edits] == [("98940", "97140"), ("98940", "97112")]
     index = index_by_column2(edits)
     assert set(index) == {"97140", "97112"}
@@ -285,6 +287,11 @@ def write_rules(path: Path, text: str) -> Path:
     return path
 
 
+def mue_value(config: Config, code: str, day: dt.date = dt.date(2026, 3, 2)) -> int | None:
+    limit = config.mue.limit(code, day)
+    return None if limit is None else limit.value
+
+
 def pairs(config: Config) -> dict[tuple[str, str], list[PtpEdit]]:
     found: dict[tuple[str, str], list[PtpEdit]] = {}
     for edits in config.ncci.values():
@@ -297,10 +304,10 @@ def test_mue_file_takes_precedence_over_rules_toml(tmp_path: Path) -> None:
     rules = write_rules(tmp_path / "rules.toml", '[mue]\n"97112" = 2\n"97530" = 1\n')
     path = mue_file(tmp_path, MUE_ROWS)
     config = load_config(rules, mue_file=path)
-    assert config.mue["97112"].value == 4  # the file over the user's [mue]
-    assert config.mue["98941"].value == 2  # the file over the bundled [mue]
-    assert config.mue["97530"].value == 1  # not in the file: [mue] stays
-    assert config.mue["98942"].value == 1  # not in the file: bundled stays
+    assert mue_value(config, "97112") == 4  # the file over the user's [mue]
+    assert mue_value(config, "98941") == 2  # the file over the bundled [mue]
+    assert mue_value(config, "97530") == 1  # not in the file: [mue] stays
+    assert mue_value(config, "98942") == 1  # not in the file: bundled stays
     assert config.sources == ("bundled rules.toml", str(rules), f"MUE file {path}")
 
 
@@ -310,8 +317,8 @@ def test_command_line_file_wins_over_the_rules_file_setting(tmp_path: Path) -> N
     given = mue_file(tmp_path, ["97112,5,3 Date of Service Edit: Clinical,Clinical: Data"],
                      name="given.csv")
     rules = write_rules(tmp_path / "rules.toml", '[settings]\nmue_file = "named.csv"\n')
-    assert load_config(rules).mue["97112"].value == 3
-    assert load_config(rules, mue_file=given).mue["97112"].value == 5
+    assert mue_value(load_config(rules), "97112") == 3
+    assert mue_value(load_config(rules, mue_file=given), "97112") == 5
 
 
 def test_reference_files_are_relative_to_the_rules_file(
@@ -327,7 +334,7 @@ def test_reference_files_are_relative_to_the_rules_file(
     monkeypatch.chdir(elsewhere)
     config = load_config(rules)
     assert [e.indicator for e in pairs(config)[("97530", "97112")]] == [0]
-    assert config.mue["97112"].value == 4
+    assert mue_value(config, "97112") == 4
     assert f"PTP file {practice / 'cms' / 'ptp.txt'}" in config.sources
 
 
@@ -441,7 +448,7 @@ def test_cli_rules_with_mue_file(tmp_path: Path, cli: CliRunner) -> None:
 def test_mue_line_edits_keep_their_adjudication_indicator(tmp_path: Path) -> None:
     path = mue_file(tmp_path, ["97110,6,1 Line Edit,Clinical: Data",
                                "97112,4,3 Date of Service Edit: Clinical,Clinical: Data"])
-    limits = load_mue_file(path)
+    limits = load_mue_file(path).limits
     assert limits["97110"] == MueLimit(6, per_line=True)
     assert limits["97112"] == MueLimit(4, per_line=False)
 
@@ -465,3 +472,147 @@ def test_several_ptp_files_are_all_loaded(tmp_path: Path) -> None:
     rules = write_rules(tmp_path / "rules.toml",
                         '[settings]\nncci_file = ["ccipra-f1.txt", "ccipra-f2.txt"]\n')
     assert len(load_config(rules).ncci["97110"]) == len(config.ncci["97110"])
+
+
+# --- several quarters, by date of service -----------------------------------------------------
+
+Q2, Q3 = "MCR_MUE_PractitionerServices_Eff_04-01-2026.csv", \
+    "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv"
+
+
+def two_quarters(tmp_path: Path) -> list[Path]:
+    return [mue_file(tmp_path, ["97112,3,3 Date of Service Edit: Clinical,Clinical: Data"],
+                     name=Q2),
+            mue_file(tmp_path, ["97112,4,3 Date of Service Edit: Clinical,Clinical: Data",
+                                "97110,6,1 Line Edit,Clinical: Data"], name=Q3)]
+
+
+def test_each_mue_file_is_in_force_from_the_date_in_its_name(tmp_path: Path) -> None:
+    files = two_quarters(tmp_path)
+    config = load_config(mue_file=list(reversed(files)))  # in any order
+    mue = config.mue
+    assert [f.effective for f in mue.files] == [dt.date(2026, 4, 1), dt.date(2026, 7, 1)]
+    assert mue.period(0) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))  # until the next file
+    assert mue.period(1) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))  # its quarter's end
+    assert mue_value(config, "97112", dt.date(2026, 6, 30)) == 3
+    assert mue_value(config, "97112", dt.date(2026, 7, 1)) == 4
+    assert mue_value(config, "97110", dt.date(2026, 6, 30)) is None  # not in the Q2 file
+    assert mue_value(config, "98940", dt.date(2026, 6, 30)) == 1  # the rules' [mue]
+    # outside every period: the nearest file, and covers() says so
+    assert not mue.covers(dt.date(2026, 3, 31)) and not mue.covers(dt.date(2026, 10, 1))
+    assert mue.covers(dt.date(2026, 4, 1)) and mue.covers(dt.date(2026, 9, 30))
+    assert mue_value(config, "97112", dt.date(2026, 3, 31)) == 3
+    assert mue_value(config, "97112", dt.date(2026, 10, 1)) == 4
+    assert config.sources[1:] == tuple(f"MUE file {p}" for p in reversed(files))
+
+
+def test_a_single_mue_file_without_a_date_is_in_force_on_every_date(tmp_path: Path) -> None:
+    config = load_config(mue_file=mue_file(tmp_path, MUE_ROWS))
+    assert config.mue.period(0) == (None, None)
+    assert config.mue.covers(dt.date(1999, 1, 1)) and mue_value(config, "97112") == 4
+
+
+@pytest.mark.parametrize("names, problem", [
+    (["mue.csv", Q3], "/mue.csv: with several MUE files, each needs the date it is in force "
+                      "from in its name"),
+    ([Q3, "copy_of_" + Q3], f"/copy_of_{Q3}: in force from the same date as {Q3}"),
+    (["MCR_MUE_PractitionerServices_Eff_13-01-2026.csv"], "Eff_13-01-2026, is not a real date"),
+])
+def test_mue_file_names_must_say_when_they_apply(tmp_path: Path, names: list[str],
+                                                 problem: str) -> None:
+    files = [mue_file(tmp_path, MUE_ROWS[:1], name=name) for name in names]
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        load_config(mue_file=files)
+
+
+def test_mue_files_named_in_a_rules_file_are_relative_to_it(tmp_path: Path) -> None:
+    cms = tmp_path / "practice" / "cms"
+    cms.mkdir(parents=True)
+    two_quarters(cms)
+    rules = write_rules(tmp_path / "practice" / "rules.toml",
+                        f'[settings]\nmue_file = ["cms/{Q2}", "cms/{Q3}"]\n')
+    config = load_config(rules)
+    assert [f.name for f in config.mue.files] == [Q2, Q3]
+
+
+def test_nmr105_on_each_side_of_a_new_mue_file_and_the_sheet_outside_them(
+        tmp_path: Path, cli: CliRunner) -> None:
+    book = small_workbook(tmp_path / "billing.xlsx", [
+        ["P1", dt.datetime(2026, 6, 30), "97112", "GP", 4, 60, "Medicare"],  # Q2: MUE 3
+        ["P2", dt.datetime(2026, 7, 1), "97112", "GP", 4, 60, "Medicare"],   # Q3: MUE 4
+        ["P3", dt.datetime(2026, 10, 2), "97112", "GP", 5, 75, "Medicare"],  # after both
+    ])
+    q2, q3 = two_quarters(tmp_path)
+    report = tmp_path / "report.json"
+    run = cli("check", book, "--mue", q2, "--mue", q3, "--as-of", "2026-12-06", "--no-annotate",
+              "--report", report)
+    assert run.code == 1, run.err
+    (result,) = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert [f["cell"] for f in result["findings"] if f["rule"] == "NMR105"] == ["E2", "E4"]
+    assert result["warnings"] == [
+        "The sheet 'Billing' has 1 line dated 2026-10-02, after the loaded CMS MUE files' "
+        f"period (up to 2026-09-30): NMR105 checked it against the latest file ({Q2}, {Q3}); "
+        "load the MUE file of its quarter."]
+
+
+def test_ptp_files_of_several_quarters(tmp_path: Path) -> None:
+    """A row both quarters hold is taken from the newer (which knows of its deletion); of a
+    pair's rows, the one in force on the date of service counts; the files are current to the
+    end of their latest edit's quarter."""
+    older = ptp_file(tmp_path, [ptp_row("97530", "97140", "20201001", "*", "1"),
+                                ptp_row("97530", "97116", "20201001", "*", "1")],
+                     name="ccipra-v321r0-f1.TXT")
+    newer = ptp_file(tmp_path, [ptp_row("97530", "97140", "20201001", "20260630", "1"),
+                                ptp_row("97530", "97140", "20260701", "*", "0"),
+                                ptp_row("97530", "97116", "20201001", "*", "1")],
+                     name="ccipra-v322r0-f1.TXT")
+    config = load_config(ncci_file=[newer, older])
+    rows = pairs(config)[("97530", "97140")]
+    assert [(e.indicator, e.effective, e.deletion) for e in rows] == [
+        (0, dt.date(2026, 7, 1), None), (1, dt.date(2020, 10, 1), dt.date(2026, 6, 30))]
+    assert len(pairs(config)[("97530", "97116")]) == 1  # one row, not one per file
+    in_force = {day: next(e.indicator for e in rows if e.applies_on(day))
+                for day in (dt.date(2026, 6, 30), dt.date(2026, 7, 1))}
+    assert in_force == {dt.date(2026, 6, 30): 1, dt.date(2026, 7, 1): 0}
+    assert [f.current_until for f in config.ptp_files] == [dt.date(2026, 9, 30),
+                                                           dt.date(2020, 12, 31)]
+
+
+def test_a_sheet_after_the_ptp_files_quarter_says_so(tmp_path: Path, cli: CliRunner) -> None:
+    book = small_workbook(tmp_path / "billing.xlsx", [
+        ["P1", dt.datetime(2026, 9, 30), "97530", "GP", 1, 15, "Medicare"],
+        ["P1", dt.datetime(2026, 9, 30), "97140", "GP", 1, 15, "Medicare"],
+        ["P2", dt.datetime(2026, 10, 1), "97530", "GP", 1, 15, "Medicare"],
+        ["P2", dt.datetime(2026, 10, 1), "97140", "GP", 1, 15, "Medicare"],
+    ])
+    ptp = ptp_file(tmp_path, [ptp_row("97530", "97140", "20260701", "*", "0")],
+                   name="ccipra-v322r0-f1.TXT")
+    report = tmp_path / "report.json"
+    run = cli("check", book, "--ncci", ptp, "--as-of", "2026-12-06", "--no-annotate",
+              "--report", report)
+    assert run.code == 1, run.err
+    (result,) = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert [f["cell"] for f in result["findings"] if f["rule"] == "NMR306"] == ["C3", "C5"]
+    assert result["warnings"] == [
+        "The sheet 'Billing' has 2 lines dated 2026-10-01, after 2026-09-30, the end of the "
+        "quarter of the loaded CMS PTP files' latest edits (ccipra-v322r0-f1.TXT): NMR306 "
+        "checked them against those edits; load the current quarter's PTP files."]
+
+
+def test_rules_prints_the_vintage_of_bundled_and_loaded_data(tmp_path: Path,
+                                                             cli: CliRunner) -> None:
+    bundled = " ".join(cli("rules", "--as-of", "2026-12-06").out.split())
+    assert "The bundled data was last compared with its sources on 2026-12-06." in bundled
+    assert ("NCCI pairs (NMR306): 19 in the rules, secondary, 19 undated; no CMS PTP file "
+            "loaded: load the current quarter's (--ncci or ncci_file).") in bundled
+    assert "MUE values (NMR105): 3 in the rules (98940, 98941, 98942), secondary;" in bundled
+    q2, q3 = two_quarters(tmp_path)
+    ptp = ptp_file(tmp_path, [ptp_row("97530", "97140", "20260701", "*", "0")],
+                   name="ccipra-v322r0-f1.TXT")
+    loaded = " ".join(cli("rules", "--as-of", "2026-10-05", "--mue", q2, "--mue", q3,
+                          "--ncci", ptp).out.split())
+    assert (f"CMS MUE files {Q2} in force 2026-04-01 to 2026-06-30; {Q3} in force 2026-07-01 "
+            "to 2026-09-30 (2026-10-05 is outside them: load the MUE file of its quarter)."
+            ) in loaded
+    assert ("CMS PTP files ccipra-v322r0-f1.TXT: latest edits current until 2026-09-30 (before "
+            "2026-10-05: load the current quarter's files).") in loaded

@@ -8,19 +8,31 @@ file, the line and the dotted key, as a linter's config loader would.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from nmr_xl.config.model import IGNORE, Config, Layout, Profile, layout_key
+from nmr_xl.config.dated import as_date, is_versions, parse_dated
+from nmr_xl.config.model import (
+    IGNORE,
+    Change,
+    Config,
+    Contractor,
+    Layout,
+    Profile,
+    layout_key,
+)
 from nmr_xl.config.schema import (
     ListOf,
     MapOf,
     Setting,
+    Versions,
     is_bool,
     is_code,
     is_count,
+    is_date,
     is_level,
     is_pos_int,
     is_str,
@@ -33,7 +45,16 @@ from nmr_xl.errors import ConfigError
 from nmr_xl.model import Field
 from nmr_xl.normalize import norm
 from nmr_xl.read.headings import Headings
-from nmr_xl.reference import MueLimit, PtpEdit, index_by_column2, load_mue_file, load_ptp_file
+from nmr_xl.reference import (
+    MueLimit,
+    MueTable,
+    PtpEdit,
+    PtpFile,
+    index_by_column2,
+    load_mue_file,
+    load_ptp_file,
+    mue_files,
+)
 from nmr_xl.rules import RULES, all_settings
 
 # --- the core settings: what the reader, the engine and the command line read -------------------
@@ -47,7 +68,7 @@ CORE: dict[str, Any] = {
     "settings": {
         "date_order": one_of("month-first", "day-first"),
         "header_search_rows": is_pos_int,
-        "mue_file": is_str,
+        "mue_file": is_str_or_str_list,  # several quarters at once
         "ncci_file": is_str_or_str_list,  # CMS splits the PTP edits over several files
     },
     "modifiers": {"known": is_str_list},
@@ -59,9 +80,13 @@ CORE: dict[str, Any] = {
                               key_hint="a discipline id"),
     "row_kinds": {k: is_str_list for k in ("diagnosis", "void", "not_billed", "payment",
                                            "adjustment", "charge", "total", "page")},
-    "mue": MapOf(is_count, key_pattern=r"[A-Z0-9]{5}", key_hint="a 5-character code"),
+    # a value, or its dated versions (config.dated), per code
+    "mue": MapOf(Versions(is_count), key_pattern=r"[A-Z0-9]{5}", key_hint="a 5-character code"),
+    # `from` / `until`: the first and last date of service the pair applies to, as the CMS
+    # file's effective and deletion dates
     "ncci": ListOf({"column1": is_code, "column2": is_code, "indicator": one_of(0, 1, 9),
-                    "source": is_str}, required=("column1", "column2", "indicator")),
+                    "from": is_date, "until": is_date, "source": is_str},
+                   required=("column1", "column2", "indicator")),
     "columns": {f.value: is_str_list for f in Field},
     "headings": {
         "abbreviations": MapOf(is_str, key_pattern=r"[a-z0-9]+",
@@ -70,6 +95,19 @@ CORE: dict[str, Any] = {
         "qualifiers": _WORD_LISTS,
         "second_choice": _WORD_LISTS,
     },
+    # The practice's Medicare contractor (an id of [contractors], its jurisdiction or a state
+    # it serves; "" = not known), and the contractors (A/B MACs): who they are, which payer
+    # cells name them. Rules that are one contractor's edit read these.
+    "practice": {"contractor": is_str},
+    "contractors": MapOf({"name": is_str, "jurisdiction": is_str, "states": is_str_list,
+                          "match": is_str_list, "source": is_str},
+                         key_pattern=r"[a-z0-9]+(-[a-z0-9]+)*", key_hint="a contractor id"),
+    # When the bundled data was last compared with its sources (`nmr-xl rules` prints it).
+    "vintage": {"reviewed": is_date},
+    # The change log: a changed datum is a dated entry, shown with the rules it concerns.
+    "changes": ListOf({"date": is_date, "rules": is_str_list, "setting": is_str,
+                       "change": is_str, "source": is_str},
+                      required=("date", "rules", "change")),
     # An export layout pinned by its headings: which heading is which field, never guessed.
     "layouts": ListOf({"name": is_str, "headings": is_str_list,
                        "columns": MapOf(_is_layout_field, key_hint="a heading")},
@@ -83,8 +121,9 @@ CORE_PROFILE: dict[str, Any] = {"match": is_str_list, "medicare": is_bool}
 _EXTENDING_TABLES = {("columns",), ("headings",), ("headings", "qualifiers"),
                      ("headings", "second_choice")}
 _EXTENDING_KEYS = {("modifiers", "known")}
-# Arrays of tables a practice's file adds to ([[ncci]] pairs; a pair given again replaces ours).
-_EXTENDING_ARRAYS = {("ncci",), ("layouts",)}
+# Arrays of tables a practice's file adds to ([[ncci]] pairs, a pair given again replacing ours;
+# layouts; its own [[changes]] after ours).
+_EXTENDING_ARRAYS = {("ncci",), ("layouts",), ("changes",)}
 
 
 def _tables(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,7 +140,7 @@ def _place(schema: dict[str, Any], setting: Setting[Any]) -> None:
         schema = inner
     if key in schema:
         raise ValueError(f"setting {setting.path} is declared twice (or is a core setting)")
-    schema[key] = setting.check
+    schema[key] = setting.schema
 
 
 def full_schema(settings: Iterable[Setting[Any]]) -> dict[str, Any]:
@@ -144,7 +183,14 @@ def bundled_rules_path() -> Path:
     return Path(__file__).resolve().parents[2] / "rules.toml"
 
 
-def load_config(user_file: Path | None = None, *, mue_file: Path | None = None,
+def _paths(given: Path | Sequence[Path] | None, named: str | list[str]) -> list[Path]:
+    """The files of the command line, else those the rules files name."""
+    if given is not None:
+        return [given] if isinstance(given, Path) else list(given)
+    return [Path(f) for f in ([named] if isinstance(named, str) else named) if f]
+
+
+def load_config(user_file: Path | None = None, *, mue_file: Path | Sequence[Path] | None = None,
                 ncci_file: Path | Sequence[Path] | None = None) -> Config:
     """Bundled defaults, the user's rules file over them, then the CMS reference files (from
     the rules file's settings, or the command line's, which win)."""
@@ -162,47 +208,53 @@ def load_config(user_file: Path | None = None, *, mue_file: Path | None = None,
             raise ConfigError(f"{user_file}: rules file is not UTF-8 text") from None
         user = parse_toml(text, str(user_file), schema)
         named = user.get("settings", {})
-        if named.get("mue_file"):  # reference files are relative to the rules file naming them
-            named["mue_file"] = str(user_file.parent / named["mue_file"])
-        if named.get("ncci_file"):
-            files = named["ncci_file"]
-            named["ncci_file"] = [str(user_file.parent / f)
-                                  for f in ([files] if isinstance(files, str) else files) if f]
+        for key in ("mue_file", "ncci_file"):  # relative to the rules file naming them
+            if named.get(key):
+                files = named[key]
+                named[key] = [str(user_file.parent / f)
+                              for f in ([files] if isinstance(files, str) else files) if f]
         extending = _EXTENDING_KEYS | {tuple(s.key.split(".")) for s in settings
                                        if s.extends and not s.profile}
         _merge(data, user, extending)
         sources.append(str(user_file))
     named_settings = data["settings"]
-    mue_path = mue_file or (Path(named_settings["mue_file"]) if named_settings["mue_file"]
-                            else None)
-    if ncci_file is not None:
-        ncci_paths = [ncci_file] if isinstance(ncci_file, Path) else list(ncci_file)
-    else:
-        named_files = named_settings["ncci_file"]
-        ncci_paths = [Path(f) for f in ([named_files] if isinstance(named_files, str)
-                                        else named_files) if f]
-    sources += [f"MUE file {mue_path}"] if mue_path else []
+    mue_paths = _paths(mue_file, named_settings["mue_file"])
+    ncci_paths = _paths(ncci_file, named_settings["ncci_file"])
+    sources += [f"MUE file {p}" for p in mue_paths]
     sources += [f"PTP file {p}" for p in ncci_paths]
-    return build_config(data, tuple(sources), mue_path, ncci_paths)
+    return build_config(data, tuple(sources), mue_paths, ncci_paths)
 
 
-def _ncci_edits(data: Mapping[str, Any], ncci_paths: Sequence[Path]) -> list[PtpEdit]:
+def _ncci_edits(data: Mapping[str, Any], files: Sequence[PtpFile]) -> list[PtpEdit]:
     # A pair listed again (a practice's own [[ncci]] after ours) replaces the earlier entry.
     by_pair = {frozenset((e["column1"], e["column2"])):
-               PtpEdit(e["column1"], e["column2"], e["indicator"], source=e.get("source", ""))
+               PtpEdit(e["column1"], e["column2"], e["indicator"], as_date(e.get("from")),
+                       as_date(e.get("until")), source=e.get("source", ""))
                for e in data.get("ncci", [])}
     edits = list(by_pair.values())
-    if ncci_paths:
-        codes = data["codes"]
-        scope = {*codes["timed"], *codes["always_therapy"], *codes["cmt"],
-                 *(c for e in edits for c in (e.column1, e.column2))}
-        loaded = [edit for path in ncci_paths
-                  for edit in load_ptp_file(path, lambda c1, c2: c1 in scope and c2 in scope)]
-        # The CMS file's dated edits replace the undated rules.toml entries for the same two
-        # codes: otherwise a deleted, not-yet-effective or indicator-9 edit would still fire.
+    if files:
+        # The same row in several quarters' files: the newest file's copy (it knows of a
+        # deletion the older one does not).
+        rows: dict[tuple[str, str, dt.date | None], PtpEdit] = {}
+        for file in sorted(files, key=lambda f: f.latest or dt.date.min):
+            rows.update({(e.column1, e.column2, e.effective): e for e in file.edits})
+        loaded = list(rows.values())
+        # The CMS file's dated edits replace the rules.toml entries for the same two codes:
+        # otherwise a deleted, not-yet-effective or indicator-9 edit would still fire.
         in_file = {frozenset((e.column1, e.column2)) for e in loaded}
         edits = [e for e in edits if frozenset((e.column1, e.column2)) not in in_file] + loaded
-    return edits
+    # Of a pair's rows, the most recent in force on a date of service is found first.
+    return sorted(edits, key=lambda e: e.effective or dt.date.min, reverse=True)
+
+
+def _ptp_files(data: Mapping[str, Any], ncci_paths: Sequence[Path]) -> tuple[PtpFile, ...]:
+    """The PTP files, keeping the pairs among the practice's therapy, timed and CMT codes and
+    the codes of its [[ncci]] pairs."""
+    codes = data["codes"]
+    scope = {*codes["timed"], *codes["always_therapy"], *codes["cmt"],
+             *(c for e in data.get("ncci", []) for c in (e["column1"], e["column2"]))}
+    return tuple(load_ptp_file(path, lambda c1, c2: c1 in scope and c2 in scope)
+                 for path in ncci_paths)
 
 
 def _raw_value(data: Mapping[str, Any], setting: Setting[Any]) -> Any:
@@ -215,6 +267,13 @@ def _raw_value(data: Mapping[str, Any], setting: Setting[Any]) -> Any:
     return value
 
 
+def _referenced(raw: Any) -> list[str]:
+    """The names a setting refers to: a list's items, a table's keys, every version's."""
+    if is_versions(raw):
+        return [item for entry in raw if "value" in entry for item in _referenced(entry["value"])]
+    return list(raw)
+
+
 def _setting_values(data: Mapping[str, Any], settings: Iterable[Setting[Any]]
                     ) -> dict[str, Any]:
     values = {}
@@ -222,19 +281,20 @@ def _setting_values(data: Mapping[str, Any], settings: Iterable[Setting[Any]]
         raw = _raw_value(data, setting)
         if setting.refers_to is not None:
             table, noun = setting.refers_to
-            for item in raw:
+            for item in _referenced(raw):
                 if item not in data[table]:
                     raise ConfigError(f"{setting.key}: '{item}' is not {noun} in [{table}]")
-        values[setting.key] = setting.parse(raw)
+        values[setting.key] = setting.load(raw)
     return values
 
 
 def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
-                 mue_path: Path | None = None, ncci_paths: Sequence[Path] = ()) -> Config:
+                 mue_paths: Sequence[Path] = (), ncci_paths: Sequence[Path] = ()) -> Config:
     settings = list(all_settings())
-    mue = {code: MueLimit(value) for code, value in data.get("mue", {}).items()}
-    if mue_path is not None:
-        mue.update(load_mue_file(mue_path))
+    mue = MueTable(mue_files([load_mue_file(path) for path in mue_paths]),
+                   {code: parse_dated(value, MueLimit) for code, value in
+                    data.get("mue", {}).items()})
+    ptp_files = _ptp_files(data, ncci_paths)
     profiles_raw = data.get("profiles", {})
     if "default" not in profiles_raw:
         raise ConfigError("rules file: profiles.default is missing")
@@ -245,7 +305,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
             match=tuple(p.get("match", ())),
             medicare=p.get("medicare", False),
             rule_levels=dict(p.get("rules", {})),
-            values={s.key: s.parse(p.get(s.key, s.absent)) for s in per_profile},
+            values={s.key: s.load(p.get(s.key, s.absent)) for s in per_profile},
         )
         for pid, p in profiles_raw.items()
     }
@@ -262,6 +322,8 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
             raise ConfigError(f"discipline_roles.{discipline}: '{role}' is not a role in "
                               "[provider_types]")
     headings = data["headings"]
+    contractors, practice_contractor = _contractors(data)
+    changes = tuple(_change(entry) for entry in data.get("changes", []))
     return Config(
         raw=data,
         sources=sources,
@@ -274,7 +336,11 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         attendance_no=frozenset(norm(v) for v in data["attendance"]["no"]),
         roles=roles,
         mue=mue,
-        ncci=index_by_column2(_ncci_edits(data, ncci_paths)),
+        ncci=index_by_column2(_ncci_edits(data, ptp_files)),
+        ptp_files=ptp_files,
+        contractors=contractors,
+        practice_contractor=practice_contractor,
+        changes=changes,
         columns={Field(k): tuple(norm(s) for s in v) for k, v in data["columns"].items()},
         rule_levels=dict(data.get("rules", {})),
         profiles=profiles,
@@ -287,6 +353,36 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         row_kinds={k: frozenset(norm(w) for w in v) for k, v in data["row_kinds"].items()},
         values=values,
     )
+
+
+def _contractors(data: Mapping[str, Any]) -> tuple[dict[str, Contractor], str | None]:
+    """The contractors of [contractors], and the id of the practice's ([practice] contractor:
+    an id, a jurisdiction such as "JN", or a state such as "FL")."""
+    contractors = {cid: Contractor(cid, c.get("name", cid), c.get("jurisdiction", ""),
+                                   tuple(c.get("states", ())), tuple(c.get("match", ())),
+                                   c.get("source", ""))
+                   for cid, c in data.get("contractors", {}).items()}
+    named = data.get("practice", {}).get("contractor", "").strip()
+    if not named:
+        return contractors, None
+    wanted = named.upper()
+    found = [c.id for c in contractors.values()
+             if named.lower() == c.id or wanted in (c.jurisdiction.upper(),
+                                                    *(s.upper() for s in c.states))]
+    if len(found) != 1:
+        problem = "names several contractors" if found else "is not a contractor id, " \
+            "jurisdiction or state of [contractors]"
+        raise ConfigError(f"practice.contractor: '{named}' {problem}")
+    return contractors, found[0]
+
+
+def _change(entry: Mapping[str, Any]) -> Change:
+    unknown = [code for code in entry["rules"] if code not in RULES]
+    if unknown:
+        raise ConfigError(f"changes: '{unknown[0]}' is not a rule code (change of "
+                          f"{as_date(entry['date'])})")
+    return Change(as_date(entry["date"]) or dt.date.min, tuple(entry["rules"]), entry["change"],
+                  entry.get("setting", ""), entry.get("source", ""))
 
 
 def _layout(entry: Mapping[str, Any], number: int) -> Layout:

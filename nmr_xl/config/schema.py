@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
 
+from nmr_xl.config.dated import VERSION_KEYS, as_date, bounds, is_versions, overlap, parse_dated
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Severity
 
@@ -55,6 +56,10 @@ def is_code(v: Any) -> str | None:
     return None if ok else "a 5-character code such as \"97112\""
 
 
+def is_date(v: Any) -> str | None:
+    return None if as_date(v) is not None else "a date like 2025-10-29"
+
+
 def one_of(*choices: Any) -> Check:
     def check(v: Any) -> str | None:
         return None if v in choices else " or ".join(
@@ -85,6 +90,15 @@ class ListOf:
     required: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Versions:
+    """A value that may instead be written as its dated versions (see config.dated): an array
+    of tables with `value`, `from`, `until` (or `year`) and a required `source`."""
+
+    value: Any  # the check of one version's value
+    optional: bool = False  # a version may leave `value` out (the setting's "not set" value)
+
+
 @dataclass(frozen=True, eq=False)
 class Setting(Generic[T]):
     """One key of rules.toml that rules read, declared once beside the rules that read it.
@@ -101,12 +115,28 @@ class Setting(Generic[T]):
     profile: bool = False  # a per-payer key of every [profiles.ID] table
     absent: Any = None  # a profile setting: the raw value of a profile that leaves the key out
     extends: bool = False  # a practice's list is added to the default list, not put in its place
-    refers_to: tuple[str, str] | None = None  # (table, noun): each item must be a key of table
+    # (table, noun): each item of a list, or each key of a table, must be a key of `table`
+    refers_to: tuple[str, str] | None = None
+    # The datum comes from a dated source: it may be written as versions in force between
+    # dates (config.dated), and a rule reads it for a date: ctx.value(SETTING, on=line.dos).
+    dated: bool = False
 
     @property
     def path(self) -> str:
         """Where it is written: "settings.provider_day_minutes", "profiles.<id>.unit_method"."""
         return f"profiles.<id>.{self.key}" if self.profile else self.key
+
+    @property
+    def schema(self) -> Any:
+        """What the loader validates the raw value with: a dated setting's versions too."""
+        if not self.dated:
+            return self.check
+        return Versions(self.check, optional=self.profile or self.absent is not None)
+
+    def load(self, raw: Any) -> Any:
+        """The raw TOML value -> what `Config.value` hands out: the parsed value, or for a
+        dated setting its parsed versions (a Dated)."""
+        return parse_dated(raw, self.parse, self.absent) if self.dated else self.parse(raw)
 
 
 # --- locating keys in the file, for error messages --------------------------------------------
@@ -171,7 +201,49 @@ def _validate(data: Mapping[str, Any], schema: Any, path: tuple[str, ...], fail:
         _validate_value(value, schema[key], (*path, key), fail)
 
 
+def _validate_versions(entries: list[Any], schema: Versions, path: tuple[str, ...],
+                       fail: Fail) -> None:
+    for index, entry in enumerate(entries, start=1):
+        here = (*path, f"#{index}")
+        for key in entry:
+            if key not in VERSION_KEYS:
+                fail((*here, key), "is not a key of a dated version (known: "
+                     f"{', '.join(VERSION_KEYS)})")
+        if "value" in entry:
+            _validate_value(entry["value"], schema.value, (*here, "value"), fail)
+        elif not schema.optional:
+            fail(here, "lacks 'value'")
+        source = entry.get("source")
+        if not (isinstance(source, str) and source.strip()):
+            fail((*here, "source") if "source" in entry else here,
+                 "lacks 'source': say where the value comes from (a policy, a CMS file, a "
+                 "contract) and its date")
+        for key in ("from", "until"):
+            if key in entry and as_date(entry[key]) is None:
+                fail((*here, key), f"must be a date like 2025-10-29, not {entry[key]!r}")
+        if "year" in entry:
+            year = entry["year"]
+            if not (isinstance(year, int) and not isinstance(year, bool) and 1900 < year < 3000):
+                fail((*here, "year"), f"must be a year like 2026, not {year!r}")
+            if "from" in entry or "until" in entry:
+                fail((*here, "year"), "cannot be given with 'from' or 'until'")
+        start, end = bounds(entry)
+        if start and end and start > end:
+            fail((*here, "until"), f"is before the start {start.isoformat()}")
+    clash = overlap(entries)
+    if clash:
+        earlier, later = clash
+        fail((*path, f"#{later + 1}"), f"overlaps version #{earlier + 1}: the versions of one "
+             "datum never overlap (each date of service has one)")
+
+
 def _validate_value(value: Any, schema: Any, path: tuple[str, ...], fail: Fail) -> None:
+    if isinstance(schema, Versions):
+        if is_versions(value):
+            _validate_versions(value, schema, path, fail)
+        else:
+            _validate_value(value, schema.value, path, fail)
+        return
     if isinstance(schema, ListOf):
         if not isinstance(value, list):
             fail(path, "must be an array of tables ([[...]])")

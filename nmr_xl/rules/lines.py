@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from nmr_xl.config.dated import dated_map
+from nmr_xl.config.schema import MapOf, Setting, Versions, is_bool
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import LABELS, TIMED_CODES, rows_text
+from nmr_xl.rules.common import (
+    LABELS,
+    TIMED_CODES,
+    ContractorEdits,
+    applied_by,
+    contractor_labels,
+    enforcers,
+    rows_text,
+)
 from nmr_xl.rules.registry import Context, Hit, rule
 
 _REQUIRED = (
@@ -45,6 +55,8 @@ def missing_required_field(line: Line, ctx: Context) -> Iterator[Hit]:
     [columns] of rules.toml.
     Source (primary): CMS-1500 claim form instructions, items 24A (dates of service), 24D
     (procedures) and 24G (days or units), required on every service line.
+    Source version: CMS-1500 (02/12) claim form instructions, as read in 2026 (no revision
+    recorded).
     """
     required = ctx.cache.get("NMR001")
     if required is None:  # the sheet's columns among the required fields, once per table
@@ -69,6 +81,7 @@ def unreadable_value(line: Line, ctx: Context) -> Iterator[Hit]:
     Configuration: [settings] date_order decides how 03/04/2026 is read (month-first by default);
     [modifiers] known lists the modifiers accepted.
     Source (primary): CMS-1500 / 837P field formats (dates, HCPCS codes, service units).
+    Source version: CMS-1500 (02/12) and 837P (5010) field formats, as read in 2026.
     """
     for f, reason in line.unreadable.items():
         yield Hit(
@@ -92,6 +105,7 @@ def duplicate_line(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Configuration: none.
     Source (secondary): general claims practice: payers' duplicate-line edits deny a repeated
     line. No single manual section is cited; see NMR005 for Medicare's one-line-per-code rule.
+    Source version: none: general claims practice, no dated document.
     """
     first: dict[tuple[object, ...], Line] = {}
     for line in lines:
@@ -120,6 +134,7 @@ def future_date_of_service(line: Line, ctx: Context) -> Iterator[Hit]:
     Example: checking on 2026-03-10, a line dated 2026-03-21.
     Configuration: `nmr-xl check --as-of YYYY-MM-DD` sets the date the check treats as today.
     Source (primary): CMS-1500 / 837P (the date of service is the date the service was given).
+    Source version: none: the date of service as CMS-1500 item 24A defines it.
     """
     if line.dos is not None and line.dos > ctx.as_of:
         yield Hit(
@@ -134,25 +149,46 @@ _ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
 _DISCIPLINE = frozenset({"GP", "GO", "GN"})
 
 
-@rule("NMR005", "split-timed-code", Severity.WARNING, scope="table", target=Field.CODE,
-      requires=(Field.PATIENT, Field.DOS), medicare_only=True, settings=(TIMED_CODES,))
+SPLIT_TIMED_CODE = Setting(
+    "contractor_edits.split_timed_code", MapOf(Versions(is_bool), key_hint="a contractor id"),
+    dated_map(bool),
+    "Per Medicare contractor, dated: true where it rejects a timed code on more than one line "
+    "for a date of service.",
+    refers_to=("contractors", "a contractor"))
+
+
+@rule("NMR005", "split-timed-code", Severity.ERROR, scope="table", target=Field.CODE,
+      requires=(Field.PATIENT, Field.DOS), medicare_only=True,
+      settings=(TIMED_CODES, SPLIT_TIMED_CODE))
 def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """Medicare: one timed code on more than one line for the same visit.
 
     What it checks: for payers that follow Medicare rules, the same 15-minute timed code appears
-    on two or more lines for one patient on one date. The second and later lines are flagged.
-    Why: Medicare contractors expect each timed code once per date of service, with all of its
-    units on that line; split lines are denied as duplicates or hide a units error.
+    on two or more lines for one patient on one date. The second and later lines are flagged:
+    an error where the line's Medicare contractor rejects such claims (First Coast, JN, from
+    2021-04-19), a warning elsewhere.
+    Why: general Medicare: units of a timed code are reported per code per date of service
+    (Pub. 100-04 ch. 5 §20.2), and contractors' duplicate edits may deny a repeated identical
+    line ("use the Days/Units field"); split lines also hide a units error. One contractor goes
+    further: First Coast rejects claims received from 2021-04-19 whose timed codes are not on a
+    single line per date of service (the date of service stands in for the date received).
     Example: 97110 x1 on row 4 and 97110 x1 on row 6 for the same visit, instead of 97110 x2.
     A split into one line with CQ/CO (the assistant's part) and one without is allowed, as in
     CMS's CQ/CO billing examples, and so are lines of different disciplines (GP and GO).
     Configuration: runs for profiles with `medicare = true`; [codes] timed lists the timed codes;
-    give the rule a severity in another profile's rules table to use it there too.
-    Source (primary): First Coast Service Options (Medicare contractor), rehabilitation services
-    billing: timed codes are reported on a single line per date of service; CMS "Billing
-    examples using CQ/CO modifiers" for the assistant split.
+    [practice] contractor and [contractor_edits] split_timed_code (by contractor, dated); give
+    the rule a severity in another profile's rules table to use it there too.
+    Source (primary): First Coast Service Options, "Counting units for therapy services" (last
+    modified 4/9/2024); Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (read through
+    copies); Palmetto GBA "Repeat or Duplicate Services on the Same Day" (2012) for duplicate
+    denials; CMS "Billing examples using CQ/CO modifiers" for the assistant split.
+    Source version: First Coast "Counting units for therapy services" last modified 4/9/2024
+    (its edit from claims received 2021-04-19); Pub. 100-04 ch. 5 §20.2 read through copies
+    (revision not recorded); Palmetto GBA duplicate-services article of 10/15/2012; all read
+    2026-12-06.
     """
     timed = ctx.value(TIMED_CODES)
+    edits = ctx.value(SPLIT_TIMED_CODE)
     for visit in ctx.visits().values():
         by_code: dict[tuple[str, bool, str], list[Line]] = defaultdict(list)
         for line in visit:
@@ -160,15 +196,26 @@ def split_timed_code(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                 assisted = not _ASSISTANT_MODIFIERS.isdisjoint(line.modifiers)
                 discipline = "".join(sorted(_DISCIPLINE.intersection(line.modifiers)))
                 by_code[(line.code, assisted, discipline)].append(line)
-        for (code, *_), same in by_code.items():
+        for same in by_code.values():
             for line in same[1:]:
-                yield Hit(
-                    line,
-                    f"{code} is billed on {len(same)} lines for this visit (rows "
-                    f"{rows_text(same)}).",
-                    f"Report {code} once for the date of service, with the total units on "
-                    "that one line.",
-                )
+                yield _split(line, same, edits, ctx)
+
+
+def _split(line: Line, same: list[Line], edits: ContractorEdits, ctx: Context) -> Hit:
+    day = line.dos or ctx.as_of
+    contractors = ctx.contractors(line)
+    split = f"{line.code} is billed on {len(same)} lines for this visit (rows {rows_text(same)})"
+    fix = f"Report {line.code} once for the date of service, with the total units on that one line."
+    version = applied_by(edits, contractors, day)
+    if version is not None:
+        label = contractor_labels(contractors, ctx.config)
+        since = f" (claims from {version.start.isoformat()})" if version.start else ""
+        return Hit(line, f"{split}; {label} rejects claims whose timed codes are not on one "
+                         f"line per date of service{since}.", fix)
+    who = enforcers(edits, ctx.config, day)
+    also = f"; {who} rejects such claims" if who else ""
+    return Hit(line, f"{split}: Medicare contractors may deny the repeated line as a duplicate"
+                     f"{also}.", fix, at_most=Severity.WARNING)
 
 
 @rule("NMR090", "unused-suppression", Severity.INFO, scope="engine", target=Field.NOTES)
@@ -182,6 +229,7 @@ def unused_suppression(line: Line, ctx: Context) -> Iterator[Hit]:
     Example: `nmr: ignore NMR250` (no such rule), or a marker left after the line was corrected.
     Configuration: write markers in the notes cell as `nmr: ignore NMR205, NMR206`.
     Source (primary): nmr-xl's own convention, like a linter's unused-noqa check.
+    Source version: none: nmr-xl's own convention.
     """
     # Reported by the engine, the only place that knows which markers matched a finding.
     yield from ()

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from nmr_xl.config.model import DxFamilies
+from nmr_xl.config.model import DxFamilies, Profile
 from nmr_xl.config.schema import Setting, is_bool, is_pos_int, is_str, is_str_list
 from nmr_xl.model import Field, Line, Severity
 from nmr_xl.normalize import Phrases
@@ -39,13 +39,15 @@ EPISODE_GAP_DAYS = Setting(
     "A 97112 visit more than this many days after the previous one starts a new episode.")
 NMR_VISIT_LIMIT: Setting[int | None] = Setting(
     "nmr_visit_limit", is_pos_int, lambda v: v,
-    "Most 97112 visits in one episode for this payer (left out: no limit).", profile=True)
+    "Most 97112 visits in one episode for this payer (left out: no limit). Dated: a version "
+    "per policy revision.", profile=True, dated=True)
 NMR_WINDOW_DAYS: Setting[int | None] = Setting(
     "nmr_window_days", is_pos_int, lambda v: v,
     "Days from the episode's first 97112 visit within which this payer expects the course "
-    "(left out: no limit).", profile=True)
+    "(left out: no limit). Dated: a version per policy revision.", profile=True, dated=True)
 NMR_EXCLUDED = Setting("nmr_excluded", is_bool, bool,
-                       "The payer does not cover 97112.", profile=True, absent=False)
+                       "The payer does not cover 97112. Dated: a version per policy revision.",
+                       profile=True, absent=False, dated=True)
 
 
 def _phrases(key: str, docs: str) -> Setting[Phrases]:
@@ -110,6 +112,8 @@ def nmr_not_one_on_one(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article ("it requires complete one-on-one attendance");
     Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (timed codes are direct
     one-on-one); the CPT descriptor of 97150 (group) is AMA copyright and not quoted.
+    Source version: the seed article "NMR Code 97112: Friend or Foe?" (KMC University,
+    undated), read 2026.
     """
     group = ctx.value(GROUP_THERAPY)
     fix = (f"97112 needs one-on-one attendance for the whole time billed. For a group session "
@@ -142,6 +146,7 @@ def nmr_for_muscle_work(line: Line, ctx: Context) -> Iterator[Hit]:
     [codes] manual_therapy and massage.
     Source (secondary): the seed article (AMA clarification quoted there: 97112 "is not intended
     to identify massage"; "don't use 97112 for muscle-related work").
+    Source version: the seed article (undated), read 2026.
     """
     found = _notes_phrase(line, ctx, MUSCLE_WORK, MUSCLE_WORK_EXCEPTIONS)
     if not found and ctx.role(line)[0] == "massage_therapist":
@@ -172,6 +177,7 @@ def nmr_passive_device(line: Line, ctx: Context) -> Iterator[Hit]:
     Configuration: [keywords] passive_device and passive_device_exceptions.
     Source (secondary): the seed article ("using code 97112 is problematic" for wobble chair or
     vibration plate work).
+    Source version: the seed article (undated), read 2026.
     """
     found = _notes_phrase(line, ctx, PASSIVE_DEVICE, PASSIVE_DEVICE_EXCEPTIONS)
     if found:
@@ -203,6 +209,7 @@ def nmr_provider_not_qualified(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article ("Depending on your state rule, that could mean with
     the doctor or a qualified and properly trained team member"); state practice acts decide
     assistants.
+    Source version: the seed article (undated), read 2026.
     """
     role, source = ctx.role(line)
     if role in ctx.value(UNQUALIFIED_ROLES):
@@ -238,8 +245,13 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Example: 97112 x2 with diagnoses M54.50, M99.03 only.
     Configuration: [diagnoses] neuromuscular ("I60-I69" ranges and "M21.37" prefixes).
     Source (secondary): our inference from payer policy wording (Aetna CPB 0325 as quoted in the
-    seed article; the AMA vignette of a stroke patient). The default code families are not a
-    published list: review them for your payers.
+    seed article, and its current text: balance, coordination, motor control, fall prevention;
+    the AMA vignette of a stroke patient). The default code families are not a published list:
+    no MAC LCD or article listing diagnoses for 97112 was found. Generalized muscle weakness
+    (M62.81) is not in it: a musculoskeletal code, and a strengthening (97110) indication.
+    Review the list for your payers.
+    Source version: Aetna CPB 0325 as quoted in the seed article (before the 10/29/2025
+    revision) and its review of 06/02/2026; the default list reviewed 2026-12-06.
     """
     nmr_codes = ctx.value(NMR_CODES)
     families = ctx.value(NEUROMUSCULAR)
@@ -284,6 +296,7 @@ def nmr_for_strength_or_rom(line: Line, ctx: Context) -> Iterator[Hit]:
     therapeutic_exercise.
     Source (secondary): the seed article (strength, endurance, range of motion and flexibility
     exercises are "accurately described using code 97110").
+    Source version: the seed article (undated), read 2026.
     """
     found = _notes_phrase(line, ctx, STRENGTH_OR_ROM, STRENGTH_OR_ROM_EXCEPTIONS)
     if found:
@@ -305,52 +318,70 @@ def nmr_visit_frequency(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
     What it checks: per patient and payer, 97112 visits are grouped into episodes (a gap of more
     than `episode_gap_days` starts a new one). Visits after the payer's `nmr_visit_limit`, and
-    visits more than `nmr_window_days` after the episode's first 97112 visit, are flagged.
+    visits more than `nmr_window_days` after the episode's first 97112 visit, are flagged. The
+    standard is the one in force on each visit's date of service: a payer that drops its
+    standard stops the findings from that date, while earlier visits still count toward the
+    episode.
     Why: some payers state a standard course for 97112 and deny visits beyond it without
-    documentation of continued medical necessity. Aetna: 12 to 18 visits within 4 to 6 weeks.
-    Example: Aetna patient, 97112 on a 19th visit, or 50 days after the first 97112 visit.
-    Configuration: per profile `nmr_visit_limit` and `nmr_window_days` (Aetna: 18 and 42);
-    [settings] episode_gap_days (default 60, our assumption).
-    Source (secondary): Aetna Clinical Policy Bulletin 0325, Physical Therapy Services, as quoted
-    in the seed article; AAPC quoting a Cigna Medicare policy gives the same 12-18 visits in 4-6
-    weeks.
+    documentation of continued medical necessity. Aetna's bulletin did (12 to 18 visits within
+    4 to 6 weeks) until its revision of 2025-10-29, which describes neuromuscular re-education
+    without a visit standard.
+    Example: Aetna patient, 97112 on a 19th visit in September 2025, or 50 days after the first
+    97112 visit; the same course in 2026 is not flagged.
+    Configuration: per profile `nmr_visit_limit` and `nmr_window_days`, plain or as dated
+    versions (Aetna: 18 and 42 until 2025-10-28, none from 2025-10-29); [settings]
+    episode_gap_days (default 60, our assumption).
+    Source (secondary): Aetna Clinical Policy Bulletin 0325, Physical Therapy, before its
+    2025-10-29 revision, as quoted in the seed article (the bulletin text itself not seen; when
+    the standard entered it is unknown). The revision date is from the APTA (2025-11-04) and a
+    dated capture of the bulletin ("last review 10/29/2025"); the current text, without a
+    standard, was read in the bulletin's 06/02/2026 review (primary, through a verbatim copy).
+    Source version: Aetna CPB 0325 before its 10/29/2025 revision (seed article quote,
+    undated) and its review of 06/02/2026; the revision date per APTA, 2025-11-04.
     """
     nmr_codes = ctx.value(NMR_CODES)
     gap = ctx.value(EPISODE_GAP_DAYS)
     courses: dict[tuple[str, str], dict[dt.date, list[Line]]] = defaultdict(dict)
     for line in lines:
         if line.code in nmr_codes and line.patient and line.dos:
-            profile = ctx.profile(line)
-            if ctx.value(NMR_VISIT_LIMIT, profile) or ctx.value(NMR_WINDOW_DAYS, profile):
-                key = (line.patient.casefold(), profile.id)
-                courses[key].setdefault(line.dos, []).append(line)
+            key = (line.patient.casefold(), ctx.profile(line).id)
+            courses[key].setdefault(line.dos, []).append(line)
     for (_, profile_id), by_date in courses.items():
         profile = ctx.config.profiles[profile_id]
-        limit, window = ctx.value(NMR_VISIT_LIMIT, profile), ctx.value(NMR_WINDOW_DAYS, profile)
-        start: dt.date | None = None
-        previous: dt.date | None = None
+        start = previous = dt.date.min
         count = first_row = 0
         for dos in sorted(by_date):
-            if previous is None or (dos - previous).days > gap:
+            if count == 0 or (dos - previous).days > gap:
                 start, count, first_row = dos, 0, by_date[dos][0].row
             previous = dos
             count += 1
-            assert start is not None  # set on the episode's first date
-            days = (dos - start).days
-            problems = []
-            if limit and count > limit:
-                problems.append(f"97112 visit {count} of the episode (standard: {limit})")
-            if window and days > window:
-                problems.append(f"{days} days after the episode's first 97112 visit (row "
-                                f"{first_row}; standard: {window} days)")
-            if problems:
-                for line in by_date[dos]:
-                    yield Hit(
-                        line,
-                        f"This is {' and '.join(problems)} for the {profile_id} profile.",
-                        "Document continued medical necessity (progress toward the functional "
-                        "goal) or get the payer's authorization before billing more 97112.",
-                    )
+            problems = _over_standard(ctx, profile, dos, count, (dos - start).days, first_row)
+            for line in by_date[dos] if problems else ():
+                yield Hit(
+                    line,
+                    f"This is {problems} for the {profile_id} profile.",
+                    "Document continued medical necessity (progress toward the functional "
+                    "goal) or get the payer's authorization before billing more 97112.",
+                )
+
+
+def _over_standard(ctx: Context, profile: Profile, dos: dt.date, count: int, days: int,
+                   first_row: int) -> str:
+    """What exceeds the payer's standard in force on `dos` ("" when nothing does)."""
+    limit = ctx.value(NMR_VISIT_LIMIT, profile, on=dos)
+    window = ctx.value(NMR_WINDOW_DAYS, profile, on=dos)
+    problems = []
+    if limit and count > limit:
+        problems.append(f"97112 visit {count} of the episode (standard: {limit})")
+    if window and days > window:
+        problems.append(f"{days} days after the episode's first 97112 visit (row {first_row}; "
+                        f"standard: {window} days)")
+    if not problems:
+        return ""
+    version = ctx.version(NMR_VISIT_LIMIT if limit else NMR_WINDOW_DAYS, profile, on=dos)
+    when = f", the standard in force {version.period}" if version and version.period != \
+        "undated" else ""
+    return " and ".join(problems) + when
 
 
 @rule("NMR208", "payer-excludes-nmr", Severity.ERROR, scope="line", target=Field.CODE,
@@ -366,9 +397,11 @@ def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): a BlueCross BlueShield of Tennessee medical policy on neuromuscular
     reeducation calls it investigational; seen only as a secondary copy with no policy number,
     so confirm it against the payer's current policy.
+    Source version: a BlueCross BlueShield of Tennessee policy, secondary copy, undated and
+    without a policy number.
     """
     profile = ctx.profile(line)
-    if ctx.value(NMR_EXCLUDED, profile):
+    if ctx.value(NMR_EXCLUDED, profile, on=line.dos):
         yield Hit(
             line,
             f"The payer ({profile.id} profile) does not cover 97112 (its policy calls it "
@@ -392,6 +425,8 @@ def nmr_missing_goal(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (secondary): the seed article (NMR "relies greatly on the functional goals stated by
     the doctor"); Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.1.2 (plan of care
     goals).
+    Source version: the seed article (undated); Pub. 100-02 ch. 15 §220.1.2 as read in 2026
+    (revision not recorded).
     """
     if not line.goal:
         yield Hit(

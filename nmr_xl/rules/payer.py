@@ -7,10 +7,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
+from nmr_xl.config.dated import dated_map
 from nmr_xl.config.model import Config, DxFamilies
-from nmr_xl.config.schema import Setting, is_bool, is_str_list
+from nmr_xl.config.schema import MapOf, Setting, Versions, is_bool, is_str_list
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import code_set
+from nmr_xl.rules.common import applied_by, code_set, contractor_labels, contractor_text, enforcers
 from nmr_xl.rules.registry import Context, Hit, rule
 
 _CMT_STATUS = frozenset({"AT", "GA", "GZ"})
@@ -34,6 +35,11 @@ DISTINCT_MODIFIERS = Setting(
     "modifiers.distinct", is_str_list, code_set,
     "Modifiers that mark a distinct procedural service (NCCI-associated modifiers).",
     extends=True)
+AT_WITH_MODIFIERS = Setting(
+    "contractor_edits.at_with_modifiers", MapOf(Versions(is_str_list), key_hint="a contractor id"),
+    dated_map(code_set),
+    "Per Medicare contractor, dated: the modifiers it rejects together with AT on a CMT line.",
+    refers_to=("contractors", "a contractor"))
 DISCIPLINE_MODIFIERS = Setting(
     "discipline_modifiers", is_bool, bool,
     "The payer requires GP, GO or GN on every always-therapy code.", profile=True,
@@ -59,6 +65,8 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §240.1.1; NGS and CGS
     chiropractic billing pages (GY on services a chiropractor furnishes that Medicare excludes;
     GX as well when a voluntary ABN was given).
+    Source version: Pub. 100-02 ch. 15 §240.1.1 and the NGS and CGS chiropractic billing
+    pages, as read in 2026 (revisions not recorded).
     """
     if not line.code or line.code in ctx.value(CMT_CODES) or "GY" in line.modifiers:
         return
@@ -74,31 +82,41 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR302", "medicare-cmt-modifier", Severity.ERROR, scope="line", target=Field.CODE,
-      requires=(Field.MODIFIERS,), medicare_only=True, codes=CMT_CODES)
+      requires=(Field.MODIFIERS,), medicare_only=True, codes=CMT_CODES,
+      settings=(AT_WITH_MODIFIERS,))
 def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
-    """Medicare: a CMT line without exactly one of AT / GA / GZ, or AT with GA, GX, GY or GZ.
+    """Medicare: a CMT line without one of AT / GA / GZ, or AT with a contractor's denial modifier.
 
-    What it checks: every Medicare chiropractic manipulation line (98940-98942) carries exactly
-    one of AT (active treatment), GA (maintenance, ABN on file) or GZ (maintenance, no ABN), and
-    AT is never combined with GA, GX, GY or GZ.
-    Why: Medicare contractors deny CMT without AT as maintenance therapy, and reject AT together
-    with an ABN modifier: an ABN cannot be issued for a service billed as active treatment.
-    Example: 98941 with no modifier; 98940-AT-GA.
-    Configuration: [codes] cmt.
-    Source (primary): Noridian and NGS chiropractic claim submission pages (AT; GA with an ABN;
-    GZ without); Palmetto GBA (lines with both AT and GA reject, dates of service from
-    2015-11-01). Other contractors' pages do not address AT with GA: this rule follows Palmetto.
+    What it checks: every Medicare chiropractic manipulation line (98940-98942) carries one of
+    AT (active treatment), GA (maintenance, ABN on file) or GZ (maintenance, no ABN), not GA
+    and GZ together; and AT is not combined with GA, GX, GY or GZ.
+    Why: general Medicare: CMT is covered only as active treatment, which the AT modifier
+    claims (CMS CR 3449, SE1602); CMT without AT is maintenance and denied, so maintenance
+    care carries GA (an ABN was signed, the patient may be billed) or GZ (no ABN). AT together
+    with an ABN or denial modifier contradicts itself, and some contractors reject the line:
+    Palmetto GBA (JJ, JM) rejects AT with GA for dates of service from 2015-11-01 ("an ABN
+    cannot be issued for services billed with AT"), and Noridian (JE, and JF by our reading)
+    says not to bill AT with GA, GX, GY or GZ. That part is an error where the line's
+    contractor applies it (the payer cell names it, else [practice] contractor) and a warning
+    that says whose edit it is everywhere else: no CMS-wide instruction forbids it.
+    Example: 98941 with no modifier (error); 98940-AT-GA for a Palmetto GBA practice in North
+    Carolina (error), for a Novitas practice (warning).
+    Configuration: [codes] cmt; [practice] contractor; [contractor_edits] at_with_modifiers (by
+    contractor, dated); [contractors].
+    Source (primary): CMS CR 3449 / MLN Matters SE1602 (AT for active treatment, revised
+    2019-05-07); Noridian and NGS chiropractic claim submission pages (AT; GA with an ABN; GZ
+    without); Palmetto GBA JJ "HCPCS Modifier AT" (07/16/2020) and JM "Chiropractic Claims
+    Submitted with Both the AT and GA Modifier to Reject" (05/29/2020); Noridian JE "Modifier
+    AT" (12/09/2023). Noridian JF's rejection is our reading of its claim submission page
+    (secondary). NGS, Novitas, WPS, CGS and First Coast pages say nothing either way.
+    Source version: MLN Matters SE1602 revised 2019-05-07; Palmetto GBA JJ of 07/16/2020 and
+    JM of 05/29/2020 (edit from dates of service 2015-11-01); Noridian JE "Modifier AT"
+    updated 12/09/2023; read 2026-12-06.
     """
     status = _CMT_STATUS.intersection(line.modifiers)
-    if "AT" in line.modifiers and not _NOT_WITH_AT.isdisjoint(line.modifiers):
-        others = ", ".join(sorted(_NOT_WITH_AT.intersection(line.modifiers)))
-        yield Hit(
-            line,
-            f"{line.code} carries AT together with {others}.",
-            "Use AT alone for active (corrective) treatment; for maintenance care use GA "
-            "(ABN signed) or GZ (no ABN) without AT.",
-            Field.MODIFIERS,
-        )
+    with_at = sorted(_NOT_WITH_AT.intersection(line.modifiers)) if "AT" in status else []
+    if with_at:
+        yield _at_with(line, ctx, with_at)
     elif len(status) != 1:
         problem = "none of" if not status else "more than one of"
         yield Hit(
@@ -108,6 +126,27 @@ def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
             "for maintenance care (with / without a signed ABN).",
             Field.MODIFIERS,
         )
+
+
+def _at_with(line: Line, ctx: Context, others: list[str]) -> Hit:
+    """AT with GA, GX, GY or GZ: the line's contractor's edit (an error), or another's."""
+    edits = ctx.value(AT_WITH_MODIFIERS)
+    day = line.dos or ctx.as_of
+    contractors = ctx.contractors(line)
+    combined = f"{line.code} carries AT together with {', '.join(others)}"
+    fix = ("Use AT alone for active (corrective) treatment; for maintenance care use GA (ABN "
+           "signed) or GZ (no ABN) without AT.")
+    version = applied_by(edits, contractors, day, lambda mods: not mods.isdisjoint(others))
+    if version is not None:
+        label = contractor_labels(contractors, ctx.config)
+        since = f", dates of service {version.period}" if version.start else ""
+        return Hit(line, f"{combined}, which {label} rejects{since}.", fix, Field.MODIFIERS)
+    who = enforcers(edits, ctx.config, day, lambda mods: not mods.isdisjoint(others))
+    rejected = f"{who} reject such lines" if who else "no contractor is known to reject it"
+    return Hit(
+        line,
+        f"{combined}: a contradiction ({rejected}); {contractor_text(contractors, ctx.config)}.",
+        fix, Field.MODIFIERS, at_most=Severity.WARNING)
 
 
 @rule("NMR303", "medicare-cmt-primary-dx", Severity.ERROR, scope="line", target=Field.DIAGNOSES,
@@ -128,6 +167,8 @@ def medicare_cmt_primary_dx(line: Line, ctx: Context) -> Iterator[Hit]:
     neuromusculoskeletal condition"; WPS billing article A56273); Medicare Benefit Policy
     Manual, Pub. 100-02 ch. 15 §240.1.2 (subluxation). The exact M99.00-M99.05 range is from
     secondary sources (claim-edit changelogs quoting contractor edits).
+    Source version: MLN Matters SE1602 revised 2019-05-07; WPS article A56273 and Pub.
+    100-02 ch. 15 §240.1.2, as read in 2026 (revisions not recorded).
     """
     if Field.DIAGNOSES in line.unreadable:
         return  # NMR002 reports it
@@ -164,6 +205,7 @@ def therapy_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.1; CMS CR 10176
     (always therapy codes need GN, GO or GP); Palmetto GBA (therapy codes from a chiropractor
     still need GP with GY).
+    Source version: Pub. 100-04 ch. 5 §20.1 and CR 10176, as read in 2026.
     """
     required = ctx.value(DISCIPLINE_MODIFIERS, ctx.profile(line))
     if required and _DISCIPLINE.isdisjoint(line.modifiers):
@@ -193,6 +235,8 @@ def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     Configuration: [provider_types] pt_assistant and ot_assistant.
     Source (primary): CMS "Billing examples using CQ/CO modifiers for services furnished in
     whole or in part by PTAs and OTAs"; CY2019 Physician Fee Schedule final rule.
+    Source version: CMS CQ/CO billing examples and the CY2019 Physician Fee Schedule final
+    rule, as read in 2026.
     """
     role, source = ctx.role(line)
     needed = {"pt_assistant": "CQ", "ot_assistant": "CO"}.get(role or "")
@@ -213,17 +257,27 @@ def ncci_pair_without_modifier(lines: list[Line], ctx: Context) -> Iterator[Hit]
 
     What it checks: on one visit, a column-2 code billed with its column-1 code. Modifier
     indicator 0: the column-2 line is an error in any case. Indicator 1: an error unless the
-    column-2 line carries 59, XE, XS, XP or XU. Edits from the CMS file apply only between their
-    effective and deletion dates; indicator 9 means not applicable.
+    column-2 line carries 59, XE, XS, XP or XU. An edit applies only on dates of service between
+    its effective and deletion dates (a CMS file's rows; `from`/`until` of an [[ncci]] pair);
+    when several quarters' files are loaded, a row they repeat is taken from the newest, and of
+    a pair's rows the one in force on the date of service counts. Indicator 9 means not
+    applicable.
     Why: NCCI procedure-to-procedure edits deny the column-2 code when both are billed on the
     same day for the same patient, unless a modifier shows the services were distinct (a
     separate region or session) and the notes support it.
     Example: 98940-AT and 97140 on one visit without 59 or XS on the 97140 line.
     Configuration: [[ncci]] pairs in rules.toml (secondary-source pairs, undated), or the CMS
-    practitioner PTP file with [settings] ncci_file or `--ncci FILE`; [modifiers] distinct.
+    practitioner PTP files with [settings] ncci_file or `--ncci FILE` (repeatable: CMS's four
+    files, several quarters); [modifiers] distinct. A sheet whose dates of service are after the
+    loaded files' quarter says so (load the current quarter's files).
     Source (primary): CMS NCCI procedure-to-procedure edits and MLN1783722 (modifiers 59 and
-    X{EPSU}). The bundled pairs are secondary (APTA, WebPT and chiropractic billing articles);
-    there is no confirmed 97112/97530 edit, so none is shipped.
+    X{EPSU}). Only secondary sources were found for the bundled pairs (APTA, WebPT, EliteCME and
+    chiropractic billing articles): no CMS PTP row for a therapy or CMT pair could be read. They
+    put the re-evaluation 97164 in column 2 under 97530 and 97150 (the modifier goes on 97164).
+    There is no confirmed 97112/97530 edit, nor a 97124/97140 one, so none is shipped.
+    Source version: the CMS practitioner PTP files loaded (each row's effective and deletion
+    dates); the bundled pairs are undated (secondary sources of 2015-2020, reviewed
+    2026-12-06); MLN1783722 as read in 2026.
     """
     ncci = ctx.config.ncci
     distinct = ctx.value(DISTINCT_MODIFIERS)
@@ -267,6 +321,7 @@ def conflicting_distinct_modifiers(line: Line, ctx: Context) -> Iterator[Hit]:
     Example: 97140-59-XS.
     Configuration: none.
     Source (primary): CMS MLN1783722, proper use of modifiers 59 and X{EPSU}.
+    Source version: MLN1783722 as read in 2026 (revision not recorded).
     """
     x_mods = sorted({"XE", "XS", "XP", "XU"}.intersection(line.modifiers))
     if "59" in line.modifiers and x_mods:
@@ -294,12 +349,20 @@ def plan_of_care(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     a new certification, and a plan certified by a chiropractor (when a certifier column
     exists), reported once per plan, on its first line in the sheet.
     Why: therapy is covered only under a current, certified plan of care. Medicare certifies
-    plans for at most 90 days, and a chiropractor may not certify a therapy plan of care.
+    plans for at most 90 days, and certification is a physician's or NPP's: a chiropractor is
+    not a physician for therapy services and may neither refer for therapy nor establish a
+    therapy plan of care.
     Example: DOS 2026-04-02 with a plan of 2026-01-02 to 2026-03-31; a Medicare therapy plan
     certified by "Dr. Lee, DC".
     Configuration: [columns] poc_start, poc_end and certifier; [codes] always_therapy.
-    Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.1.2 (plan of
-    care, 90-day certification) and §220.1.3 (certification; chiropractors may not certify).
+    Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220, A. Definitions:
+    "PHYSICIAN" (chiropractors "may neither refer patients for rehabilitation therapy services
+    nor establish therapy plans of care"), "CERTIFICATION" (the physician's or NPP's approval of
+    the plan) and "INTERVAL" (a certification interval of 90 calendar days or less); §220.1.2
+    (establishing the plan) and §220.1.3 (certification).
+    Source version: Pub. 100-02 ch. 15 §220 (A. Definitions) and §220.1.2-§220.1.3, read in
+    an older undated verbatim copy; the current chapter, Rev. 13774 of 05-08-26, not
+    re-checked.
     """
     plans_seen: set[tuple[object, ...]] = set()
     for line in lines:
@@ -371,6 +434,8 @@ def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Configuration: [columns] progress_report; [codes] always_therapy and re_evaluation.
     Source (primary): Medicare Benefit Policy Manual, Pub. 100-02 ch. 15 §220.3 (progress report
     at least once every 10 treatment days).
+    Source version: Pub. 100-02 ch. 15 §220.3, read in an older undated verbatim copy (the
+    current revision not re-checked).
     """
     therapy = ctx.value(ALWAYS_THERAPY)
     by_patient: dict[str, list[Line]] = defaultdict(list)

@@ -11,11 +11,20 @@ otherwise, as sqlfluff refuses an undocumented rule):
     Example: ...
     Configuration: ...
     Source (primary): ...        or  Source (secondary): ...
+    Source version: ...          the dates or revisions of those sources as read
+
+A test requires every rule's "Source version"; a datum changed later is a dated [[changes]]
+entry in rules.toml, shown with the rule's docs, not an edit of this text.
 
 A rule lists the settings it reads (`settings=(PROVIDER_DAY_MINUTES,)`; a setting several rules
 share is declared once in the family module or rules/common.py) and reads them with
 `ctx.value(SETTING)`. The loader validates rules.toml against these declarations, and `explain`
 and the generated docs show them.
+
+A setting from a dated source (a payer policy, a yearly threshold) is declared `dated=True`:
+rules.toml may then give it as versions in force between dates (nmr_xl/config/dated.py), and a
+rule reads it for a line's date of service, `ctx.value(SETTING, profile, on=line.dos)` (None: the
+as-of date's version), or `ctx.version(...)` for the version itself (dates, source).
 """
 
 from __future__ import annotations
@@ -27,8 +36,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from nmr_xl.config.model import Config, Profile
-from nmr_xl.config.schema import Setting
+from nmr_xl.config.dated import Version
+from nmr_xl.config.model import UNDATED, Config, Profile, Undated
+from nmr_xl.config.schema import ListOf, Setting
 from nmr_xl.model import Field, Line, Severity, Table
 from nmr_xl.rules.common import provider_role, visits
 
@@ -43,6 +53,9 @@ class Hit:
     message: str
     suggestion: str
     field: Field | None = None  # the column to point at; the rule's target when None
+    # the most severe this finding may be: a rule that cannot be sure of it (the payer's method
+    # is only assumed, the amounts are charges) grades it down; a lower configured level stays
+    at_most: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,8 @@ class Docs:
     configuration: str
     source: str
     source_kind: Literal["primary", "secondary"]
+    # the versions (dates, revisions) of the sources the rule was written from
+    source_version: str = ""
 
 
 @dataclass
@@ -71,16 +86,35 @@ class Context:
     def profile(self, line: Line) -> Profile:
         return self.config.profile_for(line.payer)
 
-    def value(self, setting: Setting[T], profile: Profile | None = None) -> T:
-        """A setting's value from the rules file; a per-payer setting's for `profile`."""
+    def value(self, setting: Setting[T], profile: Profile | None = None, *,
+              on: dt.date | Undated | None = UNDATED) -> T:
+        """A setting's value from the rules file; a per-payer setting's for `profile`. A dated
+        setting (declared `dated=True`) must be read for a date: `on=line.dos`, the version in
+        force on the line's date of service (None, a line without a date: the as-of date's)."""
+        day = self.as_of if on is None else on
+        return self._holder(setting, profile).value(setting, on=day)
+
+    def version(self, setting: Setting[T], profile: Profile | None = None, *,
+                on: dt.date | None) -> Version[T] | None:
+        """The version of a dated setting in force on `on` (None: the as-of date), with its
+        dates and source for a message; None when no version covers that date."""
+        holder = self._holder(setting, profile)
+        return holder.versions(setting).version_on(self.as_of if on is None else on)
+
+    def _holder(self, setting: Setting[Any], profile: Profile | None) -> Config | Profile:
         if self.rule is not None and setting not in self.rule.settings:
             raise LookupError(f"{self.rule.code} reads {setting.path} but does not list it in "
                               "its settings")
-        if setting.profile:
-            if profile is None:
-                raise LookupError(f"{setting.path} is a per-payer setting: give the profile")
-            return profile.value(setting)
-        return self.config.value(setting)
+        if not setting.profile:
+            return self.config
+        if profile is None:
+            raise LookupError(f"{setting.path} is a per-payer setting: give the profile")
+        return profile
+
+    def contractors(self, line: Line) -> frozenset[str]:
+        """The ids of the Medicare contractors the line's claim may go to (its payer cell's,
+        else the practice's; empty: not known)."""
+        return self.config.contractors_for(line.payer)
 
     def enabled(self, code: str, line: Line) -> bool:
         """Whether rule `code` is on for this line's payer (rules that pool lines need this)."""
@@ -131,7 +165,7 @@ def parse_docs(code: str, doc: str | None) -> Docs:
         raise TypeError(f"{code}: a rule needs a docstring")
     text = inspect.cleandoc(doc)
     summary, _, body = text.partition("\n\n")
-    heads = [*_SECTIONS, "Source"]
+    heads = [*_SECTIONS, "Source", "Source version"]
     pattern = re.compile(r"^(" + "|".join(re.escape(h) for h in heads) + r")( \(\w+\))?:\s*",
                          re.MULTILINE)
     parts: dict[str, str] = {}
@@ -141,7 +175,7 @@ def parse_docs(code: str, doc: str | None) -> Docs:
         text_ = " ".join(body[mark.end():end].split())
         parts[mark.group(1)] = text_[:1].upper() + text_[1:]
     source = _SOURCE.search(body)
-    missing = [h for h in heads if h not in parts]
+    missing = [h for h in heads if h not in parts and h != "Source version"]
     if missing or not source:
         raise TypeError(f"{code}: docstring lacks {', '.join(missing) or 'Source (kind)'}")
     return Docs(
@@ -152,6 +186,7 @@ def parse_docs(code: str, doc: str | None) -> Docs:
         configuration=parts["Configuration"],
         source=parts["Source"],
         source_kind=source.group(1),  # type: ignore[arg-type]
+        source_version=parts.get("Source version", ""),
     )
 
 
@@ -214,6 +249,9 @@ def _check_setting(code: str, setting: Setting[Any]) -> None:
         raise ValueError(f"{code}: bad setting key {setting.key!r}")
     if not setting.docs.strip():
         raise ValueError(f"{code}: setting {setting.path} has no docs")
+    if setting.dated and isinstance(setting.check, ListOf):
+        raise ValueError(f"{code}: setting {setting.path} is an array of tables: date its "
+                         "entries (from/until keys) instead of declaring it dated")
     known = SETTINGS.get(setting.path)
     if known is not None and known is not setting:
         raise ValueError(f"{code}: setting {setting.path} is declared twice; declare it once "

@@ -44,6 +44,8 @@ def timed_code_without_minutes(line: Line, ctx: Context) -> Iterator[Hit]:
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (units of timed
     codes are based on minutes of direct one-on-one treatment); Medicare Benefit Policy Manual,
     Pub. 100-02 ch. 15 §220.3 (total timed minutes must be documented).
+    Source version: Pub. 100-04 ch. 5 §20.2 and Pub. 100-02 ch. 15 §220.3, as read in 2026
+    (revisions not recorded; §220.3 in an older verbatim copy).
     """
     if line.minutes is None and Field.MINUTES not in line.unreadable:
         yield Hit(
@@ -135,6 +137,8 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Configuration: each payer profile's `unit_method` ("cms" or "ama"); [codes] timed.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (8-minute rule
     and its examples); CPT's time rule ("a unit of time is attained when the midpoint is passed").
+    Source version: Pub. 100-04 ch. 5 §20.2 as read in 2026 (revision not recorded); CPT's
+    time rule (CPT introduction; edition not recorded).
     """
     for visit in _visit_units(ctx):
         alloc = visit.allocation
@@ -181,6 +185,7 @@ def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Configuration: each payer profile's `unit_method`; only "cms" profiles are checked.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (allocation
     examples; on a tie, "choose either code").
+    Source version: Pub. 100-04 ch. 5 §20.2 as read in 2026 (revision not recorded).
     """
     for visit in _visit_units(ctx):
         alloc = visit.allocation
@@ -213,6 +218,7 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Configuration: each payer profile's `unit_method`; [settings] likely_typo_minutes (default
     120); switch the rule off under [rules] if your practice bills conservatively on purpose.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2.
+    Source version: Pub. 100-04 ch. 5 §20.2 as read in 2026 (revision not recorded).
     """
     for visit in _visit_units(ctx):
         alloc = visit.allocation
@@ -267,12 +273,14 @@ def _more_units(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
                 f"be a typo, for example for {int(line.minutes or 0) // 10}); do not add units "
                 "for time that was not spent with the patient.")
     alloc, mue = visit.allocation, ctx.config.mue
+    day = visit.lines[0].dos or ctx.as_of
     parts, capped = [], []
     for code in alloc.low:
         if code not in codes:
             continue
         low, high = alloc.low[code], alloc.high[code]
-        limit = mue[code].value if code in mue else None
+        found = mue.limit(code, day)
+        limit = found.value if found is not None else None
         if limit is not None and high > limit:
             low, high = min(low, limit), limit
             capped.append(f"{code}'s Medically Unlikely Edit allows {units_text(limit)}")
@@ -297,6 +305,7 @@ def provider_day_over_capacity(lines: list[Line], ctx: Context) -> Iterator[Hit]
     Configuration: [settings] provider_day_minutes (default 480, eight hours).
     Source (secondary): OIG and payer audit practice (data-mining for impossible days); the
     threshold is a setting, not a published limit.
+    Source version: none: a setting, not a published limit.
     """
     limit = ctx.value(PROVIDER_DAY_MINUTES)
     timed = ctx.value(TIMED_CODES)
@@ -334,19 +343,25 @@ def units_over_mue(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     indicator 2) the denial cannot be overturned on appeal. A units typo or a duplicate line is
     the usual cause.
     Example: 98941 billed with 2 units on one date of service (MUE 1).
-    Configuration: [mue] in rules.toml (code = units), or the CMS practitioner MUE file with
-    [settings] mue_file or `--mue FILE`, whose values take precedence.
+    Configuration: [mue] in rules.toml (code = units, or dated versions), or the CMS
+    practitioner MUE files with [settings] mue_file or `--mue FILE` (repeatable: several
+    quarters), whose values take precedence. Each file is in force from the date in its name
+    (`..._Eff_07-01-2026.csv`) until the next loaded file's, the last until the end of its
+    quarter; a sheet with dates of service outside every loaded file's period says so, and its
+    lines are checked against the nearest file.
     Source (primary): CMS Medically Unlikely Edits, practitioner services table (values as
-    loaded from the CMS file). The bundled values for 98940-98942 are secondary (commonly cited
-    one-per-day limits, not confirmed against the file).
+    loaded from the CMS files). Only a secondary source was found for the bundled values for
+    98940-98942 (commonly cited one-per-day limits): no copy of the CMS table's therapy and CMT
+    rows could be read.
+    Source version: the CMS practitioner MUE files loaded (each in force from the date in
+    its name); the bundled 98940-98942 values are undated (secondary, commonly cited;
+    reviewed 2026-12-06).
     """
     mue = ctx.config.mue
-    if not mue:
-        return
     for visit in ctx.visits().values():
         running: dict[str, float] = defaultdict(float)
         for line in visit:  # sheet order: the line that passes the limit, and any after it
-            limit = mue.get(line.code or "")
+            limit = mue.limit(line.code or "", line.dos) if line.dos else None
             if limit is None or line.units is None:
                 continue
             running[line.code] += line.units  # type: ignore[index]
