@@ -1,7 +1,7 @@
 """nmr-xl benchmark: throughput and end-to-end cost against same-run baselines.
 
     python bench/bench.py [--sizes 1000 10000 100000] [--repeat N] [--out DIR] [--profile]
-    python bench/bench.py --compare-with SRC [--sizes 100000] [--repeat N]
+    python bench/bench.py --compare-with SRC [--annotated] [--sizes 100000] [--repeat N]
 
 For each size it generates (once, cached under bench/_data/) a realistic billing workbook of that
 many billing lines and measures, interleaved, in one run:
@@ -15,8 +15,10 @@ many billing lines and measures, interleaved, in one run:
   check-out   `nmr-xl check FILE --out DIR --force`: the copy and the state file in DIR
 
 Every end-to-end measurement (all but the engine) runs in a fresh child interpreter, which
-reports two times and its peak memory:
+reports three times and its peak memory:
   op    timed inside the child around the work itself, after imports ("in-process");
+  cpu   the CPU time of that work, the child's and its worker's (less disturbed by other work
+        on the machine than op);
   wall  the whole child process as seen from outside: interpreter start-up, imports and work;
   peak  the child's peak resident set size (VmHWM from /proc/self/status at exit; ru_maxrss
         where there is no /proc), interpreter and imports included.
@@ -30,7 +32,8 @@ not a test: it asserts nothing about time.
 --compare-with SRC measures only the read path, interleaved: the bare calamine read, `check
 --no-annotate` of this tree, and `check --no-annotate` of the nmr_xl package under SRC (another
 checkout or an export of a branch, e.g. `git archive main | tar -x -C /tmp/main`), and reports
-each no-annotate / calamine ratio and how much this tree moved it.
+each no-annotate / calamine ratio and how much this tree moved it. With --annotated it measures
+the annotated check of both trees instead, each against a bare openpyxl load + save beside it.
 """
 
 from __future__ import annotations
@@ -341,11 +344,11 @@ def _check_outputs(op: str, path: Path, out: Path) -> list[Path]:
 
 def child(op: str, path: Path, out: Path) -> dict[str, object]:
     """Run one operation; imports happen before the timer starts."""
-    rc = 0
+    rc = size = 0
     if op == "calamine":
         import python_calamine as calamine
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         book = calamine.CalamineWorkbook.from_path(str(path))
         cells = 0
         for meta in book.sheets_metadata:
@@ -353,23 +356,27 @@ def child(op: str, path: Path, out: Path) -> dict[str, object]:
                 rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
                 cells += sum(len(r) for r in rows)
         book.close()
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     elif op == "rezip":  # the floor of writing any copy: every entry unpacked and deflated
-        t0 = time.perf_counter()
+        from nmr_xl.write.package.opc import DEFLATE_LEVEL  # as hard as the copy's parts
+
+        t0, c0 = time.perf_counter(), cpu_seconds()
         with zipfile.ZipFile(path) as src, \
-                zipfile.ZipFile(out / f"{path.stem}.rezip.xlsx", "w", zipfile.ZIP_DEFLATED) as dst:
+                zipfile.ZipFile(out / f"{path.stem}.rezip.xlsx", "w", zipfile.ZIP_DEFLATED,
+                                compresslevel=DEFLATE_LEVEL) as dst:
             for info in src.infolist():
                 with src.open(info) as part, dst.open(info.filename, "w") as copy:
                     while chunk := part.read(1 << 20):
                         copy.write(chunk)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     elif op == "openpyxl":
         import openpyxl
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         wb = openpyxl.load_workbook(path)
         wb.save(out / f"{path.stem}.openpyxl.xlsx")
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        size = (out / f"{path.stem}.openpyxl.xlsx").stat().st_size
     elif op in ("no-annotate", "check", "check-out"):
         from nmr_xl import cli
 
@@ -379,14 +386,23 @@ def child(op: str, path: Path, out: Path) -> dict[str, object]:
         for output in outputs:
             output.unlink(missing_ok=True)
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             rc = cli.main(_check_argv(op, path, out))
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
         if not all(output.exists() for output in outputs):
             rc = -1  # an output is missing: the timing would not be of the annotated path
+        size = outputs[0].stat().st_size if outputs and outputs[0].exists() else 0
     else:
         raise SystemExit(f"unknown op {op}")
-    return {"op_s": elapsed, "rc": rc, "peak_mb": peak_rss_mb()}
+    return {"op_s": elapsed, "cpu_s": cpu, "rc": rc, "peak_mb": peak_rss_mb(), "size": size}
+
+
+def cpu_seconds() -> float:
+    """CPU time (user and system) of this process and of the worker processes it has waited for
+    (nmr-xl's workers are reaped before its main() returns)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -432,7 +448,8 @@ def run_child(op: str, path: Path, out: Path, source: Path | None = None) -> dic
     if result["rc"] not in (0, 1):
         raise SystemExit(f"bench: nmr-xl {op} on {path.name} exited {result['rc']} "
                          "(-1: the annotated copy was not written)")
-    return {"op": result["op_s"], "wall": wall, "peak": result["peak_mb"]}
+    return {"op": result["op_s"], "cpu": result["cpu_s"], "wall": wall,
+            "peak": result["peak_mb"], "size": result["size"]}
 
 
 # --- engine, in this process ----------------------------------------------------------------
@@ -499,6 +516,12 @@ class SizeResult:
                                  for a, b in zip(self.samples[op], self.samples[base],
                                                  strict=True))
 
+    def spread(self, op: str, base: str, key: str) -> str:
+        """The lowest and highest of the per-repeat ratios."""
+        ratios = [a[key] / b[key] for a, b in zip(self.samples[op], self.samples[base],
+                                                   strict=True)]
+        return f"{min(ratios):.2f}-{max(ratios):.2f}"
+
     def engine_vs_read(self) -> float:
         """Engine time / calamine read time, paired per repeat (< 1: engine is faster)."""
         return statistics.median(e["engine"] / c["op"]
@@ -523,8 +546,8 @@ def measure(size: int, repeat: int, data_dir: Path, log) -> SizeResult:
         for op in OPS:  # baselines interleaved with what they are compared against
             sample = run_child(op, path, out)
             res.samples[op].append(sample)
-            log(f"    #{r + 1} {op:<12} op {sample['op']:7.3f}s  wall {sample['wall']:7.3f}s  "
-                f"peak {sample['peak']:6.0f} MB")
+            log(f"    #{r + 1} {op:<12} op {sample['op']:7.3f}s  cpu {sample['cpu']:7.3f}s  "
+                f"wall {sample['wall']:7.3f}s  peak {sample['peak']:6.0f} MB")
         # The engine is cheap next to the end-to-end runs but noisy on a shared machine: with
         # fewer than 3 repeats, time it 3 times per repeat and keep the run with the median time.
         runs = sorted((time_engine(rows, width) for _ in range(1 if repeat >= 3 else 3)),
@@ -561,6 +584,40 @@ def compare_read(size: int, repeat: int, data_dir: Path, source: Path, log) -> l
             f"check --no-annotate {med['this']:.3f}s here ({this:.2f}x read), "
             f"{med['other']:.3f}s under {source} ({other:.2f}x read); "
             f"this tree moves the ratio by {100 * (this / other - 1):+.1f}%"]
+
+
+def compare_check(size: int, repeat: int, data_dir: Path, source: Path, log) -> list[str]:
+    """The annotated check of this tree and of `source`, each against a bare openpyxl load +
+    save measured beside it, interleaved: a before/after of the copy writer in one run."""
+    path, _ = ensure_workbook(size, data_dir)
+    out = data_dir / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    samples: dict[str, list[dict[str, float]]] = {"openpyxl": [], "this": [], "other": []}
+    for r in range(repeat):
+        for label, op, tree in (("openpyxl", "openpyxl", None), ("this", "check", None),
+                                ("other", "check", source)):
+            sample = run_child(op, path, out, tree)
+            samples[label].append(sample)
+            log(f"    #{r + 1} {label:<9} op {sample['op']:7.3f}s  cpu {sample['cpu']:7.3f}s  "
+                f"peak {sample['peak']:6.0f} MB  output {sample['size'] / 1e6:5.1f} MB")
+    lines = [f"{size:>7} rows, {repeat} repeat(s), medians (range of the per-repeat ratios):"]
+    base = samples["openpyxl"]
+    for label, name in (("openpyxl", "openpyxl load+save"), ("this", "check, this tree"),
+                        ("other", f"check under {source}")):
+        own = samples[label]
+        line = (f"  {name:<32} op {statistics.median(s['op'] for s in own):7.2f} s  cpu "
+                f"{statistics.median(s['cpu'] for s in own):7.2f} s  peak "
+                f"{max(s['peak'] for s in own):5.0f} MB  output "
+                f"{statistics.median(s['size'] for s in own) / 1e6:5.1f} MB")
+        if label != "openpyxl":
+            for key in ("op", "cpu"):
+                ratios = [a[key] / b[key] for a, b in zip(own, base, strict=True)]
+                line += (f"  {key}/openpyxl {statistics.median(ratios):.2f}x "
+                         f"({min(ratios):.2f}-{max(ratios):.2f})")
+            peak = max(s["peak"] for s in own) / max(s["peak"] for s in base)
+            line += f"  peak/openpyxl {peak:.2f}x"
+        lines.append(line)
+    return lines
 
 
 def _met(ok: bool) -> str:
@@ -607,7 +664,26 @@ def report(results: list[SizeResult]) -> list[str]:
             f"{r.ratio('check-out', 'openpyxl'):>14.2f}x "
             f"{r.ratio('check-out', 'openpyxl', 'wall'):>5.2f}x   floor "
             f"{r.med('no-annotate', 'op') + r.med('rezip', 'op'):.2f} s, check/floor "
-            f"{r.med('check', 'op') / (r.med('no-annotate', 'op') + r.med('rezip', 'op')):.2f}x")
+            f"{_floor_ratio(r, 'op'):.2f}x")
+    lines.append("")
+    lines.append("CPU time (user + system, the check's worker included; less disturbed by other "
+                 "work on the machine than op), medians and the range of per-repeat ratios:")
+    for r in results:
+        lines.append(
+            f"{r.size:>7} no-annotate {r.med('no-annotate', 'cpu'):.2f} s, rezip "
+            f"{r.med('rezip', 'cpu'):.2f} s, openpyxl {r.med('openpyxl', 'cpu'):.2f} s, check "
+            f"{r.med('check', 'cpu'):.2f} s; check/openpyxl "
+            f"{r.ratio('check', 'openpyxl', 'cpu'):.2f}x ({r.spread('check', 'openpyxl', 'cpu')}), "
+            f"check/floor "
+            f"{_floor_ratio(r, 'cpu'):.2f}x; op: check/openpyxl "
+            f"{r.spread('check', 'openpyxl', 'op')}, check/floor {_floor_ratio(r, 'op'):.2f}x")
+    lines.append("")
+    lines.append("Sizes (MB): the input; the annotated copy (check); openpyxl's re-save of the "
+                 "input (no annotations):")
+    for r in results:
+        copy, resaved = r.med("check", "size") / 1e6, r.med("openpyxl", "size") / 1e6
+        lines.append(f"{r.size:>7} input {r.file_mb:.1f}, copy {copy:.1f} "
+                     f"({copy / r.file_mb:.2f}x the input), openpyxl {resaved:.1f}")
     lines.append("")
     lines.append("Peak RSS (MB, max over repeats; VmHWM of each fresh child, or of the worker "
                  "that checked the file, interpreter and imports included):")
@@ -621,6 +697,13 @@ def report(results: list[SizeResult]) -> list[str]:
                      f"{r.peak('check-out'):>12.0f}   {peak_ratio:>14.2f}x "
                      f"{_met(peak_ratio <= CHECK_PEAK_MAX):>8} {r.lines:>7} {r.findings:>8}")
     return lines
+
+
+def _floor_ratio(r: SizeResult, key: str) -> float:
+    """check / (no-annotate + rezip), median of the per-repeat ratios."""
+    return statistics.median(
+        c[key] / (n[key] + z[key]) for c, n, z in
+        zip(r.samples["check"], r.samples["no-annotate"], r.samples["rezip"], strict=True))
 
 
 def profile_no_annotate(path: Path, out: Path, top: int = 30) -> None:
@@ -681,6 +764,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the tables")
     parser.add_argument("--compare-with", type=Path, metavar="SRC",
                         help="only the read path, against the nmr_xl package under SRC")
+    parser.add_argument("--annotated", action="store_true",
+                        help="with --compare-with: the annotated check instead, both trees "
+                             "against a bare openpyxl load + save")
     args = parser.parse_args(argv)
 
     def log(text: str) -> None:
@@ -688,9 +774,10 @@ def main(argv: list[str] | None = None) -> int:
             print(text, flush=True)
 
     if args.compare_with is not None:
-        print(run_header("bench --compare-with", ("python-calamine",)), flush=True)
+        compare = compare_check if args.annotated else compare_read
+        print(run_header("bench --compare-with", ("python-calamine", "openpyxl")), flush=True)
         for size in sorted(args.sizes):
-            for line in compare_read(size, args.repeat or 3, args.out, args.compare_with, log):
+            for line in compare(size, args.repeat or 3, args.out, args.compare_with, log):
                 print(line)
         return 0
 

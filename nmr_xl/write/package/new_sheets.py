@@ -16,7 +16,7 @@ from lxml import etree
 from nmr_xl.model import column_letter
 from nmr_xl.plan import FINDINGS_HEADER, FindingsColumn
 from nmr_xl.print_layout import DEFAULT_MARGINS, PageSetup
-from nmr_xl.summary_layout import ChartSpec, SummaryLayout, TableSpec
+from nmr_xl.summary_layout import CellStyle, ChartSpec, SummaryLayout, TableSpec
 from nmr_xl.write.package.opc import MAIN, OFFICE_REL, element_bytes
 from nmr_xl.write.package.page import (
     header_footer_element,
@@ -24,7 +24,7 @@ from nmr_xl.write.package.page import (
     page_setup_element,
     row_breaks_element,
 )
-from nmr_xl.write.package.sheet import xstring
+from nmr_xl.write.package.refs import xstring
 from nmr_xl.write.package.styles import StyleBook
 from nmr_xl.write.summary import bar_chart
 
@@ -53,9 +53,13 @@ class SheetContent:
 def summary_content(layout: SummaryLayout, styles: StyleBook) -> SheetContent:
     content = SheetContent(widths=dict(layout.widths), heights=dict(layout.heights),
                            merges=list(layout.merges), page=layout.page)
+    chosen: dict[tuple[CellStyle | None, bool], int] = {}  # a style index for each look
     for cell in layout.cells:
-        content.cells[cell.row][cell.col] = (
-            cell.value, styles.plain(cell.style, link=bool(cell.link), font=layout.font))
+        look = (cell.style, bool(cell.link))
+        style = chosen.get(look)
+        if style is None:
+            style = chosen[look] = styles.plain(cell.style, link=look[1], font=layout.font)
+        content.cells[cell.row][cell.col] = (cell.value, style)
         if cell.link:
             content.links[(cell.row, cell.col)] = cell.link
     return content
@@ -84,12 +88,21 @@ def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
             for col, width in sorted(content.widths.items())) + "</cols>").encode()
     yield b"<sheetData>"
     chunk: list[str] = []
+    letters = {col: column_letter(col) for col in range(1, last_col + 1)}
+    texts: dict[str, str] = {}  # a text as a cell holds it (the same texts come again and again)
     for row in rows:
         height = content.heights.get(row)
         attrs = f' ht="{height:g}" customHeight="1"' if height else ""
         chunk.append(f'<row r="{row}"{attrs}>')
         for col, (value, style) in sorted(content.cells[row].items()):
-            chunk.append(_cell(f"{column_letter(col)}{row}", value, style))
+            s = f' s="{style}"' if style else ""
+            if isinstance(value, str):
+                body = texts.get(value)
+                if body is None:
+                    body = texts[value] = _inline(value)
+                chunk.append(f'<c r="{letters[col]}{row}"{s}{body}</c>')
+            else:
+                chunk.append(f'<c r="{letters[col]}{row}"{s}><v>{value}</v></c>')
         chunk.append("</row>")
         if len(chunk) > 5000:
             yield "".join(chunk).encode()
@@ -116,13 +129,11 @@ def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
     yield ("".join(tail) + "</worksheet>").encode()
 
 
-def _cell(ref: str, value: str | int, style: int) -> str:
-    s = f' s="{style}"' if style else ""
-    if isinstance(value, str):
-        text = xstring(value)
-        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
-    return f'<c r="{ref}"{s}><v>{value}</v></c>'
+def _inline(value: str) -> str:
+    """What follows a text cell's reference and style: its type and inline text."""
+    text = xstring(value)
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return f' t="inlineStr"><is><t{space}>{escape(text)}</t></is>'
 
 
 def _range(top: int, left: int, bottom: int, right: int) -> str:
@@ -141,7 +152,7 @@ def table_xml(spec: TableSpec, table_id: int, name: str, headers: list[str]) -> 
 
 
 def chart_xml(spec: ChartSpec, sheet_title: str) -> bytes:
-    tree = bar_chart(spec, sheet_title)._write()
+    tree = bar_chart(spec, sheet_title)._write()  # type: ignore[attr-defined]  # no public way
     return _DECLARATION.encode() + etree.tostring(tree, encoding="UTF-8")
 
 

@@ -15,7 +15,8 @@ from lxml import etree
 from nmr_xl.model import column_letter
 from nmr_xl.plan import NOTE_AUTHOR, NOTE_SEPARATOR
 from nmr_xl.write.package.opc import MAIN, q, xml_bytes
-from nmr_xl.write.package.sheet import cell_column, set_text, xstring
+from nmr_xl.write.package.refs import cell_column, xstring
+from nmr_xl.write.package.sheet import set_text
 
 VML = "urn:schemas-microsoft-com:vml"
 OFFICE = "urn:schemas-microsoft-com:office:office"

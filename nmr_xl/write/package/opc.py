@@ -52,22 +52,40 @@ RATIO_FLOOR = 16 * 1024 * 1024
 _PROLOG_LIMIT = 64 * 1024
 
 
+# How hard every part a copy writes is deflated: as tightly as Excel packs its own files (the 53
+# largest parts of the corpus's Excel files: zlib's level 2 within 0.2% of Excel's size, level 1
+# 3% larger, level 6 20% smaller). The 100,000-line benchmark's copy deflates in 0.33 s at level
+# 2 (12 MB), 0.30 s at level 1 (12.6 MB), 1.1 s at zipfile's default, level 6 (8.9 MB).
+DEFLATE_LEVEL = 2
+
+
+def zip_entry(name: str, date_time: tuple[int, int, int, int, int, int],
+              like: zipfile.ZipInfo | None = None) -> zipfile.ZipInfo:
+    """A zip entry to write, deflated at DEFLATE_LEVEL, with `like`'s file attributes."""
+    info = zipfile.ZipInfo(name, date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = DEFLATE_LEVEL  # type: ignore[attr-defined]  # public in 3.13
+    if like is not None:
+        info.external_attr = like.external_attr
+    return info
+
+
 class Unsupported(Exception):
     """The package is outside what the package writer handles: the openpyxl path writes it."""
 
 
 # resolve_entities=False and no DTD: an entity is never expanded; huge_tree off keeps
 # libxml2's limits on text and depth.
-_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "huge_tree": False,
+PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "huge_tree": False,
                    "load_dtd": False, "dtd_validation": False}
 
 
 def parser() -> etree.XMLParser:
-    return etree.XMLParser(**_PARSER_OPTIONS)
+    return etree.XMLParser(**PARSER_OPTIONS)
 
 
 def iterparse(source: IO[bytes], **kwargs: object) -> etree.iterparse:
-    return etree.iterparse(source, **_PARSER_OPTIONS, **kwargs)
+    return etree.iterparse(source, **PARSER_OPTIONS, **kwargs)
 
 
 def refuse_dtd(tree: etree._ElementTree, name: str) -> None:

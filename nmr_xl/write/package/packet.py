@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -34,6 +35,7 @@ from nmr_xl.write.package.opc import (
     Package,
     q,
     xml_bytes,
+    zip_entry,
 )
 from nmr_xl.write.package.sheet import PacketRows, SheetStyles, rewrite_sheet
 from nmr_xl.write.package.workbook import (
@@ -51,6 +53,8 @@ CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.mai
 CT_THEME = "application/vnd.openxmlformats-officedocument.theme+xml"
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _TIME = (1980, 1, 1, 0, 0, 0)
+# a sheet of the packet: its title, part, and print title rows and columns
+_SheetEntry = tuple[str, str, tuple[int, int] | None, tuple[int, int] | None]
 
 
 def shared_strings(pkg: Package, book: WorkbookParts) -> list[etree._Element]:
@@ -71,8 +75,8 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
         with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
             parts = _Parts(out)
             cover = new_sheets.summary_content(packet.cover, styles)
-            sheets = [(COVER_SHEET, parts.sheet(new_sheets.worksheet_xml(cover)),
-                       packet.cover.page.title_rows, None)]
+            sheets: list[_SheetEntry] = [(COVER_SHEET, parts.sheet(new_sheets.worksheet_xml(
+                cover)), packet.cover.page.title_rows, None)]
             edits = plan_edits(packet.plan)
             order = [entry for entry in book.sheets if entry.name in packet.rows]
             for block, entry in enumerate(order, start=1):
@@ -84,12 +88,10 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
                 if sheet_notes:
                     edit.legacy_drawing = parts.notes(rels, sheet_notes, block)
                 name = parts.new_sheet()
-                info = zipfile.ZipInfo(name, _TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with pkg.open(entry.part) as handle, out.open(info, "w") as target:
+                with pkg.open(entry.part) as handle, \
+                        out.open(zip_entry(name, _TIME), "w") as target:
                     rewrite_sheet(handle, entry.part, edit, SheetStyles(
-                        styles.mark, lambda severity, font=column.font:
-                        styles.findings(severity, font)), target.write)
+                        styles.mark, partial(styles.findings, font=column.font)), target.write)
                 if len(rels):
                     parts.put(f"xl/worksheets/_rels/{name.rsplit('/', 1)[1]}.rels",
                               xml_bytes(rels.getroottree()))
@@ -121,9 +123,7 @@ class _Parts:
 
     def put(self, name: str, data: bytes | Iterable[bytes], content_type: str | None = None
             ) -> None:
-        info = zipfile.ZipInfo(name, _TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with self.out.open(info, "w") as handle:
+        with self.out.open(zip_entry(name, _TIME), "w") as handle:
             for chunk in [data] if isinstance(data, bytes) else data:
                 handle.write(chunk)
         if content_type:
@@ -152,8 +152,7 @@ class _Parts:
         add_rel(rels, REL_COMMENTS, f"../comments{self.comments}.xml")
         return add_rel(rels, REL_VML, f"../drawings/vmlDrawing{self.comments}.vml")
 
-    def finish(self, sheets: list[tuple[str, str, tuple[int, int] | None,
-                                        tuple[int, int] | None]], date1904: bool) -> None:
+    def finish(self, sheets: list[_SheetEntry], date1904: bool) -> None:
         rels = new_rels()
         listed, titles = [], []
         for index, (title, part, rows, cols) in enumerate(sheets):

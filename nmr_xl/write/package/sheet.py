@@ -1,33 +1,33 @@
-"""A worksheet part, streamed: probed once for what the findings column must avoid, then rewritten
-row by row with lxml (never a tree of the whole sheet in memory). Only the rows the plan touches
-are changed (a style index on flagged cells, the findings column's cells); every other element
-is written back as it was parsed, in its place.
+"""A worksheet part, rewritten as it streams (never a tree of the whole sheet in memory). Its
+rows are found as bytes (nmr_xl.write.package.scan): those the plan does not touch are copied as
+they are; those it changes (a style index on flagged cells, the findings column's cells, a row
+height) are edited as bytes where they have the usual form (nmr_xl.write.package.rowedit), else
+parsed with lxml, changed and written out again. Every other element of the sheet is parsed and
+written back as it was, in its place, with the plan's print settings.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
+from itertools import islice, pairwise
 from typing import IO
 
 from lxml import etree
 
 from nmr_xl.model import Severity, column_letter
-from nmr_xl.plan import SheetExtent
-from nmr_xl.print_layout import DEFAULT_MARGINS, DEFAULT_WIDTH, Margins, OwnPrint, PageSetup
+from nmr_xl.print_layout import PageSetup
 from nmr_xl.write.package.opc import (
     MAIN,
     MC,
     OFFICE_REL,
     Unsupported,
     element_bytes,
-    iterparse,
     local,
     q,
-    refuse_dtd,
     start_tag,
     without_declarations,
 )
@@ -36,17 +36,19 @@ from nmr_xl.write.package.page import (
     add_pane,
     fit_to_page_off,
     header_footer_element,
-    is_true,
     margins_element,
     page_setup_element,
     row_breaks_element,
     set_page_setup,
     sheet_views_element,
 )
+from nmr_xl.write.package.refs import cell_column, column_index, decimal, number, xstring
+from nmr_xl.write.package.rowedit import RowEditor, RowPatch
+from nmr_xl.write.package.scan import RowBatch, SheetEvents, parse_rows, stream_sheet
 
-_ROW, _CELL, _SHEET_DATA = q(MAIN, "row"), q(MAIN, "c"), q(MAIN, "sheetData")
-_COLS, _COL, _DIMENSION = q(MAIN, "cols"), q(MAIN, "col"), q(MAIN, "dimension")
-_LEGACY_DRAWING, _TABLE_PARTS = q(MAIN, "legacyDrawing"), q(MAIN, "tableParts")
+ROW, CELL, _SHEET_DATA = q(MAIN, "row"), q(MAIN, "c"), q(MAIN, "sheetData")
+_COLS, _COL = q(MAIN, "cols"), q(MAIN, "col")
+_LEGACY_DRAWING = q(MAIN, "legacyDrawing")
 _R_ID = q(OFFICE_REL, "id")
 # CT_Worksheet's children, in the order the schema fixes
 _ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData",
@@ -66,37 +68,11 @@ _PACKET_TAGS = frozenset(q(MAIN, name) for name in (
     "sheetProtection", "mergeCells", "phoneticPr", "printOptions", "pageMargins", "pageSetup",
     "headerFooter"))
 _FORMULA, _VALUE, _MERGE_CELLS = q(MAIN, "f"), q(MAIN, "v"), q(MAIN, "mergeCells")
-_TOP_TAGS = [q(MAIN, name) for name in _ORDER] + [q(MC, "AlternateContent")]
-_PRINT_TAGS = [q(MAIN, name) for name in ("sheetPr", "sheetViews", "sheetFormatPr", "cols",
-                                         "pageMargins", "pageSetup", "headerFooter")]
-_MAX_WIDTH_COLUMNS = 1024  # widths read for the page layout (a <col> may span to XFD)
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_INLINE, _TEXT = q(MAIN, "is"), q(MAIN, "t")
+# The elements a pass over a sheet is told about: the worksheet's children, and its rows
+SHEET_TAGS = [*(q(MAIN, name) for name in _ORDER), q(MC, "AlternateContent"), ROW]
 _RANGE = re.compile(r"^([A-Za-z]{1,3})(\d+)(?::([A-Za-z]{1,3})(\d+))?$")
 _PRESERVE = q("http://www.w3.org/XML/1998/namespace", "space")
-_MAX_CELL_TEXT = 32_767
-# Characters XML 1.0 cannot hold; Excel writes them as _xHHHH_ (ST_Xstring)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
-
-
-def column_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def cell_column(ref: str) -> int:
-    match = _REF.match(ref)
-    if not match:
-        raise Unsupported(f"a cell reference {ref[:20]!r} cannot be read")
-    return column_index(match.group(1))
-
-
-def xstring(text: str) -> str:
-    """`text` as a cell or note holds it: what XML cannot carry escaped as Excel escapes it."""
-    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text[:_MAX_CELL_TEXT])
-    return _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
 
 
 def set_text(t: etree._Element, text: str) -> None:
@@ -105,147 +81,20 @@ def set_text(t: etree._Element, text: str) -> None:
         t.set(_PRESERVE, "preserve")
 
 
-# --- the probe ---------------------------------------------------------------------------------
+def row_number(row: etree._Element, previous: int) -> int:
+    """A row's number (r), or the one after the row before when it has none (then set)."""
+    ref = row.get("r")
+    if ref and ref.isdigit():
+        return int(ref)
+    if not ref:
+        row.set("r", str(previous + 1))
+    return previous + 1
 
 
-@dataclass
-class SheetProbe:
-    """What the first pass over a sheet found."""
-
-    extent: SheetExtent
-    legacy_drawing: str | None = None  # r:id of its <legacyDrawing>
-    table_parts: list[str] = field(default_factory=list)  # r:ids of its tables
-    own: OwnPrint = field(default_factory=OwnPrint)  # its print settings (font: not yet read)
-    data_style: int = 0  # the style most of its values in its first rows have
-
-
-_STYLE_SAMPLE_ROWS = 200  # rows whose values tell the sheet's own font
-
-
-def probe_sheet(source: IO[bytes], name: str, table_last: int) -> SheetProbe:
-    """Columns right of column `table_last` that hold something, the last column any cell is in,
-    the sheet's legacy drawing and table relationships, and its own print settings."""
-    last = last_row = 0
-    taken: set[int] = set()
-    legacy = None
-    tables: list[str] = []
-    root = None
-    settings: dict[str, etree._Element] = {}
-    styles: Counter[int] = Counter()
-    for _, el in _events(source, ("end",), [_ROW, _LEGACY_DRAWING, _TABLE_PARTS, *_PRINT_TAGS],
-                         name):
-        if root is None:
-            root = el.getroottree().getroot()
-        if el.tag == _ROW:
-            ref = el.get("r")
-            last_row = int(ref) if ref and ref.isdigit() else last_row + 1
-            if last_row <= _STYLE_SAMPLE_ROWS:
-                styles.update(_int(cell.get("s")) for cell in el
-                              if cell.tag == _CELL and len(cell))
-            final = el[-1] if len(el) else None
-            ref = final.get("r") if final is not None and final.tag == _CELL else None
-            if ref is not None and cell_column(ref) <= table_last:  # nearly every row
-                last = max(last, cell_column(ref))
-            else:
-                for col, cell in _row_cells(el):
-                    last = max(last, col)
-                    if col > table_last and len(cell):
-                        taken.add(col)
-            el.clear(keep_tail=True)
-            parent = el.getparent()
-            while el.getprevious() is not None:
-                del parent[0]
-        elif el.getparent() is root:
-            if el.tag == _LEGACY_DRAWING:
-                legacy = el.get(_R_ID)
-            elif el.tag == _TABLE_PARTS:
-                tables = [part.get(_R_ID, "") for part in el]
-            else:
-                settings[local(el.tag)] = el
-    own = _own_print(settings, last_row)
-    data_style = styles.most_common(1)[0][0] if styles else 0
-    return SheetProbe(SheetExtent(last, frozenset(taken)), legacy, tables, own, data_style)
-
-
-def _own_print(found: dict[str, etree._Element], rows: int) -> OwnPrint:
-    """What the sheet sets itself for printing (print titles are in the workbook part)."""
-    widths: list[float] = []
-    base = found.get("sheetFormatPr")
-    default = _float((base.get("defaultColWidth") if base is not None else None),
-                     DEFAULT_WIDTH)
-    cols = found.get("cols")
-    for col in cols if cols is not None else ():
-        if col.tag != _COL:
-            continue
-        low, high = _int(col.get("min")), min(_int(col.get("max")), _MAX_WIDTH_COLUMNS)
-        hidden = is_true(col.get("hidden"))
-        for index in range(low, high + 1):
-            widths += [default] * (index - len(widths))
-            widths[index - 1] = 0.0 if hidden else _float(col.get("width"), default)
-    pr = found.get("sheetPr")
-    fit_el = pr.find(q(MAIN, "pageSetUpPr")) if pr is not None else None
-    setup = found.get("pageSetup")
-    fit = None
-    if fit_el is not None and is_true(fit_el.get("fitToPage")):
-        fit = (_int(setup.get("fitToWidth"), 1) if setup is not None else 1,
-               _int(setup.get("fitToHeight"), 1) if setup is not None else 1)
-    scale = _int(setup.get("scale"), 100) if setup is not None else 100
-    margins = found.get("pageMargins")
-    header = found.get("headerFooter")
-    return OwnPrint(
-        widths=tuple(widths),
-        orientation=(setup.get("orientation") if setup is not None else None) or None,
-        fit=fit,
-        scale=scale if scale != 100 else None,
-        margins=Margins(*(_float(margins.get(name), default)
-                          for name, default in vars(DEFAULT_MARGINS).items()))
-        if margins is not None else None,
-        header_footer=header is not None and any((child.text or "").strip()
-                                                 for child in header),
-        frozen=_frozen(found.get("sheetViews")),
-        rows=rows,
-    )
-
-
-def _frozen(views: etree._Element | None) -> tuple[int, int] | None:
-    """Rows and columns the first view keeps frozen or split; None when it has no pane."""
-    view = views.find(q(MAIN, "sheetView")) if views is not None else None
-    pane = view.find(q(MAIN, "pane")) if view is not None else None
-    if pane is None:
-        return None
-    frozen = pane.get("state") in ("frozen", "frozenSplit")
-    return (int(_float(pane.get("ySplit"), 0)) if frozen else 0,
-            int(_float(pane.get("xSplit"), 0)) if frozen else 0)
-
-
-def _float(value: str | None, default: float) -> float:
-    try:
-        return float(value) if value else default
-    except ValueError:
-        return default
-
-
-def _events(source: IO[bytes], events: tuple[str, ...], tags: list[str], name: str
-            ) -> Iterable[tuple[str, etree._Element]]:
-    checked = False
-    try:
-        for event, el in iterparse(source, events=events, tag=tags):
-            if not checked:
-                refuse_dtd(el.getroottree(), name)
-                root = el.getroottree().getroot()
-                if root.tag != q(MAIN, "worksheet"):
-                    raise Unsupported(f"{name} is not a worksheet ({local(root.tag)})")
-                checked = True
-            yield event, el
-    except etree.XMLSyntaxError as exc:
-        raise Unsupported(f"the sheet part {name} cannot be parsed "
-                          f"({str(exc).splitlines()[0][:100]})") from None
-
-
-def _row_cells(row: etree._Element) -> Iterable[tuple[int, etree._Element]]:
+def row_cells(row: etree._Element) -> Iterable[tuple[int, etree._Element]]:
     col = 0
     for cell in row:
-        if cell.tag != _CELL:
+        if cell.tag != CELL:
             continue
         ref = cell.get("r")
         col = cell_column(ref) if ref else col + 1
@@ -298,7 +147,7 @@ def rewrite_sheet(source: IO[bytes], name: str, edit: SheetEdit, styles: SheetSt
     return rewriter.own_legacy_drawing
 
 
-class _Rewriter:
+class _Rewriter(SheetEvents):
     def __init__(self, edit: SheetEdit, styles: SheetStyles,
                  write: Callable[[bytes], object]) -> None:
         self.edit = edit
@@ -306,13 +155,19 @@ class _Rewriter:
         self._write = write
         self.buffer: list[bytes] = []
         self.size = 0
-        self.rows = sorted(set(edit.marks) | set(edit.texts) | set(edit.heights))
-        self.next_row = 0  # index into self.rows of the next row still to be written
+        self.row_set = set(edit.marks) | set(edit.texts) | set(edit.heights)
+        self.planned = sorted(self.row_set)
+        self.root: etree._Element | None = None
+        self.sheet_data: etree._Element | None = None
+        self.last_row = 0  # the number of the last row read
+        self.next_row = 0  # index into self.planned of the next row still to be written
         self.col_styles: list[tuple[int, int, int]] = []  # (min, max, style) from <cols>
         self.cols_written = edit.column is None
         self.in_scope: dict[str | None, str] = {}
         self.own_legacy_drawing: str | None = None
         self.kept: dict[bytes, bytes] = {}  # declaration runs, without what is in scope
+        self._marks: dict[tuple[int, Severity], str] = {}  # style indexes chosen, as text
+        self._findings: dict[Severity | None, str] = {}
         self.packet = edit.packet
         self.written_row = 0  # the last row written (a packet's gaps become hidden rows)
         # top-level elements to add, each written before the first element the schema puts
@@ -341,59 +196,157 @@ class _Rewriter:
         self.size = 0
 
     def run(self, source: IO[bytes], name: str) -> None:
-        root: etree._Element | None = None
-        sheet_data: etree._Element | None = None
-        last_row = 0
-        for event, el in _events(source, ("start", "end"), [*_TOP_TAGS, _ROW], name):
-            if root is None:
-                root = el.getroottree().getroot()
-                self.in_scope = dict(root.nsmap)
-                head, self.end_tag = start_tag(root)
-                self.emit(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + head)
-            parent = el.getparent()
-            if event == "start":
-                if el.tag == _SHEET_DATA and parent is root:
-                    self._flush_children(root, until=el)
-                    if not self.cols_written:
-                        self._write_new_cols(root)
-                    self.emit(without_declarations(start_tag(el)[0], self.in_scope))
-                    sheet_data = el
-                continue
-            if el.tag == _ROW and parent is sheet_data and sheet_data is not None:
-                ref = el.get("r")
-                index = int(ref) if ref and ref.isdigit() else last_row + 1
-                if not ref:
-                    el.set("r", str(index))
-                last_row = index
-                self._write_new_rows(sheet_data, before=index)
-                if self.packet is not None:
-                    if index not in self.packet.keep:  # another provider's line, totals ...
-                        sheet_data.remove(el)
-                        continue
-                    self._packet_row(sheet_data, el, index)
-                if self.next_row < len(self.rows) and self.rows[self.next_row] == index:
-                    self._edit_row(el, index)
-                    self.next_row += 1
-                self._flush_children(sheet_data, until=el)
-                sheet_data.remove(el)
-            elif el is sheet_data and sheet_data is not None:
-                self._write_new_rows(sheet_data, before=None)
-                self._flush_children(sheet_data, until=None)
-                self.emit(b"</" + self._prefixed(el, "sheetData") + b">" + (
-                    el.tail or "").encode())
-                assert root is not None
-                root.remove(el)
-                sheet_data = None
-            elif parent is root and root is not None:
-                self._edit_setting(el)
-                self._flush_children(root, until=el)
-                root.remove(el)
-        if root is None:
-            raise Unsupported(f"{name} holds no worksheet")
-        self._flush_children(root, until=None)
-        self._write_pending(root, before=None)
+        stream_sheet(source, name, SHEET_TAGS, self)
+        assert self.root is not None
+        self._flush_children(self.root, until=None)
+        self._write_pending(self.root, before=None)
         self.emit(self.end_tag)
         self.flush()
+
+    def event(self, event: str, el: etree._Element) -> None:
+        if self.root is None:
+            self.root = el.getroottree().getroot()
+            self.in_scope = dict(self.root.nsmap)
+            head, self.end_tag = start_tag(self.root)
+            self.emit(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + head)
+        root, sheet_data = self.root, self.sheet_data
+        parent = el.getparent()
+        if event == "start":
+            if el.tag == _SHEET_DATA and parent is root:
+                self._flush_children(root, until=el)
+                if not self.cols_written:
+                    self._write_new_cols(root)
+                self.emit(without_declarations(start_tag(el)[0], self.in_scope))
+                self.sheet_data = el
+        elif el.tag == ROW and parent is sheet_data and sheet_data is not None:
+            # a part that is not split: its rows come as elements
+            index = row_number(el, self.last_row)
+            if self._keep(sheet_data, index):
+                self._row(sheet_data, el, index)
+                self._flush_children(sheet_data, until=el)
+            sheet_data.remove(el)
+        elif el is sheet_data and sheet_data is not None:
+            self._write_new_rows(sheet_data, before=None)
+            self._flush_children(sheet_data, until=None)
+            self.emit(b"</" + self._prefixed(sheet_data, "sheetData") + b">" + (
+                sheet_data.tail or "").encode())
+            root.remove(el)
+            self.sheet_data = None
+        elif parent is root:
+            self._edit_setting(el)
+            self._flush_children(root, until=el)
+            root.remove(el)
+
+    def rows(self, batches: Iterator[RowBatch], sheet_data: etree._Element) -> None:
+        """The rows as bytes: those the plan does not touch are copied as they are, those it
+        changes are edited as bytes where they have the usual form, else through lxml."""
+        wrap = start_tag(sheet_data)
+        editor = None if self.packet is not None else RowEditor(
+            f"{sheet_data.prefix}:".encode() if sheet_data.prefix else b"", self.edit.marks,
+            (self.edit.column, self.edit.texts) if self.edit.column is not None else None,
+            self.edit.heights, self._mark_style, self._findings_style)
+        for batch in batches:
+            data, position = batch.data, 0
+            visits = self._found(batch) if self.packet is None else None
+            if visits is None:
+                visits = self._listed(batch)
+            patches: dict[int, RowPatch] = {}
+            for index, start, end in visits:
+                if editor is not None and self._touches(index):
+                    patch = editor.patch(data[start:end], index)
+                    if patch is not None:
+                        patches[start] = patch
+            parsed = iter(parse_rows(data, [(start, end) for index, start, end in visits
+                                            if self._touches(index) and start not in patches],
+                                     wrap))
+            for index, start, end in visits:
+                self.emit(data[position:start])
+                position = end
+                if not self._keep(sheet_data, index):
+                    continue
+                if not self._touches(index):  # rows were added before it
+                    self.emit(data[start:end])
+                    continue
+                if start in patches:
+                    assert editor is not None
+                    self.emit(editor.apply(patches[start]))
+                    self._planned(index)
+                    continue
+                nodes = next(parsed)
+                if not nodes[0].get("r"):  # a row the plan changes says its number
+                    nodes[0].set("r", str(index))
+                self._row(sheet_data, nodes[0], index)
+                for node in nodes:
+                    self.emit(element_bytes(node, self.in_scope, self.kept))
+            self.emit(data[position:batch.end])
+            last = batch.last_number
+            if last is not None:
+                if last < self.last_row:
+                    raise Unsupported("the rows of a sheet are out of order")
+                self.last_row = last
+
+    def _found(self, batch: RowBatch) -> list[tuple[int, int, int]] | None:
+        """The rows of a batch the plan changes, found by their numbers, as (number, start,
+        end); None where one is not found so (the plan adds it, or its number is implicit)."""
+        last = batch.last_number
+        if last is None:
+            return None
+        visits, after = [], 0
+        for row in islice(self.planned, self.next_row, None):
+            if row > last:
+                break
+            span = batch.find(row, after)
+            if span is None:
+                return None
+            visits.append((row, *span))
+            after = span[1]
+        return visits
+
+    def _listed(self, batch: RowBatch) -> list[tuple[int, int, int]]:
+        """The rows of a batch that are changed or left out, or that rows the plan adds come
+        before, as (number, start, end), from the list of all its rows (in order)."""
+        numbers = batch.numbers
+        if numbers and (numbers[0] <= self.last_row
+                        or any(a >= b for a, b in pairwise(numbers))):
+            raise Unsupported("the rows of a sheet are out of order")
+        if self.packet is not None:
+            rows: Iterable[int] = range(len(numbers))
+        else:
+            visits: dict[int, None] = {}
+            for row in islice(self.planned, self.next_row, None):
+                if not numbers or row > numbers[-1]:
+                    break
+                visits[bisect_left(numbers, row)] = None  # the row itself, or the one after it
+            rows = visits
+        return [(numbers[i], *batch.span(i)) for i in rows]
+
+    def _touches(self, index: int) -> bool:
+        """Whether the row numbered `index` is changed (and so parsed)."""
+        if self.packet is not None:
+            return index in self.packet.keep
+        return index in self.row_set
+
+    def _keep(self, sheet_data: etree._Element, index: int) -> bool:
+        """Before the row numbered `index`: the rows the plan adds before it; whether it is
+        written (a provider's packet leaves other providers' lines, totals ... out)."""
+        if index <= self.last_row:
+            raise Unsupported("the rows of a sheet are out of order")
+        self.last_row = index
+        self._write_new_rows(sheet_data, before=index)
+        return self.packet is None or index in self.packet.keep
+
+    def _row(self, sheet_data: etree._Element, row: etree._Element, index: int) -> None:
+        if self.packet is not None:
+            self._packet_row(sheet_data, row, index)
+        if self._planned(index):
+            self._edit_row(row, index)
+
+    def _planned(self, index: int) -> bool:
+        """Whether the plan changes row `index` (the next of its rows): then counted as done."""
+        if self.next_row < len(self.planned) and self.planned[self.next_row] == index:
+            self.next_row += 1
+            return True
+        return False
 
     def _edit_setting(self, el: etree._Element) -> None:
         """A top-level element of the sheet, before it is written: the plan's changes to it."""
@@ -435,7 +388,7 @@ class _Rewriter:
                 continue
             if top:
                 self._write_pending(parent, before=child)
-            if child is until and child.tag == _SHEET_DATA:
+            if child.tag == _SHEET_DATA and child is until:
                 return
             if child.tag == _LEGACY_DRAWING and top:
                 self.own_legacy_drawing = child.get(_R_ID)  # the notes go into its VML
@@ -470,8 +423,8 @@ class _Rewriter:
     def _set_width(self, cols: etree._Element) -> None:
         for col in cols:
             if col.tag == _COL and col.get("style"):
-                self.col_styles.append((_int(col.get("min")), _int(col.get("max")),
-                                        _int(col.get("style"))))
+                self.col_styles.append((number(col.get("min")), number(col.get("max")),
+                                        number(col.get("style"))))
         target = self.edit.column
         self.cols_written = True
         if target is None:
@@ -479,7 +432,7 @@ class _Rewriter:
         for index, col in enumerate(cols):
             if col.tag != _COL:
                 continue
-            low, high = _int(col.get("min")), _int(col.get("max"))
+            low, high = number(col.get("min")), number(col.get("max"))
             if low <= target <= high:
                 if high > target:  # the part right of ours keeps its settings
                     right = _copy(col)
@@ -512,11 +465,11 @@ class _Rewriter:
 
     def _write_new_rows(self, sheet_data: etree._Element, before: int | None) -> None:
         """Rows the plan needs that the sheet does not have (only ever a flagged empty row)."""
-        while self.next_row < len(self.rows) and (before is None
-                                                   or self.rows[self.next_row] < before):
-            index = self.rows[self.next_row]
+        while self.next_row < len(self.planned) and (before is None
+                                                   or self.planned[self.next_row] < before):
+            index = self.planned[self.next_row]
             self._gap(sheet_data, index)
-            row = etree.SubElement(sheet_data, _ROW)
+            row = etree.SubElement(sheet_data, ROW)
             row.set("r", str(index))
             self._edit_row(row, index)
             self.emit(element_bytes(row, self.in_scope))
@@ -532,7 +485,7 @@ class _Rewriter:
             return
         first = max(self.written_row + 1, self.packet.header_row + 1)
         for gap in range(first, index):
-            row = etree.SubElement(sheet_data, _ROW, r=str(gap), hidden="1")
+            row = etree.SubElement(sheet_data, ROW, r=str(gap), hidden="1")
             self.emit(element_bytes(row, self.in_scope, self.kept))
             sheet_data.remove(row)
         self.written_row = max(self.written_row, index)
@@ -544,7 +497,7 @@ class _Rewriter:
         assert self.packet is not None
         self._gap(sheet_data, index)
         for cell in row:
-            if cell.tag != _CELL:
+            if cell.tag != CELL:
                 continue
             for name in ("cm", "vm"):
                 cell.attrib.pop(name, None)
@@ -560,7 +513,7 @@ class _Rewriter:
                     int(index_text) < len(shared) else None
                 cell.remove(value)
                 cell.set("t", "inlineStr")
-                inline = etree.SubElement(cell, q(MAIN, "is"))
+                inline = etree.SubElement(cell, _INLINE)
                 for part in item if item is not None else ():
                     inline.append(deepcopy(part))
             elif kind == "str":
@@ -568,53 +521,57 @@ class _Rewriter:
                 text = value.text if value is not None else ""
                 if value is not None:
                     cell.remove(value)
-                set_text(etree.SubElement(etree.SubElement(cell, q(MAIN, "is")), q(MAIN, "t")),
+                set_text(etree.SubElement(etree.SubElement(cell, _INLINE), _TEXT),
                          text or "")
 
     def _edit_row(self, row: etree._Element, index: int) -> None:
-        cells = dict(_row_cells(row))
-        if any(cell.get("r") is None for cell in cells.values()):
-            for col, cell in cells.items():  # explicit references before any cell is added
-                cell.set("r", f"{column_letter(col)}{index}")
-        row_style = _int(row.get("s")) if row.get("customFormat") in ("1", "true") else None
+        cells = _cells_by_column(row, index)
+        row_style = number(row.get("s")) if row.get("customFormat") in ("1", "true") else None
         for col, severity in sorted(self.edit.marks.get(index, {}).items()):
             cell = cells.get(col)
             if cell is None:
                 base = row_style if row_style is not None else self._col_style(col)
-                cell = cells[col] = _insert_cell(row, col, index)
+                cell = _insert_cell(row, cells, col, index)
             else:
-                base = _int(cell.get("s"))
-            cell.set("s", str(self.styles.mark(base, severity)))
+                base = number(cell.get("s"))
+            cell.set("s", self._mark_style(base, severity))
         if index in self.edit.texts and self.edit.column is not None:
-            severity, text = self.edit.texts[index]
+            worst, text = self.edit.texts[index]
             col = self.edit.column
             cell = cells.get(col)
             if cell is None:
-                cell = _insert_cell(row, col, index)
+                cell = _insert_cell(row, cells, col, index)
             elif len(cell):
                 raise Unsupported(f"the cell {column_letter(col)}{index} for the findings "
                                   "column is not empty")
-            cell.set("s", str(self.styles.findings(severity)))
+            cell.set("s", self._findings_style(worst))
             cell.set("t", "inlineStr")
-            inline = etree.SubElement(cell, q(MAIN, "is"))
-            set_text(etree.SubElement(inline, q(MAIN, "t")), text)
+            inline = etree.SubElement(cell, _INLINE)
+            set_text(etree.SubElement(inline, _TEXT), text)
         height = self.edit.heights.get(index)
-        if height is not None and height > _float(row.get("ht"), 0):
+        if height is not None and height > decimal(row.get("ht"), 0):
             row.set("ht", f"{height:g}")
             row.set("customHeight", "1")
         if "spans" in row.attrib:  # a hint for readers; ours may lie outside it
             del row.attrib["spans"]
+
+    def _mark_style(self, base: int, severity: Severity) -> str:
+        """The style index (as text) of a flagged cell whose own is `base`, chosen once."""
+        key = (base, severity)
+        if key not in self._marks:
+            self._marks[key] = str(self.styles.mark(base, severity))
+        return self._marks[key]
+
+    def _findings_style(self, severity: Severity | None) -> str:
+        if severity not in self._findings:
+            self._findings[severity] = str(self.styles.findings(severity))
+        return self._findings[severity]
 
     def _col_style(self, col: int) -> int:
         for low, high, style in self.col_styles:
             if low <= col <= high:
                 return style
         return 0
-
-
-def _int(value: str | None, default: int = 0) -> int:
-    """A style index or count as Excel reads it: missing or empty is the default (0)."""
-    return int(value) if value and value.isdigit() else default
 
 
 def _in_packet(el: etree._Element) -> bool:
@@ -650,18 +607,38 @@ def _position(el: etree._Element) -> int | None:
     return None
 
 
-def _insert_cell(row: etree._Element, col: int, index: int) -> etree._Element:
-    position = len(row)
-    for i, child in enumerate(row):
-        if child.tag == _CELL:
-            if cell_column(child.get("r", "")) > col:
-                position = i
-                break
-        else:  # the row's extLst comes after its cells
-            position = i
-            break
-    cell = row.makeelement(_CELL, {"r": f"{column_letter(col)}{index}"})
-    row.insert(position, cell)
+def _cells_by_column(row: etree._Element, index: int) -> dict[int, etree._Element]:
+    """The cells of row `index` by column; every cell given its reference when one has none
+    (before any cell is added)."""
+    cells: dict[int, etree._Element] = {}
+    col, unnamed = 0, False
+    for cell in row:
+        if cell.tag != CELL:
+            continue
+        ref = cell.get("r")
+        if ref is None:
+            col, unnamed = col + 1, True
+        else:
+            col = cell_column(ref)
+        cells[col] = cell
+    if unnamed:
+        for col, cell in cells.items():
+            cell.set("r", f"{column_letter(col)}{index}")
+    return cells
+
+
+def _insert_cell(row: etree._Element, cells: dict[int, etree._Element], col: int, index: int
+                 ) -> etree._Element:
+    """A new cell in column `col` of the row, in column order (before the row's extLst)."""
+    cell = row.makeelement(CELL, {"r": f"{column_letter(col)}{index}"})
+    after = [other for other in cells if other > col]
+    if after:
+        cells[min(after)].addprevious(cell)
+    elif cells:
+        cells[max(cells)].addnext(cell)
+    else:
+        row.insert(0, cell)
+    cells[col] = cell
     return cell
 
 

@@ -22,6 +22,7 @@ from nmr_xl.model import Severity
 from nmr_xl.plan import FINDINGS_HEADER, SUMMARY_SHEET, AnnotationPlan, SheetExtent
 from nmr_xl.summary_layout import FINDING_COLUMNS, copy_notice, summary_layout
 from nmr_xl.write.package import new_sheets, notes
+from nmr_xl.write.package.notes import Note
 from nmr_xl.write.package.opc import (
     CT_CHART,
     CT_COMMENTS,
@@ -47,16 +48,12 @@ from nmr_xl.write.package.opc import (
     rels_name,
     resolve,
     xml_bytes,
+    zip_entry,
 )
 from nmr_xl.write.package.opc import MAIN as MAIN_NS
-from nmr_xl.write.package.sheet import (
-    SheetEdit,
-    SheetProbe,
-    SheetStyles,
-    column_index,
-    probe_sheet,
-    rewrite_sheet,
-)
+from nmr_xl.write.package.probe import SheetProbe, probe_sheet
+from nmr_xl.write.package.refs import column_index
+from nmr_xl.write.package.sheet import SheetEdit, SheetStyles, rewrite_sheet
 from nmr_xl.write.package.styles import EMPTY_STYLESHEET, StyleBook
 from nmr_xl.write.package.workbook import (
     WorkbookParts,
@@ -146,10 +143,10 @@ class _Sheet:
     part: str
     rels: etree._Element
     edit: SheetEdit
-    notes: list[notes.Note]
+    notes: list[Note]
     comments_part: str | None = None
     comments_root: etree._Element | None = None
-    fresh_notes: list[notes.Note] = field(default_factory=list)  # notes needing a shape
+    fresh_notes: list[Note] = field(default_factory=list)  # notes needing a shape
     vml_parts: list[str] = field(default_factory=list)  # the VML drawings its rels name
     new_vml: str | None = None  # our VML part, used when the sheet has no legacy drawing
     own_vml_rid: str | None = None  # the r:id of the sheet's own legacy drawing
@@ -163,14 +160,14 @@ def write_package_copy(source: Path, dest: Path, plan: AnnotationPlan) -> Packag
         return _Writer(pkg, plan).write(dest)
 
 
-def plan_edits(plan: AnnotationPlan) -> dict[str, tuple[SheetEdit, list[notes.Note]]]:
+def plan_edits(plan: AnnotationPlan) -> dict[str, tuple[SheetEdit, list[Note]]]:
     """What the plan changes on each sheet it marks or puts a findings column on, and the
     notes it adds there."""
     marks: dict[str, dict[int, dict[int, Severity]]] = defaultdict(lambda: defaultdict(dict))
-    sheet_notes: dict[str, list[notes.Note]] = defaultdict(list)
+    sheet_notes: dict[str, list[Note]] = defaultdict(list)
     for mark in plan.cells:
         marks[mark.sheet][mark.row][mark.col] = mark.severity
-        sheet_notes[mark.sheet].append(notes.Note(mark.row, mark.col, mark.note))
+        sheet_notes[mark.sheet].append(Note(mark.row, mark.col, mark.note))
     columns = {c.sheet: c for c in plan.columns if c.on_sheet is None}
     edits = {}
     for name in dict.fromkeys([*marks, *columns]):
@@ -279,10 +276,7 @@ class _Writer:
 
     def _put(self, out: zipfile.ZipFile, name: str, data: bytes | Iterable[bytes],
              like: zipfile.ZipInfo | None = None) -> None:
-        info = zipfile.ZipInfo(name, like.date_time if like else _NOW)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        if like is not None:
-            info.external_attr = like.external_attr
+        info = zip_entry(name, like.date_time if like else _NOW, like)
         with out.open(info, "w") as handle:
             for chunk in [data] if isinstance(data, bytes) else data:
                 handle.write(chunk)
@@ -290,9 +284,7 @@ class _Writer:
         (self.result.changed if key in self.pkg.entries else self.result.added).add(key)
 
     def _rewrite_sheet(self, out: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: _Sheet) -> None:
-        target = zipfile.ZipInfo(info.filename, info.date_time)
-        target.compress_type = zipfile.ZIP_DEFLATED
-        target.external_attr = info.external_attr
+        target = zip_entry(info.filename, info.date_time, info)
         with self.pkg.open(sheet.part) as source, out.open(target, "w") as handle:
             font = self.fonts.get(sheet.name)
             sheet.own_vml_rid = rewrite_sheet(
@@ -490,10 +482,9 @@ def _relationships(root: etree._Element, source: str) -> Iterator[Relationship]:
 
 def _copy_entry(pkg: Package, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """An entry the copy does not change: unpacked and packed again, its bytes the same."""
-    target = zipfile.ZipInfo(info.filename, info.date_time)
-    target.compress_type = (info.compress_type if info.compress_type == zipfile.ZIP_STORED
-                            else zipfile.ZIP_DEFLATED)
-    target.external_attr = info.external_attr
+    target = zip_entry(info.filename, info.date_time, info)
+    if info.compress_type == zipfile.ZIP_STORED:
+        target.compress_type = zipfile.ZIP_STORED
     with pkg.archive.open(info) as source, out.open(target, "w") as handle:
         shutil.copyfileobj(source, handle, 1 << 20)
 
