@@ -194,8 +194,9 @@ def _problem(layout: SummaryLayout, row: int, number: int, code: str,
     row += 1
     if rule:
         _line(layout, row, "Why", rule.docs.why)
-        _line(layout, row + 1, "Source", f"{rule.docs.source} ({rule.docs.source_kind} "
-                                         "source)")
+        # The kind leads, as in cell notes: a source's text may go on to qualify it.
+        _line(layout, row + 1, "Source", f"{rule.docs.source_kind.capitalize()}: "
+                                         f"{rule.docs.source}")
         row += 2
     sheets = {f.sheet for f in group}
     for f in group:
