@@ -42,6 +42,7 @@ from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
 from nmr_xl.rules.common import TIMED_CODES
+from nmr_xl.rules.registry import RETIRED
 from nmr_xl.runner import Extras, read_input
 from nmr_xl.units import allocate
 from nmr_xl.write.batch_summary import write_batch_summary
@@ -414,6 +415,11 @@ def _rules(config: Config, as_of: dt.date) -> int:
 
 def _explain(code: str, rules: Path | None, as_of: dt.date) -> int:
     rule_ = get_rule(code)
+    gone = RETIRED.get(code.upper())
+    if rule_ is None and gone is not None:
+        instead = f" (see {', '.join(gone.replaced_by)})" if gone.replaced_by else ""
+        raise UsageError(f"{gone.code} ({gone.name}) was retired on "
+                         f"{gone.retired.isoformat()}: {gone.why}{instead}")
     if rule_ is None:
         raise UsageError(f"'{code}' is not a rule; `nmr-xl rules` lists them")
     print(explain_text(rule_, load_config(rules), as_of))

@@ -26,6 +26,7 @@ from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
 from nmr_xl.config.schema import MapOf, Setting, Versions
 from nmr_xl.rules import Rule, all_rules, all_settings
+from nmr_xl.rules.registry import RETIRED
 
 ROOT = Path(__file__).resolve().parents[1]
 README = Path("README.md")
@@ -353,8 +354,18 @@ def catalogue() -> str:
            "# reused. A rename, a re-grade, a removed rule or a new change-log entry shows up",
            "# here as a diff for review; tests/test_rule_docs.py checks the registry against it,",
            f"# and `{COMMAND}` refuses to drop or rewrite a change already recorded here."]
-    for rule_ in all_rules():
-        out += ["", f"[{rule_.code}]", f"name = {toml_value(rule_.name)}",
+    live = {rule_.code: rule_ for rule_ in all_rules()}
+    for code in sorted({*live, *RETIRED}):
+        out += ["", f"[{code}]"]
+        if code in RETIRED:  # kept, so the code is never used again
+            gone = RETIRED[code]
+            out += [f"name = {toml_value(gone.name)}", f"retired = {gone.retired.isoformat()}",
+                    f"why = {toml_value(gone.why)}"]
+            if gone.replaced_by:
+                out.append(f"replaced_by = {toml_value(list(gone.replaced_by))}")
+            continue
+        rule_ = live[code]
+        out += [f"name = {toml_value(rule_.name)}",
                 f"severity = {toml_value(rule_.severity.value)}",
                 f"medicare_only = {toml_value(rule_.medicare_only)}"]
         changes = [change.text() for change in defaults.changes_of(rule_.code)]
@@ -364,16 +375,19 @@ def catalogue() -> str:
 
 
 def rewritten_history(root: Path = ROOT) -> list[str]:
-    """Change-log entries of the committed catalogue that the registry's would lose: a changed
-    datum is a new dated entry, never an edit of an old one."""
+    """Change-log entries of the committed catalogue that the registry's would lose (a changed
+    datum is a new dated entry, never an edit of an old one), and codes it would drop (a rule
+    taken out keeps its code in nmr_xl/rules/retired.toml)."""
     path = root / CATALOGUE
     if not path.is_file():
         return []
     recorded = tomllib.loads(path.read_text(encoding="utf-8"))
     now = tomllib.loads(catalogue())
-    return [f"{code}: {text}" for code, entry in recorded.items()
-            for text in entry.get("changes", ())
-            if text not in now.get(code, {}).get("changes", ())]
+    dropped = [f"{code}: rule code dropped; a rule taken out keeps its code in "
+               "nmr_xl/rules/retired.toml" for code in recorded if code not in now]
+    return dropped + [f"{code}: {text}" for code, entry in recorded.items()
+                      for text in entry.get("changes", ())
+                      if text not in now.get(code, {}).get("changes", ())]
 
 
 def _readme(current: str) -> str:
@@ -417,7 +431,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         for text in lost:
             print(f"change log entry dropped or rewritten: {text}", file=sys.stderr)
         print("Changes are dated entries that stay: add a new [[changes]] entry to rules.toml "
-              "instead of editing or removing one.", file=sys.stderr)
+              "instead of editing or removing one. A rule code stays too: a rule taken out "
+              "goes into nmr_xl/rules/retired.toml.", file=sys.stderr)
         return 1
     paths = stale(args.root) if args.check else write(args.root)
     for path in paths:

@@ -7,6 +7,7 @@ script to prove the real process exits with the documented code and prints no tr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -31,6 +32,7 @@ from conftest import (
 )
 
 from nmr_xl.rules import all_rules
+from nmr_xl.rules.registry import RETIRED, Retired
 
 # The versioned report shape (README, "Command line"): exactly these keys, no more, no fewer.
 TOP_KEYS = {"schema", "as_of", "files", "totals"}
@@ -549,6 +551,15 @@ def test_explain_unknown_code(cli, code):
     assert run.out == ""
     assert run.err.count("\n") == 1
     assert run.err.startswith(f"nmr-xl: '{code}' is not a rule")
+
+
+def test_explain_a_retired_code(cli, monkeypatch):
+    monkeypatch.setitem(RETIRED, "NMR096", Retired("NMR096", "old-check", dt.date(2027, 1, 4),
+                                                   "Folded into NMR102.", ("NMR102",)))
+    run = cli("explain", "nmr096")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == ("nmr-xl: NMR096 (old-check) was retired on 2027-01-04: Folded into "
+                       "NMR102. (see NMR102)\n")
 
 
 def test_units_cms_allocation(cli):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from nmr_xl.errors import ConfigError
 from nmr_xl.model import Severity, Table
 from nmr_xl.read.table import build_table
 from nmr_xl.rules import RULES, SETTINGS, all_rules, all_settings, get_rule
-from nmr_xl.rules.registry import Context, parse_docs, rule
+from nmr_xl.rules.registry import RETIRED, Context, Retired, parse_docs, parse_retired, rule
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 
@@ -305,3 +307,75 @@ def test_a_change_log_entry_is_never_dropped_or_rewritten(tmp_path: Path) -> Non
     assert len(lost) == 1 and lost[0].startswith("NMR205: 2026-11-30")
     assert docs.main(["--root", str(tmp_path)]) == 1
     assert catalogue.read_text(encoding="utf-8") != text  # nothing was written over it
+
+
+# --- retired codes: a code is never reused ----------------------------------------------------
+
+
+def test_no_live_rule_has_a_retired_code() -> None:
+    assert not set(RULES) & set(RETIRED)
+
+
+def test_a_retired_code_cannot_be_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(RETIRED, "NMR996", Retired("NMR996", "old-check", dt.date(2027, 1, 4),
+                                                   "Folded into NMR102."))
+    with pytest.raises(ValueError, match=r"NMR996 is retired \(old-check, 2027-01-04\)"):
+        rule("NMR996", "new-check", Severity.INFO, scope="line", target=RULES["NMR001"].target)
+    assert "NMR996" not in RULES
+
+
+def test_the_catalogue_keeps_retired_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every catalogued code is live or retired; a retired one stays in the catalogue."""
+    assert set(CATALOGUE) <= set(RULES) | set(RETIRED)
+    assert all(CATALOGUE[code]["name"] == gone.name for code, gone in RETIRED.items())
+    monkeypatch.setitem(RETIRED, "NMR996", Retired("NMR996", "old-check", dt.date(2027, 1, 4),
+                                                   "Folded into NMR102.", ("NMR102",)))
+    entry = tomllib.loads(docs.catalogue())["NMR996"]
+    assert entry == {"name": "old-check", "retired": dt.date(2027, 1, 4),
+                     "why": "Folded into NMR102.", "replaced_by": ["NMR102"]}
+
+
+def _git_history(*args: str) -> str | None:
+    """`git log -p` of this checkout, or None outside one (an sdist)."""
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        return None
+    done = subprocess.run(["git", "-C", str(root), "log", "-p", *args], capture_output=True,
+                          text=True, encoding="utf-8", check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def test_every_code_ever_shipped_is_live_or_retired() -> None:
+    """The codes the catalogue and the README's rule table have ever listed (their history):
+    a rule taken out must leave its code in nmr_xl/rules/retired.toml."""
+    catalogue = _git_history("--follow", "--", "tests/rule_catalogue.toml")
+    readme = _git_history("--", "README.md")
+    if catalogue is None or readme is None:
+        pytest.skip("not a git checkout")
+    shipped = set(re.findall(r"^[-+ ]\[(NMR\d{3})\]", catalogue, re.MULTILINE))
+    shipped |= set(re.findall(r"^[-+ ]\| (NMR\d{3}) \|", readme, re.MULTILINE))
+    assert {"NMR001", "NMR102", "NMR201", "NMR301"} <= shipped  # the history was read
+    unaccounted = sorted(shipped - set(RULES) - set(RETIRED))
+    assert not unaccounted, (f"{unaccounted} were shipped and are neither live nor in "
+                             "nmr_xl/rules/retired.toml")
+
+
+def test_retired_entries_are_checked() -> None:
+    good = '[NMR096]\nname = "old"\nretired = 2027-01-04\nwhy = "Folded into NMR102."\n'
+    assert parse_retired(good)["NMR096"].retired == dt.date(2027, 1, 4)
+    for bad in ('[NMR096]\nname = "old"\nretired = 2027-01-04\n',  # no why
+                good + 'replaced = ["NMR102"]\n',  # unknown key
+                good.replace("2027-01-04", '"soon"'),
+                good.replace("NMR096", "X1")):
+        with pytest.raises(ValueError, match=r"retired\.toml"):
+            parse_retired(bad)
+
+
+def test_a_code_is_never_dropped_from_the_catalogue(tmp_path: Path) -> None:
+    catalogue = tmp_path / docs.CATALOGUE
+    catalogue.parent.mkdir(parents=True)
+    text = (docs.ROOT / docs.CATALOGUE).read_text(encoding="utf-8")
+    catalogue.write_text(text + '\n[NMR996]\nname = "old-check"\nseverity = "info"\n'
+                         'medicare_only = false\n', encoding="utf-8")
+    lost = docs.rewritten_history(tmp_path)
+    assert len(lost) == 1 and lost[0].startswith("NMR996: rule code dropped")
