@@ -254,7 +254,7 @@ def _ptp_files(data: Mapping[str, Any], ncci_paths: Sequence[Path]) -> tuple[Ptp
     """The PTP files, keeping the pairs among the practice's therapy, timed and CMT codes and
     the codes of its [[ncci]] pairs."""
     codes = data["codes"]
-    scope = {*codes["timed"], *codes["always_therapy"], *codes["cmt"],
+    scope = {*codes["timed"], *_referenced(codes["always_therapy"]), *codes["cmt"],
              *(c for e in data.get("ncci", []) for c in (e["column1"], e["column2"]))}
     return tuple(load_ptp_file(path, lambda c1, c2: c1 in scope and c2 in scope)
                  for path in ncci_paths)
@@ -333,7 +333,7 @@ def build_config(data: Mapping[str, Any], sources: tuple[str, ...],
         day_first=data["settings"]["date_order"] == "day-first",
         header_search_rows=data["settings"]["header_search_rows"],
         known_codes=frozenset(code.upper() for codes in data.get("codes", {}).values()
-                              if isinstance(codes, list) for code in codes),
+                              if isinstance(codes, list) for code in _referenced(codes)),
         known_modifiers=frozenset(m.upper() for m in data["modifiers"]["known"]),
         attendance_yes=frozenset(norm(v) for v in data["attendance"]["yes"]),
         attendance_no=frozenset(norm(v) for v in data["attendance"]["no"]),
