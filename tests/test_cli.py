@@ -553,6 +553,20 @@ def test_explain_unknown_code(cli, code):
     assert run.err.startswith(f"nmr-xl: '{code}' is not a rule")
 
 
+def test_explain_a_setting(cli, tmp_path):
+    """Any setting, a core one (the reader's) or a rule's, by its key: value, docs, readers."""
+    run = cli("explain", "settings.date_order")
+    assert run.code == 0 and run.err == ""
+    assert run.out.splitlines()[:3] == ["settings.date_order (read by the reader)", "",
+                                        '  settings.date_order = "month-first"']
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[settings]\ndate_order = "day-first"\n', encoding="utf-8")
+    assert '= "day-first"' in cli("explain", "settings.date_order", "--rules", rules).out
+    assert cli("explain", "settings.provider_day_minutes").out.startswith(
+        "settings.provider_day_minutes (read by NMR106)")
+    assert "13 entries (noridian-je" in cli("explain", "contractors").out
+
+
 def test_explain_a_retired_code(cli, monkeypatch):
     monkeypatch.setitem(RETIRED, "NMR096", Retired("NMR096", "old-check", dt.date(2027, 1, 4),
                                                    "Folded into NMR102.", ("NMR102",)))

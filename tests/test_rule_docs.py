@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from nmr_xl import docs
+from nmr_xl.config.core import CORE_SETTINGS, DATE_ORDER, LAYOUTS
 from nmr_xl.config.dated import is_versions
-from nmr_xl.config.load import CORE, bundled_rules_path, full_schema, load_config
+from nmr_xl.config.load import bundled_rules_path, full_schema, load_config
 from nmr_xl.config.schema import Setting, is_pos_int
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Severity, Table
@@ -143,13 +144,15 @@ def _leaf_keys(data: dict, schema: dict, path: tuple[str, ...] = ()) -> set[str]
     return keys
 
 
-@pytest.mark.parametrize("setting", list(all_settings()), ids=lambda s: s.path)
+@pytest.mark.parametrize("setting", [*CORE_SETTINGS, *all_settings()], ids=lambda s: s.path)
 def test_every_setting_has_its_default_in_the_bundled_rules_file(setting: Setting) -> None:
+    table, *rest = setting.key.split(".")
+    if setting.absent is not None and not setting.profile and table not in BUNDLED:
+        return  # left out everywhere: its `absent` value ([[layouts]]: none)
     if setting.profile:  # a per-payer key: the bundled profiles show it in use
         assert any(setting.key in p for p in BUNDLED["profiles"].values()), (
             f"no bundled profile sets {setting.key}")
     else:
-        table, *rest = setting.key.split(".")
         value = BUNDLED.get(table, {})
         for part in rest:
             assert part in value, f"rules.toml has no default for {setting.key}"
@@ -162,17 +165,12 @@ def test_every_setting_has_its_default_in_the_bundled_rules_file(setting: Settin
 
 
 def test_every_key_of_the_bundled_rules_file_is_declared() -> None:
-    """By a rule (a Setting) or as a core setting the reader, engine or cli reads; profiles
-    and [rules] are the engine's."""
+    """By a rule (a Setting) or as a core setting the reader, engine or loader reads
+    (config.core, Settings too); profiles and [rules] are the engine's."""
     declared = {s.key for s in all_settings() if not s.profile}
 
     def core(key: str) -> bool:
-        schema: object = CORE
-        for part in key.split("."):
-            if not isinstance(schema, dict) or part not in schema:
-                return False
-            schema = schema[part]
-        return True
+        return any(key == s.key or key.startswith(s.key + ".") for s in CORE_SETTINGS)
 
     keys = _leaf_keys(BUNDLED, full_schema(all_settings()))
     undeclared = sorted(k for k in keys if k not in declared and not core(k)
@@ -379,3 +377,20 @@ def test_a_code_is_never_dropped_from_the_catalogue(tmp_path: Path) -> None:
                          'medicare_only = false\n', encoding="utf-8")
     lost = docs.rewritten_history(tmp_path)
     assert len(lost) == 1 and lost[0].startswith("NMR996: rule code dropped")
+
+
+# --- core settings: declared like the rules' ------------------------------------------------
+
+
+def test_core_settings_are_declared_like_rule_settings() -> None:
+    """Each has docs and says who reads it; the loader parses it into Config.values, so it is
+    read through its declaration like a rule's setting."""
+    config = load_config()
+    keys = [s.key for s in CORE_SETTINGS]
+    assert len(keys) == len(set(keys))
+    for setting in CORE_SETTINGS:
+        assert setting.docs.strip() and setting.read_by, setting.key
+        assert not setting.profile and setting.key in config.values
+    assert config.value(DATE_ORDER) == "month-first" and not config.day_first
+    assert config.value(LAYOUTS) == () == config.layouts  # none bundled: its `absent` value
+    assert not set(keys) & {s.key for s in all_settings()}
