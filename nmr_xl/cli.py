@@ -31,7 +31,14 @@ from nmr_xl.batch_totals import BatchTotals, batch_totals
 from nmr_xl.columns_report import columns_report
 from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
-from nmr_xl.docs import dated_data_text, explain_text, reference_text, rules_table
+from nmr_xl.docs import (
+    dated_data_text,
+    explain_text,
+    find_setting,
+    reference_text,
+    rules_table,
+    setting_text,
+)
 from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
@@ -42,6 +49,7 @@ from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
 from nmr_xl.rules import all_rules, get_rule
 from nmr_xl.rules.common import TIMED_CODES
+from nmr_xl.rules.registry import RETIRED
 from nmr_xl.runner import Extras, read_input
 from nmr_xl.units import allocate
 from nmr_xl.write.batch_summary import write_batch_summary
@@ -138,8 +146,10 @@ def _parser() -> argparse.ArgumentParser:
     columns.add_argument("--rules", type=Path, metavar="FILE",
                          help="rules file laid over the bundled defaults (its layouts apply)")
 
-    explain = sub.add_parser("explain", help="print a rule's documentation and settings")
-    explain.add_argument("code", help="rule code, e.g. NMR102")
+    explain = sub.add_parser("explain", help="print a rule's documentation and settings, or "
+                             "one setting's value and docs")
+    explain.add_argument("code", help="rule code, e.g. NMR102, or a setting, e.g. "
+                         "settings.date_order")
     explain.add_argument("--rules", type=Path, metavar="FILE",
                          help="rules file whose setting values to show (default: the bundled "
                               "defaults)")
@@ -414,8 +424,18 @@ def _rules(config: Config, as_of: dt.date) -> int:
 
 def _explain(code: str, rules: Path | None, as_of: dt.date) -> int:
     rule_ = get_rule(code)
+    gone = RETIRED.get(code.upper())
+    if rule_ is None and gone is not None:
+        instead = f" (see {', '.join(gone.replaced_by)})" if gone.replaced_by else ""
+        raise UsageError(f"{gone.code} ({gone.name}) was retired on "
+                         f"{gone.retired.isoformat()}: {gone.why}{instead}")
+    setting = find_setting(code) if rule_ is None else None
+    if setting is not None:
+        print(setting_text(setting, load_config(rules), as_of))
+        return EXIT_OK
     if rule_ is None:
-        raise UsageError(f"'{code}' is not a rule; `nmr-xl rules` lists them")
+        raise UsageError(f"'{code}' is not a rule or a setting; `nmr-xl rules` lists the rules "
+                         "and docs/rules.md the settings")
     print(explain_text(rule_, load_config(rules), as_of))
     return EXIT_OK
 

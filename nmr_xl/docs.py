@@ -21,11 +21,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from nmr_xl.config.core import CORE_SETTINGS
 from nmr_xl.config.dated import Version, as_date, bounds, is_versions
 from nmr_xl.config.load import load_config
 from nmr_xl.config.model import Config
-from nmr_xl.config.schema import MapOf, Setting, Versions
+from nmr_xl.config.schema import ListOf, MapOf, Setting, Versions
 from nmr_xl.rules import Rule, all_rules, all_settings
+from nmr_xl.rules.registry import RETIRED
 
 ROOT = Path(__file__).resolve().parents[1]
 README = Path("README.md")
@@ -51,8 +53,10 @@ def toml_value(value: Any) -> str:
     return str(value)
 
 
-def _raw(data: Mapping[str, Any], key: str) -> Any:
-    for part in key.split("."):
+def _raw(data: Mapping[str, Any], setting: Setting[Any]) -> Any:
+    for part in setting.key.split("."):
+        if part not in data and setting.absent is not None:
+            return setting.absent  # left out everywhere ([[layouts]])
         data = data[part]
     return data
 
@@ -61,7 +65,7 @@ def setting_values(setting: Setting[Any], config: Config) -> list[tuple[str, Any
     """(where, raw value) of a setting in a loaded rules file: one entry for a plain setting,
     one per profile that sets it for a per-payer one."""
     if not setting.profile:
-        return [(setting.key, _raw(config.raw, setting.key))]
+        return [(setting.key, _raw(config.raw, setting))]
     profiles = config.raw.get("profiles", {})
     return [(f"profiles.{pid}.{setting.key}", table[setting.key])
             for pid, table in profiles.items() if setting.key in table]
@@ -132,7 +136,9 @@ def _setting_lines(setting: Setting[Any], config: Config, as_of: dt.date | None 
     else:
         ((where, value),) = values
         versions = raw_versions(value)
-        if versions is not None:
+        if _is_bulky(setting, value):
+            lines = [f"  {where}: {_bulky_text(value)}"]
+        elif versions is not None:
             lines = _versions_lines(where, versions, as_of)
         elif isinstance(value, Mapping):  # a table of values, each maybe dated
             for key, raw in value.items():
@@ -276,39 +282,76 @@ def _default_text(value: Any) -> str:
     return f"`{toml_value(value[:3])[:-1]}, ...]` ({len(value)} entries; see rules.toml)"
 
 
+def _is_bulky(setting: Setting[Any], value: Any) -> bool:
+    """An array of tables, or a table of tables (or of many lists): summarised, not printed."""
+    if isinstance(setting.check, ListOf):
+        return True
+    return isinstance(value, Mapping) and not is_versions(value) and (
+        len(value) > 8 or any(isinstance(v, Mapping) for v in value.values()))
+
+
+def _bulky_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return f"{len(value)} entries ({', '.join(value)}; see rules.toml)"
+    return f"{len(value)} entries (see rules.toml)" if value else "none"
+
+
+def _setting_md(setting: Setting[Any], defaults: Config, read_by: str) -> list[str]:
+    out = [f"### `{setting.path}`", "", setting.docs, ""]
+    values = setting_values(setting, defaults)
+    if setting.profile:
+        absent = "not set" if setting.absent is None else f"`{toml_value(setting.absent)}`"
+        out.append(f"- A profile without it: {absent}")
+        out.append("- Bundled profiles: " + ("; ".join(
+            f"{where.split('.')[1]} = {_default_text(value)}" for where, value in values)
+            or "none sets it"))
+    else:
+        value = values[0][1]
+        shown = _bulky_text(value) if _is_bulky(setting, value) else _default_text(value)
+        out.append(f"- Default: {shown}")
+    if setting.extends:
+        out.append("- A practice's list is added to the default list." if not isinstance(
+            setting.check, dict | MapOf | ListOf) else "- A practice's entries are added to ours.")
+    if setting.dated:
+        out.append("- Dated: may be written as versions in force between dates, each with "
+                   "its source (see the README, \"Dated data\").")
+    out.append(f"- Read by: {read_by}")
+    out.append("")
+    return out
+
+
+def setting_readers(setting: Setting[Any]) -> str:
+    """Who reads a setting: a core setting's reader, or the codes of the rules that list it."""
+    return setting.read_by or ", ".join(r.code for r in all_rules() if setting in r.settings)
+
+
 def _settings_md(rules: list[Rule], defaults: Config) -> list[str]:
-    readers: dict[str, list[str]] = {}
-    declared: dict[str, Setting[Any]] = {}
-    for rule_ in rules:
-        for setting in rule_.settings:
-            declared[setting.path] = setting
-            readers.setdefault(setting.path, []).append(rule_.code)
+    declared = {setting.path: setting for rule_ in rules for setting in rule_.settings}
     out = ["## Settings", "",
            "Each setting the rules read, its default (the bundled `rules.toml`) and the rules "
            "that read it. `profiles.<id>.KEY` is a key of every payer profile.", ""]
     for path in sorted(declared):
-        setting = declared[path]
-        out.append(f"### `{path}`")
-        out.append("")
-        out.append(setting.docs)
-        out.append("")
-        values = setting_values(setting, defaults)
-        if setting.profile:
-            absent = "not set" if setting.absent is None else f"`{toml_value(setting.absent)}`"
-            out.append(f"- A profile without it: {absent}")
-            out.append("- Bundled profiles: " + ("; ".join(
-                f"{where.split('.')[1]} = {_default_text(value)}" for where, value in values)
-                or "none sets it"))
-        else:
-            out.append(f"- Default: {_default_text(values[0][1])}")
-        if setting.extends:
-            out.append("- A practice's list is added to the default list.")
-        if setting.dated:
-            out.append("- Dated: may be written as versions in force between dates, each with "
-                       "its source (see the README, \"Dated data\").")
-        out.append(f"- Read by: {', '.join(readers[path])}")
-        out.append("")
+        out += _setting_md(declared[path], defaults, setting_readers(declared[path]))
+    out += ["## Core settings", "",
+            "The settings the reader, the engine and the loader read rather than a rule, "
+            "declared the same way (nmr_xl/config/core.py), with their defaults and who reads "
+            "them. `nmr-xl explain KEY` shows any setting's value in your rules file.", ""]
+    for setting in sorted(CORE_SETTINGS, key=lambda s: s.key):
+        out += _setting_md(setting, defaults, setting.read_by)
     return out
+
+
+def find_setting(key: str) -> Setting[Any] | None:
+    """A setting by its key or path ("settings.date_order", "profiles.<id>.unit_method")."""
+    return next((s for s in (*CORE_SETTINGS, *all_settings()) if key in (s.key, s.path)),
+                None)
+
+
+def setting_text(setting: Setting[Any], config: Config, as_of: dt.date | None = None) -> str:
+    """`nmr-xl explain KEY`: a setting's value in `config` (its versions, the one in force on
+    `as_of` marked), its docs and who reads it."""
+    return "\n".join([f"{setting.path} (read by {setting_readers(setting)})", "",
+                      *_setting_lines(setting, config, as_of)])
 
 
 def rules_reference() -> str:
@@ -353,8 +396,18 @@ def catalogue() -> str:
            "# reused. A rename, a re-grade, a removed rule or a new change-log entry shows up",
            "# here as a diff for review; tests/test_rule_docs.py checks the registry against it,",
            f"# and `{COMMAND}` refuses to drop or rewrite a change already recorded here."]
-    for rule_ in all_rules():
-        out += ["", f"[{rule_.code}]", f"name = {toml_value(rule_.name)}",
+    live = {rule_.code: rule_ for rule_ in all_rules()}
+    for code in sorted({*live, *RETIRED}):
+        out += ["", f"[{code}]"]
+        if code in RETIRED:  # kept, so the code is never used again
+            gone = RETIRED[code]
+            out += [f"name = {toml_value(gone.name)}", f"retired = {gone.retired.isoformat()}",
+                    f"why = {toml_value(gone.why)}"]
+            if gone.replaced_by:
+                out.append(f"replaced_by = {toml_value(list(gone.replaced_by))}")
+            continue
+        rule_ = live[code]
+        out += [f"name = {toml_value(rule_.name)}",
                 f"severity = {toml_value(rule_.severity.value)}",
                 f"medicare_only = {toml_value(rule_.medicare_only)}"]
         changes = [change.text() for change in defaults.changes_of(rule_.code)]
@@ -364,16 +417,19 @@ def catalogue() -> str:
 
 
 def rewritten_history(root: Path = ROOT) -> list[str]:
-    """Change-log entries of the committed catalogue that the registry's would lose: a changed
-    datum is a new dated entry, never an edit of an old one."""
+    """Change-log entries of the committed catalogue that the registry's would lose (a changed
+    datum is a new dated entry, never an edit of an old one), and codes it would drop (a rule
+    taken out keeps its code in nmr_xl/rules/retired.toml)."""
     path = root / CATALOGUE
     if not path.is_file():
         return []
     recorded = tomllib.loads(path.read_text(encoding="utf-8"))
     now = tomllib.loads(catalogue())
-    return [f"{code}: {text}" for code, entry in recorded.items()
-            for text in entry.get("changes", ())
-            if text not in now.get(code, {}).get("changes", ())]
+    dropped = [f"{code}: rule code dropped; a rule taken out keeps its code in "
+               "nmr_xl/rules/retired.toml" for code in recorded if code not in now]
+    return dropped + [f"{code}: {text}" for code, entry in recorded.items()
+                      for text in entry.get("changes", ())
+                      if text not in now.get(code, {}).get("changes", ())]
 
 
 def _readme(current: str) -> str:
@@ -417,7 +473,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         for text in lost:
             print(f"change log entry dropped or rewritten: {text}", file=sys.stderr)
         print("Changes are dated entries that stay: add a new [[changes]] entry to rules.toml "
-              "instead of editing or removing one.", file=sys.stderr)
+              "instead of editing or removing one. A rule code stays too: a rule taken out "
+              "goes into nmr_xl/rules/retired.toml.", file=sys.stderr)
         return 1
     paths = stale(args.root) if args.check else write(args.root)
     for path in paths:

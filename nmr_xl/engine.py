@@ -76,6 +76,11 @@ def _hits(rule_: Rule, ctx: Context, by_code: dict[str | None, list[Line]],
         return rule_.check(ctx.table.lines, ctx)
     if rule_.codes is None:
         lines: Iterable[Line] = ctx.table.lines
+    elif rule_.codes.dated:  # the lines whose code is on the list in force on their date
+        codes = rule_.codes
+        wanted = frozenset().union(*(v.value for v in ctx.versions(codes).versions))
+        lines = [line for code in wanted for line in by_code.get(code, ())
+                 if code in ctx.value(codes, on=line.dos)]
     else:
         wanted = ctx.value(rule_.codes)
         lines = [line for code in wanted for line in by_code.get(code, ())]

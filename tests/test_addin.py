@@ -108,7 +108,7 @@ def test_ribbon_tab_groups_and_buttons(built):
     assert groups == {
         "Billing check": ["Check sheet", "Clear"],
         "Share": ["Values only copy"],
-        "Settings": ["Practice rules file...", "CMS MUE file...", "CMS NCCI files...",
+        "Settings": ["Practice rules file...", "CMS MUE files...", "CMS NCCI files...",
                      "Show and test settings", "Bundled rules only"]}
     for control in [*tabs[0].iter(f"{CUSTOM_UI_NS}button"), *tabs[0].iter(f"{CUSTOM_UI_NS}menu")]:
         assert control.get("imageMso") and control.get("screentip"), control.get("id")
@@ -374,7 +374,7 @@ def test_ribbon_macros_run_existing_python_functions():
 
 def test_settings_macros_write_the_keys_python_reads():
     written = set(re.findall(r'"([A-Z ]+)"', " ".join(re.findall(
-        r"(?:SaveConfigToFile GetConfigFilePath\(\)|NmrXlSaveSetting|NmrXlChooseFile) "
+        r"(?:SaveConfigToFile GetConfigFilePath\(\)|NmrXlSaveSetting|NmrXlChooseFiles?) "
         r'"[A-Z ]+"', addin.RIBBON_CALLBACKS))))
     assert written == {settings.RULES_KEY, settings.MUE_KEY, settings.NCCI_KEY}
 

@@ -7,6 +7,7 @@ script to prove the real process exits with the documented code and prints no tr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -31,6 +32,7 @@ from conftest import (
 )
 
 from nmr_xl.rules import all_rules
+from nmr_xl.rules.registry import RETIRED, Retired
 
 # The versioned report shape (README, "Command line"): exactly these keys, no more, no fewer.
 TOP_KEYS = {"schema", "as_of", "files", "totals"}
@@ -549,6 +551,29 @@ def test_explain_unknown_code(cli, code):
     assert run.out == ""
     assert run.err.count("\n") == 1
     assert run.err.startswith(f"nmr-xl: '{code}' is not a rule")
+
+
+def test_explain_a_setting(cli, tmp_path):
+    """Any setting, a core one (the reader's) or a rule's, by its key: value, docs, readers."""
+    run = cli("explain", "settings.date_order")
+    assert run.code == 0 and run.err == ""
+    assert run.out.splitlines()[:3] == ["settings.date_order (read by the reader)", "",
+                                        '  settings.date_order = "month-first"']
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[settings]\ndate_order = "day-first"\n', encoding="utf-8")
+    assert '= "day-first"' in cli("explain", "settings.date_order", "--rules", rules).out
+    assert cli("explain", "settings.provider_day_minutes").out.startswith(
+        "settings.provider_day_minutes (read by NMR106)")
+    assert "13 entries (noridian-je" in cli("explain", "contractors").out
+
+
+def test_explain_a_retired_code(cli, monkeypatch):
+    monkeypatch.setitem(RETIRED, "NMR096", Retired("NMR096", "old-check", dt.date(2027, 1, 4),
+                                                   "Folded into NMR102.", ("NMR102",)))
+    run = cli("explain", "nmr096")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == ("nmr-xl: NMR096 (old-check) was retired on 2027-01-04: Folded into "
+                       "NMR102. (see NMR102)\n")
 
 
 def test_units_cms_allocation(cli):

@@ -81,7 +81,7 @@ def test_bundled_defaults() -> None:
                    for p in ("default", "aetna", "bcbs-tennessee"))
     assert not config.value(ASSISTANT_QUALIFIED)
     assert config.value(CMT_CODES) == {"98940", "98941", "98942"}
-    therapy = config.value(ALWAYS_THERAPY)
+    therapy = config.value(ALWAYS_THERAPY, on=dt.date(2026, 3, 2))
     assert {"97112", "97110", "97140", "97530", "97161", "G0283"} <= therapy
     assert "98940" not in therapy and "97010" not in therapy
     assert config.value(TIMED_CODES) <= therapy

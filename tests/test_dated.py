@@ -16,11 +16,13 @@ from conftest import CliRun
 from nmr_xl.config.dated import Dated, Version, is_versions, parse_dated
 from nmr_xl.config.load import bundled_rules_path, full_schema, load_config
 from nmr_xl.config.schema import MapOf, Setting, Versions, is_pos_int, parse_toml
+from nmr_xl.engine import check_table
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Table
 from nmr_xl.read.table import build_table
 from nmr_xl.rules import RULES, all_settings
 from nmr_xl.rules.nmr import NMR_VISIT_LIMIT, NMR_WINDOW_DAYS
+from nmr_xl.rules.payer import ALWAYS_THERAPY
 from nmr_xl.rules.registry import Context
 from nmr_xl.rules.time_units import PROVIDER_DAY_MINUTES
 
@@ -275,3 +277,30 @@ def test_a_yearly_threshold_is_one_dated_setting() -> None:
     with pytest.raises(ConfigError, match=r"kx.toml:2: 'settings.example_threshold#1' lacks "
                                           "'value'"):
         parse_toml(text.replace("value = 2410, ", ""), "kx.toml", schema)
+
+
+def test_a_code_list_is_dated_like_any_datum(tmp_path: Path) -> None:
+    """[codes] always_therapy comes from CMS's Annual Therapy Update: its versions each hold a
+    list, and a line is judged by the list in force on its date of service (here by NMR304,
+    a line rule the engine runs only on the lines whose code is on the list)."""
+    bundled = load_config()
+    (only,) = bundled.versions(ALWAYS_THERAPY).versions
+    assert (only.start, only.end) == (None, None) and "undated" in only.source
+    rules = write(tmp_path, '[[codes.always_therapy]]\nuntil = 2026-06-30\nvalue = ["97112"]\n'
+                  'source = "CMS Annual Therapy Update, as an example"\n\n'
+                  '[[codes.always_therapy]]\nfrom = 2026-07-01\nvalue = ["97110"]\n'
+                  'source = "the next update, as an example"\n')
+    config = load_config(rules)
+    assert config.value(ALWAYS_THERAPY, on=dt.date(2026, 6, 30)) == {"97112"}
+    assert config.value(ALWAYS_THERAPY, on=dt.date(2026, 7, 1)) == {"97110"}
+    assert {"97112", "97110"} <= config.known_codes  # every version's codes are known codes
+    rows = [["Patient ID", "DOS", "CPT", "Units", "Modifiers", "Primary Payer"],
+            *(["P1", day, code, 1, "", "Medicare"]
+              for day in ("2026-06-30", "2026-07-01") for code in ("97112", "97110"))]
+    table = build_table("Sheet1", rows, config)
+    assert isinstance(table, Table)
+    found = check_table(table, config, dt.date(2026, 7, 31)).findings
+    assert [(f.row, f.rule) for f in found if f.rule == "NMR304"] == [(2, "NMR304"),
+                                                                        (5, "NMR304")]
+    plain = check_table(table, bundled, dt.date(2026, 7, 31)).findings  # undated: every line
+    assert [f.row for f in plain if f.rule == "NMR304"] == [2, 3, 4, 5]

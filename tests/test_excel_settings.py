@@ -76,7 +76,7 @@ def test_the_file_reads_as_vba_writes_it(settings_path: Path) -> None:
     assert found == {"RULES FILE": r"C:\Practice, Inc\rules.toml", "MUE FILE": "",
                      "NCCI FILES": "a.txt;b.txt; c.txt;"}
     files = ReferenceFiles.from_settings(found)
-    assert files == ReferenceFiles(Path(r"C:\Practice, Inc\rules.toml"), None,
+    assert files == ReferenceFiles(Path(r"C:\Practice, Inc\rules.toml"), (),
                                    (Path("a.txt"), Path("b.txt"), Path("c.txt")))
     assert read_settings(settings_path.parent / "missing.conf") == {}
 
@@ -85,7 +85,7 @@ def test_no_settings_means_the_bundled_rules(settings_path: Path) -> None:
     files = settings.current_files()
     assert files == ReferenceFiles()
     assert files.describe() == ["Practice rules file: none (the bundled rules.toml)",
-                                "CMS MUE file: none (the MUE values in the rules)",
+                                "CMS MUE files: none (the MUE values in the rules)",
                                 "CMS NCCI files: none (the NCCI pairs in the rules)"]
 
 
@@ -110,6 +110,28 @@ def test_mue_and_ncci_files_from_the_settings_are_loaded(settings_path: Path,
     assert config.mue.limit("97112", dt.date(2026, 3, 2)) == MueLimit(3)
     assert any(edit.column1 == "97140" and "ptp.txt" in edit.source
                for edit in config.ncci["97530"])
+
+
+def test_several_mue_files_each_for_its_quarter(settings_path: Path, tmp_path: Path) -> None:
+    """As the command line's --mue takes several quarters' files: the setting's paths,
+    separated by ";" (the ribbon writes them so when several files are selected)."""
+    header = ("HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,"
+              "MUE Rationale\n")
+    quarters = []
+    for month, limit in (("04", 3), ("07", 4)):
+        path = tmp_path / f"MCR_MUE_PractitionerServices_Eff_{month}-01-2026.csv"
+        path.write_text(header + f"97112,{limit},3 Date of Service Edit: Clinical,Clinical\n",
+                        encoding="latin-1")
+        quarters.append(path)
+    write_settings(settings_path, {"MUE FILE": f"{quarters[1]}; {quarters[0]};"})
+    files = settings.current_files()
+    assert files.mue == (quarters[1], quarters[0])
+    assert files.describe()[1] == f"CMS MUE files: {quarters[1]}; {quarters[0]}"
+    config = settings.excel_config()
+    assert config.mue.limit("97112", dt.date(2026, 6, 30)) == MueLimit(3)
+    assert config.mue.limit("97112", dt.date(2026, 7, 1)) == MueLimit(4)
+    write_settings(settings_path, {"MUE FILE": str(quarters[0])})  # one path, as written before
+    assert settings.current_files().mue == (quarters[0],)
 
 
 # --- the worksheet functions use them, and notice a change ------------------------------------

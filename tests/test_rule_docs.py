@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from nmr_xl import docs
+from nmr_xl.config.core import CORE_SETTINGS, DATE_ORDER, LAYOUTS
 from nmr_xl.config.dated import is_versions
-from nmr_xl.config.load import CORE, bundled_rules_path, full_schema, load_config
+from nmr_xl.config.load import bundled_rules_path, full_schema, load_config
 from nmr_xl.config.schema import Setting, is_pos_int
 from nmr_xl.errors import ConfigError
 from nmr_xl.model import Severity, Table
 from nmr_xl.read.table import build_table
 from nmr_xl.rules import RULES, SETTINGS, all_rules, all_settings, get_rule
-from nmr_xl.rules.registry import Context, parse_docs, rule
+from nmr_xl.rules.registry import RETIRED, Context, Retired, parse_docs, parse_retired, rule
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 
@@ -141,13 +144,15 @@ def _leaf_keys(data: dict, schema: dict, path: tuple[str, ...] = ()) -> set[str]
     return keys
 
 
-@pytest.mark.parametrize("setting", list(all_settings()), ids=lambda s: s.path)
+@pytest.mark.parametrize("setting", [*CORE_SETTINGS, *all_settings()], ids=lambda s: s.path)
 def test_every_setting_has_its_default_in_the_bundled_rules_file(setting: Setting) -> None:
+    table, *rest = setting.key.split(".")
+    if setting.absent is not None and not setting.profile and table not in BUNDLED:
+        return  # left out everywhere: its `absent` value ([[layouts]]: none)
     if setting.profile:  # a per-payer key: the bundled profiles show it in use
         assert any(setting.key in p for p in BUNDLED["profiles"].values()), (
             f"no bundled profile sets {setting.key}")
     else:
-        table, *rest = setting.key.split(".")
         value = BUNDLED.get(table, {})
         for part in rest:
             assert part in value, f"rules.toml has no default for {setting.key}"
@@ -160,17 +165,12 @@ def test_every_setting_has_its_default_in_the_bundled_rules_file(setting: Settin
 
 
 def test_every_key_of_the_bundled_rules_file_is_declared() -> None:
-    """By a rule (a Setting) or as a core setting the reader, engine or cli reads; profiles
-    and [rules] are the engine's."""
+    """By a rule (a Setting) or as a core setting the reader, engine or loader reads
+    (config.core, Settings too); profiles and [rules] are the engine's."""
     declared = {s.key for s in all_settings() if not s.profile}
 
     def core(key: str) -> bool:
-        schema: object = CORE
-        for part in key.split("."):
-            if not isinstance(schema, dict) or part not in schema:
-                return False
-            schema = schema[part]
-        return True
+        return any(key == s.key or key.startswith(s.key + ".") for s in CORE_SETTINGS)
 
     keys = _leaf_keys(BUNDLED, full_schema(all_settings()))
     undeclared = sorted(k for k in keys if k not in declared and not core(k)
@@ -305,3 +305,92 @@ def test_a_change_log_entry_is_never_dropped_or_rewritten(tmp_path: Path) -> Non
     assert len(lost) == 1 and lost[0].startswith("NMR205: 2026-11-30")
     assert docs.main(["--root", str(tmp_path)]) == 1
     assert catalogue.read_text(encoding="utf-8") != text  # nothing was written over it
+
+
+# --- retired codes: a code is never reused ----------------------------------------------------
+
+
+def test_no_live_rule_has_a_retired_code() -> None:
+    assert not set(RULES) & set(RETIRED)
+
+
+def test_a_retired_code_cannot_be_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(RETIRED, "NMR996", Retired("NMR996", "old-check", dt.date(2027, 1, 4),
+                                                   "Folded into NMR102."))
+    with pytest.raises(ValueError, match=r"NMR996 is retired \(old-check, 2027-01-04\)"):
+        rule("NMR996", "new-check", Severity.INFO, scope="line", target=RULES["NMR001"].target)
+    assert "NMR996" not in RULES
+
+
+def test_the_catalogue_keeps_retired_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every catalogued code is live or retired; a retired one stays in the catalogue."""
+    assert set(CATALOGUE) <= set(RULES) | set(RETIRED)
+    assert all(CATALOGUE[code]["name"] == gone.name for code, gone in RETIRED.items())
+    monkeypatch.setitem(RETIRED, "NMR996", Retired("NMR996", "old-check", dt.date(2027, 1, 4),
+                                                   "Folded into NMR102.", ("NMR102",)))
+    entry = tomllib.loads(docs.catalogue())["NMR996"]
+    assert entry == {"name": "old-check", "retired": dt.date(2027, 1, 4),
+                     "why": "Folded into NMR102.", "replaced_by": ["NMR102"]}
+
+
+def _git_history(*args: str) -> str | None:
+    """`git log -p` of this checkout, or None outside one (an sdist)."""
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        return None
+    done = subprocess.run(["git", "-C", str(root), "log", "-p", *args], capture_output=True,
+                          text=True, encoding="utf-8", check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def test_every_code_ever_shipped_is_live_or_retired() -> None:
+    """The codes the catalogue and the README's rule table have ever listed (their history):
+    a rule taken out must leave its code in nmr_xl/rules/retired.toml."""
+    catalogue = _git_history("--follow", "--", "tests/rule_catalogue.toml")
+    readme = _git_history("--", "README.md")
+    if catalogue is None or readme is None:
+        pytest.skip("not a git checkout")
+    shipped = set(re.findall(r"^[-+ ]\[(NMR\d{3})\]", catalogue, re.MULTILINE))
+    shipped |= set(re.findall(r"^[-+ ]\| (NMR\d{3}) \|", readme, re.MULTILINE))
+    assert {"NMR001", "NMR102", "NMR201", "NMR301"} <= shipped  # the history was read
+    unaccounted = sorted(shipped - set(RULES) - set(RETIRED))
+    assert not unaccounted, (f"{unaccounted} were shipped and are neither live nor in "
+                             "nmr_xl/rules/retired.toml")
+
+
+def test_retired_entries_are_checked() -> None:
+    good = '[NMR096]\nname = "old"\nretired = 2027-01-04\nwhy = "Folded into NMR102."\n'
+    assert parse_retired(good)["NMR096"].retired == dt.date(2027, 1, 4)
+    for bad in ('[NMR096]\nname = "old"\nretired = 2027-01-04\n',  # no why
+                good + 'replaced = ["NMR102"]\n',  # unknown key
+                good.replace("2027-01-04", '"soon"'),
+                good.replace("NMR096", "X1")):
+        with pytest.raises(ValueError, match=r"retired\.toml"):
+            parse_retired(bad)
+
+
+def test_a_code_is_never_dropped_from_the_catalogue(tmp_path: Path) -> None:
+    catalogue = tmp_path / docs.CATALOGUE
+    catalogue.parent.mkdir(parents=True)
+    text = (docs.ROOT / docs.CATALOGUE).read_text(encoding="utf-8")
+    catalogue.write_text(text + '\n[NMR996]\nname = "old-check"\nseverity = "info"\n'
+                         'medicare_only = false\n', encoding="utf-8")
+    lost = docs.rewritten_history(tmp_path)
+    assert len(lost) == 1 and lost[0].startswith("NMR996: rule code dropped")
+
+
+# --- core settings: declared like the rules' ------------------------------------------------
+
+
+def test_core_settings_are_declared_like_rule_settings() -> None:
+    """Each has docs and says who reads it; the loader parses it into Config.values, so it is
+    read through its declaration like a rule's setting."""
+    config = load_config()
+    keys = [s.key for s in CORE_SETTINGS]
+    assert len(keys) == len(set(keys))
+    for setting in CORE_SETTINGS:
+        assert setting.docs.strip() and setting.read_by, setting.key
+        assert not setting.profile and setting.key in config.values
+    assert config.value(DATE_ORDER) == "month-first" and not config.day_first
+    assert config.value(LAYOUTS) == () == config.layouts  # none bundled: its `absent` value
+    assert not set(keys) & {s.key for s in all_settings()}

@@ -101,7 +101,8 @@ class Versions:
 
 @dataclass(frozen=True, eq=False)
 class Setting(Generic[T]):
-    """One key of rules.toml that rules read, declared once beside the rules that read it.
+    """One key of rules.toml, declared once: beside the rules that read it, or for what the
+    reader, the engine and the loader read, in config.core.
 
     The loader validates it with `check`, turns it into its typed value with `parse` once per
     loaded file, and `explain` and docs/rules.md show it with `docs`. Its default is the value
@@ -113,13 +114,18 @@ class Setting(Generic[T]):
     parse: Callable[[Any], T]  # the raw TOML value -> what the rules use
     docs: str
     profile: bool = False  # a per-payer key of every [profiles.ID] table
-    absent: Any = None  # a profile setting: the raw value of a profile that leaves the key out
+    # The raw value where the key is left out: of a profile setting, in a profile; of another,
+    # in every rules file (the bundled one too). None: the bundled rules.toml must set it.
+    absent: Any = None
     extends: bool = False  # a practice's list is added to the default list, not put in its place
     # (table, noun): each item of a list, or each key of a table, must be a key of `table`
     refers_to: tuple[str, str] | None = None
     # The datum comes from a dated source: it may be written as versions in force between
     # dates (config.dated), and a rule reads it for a date: ctx.value(SETTING, on=line.dos).
     dated: bool = False
+    # A core setting (config.core): who reads it instead of a rule ("the reader", "the loader",
+    # "NMR105, with the CMS MUE files"); "" for a setting rules list and read.
+    read_by: str = ""
 
     @property
     def path(self) -> str:

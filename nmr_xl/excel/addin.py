@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 from nmr_xl.excel.settings import (
     MUE_KEY,
     NCCI_KEY,
-    NCCI_SEPARATOR,
+    PATH_SEPARATOR,
     PROJECT_NAME,
     RULES_KEY,
     SETTINGS_SHEET,
@@ -98,9 +98,11 @@ _SETTINGS_ITEMS = "".join((
             "Choose your practice rules file",
             "A rules.toml with your practice's changes to the bundled rules (see the README): "
             "Check sheet and the worksheet functions use it from now on.", large=False),
-    _button("nmrXlChooseMue", "CMS MUE file...", "FileOpen", "NmrXlChooseMue",
-            "Choose CMS's MUE file",
-            "The practitioner services MUE table (CSV) from CMS, for NMR105.", large=False),
+    _button("nmrXlChooseMue", "CMS MUE files...", "FileOpen", "NmrXlChooseMue",
+            "Choose CMS's MUE files",
+            "The practitioner services MUE tables (CSV) from CMS, for NMR105: select one, or "
+            "several quarters' at once (each applies to the dates of service of its quarter).",
+            large=False),
     _button("nmrXlChooseNcci", "CMS NCCI files...", "FileOpen", "NmrXlChooseNcci",
             "Choose CMS's NCCI PTP files",
             "The practitioner PTP edit files (tab-separated .txt) from CMS, for NMR306: select "
@@ -167,25 +169,13 @@ Sub NmrXlChooseRules(control As IRibbonControl)
 End Sub
 
 Sub NmrXlChooseMue(control As IRibbonControl)
-    NmrXlChooseFile "{MUE_KEY}", "CMS MUE file for practitioner services", "CSV files (*.csv),*.csv"
+    NmrXlChooseFiles "{MUE_KEY}", "CMS MUE practitioner files (one or several quarters)", _
+        "CSV files (*.csv),*.csv"
 End Sub
 
 Sub NmrXlChooseNcci(control As IRibbonControl)
-    Dim chosen As Variant, paths As String, i As Long
-    #If Mac Then
-        chosen = Application.GetOpenFilename(, , "CMS NCCI practitioner PTP file")
-        If VarType(chosen) = vbBoolean Then Exit Sub
-        paths = CStr(chosen)
-    #Else
-        chosen = Application.GetOpenFilename("PTP files (*.txt),*.txt,All files (*.*),*.*", 1, _
-            "CMS NCCI practitioner PTP files (select all of them)", , True)
-        If Not IsArray(chosen) Then Exit Sub
-        For i = LBound(chosen) To UBound(chosen)
-            If Len(paths) > 0 Then paths = paths & "{NCCI_SEPARATOR}"
-            paths = paths & chosen(i)
-        Next i
-    #End If
-    NmrXlSaveSetting "{NCCI_KEY}", paths
+    NmrXlChooseFiles "{NCCI_KEY}", "CMS NCCI practitioner PTP files (select all of them)", _
+        "PTP files (*.txt),*.txt"
 End Sub
 
 Sub NmrXlBundledRules(control As IRibbonControl)
@@ -212,6 +202,25 @@ Private Sub NmrXlChooseFile(settingKey As String, dialogTitle As String, fileFil
     #End If
     If VarType(chosen) = vbBoolean Then Exit Sub  ' cancelled
     NmrXlSaveSetting settingKey, CStr(chosen)
+End Sub
+
+Private Sub NmrXlChooseFiles(settingKey As String, dialogTitle As String, fileFilter As String)
+    ' Several files, saved as one setting with "{PATH_SEPARATOR}" between the paths.
+    Dim chosen As Variant, paths As String, i As Long
+    #If Mac Then
+        chosen = Application.GetOpenFilename(, , dialogTitle)  ' one file at a time
+        If VarType(chosen) = vbBoolean Then Exit Sub
+        paths = CStr(chosen)
+    #Else
+        chosen = Application.GetOpenFilename(fileFilter & ",All files (*.*),*.*", 1, _
+            dialogTitle, , True)
+        If Not IsArray(chosen) Then Exit Sub
+        For i = LBound(chosen) To UBound(chosen)
+            If Len(paths) > 0 Then paths = paths & "{PATH_SEPARATOR}"
+            paths = paths & chosen(i)
+        Next i
+    #End If
+    NmrXlSaveSetting settingKey, paths
 End Sub
 
 Private Sub NmrXlSaveSetting(settingKey As String, settingValue As String)

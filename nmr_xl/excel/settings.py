@@ -27,9 +27,12 @@ from nmr_xl.errors import ConfigError
 PROJECT_NAME = "nmr-xl"  # the add-in's VBA PROJECT_NAME: names its settings sheet and files
 SETTINGS_SHEET = f"{PROJECT_NAME}.conf"
 RULES_KEY = "RULES FILE"
+# Several paths each, separated by ";", as the command line's --mue and --ncci take several
+# files: MUE files of several quarters, and CMS splits the PTP edits over four files. The MUE
+# key keeps its name from when it held one path: a settings file written then reads the same.
 MUE_KEY = "MUE FILE"
-NCCI_KEY = "NCCI FILES"  # several paths, separated by ";" (CMS splits the PTP edits in four)
-NCCI_SEPARATOR = ";"
+NCCI_KEY = "NCCI FILES"
+PATH_SEPARATOR = ";"
 RECHECK_SECONDS = 2.0  # how often the worksheet functions look for changed settings
 _LINE = re.compile(r'"([^"]*)"\s*,\s*"([^"]*)"')
 
@@ -72,32 +75,31 @@ class ReferenceFiles:
     """The practice's own files the add-in checks with; none: the bundled rules only."""
 
     rules: Path | None = None
-    mue: Path | None = None
+    mue: tuple[Path, ...] = ()
     ncci: tuple[Path, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: dict[str, str]) -> ReferenceFiles:
-        def path(key: str) -> Path | None:
-            value = settings.get(key, "")
-            return Path(value) if value else None
+        def paths(key: str) -> tuple[Path, ...]:
+            return tuple(Path(part.strip()) for part in settings.get(key, "").split(
+                PATH_SEPARATOR) if part.strip())
 
-        ncci = tuple(Path(part.strip()) for part in settings.get(NCCI_KEY, "").split(
-            NCCI_SEPARATOR) if part.strip())
-        return cls(path(RULES_KEY), path(MUE_KEY), ncci)
+        rules = settings.get(RULES_KEY, "")
+        return cls(Path(rules) if rules else None, paths(MUE_KEY), paths(NCCI_KEY))
 
     def load(self) -> Config:
         """The rules with these files laid over the bundled ones (ConfigError names a file that
         is missing or wrong)."""
-        for path in (self.rules, self.mue, *self.ncci):
+        for path in (self.rules, *self.mue, *self.ncci):
             if path is not None and not path.is_file():
                 raise ConfigError(f"{path}: file not found (chosen under nmr-xl > Settings)")
-        return load_config(self.rules, mue_file=self.mue, ncci_file=self.ncci or None)
+        return load_config(self.rules, mue_file=self.mue or None, ncci_file=self.ncci or None)
 
     def describe(self) -> list[str]:
         """One line per setting, for the ribbon's settings message and `addin doctor`."""
-        ncci = "; ".join(str(p) for p in self.ncci)
+        mue, ncci = ("; ".join(str(p) for p in paths) for paths in (self.mue, self.ncci))
         return [f"Practice rules file: {self.rules or 'none (the bundled rules.toml)'}",
-                f"CMS MUE file: {self.mue or 'none (the MUE values in the rules)'}",
+                f"CMS MUE files: {mue or 'none (the MUE values in the rules)'}",
                 f"CMS NCCI files: {ncci or 'none (the NCCI pairs in the rules)'}"]
 
 
@@ -128,7 +130,7 @@ class ConfigCache:
             self._checked_at = now
             path = settings_file()
             files = current_files(path)
-            stamp = tuple(_stamp(p) for p in (path, files.rules, files.mue, *files.ncci))
+            stamp = tuple(_stamp(p) for p in (path, files.rules, *files.mue, *files.ncci))
             if stamp != self._stamp:
                 self._stamp = stamp
                 try:

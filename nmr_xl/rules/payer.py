@@ -25,7 +25,8 @@ CMT_CODES = Setting("codes.cmt", is_str_list, code_set,
 ALWAYS_THERAPY = Setting(
     "codes.always_therapy", is_str_list, code_set,
     "Codes that are always therapy under Medicare, whoever bills them (CMS's Annual Therapy "
-    "Update has the full list).")
+    "Update has the full list). Dated: a version per Annual Therapy Update; a line is judged "
+    "by the list in force on its date of service.", dated=True)
 RE_EVALUATION = Setting("codes.re_evaluation", is_str_list, code_set,
                         "Re-evaluation codes: each also serves as a progress report.")
 SUBLUXATION = Setting(
@@ -377,7 +378,8 @@ def plan_of_care(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                 "Bill only within a current plan of care: get the plan recertified (or a new "
                 "plan certified) to cover this date.",
             )
-        if not ctx.profile(line).medicare or line.code not in ctx.value(ALWAYS_THERAPY):
+        if not ctx.profile(line).medicare or line.code not in ctx.value(ALWAYS_THERAPY,
+                                                                        on=line.dos):
             continue  # certification (90 days, not by a DC) is about therapy plans, not CMT
         day = (line.dos - start).days + 1 if line.dos and start else 0
         if day > _PLAN_DAYS:
@@ -437,7 +439,6 @@ def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     Source version: Pub. 100-02 ch. 15 §220.3, read in an older undated verbatim copy (the
     current revision not re-checked).
     """
-    therapy = ctx.value(ALWAYS_THERAPY)
     by_patient: dict[str, list[Line]] = defaultdict(list)
     for line in lines:
         if line.patient and line.dos and ctx.enabled("NMR309", line):
@@ -446,7 +447,7 @@ def progress_report_due(lines: list[Line], ctx: Context) -> Iterator[Hit]:
         reports = _progress_dates(patient_lines, ctx.value(RE_EVALUATION))
         days: dict[dt.date, Line] = {}
         for line in patient_lines:
-            if line.code in therapy:
+            if line.code in ctx.value(ALWAYS_THERAPY, on=line.dos):
                 days.setdefault(line.dos, line)  # type: ignore[arg-type]
         pending = sorted(reports)
         index = since = 0

@@ -76,7 +76,7 @@ class _Running:
     from_charges: bool = False  # some of it is charges, not allowed amounts
 
 
-def _bucket(line: Line, therapy: frozenset[str], ctx: Context) -> str | None:
+def _bucket(line: Line, ctx: Context) -> str | None:
     """Which threshold a therapy line counts toward, or None for a line that is not therapy
     (or that Medicare excludes: GY)."""
     if "GY" in line.modifiers:
@@ -84,7 +84,7 @@ def _bucket(line: Line, therapy: frozenset[str], ctx: Context) -> str | None:
     for modifier in line.modifiers:
         if modifier in _BY_MODIFIER:
             return _BY_MODIFIER[modifier]
-    if line.code not in therapy:
+    if line.code not in ctx.value(ALWAYS_THERAPY, on=line.dos):
         return None
     role, _ = ctx.role(line)
     found = _BY_ROLE.get(role or "")
@@ -160,14 +160,13 @@ def kx_modifier_missing(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     its body); NGS CY 2024 KX article; BBA 2018 §50202 as enacted 2018-02-09; thresholds as
     dated in rules.toml, 2018-2026, compiled 2026-12.
     """
-    therapy = ctx.value(ALWAYS_THERAPY)
     has_allowed = ctx.table.has(Field.ALLOWED)
     ordered = sorted((line for line in lines
                       if line.patient and line.dos and ctx.enabled("NMR310", line)),
                      key=lambda line: (line.dos, line.row))
     running: dict[tuple[str, int, str], _Running] = defaultdict(_Running)
     for line in ordered:
-        bucket = _bucket(line, therapy, ctx)
+        bucket = _bucket(line, ctx)
         found = _threshold_for(line.dos, ctx) if bucket else None  # type: ignore[arg-type]
         if bucket is None or found is None:
             continue

@@ -21,6 +21,9 @@ share is declared once in the family module or rules/common.py) and reads them w
 `ctx.value(SETTING)`. The loader validates rules.toml against these declarations, and `explain`
 and the generated docs show them.
 
+Rule codes are never reused: a rule taken out of the registry keeps its code in
+rules/retired.toml, and registering a rule under a retired code fails.
+
 A setting from a dated source (a payer policy, a yearly threshold) is declared `dated=True`:
 rules.toml may then give it as versions in force between dates (nmr_xl/config/dated.py), and a
 rule reads it for a line's date of service, `ctx.value(SETTING, profile, on=line.dos)` (None: the
@@ -32,8 +35,10 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
+import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, Literal, TypeVar
 
 from nmr_xl.config.dated import Dated, Version
@@ -155,6 +160,47 @@ class Rule:
     settings: tuple[Setting[Any], ...] = ()
 
 
+@dataclass(frozen=True)
+class Retired:
+    """A rule code no longer in use, kept so it is never given to another rule."""
+
+    code: str
+    name: str
+    retired: dt.date
+    why: str
+    replaced_by: tuple[str, ...] = ()
+
+
+_RETIRED_KEYS = {"name", "retired", "why", "replaced_by"}
+
+
+def parse_retired(text: str, source: str = "rules/retired.toml") -> dict[str, Retired]:
+    """The retired codes of a retired.toml, validated strictly (a broken entry must not let a
+    code be reused)."""
+    out: dict[str, Retired] = {}
+    for code, entry in tomllib.loads(text).items():
+        where = f"{source}: [{code}]"
+        if not re.fullmatch(r"NMR\d{3}", code) or not isinstance(entry, dict):
+            raise ValueError(f"{where} is not a rule code's table")
+        unknown = set(entry) - _RETIRED_KEYS
+        missing = {"name", "retired", "why"} - set(entry)
+        if unknown or missing:
+            raise ValueError(f"{where}: unknown keys {sorted(unknown)}" if unknown
+                             else f"{where} lacks {', '.join(sorted(missing))}")
+        replaced = entry.get("replaced_by", [])
+        if not (isinstance(entry["name"], str) and isinstance(entry["why"], str)
+                and isinstance(entry["retired"], dt.date)
+                and isinstance(replaced, list) and all(isinstance(c, str) for c in replaced)):
+            raise ValueError(f"{where}: name and why are strings, retired a date, replaced_by "
+                             "a list of codes")
+        out[code] = Retired(code, entry["name"], entry["retired"], entry["why"], tuple(replaced))
+    return out
+
+
+# Codes of rules taken out of the registry: never used again.
+RETIRED: dict[str, Retired] = parse_retired(
+    resources.files("nmr_xl.rules").joinpath("retired.toml").read_text(encoding="utf-8"))
+
 RULES: dict[str, Rule] = {}
 # Every setting a registered rule reads, by path: one declaration each, however many rules share it.
 SETTINGS: dict[str, Setting[Any]] = {}
@@ -208,6 +254,10 @@ def rule(
     """Register a rule; the decorated function is its check and its docstring its docs."""
     if not re.fullmatch(r"NMR\d{3}", code):
         raise ValueError(f"bad rule code {code!r}")
+    if code in RETIRED:
+        raise ValueError(f"rule code {code} is retired ({RETIRED[code].name}, "
+                         f"{RETIRED[code].retired.isoformat()}): codes are never reused, take "
+                         "the next free one")
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         raise ValueError(f"{code}: name must be kebab-case, got {name!r}")
     reads = tuple(dict.fromkeys((codes, *settings) if codes else settings))
