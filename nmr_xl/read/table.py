@@ -160,8 +160,18 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
 
 
 def _sample(rows: Sequence[Sequence[object]]) -> list[Sequence[object]]:
-    filled = [r for r in rows if any(c not in (None, "") for c in r)]
-    return filled[: content.SAMPLE_ROWS]
+    """The rows under the header whose values confirm the headings: the first non-blank ones,
+    less those that fill far fewer cells than the lines do (group headings, subtotals, page
+    headers), whose label in a "Date" column is not a reason to doubt it."""
+    filled = [(r, n) for r in rows if (n := _filled(r))][: content.SAMPLE_ROWS]
+    if not filled:
+        return []
+    typical = median(n for _, n in filled)
+    return [r for r, n in filled if 2 * n >= typical]
+
+
+def _filled(cells: Sequence[object]) -> int:
+    return sum(1 for c in cells if c is not None and not (isinstance(c, str) and not c.strip()))
 
 
 def build_table(
