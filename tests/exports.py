@@ -946,7 +946,7 @@ def chirofusion() -> Export:
     )
 
 
-NEW_EXPORTS = [epic_clarity, chirotouch, kareo_times, collaboratemd, jane_app, chirofusion]
+EXPORTS += [epic_clarity, chirotouch, kareo_times, collaboratemd, jane_app, chirofusion]
 
 
 # --- what nmr-xl must say plainly it could not read -----------------------------------------------
@@ -971,3 +971,92 @@ def therabill() -> Export:
                   "Session Balance", rows, {"dos": "DOS", "code": "Service/CPT Code",
                                             "patient_name": "Client", "row_type": "Status"},
                   set(), {"void": 1})
+
+
+def visit_minutes() -> Export:
+    """A therapy EMR's visit charges with the visit's timed minutes printed on its first line
+    only (the layout is inferred: no public column list of Raintree, Net Health or Prompt was
+    found), dates as Excel serial numbers stored as text, a page header and the headings again
+    on page 2. Read per line, those minutes would flag every later line; the sheet is reported
+    as not fully checked instead, and the other rules run."""
+    header = ["Visit Date", "Patient", "MRN", "Therapist", "Primary Payer", "CPT", "Modifiers",
+              "Units", "Tx Min", "Dx"]
+
+    def line(serial: str, name: str, mrn: int, who: str, payer: str, code: str, mods: str,
+             units: int, minutes: str | None, dx: str) -> list[object]:
+        return [serial, name, mrn, who, payer, code, mods, units, minutes, dx]
+
+    rows = [
+        ["Visit Charges"],
+        ["Printed: 04/01/2026"],
+        [],
+        header,
+        line("46083", "Fox, Amy", 5001, "Dana Cole, PT", "Medicare", "97112", "GP", 2, "47",
+             "G20"),
+        line("46083", "Fox, Amy", 5001, "Dana Cole, PT", "Medicare", "97110", "GP", 1, None,
+             "G20"),
+        # planted: Medicare therapy without GP (NMR304)
+        line("46084", "Gray, Bo", 5002, "Dana Cole, PT", "Medicare", "97112", "", 2, "38",
+             "R26.81"),
+        line("46084", "Gray, Bo", 5002, "Dana Cole, PT", "Medicare", "97140", "GP", 1, None,
+             "R26.81"),
+        ["Page 2"],
+        header,
+        # planted: back pain only (NMR205)
+        line("46085", "Hill, Cy", 5003, "Ana Reyes, PTA", "Aetna", "97112", "GP", 2, "40",
+             "M54.50"),
+        line("46085", "Hill, Cy", 5003, "Ana Reyes, PTA", "Aetna", "97530", "GP", 1, None,
+             "M54.50"),
+        line("46086", "Ives, Di", 5004, "Dana Cole, PT", "Aetna", "97110", "GP", 1, "15", "G20"),
+    ]
+    return Export("Visit minutes", "visit charges, minutes per visit (inferred)", "Visit Charges",
+                  rows, {"dos": "Visit Date", "patient_name": "Patient", "patient": "MRN",
+                         "provider": "Therapist", "payer": "Primary Payer", "code": "CPT",
+                         "modifiers": "Modifiers", "units": "Units", "diagnoses": "Dx"},
+                  {(7, "NMR304"), (11, "NMR205")}, {"page": 1, "header": 1})
+
+
+def patientstudio() -> Export:
+    """PatientStudio's charge table (headings verbatim from its help page: ID, Dx Pointers,
+    Units, Modifiers, Fee, Total, Insurance Balance, Patient Balance; the patient, date, provider
+    and insurance columns inferred): the code inside the procedure's label, pointer letters at
+    diagnoses listed on the claim, not on the sheet. The diagnosis rules cannot run, and the
+    sheet says so; the others run."""
+    header = ["Patient", "DOS", "Provider", "Insurance", "ID", "Dx Pointers", "Units",
+              "Modifiers", "Fee", "Total", "Insurance Balance", "Patient Balance"]
+
+    def line(name: str, when: str, who: str, label: str, pointers: str, units: int,
+             mods: str, fee: float) -> list[object]:
+        return [name, when, who, "Medicare", label, pointers, units, mods, fee, fee * units,
+                fee * units, 0]
+
+    rows = [
+        header,
+        line("Doe, Jane", "03/02/2026", "Dana Cole, PT", "Neuromuscular Re-ed (97112)", "A, B",
+             2, "GP", 45.0),
+        line("Doe, Jane", "03/02/2026", "Dana Cole, PT", "Therapeutic Exercise (97110)", "A", 1,
+             "GP, KX", 40.0),
+        # planted: an assistant's Medicare line without CQ (NMR305)
+        line("Roe, Max", "03/03/2026", "Ana Reyes, PTA", "Neuromuscular Re-ed (97112)", "A", 2,
+             "GP", 45.0),
+        # planted: Medicare therapy without GP (NMR304)
+        line("Roe, Max", "03/03/2026", "Dana Cole, PT", "Manual Therapy (97140)", "B", 1, "",
+             40.0),
+    ]
+    return Export("PatientStudio", "charge table (headings verbatim; diagnoses on the claim)",
+                  "Charges", rows, {"patient_name": "Patient", "dos": "DOS", "code": "ID",
+                                    "dx_pointer": "Dx Pointers", "units": "Units",
+                                    "modifiers": "Modifiers", "payer": "Insurance",
+                                    # the per-unit Fee, not the Total (a known imprecision:
+                                    # NMR310's running total would count one unit a line)
+                                    "provider": "Provider", "charge": "Fee"},
+                  {(4, "NMR305"), (5, "NMR304")})
+
+
+# Layouts read in part: the export, and how the warning that says what was not read begins.
+PARTLY_READ = [
+    (visit_minutes, "The sheet 'Visit Charges' cannot be fully checked: the minutes in "
+                    "\"Tx Min\" (I) are printed once per visit"),
+    (patientstudio, "The sheet 'Charges' cannot be fully checked: 4 lines point at diagnoses "
+                    "by letter or number (\"Dx Pointers\", F)"),
+]
