@@ -23,6 +23,7 @@ from nmr_xl.read.diagnoses import link_diagnoses
 from nmr_xl.read.groups import carry_down, fill_down, labelled
 from nmr_xl.read.providers import credentials_from_names
 from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, TOTAL, RowSorter, is_negative
+from nmr_xl.read.visit_time import minutes_per_visit
 
 # A header row must name the code column and at least this many fields in all, one of them the
 # date of service or the patient (a fee schedule names codes and fees, not billing lines).
@@ -284,6 +285,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     fill_down(table, others[TOTAL] + others[HEADING] > 0)
     carry_down(table, groups, config)
     credentials_from_names(table, config)
+    minutes_per_visit(table)
     table.not_charges = {k: n for k, n in others.items() if n}
 
 
