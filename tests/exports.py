@@ -31,6 +31,8 @@ class Export:
     findings: set[tuple[int, str]]  # every (row, rule) the check must give, and no other
     not_charges: dict[str, int] = field(default_factory=dict)
     csv: bool = False  # written as a CSV file (the system exports text)
+    # how each "cannot be fully checked" warning the file must give begins (none: fully read)
+    warned: tuple[str, ...] = ()
 
     def write(self, folder: Path) -> Path:
         name = self.system.lower().replace(" ", "-").replace("/", "-")
@@ -416,6 +418,9 @@ def openemr() -> Export:
          "modifiers": "modifier", "units": "units", "charge": "fee", "diagnoses": "justify"},
         {(7, "NMR205"), (11, "NMR004")},
         {"diagnosis": 4, "void": 1, "payment": 1},
+        # payer_id is the id of an insurance company: which payer it is, the sheet does not say
+        warned=("The sheet 'billing' cannot be fully checked: the payer column \"payer_id\" (N) "
+                "holds codes (3)",),
     )
 
 
@@ -1053,10 +1058,48 @@ def patientstudio() -> Export:
                   {(4, "NMR305"), (5, "NMR304")})
 
 
+def webpt_extract() -> Export:
+    """WebPT Analytics' "Charges: Standard Extract Table" (CSV; columns in the documented order,
+    from the help page): the provider and the payer are integer ids, insurance_type_id a code
+    (3 = Medicare) that only a value map turns into a payer. The payer is left to the rules
+    file (the codes can be added to a profile's match list); until then the file says that
+    every line was checked as an unknown payer. export_flag 3 (removed) is not read."""
+    header = ["record_id", "visit_date", "record_pointer", "cpt", "clinic_id", "patient_id",
+              "case_id", "visit_id", "therapist_id", "cosign_therapist_id", "insurance_id",
+              "insurance_type_id", "units", "charge_amount", "cpt_code_id", "client_id",
+              "note_type", "cpt_prefix", "cpt_suffix", "cpt_modifier", "modified_date",
+              "note_finalized_date", "export_flag"]
+
+    def row(n: int, day: str, code: str, patient: int, visit: int, units: object,
+            modifier: str, kind: int = 3, flag: int = 1) -> list[object]:
+        return [n, day, f"p{n}", code, 7, patient, 40 + patient, visit, 21, None, 300 + kind,
+                kind, units, 45.0 * units if isinstance(units, int) else None, 500 + n, 9, "DN",
+                None, None, modifier, day, day, flag]
+
+    rows = [
+        header,
+        row(1, "2026-03-02", "97112", 11, 801, 2, "GP"),
+        row(2, "2026-03-02", "97110", 11, 801, 1, "GP"),
+        # planted: 59 with XS (NMR307)
+        row(3, "2026-03-03", "97140", 12, 802, 1, "59,XS", kind=9),
+        # planted: no units (NMR001)
+        row(4, "2026-03-04", "97112", 13, 803, None, "GP", kind=9, flag=2),
+        # planted: a date of service after the check (NMR004)
+        row(5, "2026-04-20", "97110", 13, 804, 1, "GP", kind=9),
+    ]
+    return Export("WebPT extract", "Charges: Standard Extract Table (verbatim)", "charges", rows,
+                  {"dos": "visit_date", "code": "cpt", "patient": "patient_id",
+                   "claim": "visit_id", "provider": "therapist_id", "payer": "insurance_id",
+                   "units": "units", "charge": "charge_amount", "modifiers": "cpt_modifier"},
+                  {(4, "NMR307"), (5, "NMR001"), (6, "NMR004")}, csv=True)
+
+
 # Layouts read in part: the export, and how the warning that says what was not read begins.
 PARTLY_READ = [
     (visit_minutes, "The sheet 'Visit Charges' cannot be fully checked: the minutes in "
                     "\"Tx Min\" (I) are printed once per visit"),
     (patientstudio, "The sheet 'Charges' cannot be fully checked: 4 lines point at diagnoses "
                     "by letter or number (\"Dx Pointers\", F)"),
+    (webpt_extract, "The sheet 'webpt-extract' cannot be fully checked: the payer column "
+                    "\"insurance_id\" (K) holds codes"),
 ]

@@ -21,6 +21,7 @@ from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
 from nmr_xl.read.diagnoses import link_diagnoses
 from nmr_xl.read.groups import carry_down, fill_down, labelled
+from nmr_xl.read.payer_codes import payer_codes
 from nmr_xl.read.providers import credentials_from_names
 from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, TOTAL, RowSorter, is_negative
 from nmr_xl.read.visit_time import minutes_per_visit
@@ -286,6 +287,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     carry_down(table, groups, config)
     credentials_from_names(table, config)
     minutes_per_visit(table)
+    payer_codes(table, config)
     table.not_charges = {k: n for k, n in others.items() if n}
 
 
