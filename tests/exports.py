@@ -951,7 +951,55 @@ def chirofusion() -> Export:
     )
 
 
-EXPORTS += [epic_clarity, chirotouch, kareo_times, collaboratemd, jane_app, chirofusion]
+# --- A PM "Charges by Provider" report with unlabelled group headings ---------------------------
+# Inferred (no vendor's printed layout seen): reports grouped by discipline, then by provider,
+# print the group's value alone on a row, with no "Provider:" label (Therabill's Provider Code
+# Summary groups "by profession ... within each discipline ... each of your providers").
+
+def charges_by_provider() -> Export:
+    def line(when: str, name: str, acct: int, code: str, mods: str | None, units: int,
+             dx: str, payer: str, amount: str) -> list[object]:
+        return [when, name, acct, code, mods, units, dx, payer, amount]
+
+    rows = [
+        ["Charges by Provider"],
+        ["03/01/2026 - 03/31/2026"],
+        [],
+        ["DOS", "Patient", "Acct", "CPT", "Mod", "Units", "Dx", "Insurance", "Amount"],
+        ["Massage Therapy"],
+        ["Kim Lee, LMT"],
+        line("03/02/2026", "Chen, Li", 3001, "97124", None, 2, "M62.830", "Aetna", "$80.00"),
+        # planted: a massage therapist's 97112 (NMR204)
+        line("03/02/2026", "Chen, Li", 3001, "97112", None, 1, "G20", "Aetna", "$45.00"),
+        ["Provider Total", None, None, None, None, 3, None, None, "$125.00"],
+        ["Chiropractic"],
+        ["Mark Ortiz, DC"],
+        line("03/03/2026", "Diaz, Ana", 3002, "98941", "AT", 1, "M99.01, M99.02, M99.03, M54.2",
+             "Medicare", "$60.00"),
+        # planted: a chiropractor's Medicare 97112 without GY (NMR301) beside CMT without 59
+        # (NMR306)
+        line("03/03/2026", "Diaz, Ana", 3002, "97112", "GP", 1, "G20", "Medicare", "$45.00"),
+        ["Provider Total", None, None, None, None, 2, None, None, "$105.00"],
+        ["Physical Therapy"],
+        ["Ana Reyes, PTA"],
+        # planted: an assistant's Medicare line without CQ (NMR305)
+        line("03/04/2026", "Evans, Joe", 3003, "97112", "GP", 2, "G20", "Medicare", "$90.00"),
+        ["Provider Total", None, None, None, None, 2, None, None, "$90.00"],
+        ["Report Total", None, None, None, None, 7, None, None, "$320.00"],
+    ]
+    return Export(
+        "Charges by provider", "A PM Charges by Provider report with unlabelled discipline and "
+        "provider group headings (inferred)", "Charges", rows,
+        {"dos": "DOS", "patient_name": "Patient", "patient": "Acct", "code": "CPT",
+         "modifiers": "Mod", "units": "Units", "diagnoses": "Dx", "payer": "Insurance",
+         "charge": "Amount"},
+        {(8, "NMR204"), (13, "NMR301"), (13, "NMR306"), (17, "NMR305")},
+        {"total": 4, "heading": 6},
+    )
+
+
+EXPORTS += [epic_clarity, chirotouch, kareo_times, collaboratemd, jane_app, chirofusion,
+            charges_by_provider]
 
 
 # --- what nmr-xl must say plainly it could not read -----------------------------------------------

@@ -20,7 +20,7 @@ from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
 from nmr_xl.read.diagnoses import link_diagnoses
-from nmr_xl.read.groups import carry_down, fill_down, labelled
+from nmr_xl.read.groups import carry_down, fill_down, labelled, unlabelled
 from nmr_xl.read.payer_codes import payer_codes
 from nmr_xl.read.providers import credentials_from_names
 from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, TOTAL, RowSorter, is_negative
@@ -282,7 +282,8 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     _check_modifiers(table.lines, config.known_modifiers)
     _modifiers_in_code_cells(table)
     taken = {row for row, _ in codeless_lines}
-    groups += [(row, labelled(cells, config)) for row, cells in codeless if row not in taken]
+    groups += [(row, labelled(cells, config) or unlabelled(cells, config))
+               for row, cells in codeless if row not in taken]
     fill_down(table, others[TOTAL] + others[HEADING] > 0)
     carry_down(table, groups, config)
     credentials_from_names(table, config)
