@@ -1106,6 +1106,39 @@ def patientstudio() -> Export:
                   {(4, "NMR305"), (5, "NMR304")})
 
 
+_ABOVE = "(from the rows above the lines)"  # a field the block or group rows give the lines
+
+
+def patientstudio_claims() -> Export:
+    """PatientStudio's charge table printed claim by claim (the table's headings verbatim; the
+    claim block rows above each table inferred): the patient, date, insurance and provider are
+    on the block row, the header repeats for every claim, and the pointers point at diagnoses
+    the sheet does not list."""
+    header = ["ID", "Dx Pointers", "Units", "Modifiers", "Fee", "Total"]
+    rows = [
+        ["Claims Report"],
+        [],
+        ["Claim 5001   Patient: Doe, Jane   DOS: 03/02/2026   Insurance: Medicare   "
+         "Provider: Dana Cole, PT"],
+        header,
+        ["Neuromuscular Re-ed (97112)", "A, B", 2, "GP", 45.0, 90.0],
+        # planted: Medicare therapy without GP (NMR304)
+        ["Therapeutic Exercise (97110)", "A", 1, None, 40.0, 40.0],
+        [],
+        ["Claim 5002   Patient: Roe, Max   DOS: 03/03/2026   Insurance: Medicare   "
+         "Provider: Ana Reyes, PTA"],
+        header,
+        # planted: an assistant's Medicare line without CQ (NMR305)
+        ["Neuromuscular Re-ed (97112)", "A", 2, "GP", 45.0, 90.0],
+    ]
+    return Export("PatientStudio claims", "claim blocks over the charge table (table headings "
+                  "verbatim; block rows inferred)", "Claims", rows,
+                  {"code": "ID", "dx_pointer": "Dx Pointers", "units": "Units",
+                   "modifiers": "Modifiers", "charge": "Fee", "patient_name": _ABOVE,
+                   "dos": _ABOVE, "payer": _ABOVE, "provider": _ABOVE},
+                  {(6, "NMR304"), (10, "NMR305")}, {"header": 1, "heading": 1})
+
+
 def webpt_extract() -> Export:
     """WebPT Analytics' "Charges: Standard Extract Table" (CSV; columns in the documented order,
     from the help page): the provider and the payer are integer ids, insurance_type_id a code
@@ -1148,6 +1181,8 @@ PARTLY_READ = [
                     "\"Tx Min\" (I) are printed once per visit"),
     (patientstudio, "The sheet 'Charges' cannot be fully checked: 4 lines point at diagnoses "
                     "by letter or number (\"Dx Pointers\", F)"),
+    (patientstudio_claims, "The sheet 'Claims' cannot be fully checked: 3 lines point at "
+                           "diagnoses by letter or number (\"Dx Pointers\", B)"),
     (webpt_extract, "The sheet 'webpt-extract' cannot be fully checked: the payer column "
                     "\"insurance_id\" (K) holds codes"),
 ]

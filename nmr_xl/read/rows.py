@@ -223,11 +223,16 @@ class RowSorter:
 
     def _unreadable_code(self, cells: Sequence[object]) -> str | None:
         """A row whose code cell is not a CPT/HCPCS code: a repeated header, a diagnosis row,
-        a payment written in the code column, or (None) a charge line with a bad code."""
+        a payment written in the code column, a group heading or comment (the code cell is the
+        row's only filled cell: "Claim 5002   Patient: Roe, Max"), or (None) a charge line with
+        a bad code."""
         if self._repeats_header(cells):
             return HEADER
         assert self._code_col is not None
         raw = cells[self._code_col]
+        if isinstance(raw, str) and not any(
+                c is not None and c != "" for i, c in enumerate(cells) if i != self._code_col):
+            return self._label(raw) or self._described(raw) or HEADING
         if v.is_diagnosis_code(raw) or (isinstance(raw, str)
                                         and norm(raw) in self._diagnosis_words):
             return DIAGNOSIS
