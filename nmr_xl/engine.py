@@ -139,6 +139,8 @@ def check_table(table: Table, config: Config, as_of: dt.date,
     absent = [critical for critical in CRITICAL_FIELDS if not table.has(critical)]
     return TableResult(table, findings, suppressed, not_run, payers, absent,
                        [*(_cannot_check(table, critical, scopes) for critical in absent),
+                        *(f"The sheet '{table.sheet}' cannot be fully checked: {text}."
+                          for text in table.not_read),
                         *_outside_reference_files(table, config)])
 
 

@@ -187,6 +187,10 @@ class Table:
     # where provider_type came from: "column" (a credential column) or "name" (the suffix of
     # the rendering provider's name, "Dana Cole, LMT"); None when there is no credential
     credential_source: str | None = None
+    # parts of the layout recognised but not read, because no reading of them is safe (minutes
+    # printed once per visit, pointers at diagnoses the sheet does not list): each is said as
+    # "The sheet ... cannot be fully checked: <text>."
+    not_read: list[str] = field(default_factory=list)
 
     def has(self, f: Field) -> bool:
         return f in self.columns

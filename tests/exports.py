@@ -31,6 +31,8 @@ class Export:
     findings: set[tuple[int, str]]  # every (row, rule) the check must give, and no other
     not_charges: dict[str, int] = field(default_factory=dict)
     csv: bool = False  # written as a CSV file (the system exports text)
+    # how each "cannot be fully checked" warning the file must give begins (none: fully read)
+    warned: tuple[str, ...] = ()
 
     def write(self, folder: Path) -> Path:
         name = self.system.lower().replace(" ", "-").replace("/", "-")
@@ -416,6 +418,9 @@ def openemr() -> Export:
          "modifiers": "modifier", "units": "units", "charge": "fee", "diagnoses": "justify"},
         {(7, "NMR205"), (11, "NMR004")},
         {"diagnosis": 4, "void": 1, "payment": 1},
+        # payer_id is the id of an insurance company: which payer it is, the sheet does not say
+        warned=("The sheet 'billing' cannot be fully checked: the payer column \"payer_id\" (N) "
+                "holds codes (3)",),
     )
 
 
@@ -622,6 +627,381 @@ EXPORTS = [webpt_revflow, webpt_analytics, tebra, nextgen_epm, nextgen_therapy, 
            openemr, synthea, claims_detail, chiro_ledger, charge_detail_by_patient]
 
 
+# === Second round: systems researched on branch s3A (/work/research/exports-2.md) ============
+
+# --- Epic Clarity: a professional-billing charge report written in SQL -------------------------
+# Column aliases verbatim from a public Clarity report over ARPB_TRANSACTIONS. A filled Void Date
+# is the only mark of a voided charge; the service provider (who did the work) beside the billing
+# provider (the claim's); names printed LAST, FIRST; a reversal with negative quantity and amount.
+
+def epic_clarity() -> Export:
+    header = ["Account ID", "Account Name", "Charge ID", "Date of Service", "Post Date",
+              "Void Date", "Charge Code", "Charge Description", "Charge Amount", "Payor",
+              "Department Name", "Billing Provider Name", "Service Provider Name", "Modifier 1",
+              "Modifier 2", "Modifier 3", "Modifier 4", "Charge Quantity"]
+
+    def line(acct: int, name: str, charge: int, day: int, code: str, text: str,
+             amount: float, payer: str, provider: str, mods: list[str], quantity: object,
+             void: dt.date | None = None) -> list[object]:
+        return [acct, name, charge, d(day), d(day + 1), void, code, text, amount, payer,
+                "RIVERSIDE REHAB", "ORTIZ, MARK", provider, *_pad(mods, 4), quantity]
+
+    rows = [
+        header,
+        line(4001, "ALVAREZ,ROSA", 900001, 2, "97112", "NEUROMUSCULAR REEDUCATION", 90.0,
+             "MEDICARE", "ORTIZ, MARK, PT", ["GP"], 2),
+        line(4001, "ALVAREZ,ROSA", 900002, 2, "97110", "THERAPEUTIC EXERCISE", 45.0,
+             "MEDICARE", "ORTIZ, MARK, PT", ["GP"], 1),
+        # planted: the assistant who did the work, Medicare, no CQ (NMR305)
+        line(4002, "BROOKS,TIM", 900003, 3, "97112", "NEUROMUSCULAR REEDUCATION", 90.0,
+             "MEDICARE", "REYES, ANA, PTA", ["GP"], 2),
+        # a voided charge (Void Date filled) and the charge entered again: no NMR003
+        line(4003, "CHEN,LI", 900004, 4, "97112", "NEUROMUSCULAR REEDUCATION", 90.0, "AETNA",
+             "ORTIZ, MARK, PT", ["GP"], 2, void=d(5)),
+        line(4003, "CHEN,LI", 900005, 4, "97112", "NEUROMUSCULAR REEDUCATION", 90.0, "AETNA",
+             "ORTIZ, MARK, PT", ["GP"], 2),
+        # planted: Medicare therapy without GP (NMR304)
+        line(4004, "DIAZ,ANA", 900006, 5, "97140", "MANUAL THERAPY", 40.0, "MEDICARE",
+             "ORTIZ, MARK, PT", [], 1),
+        # planted: 59 with XS (NMR307)
+        line(4005, "EVANS,JOE", 900007, 6, "97140", "MANUAL THERAPY", 40.0, "AETNA",
+             "ORTIZ, MARK, PT", ["GP", "59", "XS"], 1),
+        # planted: no quantity (NMR001)
+        line(4005, "EVANS,JOE", 900008, 6, "97112", "NEUROMUSCULAR REEDUCATION", 90.0,
+             "AETNA", "ORTIZ, MARK, PT", ["GP"], None),
+        # planted: a massage therapist's 97112 (NMR204)
+        line(4006, "FOX,AMY", 900009, 9, "97112", "NEUROMUSCULAR REEDUCATION", 90.0, "AETNA",
+             "LEE, KIM, LMT", [], 1),
+        # a charge and its reversal (negative quantity and amount)
+        line(4007, "GRAY,BO", 900010, 10, "97110", "THERAPEUTIC EXERCISE", 45.0, "AETNA",
+             "ORTIZ, MARK, PT", ["GP"], 1),
+        line(4007, "GRAY,BO", 900011, 10, "97110", "THERAPEUTIC EXERCISE", -45.0, "AETNA",
+             "ORTIZ, MARK, PT", ["GP"], -1),
+    ]
+    return Export(
+        "Epic Clarity", "Professional-billing charge report over ARPB_TRANSACTIONS (column "
+        "aliases verbatim from a public Clarity query)", "Charges", rows,
+        {"patient": "Account ID", "dos": "Date of Service", "voided": "Void Date",
+         "code": "Charge Code", "description": "Charge Description", "charge": "Charge Amount",
+         "payer": "Payor", "provider": "Service Provider Name",
+         "provider_type": "Service Provider Name",
+         "modifiers": "Modifier 1, Modifier 2, Modifier 3, Modifier 4",
+         "units": "Charge Quantity"},
+        {(4, "NMR305"), (7, "NMR304"), (8, "NMR307"), (9, "NMR001"), (10, "NMR204")},
+        {"void": 1, "reversal": 2},
+    )
+
+
+# --- ChiroTouch: provider charges with details --------------------------------------------------
+# The M1 / M2 modifier columns are those of ChiroTouch's charge items (help.mychirotouch.com);
+# the report ("Service Provider Monthly Charges and Collections", Include Details) is named on
+# TrackStat's help pages; its printed headings are inferred. The provider is known only from the
+# group row above the lines.
+
+def chirotouch() -> Export:
+    header = ["Date", "Patient", "Acct #", "Code", "M1", "M2", "Description", "Qty", "Charge",
+              "Dx 1", "Dx 2", "Dx 3", "Dx 4", "Primary Ins"]
+
+    def line(when: str, name: str, acct: str, code: str, mods: list[str], text: str,
+             qty: int, charge: str, dx: list[str], payer: str) -> list[object]:
+        return [when, name, acct, code, *_pad(mods, 2), text, qty, charge, *_pad(dx, 4), payer]
+
+    rows = [
+        ["Service Provider Monthly Charges and Collections"],
+        ["Report Service Provider Charges by: Include Details    Date Range: 03/01/2026 - "
+         "03/31/2026"],
+        [],
+        header,
+        ["Service Provider: Dr. Mark Ortiz, D.C."],
+        line("3/2/26", "Alvarez, Rosa", "CT-2291", "98941", ["AT"], "CMT 3-4 regions", 1,
+             "$60.00", ["M99.01", "M99.02", "M99.03", "M54.2"], "Medicare"),
+        # planted: a chiropractor's Medicare 97112 without GY (NMR301), beside CMT without 59
+        # (NMR306)
+        line("3/2/26", "Alvarez, Rosa", "CT-2291", "97112", ["GP"], "Neuro re-ed, balance", 1,
+             "$45.00", ["G20", "M99.03"], "Medicare"),
+        # planted: Medicare CMT without AT (NMR302)
+        line("3/3/26", "Brooks, Tim", "CT-2292", "98940", [], "CMT 1-2 regions", 1, "$50.00",
+             ["M99.01", "M99.02", "M54.2"], "Medicare"),
+        ["Subtotal: Dr. Mark Ortiz, D.C.", None, None, None, None, None, None, 3, "$155.00"],
+        ["Service Provider: Dana Cole, LMT"],
+        line("3/4/26", "Chen, Li", "CT-2301", "97124", [], "Massage", 2, "$80.00", ["M62.830"],
+             "Aetna"),
+        # planted: a massage therapist's 97112 (NMR204)
+        line("3/4/26", "Chen, Li", "CT-2301", "97112", [], "Neuro re-ed", 1, "$45.00", ["G20"],
+             "Aetna"),
+        # a massage charge and its reversal (dollars in parentheses)
+        line("3/5/26", "Diaz, Ana", "CT-2302", "97124", [], "Massage", 2, "$80.00", ["M62.830"],
+             "Aetna"),
+        line("3/5/26", "Diaz, Ana", "CT-2302", "97124", [], "Massage", -2, "($80.00)",
+             ["M62.830"], "Aetna"),
+        ["Subtotal: Dana Cole, LMT", None, None, None, None, None, None, 3, "$125.00"],
+        ["Grand Total", None, None, None, None, None, None, 6, "$280.00"],
+    ]
+    return Export(
+        "ChiroTouch", "Service Provider Monthly Charges and Collections, Include Details (M1 / "
+        "M2 columns from the charge items' help page; report headings inferred)", "Charges",
+        rows,
+        {"dos": "Date", "patient_name": "Patient", "patient": "Acct #", "code": "Code",
+         "modifiers": "M1, M2", "description": "Description", "units": "Qty",
+         "charge": "Charge", "diagnoses": "Dx 1, Dx 2, Dx 3, Dx 4", "payer": "Primary Ins"},
+        {(7, "NMR301"), (7, "NMR306"), (8, "NMR302"), (12, "NMR204")},
+        {"total": 3, "heading": 2, "reversal": 2},
+    )
+
+
+# --- Kareo (legacy PM): encounter procedures with start / end times and minutes -----------------
+# Headings verbatim from helpme.kareo.com ("Customize Procedures Section"): From, To, Procedure,
+# Mod X, Units, Unit Charge, Total Charge, Diag X, Line Note, Start Time, End Time, Minutes.
+# The patient, insurance and provider columns and the sheet's shape are inferred.
+
+def kareo_times() -> Export:
+    header = ["Patient", "Insurance", "Rendering Provider", "From", "To", "Procedure", "Mod 1",
+              "Mod 2", "Units", "Start Time", "End Time", "Minutes", "Unit Charge",
+              "Total Charge", "Diag 1", "Diag 2", "Line Note"]
+
+    def line(name: str, payer: str, when: str, code: str, units: int, start: str, end: str,
+             minutes: str, dx: list[str], provider: str = "Sam Patel, PT",
+             mods: tuple[str, ...] = ("GP",)) -> list[object]:
+        return [name, payer, provider, when, when, code, *_pad(list(mods), 2), units, start,
+                end, minutes, "$45.00", f"${45 * units:.2f}", *_pad(dx, 2), None]
+
+    rows = [
+        ["Encounter Procedures"],
+        ["Date of Service: 3/1/2026 - 3/31/2026"],
+        [],
+        header,
+        # the CMS example: 24 + 23 minutes -> 2 + 1 units
+        line("Fox, Amy", "Medicare", "3/2/2026", "97112", 2, "9:00 AM", "9:24 AM", "24",
+             ["G20", "R26.81"]),
+        line("Fox, Amy", "Medicare", "3/2/2026", "97110", 1, "9:24 AM", "9:47 AM", "23",
+             ["G20"]),
+        # planted: three units for 30 minutes (NMR102)
+        line("Gray, Bo", "Medicare", "3/3/2026", "97112", 3, "10:00 AM", "10:30 AM", "30",
+             ["R26.81"]),
+        # planted: 97112 and 97530 in the same 15 minutes, a unit each (NMR102)
+        line("Hill, Cy", "Medicare", "3/4/2026", "97112", 1, "11:00 AM", "11:08 AM", "8",
+             ["G20"]),
+        line("Hill, Cy", "Medicare", "3/4/2026", "97530", 1, "11:08 AM", "11:15 AM", "7",
+             ["G20"]),
+        # the CMS example: 33 + 7 minutes -> 2 + 1 units
+        line("Ives, Di", "Aetna", "3/5/2026", "97110", 2, "1:00 PM", "1:33 PM", "33", ["G20"]),
+        line("Ives, Di", "Aetna", "3/5/2026", "97140", 1, "1:33 PM", "1:40 PM", "7", ["G20"]),
+        # planted: a date of service after the check (NMR004)
+        line("Jones, Ed", "Aetna", "4/15/2026", "97112", 1, "2:00 PM", "2:15 PM", "15",
+             ["G20"]),
+    ]
+    return Export(
+        "Kareo legacy", "Encounter procedures with Start Time, End Time and Minutes (headings "
+        "verbatim from the help centre; patient, insurance and provider columns inferred)",
+        "Procedures", rows,
+        {"patient_name": "Patient", "payer": "Insurance", "provider": "Rendering Provider",
+         "dos": "From", "code": "Procedure", "modifiers": "Mod 1, Mod 2", "units": "Units",
+         "minutes": "Minutes", "charge": "Total Charge", "diagnoses": "Diag 1, Diag 2",
+         "notes": "Line Note"},
+        {(7, "NMR102"), (9, "NMR102"), (12, "NMR004")},
+    )
+
+
+# --- CollaborateMD: a custom report of charges ------------------------------------------------
+# Field names verbatim from the CollaborateMD report-field help pages (Charge ID, Diagnosis
+# Pointer List, Deleted?, Mod 1..Mod 4, Units, Status w/ Payer); the claim's ICD columns, the
+# payer and provider columns and the arrangement are inferred.
+
+def collaboratemd() -> Export:
+    header = ["Charge ID", "Patient Account", "Patient Name", "From Date", "CPT Code", "Mod 1",
+              "Mod 2", "Units", "Diagnosis Pointer List", "ICD 1", "ICD 2", "ICD 3",
+              "Rendering Provider", "Primary Payer", "Status w/ Payer", "Deleted?",
+              "Total Charge"]
+
+    def line(n: int, acct: str, name: str, when: str, code: str, mods: list[str], units: int,
+             pointers: str, dx: list[str], provider: str, payer: str, status: str,
+             deleted: str = "No") -> list[object]:
+        return [n, acct, name, when, code, *_pad(mods, 2), units, pointers, *_pad(dx, 3),
+                provider, payer, status, deleted, 45.0 * units]
+
+    rows = [
+        header,
+        line(1001, "A100", "Doe, Jane", "03/02/2026", "97112", ["GP"], 2, "1,2",
+             ["G20", "R26.81"], "Cole, Dana PT", "Medicare", "Paid"),
+        line(1002, "A100", "Doe, Jane", "03/02/2026", "97110", ["GP"], 1, "2",
+             ["G20", "R26.81"], "Cole, Dana PT", "Medicare", "Paid"),
+        # planted: pointed at back pain only (NMR205)
+        line(1003, "B200", "Roe, Max", "03/03/2026", "97112", ["GP"], 2, "1",
+             ["M54.50", "G20"], "Cole, Dana PT", "Aetna", "Claim at Aetna"),
+        # the same line, deleted: not a charge
+        line(1004, "B200", "Roe, Max", "03/03/2026", "97112", ["GP"], 2, "1",
+             ["M54.50", "G20"], "Cole, Dana PT", "Aetna", "Deleted", deleted="Yes"),
+        # planted: an assistant's Medicare line without CQ (NMR305)
+        line(1005, "C300", "Poe, Lu", "03/04/2026", "97112", ["GP"], 2, "1", ["G20"],
+             "Reyes, Ana PTA", "Medicare", "Denied at Medicare"),
+        # planted: Medicare therapy without GP (NMR304)
+        line(1006, "C300", "Poe, Lu", "03/04/2026", "97110", [], 1, "1", ["G20"],
+             "Cole, Dana PT", "Medicare", "Denied at Medicare"),
+        # planted: a pointer to a diagnosis the claim does not list (NMR002)
+        line(1007, "D400", "Hill, Cy", "03/05/2026", "97140", ["GP"], 1, "4",
+             ["G20", "R26.81"], "Cole, Dana PT", "Aetna", "On Hold"),
+    ]
+    return Export(
+        "CollaborateMD", "A custom charges report (field names verbatim from the report-field "
+        "help pages; ICD, payer and provider columns and the arrangement inferred)", "Charges",
+        rows,
+        {"patient": "Patient Account", "patient_name": "Patient Name", "dos": "From Date",
+         "code": "CPT Code", "modifiers": "Mod 1, Mod 2", "units": "Units",
+         "dx_pointer": "Diagnosis Pointer List", "diagnoses": "ICD 1, ICD 2, ICD 3",
+         "provider": "Rendering Provider", "payer": "Primary Payer", "voided": "Deleted?",
+         "charge": "Total Charge"},
+        {(4, "NMR205"), (6, "NMR305"), (7, "NMR304"), (8, "NMR002")},
+        {"void": 1},
+    )
+
+
+# --- Jane App: insured visits' billing codes --------------------------------------------------
+# From Jane's guides: billing codes per visit, the insurer setting "Treat CPT Units as Separate
+# Line Items" (one code as several one-unit lines), multi-discipline clinics. The columns are
+# inferred. No credential: the discipline settles massage and chiropractic lines.
+
+def jane_app() -> Export:
+    header = ["Appointment Date", "Patient", "Practitioner", "Discipline", "Treatment",
+              "Insurer", "Billing Code", "Modifiers", "Units", "Fee", "Claim Status"]
+
+    def line(when: str, name: str, who: str, discipline: str, treatment: str, insurer: str,
+             code: str | None, mods: str | None, units: int, fee: str, status: str
+             ) -> list[object]:
+        return [when, name, who, discipline, treatment, insurer, code, mods, units, fee, status]
+
+    rows = [
+        ["Insurance Billing Codes"],
+        ["Mar 1, 2026 - Mar 31, 2026"],
+        header,
+        line("Mar 2, 2026", "Alvarez, Rosa", "Dana Cole", "Physiotherapy", "Follow-up 45",
+             "Aetna", "97112", "GP", 2, "$90.00", "Submitted"),
+        # planted: a Medicare timed code split into one-unit lines (NMR005 on the second; and,
+        # as nothing tells the split from a line entered twice, NMR003)
+        line("Mar 3, 2026", "Brooks, Tim", "Dana Cole", "Physiotherapy", "Follow-up 45",
+             "Medicare", "97110", "GP", 1, "$45.00", "Submitted"),
+        line("Mar 3, 2026", "Brooks, Tim", "Dana Cole", "Physiotherapy", "Follow-up 45",
+             "Medicare", "97110", "GP", 1, "$45.00", "Submitted"),
+        # planted: a massage therapist's 97112, known by the discipline (NMR204), for a
+        # treatment named massage (NMR202)
+        line("Mar 4, 2026", "Chen, Li", "Kim Lee", "Massage Therapy", "Massage 60",
+             "Aetna", "97112", None, 1, "$45.00", "Submitted"),
+        # planted: a chiropractor's Medicare 97112 without GY (NMR301)
+        line("Mar 5, 2026", "Diaz, Ana", "Mark Ortiz", "Chiropractic", "Adjustment",
+             "Medicare", "97112", "GP", 1, "$45.00", "Submitted"),
+        # a no-show fee: no billing code, not a charge to insurance
+        line("Mar 6, 2026", "Evans, Joe", "Dana Cole", "Physiotherapy", "No Show", "Aetna",
+             None, None, 0, "$25.00", "No Show"),
+    ]
+    return Export(
+        "Jane App", "Insured visits' billing codes (behaviour from Jane's guides; columns "
+        "inferred)", "Billing Codes", rows,
+        {"dos": "Appointment Date", "patient_name": "Patient", "provider": "Practitioner",
+         "discipline": "Discipline", "notes": "Treatment", "payer": "Insurer",
+         "code": "Billing Code", "modifiers": "Modifiers", "units": "Units", "charge": "Fee",
+         "row_type": "Claim Status"},
+        {(6, "NMR005"), (6, "NMR003"), (7, "NMR204"), (7, "NMR202"), (8, "NMR301")},
+        {"not_billed": 1},
+    )
+
+
+# --- ChiroFusion: Account Activity Summary --------------------------------------------------
+# Contents from ChiroFusion's billing manual (claims, DOS, status, insurance and patient payments
+# and adjustments in one report; a DOS encounter lists up to 12 ICD codes the CPT lines point
+# at). The layout is inferred: an encounter row with the ICD list, the CPT lines with pointer
+# letters, payment and adjustment rows between them.
+
+def chirofusion() -> Export:
+    header = ["DOS", "Patient", "Provider", "Insurance", "CPT", "Modifiers", "Units",
+              "Dx Pointer", "Billed", "Ins Paid", "Ins Adj", "Status"]
+
+    def cpt(when: str, name: str, code: str, mods: str | None, units: int, pointer: str,
+            billed: float, payer: str = "Medicare", status: str = "Filed") -> list[object]:
+        return [when, name, "Mark Ortiz DC", payer, code, mods, units, pointer, billed, None,
+                None, status]
+
+    def money(when: str, name: str, paid: float | None, adj: float | None) -> list[object]:
+        return [when, name, None, "Medicare", None, None, None, None, None, paid, adj, None]
+
+    rows = [
+        ["Account Activity Summary"],
+        ["From Date: 03/01/2026  To Date: 03/31/2026  Provider: All  View: Insurance Only"],
+        [],
+        header,
+        ["03/02/2026", "Alvarez, Rosa", None, None, None, None, None, None, None, None, None,
+         "ICD: M99.01, M99.02, M99.03, G20"],
+        cpt("03/02/2026", "Alvarez, Rosa", "98941", "AT", 1, "A,B,C", 60.0),
+        # planted: a chiropractor's Medicare 97112 without GY (NMR301), beside CMT without 59
+        # (NMR306)
+        cpt("03/02/2026", "Alvarez, Rosa", "97112", "GP", 1, "D", 45.0),
+        money("03/20/2026", "Alvarez, Rosa", 48.12, None),
+        money("03/20/2026", "Alvarez, Rosa", None, 11.88),
+        ["03/03/2026", "Brooks, Tim", None, None, None, None, None, None, None, None, None,
+         "ICD: M99.03, M54.50"],
+        # planted: the first diagnosis is not a subluxation (NMR303)
+        cpt("03/03/2026", "Brooks, Tim", "98940", "AT", 1, "B,A", 50.0),
+    ]
+    return Export(
+        "ChiroFusion", "Account Activity Summary (contents from the billing manual; layout "
+        "inferred)", "Account Activity", rows,
+        {"dos": "DOS", "patient_name": "Patient", "provider": "Provider", "payer": "Insurance",
+         "code": "CPT", "modifiers": "Modifiers", "units": "Units", "dx_pointer": "Dx Pointer",
+         "charge": "Billed", "credit": "Ins Paid, Ins Adj", "row_type": "Status"},
+        {(7, "NMR301"), (7, "NMR306"), (11, "NMR303")},
+        {"diagnosis": 2, "payment": 1, "adjustment": 1},
+    )
+
+
+# --- A PM "Charges by Provider" report with unlabelled group headings ---------------------------
+# Inferred (no vendor's printed layout seen): reports grouped by discipline, then by provider,
+# print the group's value alone on a row, with no "Provider:" label (Therabill's Provider Code
+# Summary groups "by profession ... within each discipline ... each of your providers").
+
+def charges_by_provider() -> Export:
+    def line(when: str, name: str, acct: int, code: str, mods: str | None, units: int,
+             dx: str, payer: str, amount: str) -> list[object]:
+        return [when, name, acct, code, mods, units, dx, payer, amount]
+
+    rows = [
+        ["Charges by Provider"],
+        ["03/01/2026 - 03/31/2026"],
+        [],
+        ["DOS", "Patient", "Acct", "CPT", "Mod", "Units", "Dx", "Insurance", "Amount"],
+        ["Massage Therapy"],
+        ["Kim Lee, LMT"],
+        line("03/02/2026", "Chen, Li", 3001, "97124", None, 2, "M62.830", "Aetna", "$80.00"),
+        # planted: a massage therapist's 97112 (NMR204)
+        line("03/02/2026", "Chen, Li", 3001, "97112", None, 1, "G20", "Aetna", "$45.00"),
+        ["Provider Total", None, None, None, None, 3, None, None, "$125.00"],
+        ["Chiropractic"],
+        ["Mark Ortiz, DC"],
+        line("03/03/2026", "Diaz, Ana", 3002, "98941", "AT", 1, "M99.01, M99.02, M99.03, M54.2",
+             "Medicare", "$60.00"),
+        # planted: a chiropractor's Medicare 97112 without GY (NMR301) beside CMT without 59
+        # (NMR306)
+        line("03/03/2026", "Diaz, Ana", 3002, "97112", "GP", 1, "G20", "Medicare", "$45.00"),
+        ["Provider Total", None, None, None, None, 2, None, None, "$105.00"],
+        ["Physical Therapy"],
+        ["Ana Reyes, PTA"],
+        # planted: an assistant's Medicare line without CQ (NMR305)
+        line("03/04/2026", "Evans, Joe", 3003, "97112", "GP", 2, "G20", "Medicare", "$90.00"),
+        ["Provider Total", None, None, None, None, 2, None, None, "$90.00"],
+        ["Report Total", None, None, None, None, 7, None, None, "$320.00"],
+    ]
+    return Export(
+        "Charges by provider", "A PM Charges by Provider report with unlabelled discipline and "
+        "provider group headings (inferred)", "Charges", rows,
+        {"dos": "DOS", "patient_name": "Patient", "patient": "Acct", "code": "CPT",
+         "modifiers": "Mod", "units": "Units", "diagnoses": "Dx", "payer": "Insurance",
+         "charge": "Amount"},
+        {(8, "NMR204"), (13, "NMR301"), (13, "NMR306"), (17, "NMR305")},
+        {"total": 4, "heading": 6},
+    )
+
+
+EXPORTS += [epic_clarity, chirotouch, kareo_times, collaboratemd, jane_app, chirofusion,
+            charges_by_provider]
+
+
 # --- what nmr-xl must say plainly it could not read -----------------------------------------------
 
 def therabill() -> Export:
@@ -644,3 +1024,165 @@ def therabill() -> Export:
                   "Session Balance", rows, {"dos": "DOS", "code": "Service/CPT Code",
                                             "patient_name": "Client", "row_type": "Status"},
                   set(), {"void": 1})
+
+
+def visit_minutes() -> Export:
+    """A therapy EMR's visit charges with the visit's timed minutes printed on its first line
+    only (the layout is inferred: no public column list of Raintree, Net Health or Prompt was
+    found), dates as Excel serial numbers stored as text, a page header and the headings again
+    on page 2. Read per line, those minutes would flag every later line; the sheet is reported
+    as not fully checked instead, and the other rules run."""
+    header = ["Visit Date", "Patient", "MRN", "Therapist", "Primary Payer", "CPT", "Modifiers",
+              "Units", "Tx Min", "Dx"]
+
+    def line(serial: str, name: str, mrn: int, who: str, payer: str, code: str, mods: str,
+             units: int, minutes: str | None, dx: str) -> list[object]:
+        return [serial, name, mrn, who, payer, code, mods, units, minutes, dx]
+
+    rows = [
+        ["Visit Charges"],
+        ["Printed: 04/01/2026"],
+        [],
+        header,
+        line("46083", "Fox, Amy", 5001, "Dana Cole, PT", "Medicare", "97112", "GP", 2, "47",
+             "G20"),
+        line("46083", "Fox, Amy", 5001, "Dana Cole, PT", "Medicare", "97110", "GP", 1, None,
+             "G20"),
+        # planted: Medicare therapy without GP (NMR304)
+        line("46084", "Gray, Bo", 5002, "Dana Cole, PT", "Medicare", "97112", "", 2, "38",
+             "R26.81"),
+        line("46084", "Gray, Bo", 5002, "Dana Cole, PT", "Medicare", "97140", "GP", 1, None,
+             "R26.81"),
+        ["Page 2"],
+        header,
+        # planted: back pain only (NMR205)
+        line("46085", "Hill, Cy", 5003, "Ana Reyes, PTA", "Aetna", "97112", "GP", 2, "40",
+             "M54.50"),
+        line("46085", "Hill, Cy", 5003, "Ana Reyes, PTA", "Aetna", "97530", "GP", 1, None,
+             "M54.50"),
+        line("46086", "Ives, Di", 5004, "Dana Cole, PT", "Aetna", "97110", "GP", 1, "15", "G20"),
+    ]
+    return Export("Visit minutes", "visit charges, minutes per visit (inferred)", "Visit Charges",
+                  rows, {"dos": "Visit Date", "patient_name": "Patient", "patient": "MRN",
+                         "provider": "Therapist", "payer": "Primary Payer", "code": "CPT",
+                         "modifiers": "Modifiers", "units": "Units", "diagnoses": "Dx"},
+                  {(7, "NMR304"), (11, "NMR205")}, {"page": 1, "header": 1})
+
+
+def patientstudio() -> Export:
+    """PatientStudio's charge table (headings verbatim from its help page: ID, Dx Pointers,
+    Units, Modifiers, Fee, Total, Insurance Balance, Patient Balance; the patient, date, provider
+    and insurance columns inferred): the code inside the procedure's label, pointer letters at
+    diagnoses listed on the claim, not on the sheet. The diagnosis rules cannot run, and the
+    sheet says so; the others run."""
+    header = ["Patient", "DOS", "Provider", "Insurance", "ID", "Dx Pointers", "Units",
+              "Modifiers", "Fee", "Total", "Insurance Balance", "Patient Balance"]
+
+    def line(name: str, when: str, who: str, label: str, pointers: str, units: int,
+             mods: str, fee: float) -> list[object]:
+        return [name, when, who, "Medicare", label, pointers, units, mods, fee, fee * units,
+                fee * units, 0]
+
+    rows = [
+        header,
+        line("Doe, Jane", "03/02/2026", "Dana Cole, PT", "Neuromuscular Re-ed (97112)", "A, B",
+             2, "GP", 45.0),
+        line("Doe, Jane", "03/02/2026", "Dana Cole, PT", "Therapeutic Exercise (97110)", "A", 1,
+             "GP, KX", 40.0),
+        # planted: an assistant's Medicare line without CQ (NMR305)
+        line("Roe, Max", "03/03/2026", "Ana Reyes, PTA", "Neuromuscular Re-ed (97112)", "A", 2,
+             "GP", 45.0),
+        # planted: Medicare therapy without GP (NMR304)
+        line("Roe, Max", "03/03/2026", "Dana Cole, PT", "Manual Therapy (97140)", "B", 1, "",
+             40.0),
+    ]
+    return Export("PatientStudio", "charge table (headings verbatim; diagnoses on the claim)",
+                  "Charges", rows, {"patient_name": "Patient", "dos": "DOS", "code": "ID",
+                                    "dx_pointer": "Dx Pointers", "units": "Units",
+                                    "modifiers": "Modifiers", "payer": "Insurance",
+                                    # the per-unit Fee, not the Total (a known imprecision:
+                                    # NMR310's running total would count one unit a line)
+                                    "provider": "Provider", "charge": "Fee"},
+                  {(4, "NMR305"), (5, "NMR304")})
+
+
+_ABOVE = "(from the rows above the lines)"  # a field the block or group rows give the lines
+
+
+def patientstudio_claims() -> Export:
+    """PatientStudio's charge table printed claim by claim (the table's headings verbatim; the
+    claim block rows above each table inferred): the patient, date, insurance and provider are
+    on the block row, the header repeats for every claim, and the pointers point at diagnoses
+    the sheet does not list."""
+    header = ["ID", "Dx Pointers", "Units", "Modifiers", "Fee", "Total"]
+    rows = [
+        ["Claims Report"],
+        [],
+        ["Claim 5001   Patient: Doe, Jane   DOS: 03/02/2026   Insurance: Medicare   "
+         "Provider: Dana Cole, PT"],
+        header,
+        ["Neuromuscular Re-ed (97112)", "A, B", 2, "GP", 45.0, 90.0],
+        # planted: Medicare therapy without GP (NMR304)
+        ["Therapeutic Exercise (97110)", "A", 1, None, 40.0, 40.0],
+        [],
+        ["Claim 5002   Patient: Roe, Max   DOS: 03/03/2026   Insurance: Medicare   "
+         "Provider: Ana Reyes, PTA"],
+        header,
+        # planted: an assistant's Medicare line without CQ (NMR305)
+        ["Neuromuscular Re-ed (97112)", "A", 2, "GP", 45.0, 90.0],
+    ]
+    return Export("PatientStudio claims", "claim blocks over the charge table (table headings "
+                  "verbatim; block rows inferred)", "Claims", rows,
+                  {"code": "ID", "dx_pointer": "Dx Pointers", "units": "Units",
+                   "modifiers": "Modifiers", "charge": "Fee", "patient_name": _ABOVE,
+                   "dos": _ABOVE, "payer": _ABOVE, "provider": _ABOVE},
+                  {(6, "NMR304"), (10, "NMR305")}, {"header": 1, "heading": 1})
+
+
+def webpt_extract() -> Export:
+    """WebPT Analytics' "Charges: Standard Extract Table" (CSV; columns in the documented order,
+    from the help page): the provider and the payer are integer ids, insurance_type_id a code
+    (3 = Medicare) that only a value map turns into a payer. The payer is left to the rules
+    file (the codes can be added to a profile's match list); until then the file says that
+    every line was checked as an unknown payer. export_flag 3 (removed) is not read."""
+    header = ["record_id", "visit_date", "record_pointer", "cpt", "clinic_id", "patient_id",
+              "case_id", "visit_id", "therapist_id", "cosign_therapist_id", "insurance_id",
+              "insurance_type_id", "units", "charge_amount", "cpt_code_id", "client_id",
+              "note_type", "cpt_prefix", "cpt_suffix", "cpt_modifier", "modified_date",
+              "note_finalized_date", "export_flag"]
+
+    def row(n: int, day: str, code: str, patient: int, visit: int, units: object,
+            modifier: str, kind: int = 3, flag: int = 1) -> list[object]:
+        return [n, day, f"p{n}", code, 7, patient, 40 + patient, visit, 21, None, 300 + kind,
+                kind, units, 45.0 * units if isinstance(units, int) else None, 500 + n, 9, "DN",
+                None, None, modifier, day, day, flag]
+
+    rows = [
+        header,
+        row(1, "2026-03-02", "97112", 11, 801, 2, "GP"),
+        row(2, "2026-03-02", "97110", 11, 801, 1, "GP"),
+        # planted: 59 with XS (NMR307)
+        row(3, "2026-03-03", "97140", 12, 802, 1, "59,XS", kind=9),
+        # planted: no units (NMR001)
+        row(4, "2026-03-04", "97112", 13, 803, None, "GP", kind=9, flag=2),
+        # planted: a date of service after the check (NMR004)
+        row(5, "2026-04-20", "97110", 13, 804, 1, "GP", kind=9),
+    ]
+    return Export("WebPT extract", "Charges: Standard Extract Table (verbatim)", "charges", rows,
+                  {"dos": "visit_date", "code": "cpt", "patient": "patient_id",
+                   "claim": "visit_id", "provider": "therapist_id", "payer": "insurance_id",
+                   "units": "units", "charge": "charge_amount", "modifiers": "cpt_modifier"},
+                  {(4, "NMR307"), (5, "NMR001"), (6, "NMR004")}, csv=True)
+
+
+# Layouts read in part: the export, and how the warning that says what was not read begins.
+PARTLY_READ = [
+    (visit_minutes, "The sheet 'Visit Charges' cannot be fully checked: the minutes in "
+                    "\"Tx Min\" (I) are printed once per visit"),
+    (patientstudio, "The sheet 'Charges' cannot be fully checked: 4 lines point at diagnoses "
+                    "by letter or number (\"Dx Pointers\", F)"),
+    (patientstudio_claims, "The sheet 'Claims' cannot be fully checked: 3 lines point at "
+                           "diagnoses by letter or number (\"Dx Pointers\", B)"),
+    (webpt_extract, "The sheet 'webpt-extract' cannot be fully checked: the payer column "
+                    "\"insurance_id\" (K) holds codes"),
+]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from exports import EXPORTS, Export, therabill
+from exports import EXPORTS, PARTLY_READ, Export, therabill
 
 from nmr_xl.config.load import load_config
 from nmr_xl.runner import FileResult, check_file
@@ -32,7 +32,10 @@ def test_export_is_read_and_checked(build: Callable[[], Export], tmp_path: Path)
     (sheet,) = result.sheets
     read = {f: sheet.columns.get(f) for f in export.columns}
     assert read == export.columns
-    assert result.cannot_check == []  # patient, date of service, code and units all read
+    # patient, date of service, code and units all read; any part not read said plainly
+    assert len(result.cannot_check) == len(export.warned), result.cannot_check
+    for said, start in zip(result.cannot_check, export.warned, strict=True):
+        assert said.startswith(start), said
     found = {(f.row, f.rule) for f in result.findings}
     messages = sorted((f.row, f.rule, f.message) for f in result.findings
                       if (f.row, f.rule) not in export.findings)
@@ -49,4 +52,21 @@ def test_a_layout_without_units_says_so_first(tmp_path: Path) -> None:
     (warning,) = result.cannot_check
     assert warning.startswith("The sheet 'Session Balance' cannot be fully checked: no column "
                               "was read as the units")
+    assert sheet.not_charges == export.not_charges
+
+
+@pytest.mark.parametrize(("build", "warning"), PARTLY_READ,
+                         ids=[b.__name__ for b, _ in PARTLY_READ])
+def test_a_layout_read_in_part_says_what_it_did_not_read(
+        build: Callable[[], Export], warning: str, tmp_path: Path) -> None:
+    """A part of the layout no reading of which is safe is left unread, the file says so, and
+    the rules that can run still find the planted problems, and nothing else."""
+    export = build()
+    result = check(export, tmp_path)
+    (sheet,) = result.sheets
+    assert {f: sheet.columns.get(f) for f in export.columns} == export.columns
+    (said,) = result.cannot_check
+    assert said.startswith(warning), said
+    found = {(f.row, f.rule) for f in result.findings}
+    assert found == export.findings, sorted((f.row, f.rule, f.message) for f in result.findings)
     assert sheet.not_charges == export.not_charges

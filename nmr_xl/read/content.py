@@ -173,7 +173,7 @@ def checks(config: Config) -> dict[Field, Callable[[object], bool]]:
         Field.PROGRESS_REPORT: lambda value: yes_no(value) or date(value),
         Field.DX_POINTER: is_pointer,
         Field.ROW_TYPE: row_kind,
-        Field.VOIDED: yes_no,
+        Field.VOIDED: lambda value: yes_no(value) or date(value),  # a flag, or a void date
         Field.ACTIVE: lambda value: yes_no(value) or active_flag(value) is not None,
         Field.CLAIM: anything,
         Field.DESCRIPTION: anything,

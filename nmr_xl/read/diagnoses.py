@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from nmr_xl.config.model import Config
-from nmr_xl.model import Field, Line, Table
+from nmr_xl.model import Field, Line, Table, column_letter
 from nmr_xl.read import values as v
 
 _POINTER_TOKEN = re.compile(r"1[0-2]|[1-9]|[A-L]")
@@ -53,6 +53,7 @@ def link_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object
     keys, blocks = _claim_keys(table, diagnosis_rows, billing)
     claim_lists = _claim_diagnoses(table, diagnosis_rows, keys, blocks)
     block_patients = _block_patients(table, diagnosis_rows, blocks)
+    unlisted = 0  # lines pointing at diagnoses nothing on the sheet lists
     for line in table.lines:
         cells = cells_of.get(line.row)
         if cells is None:
@@ -76,10 +77,13 @@ def link_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object
             line.diagnoses = tuple(dict.fromkeys(codes))
         elif named:
             _resolve(line, named, listed)
+            unlisted += not listed
         elif not line.diagnoses and listed:
             line.diagnoses = tuple(dict.fromkeys(listed))
         elif not line.diagnoses:
             line.unreadable[Field.DX_POINTER] = "it is not a diagnosis pointer (A-L or 1-12)"
+    if unlisted and not diagnosis_rows and Field.DIAGNOSES not in columns:
+        _pointers_elsewhere(table, pointer_cols[0] + 1, unlisted)
     if diagnosis_rows and Field.DIAGNOSES not in columns:
         # Findings about diagnoses point at the pointer, or at the code column.
         columns[Field.DIAGNOSES] = [pointer_cols[0] + 1] if pointer_cols else columns[Field.CODE]
@@ -89,6 +93,18 @@ def link_diagnoses(table: Table, diagnosis_rows: list[tuple[int, Sequence[object
                            f"{'' if len(diagnosis_rows) == 1 else 's'} and linked to the charge "
                            "lines of the same claim" + (" by their pointers."
                                                         if pointer_cols else "."))
+
+
+def _pointers_elsewhere(table: Table, col: int, lines: int) -> None:
+    """Pointers at a claim's diagnoses that the sheet lists nowhere (on the claim form, or on
+    another sheet): what they point at is unknown, so the diagnosis rules cannot run, and the
+    table says so rather than checking lines as if they had no diagnosis."""
+    heading = table.headers.get(col, "diagnosis pointers")
+    table.not_read.append(
+        f"{lines} line{'s' if lines > 1 else ''} point at diagnoses by letter or number "
+        f"(\"{heading}\", {column_letter(col)}), but the sheet does not list the diagnoses "
+        "they point at (no diagnosis column and no diagnosis rows): the rules that need "
+        "diagnoses did not run (see the rules not run)")
 
 
 def _resolve(line: Line, named: list[int], listed: list[str]) -> None:

@@ -13,6 +13,7 @@ from functools import partial
 from nmr_xl.config.model import Config
 from nmr_xl.model import FIELD_LABELS, Field, Line, Table
 from nmr_xl.read import values as v
+from nmr_xl.read.providers import credential_in_name
 
 # Fields a group or title row may give for every line under it.
 CARRIED = (Field.PATIENT, Field.PATIENT_NAME, Field.DOS, Field.PROVIDER, Field.PROVIDER_TYPE,
@@ -36,6 +37,21 @@ def labelled(cells: Sequence[object], config: Config) -> dict[Field, str]:
         for label, value in _PAIR.findall(text):
             _add(found, label, value, config)
     return found
+
+
+def unlabelled(cells: Sequence[object], config: Config) -> dict[Field, str]:
+    """A group heading printed with no label: its one text cell names a discipline ("Massage
+    Therapy") or a provider whose name ends in a credential ("Kim Lee, LMT"). Anything else on
+    its own row (a clinic, a patient, a comment) says too little to be carried to the lines."""
+    texts = [c.strip() for c in cells if isinstance(c, str) and c.strip()]
+    if len(texts) != 1 or any(c is not None and not isinstance(c, str) for c in cells):
+        return {}
+    text = texts[0]
+    if config.discipline_of(text) is not None:
+        return {Field.DISCIPLINE: text}
+    if credential_in_name(text, config.role_of) is not None:
+        return {Field.PROVIDER: text}
+    return {}
 
 
 def _add(found: dict[Field, str], label: str, value: str, config: Config) -> None:

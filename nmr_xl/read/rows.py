@@ -16,7 +16,7 @@ from nmr_xl.config.model import Config
 from nmr_xl.model import Field
 from nmr_xl.normalize import Phrases, norm
 from nmr_xl.read import values as v
-from nmr_xl.read.content import active_flag
+from nmr_xl.read.content import active_flag, is_date
 
 DIAGNOSIS, VOID, NOT_BILLED, REVERSAL, PAYMENT, ADJUSTMENT = (
     "diagnosis", "void", "not_billed", "reversal", "payment", "adjustment")
@@ -78,6 +78,7 @@ class RowSorter:
         self._payment = Phrases(kinds[PAYMENT])
         self._adjustment = Phrases(kinds[ADJUSTMENT])
         self._yes, self._no = config.attendance_yes, config.attendance_no
+        self._day_first = config.day_first
         self._type_col = _first(columns, Field.ROW_TYPE)
         self._void_col = _first(columns, Field.VOIDED)
         self._active_col = _first(columns, Field.ACTIVE)
@@ -130,7 +131,7 @@ class RowSorter:
                 return kind
         if self._void_col is not None:
             flag = cells[self._void_col]
-            if flag not in (None, "") and v.parse_yes_no(flag, self._yes, self._no):
+            if flag not in (None, "") and self._cached(5, flag, self._voided):
                 return VOID
         if self._active_col is not None:
             flag = cells[self._active_col]
@@ -139,6 +140,14 @@ class RowSorter:
         if self._description_col is not None:
             return self._cached(2, cells[self._description_col], self._described)
         return None
+
+    def _voided(self, value: object) -> str | None:
+        """VOID for a yes in a void flag, or for a date in a void-date column: Epic's charge
+        reports mark a voided charge only by filling its Void Date."""
+        flag = v.parse_yes_no(value, self._yes, self._no)
+        if flag is None and is_date(value, self._day_first):
+            return VOID
+        return VOID if flag else None
 
     def _inactive(self, value: object) -> str | None:
         active = active_flag(value)
@@ -214,11 +223,16 @@ class RowSorter:
 
     def _unreadable_code(self, cells: Sequence[object]) -> str | None:
         """A row whose code cell is not a CPT/HCPCS code: a repeated header, a diagnosis row,
-        a payment written in the code column, or (None) a charge line with a bad code."""
+        a payment written in the code column, a group heading or comment (the code cell is the
+        row's only filled cell: "Claim 5002   Patient: Roe, Max"), or (None) a charge line with
+        a bad code."""
         if self._repeats_header(cells):
             return HEADER
         assert self._code_col is not None
         raw = cells[self._code_col]
+        if isinstance(raw, str) and not any(
+                c is not None and c != "" for i, c in enumerate(cells) if i != self._code_col):
+            return self._label(raw) or self._described(raw) or HEADING
         if v.is_diagnosis_code(raw) or (isinstance(raw, str)
                                         and norm(raw) in self._diagnosis_words):
             return DIAGNOSIS

@@ -20,9 +20,11 @@ from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
 from nmr_xl.read.diagnoses import link_diagnoses
-from nmr_xl.read.groups import carry_down, fill_down, labelled
+from nmr_xl.read.groups import carry_down, fill_down, labelled, unlabelled
+from nmr_xl.read.payer_codes import payer_codes
 from nmr_xl.read.providers import credentials_from_names
 from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, TOTAL, RowSorter, is_negative
+from nmr_xl.read.visit_time import minutes_per_visit
 
 # A header row must name the code column and at least this many fields in all, one of them the
 # date of service or the patient (a fee schedule names codes and fees, not billing lines).
@@ -73,6 +75,7 @@ def find_header(rows: Sequence[Sequence[object]], config: Config) -> HeaderMatch
     """The row, among the first rows, whose headings name the most billing fields (the first
     such row on a tie); a row holding a pinned layout's headings wins outright."""
     search = rows[: config.header_search_rows]
+    above = _named_above(search, config)
     for code_by_heading in (True, False):  # then a row whose code column only values name
         best: tuple[int, int, Sequence[object]] | None = None  # (fields, row, cells)
         for index, cells in enumerate(search):
@@ -83,17 +86,39 @@ def find_header(rows: Sequence[Sequence[object]], config: Config) -> HeaderMatch
                     options.append(joined)
             for option in options:
                 fields = heading_fields(option, config)
-                if not _qualifies(fields, code_by_heading):
+                if not _qualifies(fields | above[index], code_by_heading):
                     continue
                 score = len(fields & BILLING_FIELDS) + (100 if _pinned(option, config) else 0)
                 if best is None or score > best[0]:
                     best = (score, index + 1, option)
         if best is not None:
-            sample = _sample(rows[best[1]:])
+            sample = _sample(rows[best[1]:], best[2])
             plan = plan_columns(best[2], sample, config)
             if Field.CODE in plan.columns:
                 return HeaderMatch(best[1], plan.columns, plan.headers, best[2])
     return None
+
+
+def _named_above(search: Sequence[Sequence[object]], config: Config) -> list[set[Field]]:
+    """Row index -> the patient or date of service a labelled row above it names ("Patient: Doe,
+    Jane   DOS: 03/02/2026" over a claim's charge table): a header under such a row needs no
+    patient or date column of its own, the block row gives them to its lines."""
+    found: list[set[Field]] = []
+    named: set[Field] = set()
+    for cells in search:
+        found.append(set(named))
+        named |= _ANCHORS.intersection(_block_fields(cells, config))
+    return found
+
+
+def _block_fields(cells: Sequence[object], config: Config) -> dict[Field, str]:
+    """What a row above the header names for the lines under it. A date there is the report's
+    period ("From: 03/01/2026"), never a date of service, unless the same row names the patient:
+    then it is a claim or visit block's header ("Patient: Doe, Jane   DOS: 03/02/2026")."""
+    found = labelled(cells, config)
+    if Field.PATIENT not in found and Field.PATIENT_NAME not in found:
+        found.pop(Field.DOS, None)
+    return found
 
 
 def _pinned(cells: Sequence[object], config: Config) -> bool:
@@ -159,9 +184,27 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
     }
 
 
-def _sample(rows: Sequence[Sequence[object]]) -> list[Sequence[object]]:
-    filled = [r for r in rows if any(c not in (None, "") for c in r)]
-    return filled[: content.SAMPLE_ROWS]
+def _sample(rows: Sequence[Sequence[object]], header: Sequence[object]
+            ) -> list[Sequence[object]]:
+    """The rows under the header whose values confirm the headings: the first non-blank ones,
+    less the header repeated (a printed report's next page or block) and those that fill far
+    fewer cells than the lines do (group headings, subtotals, page headers), whose label in a
+    "Date" column is not a reason to doubt it."""
+    again = _texts(header)
+    filled = [(r, n) for r in rows if (n := _filled(r)) and _texts(r) != again
+              ][: content.SAMPLE_ROWS]
+    if not filled:
+        return []
+    typical = median(n for _, n in filled)
+    return [r for r, n in filled if 2 * n >= typical]
+
+
+def _texts(cells: Sequence[object]) -> list[str]:
+    return [c.strip().casefold() for c in cells if isinstance(c, str) and c.strip()]
+
+
+def _filled(cells: Sequence[object]) -> int:
+    return sum(1 for c in cells if c is not None and not (isinstance(c, str) and not c.strip()))
 
 
 def build_table(
@@ -185,18 +228,16 @@ def build_table(
                                    "of service or the patient, and at least "
                                    f"{MIN_FIELDS - 1} other billing columns in the first "
                                    f"{config.header_search_rows} rows")
-    plan = plan_columns(header.cells, _sample(head[header.row:]), config)
+    plan = plan_columns(header.cells, _sample(head[header.row:], header.cells), config)
     columns = dict(plan.columns)
     table = Table(sheet=sheet, header_row=header.row, columns=columns, headers=plan.headers,
                   lines=[], last_column=max(max(plan.headers), width), reads=plan.reads)
     if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:
         columns[Field.PATIENT] = columns[Field.PATIENT_NAME]  # the name is the visit key
     remaining = _chain(head[header.row:], iterator)
-    # Title rows may name the patient or provider of the whole sheet; a date there is the
-    # report's period ("From: 03/01/2026"), never a date of service.
+    # Title rows may name the patient or provider of the whole sheet, or head a claim's block.
     titles: list[tuple[int, dict[Field, str]]] = [
-        (row, {f: text for f, text in labelled(cells, config).items() if f is not Field.DOS})
-        for row, cells in enumerate(head[:header.row - 1], 1)]
+        (row, _block_fields(cells, config)) for row, cells in enumerate(head[:header.row - 1], 1)]
     _read_lines(table, remaining, config, plan, titles)
     return table
 
@@ -246,6 +287,8 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
             kind = sorter.coded(cells, readable)
         if kind == DIAGNOSIS:
             diagnosis_rows.append((row, cells))
+        elif kind == HEADING:  # a group heading written in the code column
+            codeless.append((row, cells))
         elif kind is not None:
             others[kind] += 1
         elif negative_cols and _negative(cells, negative_cols):
@@ -270,10 +313,13 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     _check_modifiers(table.lines, config.known_modifiers)
     _modifiers_in_code_cells(table)
     taken = {row for row, _ in codeless_lines}
-    groups += [(row, labelled(cells, config)) for row, cells in codeless if row not in taken]
+    groups += [(row, labelled(cells, config) or unlabelled(cells, config))
+               for row, cells in codeless if row not in taken]
     fill_down(table, others[TOTAL] + others[HEADING] > 0)
     carry_down(table, groups, config)
     credentials_from_names(table, config)
+    minutes_per_visit(table)
+    payer_codes(table, config)
     table.not_charges = {k: n for k, n in others.items() if n}
 
 
