@@ -64,10 +64,11 @@ class Field(StrEnum):
 
 # Fields read beside the line's own values: to tell charge lines from other rows, to link
 # diagnoses, (discipline) to stand in for a credential, and (allowed) the amounts a paid
-# claim's remittance adds. The billing template has none.
+# claim's remittance adds, and (visit minutes) an export's minutes given per visit where the
+# template has each line's. The billing template has none.
 SUPPORT_FIELDS = frozenset({Field.DISCIPLINE, Field.DX_POINTER, Field.ROW_TYPE, Field.VOIDED,
                             Field.ACTIVE, Field.CLAIM, Field.DESCRIPTION, Field.CREDIT,
-                            Field.ALLOWED})
+                            Field.ALLOWED, Field.VISIT_MINUTES})
 
 FIELD_LABELS = {
     Field.PATIENT: "patient",

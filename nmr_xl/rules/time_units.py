@@ -227,6 +227,10 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     other method would allow the units (CMS Example 1 billed 2 + 2 is within the CPT midpoint
     rule code by code), the finding is a warning that says the payer may use that method; units
     more than either method allows stay errors.
+    Minutes given per visit, not per line (a "Total Timed Minutes" column, see How sheets are
+    read): the visit's units are checked against the visit's minutes, every timed line of an
+    over-billed visit is flagged, and for an AMA payer only units no split of the minutes
+    between the codes supports are flagged.
     Configuration: each payer profile's `unit_method` ("cms" or "ama") and
     `unit_method_assumed`; [codes] timed.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (8-minute rule
