@@ -29,8 +29,11 @@ def columns_report(path: Path, book: Workbook) -> Iterable[str]:
         derived = list(_derived(table))
         if derived:
             yield f"  also read: {'; '.join(derived)}"
+        # a sheet without minutes misses the minutes, not the visit's minutes read instead
+        present = set(table.columns) | ({Field.MINUTES} if Field.VISIT_MINUTES in table.columns
+                                     else {Field.VISIT_MINUTES})
         missing = [label for f, label in FIELD_LABELS.items()
-                   if f not in table.columns and f in _needed()]
+                   if f not in present and f in _needed()]
         if missing:
             yield f"  no column read as: {', '.join(missing)}"
         if table.not_charges:

@@ -46,8 +46,25 @@ def _has(table: Table, need: Field | tuple[Field, ...]) -> bool:
     return any(table.has(f) for f in need) if isinstance(need, tuple) else table.has(need)
 
 
+# A field whose column was read as another field instead, and what the rules that need the
+# first say about it: a minutes column that gives each visit's minutes, not each line's.
+_READ_AS = {Field.MINUTES: (Field.VISIT_MINUTES, "minutes are given per visit, not per line")}
+_STAND_INS = frozenset(instead for instead, _ in _READ_AS.values())
+
+
+def _why_missing(table: Table, need: Field | tuple[Field, ...]) -> str:
+    for f in need if isinstance(need, tuple) else (need,):
+        instead = _READ_AS.get(f)
+        if instead is not None and table.has(instead[0]):
+            return instead[1]
+    return f"no {_label(need)} column"
+
+
 def _label(need: Field | tuple[Field, ...]) -> str:
-    return " or ".join(LABELS[f] for f in need) if isinstance(need, tuple) else LABELS[need]
+    # a field read in place of another (the visit's minutes) is not named: "no minutes column"
+    if isinstance(need, tuple):
+        return " or ".join(LABELS[f] for f in need if f not in _STAND_INS)
+    return LABELS[need]
 
 
 def _finding(rule_: Rule, severity: Severity, hit: Hit, table: Table) -> Finding:
@@ -112,7 +129,7 @@ def check_table(table: Table, config: Config, as_of: dt.date,
             continue
         missing = [need for need in rule_.requires if not _has(table, need)]
         if missing:
-            reason = " and ".join(f"no {_label(need)} column" for need in missing)
+            reason = " and ".join(_why_missing(table, need) for need in missing)
             missing_by_reason[reason].append(rule_.code)
             continue
         levels = {pid: level_for(rule_, profile, config)

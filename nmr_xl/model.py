@@ -47,6 +47,9 @@ class Field(StrEnum):
     PROGRESS_REPORT = "progress_report"
     # the visit's total treatment time: timed and untimed minutes (Pub. 100-02 ch. 15 §220.3)
     TOTAL_TIME = "total_time"
+    # the visit's timed minutes, in a column that gives them per visit (repeated on every line
+    # of the visit, or on its first line only), not per line: see nmr_xl.read.visit_time
+    VISIT_MINUTES = "visit_minutes"
     # Read to tell charge lines from other rows and to link diagnoses; no rule checks them.
     DISCIPLINE = "discipline"  # PT / OT / SLP / chiropractic / massage: not the credential
     DX_POINTER = "dx_pointer"  # letters A-L or numbers 1-12 pointing at the claim's diagnoses
@@ -61,10 +64,11 @@ class Field(StrEnum):
 
 # Fields read beside the line's own values: to tell charge lines from other rows, to link
 # diagnoses, (discipline) to stand in for a credential, and (allowed) the amounts a paid
-# claim's remittance adds. The billing template has none.
+# claim's remittance adds, and (visit minutes) an export's minutes given per visit where the
+# template has each line's. The billing template has none.
 SUPPORT_FIELDS = frozenset({Field.DISCIPLINE, Field.DX_POINTER, Field.ROW_TYPE, Field.VOIDED,
                             Field.ACTIVE, Field.CLAIM, Field.DESCRIPTION, Field.CREDIT,
-                            Field.ALLOWED})
+                            Field.ALLOWED, Field.VISIT_MINUTES})
 
 FIELD_LABELS = {
     Field.PATIENT: "patient",
@@ -87,6 +91,7 @@ FIELD_LABELS = {
     Field.CERTIFIER: "certifier",
     Field.PROGRESS_REPORT: "progress report",
     Field.TOTAL_TIME: "total treatment time",
+    Field.VISIT_MINUTES: "visit's timed minutes",
     Field.DISCIPLINE: "discipline",
     Field.DX_POINTER: "diagnosis pointer",
     Field.ROW_TYPE: "row type or status",
@@ -129,6 +134,7 @@ class Line:
     # a progress report was written on this visit (True), or the date of the last one
     progress_report: bool | dt.date | None = None
     total_time: float | None = None  # minutes
+    visit_minutes: float | None = None  # the visit's timed minutes (every line of the visit)
     discipline: str | None = None
     allowed: float | None = None
     unreadable: dict[Field, str] = field(default_factory=dict)

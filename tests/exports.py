@@ -1030,8 +1030,10 @@ def visit_minutes() -> Export:
     """A therapy EMR's visit charges with the visit's timed minutes printed on its first line
     only (the layout is inferred: no public column list of Raintree, Net Health or Prompt was
     found), dates as Excel serial numbers stored as text, a page header and the headings again
-    on page 2. Read per line, those minutes would flag every later line; the sheet is reported
-    as not fully checked instead, and the other rules run."""
+    on page 2. Read per line, those minutes would flag every later line; they are read as the
+    visit's timed minutes instead ("Tx Min" names neither a visit nor a total: the values
+    decide), so the units are checked against them (NMR102, NMR104) and only the rules that
+    need each line's own minutes do not run."""
     header = ["Visit Date", "Patient", "MRN", "Therapist", "Primary Payer", "CPT", "Modifiers",
               "Units", "Tx Min", "Dx"]
 
@@ -1061,12 +1063,54 @@ def visit_minutes() -> Export:
         line("46085", "Hill, Cy", 5003, "Ana Reyes, PTA", "Aetna", "97530", "GP", 1, None,
              "M54.50"),
         line("46086", "Ives, Di", 5004, "Dana Cole, PT", "Aetna", "97110", "GP", 1, "15", "G20"),
+        # planted: 33 minutes support 2 units, 4 billed (NMR102 on both lines)
+        line("46086", "Jay, Ed", 5005, "Dana Cole, PT", "Medicare", "97112", "GP", 2, "33",
+             "G20"),
+        line("46086", "Jay, Ed", 5005, "Dana Cole, PT", "Medicare", "97110", "GP", 2, None,
+             "G20"),
     ]
     return Export("Visit minutes", "visit charges, minutes per visit (inferred)", "Visit Charges",
                   rows, {"dos": "Visit Date", "patient_name": "Patient", "patient": "MRN",
                          "provider": "Therapist", "payer": "Primary Payer", "code": "CPT",
-                         "modifiers": "Modifiers", "units": "Units", "diagnoses": "Dx"},
-                  {(7, "NMR304"), (11, "NMR205")}, {"page": 1, "header": 1})
+                         "modifiers": "Modifiers", "units": "Units", "diagnoses": "Dx",
+                         "visit_minutes": "Tx Min"},
+                  {(7, "NMR304"), (11, "NMR205"), (14, "NMR102"), (15, "NMR102")},
+                  {"page": 1, "header": 1})
+
+
+def visit_total_minutes() -> Export:
+    """A therapy EMR's visit charges with the visit's "Total Timed Minutes" repeated on every
+    line of the visit (inferred layout). Added up per line they would double every visit's
+    minutes, hide its over-billing and suggest more units (NMR104); read as the visit's timed
+    minutes, the over-billed visit is found and the correctly billed ones get no finding. The
+    "Total Treatment Time" beside it stays the total treatment time (NMR107)."""
+    header = ["Patient", "DOS", "CPT", "Mod", "Units", "Total Timed Minutes",
+              "Total Treatment Time", "Provider", "Payer", "Dx 1"]
+
+    def line(name: str, day: str, code: str, units: int, timed: int, total: int) -> list[object]:
+        return [name, day, code, "GP", units, timed, total, "Dana Cole, PT", "Medicare", "G20"]
+
+    rows = [
+        header,
+        line("Doe, Jane", "03/02/2026", "97112", 2, 38, 50),
+        line("Doe, Jane", "03/02/2026", "97110", 1, 38, 50),
+        # planted: 38 minutes support 3 units, 5 billed (NMR102 on both lines)
+        line("Roe, Tom", "03/03/2026", "97112", 3, 38, 45),
+        line("Roe, Tom", "03/03/2026", "97110", 2, 38, 45),
+        line("Poe, Al", "03/04/2026", "97112", 2, 45, 60),
+        line("Poe, Al", "03/04/2026", "97530", 1, 45, 60),
+        # planted: 40 timed minutes in a visit of 30 minutes' treatment (NMR107)
+        line("Lee, Bo", "03/05/2026", "97112", 2, 40, 30),
+        line("Lee, Bo", "03/05/2026", "97140", 1, 40, 30),
+        line("Kim, Su", "03/06/2026", "97110", 1, 15, 20),
+    ]
+    return Export("Visit total minutes", "visit charges, total timed minutes on every line "
+                  "(inferred)", "Charges", rows,
+                  {"patient_name": "Patient", "dos": "DOS", "code": "CPT", "modifiers": "Mod",
+                   "units": "Units", "visit_minutes": "Total Timed Minutes",
+                   "total_time": "Total Treatment Time", "provider": "Provider",
+                   "payer": "Payer", "diagnoses": "Dx 1"},
+                  {(4, "NMR102"), (5, "NMR102"), (8, "NMR107")})
 
 
 def patientstudio() -> Export:
@@ -1177,8 +1221,6 @@ def webpt_extract() -> Export:
 
 # Layouts read in part: the export, and how the warning that says what was not read begins.
 PARTLY_READ = [
-    (visit_minutes, "The sheet 'Visit Charges' cannot be fully checked: the minutes in "
-                    "\"Tx Min\" (I) are printed once per visit"),
     (patientstudio, "The sheet 'Charges' cannot be fully checked: 4 lines point at diagnoses "
                     "by letter or number (\"Dx Pointers\", F)"),
     (patientstudio_claims, "The sheet 'Claims' cannot be fully checked: 3 lines point at "
@@ -1186,3 +1228,6 @@ PARTLY_READ = [
     (webpt_extract, "The sheet 'webpt-extract' cannot be fully checked: the payer column "
                     "\"insurance_id\" (K) holds codes"),
 ]
+
+# Minutes given per visit, not per line: read as the visit's timed minutes.
+EXPORTS += [visit_minutes, visit_total_minutes]

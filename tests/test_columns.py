@@ -353,3 +353,79 @@ def test_diagnosis_rows_never_give_their_codes_to_another_patients_line() -> Non
     table = read(rows)
     by_patient = {line.patient: line.diagnoses for line in table.lines}
     assert by_patient == {"P1": (), "P3": ("G20",)}
+
+
+# --- minutes given per visit, not per line --------------------------------------------------------
+
+def _visits_sheet(heading: str, minutes: Sequence[Sequence[object]],
+                  units: Sequence[Sequence[int]] = ((2, 1), (3, 2), (2, 1), (1, 1)),
+                  total: Sequence[object] | None = None) -> list[list[object]]:
+    """Four visits of two lines (97112 and 97110): each visit's minutes and units per line."""
+    header = ["Patient", "DOS", "CPT", "Mod", "Units", heading]
+    if total is not None:
+        header.append("Total Treatment Time")
+    rows: list[list[object]] = [header]
+    for n, (values, billed) in enumerate(zip(minutes, units, strict=True)):
+        for code, value, u in zip(("97112", "97110"), values, billed, strict=True):
+            row = [f"P{n}", dt.date(2026, 3, 2 + n), code, "GP", u, value]
+            if total is not None:
+                row.append(total[n])
+            rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("heading", ["Total Timed Minutes", "Visit Timed Min",
+                                     "Timed Minutes (visit)", "Total Timed Code Minutes",
+                                     "Minutes"])
+def test_a_visit_total_repeated_on_every_line_is_the_visits_minutes(heading: str) -> None:
+    table = read(_visits_sheet(heading, [(45, 45), (38, 38), (40, 40), (30, 30)]))
+    assert table.column_of(Field.VISIT_MINUTES) == 6
+    assert not table.has(Field.MINUTES)
+    assert [line.visit_minutes for line in table.lines[:2]] == [45, 45]
+    assert all(line.minutes is None for line in table.lines)
+    (col,) = [r for r in table.reads if r.column == 6]
+    assert col.field is Field.VISIT_MINUTES and col.confidence == GUESS
+    assert "repeated on every line of the visit" in col.why
+    assert not table.not_read
+
+
+def test_a_visit_total_on_the_first_line_only_is_given_to_every_line_of_the_visit() -> None:
+    table = read(_visits_sheet("Tx Min", [(45, None), (38, None), (40, None), (30, None)]))
+    assert table.column_of(Field.VISIT_MINUTES) == 6
+    assert [line.visit_minutes for line in table.lines] == [45, 45, 38, 38, 40, 40, 30, 30]
+    assert "first line only" in next(r.why for r in table.reads if r.column == 6)
+    assert not table.not_read
+
+
+def test_a_per_line_column_whose_lines_are_equal_stays_per_line() -> None:
+    # 15 and 15 beside 1 + 1 units: each line's minutes fit its own units
+    table = read(_visits_sheet("Total Timed Minutes", [(15, 15), (30, 30), (15, 15), (20, 20)],
+                               units=((1, 1), (2, 2), (1, 1), (1, 1))))
+    assert table.column_of(Field.MINUTES) == 6
+    assert not table.has(Field.VISIT_MINUTES)
+    # a plain heading needs a visit total on most visits: one of four is not enough
+    table = read(_visits_sheet("Minutes", [(45, 45), (38, 38), (30, 30), (30, 30)],
+                               units=((2, 1), (3, 2), (2, 1), (2, 1))))
+    assert table.column_of(Field.MINUTES) == 6
+
+
+def test_the_total_treatment_time_stays_the_total_treatment_time() -> None:
+    table = read(_visits_sheet("Total Timed Minutes", [(45, 45), (38, 38), (40, 40), (30, 30)],
+                               total=[60, 50, 50, 40]))
+    assert table.column_of(Field.VISIT_MINUTES) == 6
+    assert table.column_of(Field.TOTAL_TIME) == 7
+
+
+def test_rules_run_on_the_visits_minutes_and_say_which_did_not() -> None:
+    from nmr_xl.engine import check_table
+
+    # the visit of 3 + 2 units in 38 minutes: NMR102 on both lines, no false NMR104
+    table = read(_visits_sheet("Total Timed Minutes", [(45, 45), (38, 38), (40, 40), (30, 30)],
+                               total=[60, 50, 35, 40]))
+    result = check_table(table, config(), dt.date(2026, 3, 31))
+    found = {(f.row, f.rule) for f in result.findings if f.rule.startswith("NMR1")}
+    assert found == {(4, "NMR102"), (5, "NMR102"), (6, "NMR107")}
+    (over,) = {f.message for f in result.findings if f.rule == "NMR102"}
+    assert over.startswith("The visit's 38 timed minutes support 3 units")
+    assert "NMR101, NMR103: minutes are given per visit, not per line" in result.not_run
+    assert not result.cannot_check

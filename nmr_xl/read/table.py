@@ -36,6 +36,7 @@ BILLING_FIELDS = frozenset({
     Field.MINUTES, Field.DIAGNOSES, Field.PROVIDER, Field.PROVIDER_TYPE, Field.DISCIPLINE,
     Field.ONE_ON_ONE, Field.PAYER, Field.NOTES, Field.CHARGE, Field.GOAL, Field.POC_START,
     Field.POC_END, Field.CERTIFIER, Field.PROGRESS_REPORT, Field.DX_POINTER, Field.TOTAL_TIME,
+    Field.VISIT_MINUTES,
 })
 _ANCHORS = frozenset({Field.DOS, Field.PATIENT, Field.PATIENT_NAME})
 
@@ -164,6 +165,7 @@ def _parsers(config: Config) -> dict[Field, Callable[[object], tuple[object, str
         Field.UNITS: _Cached(v.parse_units),
         Field.MINUTES: _Cached(v.parse_minutes),
         Field.TOTAL_TIME: _Cached(v.parse_minutes),
+        Field.VISIT_MINUTES: _Cached(v.parse_minutes),
         Field.PROVIDER: text,
         Field.PROVIDER_TYPE: text,
         Field.DISCIPLINE: text,
@@ -318,7 +320,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     fill_down(table, others[TOTAL] + others[HEADING] > 0)
     carry_down(table, groups, config)
     credentials_from_names(table, config)
-    minutes_per_visit(table)
+    minutes_per_visit(table, config)
     payer_codes(table, config)
     table.not_charges = {k: n for k, n in others.items() if n}
 

@@ -34,6 +34,7 @@ _FIX_UNREADABLE = {
                 "or in the modifier column.",
     Field.UNITS: "Enter the units as a whole number such as 2.",
     Field.MINUTES: "Enter the minutes as a number such as 30 (or 0:30).",
+    Field.VISIT_MINUTES: "Enter the visit's timed minutes as a number such as 38 (or 0:38).",
     Field.CHARGE: "Enter the charge as an amount such as 45.00.",
     Field.MODIFIERS: "Correct the modifier; if your payers use one nmr-xl does not know, add "
                      "it to [modifiers] known in your rules file.",

@@ -10,7 +10,7 @@ from nmr_xl.config.schema import Setting, is_bool, is_pos_int, one_of
 from nmr_xl.model import Field, Line, Severity
 from nmr_xl.rules.common import TIMED_CODES, billed_text, rows_text, units_text
 from nmr_xl.rules.registry import Context, Hit, rule
-from nmr_xl.units import Allocation, allocate
+from nmr_xl.units import Allocation, allocate, units_for_minutes
 
 UNIT_METHOD = Setting(
     "unit_method", one_of("cms", "ama"), str,
@@ -32,6 +32,8 @@ LIKELY_TYPO_MINUTES = Setting(
     "NMR104 asks for the minutes to be checked instead of suggesting more units.")
 
 _TIMED = (Field.PATIENT, Field.DOS, Field.UNITS, Field.MINUTES)
+# the rules that need only the visit's timed minutes: each line's, or the visit's own column
+_VISIT_TIMED = (Field.PATIENT, Field.DOS, Field.UNITS, (Field.MINUTES, Field.VISIT_MINUTES))
 _UNIT_SETTINGS = (TIMED_CODES, UNIT_METHOD)
 _JUDGED_SETTINGS = (*_UNIT_SETTINGS, UNIT_METHOD_ASSUMED)
 _DISCIPLINES = frozenset({"GP", "GO", "GN"})
@@ -70,6 +72,9 @@ class _VisitUnits:
     minutes: dict[str, float]
     billed: dict[str, int]
     allocation: Allocation
+    # the visit's timed minutes from a column that gives them per visit, not per line: then
+    # `minutes` is empty and `allocation` has the total only (no code's share is known)
+    per_visit: float | None = None
 
     @property
     def billed_total(self) -> int:
@@ -77,6 +82,8 @@ class _VisitUnits:
 
     @property
     def total_minutes(self) -> int:
+        if self.per_visit is not None:
+            return int(self.per_visit)
         return int(sum(self.minutes.values()))
 
     def lines_of(self, codes: set[str]) -> list[Line]:
@@ -103,6 +110,9 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
             if line.code in timed_codes:
                 by_discipline[_DISCIPLINES.intersection(line.modifiers)].append(line)
         groups.extend(by_discipline.values())
+    if not ctx.table.has(Field.MINUTES):
+        ctx.cache["visit_units"] = result = _per_visit(ctx, groups)
+        return result
     for timed in groups:
         if any(line.minutes is None or line.units is None for line in timed):
             continue
@@ -120,6 +130,39 @@ def _visit_units(ctx: Context) -> list[_VisitUnits]:
     return result
 
 
+def _per_visit(ctx: Context, groups: list[list[Line]]) -> list[_VisitUnits]:
+    """The visits of a sheet whose minutes column gives each visit's timed minutes: the visit's
+    units against those minutes, the whole visit at once (a visit with timed codes of several
+    disciplines is left out: its minutes cannot be split between them)."""
+    result = []
+    visits: dict[tuple[object, object], list[list[Line]]] = defaultdict(list)
+    for timed in groups:
+        visits[(timed[0].patient.casefold() if timed[0].patient else None, timed[0].dos)].append(
+            timed)
+    for parts in visits.values():
+        if len(parts) != 1:
+            continue
+        timed = parts[0]
+        values = {line.visit_minutes for line in timed}
+        if len(values) != 1 or None in values or any(line.units is None for line in timed):
+            continue
+        (total,) = values
+        assert total is not None
+        billed: dict[str, int] = defaultdict(int)
+        for line in timed:
+            billed[line.code] += int(line.units)  # type: ignore[index,arg-type]
+        units = units_for_minutes(total)
+        result.append(_VisitUnits(timed, ctx.value(UNIT_METHOD, ctx.profile(timed[0])), {},
+                                  dict(billed), Allocation(units, {}, {}), total))
+    return result
+
+
+def _ama_needs(billed: dict[str, int]) -> int:
+    """The fewest timed minutes the AMA midpoint rule needs for these units, however the
+    visit's minutes were split between the codes: 8 for one unit of a code, 15 more each."""
+    return sum(15 * n - 7 for n in billed.values() if n > 0)
+
+
 def _over(visit: _VisitUnits) -> set[str]:
     return {c for c, n in visit.billed.items() if n > visit.allocation.high.get(c, 0)}
 
@@ -131,6 +174,10 @@ def _method_name(method: str) -> str:
 def _other_method_allows(visit: _VisitUnits) -> bool:
     """Whether the other unit method supports what the visit bills: the CMS total over the
     visit, or each code's own minutes under the CPT midpoint rule."""
+    if visit.per_visit is not None:  # any split of the visit's minutes between its codes
+        if visit.method == "cms":
+            return visit.per_visit >= _ama_needs(visit.billed)
+        return visit.billed_total <= visit.allocation.total
     other = allocate(visit.minutes, "ama" if visit.method == "cms" else "cms")
     if visit.method == "cms":
         return all(n <= other.high.get(c, 0) for c, n in visit.billed.items())
@@ -163,7 +210,7 @@ def _leniency(visit: _VisitUnits, ctx: Context) -> tuple[str, str, Severity | No
 
 
 @rule("NMR102", "units-exceed-time", Severity.ERROR, scope="table", target=Field.UNITS,
-      requires=_TIMED, settings=_JUDGED_SETTINGS)
+      requires=_VISIT_TIMED, settings=_JUDGED_SETTINGS)
 def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """More timed units billed than the minutes allow.
 
@@ -180,6 +227,10 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     other method would allow the units (CMS Example 1 billed 2 + 2 is within the CPT midpoint
     rule code by code), the finding is a warning that says the payer may use that method; units
     more than either method allows stay errors.
+    Minutes given per visit, not per line (a "Total Timed Minutes" column, see How sheets are
+    read): the visit's units are checked against the visit's minutes, every timed line of an
+    over-billed visit is flagged, and for an AMA payer only units no split of the minutes
+    between the codes supports are flagged.
     Configuration: each payer profile's `unit_method` ("cms" or "ama") and
     `unit_method_assumed`; [codes] timed.
     Source (primary): Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2 (8-minute rule
@@ -193,6 +244,9 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """
     for visit in _visit_units(ctx):
         alloc = visit.allocation
+        if visit.method == "ama" and visit.per_visit is not None:
+            yield from _ama_over_visit(visit, ctx)
+            continue
         if visit.method == "ama":
             over = _over(visit)
             if not over:
@@ -220,12 +274,40 @@ def units_exceed_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                 f"The visit's {visit.total_minutes} timed minutes support "
                 f"{units_text(alloc.total)} under {_method_name('cms')}, but "
                 f"{billed_text(visit.billed_total)}.{note}",
-                (f"Bill {units_text(alloc.total)} in all for this visit: {alloc.describe()}."
+                (f"Bill {units_text(alloc.total)} in all for this visit: {_shares(visit)}."
                  if alloc.total else
                  "Under 8 timed minutes in all: do not bill a timed unit for this visit.")
                 + advice,
                 at_most=at_most,
             )
+
+
+def _shares(visit: _VisitUnits) -> str:
+    """How the units go to the codes: by each code's minutes, which a per-visit column does
+    not give (the treatment note does)."""
+    if visit.per_visit is not None:
+        return "give each code its units by its minutes in the treatment note"
+    return visit.allocation.describe()
+
+
+def _ama_over_visit(visit: _VisitUnits, ctx: Context) -> Iterator[Hit]:
+    """AMA, minutes given per visit: the units billed need more minutes than the visit has
+    however its minutes were split between the codes."""
+    needs = _ama_needs(visit.billed)
+    if visit.total_minutes >= needs:
+        return
+    note, advice, at_most = _leniency(visit, ctx)
+    for line in visit.lines:
+        yield Hit(
+            line,
+            f"The visit's {visit.total_minutes} timed minutes cannot support "
+            f"{units_text(visit.billed_total)} under "
+            f"{_method_name('ama')} however they are split between the codes: these units need "
+            f"at least {needs} minutes.{note}",
+            f"Bill only the units the treatment note's minutes of each code support, or correct "
+            f"the minutes if they are wrong.{advice}",
+            at_most=at_most,
+        )
 
 
 @rule("NMR103", "unit-allocation", Severity.WARNING, scope="table", target=Field.UNITS,
@@ -270,7 +352,7 @@ def unit_allocation(lines: list[Line], ctx: Context) -> Iterator[Hit]:
 
 
 @rule("NMR104", "possible-underbilling", Severity.INFO, scope="table", target=Field.UNITS,
-      requires=_TIMED, settings=(*_UNIT_SETTINGS, LIKELY_TYPO_MINUTES))
+      requires=_VISIT_TIMED, settings=(*_UNIT_SETTINGS, LIKELY_TYPO_MINUTES))
 def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """The minutes support more units than were billed.
 
@@ -289,6 +371,8 @@ def possible_underbilling(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """
     for visit in _visit_units(ctx):
         alloc = visit.allocation
+        if visit.method == "ama" and visit.per_visit is not None:
+            continue  # each code's own minutes are not known
         if visit.method == "ama":
             for code, billed in visit.billed.items():
                 if billed < alloc.low[code]:
@@ -340,6 +424,10 @@ def _more_units(visit: _VisitUnits, codes: set[str], ctx: Context) -> str:
                 f"be a typo, for example for {int(line.minutes or 0) // 10}); do not add units "
                 "for time that was not spent with the patient.")
     alloc, mue = visit.allocation, ctx.config.mue
+    if visit.per_visit is not None:
+        return (f"If the minutes are right, the visit may bill {units_text(alloc.total)} in all, "
+                "each code's by its minutes in the treatment note; check the notes before "
+                "adding units.")
     day = visit.lines[0].dos or ctx.as_of
     parts, capped = [], []
     for code in alloc.low:
@@ -411,7 +499,8 @@ def _by_discipline(visit: list[Line], timed_codes: frozenset[str]) -> list[list[
 
 
 @rule("NMR107", "minutes-exceed-total-time", Severity.WARNING, scope="table",
-      target=Field.TOTAL_TIME, requires=(Field.PATIENT, Field.DOS, Field.MINUTES, Field.TOTAL_TIME),
+      target=Field.TOTAL_TIME,
+      requires=(Field.PATIENT, Field.DOS, (Field.MINUTES, Field.VISIT_MINUTES), Field.TOTAL_TIME),
       settings=(TIMED_CODES,))
 def minutes_exceed_total_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     """A visit's timed minutes add up to more than its documented total treatment time.
@@ -442,13 +531,19 @@ def minutes_exceed_total_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     read 2026-12.
     """
     timed_codes = ctx.value(TIMED_CODES)
+    per_visit = not ctx.table.has(Field.MINUTES)  # the visit's timed minutes on every line
     for visit in ctx.visits().values():
-        for group in _by_discipline(visit, timed_codes):
+        groups = _by_discipline(visit, timed_codes)
+        if per_visit and len(groups) > 1:
+            continue  # the visit's minutes cannot be split between its disciplines
+        for group in groups:
             times = [(line, line.total_time) for line in group if line.total_time is not None]
-            timed = [line for line in group if line.code in timed_codes and line.minutes]
+            timed = [line for line in group if line.code in timed_codes
+                     and (line.visit_minutes if per_visit else line.minutes)]
             if not times or not timed:
                 continue
-            spent = sum(line.minutes or 0 for line in timed)
+            spent = (timed[0].visit_minutes or 0 if per_visit
+                     else sum(line.minutes or 0 for line in timed))
             values = {value for _, value in times}
             # one value: the visit's total, repeated or written once; several: each line's own
             total = times[0][1] if len(values) == 1 else sum(value for _, value in times)
@@ -460,8 +555,10 @@ def minutes_exceed_total_time(lines: list[Line], ctx: Context) -> Iterator[Hit]:
                                f"minutes (rows {rows_text(holders)})")
             yield Hit(
                 holders[0],
-                f"The visit's timed minutes add up to {spent:g} (row"
-                f"{'s' if len(timed) > 1 else ''} {rows_text(timed)}), more than {documented}.",
+                (f"The visit's timed minutes are {spent:g} (given per visit), more than "
+                 f"{documented}." if per_visit else
+                 f"The visit's timed minutes add up to {spent:g} (row"
+                 f"{'s' if len(timed) > 1 else ''} {rows_text(timed)}), more than {documented}."),
                 "Total treatment time includes every timed and untimed minute: correct the "
                 "line minutes or the total time so they agree with the treatment note.",
             )
