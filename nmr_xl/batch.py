@@ -380,18 +380,31 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
         if on_done:
             on_done(entry)
 
-    for index, (result, counts, spooled) in _results(items, todo, outputs, config, options,
-                                                     tick):
-        disposition = Disposition.of_error(result.error.code if result.error else None)
-        entry = BatchEntry(items[index], result, disposition, counts, spooled)
-        entries[index] = entry
-        _describe(entry)
-        if options.annotate and options.out_problem and result.error is None:
-            result.warnings.insert(0, f"No annotated copy: {options.out_problem}")
-            result.write_error = options.out_problem
-        if on_done:
-            on_done(entry)
+    try:
+        for index, (result, counts, spooled) in _results(items, todo, outputs, config, options,
+                                                         tick):
+            disposition = Disposition.of_error(result.error.code if result.error else None)
+            entry = BatchEntry(items[index], result, disposition, counts, spooled)
+            entries[index] = entry
+            _describe(entry)
+            if options.annotate and options.out_problem and result.error is None:
+                result.warnings.insert(0, f"No annotated copy: {options.out_problem}")
+                result.write_error = options.out_problem
+            if on_done:
+                on_done(entry)
+    except KeyboardInterrupt as stopped:  # Ctrl-C or a signal (nmr_xl.cli): what was done
+        raise Interrupted(stopped, [entries[i] for i in sorted(entries)]) from None
     return [entries[i] for i in range(len(items))]
+
+
+class Interrupted(Exception):
+    """The batch was stopped part way (`cause`: the KeyboardInterrupt); `done` holds the inputs
+    finished before, whose copies are complete, for the state file."""
+
+    def __init__(self, cause: KeyboardInterrupt, done: list[BatchEntry]) -> None:
+        super().__init__("interrupted")
+        self.cause = cause
+        self.done = done
 
 
 def _describe(entry: BatchEntry) -> None:

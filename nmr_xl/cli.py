@@ -12,10 +12,13 @@ import datetime as dt
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file, quiet_failed_saves
@@ -23,6 +26,7 @@ from nmr_xl.batch import (
     DEFAULT_TASK_SECONDS,
     BatchEntry,
     BatchOptions,
+    Interrupted,
     default_jobs,
     remember,
     run_batch,
@@ -35,6 +39,8 @@ from nmr_xl.docs import dated_data_text, explain_text, reference_text, rules_tab
 from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
+from nmr_xl.inbox.driver import resolved
+from nmr_xl.inbox.formats import INPUT_EXTS
 from nmr_xl.model import Severity
 from nmr_xl.outdir import OutputBusy, claim, remove_leftovers
 from nmr_xl.pdf import NOT_INSTALLED, find_soffice
@@ -96,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="rules file laid over the bundled defaults")
     check.add_argument("--as-of", type=_as_of, metavar="YYYY-MM-DD",
                        help="the date treated as today (default: today)")
-    check.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
+    check.add_argument("--report", type=Path, metavar="FILE.json",
+                       help="write the JSON report to this file ('-': on stdout, instead of "
+                            "the text report)")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="what to print on stdout")
     check.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
@@ -184,9 +192,51 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(args.rules, mue_file=args.mue, ncci_file=args.ncci)
 
 
+class Stopped(KeyboardInterrupt):
+    """The run was stopped by a signal (Ctrl-C, `kill`, the terminal closing): the finally
+    blocks still run, so the private work folder (extracted attachments, findings) is removed,
+    the workers are stopped and --out is released."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP stop the run the same way, through Stopped; once one came,
+    the others are ignored while the run cleans up (a second Ctrl-C must not cut that short
+    and print a traceback)."""
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for each in _STOP_SIGNALS:
+            signal.signal(each, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {}
+    try:
+        for each in _STOP_SIGNALS:
+            previous[each] = signal.signal(each, stop)
+    except ValueError:  # not the main thread (an embedding program): keep its handlers
+        pass
+    try:
+        yield
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # argparse exits 2 on misuse, as documented
+    with _stoppable():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
             return _check(args)
@@ -208,9 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `nmr-xl rules | head -1`: the reader has all it wanted
         stdout_gone()
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("nmr-xl: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print("nmr-xl: interrupted" if signum == signal.SIGINT else
+              f"nmr-xl: stopped ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
 
 
 # --- check ----------------------------------------------------------------------------------
@@ -219,11 +271,19 @@ def main(argv: list[str] | None = None) -> int:
 def _check(args: argparse.Namespace) -> int:
     config = _config(args)
     as_of = args.as_of or dt.date.today()
+    if args.report is not None and str(args.report) == "-":
+        args.report, args.format = None, "json"  # `--report -`: the JSON report on stdout
+    _check_destinations(args)
     # private (0700): e-mail attachments, and the findings, spooled there until reported
-    work = Path(tempfile.mkdtemp(prefix="nmr-xl-"))
+    try:
+        work = Path(tempfile.mkdtemp(prefix="nmr-xl-"))
+    except OSError as exc:
+        raise UsageError(f"no temporary folder can be made ({_reason(exc)}); set TMPDIR to a "
+                         "folder you can write") from None
     try:
         items = collect(args.paths, work, exclude=[args.out] if args.out else [])
         _no_silent_folders(args.paths, items)
+        _report_is_no_input(args.report, items)
         options = BatchOptions(as_of, args.out, work, annotate=not args.no_annotate,
                                jobs=args.jobs or default_jobs(), force=args.force,
                                extras=_extras(args), task_seconds=_task_seconds(args))
@@ -231,8 +291,16 @@ def _check(args: argparse.Namespace) -> int:
             if args.out and options.annotate:  # --no-annotate writes nothing at all
                 options.out_problem = _hold_out_dir(args.out, held)
             show = sys.stderr.isatty()  # the bar is drawn on stderr: stdout stays the report
-            with batch_progress(len(items), enabled=show) as bar:
-                entries = run_batch(items, config, options, bar.done, bar.tick)
+            try:
+                with batch_progress(len(items), enabled=show) as bar:
+                    entries = run_batch(items, config, options, bar.done, bar.tick)
+            except Interrupted as stopped:
+                if args.out and options.writes and stopped.done:
+                    # the copies finished before the stop are complete: the next run skips
+                    # them instead of checking everything again
+                    with suppress(OSError):
+                        remember(stopped.done, config, options)
+                raise stopped.cause from None
             problems = [] if options.out_problem is None else [
                 f"{options.out_problem}: no annotated copy, batch summary or state file was "
                 "written there"]
@@ -245,6 +313,34 @@ def _check(args: argparse.Namespace) -> int:
             return _report(args, entries, as_of, options, problems)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_destinations(args: argparse.Namespace) -> None:
+    """Misuse of --out and --report found before any work: a file given as the output
+    folder, a folder or a spreadsheet's name given as the report file."""
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out}: --out must be a folder, and this is a file")
+    report = args.report
+    if report is None:
+        return
+    if report.is_dir():
+        raise UsageError(f"{report}: --report must be a file name (like report.json), and "
+                         "this is a folder")
+    if report.suffix.lower() in INPUT_EXTS:
+        raise UsageError(f"{report}: --report writes a JSON file; give it a name ending in "
+                         f".json (a {report.suffix} name would be mistaken for a spreadsheet "
+                         "or overwrite one)")
+
+
+def _report_is_no_input(report: Path | None, items: list[InboxItem]) -> None:
+    """--report must never overwrite an input, whatever its name."""
+    if report is None or not report.exists():
+        return
+    target = resolved(report)
+    if any(resolved(path) == target for item in items
+           for path in (item.path, item.origin) if path is not None):
+        raise UsageError(f"{report}: --report names one of the inputs; give the report a name "
+                         "of its own (an input is never overwritten)")
 
 
 def _hold_out_dir(out: Path, held: ExitStack) -> str | None:

@@ -62,6 +62,7 @@ class InboxItem:
     kind: str | None = None  # "workbook" (.xlsx/.xlsm, by name or content) or "csv" (.csv,
     #                           .tsv); None with an error
     warnings: list[str] = field(default_factory=list)  # about how it arrived, for its report
+    origin: Path | None = None  # the input on disk it came from: the file, e-mail or zip
 
 
 @dataclass
@@ -141,7 +142,8 @@ class Collector:
                                 if group.folder_name else "")
         item = InboxItem(path=path, label=where.label, sources=[where.label], email=group.email,
                          out_subdir=group.out_subdir, sha256=sha, error=error,
-                         kind=None if error else kind, warnings=list(where.warnings))
+                         kind=None if error else kind, warnings=list(where.warnings),
+                         origin=where.origin)
         self.items.append(item)
         if sha is not None:
             self._by_sha[sha] = item
