@@ -15,6 +15,7 @@ from nmr_xl import __version__
 from nmr_xl.config.model import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
+from nmr_xl.inbox.names import shown
 from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Table, Workbook, column_letter
 from nmr_xl.plan import FindingTally, SheetExtent, build_plan, tally_findings
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
@@ -78,9 +79,21 @@ class FileResult:
         return sum(s.rows for s in self.sheets)
 
 
-def output_path(source: Path, out_dir: Path | None, macro: bool) -> Path:
+MAX_COPY_STEM_BYTES = 120  # file systems allow 255 bytes a name: room for ".checked.<provider>"
+
+
+def output_path(source: Path, out_dir: Path | None, macro: bool, number: int = 1) -> Path:
+    """`<name>.checked.xlsx` (`<name> (2).checked.xlsx` ... for `number` 2 ...). The name is
+    the input's, made fit for a file name of its own: a name that is not UTF-8 (a Linux file
+    name may hold any bytes) or holds control characters (a newline) is shown as it reads,
+    and a long one is cut so that the copy's name stays within what file systems allow."""
     suffix = ".xlsm" if macro else ".xlsx"
-    return (out_dir or source.parent) / f"{source.stem}.checked{suffix}"
+    stem = shown(source.stem, control="_")
+    numbered = f" ({number})" if number > 1 else ""
+    limit = MAX_COPY_STEM_BYTES - len(numbered)
+    if len(stem.encode("utf-8")) > limit:
+        stem = stem.encode("utf-8")[:limit].decode("utf-8", "ignore").rstrip(" .") + "…"
+    return (out_dir or source.parent) / f"{stem}{numbered}.checked{suffix}"
 
 
 @dataclass(frozen=True)
@@ -215,7 +228,7 @@ def _collect(result: FileResult, checked: list[TableResult]) -> None:
 
 def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[str, str]]:
     facts = [
-        ("Input", Path(result.input).name),
+        ("Input", shown(Path(result.input).name)),
         ("Checked as of", as_of.isoformat()),
         ("Rules", "; ".join(config.sources)),
         ("nmr-xl version", __version__),
@@ -341,7 +354,7 @@ def _packets(result: FileResult, source: Path, dest: Path,
     from nmr_xl.write.xlsx import write_packet_file
 
     made = packets(tables, facts, result.payers, extents, names, as_of.isoformat(),
-                   Path(result.input).name)
+                   shown(Path(result.input).name))
     used: set[str] = set()
     for packet in made:
         target = packet_path(dest, packet.provider, used)

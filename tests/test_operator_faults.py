@@ -133,3 +133,158 @@ def test_a_stopped_run_cleans_up_and_remembers_what_it_finished(
                 "--format", "json")  # the lock was released; a is not checked again
     files = {Path(f["input"]).name: f["disposition"] for f in json.loads(again.out)["files"]}
     assert files["a.xlsx"] == "skipped-unchanged"
+
+
+# --- file names -----------------------------------------------------------------------------------
+
+
+def _named(folder: Path, name: bytes | str, source: Path) -> Path:
+    """A copy of `source` under a name the OS may refuse (then the test is skipped)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = os.path.join(os.fsencode(folder), os.fsencode(name) if isinstance(name, str) else name)
+    try:
+        with open(raw, "wb") as handle:
+            handle.write(source.read_bytes())
+    except (OSError, ValueError) as exc:
+        pytest.skip(f"this file system refuses the name ({exc})")
+    return Path(os.fsdecode(raw))
+
+
+def test_a_file_name_that_is_not_utf8_is_checked(cli, tmp_path: Path) -> None:
+    """Linux allows any bytes in a name (a file copied from an old Windows share): the file is
+    read, its copy, state and batch summary written, the name shown with U+FFFD."""
+    if sys.platform in ("darwin", "win32"):
+        pytest.skip("macOS and Windows file names are always Unicode")
+    source = build_billing_workbook(tmp_path / "src.xlsx", CLEAN_ROWS + ERROR_ROWS,
+                                    extras=False)
+    _named(tmp_path / "in", b"bad\xff\xfename.xlsx", source)
+    out = tmp_path / "out"
+    run = cli("check", tmp_path / "in", "--out", out, "--as-of", AS_OF)
+    assert run.code == 1, run.err  # its findings
+    assert "Traceback" not in run.err and run.err == ""
+    assert (out / "bad\ufffd\ufffdname.checked.xlsx").is_file()
+    assert (out / STATE_FILE).is_file() and (out / "batch-summary.xlsx").is_file()
+    again = cli("check", tmp_path / "in", "--out", out, "--as-of", AS_OF)
+    assert "unchanged since the last check" in again.out
+
+
+def test_a_newline_in_a_file_name_keeps_the_report_one_line_per_file(cli,
+                                                                     tmp_path: Path) -> None:
+    source = build_billing_workbook(tmp_path / "src.xlsx", CLEAN_ROWS, extras=False)
+    _named(tmp_path / "in", "jan\nfeb.xlsx", source)
+    out = tmp_path / "out"
+    run = cli("check", tmp_path / "in", "--out", out, "--as-of", AS_OF, "-q")
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[0].startswith("jan feb.xlsx: 2 billing lines")
+    assert run.out.splitlines()[0].endswith("jan_feb.checked.xlsx")
+    assert (out / "jan_feb.checked.xlsx").is_file()
+
+
+def test_a_long_file_name_still_gets_its_copy(cli, tmp_path: Path) -> None:
+    """250 bytes is a legal name; with ".checked.xlsx" added it would not be: the copy's name
+    is cut, and two names that differ only past the cut still get a copy each."""
+    source = build_billing_workbook(tmp_path / "src.xlsx", CLEAN_ROWS, extras=False)
+    other = build_billing_workbook(tmp_path / "other.xlsx", CLEAN_ROWS[:1], extras=False)
+    _named(tmp_path / "in", "B" * 245 + "1.xlsx", source)
+    _named(tmp_path / "in", "B" * 245 + "2.xlsx", other)
+    out = tmp_path / "out"
+    run = cli("check", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--format", "json")
+    assert run.code == 0, run.err
+    outputs = [Path(f["output"]) for f in json.loads(run.out)["files"]]
+    assert len(set(outputs)) == 2
+    for copy in outputs:
+        assert copy.is_file() and len(os.fsencode(copy.name)) <= 255
+        assert copy.name.endswith(".checked.xlsx")
+
+
+def test_same_name_in_two_folders_is_told_apart_in_the_text_report(cli, tmp_path: Path) -> None:
+    build_billing_workbook(tmp_path / "in" / "north" / "jan.xlsx", CLEAN_ROWS, extras=False)
+    build_billing_workbook(tmp_path / "in" / "south" / "jan.xlsx", CLEAN_ROWS[:1], extras=False)
+    run = cli("check", tmp_path / "in", "--out", tmp_path / "out", "--as-of", AS_OF, "-q")
+    lines = [line for line in run.out.splitlines() if "billing line" in line]
+    assert lines[0].startswith(str(tmp_path / "in" / "north" / "jan.xlsx") + ":")
+    assert lines[1].startswith(str(tmp_path / "in" / "south" / "jan.xlsx") + ":")
+    assert lines[1].endswith("jan (2).checked.xlsx")
+
+
+def test_a_copy_never_overwrites_an_input(cli, tmp_path: Path) -> None:
+    """`nmr-xl check out/*.xlsx --out out`: the copies of an earlier run are named as inputs,
+    and the new copy of jan.xlsx must not replace the input jan.checked.xlsx."""
+    out = tmp_path / "out"
+    source = build_billing_workbook(out / "jan.xlsx", CLEAN_ROWS, extras=False)
+    earlier = build_billing_workbook(out / "jan.checked.xlsx", CLEAN_ROWS[:1], extras=False)
+    before = earlier.read_bytes()
+    run = cli("check", source, earlier, "--out", out, "--as-of", AS_OF, "--format", "json")
+    assert run.code == 0, run.err
+    assert earlier.read_bytes() == before
+    outputs = {Path(f["output"]).name for f in json.loads(run.out)["files"]}
+    assert outputs == {"jan (2).checked.xlsx", "jan.checked.checked.xlsx"}
+
+
+# --- files that are not what their names say ------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
+def test_a_named_pipe_is_an_error_not_a_hang(cli, tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    build_billing_workbook(inbox / "billing.xlsx", CLEAN_ROWS, extras=False)
+    os.mkfifo(inbox / "feed.csv")  # nothing ever writes to it: reading it would wait forever
+    run = cli("check", inbox, "--out", tmp_path / "out", "--as-of", AS_OF, "--format", "json")
+    assert run.code == 2
+    files = {Path(f["input"]).name: f for f in json.loads(run.out)["files"]}
+    assert files["billing.xlsx"]["status"] == "checked"
+    error = files["feed.csv"]["error"]
+    assert error["code"] == "unreadable" and "named pipe" in error["message"]
+
+
+HTML_EXPORT = ("<html><head><meta charset='utf-8'></head><body><table><tr><td>Patient</td>"
+               "<td>DOS</td><td>CPT</td><td>Units</td></tr><tr><td>A1</td><td>03/02/2026</td>"
+               "<td>97112</td><td>2</td></tr></table></body></html>")
+CSV_EXPORT = "Patient ID,DOS,CPT,Units\nA1,2026-03-02,97112,2\n"
+
+
+@pytest.mark.parametrize(("name", "content", "code", "words"), [
+    ("charges.xls", HTML_EXPORT, "unsupported-format", "a web page (an HTML table)"),
+    ("charges.xlsx", "\ufeff" + HTML_EXPORT, "unsupported-format", "a web page (an HTML table)"),
+    ("charges.xls", '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:'
+                    'spreadsheet"></Workbook>', "unsupported-format", "Excel 2003 XML"),
+    ("charges.xlsx", CSV_EXPORT, "unsupported-format", "rename it to .csv"),
+    ("charges.xls", CSV_EXPORT, None, ""),  # Excel opens it: so does nmr-xl
+])
+def test_an_export_under_a_workbook_name_says_what_it_is(cli, tmp_path: Path, name: str,
+                                                         content: str, code: str | None,
+                                                         words: str) -> None:
+    inbox = tmp_path / "in"
+    (inbox / name).parent.mkdir(parents=True)
+    (inbox / name).write_text(content, encoding="utf-8")
+    build_billing_workbook(inbox / "billing.xlsx", CLEAN_ROWS, extras=False)
+    run = cli("check", inbox, "--out", tmp_path / "out", "--as-of", AS_OF, "--format", "json")
+    files = {Path(f["input"]).name: f for f in json.loads(run.out)["files"]}
+    assert files["billing.xlsx"]["status"] == "checked"
+    if code is None:
+        assert files[name]["status"] == "checked"
+        assert Path(files[name]["output"]).is_file()
+    else:
+        assert files[name]["error"]["code"] == code
+        assert words in files[name]["error"]["message"]
+        assert "cannot read .xls files" not in files[name]["error"]["message"]
+
+
+def test_an_attachment_damaged_in_the_mail_is_corrupt(cli, tmp_path: Path) -> None:
+    from email.message import EmailMessage
+
+    source = build_billing_workbook(tmp_path / "src.xlsx", CLEAN_ROWS, extras=False)
+    message = EmailMessage()
+    message["From"], message["Subject"] = "billing@clinic.example", "March"
+    message.set_content("attached")
+    message.add_attachment(source.read_bytes(), maintype="application",
+                           subtype="octet-stream", filename="march.xlsx")
+    raw = bytes(message)
+    body = raw.index(b"\n\n", raw.index(b"filename=")) + 2
+    damaged = raw[:body] + b"!!!%%%***" + raw[body + 9:]  # characters base64 never uses
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "march.eml").write_bytes(damaged)
+    run = cli("check", tmp_path / "in", "--no-annotate", "--as-of", AS_OF, "--format", "json")
+    [entry] = json.loads(run.out)["files"]
+    assert entry["error"]["code"] == "corrupt"
+    assert "damaged in the e-mail" in entry["error"]["message"]

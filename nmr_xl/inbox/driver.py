@@ -21,6 +21,7 @@ from nmr_xl.inbox.formats import (
     CONTAINER_EXTS,
     CSV_EXTS,
     OOXML_EXTS,
+    WORKBOOK_EXTS,
     empty,
     has_unsupported_message,
     nested,
@@ -205,6 +206,11 @@ class Collector:
             return "workbook", self._workbook_bomb(path), path
         if ext in CSV_EXTS:
             return "csv", None, path
+        if ext in WORKBOOK_EXTS:  # a CSV export saved as .xls (read), an HTML table (said so)
+            try:
+                return ("csv" if sniff(path) == "csv" else "workbook"), None, path
+            except InputError as exc:
+                return None, exc, path
         return None, unsupported(ext), path
 
     def _workbook_bomb(self, path: Path) -> InputError | None:

@@ -5,6 +5,7 @@ reader."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from nmr_xl.errors import InputError
@@ -86,10 +87,16 @@ def _file(collector: Collector, path: Path, where: Where, *, explicit: bool) -> 
         return
     collector.seen_paths.add(real)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         collector.fail(where, InputError("unreadable", f"cannot open the file ({exc.strerror})"))
         return
+    if not stat.S_ISREG(info.st_mode):  # reading a named pipe would wait for a writer forever
+        collector.fail(where, InputError("unreadable", "this is not a file but a "
+                                         f"{_special_kind(info.st_mode)}; nothing was read "
+                                         "from it"))
+        return
+    size = info.st_size
     if size == 0:
         collector.fail(where, empty())
         return
@@ -103,3 +110,13 @@ def _file(collector: Collector, path: Path, where: Where, *, explicit: bool) -> 
             collector.file_on_disk(path, ext, where)
     except OSError as exc:
         collector.fail(where, InputError("unreadable", f"cannot read the file ({exc.strerror})"))
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"

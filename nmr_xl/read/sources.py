@@ -14,7 +14,7 @@ import python_calamine as calamine
 from nmr_xl.config.model import Config
 from nmr_xl.errors import InputError
 from nmr_xl.model import SkippedSheet, Table, Workbook
-from nmr_xl.read.csv_source import CSV_SUFFIXES
+from nmr_xl.read.csv_source import CSV_SUFFIXES, DELIMITERS, decode
 from nmr_xl.read.error_cells import error_cells, overlay
 from nmr_xl.read.package import declares_dtd, read_part
 from nmr_xl.read.table import build_table
@@ -50,8 +50,7 @@ def sniff(path: Path) -> str:
     if not head.startswith(b"PK"):
         if path.suffix.lower() in CSV_SUFFIXES:
             return "csv"  # a workbook named .csv is read as the workbook it is
-        raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx, .xlsm, "
-                                               ".xls) or OpenDocument spreadsheet (.ods)")
+        return _text_named_like_a_workbook(path)
     try:
         with zipfile.ZipFile(path) as archive:
             listed = [n.lower().replace("\\", "/") for n in archive.namelist()]
@@ -87,6 +86,45 @@ def sniff(path: Path) -> str:
     return "xlsm" if b"macroEnabled" in content_types else "xlsx"
 
 
+_TEXT_SAMPLE = 64 * 1024
+
+
+def _text_named_like_a_workbook(path: Path) -> str:
+    """A file named .xlsx, .xls ... that is neither a zip nor an OLE file: "csv" when it is
+    delimited text named .xls or .ods (practice systems save CSV exports under an Excel name,
+    and Excel opens them; a CSV file named .xlsx it refuses, and so does nmr-xl, saying so).
+    Else InputError saying what it is: an HTML table (another common "Excel" export) or an
+    Excel 2003 XML spreadsheet, which Excel opens but nmr-xl does not read, or other data."""
+    try:
+        with path.open("rb") as handle:
+            sample = handle.read(_TEXT_SAMPLE)
+    except OSError as exc:
+        raise InputError("unreadable", f"cannot open the file ({exc.strerror})") from None
+    try:
+        text, _ = decode(sample)
+    except InputError:
+        text = ""
+    start = text.lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("<!doctype html", "<html", "<table", "<meta", "<head", "<body",
+                         "<style")) or (start.startswith("<") and "<table" in start):
+        raise InputError("unsupported-format", "this is a web page (an HTML table) saved "
+                                               "under a spreadsheet's name, as some practice "
+                                               "systems export reports; open it in Excel and "
+                                               "save it as .xlsx, or export the report as CSV")
+    if start.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in start:
+        raise InputError("unsupported-format", "this is an Excel 2003 XML spreadsheet; open it "
+                                               "in Excel and save it as .xlsx")
+    if text and not start.startswith("<") and any(d in text for d in DELIMITERS):
+        if path.suffix.lower() in (".xls", ".ods"):
+            return "csv"  # Excel opens a CSV export saved as .xls (after a warning)
+        raise InputError("unsupported-format", "this is not an Excel workbook but a text (CSV) "
+                                               f"file under a {path.suffix} name, which Excel "
+                                               "does not open either; rename it to .csv and "
+                                               "check that")
+    raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx, .xlsm, "
+                                           ".xls) or OpenDocument spreadsheet (.ods)")
+
+
 _WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
 
 
@@ -114,6 +152,14 @@ def _content_types(archive: zipfile.ZipFile) -> bytes:
     return b""
 
 
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
                   refused: Mapping[str, str] | None = None,
                   error_sheets: Collection[str] | None = None) -> Workbook:
@@ -123,9 +169,10 @@ def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
     `refused` (name -> reason, from nmr_xl.read.package) are not read."""
     errors = error_cells(str(path), kind, error_sheets)
     try:
-        if path.suffix.lower() == f".{kind}":
+        if path.suffix.lower() == f".{kind}" and _utf8_name(path):
             book = calamine.CalamineWorkbook.from_path(str(path))
-        else:  # a renamed workbook: from_path picks its reader by the extension, not content
+        else:  # a renamed workbook: from_path picks its reader by the extension, not content;
+            #    and it cannot open a name that is not UTF-8 (bytes a Linux file name allows)
             with path.open("rb") as handle:
                 book = calamine.CalamineWorkbook.from_filelike(handle)
     except calamine.PasswordError:
