@@ -437,7 +437,8 @@ def _is_batch(paths: list[Path]) -> bool:
 def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
     """A folder given on the command line that held nothing to check is a mistake worth a line."""
     for path in paths:
-        if path.is_dir() and not any(item.label.startswith(str(path)) for item in items):
+        if path.is_dir() and not any(item.origin is not None and (
+                item.origin == path or path in item.origin.parents) for item in items):
             raise UsageError(f"{path}: no workbooks (.xlsx, .xlsm, .xls, .ods), CSV files or "
                              "e-mails with spreadsheet attachments in this folder")
 

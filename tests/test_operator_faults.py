@@ -288,3 +288,30 @@ def test_an_attachment_damaged_in_the_mail_is_corrupt(cli, tmp_path: Path) -> No
     [entry] = json.loads(run.out)["files"]
     assert entry["error"]["code"] == "corrupt"
     assert "damaged in the e-mail" in entry["error"]["message"]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda text: text + b"\x00" * 512,  # padding at the end: a copy cut short
+    lambda text: text.replace(b"97112", b"971\x0012", 1),  # one stray NUL in a field
+])
+def test_a_csv_with_stray_nul_bytes_is_read(tmp_path: Path, damage) -> None:  # type: ignore[no-untyped-def]
+    from nmr_xl.read.csv_source import load_csv
+
+    text = b"Patient ID,DOS,CPT,Units\n" + b"A1,2026-03-02,97112,2\n" * 200
+    path = tmp_path / "export.csv"
+    path.write_bytes(damage(text))
+    data = load_csv(path)
+    assert data.encoding == "UTF-8 (NUL bytes dropped)"
+    assert data.rows[1] == ["A1", "2026-03-02", "97112", "2"]
+
+
+def test_a_folder_whose_name_holds_a_newline_is_searched(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "north\nside"
+    try:
+        folder.mkdir()
+    except OSError as exc:
+        pytest.skip(f"this file system refuses the name ({exc})")
+    build_billing_workbook(folder / "jan.xlsx", CLEAN_ROWS, extras=False)
+    run = cli("check", folder, "--no-annotate", "--as-of", AS_OF, "--format", "json")
+    assert run.code == 0, run.err
+    assert [f["status"] for f in json.loads(run.out)["files"]] == ["checked"]

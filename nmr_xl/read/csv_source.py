@@ -132,7 +132,11 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             raise _not_text() from None
     if b"\x00" in data:
-        return _bomless_utf16(data)
+        try:
+            return _bomless_utf16(data)
+        except InputError:
+            text, name = decode(_without_stray_nuls(data))
+            return text, f"{name} (NUL bytes dropped)"
     sample = data[:_SAMPLE_CHARS]
     if sum(sample.count(b) for b in _CONTROL_BYTES) > _BINARY_SHARE * len(sample):
         raise _not_text()
@@ -146,6 +150,16 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are unused in Windows-1252
         raise InputError("unsupported-format", "the file is not a text/CSV file in UTF-8 or "
                                                "Windows-1252; save it as CSV UTF-8") from None
+
+
+def _without_stray_nuls(data: bytes) -> bytes:
+    """Text with NUL bytes in it that is not UTF-16: padding at its end (a copy cut short, a
+    file preallocated by the program that wrote it) and a few NULs inside (a bad field) are
+    dropped, as a text editor shows the file; more than one byte in a hundred is binary data."""
+    data = data.rstrip(b"\x00")
+    if data.count(0) > len(data) // 100:
+        raise _not_text()
+    return data.replace(b"\x00", b"")
 
 
 def _bomless_utf16(data: bytes) -> tuple[str, str]:
