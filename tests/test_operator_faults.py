@@ -315,3 +315,29 @@ def test_a_folder_whose_name_holds_a_newline_is_searched(cli, tmp_path: Path) ->
     run = cli("check", folder, "--no-annotate", "--as-of", AS_OF, "--format", "json")
     assert run.code == 0, run.err
     assert [f["status"] for f in json.loads(run.out)["files"]] == ["checked"]
+
+
+def test_a_stopped_run_leaves_without_finalizer_noise(tmp_path: Path) -> None:
+    """The console script: once a stopped run has cleaned up it leaves at once, with what it
+    printed flushed and its exit status, and nothing a half-closed writer's finalizer would
+    print at interpreter exit."""
+    import subprocess
+
+    script = (
+        "import sys, nmr_xl.cli as cli\n"
+        "class Noisy:\n"
+        "    def __del__(self):\n"
+        "        sys.stderr.write('Exception ignored in: finalizer\\n')\n"
+        "keep = Noisy()\n"
+        "def stopped(argv=None):\n"
+        "    print('report so far')\n"
+        "    print('nmr-xl: stopped (SIGTERM)', file=sys.stderr)\n"
+        "    return 143\n"
+        "cli.main = stopped\n"
+        "from nmr_xl.launch import main\n"
+        "sys.exit(main())\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert run.returncode == 143
+    assert run.stdout == "report so far\n"
+    assert run.stderr == "nmr-xl: stopped (SIGTERM)\n"
