@@ -396,6 +396,10 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
             if options.annotate and options.out_problem and result.error is None:
                 result.warnings.insert(0, f"No annotated copy: {options.out_problem}")
                 result.write_error = options.out_problem
+            if options.out_dir is None and result.write_error:  # beside the input: read-only?
+                said = f"No annotated copy: {result.write_error}"
+                result.warnings = [f"{w}; --out can name a folder to write the copies to"
+                                   if w == said else w for w in result.warnings]
             if on_done:
                 on_done(entry)
     except KeyboardInterrupt as stopped:  # Ctrl-C or a signal (nmr_xl.cli): what was done

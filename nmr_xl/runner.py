@@ -321,7 +321,7 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
                                    "input may use")
             return
         except OSError as exc:  # the output folder: read-only, full, not ours to write
-            result.write_error = (f"cannot write {dest.name} in {dest.parent} "
+            result.write_error = (f"cannot write {shown(dest.name)} in {shown(str(dest.parent))} "
                                   f"({exc.strerror or type(exc).__name__})")
             result.warnings.append(f"No annotated copy: {result.write_error}")
             return

@@ -341,3 +341,32 @@ def test_a_stopped_run_leaves_without_finalizer_noise(tmp_path: Path) -> None:
     assert run.returncode == 143
     assert run.stdout == "report so far\n"
     assert run.stderr == "nmr-xl: stopped (SIGTERM)\n"
+
+
+def test_a_read_only_input_folder_without_out_says_what_to_do(cli, tmp_path: Path) -> None:
+    """Copies go beside the inputs by default: in a read-only folder (a share, a CD) each input
+    is checked all the same and its warning says --out can take the copies elsewhere."""
+    import shutil
+    import subprocess
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("making a read-only folder needs a mount, which needs root (chmod does "
+                    "not stop root)")
+    source, point = tmp_path / "src", tmp_path / "share"
+    build_billing_workbook(source / "billing.xlsx", CLEAN_ROWS + ERROR_ROWS, extras=False)
+    point.mkdir()
+    done = subprocess.run(["mount", "--bind", str(source), str(point)], capture_output=True,
+                          check=False)
+    if done.returncode != 0:
+        pytest.skip("cannot bind-mount here")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(point)], capture_output=True,
+                       check=True)
+        run = cli("check", point, "--as-of", AS_OF, "--format", "json")
+    finally:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)
+    assert run.code == 2
+    [entry] = json.loads(run.out)["files"]
+    assert entry["status"] == "checked" and entry["findings"]
+    assert entry["warnings"][0].startswith("No annotated copy: cannot write billing.checked.xlsx")
+    assert entry["warnings"][0].endswith("--out can name a folder to write the copies to")
