@@ -235,6 +235,8 @@ def test_a_named_pipe_is_an_error_not_a_hang(cli, tmp_path: Path) -> None:
     assert files["billing.xlsx"]["status"] == "checked"
     error = files["feed.csv"]["error"]
     assert error["code"] == "unreadable" and "named pipe" in error["message"]
+    columns = cli("columns", inbox / "feed.csv")
+    assert columns.code == 2 and "not a file but a named pipe" in columns.out
 
 
 HTML_EXPORT = ("<html><head><meta charset='utf-8'></head><body><table><tr><td>Patient</td>"

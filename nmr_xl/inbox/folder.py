@@ -20,6 +20,7 @@ from nmr_xl.inbox.formats import (
     unsupported,
 )
 from nmr_xl.inbox.names import printable, skipped_in_folder
+from nmr_xl.read.sources import not_a_file
 
 
 def collect_path(collector: Collector, path: Path) -> None:
@@ -92,9 +93,7 @@ def _file(collector: Collector, path: Path, where: Where, *, explicit: bool) -> 
         collector.fail(where, InputError("unreadable", f"cannot open the file ({exc.strerror})"))
         return
     if not stat.S_ISREG(info.st_mode):  # reading a named pipe would wait for a writer forever
-        collector.fail(where, InputError("unreadable", "this is not a file but a "
-                                         f"{_special_kind(info.st_mode)}; nothing was read "
-                                         "from it"))
+        collector.fail(where, not_a_file(info.st_mode))
         return
     size = info.st_size
     if size == 0:
@@ -111,12 +110,3 @@ def _file(collector: Collector, path: Path, where: Where, *, explicit: bool) -> 
     except OSError as exc:
         collector.fail(where, InputError("unreadable", f"cannot read the file ({exc.strerror})"))
 
-
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    return "special file"

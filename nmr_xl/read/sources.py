@@ -4,6 +4,7 @@ renamed, encrypted or old-format file gets one plain sentence instead of a libra
 
 from __future__ import annotations
 
+import stat
 import zipfile
 import zlib
 from collections.abc import Collection, Mapping
@@ -24,12 +25,30 @@ _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 _SCAN_LIMIT = 16 * 1024 * 1024  # an OLE directory sits well inside this in any real file
 
 
+def not_a_file(mode: int) -> InputError:
+    """The error of a path that is a folder, a named pipe, a device ... where a file belongs."""
+    if stat.S_ISDIR(mode):
+        kind = "folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "named pipe (FIFO)"
+    elif stat.S_ISSOCK(mode):
+        kind = "socket"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "device"
+    else:
+        kind = "special file"
+    return InputError("unreadable", f"this is not a file but a {kind}; nothing was read from it")
+
+
 def sniff(path: Path) -> str:
     """"xlsx" or "xlsm" (by content type), "xls" (Excel 97-2003), "ods" (OpenDocument), "csv"
     (a text file named .csv or .tsv: the CSV reader decides whether it really is text), or
     raise InputError saying what the file is."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a named pipe would wait for a writer forever
+            raise not_a_file(info.st_mode)
+        size = info.st_size
         with path.open("rb") as handle:
             head = handle.read(8)
     except FileNotFoundError:
