@@ -372,3 +372,17 @@ def test_a_read_only_input_folder_without_out_says_what_to_do(cli, tmp_path: Pat
     assert entry["status"] == "checked" and entry["findings"]
     assert entry["warnings"][0].startswith("No annotated copy: cannot write billing.checked.xlsx")
     assert entry["warnings"][0].endswith("--out can name a folder to write the copies to")
+
+
+def test_a_sheet_named_like_the_summary_in_other_letters_keeps_its_name(cli,
+                                                                       tmp_path: Path) -> None:
+    """Excel compares sheet names without regard to case: the summary of a copy whose sheet
+    is "NMR-XL Summary" (a CSV file of that name) is "nmr-xl summary (2)"."""
+    import openpyxl
+
+    source = tmp_path / "NMR-XL Summary.csv"
+    source.write_text("Patient ID,DOS,CPT,Units\nA1,2026-03-02,97112,2\n", encoding="utf-8")
+    run = cli("check", source, "--as-of", AS_OF, "--out", tmp_path / "out")
+    assert run.code == 0, run.err
+    book = openpyxl.load_workbook(tmp_path / "out" / "NMR-XL Summary.checked.xlsx")
+    assert book.sheetnames == ["nmr-xl summary (2)", "NMR-XL Summary"]
