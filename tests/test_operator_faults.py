@@ -386,3 +386,28 @@ def test_a_sheet_named_like_the_summary_in_other_letters_keeps_its_name(cli,
     assert run.code == 0, run.err
     book = openpyxl.load_workbook(tmp_path / "out" / "NMR-XL Summary.checked.xlsx")
     assert book.sheetnames == ["nmr-xl summary (2)", "NMR-XL Summary"]
+
+
+def test_a_file_that_cannot_be_opened_costs_only_itself(cli, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No read permission (chmod 000, or a file another program holds locked on Windows): the
+    OS refuses to open it. Simulated, since root opens any file whatever its mode."""
+    from nmr_xl.inbox import driver
+
+    inbox = tmp_path / "in"
+    build_billing_workbook(inbox / "a.xlsx", CLEAN_ROWS, extras=False)
+    build_billing_workbook(inbox / "locked.xlsx", CLEAN_ROWS[:1], extras=False)
+    real = driver.hash_file
+
+    def hash_file(path: Path) -> str:
+        if path.name == "locked.xlsx":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(driver, "hash_file", hash_file)
+    run = cli("check", inbox, "--out", tmp_path / "out", "--as-of", AS_OF, "--format", "json")
+    assert run.code == 2
+    files = {Path(f["input"]).name: f for f in json.loads(run.out)["files"]}
+    assert files["a.xlsx"]["status"] == "checked"
+    assert files["locked.xlsx"]["error"] == {
+        "code": "unreadable", "message": "cannot read the file (Permission denied)"}
