@@ -42,7 +42,8 @@ from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.inbox.driver import resolved
 from nmr_xl.inbox.formats import INPUT_EXTS
 from nmr_xl.model import Severity
-from nmr_xl.outdir import OutputBusy, claim, remove_leftovers
+from nmr_xl.inputs import STATE_FILE
+from nmr_xl.outdir import LOCK_FILE, OutputBusy, claim, remove_leftovers
 from nmr_xl.pdf import NOT_INSTALLED, find_soffice
 from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
@@ -326,6 +327,9 @@ def _check_destinations(args: argparse.Namespace) -> None:
     if report.is_dir():
         raise UsageError(f"{report}: --report must be a file name (like report.json), and "
                          "this is a folder")
+    if report.name in (STATE_FILE, LOCK_FILE):
+        raise UsageError(f"{report}: --report names nmr-xl's own {report.name}; give the "
+                         "report a name of its own")
     if report.suffix.lower() in INPUT_EXTS:
         raise UsageError(f"{report}: --report writes a JSON file; give it a name ending in "
                          f".json (a {report.suffix} name would be mistaken for a spreadsheet "

@@ -54,6 +54,14 @@ def test_report_that_is_an_input_is_never_overwritten(cli, tmp_path: Path) -> No
     assert disguised.read_bytes() == before
 
 
+def test_report_over_the_state_file_is_refused(cli, tmp_path: Path) -> None:
+    source = build_billing_workbook(tmp_path / "billing.xlsx")
+    out = tmp_path / "out"
+    run = cli("check", source, "--as-of", AS_OF, "--out", out, "--report", out / STATE_FILE)
+    assert run.code == 2
+    assert "--report names nmr-xl's own .nmr-xl-state.json" in one_line(run.err)
+
+
 def test_report_that_is_a_folder_is_refused_before_any_work(cli, tmp_path: Path) -> None:
     source = build_billing_workbook(tmp_path / "billing.xlsx")
     run = cli("check", source, "--as-of", AS_OF, "--report", tmp_path)
