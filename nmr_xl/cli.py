@@ -41,8 +41,8 @@ from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.inbox.driver import resolved
 from nmr_xl.inbox.formats import INPUT_EXTS
-from nmr_xl.model import Severity
 from nmr_xl.inputs import STATE_FILE
+from nmr_xl.model import Severity
 from nmr_xl.outdir import LOCK_FILE, OutputBusy, claim, remove_leftovers
 from nmr_xl.pdf import NOT_INSTALLED, find_soffice
 from nmr_xl.progress import batch_progress
