@@ -19,6 +19,7 @@ from nmr_xl.inbox.names import shown
 from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Table, Workbook, column_letter
 from nmr_xl.plan import FindingTally, SheetExtent, build_plan, tally_findings
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
+from nmr_xl.read.html_source import load_html
 from nmr_xl.read.package import Package, inspect, mend, too_many_cells_to_copy
 from nmr_xl.read.rows import sentence as not_charges_sentence
 from nmr_xl.read.sources import read_workbook, sniff
@@ -146,9 +147,9 @@ def read_input(path: Path, config: Config, scratch: ExitStack
     bounds .xls and .ods itself), and its tables. Raises InputError for a file that cannot be
     read; temporary files go into `scratch`."""
     kind = sniff(path)
-    if kind == "csv":
-        csv_data = load_csv(path)
-        return kind, csv_data, path, None, csv_workbook(csv_data, config)
+    if kind in ("csv", "html"):  # a web page saved as .xls is read as its text, as CSV is
+        csv_data = load_csv(path) if kind == "csv" else load_html(path)
+        return "csv", csv_data, path, None, csv_workbook(csv_data, config)
     if kind not in ("xlsx", "xlsm"):
         return kind, None, path, None, read_workbook(path, config, kind=kind)
     package = inspect(path)
@@ -291,7 +292,8 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
 
     facts = run_facts(result, config, as_of)
     if csv_data:
-        facts.insert(1, ("Input format", f"CSV ({csv_data.describe()}); this copy is a new "
+        facts.insert(1, ("Input format", f"{csv_data.format} ({csv_data.describe()}); this "
+                                         "copy is a new "
                                          ".xlsx workbook holding every value as text, exactly "
                                          "as in the file"))
     converted = _CONVERTED.format(FORMAT_NAMES[kind]) if kind in FORMAT_NAMES else None
@@ -330,7 +332,8 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
             result.warnings.append(converted[:1].upper() + converted[1:] + ".")
         if csv_data:
             result.warnings.append(f"The annotated copy is a new .xlsx workbook made from the "
-                                   f"CSV file ({csv_data.describe()}): every value is kept as "
+                                   f"{csv_data.noun} ({csv_data.describe()}): every value "
+                                   "is kept as "
                                    "text, exactly as in the file.")
         result.warnings.extend([*plan.notices, *losses])
         if extras.packets:

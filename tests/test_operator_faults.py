@@ -254,8 +254,8 @@ CSV_EXPORT = "Patient ID,DOS,CPT,Units\nA1,2026-03-02,97112,2\n"
 
 
 @pytest.mark.parametrize(("name", "content", "code", "words"), [
-    ("charges.xls", HTML_EXPORT, "unsupported-format", "a web page (an HTML table)"),
-    ("charges.xlsx", "\ufeff" + HTML_EXPORT, "unsupported-format", "a web page (an HTML table)"),
+    ("charges.xls", HTML_EXPORT, None, ""),  # Excel opens it: so does nmr-xl
+    ("charges.xlsx", "\ufeff" + HTML_EXPORT, "unsupported-format", "rename it to .xls"),
     ("charges.xls", '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:'
                     'spreadsheet"></Workbook>', "unsupported-format", "Excel 2003 XML"),
     ("charges.xlsx", CSV_EXPORT, "unsupported-format", "rename it to .csv"),
@@ -419,3 +419,22 @@ def test_a_file_that_cannot_be_opened_costs_only_itself(cli, tmp_path: Path,
     assert files["a.xlsx"]["status"] == "checked"
     assert files["locked.xlsx"]["error"] == {
         "code": "unreadable", "message": "cannot read the file (Permission denied)"}
+
+
+def test_a_web_page_saved_as_xls_is_read_as_excel_shows_it(tmp_path: Path) -> None:
+    from nmr_xl.read.html_source import load_html
+
+    path = tmp_path / "charges.xls"
+    path.write_text(
+        "<html><head><style>td {mso-number-format:'\\@';}</style>"
+        "<script>var s = '<td>no cell</td>';</script></head><body><table>"
+        "<tr><td colspan='3'><b>Riverbend Spine &amp; Rehab</b>  Charges</td></tr>"
+        "<thead><tr><th>Patient</th><th>CPT</th><th>Units</th></tr></thead>"
+        "<tr><td>A1&nbsp;</td><td>97112<br>GP</td><td></td></tr>"
+        "<tr><td colspan='99999'>x</td></tr></table><p>not in a table</p></body></html>",
+        encoding="utf-8")
+    data = load_html(path)
+    assert data.rows[:3] == [["Riverbend Spine & Rehab Charges", None, None],
+                             ["Patient", "CPT", "Units"], ["A1", "97112\nGP", None]]
+    assert len(data.rows[3]) == 256  # an absurd colspan is bounded
+    assert data.describe() == "UTF-8" and data.noun == "HTML table" and data.sheet == "charges"

@@ -208,7 +208,7 @@ class Collector:
             return "csv", None, path
         if ext in WORKBOOK_EXTS:  # a CSV export saved as .xls (read), an HTML table (said so)
             try:
-                return ("csv" if sniff(path) == "csv" else "workbook"), None, path
+                return ("csv" if sniff(path) in ("csv", "html") else "workbook"), None, path
             except InputError as exc:
                 return None, exc, path
         return None, unsupported(ext), path

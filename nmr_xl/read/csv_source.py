@@ -44,7 +44,13 @@ class CsvData:
     sheet: str
     rows: list[list[str | None]]
     encoding: str  # a plain name: "UTF-8", "UTF-8 with BOM", "Windows-1252", "UTF-16"
-    delimiter: str
+    delimiter: str  # "" for a web page's table (nmr_xl.read.html_source)
+    format: str = "CSV"  # what the file is, for run facts and warnings
+
+    @property
+    def noun(self) -> str:
+        """"CSV file", or the format itself ("HTML table")."""
+        return "CSV file" if self.format == "CSV" else self.format
 
     @property
     def width(self) -> int:
@@ -52,6 +58,8 @@ class CsvData:
 
     def describe(self) -> str:
         """'UTF-8 with BOM, semicolon-separated' for run facts and warnings."""
+        if self.delimiter not in _DELIMITER_NAMES:
+            return self.encoding
         return f"{self.encoding}, {_DELIMITER_NAMES[self.delimiter]}-separated"
 
 
@@ -67,7 +75,7 @@ def sheet_title(stem: str) -> str:
 
 def load_csv(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CsvData:
     """Read and decode a CSV file into rows of text, or raise InputError saying why not."""
-    data = _read_bytes(path, max_bytes)
+    data = read_bytes(path, max_bytes)
     text, encoding = decode(data)
     text = text.rstrip("\x1a")  # DOS's end-of-file marker
     if not text.strip():
@@ -94,7 +102,7 @@ def read_csv(path: Path, config: Config, *, max_bytes: int = DEFAULT_MAX_BYTES) 
 # --- bytes -> text --------------------------------------------------------------------------
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -42,8 +42,9 @@ def not_a_file(mode: int) -> InputError:
 
 def sniff(path: Path) -> str:
     """"xlsx" or "xlsm" (by content type), "xls" (Excel 97-2003), "ods" (OpenDocument), "csv"
-    (a text file named .csv or .tsv: the CSV reader decides whether it really is text), or
-    raise InputError saying what the file is."""
+    (a text file named .csv or .tsv: the CSV reader decides whether it really is text; or a
+    CSV export saved as .xls or .ods), "html" (a web page saved as .xls), or raise InputError
+    saying what the file is."""
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a named pipe would wait for a writer forever
@@ -109,11 +110,11 @@ _TEXT_SAMPLE = 64 * 1024
 
 
 def _text_named_like_a_workbook(path: Path) -> str:
-    """A file named .xlsx, .xls ... that is neither a zip nor an OLE file: "csv" when it is
-    delimited text named .xls or .ods (practice systems save CSV exports under an Excel name,
-    and Excel opens them; a CSV file named .xlsx it refuses, and so does nmr-xl, saying so).
-    Else InputError saying what it is: an HTML table (another common "Excel" export) or an
-    Excel 2003 XML spreadsheet, which Excel opens but nmr-xl does not read, or other data."""
+    """A file named .xlsx, .xls ... that is neither a zip nor an OLE file. Practice systems
+    save CSV exports and web pages (HTML tables) under an Excel name: Excel opens them when
+    named .xls (after a warning), and so does nmr-xl ("csv" or "html"; a CSV export named .ods
+    too); under an .xlsx name Excel refuses them, and nmr-xl says what they are. An Excel 2003
+    XML spreadsheet is named, and anything else is not a workbook."""
     try:
         with path.open("rb") as handle:
             sample = handle.read(_TEXT_SAMPLE)
@@ -126,10 +127,13 @@ def _text_named_like_a_workbook(path: Path) -> str:
     start = text.lstrip("\ufeff \t\r\n").lower()
     if start.startswith(("<!doctype html", "<html", "<table", "<meta", "<head", "<body",
                          "<style")) or (start.startswith("<") and "<table" in start):
+        if path.suffix.lower() == ".xls":
+            return "html"  # Excel opens a web page saved as .xls (after a warning)
         raise InputError("unsupported-format", "this is a web page (an HTML table) saved "
                                                "under a spreadsheet's name, as some practice "
-                                               "systems export reports; open it in Excel and "
-                                               "save it as .xlsx, or export the report as CSV")
+                                               "systems export reports, which Excel does not "
+                                               "open under an .xlsx name; rename it to .xls, or "
+                                               "export the report as CSV")
     if start.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in start:
         raise InputError("unsupported-format", "this is an Excel 2003 XML spreadsheet; open it "
                                                "in Excel and save it as .xlsx")
