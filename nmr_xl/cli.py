@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -450,10 +451,30 @@ def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
 def _write_report(path: Path, entries: list[BatchEntry], as_of: dt.date,
                   totals: BatchTotals) -> None:
     try:
+        if _is_stream(path):  # /dev/stdout, a pipe: written to, never replaced by a file
+            # (appending: /dev/stdout redirected to a file must keep what was printed there)
+            with path.open("a", encoding="utf-8") as out:
+                write_report_json(out, entries, as_of, totals)
+            return
         with private_file(path) as tmp, tmp.open("w", encoding="utf-8") as out:
             write_report_json(out, entries, as_of, totals)
+    except BrokenPipeError:  # --report /dev/stdout | head
+        stdout_gone()
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the report ({_reason(exc)})") from None
+
+
+def _is_stream(path: Path) -> bool:
+    """A named pipe or a device, or anything in /dev or /proc (/dev/stdout is a link to the
+    run's standard output, whatever that is): a report written there must go into it, never
+    replace it (as root, os.replace would swap /dev/null or /dev/stdout for a file)."""
+    if os.path.abspath(path).startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
 def _exit_code(entries: list[BatchEntry], fail_on: str) -> int:

@@ -438,3 +438,23 @@ def test_a_web_page_saved_as_xls_is_read_as_excel_shows_it(tmp_path: Path) -> No
                              ["Patient", "CPT", "Units"], ["A1", "97112\nGP", None]]
     assert len(data.rows[3]) == 256  # an absurd colspan is bounded
     assert data.describe() == "UTF-8" and data.noun == "HTML table" and data.sheet == "charges"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
+def test_report_into_a_named_pipe_is_written_into_it_not_over_it(cli, tmp_path: Path) -> None:
+    """`--report /dev/stdout`, `--report /dev/null`, a pipe another program reads: the report
+    goes into it; replacing it with a file (as root: /dev/null itself) would be a disaster."""
+    import stat
+    import threading
+
+    source = build_billing_workbook(tmp_path / "billing.xlsx")
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    run = cli("check", source, "--as-of", AS_OF, "--no-annotate", "--report", pipe)
+    reader.join(timeout=60)
+    assert run.code in (0, 1), run.err
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert json.loads(received[0])["files"][0]["status"] == "checked"
