@@ -458,3 +458,12 @@ def test_report_into_a_named_pipe_is_written_into_it_not_over_it(cli, tmp_path: 
     assert run.code in (0, 1), run.err
     assert stat.S_ISFIFO(pipe.stat().st_mode)
     assert json.loads(received[0])["files"][0]["status"] == "checked"
+
+
+def test_jobs_past_what_windows_can_wait_on_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--jobs 64` on Windows: waiting on 128 handles would fail with a ValueError."""
+    from nmr_xl import workers
+
+    monkeypatch.setattr(workers.sys, "platform", "win32")
+    assert workers.WorkerPool[int](64).jobs == workers.MAX_WINDOWS_JOBS
+    assert workers.WorkerPool[int](4).jobs == 4
