@@ -214,14 +214,15 @@ def _stoppable() -> Iterator[None]:
     the others are ignored while the run cleans up (a second Ctrl-C must not cut that short
     and print a traceback)."""
     def stop(signum: int, frame: FrameType | None) -> None:
-        for each in _STOP_SIGNALS:
+        for each in previous:
             signal.signal(each, signal.SIG_IGN)
         raise Stopped(signum)
 
     previous = {}
     try:
         for each in _STOP_SIGNALS:
-            previous[each] = signal.signal(each, stop)
+            if signal.getsignal(each) is not signal.SIG_IGN:  # nohup, a background job: stays
+                previous[each] = signal.signal(each, stop)
     except ValueError:  # not the main thread (an embedding program): keep its handlers
         pass
     try:

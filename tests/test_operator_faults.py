@@ -467,3 +467,29 @@ def test_jobs_past_what_windows_can_wait_on_are_capped(monkeypatch: pytest.Monke
     monkeypatch.setattr(workers.sys, "platform", "win32")
     assert workers.WorkerPool[int](64).jobs == workers.MAX_WINDOWS_JOBS
     assert workers.WorkerPool[int](4).jobs == 4
+
+
+def test_a_signal_ignored_when_the_run_starts_stays_ignored(
+        cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`nohup nmr-xl check ...`: the hangup the terminal sends when it closes must not stop
+    the run."""
+    from nmr_xl import cli as cli_module
+
+    if not hasattr(signal, "SIGHUP"):
+        pytest.skip("no SIGHUP on this OS")
+    source = build_billing_workbook(tmp_path / "billing.xlsx")
+    seen: list[object] = []
+    real = cli_module._check
+
+    def check(args: object) -> int:
+        seen.append(signal.getsignal(signal.SIGHUP))
+        return real(args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli_module, "_check", check)
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        run = cli("check", source, "--as-of", AS_OF, "--no-annotate")
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert run.code in (0, 1)
+    assert seen == [signal.SIG_IGN]
