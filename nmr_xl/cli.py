@@ -235,8 +235,19 @@ def _stoppable() -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # argparse exits 2 on misuse, as documented
+    _printable_stdout()
     with _stoppable():
         return _main(args)
+
+
+def _printable_stdout() -> None:
+    """A name the terminal's encoding cannot show (a Linux file name that is not UTF-8, a
+    Chinese name in a Windows console redirected to a file) is printed escaped (\\udcff), never
+    a traceback. stderr does this already."""
+    stream = sys.stdout
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        with suppress(Exception):  # a stream that cannot be changed stays as it is
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _main(args: argparse.Namespace) -> int:

@@ -493,3 +493,19 @@ def test_a_signal_ignored_when_the_run_starts_stays_ignored(
         signal.signal(signal.SIGHUP, before)
     assert run.code in (0, 1)
     assert seen == [signal.SIG_IGN]
+
+
+def test_a_name_the_terminal_cannot_encode_is_printed_escaped(tmp_path: Path) -> None:
+    """A UTF-8 terminal (LANG=en_US.UTF-8: Python's stdout is strict) and a file name that is
+    not UTF-8: printed escaped, never a UnicodeEncodeError traceback."""
+    import subprocess
+
+    if sys.platform in ("darwin", "win32"):
+        pytest.skip("macOS and Windows file names are always Unicode")
+    source = build_billing_workbook(tmp_path / "src.xlsx", CLEAN_ROWS, extras=False)
+    path = _named(tmp_path / "in", b"caf\xe9.xlsx", source)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    run = subprocess.run([sys.executable, "-m", "nmr_xl.cli", "columns", str(path)],
+                         capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("caf\\udce9.xlsx, sheet ")
