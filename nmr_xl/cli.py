@@ -42,7 +42,7 @@ from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
 from nmr_xl.inbox.driver import resolved
 from nmr_xl.inbox.formats import INPUT_EXTS
-from nmr_xl.inputs import STATE_FILE
+from nmr_xl.inputs import STATE_FILE, SUMMARY_FILE
 from nmr_xl.model import Severity
 from nmr_xl.outdir import LOCK_FILE, OutputBusy, claim, remove_leftovers
 from nmr_xl.pdf import NOT_INSTALLED, find_soffice
@@ -456,8 +456,21 @@ def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
     for path in paths:
         if path.is_dir() and not any(item.origin is not None and (
                 item.origin == path or path in item.origin.parents) for item in items):
+            if _holds_our_output(path):
+                raise UsageError(f"{path}: nothing to check: this folder holds only nmr-xl's "
+                                 "own output (annotated .checked. copies, the batch summary); "
+                                 "give the folder the inputs are in")
             raise UsageError(f"{path}: no workbooks (.xlsx, .xlsm, .xls, .ods), CSV files or "
                              "e-mails with spreadsheet attachments in this folder")
+
+
+def _holds_our_output(folder: Path) -> bool:
+    """Whether a folder (an earlier run's --out, given as an input) holds copies or a batch
+    summary nmr-xl wrote, which are never checked again."""
+    for _, _, names in os.walk(folder):
+        if any(".checked." in name.lower() or name == SUMMARY_FILE for name in names):
+            return True
+    return False
 
 
 def _write_report(path: Path, entries: list[BatchEntry], as_of: dt.date,

@@ -509,3 +509,13 @@ def test_a_name_the_terminal_cannot_encode_is_printed_escaped(tmp_path: Path) ->
                          capture_output=True, text=True, timeout=120, env=env, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("caf\\udce9.xlsx, sheet ")
+
+
+def test_an_earlier_runs_out_folder_given_as_input_says_so(cli, tmp_path: Path) -> None:
+    source = build_billing_workbook(tmp_path / "in" / "billing.xlsx")
+    out = tmp_path / "out"
+    cli("check", source, tmp_path / "in", "--out", out, "--as-of", AS_OF)
+    assert (out / "billing.checked.xlsx").is_file()
+    run = cli("check", out, "--out", tmp_path / "again", "--as-of", AS_OF)
+    assert run.code == 2
+    assert "holds only nmr-xl's own output" in one_line(run.err)
