@@ -407,9 +407,10 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
     return [entries[i] for i in range(len(items))]
 
 
-class Interrupted(Exception):
+class Interrupted(KeyboardInterrupt):
     """The batch was stopped part way (`cause`: the KeyboardInterrupt); `done` holds the inputs
-    finished before, whose copies are complete, for the state file."""
+    finished before, whose copies are complete, for the state file. A KeyboardInterrupt still,
+    for a caller that only knows those."""
 
     def __init__(self, cause: KeyboardInterrupt, done: list[BatchEntry]) -> None:
         super().__init__("interrupted")
