@@ -519,3 +519,14 @@ def test_an_earlier_runs_out_folder_given_as_input_says_so(cli, tmp_path: Path) 
     run = cli("check", out, "--out", tmp_path / "again", "--as-of", AS_OF)
     assert run.code == 2
     assert "holds only nmr-xl's own output" in one_line(run.err)
+
+
+def test_a_csv_of_mixed_encodings_keeps_both_kinds_of_accents() -> None:
+    """Two exports joined (one UTF-8, one Windows-1252): each name reads as typed, instead of
+    every UTF-8 accent turning into two characters ("JosÃ©")."""
+    from nmr_xl.read.csv_source import decode
+
+    text, encoding = decode(b"Patient,Name\nA1,Jos\xc3\xa9\nA2,Fran\xe7ois\n")
+    assert text == "Patient,Name\nA1,Jos\u00e9\nA2,Fran\u00e7ois\n"
+    assert encoding == "UTF-8 with some Windows-1252"
+    assert decode(b"Patient,Name\nA2,Fran\xe7ois\n")[1] == "Windows-1252"  # no UTF-8 in it

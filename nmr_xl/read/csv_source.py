@@ -8,6 +8,7 @@ and the annotated copy keeps the file's text exactly (see nmr_xl.write.xlsx.writ
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -153,11 +154,30 @@ def decode(data: bytes) -> tuple[str, str]:
         return text, "UTF-8 with BOM" if data.startswith(b"\xef\xbb\xbf") else "UTF-8"
     except UnicodeDecodeError:
         pass
+    if _UTF8_SEQUENCE.search(data):  # UTF-8 with some Windows-1252 bytes: two exports joined,
+        #                              or a line typed in by another program
+        return data.decode("utf-8-sig", errors=_MIXED), "UTF-8 with some Windows-1252"
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are unused in Windows-1252
         raise InputError("unsupported-format", "the file is not a text/CSV file in UTF-8 or "
                                                "Windows-1252; save it as CSV UTF-8") from None
+
+
+# A character written in UTF-8 that Windows-1252 text next to never holds ("Ã©" for "é")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+_MIXED = "nmr-xl-windows-1252"
+
+
+def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8, read as Windows-1252 (its five unused bytes as U+FFFD)."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start:error.end]
+    return bytes(bad).decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(_MIXED, _as_windows_1252)
 
 
 def _without_stray_nuls(data: bytes) -> bytes:
