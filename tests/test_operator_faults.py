@@ -530,3 +530,20 @@ def test_a_csv_of_mixed_encodings_keeps_both_kinds_of_accents() -> None:
     assert text == "Patient,Name\nA1,Jos\u00e9\nA2,Fran\u00e7ois\n"
     assert encoding == "UTF-8 with some Windows-1252"
     assert decode(b"Patient,Name\nA2,Fran\xe7ois\n")[1] == "Windows-1252"  # no UTF-8 in it
+
+
+def test_a_csv_with_one_huge_line_is_one_plain_line(cli, tmp_path: Path) -> None:
+    """A 5 MB line (a quote never closed, or a whole export on one line): one plain sentence,
+    no Python wording, and the rest of the batch is checked."""
+    (tmp_path / "in").mkdir()
+    huge = tmp_path / "in" / "huge.csv"
+    huge.write_text('Patient ID,DOS,CPT,Units\nA1,2026-03-02,97112,"' + "x" * 5_000_000 + "\n",
+                    encoding="utf-8")
+    build_billing_workbook(tmp_path / "in" / "billing.xlsx", CLEAN_ROWS, extras=False)
+    run = cli("check", tmp_path / "in", "--no-annotate", "--as-of", AS_OF, "--format", "json")
+    files = {Path(f["input"]).name: f for f in json.loads(run.out)["files"]}
+    assert files["billing.xlsx"]["status"] == "checked"
+    error = files["huge.csv"]["error"]
+    assert error["code"] == "corrupt"
+    assert error["message"] == ("the CSV file cannot be read at line 2: a field runs on for more "
+                                "than 131,072 characters (a quoted field is never closed?)")

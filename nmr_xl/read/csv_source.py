@@ -265,7 +265,10 @@ def parse_rows(text: str, delimiter: str) -> list[list[str | None]]:
             rows.append([(_LINE_BREAK.sub("\n", cell) if "\r" in cell else cell) or None
                          for cell in record])
     except csv.Error as exc:
-        hint = (" (a quoted field is never closed?)" if "field larger" in str(exc) else "")
+        why = str(exc)
+        if "field larger" in why:  # Python's words: "field larger than field limit (131072)"
+            why = (f"a field runs on for more than {csv.field_size_limit():,} characters (a "
+                   "quoted field is never closed?)")
         raise InputError("corrupt", f"the CSV file cannot be read at line {reader.line_num}: "
-                                    f"{exc}{hint}") from None
+                                    f"{why}") from None
     return rows
