@@ -349,13 +349,22 @@ def _check_destinations(args: argparse.Namespace) -> None:
                          "or overwrite one)")
 
 
+def _names_an_input(path: Path, entries: list[BatchEntry]) -> bool:
+    return _is_input(path, [entry.item for entry in entries])
+
+
+def _is_input(path: Path, items: list[InboxItem]) -> bool:
+    """Whether `path` is one of the inputs, or a file an input came in (an e-mail, a zip)."""
+    if not path.exists():
+        return False
+    target = resolved(path)
+    return any(resolved(each) == target for item in items
+               for each in (item.path, item.origin) if each is not None)
+
+
 def _report_is_no_input(report: Path | None, items: list[InboxItem]) -> None:
     """--report must never overwrite an input, whatever its name."""
-    if report is None or not report.exists():
-        return
-    target = resolved(report)
-    if any(resolved(path) == target for item in items
-           for path in (item.path, item.origin) if path is not None):
+    if report is not None and _is_input(report, items):
         raise UsageError(f"{report}: --report names one of the inputs; give the report a name "
                          "of its own (an input is never overwritten)")
 
@@ -407,7 +416,11 @@ def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
     inputs = [entry.as_input() for entry in entries]
     totals = batch_totals(inputs)
     summary = None
-    if args.out and options.writes and _is_batch(args.paths):
+    if args.out and options.writes and _is_batch(args.paths) and _names_an_input(
+            args.out / SUMMARY_FILE, entries):
+        problems.append(f"{args.out / SUMMARY_FILE}: the batch summary was not written: that "
+                        "file is one of the inputs, and an input is never overwritten")
+    elif args.out and options.writes and _is_batch(args.paths):
         with quiet_failed_saves():
             try:
                 summary = write_batch_summary(inputs, totals, args.out, as_of)

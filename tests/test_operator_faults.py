@@ -547,3 +547,16 @@ def test_a_csv_with_one_huge_line_is_one_plain_line(cli, tmp_path: Path) -> None
     assert error["code"] == "corrupt"
     assert error["message"] == ("the CSV file cannot be read at line 2: a field runs on for more "
                                 "than 131,072 characters (a quoted field is never closed?)")
+
+
+def test_an_input_named_like_the_batch_summary_is_never_overwritten(cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    named = build_billing_workbook(out / "batch-summary.xlsx", CLEAN_ROWS, extras=False)
+    other = build_billing_workbook(tmp_path / "in" / "feb.xlsx", CLEAN_ROWS[:1], extras=False)
+    before = named.read_bytes()
+    run = cli("check", named, other, "--out", out, "--as-of", AS_OF)
+    assert run.code == 2
+    assert "the batch summary was not written: that file is one of the inputs" in one_line(
+        run.err)
+    assert named.read_bytes() == before
+    assert (out / "batch-summary.checked.xlsx").is_file() and (out / "feb.checked.xlsx").is_file()
