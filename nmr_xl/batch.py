@@ -146,7 +146,8 @@ def plan_outputs(items: list[InboxItem], out_dir: Path | None, *,
     """
     keep = keep or {}
     owners = owners or {}
-    taken: set[str] = set()
+    # an input is never overwritten, even when it is a copy an earlier run wrote, named again
+    taken: set[str] = {path_key(item.path) for item in items if item.path.is_file()}
     planned: dict[int, Path] = {}
     folder_users: dict[str, set[str]] = {}  # folder -> the inputs on disk its copies came from
 
@@ -173,8 +174,8 @@ def plan_outputs(items: list[InboxItem], out_dir: Path | None, *,
             base = Path(origin).parent / item.out_subdir
         else:
             base = item.path.parent
-        dest = output_path(item.path, base, _is_macro_workbook(item.path))
-        candidate, n = dest, 2
+        macro = _is_macro_workbook(item.path)
+        candidate, n = output_path(item.path, base, macro), 2
 
         def free(path: Path, item: InboxItem = item) -> bool:
             key = path_key(path)
@@ -183,7 +184,7 @@ def plan_outputs(items: list[InboxItem], out_dir: Path | None, *,
                                          or item.label == owner[1])
 
         while not free(candidate):  # e.g. a/jan.xlsx and b/jan.xlsx into one --out folder
-            candidate = dest.with_name(f"{item.path.stem} ({n}).checked{dest.suffix}")
+            candidate = output_path(item.path, base, macro, n)
             n += 1
         use(index, candidate)
     return planned
@@ -226,9 +227,14 @@ def load_state(out_dir: Path | None) -> dict[str, Any]:
 
 def save_state(out_dir: Path, inputs: dict[str, Any]) -> None:
     """Atomically and durably: a crash mid-write must not lose yesterday's state."""
-    with private_file(out_dir / STATE_FILE) as tmp, tmp.open("w", encoding="utf-8") as handle:
-        json.dump({"schema": STATE_SCHEMA, "inputs": inputs}, handle, indent=1,
-                  sort_keys=True, ensure_ascii=False)
+    document = {"schema": STATE_SCHEMA, "inputs": inputs}
+    text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8 (Linux allows any bytes):
+        data = json.dumps(document, indent=1, sort_keys=True).encode()  # escaped, read back
+    with private_file(out_dir / STATE_FILE) as tmp, tmp.open("wb") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -380,18 +386,36 @@ def run_batch(items: list[InboxItem], config: Config, options: BatchOptions,
         if on_done:
             on_done(entry)
 
-    for index, (result, counts, spooled) in _results(items, todo, outputs, config, options,
-                                                     tick):
-        disposition = Disposition.of_error(result.error.code if result.error else None)
-        entry = BatchEntry(items[index], result, disposition, counts, spooled)
-        entries[index] = entry
-        _describe(entry)
-        if options.annotate and options.out_problem and result.error is None:
-            result.warnings.insert(0, f"No annotated copy: {options.out_problem}")
-            result.write_error = options.out_problem
-        if on_done:
-            on_done(entry)
+    try:
+        for index, (result, counts, spooled) in _results(items, todo, outputs, config, options,
+                                                         tick):
+            disposition = Disposition.of_error(result.error.code if result.error else None)
+            entry = BatchEntry(items[index], result, disposition, counts, spooled)
+            entries[index] = entry
+            _describe(entry)
+            if options.annotate and options.out_problem and result.error is None:
+                result.warnings.insert(0, f"No annotated copy: {options.out_problem}")
+                result.write_error = options.out_problem
+            if options.out_dir is None and result.write_error:  # beside the input: read-only?
+                said = f"No annotated copy: {result.write_error}"
+                result.warnings = [f"{w}; --out can name a folder to write the copies to"
+                                   if w == said else w for w in result.warnings]
+            if on_done:
+                on_done(entry)
+    except KeyboardInterrupt as stopped:  # Ctrl-C or a signal (nmr_xl.cli): what was done
+        raise Interrupted(stopped, [entries[i] for i in sorted(entries)]) from None
     return [entries[i] for i in range(len(items))]
+
+
+class Interrupted(KeyboardInterrupt):
+    """The batch was stopped part way (`cause`: the KeyboardInterrupt); `done` holds the inputs
+    finished before, whose copies are complete, for the state file. A KeyboardInterrupt still,
+    for a caller that only knows those."""
+
+    def __init__(self, cause: KeyboardInterrupt, done: list[BatchEntry]) -> None:
+        super().__init__("interrupted")
+        self.cause = cause
+        self.done = done
 
 
 def _describe(entry: BatchEntry) -> None:

@@ -12,10 +12,14 @@ import datetime as dt
 import os
 import re
 import shutil
+import signal
+import stat
 import sys
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 
 from nmr_xl import __version__
 from nmr_xl.atomic import private_file, quiet_failed_saves
@@ -23,6 +27,7 @@ from nmr_xl.batch import (
     DEFAULT_TASK_SECONDS,
     BatchEntry,
     BatchOptions,
+    Interrupted,
     default_jobs,
     remember,
     run_batch,
@@ -42,8 +47,11 @@ from nmr_xl.docs import (
 from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
 from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
+from nmr_xl.inbox.driver import resolved
+from nmr_xl.inbox.formats import INPUT_EXTS
+from nmr_xl.inputs import STATE_FILE, SUMMARY_FILE
 from nmr_xl.model import Severity
-from nmr_xl.outdir import OutputBusy, claim, remove_leftovers
+from nmr_xl.outdir import LOCK_FILE, OutputBusy, claim, remove_leftovers
 from nmr_xl.pdf import NOT_INSTALLED, find_soffice
 from nmr_xl.progress import batch_progress
 from nmr_xl.report import batch_footer, report_text, write_report_json
@@ -104,7 +112,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="rules file laid over the bundled defaults")
     check.add_argument("--as-of", type=_as_of, metavar="YYYY-MM-DD",
                        help="the date treated as today (default: today)")
-    check.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
+    check.add_argument("--report", type=Path, metavar="FILE.json",
+                       help="write the JSON report to this file ('-': on stdout, instead of "
+                            "the text report)")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="what to print on stdout")
     check.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
@@ -194,9 +204,63 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(args.rules, mue_file=args.mue, ncci_file=args.ncci)
 
 
+class Stopped(KeyboardInterrupt):
+    """The run was stopped by a signal (Ctrl-C, `kill`, the terminal closing): the finally
+    blocks still run, so the private work folder (extracted attachments, findings) is removed,
+    the workers are stopped and --out is released."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP stop the run the same way, through Stopped; once one came,
+    the others are ignored while the run cleans up (a second Ctrl-C must not cut that short
+    and print a traceback)."""
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for each in previous:
+            signal.signal(each, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {}
+    try:
+        for each in _STOP_SIGNALS:
+            if signal.getsignal(each) is not signal.SIG_IGN:  # nohup, a background job: stays
+                previous[each] = signal.signal(each, stop)
+    except ValueError:  # not the main thread (an embedding program): keep its handlers
+        pass
+    try:
+        yield
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # argparse exits 2 on misuse, as documented
+    _printable_stdout()
+    with _stoppable():
+        return _main(args)
+
+
+def _printable_stdout() -> None:
+    """A name the terminal's encoding cannot show (a Linux file name that is not UTF-8, a
+    Chinese name in a Windows console redirected to a file) is printed escaped (\\udcff), never
+    a traceback. stderr does this already."""
+    stream = sys.stdout
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        with suppress(Exception):  # a stream that cannot be changed stays as it is
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
             return _check(args)
@@ -218,9 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `nmr-xl rules | head -1`: the reader has all it wanted
         stdout_gone()
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("nmr-xl: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print("nmr-xl: interrupted" if signum == signal.SIGINT else
+              f"nmr-xl: stopped ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
 
 
 # --- check ----------------------------------------------------------------------------------
@@ -229,11 +295,19 @@ def main(argv: list[str] | None = None) -> int:
 def _check(args: argparse.Namespace) -> int:
     config = _config(args)
     as_of = args.as_of or dt.date.today()
+    if args.report is not None and str(args.report) == "-":
+        args.report, args.format = None, "json"  # `--report -`: the JSON report on stdout
+    _check_destinations(args)
     # private (0700): e-mail attachments, and the findings, spooled there until reported
-    work = Path(tempfile.mkdtemp(prefix="nmr-xl-"))
+    try:
+        work = Path(tempfile.mkdtemp(prefix="nmr-xl-"))
+    except OSError as exc:
+        raise UsageError(f"no temporary folder can be made ({_reason(exc)}); set TMPDIR to a "
+                         "folder you can write") from None
     try:
         items = collect(args.paths, work, exclude=[args.out] if args.out else [])
         _no_silent_folders(args.paths, items)
+        _report_is_no_input(args.report, items)
         options = BatchOptions(as_of, args.out, work, annotate=not args.no_annotate,
                                jobs=args.jobs or default_jobs(), force=args.force,
                                extras=_extras(args), task_seconds=_task_seconds(args))
@@ -241,8 +315,16 @@ def _check(args: argparse.Namespace) -> int:
             if args.out and options.annotate:  # --no-annotate writes nothing at all
                 options.out_problem = _hold_out_dir(args.out, held)
             show = sys.stderr.isatty()  # the bar is drawn on stderr: stdout stays the report
-            with batch_progress(len(items), enabled=show) as bar:
-                entries = run_batch(items, config, options, bar.done, bar.tick)
+            try:
+                with batch_progress(len(items), enabled=show) as bar:
+                    entries = run_batch(items, config, options, bar.done, bar.tick)
+            except Interrupted as stopped:
+                if args.out and options.writes and stopped.done:
+                    # the copies finished before the stop are complete: the next run skips
+                    # them instead of checking everything again
+                    with suppress(OSError):
+                        remember(stopped.done, config, options)
+                raise stopped.cause from None
             problems = [] if options.out_problem is None else [
                 f"{options.out_problem}: no annotated copy, batch summary or state file was "
                 "written there"]
@@ -255,6 +337,46 @@ def _check(args: argparse.Namespace) -> int:
             return _report(args, entries, as_of, options, problems)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_destinations(args: argparse.Namespace) -> None:
+    """Misuse of --out and --report found before any work: a file given as the output
+    folder, a folder or a spreadsheet's name given as the report file."""
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out}: --out must be a folder, and this is a file")
+    report = args.report
+    if report is None:
+        return
+    if report.is_dir():
+        raise UsageError(f"{report}: --report must be a file name (like report.json), and "
+                         "this is a folder")
+    if report.name in (STATE_FILE, LOCK_FILE):
+        raise UsageError(f"{report}: --report names nmr-xl's own {report.name}; give the "
+                         "report a name of its own")
+    if report.suffix.lower() in INPUT_EXTS:
+        raise UsageError(f"{report}: --report writes a JSON file; give it a name ending in "
+                         f".json (a {report.suffix} name would be mistaken for a spreadsheet "
+                         "or overwrite one)")
+
+
+def _names_an_input(path: Path, entries: list[BatchEntry]) -> bool:
+    return _is_input(path, [entry.item for entry in entries])
+
+
+def _is_input(path: Path, items: list[InboxItem]) -> bool:
+    """Whether `path` is one of the inputs, or a file an input came in (an e-mail, a zip)."""
+    if not path.exists():
+        return False
+    target = resolved(path)
+    return any(resolved(each) == target for item in items
+               for each in (item.path, item.origin) if each is not None)
+
+
+def _report_is_no_input(report: Path | None, items: list[InboxItem]) -> None:
+    """--report must never overwrite an input, whatever its name."""
+    if report is not None and _is_input(report, items):
+        raise UsageError(f"{report}: --report names one of the inputs; give the report a name "
+                         "of its own (an input is never overwritten)")
 
 
 def _hold_out_dir(out: Path, held: ExitStack) -> str | None:
@@ -304,7 +426,11 @@ def _report(args: argparse.Namespace, entries: list[BatchEntry], as_of: dt.date,
     inputs = [entry.as_input() for entry in entries]
     totals = batch_totals(inputs)
     summary = None
-    if args.out and options.writes and _is_batch(args.paths):
+    if args.out and options.writes and _is_batch(args.paths) and _names_an_input(
+            args.out / SUMMARY_FILE, entries):
+        problems.append(f"{args.out / SUMMARY_FILE}: the batch summary was not written: that "
+                        "file is one of the inputs, and an input is never overwritten")
+    elif args.out and options.writes and _is_batch(args.paths):
         with quiet_failed_saves():
             try:
                 summary = write_batch_summary(inputs, totals, args.out, as_of)
@@ -351,18 +477,52 @@ def _is_batch(paths: list[Path]) -> bool:
 def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:
     """A folder given on the command line that held nothing to check is a mistake worth a line."""
     for path in paths:
-        if path.is_dir() and not any(item.label.startswith(str(path)) for item in items):
+        if path.is_dir() and not any(item.origin is not None and (
+                item.origin == path or path in item.origin.parents) for item in items):
+            if _holds_our_output(path):
+                raise UsageError(f"{path}: nothing to check: this folder holds only nmr-xl's "
+                                 "own output (annotated .checked. copies, the batch summary); "
+                                 "give the folder the inputs are in")
             raise UsageError(f"{path}: no workbooks (.xlsx, .xlsm, .xls, .ods), CSV files or "
                              "e-mails with spreadsheet attachments in this folder")
+
+
+def _holds_our_output(folder: Path) -> bool:
+    """Whether a folder (an earlier run's --out, given as an input) holds copies or a batch
+    summary nmr-xl wrote, which are never checked again."""
+    for _, _, names in os.walk(folder):
+        if any(".checked." in name.lower() or name == SUMMARY_FILE for name in names):
+            return True
+    return False
 
 
 def _write_report(path: Path, entries: list[BatchEntry], as_of: dt.date,
                   totals: BatchTotals) -> None:
     try:
+        if _is_stream(path):  # /dev/stdout, a pipe: written to, never replaced by a file
+            # (appending: /dev/stdout redirected to a file must keep what was printed there)
+            with path.open("a", encoding="utf-8") as out:
+                write_report_json(out, entries, as_of, totals)
+            return
         with private_file(path) as tmp, tmp.open("w", encoding="utf-8") as out:
             write_report_json(out, entries, as_of, totals)
+    except BrokenPipeError:  # --report /dev/stdout | head
+        stdout_gone()
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the report ({_reason(exc)})") from None
+
+
+def _is_stream(path: Path) -> bool:
+    """A named pipe or a device, or anything in /dev or /proc (/dev/stdout is a link to the
+    run's standard output, whatever that is): a report written there must go into it, never
+    replace it (as root, os.replace would swap /dev/null or /dev/stdout for a file)."""
+    if os.path.abspath(path).startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
 def _exit_code(entries: list[BatchEntry], fail_on: str) -> int:

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from nmr_xl.batch import BatchEntry
 from nmr_xl.batch_totals import BatchInput, BatchTotals
+from nmr_xl.inbox.names import shown
 from nmr_xl.inputs import LABEL_SEP, Disposition
 from nmr_xl.model import FIELD_LABELS as LABELS
 from nmr_xl.model import Severity, column_letter
@@ -112,16 +113,21 @@ def report_text(entries: Iterable[BatchEntry], *, batch: bool = False, quiet: bo
     `batch`: rules not run for want of a column are left to batch_footer, which lists each
     once for all the files instead of once per file. `quiet`: the summary line and the
     warnings of each file only, not each finding nor how its sheets were read."""
+    entries = list(entries)
+    # two inputs of one name (jan.xlsx from two practices' folders) keep their folders
+    shared = Counter(short_name(entry.result.input) for entry in entries)
     for entry in entries:
         r = entry.result
         name = short_name(r.input)
+        if shared[name] > 1:
+            name = r.input
         if r.error:
             yield f"{r.input}: error [{r.error.code}] {r.error.message}"
             continue
         if entry.disposition == Disposition.SKIPPED_UNCHANGED:
             then = f"; {'; '.join(r.warnings)}" if r.warnings else ""
             yield (f"{r.input}: unchanged since the last check with these rules{then}; "
-                   f"skipped (--force checks it again) -> {r.output or 'no copy'}")
+                   f"skipped (--force checks it again) -> {shown(r.output or 'no copy')}")
             continue
         for text in r.cannot_check:
             yield f"{r.input}: warning: {text}"
@@ -136,7 +142,7 @@ def report_text(entries: Iterable[BatchEntry], *, batch: bool = False, quiet: bo
         if r.suppressed:
             summary += f", {r.suppressed} suppressed"
         if r.output:
-            summary += f" -> {r.output}"
+            summary += f" -> {shown(r.output)}"
         yield summary
         for source in entry.item.sources[1:]:
             yield f"  also received as {source} (same content, checked once)"

@@ -15,9 +15,11 @@ from nmr_xl import __version__
 from nmr_xl.config.model import Config
 from nmr_xl.engine import TableResult, check_table
 from nmr_xl.errors import InputError
+from nmr_xl.inbox.names import shown
 from nmr_xl.model import ColumnRead, Finding, SkippedSheet, Table, Workbook, column_letter
 from nmr_xl.plan import FindingTally, SheetExtent, build_plan, tally_findings
 from nmr_xl.read.csv_source import CSV_SUFFIXES, CsvData, csv_workbook, load_csv
+from nmr_xl.read.html_source import load_html
 from nmr_xl.read.package import Package, inspect, mend, too_many_cells_to_copy
 from nmr_xl.read.rows import sentence as not_charges_sentence
 from nmr_xl.read.sources import read_workbook, sniff
@@ -78,9 +80,21 @@ class FileResult:
         return sum(s.rows for s in self.sheets)
 
 
-def output_path(source: Path, out_dir: Path | None, macro: bool) -> Path:
+MAX_COPY_STEM_BYTES = 120  # file systems allow 255 bytes a name: room for ".checked.<provider>"
+
+
+def output_path(source: Path, out_dir: Path | None, macro: bool, number: int = 1) -> Path:
+    """`<name>.checked.xlsx` (`<name> (2).checked.xlsx` ... for `number` 2 ...). The name is
+    the input's, made fit for a file name of its own: a name that is not UTF-8 (a Linux file
+    name may hold any bytes) or holds control characters (a newline) is shown as it reads,
+    and a long one is cut so that the copy's name stays within what file systems allow."""
     suffix = ".xlsm" if macro else ".xlsx"
-    return (out_dir or source.parent) / f"{source.stem}.checked{suffix}"
+    stem = shown(source.stem, control="_")
+    numbered = f" ({number})" if number > 1 else ""
+    limit = MAX_COPY_STEM_BYTES - len(numbered)
+    if len(stem.encode("utf-8")) > limit:
+        stem = stem.encode("utf-8")[:limit].decode("utf-8", "ignore").rstrip(" .") + "…"
+    return (out_dir or source.parent) / f"{stem}{numbered}.checked{suffix}"
 
 
 @dataclass(frozen=True)
@@ -133,9 +147,9 @@ def read_input(path: Path, config: Config, scratch: ExitStack
     bounds .xls and .ods itself), and its tables. Raises InputError for a file that cannot be
     read; temporary files go into `scratch`."""
     kind = sniff(path)
-    if kind == "csv":
-        csv_data = load_csv(path)
-        return kind, csv_data, path, None, csv_workbook(csv_data, config)
+    if kind in ("csv", "html"):  # a web page saved as .xls is read as its text, as CSV is
+        csv_data = load_csv(path) if kind == "csv" else load_html(path)
+        return "csv", csv_data, path, None, csv_workbook(csv_data, config)
     if kind not in ("xlsx", "xlsm"):
         return kind, None, path, None, read_workbook(path, config, kind=kind)
     package = inspect(path)
@@ -215,7 +229,7 @@ def _collect(result: FileResult, checked: list[TableResult]) -> None:
 
 def run_facts(result: FileResult, config: Config, as_of: dt.date) -> list[tuple[str, str]]:
     facts = [
-        ("Input", Path(result.input).name),
+        ("Input", shown(Path(result.input).name)),
         ("Checked as of", as_of.isoformat()),
         ("Rules", "; ".join(config.sources)),
         ("nmr-xl version", __version__),
@@ -278,7 +292,8 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
 
     facts = run_facts(result, config, as_of)
     if csv_data:
-        facts.insert(1, ("Input format", f"CSV ({csv_data.describe()}); this copy is a new "
+        facts.insert(1, ("Input format", f"{csv_data.format} ({csv_data.describe()}); this "
+                                         "copy is a new "
                                          ".xlsx workbook holding every value as text, exactly "
                                          "as in the file"))
     converted = _CONVERTED.format(FORMAT_NAMES[kind]) if kind in FORMAT_NAMES else None
@@ -308,7 +323,7 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
                                    "input may use")
             return
         except OSError as exc:  # the output folder: read-only, full, not ours to write
-            result.write_error = (f"cannot write {dest.name} in {dest.parent} "
+            result.write_error = (f"cannot write {shown(dest.name)} in {shown(str(dest.parent))} "
                                   f"({exc.strerror or type(exc).__name__})")
             result.warnings.append(f"No annotated copy: {result.write_error}")
             return
@@ -317,7 +332,8 @@ def _annotate(result: FileResult, source: Path, dest: Path, kind: str,
             result.warnings.append(converted[:1].upper() + converted[1:] + ".")
         if csv_data:
             result.warnings.append(f"The annotated copy is a new .xlsx workbook made from the "
-                                   f"CSV file ({csv_data.describe()}): every value is kept as "
+                                   f"{csv_data.noun} ({csv_data.describe()}): every value "
+                                   "is kept as "
                                    "text, exactly as in the file.")
         result.warnings.extend([*plan.notices, *losses])
         if extras.packets:
@@ -341,7 +357,7 @@ def _packets(result: FileResult, source: Path, dest: Path,
     from nmr_xl.write.xlsx import write_packet_file
 
     made = packets(tables, facts, result.payers, extents, names, as_of.isoformat(),
-                   Path(result.input).name)
+                   shown(Path(result.input).name))
     used: set[str] = set()
     for packet in made:
         target = packet_path(dest, packet.provider, used)

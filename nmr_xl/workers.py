@@ -42,6 +42,8 @@ if TYPE_CHECKING:  # ForkContext is missing on Windows
 
 K = TypeVar("K")
 
+# multiprocessing.connection.wait waits on at most 63 handles on Windows (WaitForMultipleObjects)
+MAX_WINDOWS_JOBS = 30
 MIN_MEMORY_CEILING = 2 * 1024**3  # a 100,000-line export annotated needs about 0.9 GB
 _STOP = None
 _quieted: list[Any] = []  # the streams a worker inherited, kept from being finalized
@@ -171,6 +173,8 @@ class WorkerPool(Generic[K]):
                  initargs: tuple[Any, ...] = (), memory_limit: int | None = None,
                  task_seconds: float | None = None) -> None:
         self.jobs = max(1, jobs)
+        if sys.platform == "win32":  # each worker is waited on through two handles, and
+            self.jobs = min(self.jobs, MAX_WINDOWS_JOBS)  # Windows waits on 63 at most
         self.init = init
         self.initargs = initargs
         self.memory_limit = memory_limit

@@ -173,7 +173,8 @@ def test_unreadable_input_exits_2_even_with_never(cli, tmp_path):
     run = cli("check", junk, "--as-of", AS_OF, "--fail-on", "never")
     assert run.code == 2
     assert run.out.strip() == f"{junk}: error [unsupported-format] this is not an Excel " \
-                              "workbook (.xlsx, .xlsm, .xls) or OpenDocument spreadsheet (.ods)"
+                              "workbook but a text (CSV) file under a .xlsx name, which Excel " \
+                              "does not open either; rename it to .csv and check that"
 
 
 @pytest.mark.parametrize(

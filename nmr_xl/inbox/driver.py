@@ -21,6 +21,7 @@ from nmr_xl.inbox.formats import (
     CONTAINER_EXTS,
     CSV_EXTS,
     OOXML_EXTS,
+    WORKBOOK_EXTS,
     empty,
     has_unsupported_message,
     nested,
@@ -62,6 +63,7 @@ class InboxItem:
     kind: str | None = None  # "workbook" (.xlsx/.xlsm, by name or content) or "csv" (.csv,
     #                           .tsv); None with an error
     warnings: list[str] = field(default_factory=list)  # about how it arrived, for its report
+    origin: Path | None = None  # the input on disk it came from: the file, e-mail or zip
 
 
 @dataclass
@@ -141,7 +143,8 @@ class Collector:
                                 if group.folder_name else "")
         item = InboxItem(path=path, label=where.label, sources=[where.label], email=group.email,
                          out_subdir=group.out_subdir, sha256=sha, error=error,
-                         kind=None if error else kind, warnings=list(where.warnings))
+                         kind=None if error else kind, warnings=list(where.warnings),
+                         origin=where.origin)
         self.items.append(item)
         if sha is not None:
             self._by_sha[sha] = item
@@ -203,6 +206,11 @@ class Collector:
             return "workbook", self._workbook_bomb(path), path
         if ext in CSV_EXTS:
             return "csv", None, path
+        if ext in WORKBOOK_EXTS:  # a CSV export saved as .xls (read), an HTML table (said so)
+            try:
+                return ("csv" if sniff(path) in ("csv", "html") else "workbook"), None, path
+            except InputError as exc:
+                return None, exc, path
         return None, unsupported(ext), path
 
     def _workbook_bomb(self, path: Path) -> InputError | None:

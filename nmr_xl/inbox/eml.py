@@ -4,7 +4,7 @@ Each message's attachments share a folder under --out named by its date and subj
 
 from __future__ import annotations
 
-from email import policy
+from email import errors, policy
 from email.message import MIMEPart
 from email.parser import BytesParser
 from pathlib import Path
@@ -18,6 +18,8 @@ from nmr_xl.inputs import EmailInfo
 _EMAIL_HEADERS = frozenset({"from", "to", "cc", "subject", "date", "message-id", "mime-version",
                             "received", "return-path", "reply-to", "sender", "delivered-to"})
 _MAX_MIME_DEPTH = 50
+# Missing padding alone is harmless (some mailers leave it off); these lose data
+_DAMAGED_ENCODING = (errors.InvalidBase64CharactersDefect, errors.InvalidBase64LengthDefect)
 
 
 def read_eml(collector: Collector, source: Path | bytes, name: str, where: Where) -> None:
@@ -89,6 +91,13 @@ def _parts(collector: Collector, part: MIMEPart, where: Where, level: int,
     if not isinstance(data, bytes):
         collector.fail(child, InputError("corrupt", "the attachment cannot be decoded from "
                                                     "the e-mail"))
+        return
+    if any(isinstance(defect, _DAMAGED_ENCODING) for defect in part.defects):
+        # the decoder skipped what it could not read: what is left is not the file sent
+        collector.fail(child, InputError("corrupt", "the attachment is damaged in the e-mail "
+                                                    "(its base64 encoding has errors: the "
+                                                    "message was cut short or altered on the "
+                                                    "way); ask for it to be sent again"))
         return
     collector.child(data, name, ext, child)
 

@@ -5,6 +5,7 @@ reader."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from nmr_xl.errors import InputError
@@ -19,6 +20,7 @@ from nmr_xl.inbox.formats import (
     unsupported,
 )
 from nmr_xl.inbox.names import printable, skipped_in_folder
+from nmr_xl.read.sources import not_a_file
 
 
 def collect_path(collector: Collector, path: Path) -> None:
@@ -86,10 +88,14 @@ def _file(collector: Collector, path: Path, where: Where, *, explicit: bool) -> 
         return
     collector.seen_paths.add(real)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         collector.fail(where, InputError("unreadable", f"cannot open the file ({exc.strerror})"))
         return
+    if not stat.S_ISREG(info.st_mode):  # reading a named pipe would wait for a writer forever
+        collector.fail(where, not_a_file(info.st_mode))
+        return
+    size = info.st_size
     if size == 0:
         collector.fail(where, empty())
         return
@@ -103,3 +109,4 @@ def _file(collector: Collector, path: Path, where: Where, *, explicit: bool) -> 
             collector.file_on_disk(path, ext, where)
     except OSError as exc:
         collector.fail(where, InputError("unreadable", f"cannot read the file ({exc.strerror})"))
+

@@ -33,6 +33,15 @@ def printable(text: str, limit: int = 200) -> str:
     return result
 
 
+def shown(text: str, control: str = "?") -> str:
+    """A path or name from the file system made safe to show on one line, with nothing left
+    out: bytes that are not UTF-8 (a Linux file name may hold any) become U+FFFD, control
+    characters (a newline in a file name) become `control`."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(control if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
+                   for ch in text)
+
+
 def safe_name(text: str, limit: int, fallback: str) -> str:
     """One path component made from untrusted text: printable, no separators or characters
     Windows forbids, no leading dots, no trailing dots or spaces, not a reserved device name,

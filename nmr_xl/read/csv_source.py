@@ -8,6 +8,7 @@ and the annotated copy keeps the file's text exactly (see nmr_xl.write.xlsx.writ
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -44,7 +45,13 @@ class CsvData:
     sheet: str
     rows: list[list[str | None]]
     encoding: str  # a plain name: "UTF-8", "UTF-8 with BOM", "Windows-1252", "UTF-16"
-    delimiter: str
+    delimiter: str  # "" for a web page's table (nmr_xl.read.html_source)
+    format: str = "CSV"  # what the file is, for run facts and warnings
+
+    @property
+    def noun(self) -> str:
+        """"CSV file", or the format itself ("HTML table")."""
+        return "CSV file" if self.format == "CSV" else self.format
 
     @property
     def width(self) -> int:
@@ -52,6 +59,8 @@ class CsvData:
 
     def describe(self) -> str:
         """'UTF-8 with BOM, semicolon-separated' for run facts and warnings."""
+        if self.delimiter not in _DELIMITER_NAMES:
+            return self.encoding
         return f"{self.encoding}, {_DELIMITER_NAMES[self.delimiter]}-separated"
 
 
@@ -67,7 +76,7 @@ def sheet_title(stem: str) -> str:
 
 def load_csv(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CsvData:
     """Read and decode a CSV file into rows of text, or raise InputError saying why not."""
-    data = _read_bytes(path, max_bytes)
+    data = read_bytes(path, max_bytes)
     text, encoding = decode(data)
     text = text.rstrip("\x1a")  # DOS's end-of-file marker
     if not text.strip():
@@ -94,7 +103,7 @@ def read_csv(path: Path, config: Config, *, max_bytes: int = DEFAULT_MAX_BYTES) 
 # --- bytes -> text --------------------------------------------------------------------------
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -132,7 +141,11 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             raise _not_text() from None
     if b"\x00" in data:
-        return _bomless_utf16(data)
+        try:
+            return _bomless_utf16(data)
+        except InputError:
+            text, name = decode(_without_stray_nuls(data))
+            return text, f"{name} (NUL bytes dropped)"
     sample = data[:_SAMPLE_CHARS]
     if sum(sample.count(b) for b in _CONTROL_BYTES) > _BINARY_SHARE * len(sample):
         raise _not_text()
@@ -141,11 +154,40 @@ def decode(data: bytes) -> tuple[str, str]:
         return text, "UTF-8 with BOM" if data.startswith(b"\xef\xbb\xbf") else "UTF-8"
     except UnicodeDecodeError:
         pass
+    if _UTF8_SEQUENCE.search(data):  # UTF-8 with some Windows-1252 bytes: two exports joined,
+        #                              or a line typed in by another program
+        return data.decode("utf-8-sig", errors=_MIXED), "UTF-8 with some Windows-1252"
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are unused in Windows-1252
         raise InputError("unsupported-format", "the file is not a text/CSV file in UTF-8 or "
                                                "Windows-1252; save it as CSV UTF-8") from None
+
+
+# A character written in UTF-8 that Windows-1252 text next to never holds ("Ã©" for "é")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+_MIXED = "nmr-xl-windows-1252"
+
+
+def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8, read as Windows-1252 (its five unused bytes as U+FFFD)."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start:error.end]
+    return bytes(bad).decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(_MIXED, _as_windows_1252)
+
+
+def _without_stray_nuls(data: bytes) -> bytes:
+    """Text with NUL bytes in it that is not UTF-16: padding at its end (a copy cut short, a
+    file preallocated by the program that wrote it) and a few NULs inside (a bad field) are
+    dropped, as a text editor shows the file; more than one byte in a hundred is binary data."""
+    data = data.rstrip(b"\x00")
+    if data.count(0) > len(data) // 100:
+        raise _not_text()
+    return data.replace(b"\x00", b"")
 
 
 def _bomless_utf16(data: bytes) -> tuple[str, str]:
@@ -223,7 +265,10 @@ def parse_rows(text: str, delimiter: str) -> list[list[str | None]]:
             rows.append([(_LINE_BREAK.sub("\n", cell) if "\r" in cell else cell) or None
                          for cell in record])
     except csv.Error as exc:
-        hint = (" (a quoted field is never closed?)" if "field larger" in str(exc) else "")
+        why = str(exc)
+        if "field larger" in why:  # Python's words: "field larger than field limit (131072)"
+            why = (f"a field runs on for more than {csv.field_size_limit():,} characters (a "
+                   "quoted field is never closed?)")
         raise InputError("corrupt", f"the CSV file cannot be read at line {reader.line_num}: "
-                                    f"{exc}{hint}") from None
+                                    f"{why}") from None
     return rows

@@ -4,6 +4,7 @@ renamed, encrypted or old-format file gets one plain sentence instead of a libra
 
 from __future__ import annotations
 
+import stat
 import zipfile
 import zlib
 from collections.abc import Collection, Mapping
@@ -14,7 +15,7 @@ import python_calamine as calamine
 from nmr_xl.config.model import Config
 from nmr_xl.errors import InputError
 from nmr_xl.model import SkippedSheet, Table, Workbook
-from nmr_xl.read.csv_source import CSV_SUFFIXES
+from nmr_xl.read.csv_source import CSV_SUFFIXES, DELIMITERS, decode
 from nmr_xl.read.error_cells import error_cells, overlay
 from nmr_xl.read.package import declares_dtd, read_part
 from nmr_xl.read.table import build_table
@@ -24,12 +25,31 @@ _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 _SCAN_LIMIT = 16 * 1024 * 1024  # an OLE directory sits well inside this in any real file
 
 
+def not_a_file(mode: int) -> InputError:
+    """The error of a path that is a folder, a named pipe, a device ... where a file belongs."""
+    if stat.S_ISDIR(mode):
+        kind = "folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "named pipe (FIFO)"
+    elif stat.S_ISSOCK(mode):
+        kind = "socket"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "device"
+    else:
+        kind = "special file"
+    return InputError("unreadable", f"this is not a file but a {kind}; nothing was read from it")
+
+
 def sniff(path: Path) -> str:
     """"xlsx" or "xlsm" (by content type), "xls" (Excel 97-2003), "ods" (OpenDocument), "csv"
-    (a text file named .csv or .tsv: the CSV reader decides whether it really is text), or
-    raise InputError saying what the file is."""
+    (a text file named .csv or .tsv: the CSV reader decides whether it really is text; or a
+    CSV export saved as .xls or .ods), "html" (a web page saved as .xls), or raise InputError
+    saying what the file is."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a named pipe would wait for a writer forever
+            raise not_a_file(info.st_mode)
+        size = info.st_size
         with path.open("rb") as handle:
             head = handle.read(8)
     except FileNotFoundError:
@@ -50,8 +70,7 @@ def sniff(path: Path) -> str:
     if not head.startswith(b"PK"):
         if path.suffix.lower() in CSV_SUFFIXES:
             return "csv"  # a workbook named .csv is read as the workbook it is
-        raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx, .xlsm, "
-                                               ".xls) or OpenDocument spreadsheet (.ods)")
+        return _text_named_like_a_workbook(path)
     try:
         with zipfile.ZipFile(path) as archive:
             listed = [n.lower().replace("\\", "/") for n in archive.namelist()]
@@ -87,6 +106,48 @@ def sniff(path: Path) -> str:
     return "xlsm" if b"macroEnabled" in content_types else "xlsx"
 
 
+_TEXT_SAMPLE = 64 * 1024
+
+
+def _text_named_like_a_workbook(path: Path) -> str:
+    """A file named .xlsx, .xls ... that is neither a zip nor an OLE file. Practice systems
+    save CSV exports and web pages (HTML tables) under an Excel name: Excel opens them when
+    named .xls (after a warning), and so does nmr-xl ("csv" or "html"; a CSV export named .ods
+    too); under an .xlsx name Excel refuses them, and nmr-xl says what they are. An Excel 2003
+    XML spreadsheet is named, and anything else is not a workbook."""
+    try:
+        with path.open("rb") as handle:
+            sample = handle.read(_TEXT_SAMPLE)
+    except OSError as exc:
+        raise InputError("unreadable", f"cannot open the file ({exc.strerror})") from None
+    try:
+        text, _ = decode(sample)
+    except InputError:
+        text = ""
+    start = text.lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("<!doctype html", "<html", "<table", "<meta", "<head", "<body",
+                         "<style")) or (start.startswith("<") and "<table" in start):
+        if path.suffix.lower() == ".xls":
+            return "html"  # Excel opens a web page saved as .xls (after a warning)
+        raise InputError("unsupported-format", "this is a web page (an HTML table) saved "
+                                               "under a spreadsheet's name, as some practice "
+                                               "systems export reports, which Excel does not "
+                                               "open under an .xlsx name; rename it to .xls, or "
+                                               "export the report as CSV")
+    if start.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in start:
+        raise InputError("unsupported-format", "this is an Excel 2003 XML spreadsheet; open it "
+                                               "in Excel and save it as .xlsx")
+    if text and not start.startswith("<") and any(d in text for d in DELIMITERS):
+        if path.suffix.lower() in (".xls", ".ods"):
+            return "csv"  # Excel opens a CSV export saved as .xls (after a warning)
+        raise InputError("unsupported-format", "this is not an Excel workbook but a text (CSV) "
+                                               f"file under a {path.suffix} name, which Excel "
+                                               "does not open either; rename it to .csv and "
+                                               "check that")
+    raise InputError("unsupported-format", "this is not an Excel workbook (.xlsx, .xlsm, "
+                                           ".xls) or OpenDocument spreadsheet (.ods)")
+
+
 _WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
 
 
@@ -114,6 +175,14 @@ def _content_types(archive: zipfile.ZipFile) -> bytes:
     return b""
 
 
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
                   refused: Mapping[str, str] | None = None,
                   error_sheets: Collection[str] | None = None) -> Workbook:
@@ -123,9 +192,10 @@ def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
     `refused` (name -> reason, from nmr_xl.read.package) are not read."""
     errors = error_cells(str(path), kind, error_sheets)
     try:
-        if path.suffix.lower() == f".{kind}":
+        if path.suffix.lower() == f".{kind}" and _utf8_name(path):
             book = calamine.CalamineWorkbook.from_path(str(path))
-        else:  # a renamed workbook: from_path picks its reader by the extension, not content
+        else:  # a renamed workbook: from_path picks its reader by the extension, not content;
+            #    and it cannot open a name that is not UTF-8 (bytes a Linux file name allows)
             with path.open("rb") as handle:
                 book = calamine.CalamineWorkbook.from_filelike(handle)
     except calamine.PasswordError:

@@ -44,8 +44,10 @@ class WrittenSummary:
 
 
 def _unique_title(book: Workbook) -> str:
+    """Excel compares sheet names without regard to case: "NMR-XL Summary" is taken too."""
+    taken = {name.casefold() for name in book.sheetnames}
     title, n = SUMMARY_SHEET, 2
-    while title in book.sheetnames:
+    while title.casefold() in taken:
         title, n = f"{SUMMARY_SHEET} ({n})", n + 1
     return title
 

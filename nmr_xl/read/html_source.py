@@ -1,0 +1,93 @@
+"""Web pages saved as .xls: many practice-management systems export a report "to Excel" as an
+HTML table under an .xls name, which Excel opens (after a warning) as a one-sheet workbook.
+nmr-xl reads it the same way: every row of every table on the page, in order, each cell's text
+as it shows (white space collapsed, a `<br>` a line break, a cell spanning columns followed by
+blanks for the columns it covers). Read as a CSV file is, into text (nmr_xl.read.csv_source).
+Only the standard library's tolerant HTML tokenizer is used: no scripts, no fetching."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from nmr_xl.errors import InputError
+from nmr_xl.read.csv_source import DEFAULT_MAX_BYTES, CsvData, decode, read_bytes, sheet_title
+
+HTML_FORMAT = "HTML table"
+_MAX_SPAN = 256  # an absurd colspan must not make a row of a million blanks
+
+
+class _Tables(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str | None]] = []
+        self._row: list[str | None] | None = None
+        self._cell: list[str] | None = None
+        self._span = 1
+        self._skip = 0  # inside <script> or <style>: not shown
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "tr":
+            self._end_row()
+            self._row = []
+        elif tag in ("td", "th"):
+            self._end_cell()
+            if self._row is None:
+                self._row = []
+            self._cell = []
+            self._span = _span(dict(attrs).get("colspan"))
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in ("td", "th"):
+            self._end_cell()
+        elif tag in ("tr", "table"):
+            self._end_row()
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None and not self._skip:
+            self._cell.append(data)
+
+    def _end_cell(self) -> None:
+        if self._cell is None or self._row is None:
+            return
+        lines = ("".join(self._cell)).split("\n")
+        text = "\n".join(" ".join(line.split()) for line in lines).strip("\n")
+        self._row.append(text or None)
+        self._row.extend([None] * (self._span - 1))
+        self._cell = None
+
+    def _end_row(self) -> None:
+        self._end_cell()
+        if self._row is not None:
+            self.rows.append(self._row)
+        self._row = None
+
+    def finish(self) -> list[list[str | None]]:
+        self.close()
+        self._end_row()
+        return self.rows
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), _MAX_SPAN))
+    except ValueError:
+        return 1
+
+
+def load_html(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CsvData:
+    """The rows of every table of the page, or InputError saying why there are none."""
+    text, encoding = decode(read_bytes(path, max_bytes))
+    parser = _Tables()
+    parser.feed(text)
+    rows = parser.finish()
+    if not any(cell is not None for row in rows for cell in row):
+        raise InputError("empty", "the web page saved as a spreadsheet holds no table with "
+                                  "data")
+    return CsvData(sheet_title(path.stem), rows, encoding, "", HTML_FORMAT)
