@@ -19,6 +19,10 @@ _NOT_WITH_AT = frozenset({"GA", "GX", "GY", "GZ"})
 _DISCIPLINE = frozenset({"GP", "GO", "GN"})
 _PLAN_DAYS = 90
 _PROGRESS_DAYS = 10
+# NMR305: SSA §1834(v) (BBA 2018 §53107): CQ / CO required on claims from this date of service,
+# and the 85% payment from the second.
+_ASSISTANT_MODIFIERS_FROM = dt.date(2020, 1, 1)
+_ASSISTANT_REDUCTION_FROM = dt.date(2022, 1, 1)
 
 CMT_CODES = Setting("codes.cmt", is_str_list, code_set,
                     "The chiropractic manipulative treatment (CMT) codes.")
@@ -224,30 +228,43 @@ def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a PTA or OTA line without CQ or CO.
 
     What it checks: Medicare lines rendered by a physical therapist assistant without CQ, or by
-    an occupational therapy assistant without CO.
-    Why: since 2020 Medicare requires CQ / CO on therapy furnished in whole or in part by an
-    assistant (more than 10% of the service: the de minimis rule), and pays those services at
-    85%; leaving it off overbills. A line that names the assistant as its provider is taken as
-    the assistant's service.
-    Example: Medicare, 97110-GP x2 rendered by a PTA.
+    an occupational therapy assistant without CO, for dates of service from 2020-01-01, when
+    the modifiers became required.
+    Why: Medicare requires CQ / CO on therapy furnished in whole or in part by an assistant:
+    the assistant furnished more than 10% of the service (the de minimis standard, applied to
+    each 15-minute unit of a timed code). For dates of service from 2022-01-01 Medicare pays
+    those services at 85% of the amount otherwise paid; in 2020 and 2021 the modifiers were
+    required without the reduction. Leaving the modifier off misreports who furnished the
+    service and, from 2022, overbills. A line that names the assistant as its provider is taken
+    as the assistant's service.
+    Example: Medicare, 97110-GP x2 rendered by a PTA on 2026-03-02.
     The assistant is known by the credential only (a credential column, or the end of the
     provider's name: "Erin Walsh, PTA"): a discipline (PT, OT) does not tell a therapist from
     an assistant. The message says which source it used.
     Configuration: [provider_types] pt_assistant and ot_assistant.
-    Source (primary): CMS "Billing examples using CQ/CO modifiers for services furnished in
-    whole or in part by PTAs and OTAs"; CY2019 Physician Fee Schedule final rule.
-    Source version: CMS CQ/CO billing examples and the CY2019 Physician Fee Schedule final
-    rule, as read in 2026.
+    Source (primary): Social Security Act §1834(v), added by the Bipartisan Budget Act of 2018
+    §53107 (modifier required from 2020-01-01; payment at 85% from 2022-01-01); CMS "Billing
+    Examples Using CQ/CO Modifiers for Services Furnished In Whole or In Part by PTAs and OTAs"
+    (therapy services page); CY 2019 PFS final rule (83 FR 59654-59660) and CY 2020 PFS final
+    rule (84 FR 62702-62707: the 10% de minimis standard); Pub. 100-04 ch. 5 §20.1.
+    Source version: CMS CQ/CO billing examples page as read 2026-12 (its revision not
+    recorded); the CY 2022 PFS final rule's per-unit refinements read only through secondary
+    summaries.
     """
+    if line.dos is not None and line.dos < _ASSISTANT_MODIFIERS_FROM:
+        return  # the modifiers were not yet required
     role, source = ctx.role(line)
     needed = {"pt_assistant": "CQ", "ot_assistant": "CO"}.get(role or "")
     if needed and line.code and needed not in line.modifiers:
         who = "physical therapist assistant" if needed == "CQ" else "occupational therapy assistant"
+        paid = ("Medicare pays such services at 85%." if line.dos is None
+                or line.dos >= _ASSISTANT_REDUCTION_FROM else
+                "the 85% payment for them began only in 2022.")
         yield Hit(
             line,
             f"{line.code} is recorded as given by a {who} ({source}) but lacks {needed}.",
-            f"Add {needed} when the {who} furnished more than 10% of the service (the de "
-            "minimis rule); Medicare pays such services at 85%.",
+            f"Add {needed}: it is required when the {who} furnished the service in whole or "
+            f"in part (more than 10% of it, the de minimis standard); {paid}",
         )
 
 
