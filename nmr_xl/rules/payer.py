@@ -59,7 +59,8 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
 
     What it checks: on a Medicare line rendered by a chiropractor, a code that is not CMT
     (98940-98942) and carries no GY modifier.
-    Why: Medicare covers only manual manipulation of the spine by a chiropractor; everything
+    Why: Medicare covers a chiropractor's services only for manual manipulation of the spine to
+    correct a subluxation (98940-98942; 98943, extraspinal, is not covered either); everything
     else a chiropractor furnishes (exams, therapy, X-rays) is statutorily excluded. GY marks the
     line as excluded so Medicare denies it cleanly and the patient can be billed.
     Example: Medicare patient, 97112 x2 rendered by a DC, no GY.
@@ -79,8 +80,9 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
     if role == "chiropractor":
         yield Hit(
             line,
-            f"Medicare pays a chiropractor only for spinal manipulation; {line.code} by a "
-            f"chiropractor ({source}) is a statutorily excluded service billed without GY.",
+            "Medicare covers a chiropractor's services only for manual manipulation of the "
+            f"spine to correct a subluxation; {line.code} by a chiropractor ({source}) is a "
+            "statutorily excluded service billed without GY.",
             "Add modifier GY (and GX if the patient signed a voluntary ABN) so Medicare denies "
             "it and the patient can be billed; therapy codes keep GP as well.",
         )
@@ -97,13 +99,15 @@ def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
     and GZ together; and AT is not combined with GA, GX, GY or GZ.
     Why: general Medicare: CMT is covered only as active treatment, which the AT modifier
     claims (CMS CR 3449, SE1602); CMT without AT is maintenance and denied, so maintenance
-    care carries GA (an ABN was signed, the patient may be billed) or GZ (no ABN). AT together
-    with an ABN or denial modifier contradicts itself, and some contractors reject the line:
-    Palmetto GBA (JJ, JM) rejects AT with GA for dates of service from 2015-11-01 ("an ABN
-    cannot be issued for services billed with AT"), and Noridian (JE, and JF by our reading)
-    says not to bill AT with GA, GX, GY or GZ. That part is an error where the line's
-    contractor applies it (the payer cell names it, else [practice] contractor) and a warning
-    that says whose edit it is everywhere else: no CMS-wide instruction forbids it.
+    care carries GA (an ABN was signed, the patient may be billed) or GZ (no ABN). AT claims
+    covered active treatment while GA, GX, GY and GZ say a denial is expected, so the two
+    conflict, and some contractors reject the line: Palmetto GBA (JJ, JM) rejects AT with GA
+    for dates of service from 2015-11-01 ("an ABN cannot be issued for services billed with
+    AT"), and Noridian (JE, and JF by our reading) says not to bill AT with GA, GX, GY or GZ.
+    That part is an error where the line's contractor applies it (the payer cell names it, else
+    [practice] contractor) and a warning that says whose edit it is everywhere else: no
+    CMS-wide instruction forbids it, and at least one former contractor (Cahaba, per a
+    secondary source) accepted AT with GA for active care an ABN was given for.
     Example: 98941 with no modifier (error); 98940-AT-GA for a Palmetto GBA practice in North
     Carolina (error), for a Novitas practice (warning).
     Configuration: [codes] cmt; [practice] contractor; [contractor_edits] at_with_modifiers (by
@@ -150,7 +154,9 @@ def _at_with(line: Line, ctx: Context, others: list[str]) -> Hit:
     rejected = f"{who} reject such lines" if who else "no contractor is known to reject it"
     return Hit(
         line,
-        f"{combined}: a contradiction ({rejected}); {contractor_text(contractors, ctx.config)}.",
+        f"{combined}, which conflict: AT says this is covered active treatment, "
+        f"{' / '.join(others)} that a denial is expected ({rejected}); "
+        f"{contractor_text(contractors, ctx.config)}.",
         fix, Field.MODIFIERS, at_most=Severity.WARNING)
 
 
