@@ -251,8 +251,10 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     seed article, and its current text: balance, coordination, motor control, fall prevention;
     the AMA vignette of a stroke patient). The default code families are not a published list:
     no MAC LCD or article listing diagnoses for 97112 was found. Generalized muscle weakness
-    (M62.81) is not in it: a musculoskeletal code, and a strengthening (97110) indication.
-    Review the list for your payers.
+    (M62.81) is not in it: a musculoskeletal code, and a strengthening (97110) indication; nor
+    are the nervous-system codes for headache and migraine (G43-G44), sleep disorders (G47) and
+    pain (G89), which describe no impairment of movement or balance. Review the list for your
+    payers.
     Source version: Aetna CPB 0325 as quoted in the seed article (before the 10/29/2025
     revision) and its review of 06/02/2026; the default list reviewed 2026-12-06.
     """
