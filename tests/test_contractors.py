@@ -121,9 +121,10 @@ def test_elsewhere_at_with_ga_is_a_warning_naming_whose_edit_it_is(tmp_path: Pat
     unknown = at_with_ga(dt.date(2026, 3, 2), "Medicare", defaults())
     assert unknown.severity is Severity.WARNING
     assert unknown.message == (
-        "98940 carries AT together with GA: a contradiction (Noridian Healthcare Solutions (JE, "
-        "JF) and Palmetto GBA (JJ, JM) reject such lines); this line's Medicare contractor is "
-        "not known (set [practice] contractor in your rules file).")
+        "98940 carries AT together with GA, which conflict: AT says this is covered active "
+        "treatment, GA that a denial is expected (Noridian Healthcare Solutions (JE, JF) and "
+        "Palmetto GBA (JJ, JM) reject such lines); this line's Medicare contractor is not known "
+        "(set [practice] contractor in your rules file).")
     texas = at_with_ga(dt.date(2026, 3, 2), "Medicare",
                        practice(tmp_path, '[practice]\ncontractor = "TX"\n'))
     assert texas.severity is Severity.WARNING

@@ -1,6 +1,7 @@
 """Findings a rule grades down when it cannot be sure (the fixtures compare rows and rules, not
 severities): NMR102 for a payer whose unit method is only assumed, NMR310 on a running total
-built from charges or from a year rules.toml has no threshold for. A grade never goes up: a
+built from charges or from a year rules.toml has no threshold for, NMR208 on a payer policy
+known only from a secondary source. A grade never goes up: a
 practice's lower level stays."""
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from nmr_xl.read.table import build_table
 AS_OF = dt.date(2027, 6, 30)
 
 
-def graded(rows: list[list[object]], config: Config | None = None) -> list[tuple[int, str, str]]:
+def graded(rows: list[list[object]], config: Config | None = None,
+           rules: tuple[str, ...] = ("NMR102", "NMR310")) -> list[tuple[int, str, str]]:
     config = config or load_config()
     table = build_table("Sheet", rows, config)
     assert isinstance(table, Table)
     return [(f.row, f.rule, f.severity.value) for f in check_table(table, config, AS_OF).findings
-            if f.rule in ("NMR102", "NMR310")]
+            if f.rule in rules]
 
 
 def overlay(tmp_path: Path, text: str) -> Config:
@@ -82,3 +84,18 @@ def test_kx_from_allowed_amounts_is_an_error_from_charges_a_warning() -> None:
 def test_kx_in_a_year_without_its_threshold_is_a_warning() -> None:
     rows = [KX, ["P1", dt.date(2027, 2, 2), "97110", "GP", 4, 2600, 2500, "Medicare"]]
     assert graded(rows) == [(2, "NMR310", "warning")]
+
+
+NMR = ["Patient ID", "DOS", "CPT", "Units", "Payer"]
+
+
+def test_a_payer_exclusion_known_only_from_a_secondary_source_is_a_warning() -> None:
+    rows = [NMR, ["P1", dt.date(2026, 3, 2), "97112", 2, "BCBS of Tennessee"]]
+    assert graded(rows, rules=("NMR208",)) == [(2, "NMR208", "warning")]
+
+
+def test_a_payer_exclusion_from_the_payers_own_policy_is_an_error(tmp_path: Path) -> None:
+    config = overlay(tmp_path, '[profiles.bcbs-tennessee]\nnmr_excluded = [{value = true, '
+                               'source = "primary: the payer\'s policy, read 2026-01-05"}]\n')
+    rows = [NMR, ["P1", dt.date(2026, 3, 2), "97112", 2, "BCBS of Tennessee"]]
+    assert graded(rows, config, rules=("NMR208",)) == [(2, "NMR208", "error")]

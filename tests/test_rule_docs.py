@@ -262,7 +262,8 @@ def test_docs_name_the_source_version(code: str) -> None:
 
 def test_the_change_log_is_shown_with_each_rule() -> None:
     config = load_config()
-    (removal,) = config.changes_of("NMR205")
+    removal, headaches = config.changes_of("NMR205")
+    assert "G43-G44" in headaches.change
     assert removal.date == dt.date(2026, 12, 6) and removal.setting == "diagnoses.neuromuscular"
     assert "M62.81" in removal.change
     assert [c.date for c in config.changes] == sorted(c.date for c in config.changes)
@@ -271,7 +272,7 @@ def test_the_change_log_is_shown_with_each_rule() -> None:
            "(diagnoses.neuromuscular): M62.81 (muscle weakness, generalized) removed" in explained
     reference = (docs.ROOT / docs.REFERENCE).read_text(encoding="utf-8")
     assert "  - 2026-12-06 (diagnoses.neuromuscular): M62.81" in reference
-    assert CATALOGUE["NMR205"]["changes"] == [removal.text()]
+    assert CATALOGUE["NMR205"]["changes"] == [removal.text(), headaches.text()]
 
 
 def test_a_practice_adds_its_own_changes(tmp_path: Path) -> None:

@@ -251,8 +251,10 @@ def nmr_dx_not_neuromuscular(lines: list[Line], ctx: Context) -> Iterator[Hit]:
     seed article, and its current text: balance, coordination, motor control, fall prevention;
     the AMA vignette of a stroke patient). The default code families are not a published list:
     no MAC LCD or article listing diagnoses for 97112 was found. Generalized muscle weakness
-    (M62.81) is not in it: a musculoskeletal code, and a strengthening (97110) indication.
-    Review the list for your payers.
+    (M62.81) is not in it: a musculoskeletal code, and a strengthening (97110) indication; nor
+    are the nervous-system codes for headache and migraine (G43-G44), sleep disorders (G47) and
+    pain (G89), which describe no impairment of movement or balance. Review the list for your
+    payers.
     Source version: Aetna CPB 0325 as quoted in the seed article (before the 10/29/2025
     revision) and its review of 06/02/2026; the default list reviewed 2026-12-06.
     """
@@ -393,10 +395,16 @@ def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 billed to a payer whose policy does not cover it.
 
     What it checks: a 97112 line whose payer resolves to a profile with `nmr_excluded = true`.
+    The message names the policy's source as the rules file records it; while that source is
+    only secondary (not confirmed against the payer's own policy), the finding is at most a
+    warning.
     Why: some payers consider neuromuscular re-education investigational or not covered; the
     line will be denied, and the patient may not be billed without a prior written notice.
-    Example: 97112 billed to BlueCross BlueShield of Tennessee.
-    Configuration: per profile `nmr_excluded`; the bundled `bcbs-tennessee` profile sets it.
+    Example: 97112 billed to BlueCross BlueShield of Tennessee (a warning: the bundled
+    profile's source is a secondary copy). A practice that has read the payer's policy gives
+    `nmr_excluded` a version whose source names it, and the finding is an error.
+    Configuration: per profile `nmr_excluded` (dated, each version with its source); the
+    bundled `bcbs-tennessee` profile sets it.
     Source (secondary): a BlueCross BlueShield of Tennessee medical policy on neuromuscular
     reeducation calls it investigational; seen only as a secondary copy with no policy number,
     so confirm it against the payer's current policy.
@@ -404,14 +412,21 @@ def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
     without a policy number.
     """
     profile = ctx.profile(line)
-    if ctx.value(NMR_EXCLUDED, profile, on=line.dos):
-        yield Hit(
-            line,
-            f"The payer ({profile.id} profile) does not cover 97112 (its policy calls it "
-            "investigational / not covered).",
-            "Expect a denial: check the payer's current policy, and have the patient sign the "
-            "payer's advance notice before the service if you will bill them for it.",
-        )
+    version = ctx.version(NMR_EXCLUDED, profile, on=line.dos)
+    if version is None or not version.value:
+        return
+    unconfirmed = version.source.casefold().startswith("secondary")
+    source = f" Source: {version.source}." if version.source else ""
+    yield Hit(
+        line,
+        f"The payer ({profile.id} profile) is recorded as not covering 97112 "
+        f"(investigational / not covered).{source}",
+        ("Check the payer's current policy before relying on this: the source above is not "
+         "the payer's own policy. " if unconfirmed else "")
+        + "If the payer does not cover it, expect a denial, and have the patient sign the "
+        "payer's advance notice before the service if you will bill them for it.",
+        at_most=Severity.WARNING if unconfirmed else None,
+    )
 
 
 @rule("NMR209", "nmr-missing-goal", Severity.WARNING, scope="line", target=Field.GOAL,

@@ -19,6 +19,10 @@ _NOT_WITH_AT = frozenset({"GA", "GX", "GY", "GZ"})
 _DISCIPLINE = frozenset({"GP", "GO", "GN"})
 _PLAN_DAYS = 90
 _PROGRESS_DAYS = 10
+# NMR305: SSA §1834(v) (BBA 2018 §53107): CQ / CO required on claims from this date of service,
+# and the 85% payment from the second.
+_ASSISTANT_MODIFIERS_FROM = dt.date(2020, 1, 1)
+_ASSISTANT_REDUCTION_FROM = dt.date(2022, 1, 1)
 
 CMT_CODES = Setting("codes.cmt", is_str_list, code_set,
                     "The chiropractic manipulative treatment (CMT) codes.")
@@ -55,7 +59,8 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
 
     What it checks: on a Medicare line rendered by a chiropractor, a code that is not CMT
     (98940-98942) and carries no GY modifier.
-    Why: Medicare covers only manual manipulation of the spine by a chiropractor; everything
+    Why: Medicare covers a chiropractor's services only for manual manipulation of the spine to
+    correct a subluxation (98940-98942; 98943, extraspinal, is not covered either); everything
     else a chiropractor furnishes (exams, therapy, X-rays) is statutorily excluded. GY marks the
     line as excluded so Medicare denies it cleanly and the patient can be billed.
     Example: Medicare patient, 97112 x2 rendered by a DC, no GY.
@@ -75,8 +80,9 @@ def medicare_dc_excluded_service(line: Line, ctx: Context) -> Iterator[Hit]:
     if role == "chiropractor":
         yield Hit(
             line,
-            f"Medicare pays a chiropractor only for spinal manipulation; {line.code} by a "
-            f"chiropractor ({source}) is a statutorily excluded service billed without GY.",
+            "Medicare covers a chiropractor's services only for manual manipulation of the "
+            f"spine to correct a subluxation; {line.code} by a chiropractor ({source}) is a "
+            "statutorily excluded service billed without GY.",
             "Add modifier GY (and GX if the patient signed a voluntary ABN) so Medicare denies "
             "it and the patient can be billed; therapy codes keep GP as well.",
         )
@@ -93,13 +99,15 @@ def medicare_cmt_modifier(line: Line, ctx: Context) -> Iterator[Hit]:
     and GZ together; and AT is not combined with GA, GX, GY or GZ.
     Why: general Medicare: CMT is covered only as active treatment, which the AT modifier
     claims (CMS CR 3449, SE1602); CMT without AT is maintenance and denied, so maintenance
-    care carries GA (an ABN was signed, the patient may be billed) or GZ (no ABN). AT together
-    with an ABN or denial modifier contradicts itself, and some contractors reject the line:
-    Palmetto GBA (JJ, JM) rejects AT with GA for dates of service from 2015-11-01 ("an ABN
-    cannot be issued for services billed with AT"), and Noridian (JE, and JF by our reading)
-    says not to bill AT with GA, GX, GY or GZ. That part is an error where the line's
-    contractor applies it (the payer cell names it, else [practice] contractor) and a warning
-    that says whose edit it is everywhere else: no CMS-wide instruction forbids it.
+    care carries GA (an ABN was signed, the patient may be billed) or GZ (no ABN). AT claims
+    covered active treatment while GA, GX, GY and GZ say a denial is expected, so the two
+    conflict, and some contractors reject the line: Palmetto GBA (JJ, JM) rejects AT with GA
+    for dates of service from 2015-11-01 ("an ABN cannot be issued for services billed with
+    AT"), and Noridian (JE, and JF by our reading) says not to bill AT with GA, GX, GY or GZ.
+    That part is an error where the line's contractor applies it (the payer cell names it, else
+    [practice] contractor) and a warning that says whose edit it is everywhere else: no
+    CMS-wide instruction forbids it, and at least one former contractor (Cahaba, per a
+    secondary source) accepted AT with GA for active care an ABN was given for.
     Example: 98941 with no modifier (error); 98940-AT-GA for a Palmetto GBA practice in North
     Carolina (error), for a Novitas practice (warning).
     Configuration: [codes] cmt; [practice] contractor; [contractor_edits] at_with_modifiers (by
@@ -146,7 +154,9 @@ def _at_with(line: Line, ctx: Context, others: list[str]) -> Hit:
     rejected = f"{who} reject such lines" if who else "no contractor is known to reject it"
     return Hit(
         line,
-        f"{combined}: a contradiction ({rejected}); {contractor_text(contractors, ctx.config)}.",
+        f"{combined}, which conflict: AT says this is covered active treatment, "
+        f"{' / '.join(others)} that a denial is expected ({rejected}); "
+        f"{contractor_text(contractors, ctx.config)}.",
         fix, Field.MODIFIERS, at_most=Severity.WARNING)
 
 
@@ -224,30 +234,43 @@ def assistant_modifier_missing(line: Line, ctx: Context) -> Iterator[Hit]:
     """Medicare: a PTA or OTA line without CQ or CO.
 
     What it checks: Medicare lines rendered by a physical therapist assistant without CQ, or by
-    an occupational therapy assistant without CO.
-    Why: since 2020 Medicare requires CQ / CO on therapy furnished in whole or in part by an
-    assistant (more than 10% of the service: the de minimis rule), and pays those services at
-    85%; leaving it off overbills. A line that names the assistant as its provider is taken as
-    the assistant's service.
-    Example: Medicare, 97110-GP x2 rendered by a PTA.
+    an occupational therapy assistant without CO, for dates of service from 2020-01-01, when
+    the modifiers became required.
+    Why: Medicare requires CQ / CO on therapy furnished in whole or in part by an assistant:
+    the assistant furnished more than 10% of the service (the de minimis standard, applied to
+    each 15-minute unit of a timed code). For dates of service from 2022-01-01 Medicare pays
+    those services at 85% of the amount otherwise paid; in 2020 and 2021 the modifiers were
+    required without the reduction. Leaving the modifier off misreports who furnished the
+    service and, from 2022, overbills. A line that names the assistant as its provider is taken
+    as the assistant's service.
+    Example: Medicare, 97110-GP x2 rendered by a PTA on 2026-03-02.
     The assistant is known by the credential only (a credential column, or the end of the
     provider's name: "Erin Walsh, PTA"): a discipline (PT, OT) does not tell a therapist from
     an assistant. The message says which source it used.
     Configuration: [provider_types] pt_assistant and ot_assistant.
-    Source (primary): CMS "Billing examples using CQ/CO modifiers for services furnished in
-    whole or in part by PTAs and OTAs"; CY2019 Physician Fee Schedule final rule.
-    Source version: CMS CQ/CO billing examples and the CY2019 Physician Fee Schedule final
-    rule, as read in 2026.
+    Source (primary): Social Security Act §1834(v), added by the Bipartisan Budget Act of 2018
+    §53107 (modifier required from 2020-01-01; payment at 85% from 2022-01-01); CMS "Billing
+    Examples Using CQ/CO Modifiers for Services Furnished In Whole or In Part by PTAs and OTAs"
+    (therapy services page); CY 2019 PFS final rule (83 FR 59654-59660) and CY 2020 PFS final
+    rule (84 FR 62702-62707: the 10% de minimis standard); Pub. 100-04 ch. 5 §20.1.
+    Source version: CMS CQ/CO billing examples page as read 2026-12 (its revision not
+    recorded); the CY 2022 PFS final rule's per-unit refinements read only through secondary
+    summaries.
     """
+    if line.dos is not None and line.dos < _ASSISTANT_MODIFIERS_FROM:
+        return  # the modifiers were not yet required
     role, source = ctx.role(line)
     needed = {"pt_assistant": "CQ", "ot_assistant": "CO"}.get(role or "")
     if needed and line.code and needed not in line.modifiers:
         who = "physical therapist assistant" if needed == "CQ" else "occupational therapy assistant"
+        paid = ("Medicare pays such services at 85%." if line.dos is None
+                or line.dos >= _ASSISTANT_REDUCTION_FROM else
+                "the 85% payment for them began only in 2022.")
         yield Hit(
             line,
             f"{line.code} is recorded as given by a {who} ({source}) but lacks {needed}.",
-            f"Add {needed} when the {who} furnished more than 10% of the service (the de "
-            "minimis rule); Medicare pays such services at 85%.",
+            f"Add {needed}: it is required when the {who} furnished the service in whole or "
+            f"in part (more than 10% of it, the de minimis standard); {paid}",
         )
 
 

@@ -391,9 +391,10 @@ def massage_with_manual_therapy(lines: list[Line], ctx: Context) -> Iterator[Hit
     bill together, and other payers question the pair. Separate regions or sessions, shown by a
     distinct-service modifier and the notes, are billable.
     Example: 97140 x1 and 97124 x1 on one visit, no modifier on 97124.
-    This is not an NCCI edit: no CMS procedure-to-procedure edit pairs 97124 with 97140, so
-    NMR306 does not report it; it is a warning for every payer, which a practice can raise to
-    an error for a payer ([profiles.ID.rules]) or switch off.
+    This is not an NCCI edit: no CMS procedure-to-procedure edit pairing 97124 with 97140 was
+    found (the CMS PTP file itself could not be read), so NMR306 does not report it; it is a
+    warning for every payer, which a practice can raise to an error for a payer
+    ([profiles.ID.rules]) or switch off.
     Configuration: [codes] massage and manual_therapy; [modifiers] distinct.
     Source (secondary): payer policy, not CMS: Aetna Clinical Policy Bulletin 0325 (Physical
     Therapy), Appendix B, lists "Massage therapy and myofascial release" among services
