@@ -106,6 +106,21 @@ def _only_empty_sheets(tmp: Path) -> Path:
     return path
 
 
+def _excel4(tmp: Path) -> Path:
+    """An Excel 4.0 worksheet: a bare BIFF4 record stream (BOF, a cell, EOF), no OLE container."""
+    path = tmp / "old.xls"
+    path.write_bytes(b"\x09\x04\x06\x00\x00\x00\x10\x00\x00\x00"
+                     b"\x03\x02\x0e\x00" + bytes(14) + b"\x0a\x00\x00\x00")
+    return path
+
+
+def _utf16_tsv_without_bom(tmp: Path) -> Path:
+    """Starts with a tab and a NUL byte, as a BIFF2 record does: still read as text."""
+    path = tmp / "export.xls"
+    path.write_bytes("\tDOS\tCPT\n\t03/02/2026\t97112\n".encode("utf-16-le"))
+    return path
+
+
 # name -> (builder, expected code, words the message must contain)
 CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "text renamed .xlsx": (_text, "unsupported-format", "not an Excel workbook"),
@@ -113,6 +128,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "password-protected": (_encrypted, "encrypted", "password-protected"),
     ".xls": (_xls, "unsupported-format", "97-2003 (.xls)"),
     ".xls renamed .xlsx": (_xls_renamed, "unsupported-format", "97-2003 (.xls)"),
+    "Excel 4.0 worksheet": (_excel4, "unsupported-format", "older than Excel 97"),
     "0 bytes": (_empty, "empty", "empty"),
     "zip, not a workbook": (_plain_zip, "unsupported-format", "not an Excel workbook"),
     "OpenDocument, damaged": (_ods, "corrupt", "cannot be read"),
@@ -270,3 +286,9 @@ def test_corpus_file(cli, corpus_file, relative, code):
     assert lines[0].startswith(f"{path}: error [{code}] ")
     assert "Traceback" not in run.out + run.err
     assert run.err == ""
+
+
+def test_text_beginning_like_an_old_excel_record_stays_text(tmp_path):
+    from nmr_xl.read.sources import sniff
+
+    assert sniff(_utf16_tsv_without_bom(tmp_path)) == "csv"

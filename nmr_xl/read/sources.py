@@ -22,6 +22,9 @@ from nmr_xl.read.table import build_table
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+# The first record of an Excel 2.x, 3.0 or 4.0 worksheet file (BIFF2-4 BOF: type and length,
+# little-endian): a bare record stream, not an OLE compound file; python-calamine reads neither.
+_OLD_EXCEL_BOF = (b"\x09\x00\x04\x00", b"\x09\x02\x06\x00", b"\x09\x04\x06\x00")
 _SCAN_LIMIT = 16 * 1024 * 1024  # an OLE directory sits well inside this in any real file
 
 
@@ -67,6 +70,10 @@ def sniff(path: Path) -> str:
             return "xls"
         raise InputError("unsupported-format", "this Office 97-2003 compound file holds no Excel "
                                                "97-2003 (.xls) workbook (a Word or Outlook file?)")
+    if head[:4] in _OLD_EXCEL_BOF:
+        raise InputError("unsupported-format", "this is a worksheet in an Excel format older "
+                                               "than Excel 97 (Excel 2.x to 4.0); open it in "
+                                               "Excel or LibreOffice and save it as .xlsx")
     if not head.startswith(b"PK"):
         if path.suffix.lower() in CSV_SUFFIXES:
             return "csv"  # a workbook named .csv is read as the workbook it is
