@@ -40,6 +40,7 @@ class Conformance:
     extended: str  # the application (extended) properties
     vt: str  # their variant types
     spelled: tuple[tuple[str, str], ...] = ()  # relationship types named otherwise here
+    border_sides: tuple[str, str] = ("left", "right")  # CT_Border's first two sides
 
     def rel(self, kind: str) -> str:
         """The relationship type of `kind` ("worksheet", "styles", ...) in this class."""
@@ -64,7 +65,7 @@ STRICT = Conformance(
     f"{_PURL}/drawingml/spreadsheetDrawing", f"{_PURL}/drawingml/main",
     f"{_PURL}/drawingml/chart", f"{_PURL}/officeDocument/extendedProperties",
     f"{_PURL}/officeDocument/docPropsVTypes",
-    spelled=(("extended-properties", "extendedProperties"),))
+    spelled=(("extended-properties", "extendedProperties"),), border_sides=("start", "end"))
 CONFORMANCES = (TRANSITIONAL, STRICT)
 
 # relationship kinds (Conformance.rel gives the type)

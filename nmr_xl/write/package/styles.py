@@ -14,7 +14,14 @@ from nmr_xl.model import Severity
 from nmr_xl.plan import STYLES
 from nmr_xl.print_layout import SheetFont
 from nmr_xl.summary_layout import HYPERLINK_BLUE, CellStyle
-from nmr_xl.write.package.opc import TRANSITIONAL, local, namespace_of, parser, q
+from nmr_xl.write.package.opc import (
+    TRANSITIONAL,
+    conformance,
+    local,
+    namespace_of,
+    parser,
+    q,
+)
 
 _LIST_TAGS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs")
 # CT_Stylesheet's children, in the schema's order (to insert a missing list in its place)
@@ -28,15 +35,18 @@ _EMPTY_STYLESHEET = (
     '<styleSheet xmlns="{main}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
     '<family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>'
     '</fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border>'
-    '<left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
+    '<{first}/><{second}/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
     'numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf '
     'numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1">'
     '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 
 
 def empty_stylesheet(main: str = TRANSITIONAL.main) -> etree._Element:
-    """Excel's default stylesheet, in the SpreadsheetML namespace `main`."""
-    return etree.fromstring(_EMPTY_STYLESHEET.format(main=main).encode(), parser())
+    """Excel's default stylesheet, in the SpreadsheetML namespace `main` (and that class's
+    names for a border's sides)."""
+    sides = (conformance(main) or TRANSITIONAL).border_sides
+    return etree.fromstring(_EMPTY_STYLESHEET.format(main=main, first=sides[0],
+                                                     second=sides[1]).encode(), parser())
 
 
 def _argb(rgb: str) -> str:
