@@ -30,6 +30,7 @@ from conftest import (
     build_billing_workbook,
     make_xlsm,
     rewrite_parts,
+    to_strict,
 )
 from lxml import etree
 from ooxml_schema import lost_elements, package_errors, transitional_namespaces
@@ -354,41 +355,10 @@ def test_openpyxl_path_names_what_it_drops(cli, tmp_path: Path, openpyxl_path: s
 
 # --- Strict Open XML -----------------------------------------------------------------------------
 
-# The fixture workbook saved as ISO/IEC 29500 Strict would name its parts' markup: each
-# Transitional namespace (and relationship type) by its Strict name (ECMA-376 Part 1, the Strict
-# schemas in tests/schemas/ecma-376-strict), the extended properties' type first.
-_TO_STRICT = [
-    (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties",
-     b"http://purl.oclc.org/ooxml/officeDocument/relationships/extendedProperties"),
-    (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-     b"http://purl.oclc.org/ooxml/officeDocument/relationships"),
-    (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-     b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
-    (b"http://schemas.openxmlformats.org/drawingml/2006/main",
-     b"http://purl.oclc.org/ooxml/drawingml/main"),
-    (b"http://schemas.openxmlformats.org/drawingml/2006/chart",
-     b"http://purl.oclc.org/ooxml/drawingml/chart"),
-    (b"http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing",
-     b"http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing"),
-    (b"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
-     b"http://purl.oclc.org/ooxml/officeDocument/extendedProperties"),
-    (b"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
-     b"http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes"),
-]
-
-
-def _strict(name: str, data: bytes) -> bytes:
-    for transitional, strict in _TO_STRICT:
-        data = data.replace(transitional, strict)
-    if name == "xl/styles.xml":  # Strict names a border's left and right sides start and end
-        data = re.sub(rb"<(/?)left\b", rb"<\1start", re.sub(rb"<(/?)right\b", rb"<\1end", data))
-    return data
-
-
 @pytest.fixture
 def strict_copy(cli, billing_xlsx: Path) -> tuple[Path, Path, dict]:
     """The fixture workbook (with its notes, VML drawing and chart) in Strict, and its copy."""
-    source = rewrite_parts(billing_xlsx, billing_xlsx.with_name("strict.xlsx"), _strict)
+    source = to_strict(billing_xlsx, billing_xlsx.with_name("strict.xlsx"))
     assert b"purl.oclc.org" in entries(source)["xl/workbook.xml"]
     result = check_copy(cli, source)
     return source, Path(result["output"]), result
