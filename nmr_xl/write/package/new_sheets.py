@@ -194,7 +194,7 @@ def in_conformance(root: etree._Element, ns: Conformance) -> etree._Element:
     def copy(source: etree._Element, target: etree._Element) -> None:
         for name, value in source.attrib.items():
             target.set(renamed(name), value)
-        if (ns.name == "Strict" and namespace_of(source.tag) == TRANSITIONAL.chart
+        if (ns.chart_percentages and namespace_of(source.tag) == TRANSITIONAL.chart
                 and source.tag.rsplit("}", 1)[1] in _PERCENT_VALUES
                 and (source.get("val") or "").lstrip("-").isdigit()):
             target.set("val", source.get("val", "") + "%")

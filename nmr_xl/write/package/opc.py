@@ -41,6 +41,7 @@ class Conformance:
     vt: str  # their variant types
     spelled: tuple[tuple[str, str], ...] = ()  # relationship types named otherwise here
     border_sides: tuple[str, str] = ("left", "right")  # CT_Border's first two sides
+    chart_percentages: bool = False  # chart sizes (gapWidth ...) only as "150%", not 150
 
     def rel(self, kind: str) -> str:
         """The relationship type of `kind` ("worksheet", "styles", ...) in this class."""
@@ -65,7 +66,8 @@ STRICT = Conformance(
     f"{_PURL}/drawingml/spreadsheetDrawing", f"{_PURL}/drawingml/main",
     f"{_PURL}/drawingml/chart", f"{_PURL}/officeDocument/extendedProperties",
     f"{_PURL}/officeDocument/docPropsVTypes",
-    spelled=(("extended-properties", "extendedProperties"),), border_sides=("start", "end"))
+    spelled=(("extended-properties", "extendedProperties"),), border_sides=("start", "end"),
+    chart_percentages=True)
 CONFORMANCES = (TRANSITIONAL, STRICT)
 
 # relationship kinds (Conformance.rel gives the type)
