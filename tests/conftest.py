@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -165,6 +166,42 @@ def rewrite_parts(source: Path, dest: Path,
         for name, data in (add or {}).items():
             zout.writestr(name, data)
     return dest
+
+
+# A workbook saved as ISO/IEC 29500 Strict names its parts' markup: each
+# Transitional namespace (and relationship type) by its Strict name (ECMA-376 Part 1, the Strict
+# schemas in tests/schemas/ecma-376-strict), the extended properties' type first.
+_TO_STRICT = [
+    (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties",
+     b"http://purl.oclc.org/ooxml/officeDocument/relationships/extendedProperties"),
+    (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+     b"http://purl.oclc.org/ooxml/officeDocument/relationships"),
+    (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+     b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+    (b"http://schemas.openxmlformats.org/drawingml/2006/main",
+     b"http://purl.oclc.org/ooxml/drawingml/main"),
+    (b"http://schemas.openxmlformats.org/drawingml/2006/chart",
+     b"http://purl.oclc.org/ooxml/drawingml/chart"),
+    (b"http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing",
+     b"http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing"),
+    (b"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+     b"http://purl.oclc.org/ooxml/officeDocument/extendedProperties"),
+    (b"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+     b"http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes"),
+]
+
+
+def _strict(name: str, data: bytes) -> bytes:
+    for transitional, strict in _TO_STRICT:
+        data = data.replace(transitional, strict)
+    if name == "xl/styles.xml":  # Strict names a border's left and right sides start and end
+        data = re.sub(rb"<(/?)left\b", rb"<\1start", re.sub(rb"<(/?)right\b", rb"<\1end", data))
+    return data
+
+
+def to_strict(source: Path, dest: Path) -> Path:
+    """`source` (a Transitional workbook) as a Strict one, at `dest`."""
+    return rewrite_parts(source, dest, _strict)
 
 
 # Stand-in for a VBA project: openpyxl cannot create one, and nmr-xl only has to carry the part

@@ -1,6 +1,7 @@
 """The package writer (nmr_xl.write.package): the annotated copy made by editing the workbook's
 package. What it does not need to change stays byte for byte; what it changes keeps every
-element it had and validates against the ECMA-376 transitional schemas; it gives the same
+element it had and validates against the ECMA-376 schemas (a Strict workbook's in Strict, with
+nothing Transitional in it); it gives the same
 colours, notes, findings column and summary as the openpyxl path (and, in test_in_place, as the
 in-place check); it refuses what the reader refuses; and a sheet with no free column gets its
 findings on a sheet of their own.
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 import openpyxl
 import pytest
+import python_calamine as calamine
 from conftest import (
     AS_OF,
     BILLING_SHEET,
@@ -26,9 +30,10 @@ from conftest import (
     build_billing_workbook,
     make_xlsm,
     rewrite_parts,
+    to_strict,
 )
 from lxml import etree
-from ooxml_schema import lost_elements, package_errors
+from ooxml_schema import lost_elements, package_errors, transitional_namespaces
 
 from nmr_xl.errors import InputError
 from nmr_xl.plan import FINDINGS_HEADER, FINDINGS_SHEET, SUMMARY_SHEET, build_plan
@@ -346,3 +351,86 @@ def test_openpyxl_path_names_what_it_drops(cli, tmp_path: Path, openpyxl_path: s
             "read-only-recommended flag": b"readOnlyRecommended" in workbook}
     # everything openpyxl did not keep is named
     assert {words for words, there in kept.items() if not there} == set(dropped), lost
+
+
+# --- Strict Open XML -----------------------------------------------------------------------------
+
+@pytest.fixture
+def strict_copy(cli, billing_xlsx: Path) -> tuple[Path, Path, dict]:
+    """The fixture workbook (with its notes, VML drawing and chart) in Strict, and its copy."""
+    source = to_strict(billing_xlsx, billing_xlsx.with_name("strict.xlsx"))
+    assert b"purl.oclc.org" in entries(source)["xl/workbook.xml"]
+    result = check_copy(cli, source)
+    return source, Path(result["output"]), result
+
+
+def test_a_strict_workbook_is_edited_in_strict(strict_copy) -> None:
+    """The package writer, not openpyxl (which cannot read Strict), writes the copy: the same
+    parts change as in Transitional, each keeps every element, every part written validates
+    against the Strict schemas, and none uses a Transitional namespace or relationship type."""
+    source, copy, result = strict_copy
+    assert result["warnings"] == []
+    before, after = entries(source), entries(copy)
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert changed == FIXTURE_CHANGED
+    for name in changed:
+        assert lost_elements(before[name], after[name]) == Counter(), name
+    added = set(after) - set(before)
+    assert {name.split("/")[1] for name in added} == {"worksheets", "tables", "charts",
+                                                      "drawings"}
+    written = changed | added
+    assert package_errors(copy, {name.lower() for name in written}) == {}
+    for name in written:
+        if name.endswith((".xml", ".rels")):
+            assert transitional_namespaces(after[name]) == set(), name
+    rels = after["xl/worksheets/_rels/sheet1.xml.rels"].decode()
+    assert "http://purl.oclc.org/ooxml/officeDocument/relationships/comments" in rels
+    assert "http://purl.oclc.org/ooxml/officeDocument/relationships/vmlDrawing" in rels
+    chart = next(data for name, data in after.items() if name in added and "/charts/" in name)
+    assert b'<gapWidth val="150%"/>' in chart  # Strict's ST_GapAmount is a percentage
+
+
+def _calamine_rows(path: Path) -> dict[str, list[list[object]]]:
+    book = calamine.CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def test_calamine_reads_the_strict_copy(strict_copy) -> None:
+    """python-calamine reads the Strict copy: the summary sheet first, every sheet's values as
+    they were, and the findings column beside the billing table."""
+    source, copy, _ = strict_copy
+    before, after = _calamine_rows(source), _calamine_rows(copy)
+    names = list(after)
+    assert names[0] == SUMMARY_SHEET and names[1:] == list(before)
+    summary = {str(value) for row in after[SUMMARY_SHEET] for value in row}
+    assert {rule for rule, _, _ in EXPECTED_FINDINGS} <= summary
+    for name, rows in before.items():
+        width = max((len(row) for row in rows), default=0)
+        assert [row[:width] for row in after[name][:len(rows)]] == rows, name
+    header = after[BILLING_SHEET][HEADER_ROW - 1]
+    assert FINDINGS_HEADER in header
+    column = header.index(FINDINGS_HEADER)
+    flagged = [row[column] for row in after[BILLING_SHEET][HEADER_ROW:] if row[column]]
+    assert len(flagged) >= 3 and all(isinstance(text, str) for text in flagged)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not on PATH")
+def test_libreoffice_reads_the_strict_copy(strict_copy, tmp_path: Path) -> None:
+    """LibreOffice opens the Strict copy (saved again as an .xlsx): the summary sheet first,
+    the findings column on the billing sheet, and our notes."""
+    _, copy, _ = strict_copy
+    out = tmp_path / "lo"
+    profile = tmp_path / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(copy)],
+                   capture_output=True, timeout=180, check=False)
+    saved = out / copy.name
+    assert saved.is_file(), "LibreOffice did not convert the copy"
+    wb = openpyxl.load_workbook(saved)
+    assert wb.sheetnames[0] == SUMMARY_SHEET
+    ws = wb[BILLING_SHEET]
+    header = [cell.value for cell in ws[HEADER_ROW]]
+    assert FINDINGS_HEADER in header
+    noted = [cell for row in ws.iter_rows() for cell in row if cell.comment]
+    assert len(noted) == 1 + len(EXPECTED_FINDINGS)  # the plain note, ours (one merged)

@@ -2,7 +2,8 @@
 Every line of a packet is its provider's, the packets together hold exactly the copy's lines,
 no other patient's identifier is anywhere in a packet's zip (shared strings, notes, other sheets,
 cached results, defined names, document properties ...), the findings are marked as in the copy,
-every part validates, and a provider's name cannot steer where the file goes.
+every part validates, and a provider's name cannot steer where the file goes. A Strict
+workbook's packets are Strict workbooks, with the same lines.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from conftest import (
     PATIENT_IDS,
     PATIENT_NAMES,
     build_billing_workbook,
+    to_strict,
 )
-from ooxml_schema import package_errors
+from ooxml_schema import package_errors, transitional_namespaces
 
 from nmr_xl.config.load import load_config
 from nmr_xl.packet import COVER_SHEET, LEFT_OUT, NO_PROVIDER
@@ -199,3 +201,26 @@ def test_csv_gets_no_packets_and_says_so(cli, tmp_path: Path) -> None:
     source.write_text("Acct #,DOS,CPT,Units,Rendering Provider\nA1,03/02/2026,97110,1,Dr A\n")
     result = _check(cli, source, tmp_path / "out")
     assert any(w.startswith("No provider packets") for w in result["warnings"])
+
+
+def test_a_strict_workbooks_packets_are_strict(cli, tmp_path: Path) -> None:
+    """A packet is a new workbook in the source's conformance class: every part of a Strict
+    workbook's packets validates (against the Strict schemas where it is in Strict's
+    namespaces), none is Transitional, and each holds the lines the Transitional one does."""
+    plain = build_billing_workbook(tmp_path / "in" / "billing.xlsx")
+    strict = to_strict(plain, tmp_path / "in" / "strict.xlsx")
+    _check(cli, plain, tmp_path / "plain")
+    _check(cli, strict, tmp_path / "strict")
+    plain_packets = {p.name.removeprefix("billing.checked."): p
+                     for p in (tmp_path / "plain").glob("billing.checked.*.xlsx")}
+    strict_packets = {p.name.removeprefix("strict.checked."): p
+                      for p in (tmp_path / "strict").glob("strict.checked.*.xlsx")}
+    assert strict_packets.keys() == plain_packets.keys() and len(strict_packets) >= 2
+    for name, path in strict_packets.items():
+        assert package_errors(path) == {}, name
+        with zipfile.ZipFile(path) as archive:
+            for part in archive.namelist():
+                if part.endswith((".xml", ".rels")):
+                    assert transitional_namespaces(archive.read(part)) == set(), (name, part)
+            assert b"purl.oclc.org/ooxml/spreadsheetml/main" in archive.read("xl/workbook.xml")
+        assert _lines(path) == _lines(plain_packets[name]), name

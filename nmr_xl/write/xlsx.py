@@ -257,14 +257,14 @@ def write_copy(source: Path, dest: Path, plan: AnnotationPlan, macro: bool,
 
     The package writer edits the workbook's package and carries everything; a package it does
     not handle goes through openpyxl, and the notes say so and what that path lost."""
-    blocker = copy_blocker(source)
-    if blocker:
-        raise InputError("write-failed", blocker)
     try:
         with private_file(dest) as tmp:
             return write_package_copy(source, tmp, plan).notes
     except PACKAGE_FAILURES as exc:
         reason = str(exc) if isinstance(exc, Unsupported) else f"{type(exc).__name__}"
+    blocker = copy_blocker(source)  # what openpyxl would misread (Strict Open XML among them)
+    if blocker:
+        raise InputError("write-failed", blocker)
     path_note = (f"This copy was written by re-saving the whole workbook through openpyxl, as "
                  f"nmr-xl's package writer cannot edit this file ({reason}).")
     return [path_note, *_openpyxl_copy(source, dest, plan, macro, sheets, path_note)]

@@ -17,7 +17,14 @@ from nmr_xl.model import column_letter
 from nmr_xl.plan import FINDINGS_HEADER, FindingsColumn
 from nmr_xl.print_layout import DEFAULT_MARGINS, PageSetup
 from nmr_xl.summary_layout import CellStyle, ChartSpec, SummaryLayout, TableSpec
-from nmr_xl.write.package.opc import MAIN, OFFICE_REL, element_bytes
+from nmr_xl.write.package.opc import (
+    TRANSITIONAL,
+    Conformance,
+    element_bytes,
+    namespace_of,
+    parser,
+    q,
+)
 from nmr_xl.write.package.page import (
     header_footer_element,
     margins_element,
@@ -28,9 +35,6 @@ from nmr_xl.write.package.refs import xstring
 from nmr_xl.write.package.styles import StyleBook
 from nmr_xl.write.summary import bar_chart
 
-DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
-DRAWINGML = "http://schemas.openxmlformats.org/drawingml/2006/main"
-CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _EMU_PER_CM = 360_000
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
@@ -75,10 +79,12 @@ def findings_content(column: FindingsColumn, styles: StyleBook) -> SheetContent:
     return content
 
 
-def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
+def worksheet_xml(content: SheetContent, ns: Conformance = TRANSITIONAL) -> Iterator[bytes]:
+    """The new worksheet part, in the conformance class `ns`."""
     rows = sorted(content.cells)
     last_col = max((max(cols) for cols in content.cells.values() if cols), default=1)
-    yield (f'{_DECLARATION}<worksheet xmlns="{MAIN}" xmlns:r="{OFFICE_REL}">'
+    main, rel = ns.main, ns.relationships
+    yield (f'{_DECLARATION}<worksheet xmlns="{main}" xmlns:r="{rel}">'
            + f'<dimension ref="A1:{column_letter(last_col)}{max(rows, default=1)}"/>'
            '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
            '<sheetFormatPr defaultRowHeight="15"/>').encode()
@@ -117,9 +123,10 @@ def worksheet_xml(content: SheetContent) -> Iterator[bytes]:
             f'<hyperlink ref="{column_letter(col)}{row}" location={quoteattr(location)}/>'
             for (row, col), location in sorted(content.links.items())) + "</hyperlinks>")
     page = content.page or PageSetup()
-    in_scope = {None: MAIN, "r": OFFICE_REL}
-    for element in (margins_element(page.margins or DEFAULT_MARGINS), page_setup_element(page),
-                    header_footer_element(page), row_breaks_element(page.row_breaks)):
+    in_scope = {None: main, "r": rel}
+    for element in (margins_element(page.margins or DEFAULT_MARGINS, main),
+                    page_setup_element(page, main), header_footer_element(page, main),
+                    row_breaks_element(page.row_breaks, main)):
         if element is not None:
             tail.append(element_bytes(element, in_scope).decode())
     if content.drawing:
@@ -140,33 +147,81 @@ def _range(top: int, left: int, bottom: int, right: int) -> str:
     return f"{column_letter(left)}{top}:{column_letter(right)}{bottom}"
 
 
-def table_xml(spec: TableSpec, table_id: int, name: str, headers: list[str]) -> bytes:
+def table_xml(spec: TableSpec, table_id: int, name: str, headers: list[str],
+              ns: Conformance = TRANSITIONAL) -> bytes:
     ref = _range(spec.top, spec.left, spec.bottom, spec.right)
     columns = "".join(f'<tableColumn id="{i}" name={quoteattr(xstring(text))}/>'
                       for i, text in enumerate(headers, start=1))
-    return (f'{_DECLARATION}<table xmlns="{MAIN}" id="{table_id}" name="{name}" '
+    return (f'{_DECLARATION}<table xmlns="{ns.main}" id="{table_id}" name="{name}" '
             f'displayName="{name}" ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>'
             f'<tableColumns count="{len(headers)}">{columns}</tableColumns>'
             f'<tableStyleInfo name="{spec.style}" showFirstColumn="0" showLastColumn="0" '
             'showRowStripes="1" showColumnStripes="0"/></table>').encode()
 
 
-def chart_xml(spec: ChartSpec, sheet_title: str) -> bytes:
+def chart_xml(spec: ChartSpec, sheet_title: str, ns: Conformance = TRANSITIONAL) -> bytes:
+    """The chart part: openpyxl's chart (written in Transitional), in the class `ns`."""
     tree = bar_chart(spec, sheet_title)._write()  # type: ignore[attr-defined]  # no public way
-    return _DECLARATION.encode() + etree.tostring(tree, encoding="UTF-8")
+    data = etree.tostring(tree, encoding="UTF-8")
+    if ns is not TRANSITIONAL:  # parsed, so that every element is in its namespace
+        data = etree.tostring(in_conformance(etree.fromstring(data, parser()), ns),
+                              encoding="UTF-8")
+    return _DECLARATION.encode() + data
 
 
-def drawing_xml(spec: ChartSpec, chart_rid: str) -> bytes:
+# DrawingML chart values that Strict spells as percentages only (its dml-chart schema's
+# ST_GapAmount, ST_Overlap, ST_LblOffset ...: "150%", where Transitional also takes 150)
+_PERCENT_VALUES = frozenset(("gapWidth", "overlap", "lblOffset", "hPercent", "depthPercent",
+                             "thickness", "bubbleScale", "holeSize", "secondPieSize"))
+
+
+def in_conformance(root: etree._Element, ns: Conformance) -> etree._Element:
+    """A part of ours built in Transitional (`root`, never a part of the input), with every
+    element and attribute in the matching namespace of the class `ns`, and the values that
+    class spells otherwise."""
+    mapping = dict(zip(TRANSITIONAL.namespaces, ns.namespaces, strict=True))
+
+    def renamed(tag: str) -> str:
+        space = namespace_of(tag)
+        return q(mapping[space], tag.rsplit("}", 1)[1]) if space in mapping else tag
+
+    nsmap: dict[str | None, str] = {}
+    for el in root.iter():  # every namespace declared once, on the root
+        for prefix, uri in el.nsmap.items():
+            nsmap.setdefault(prefix, mapping.get(uri, uri))
+    out = etree.Element(renamed(root.tag), nsmap=nsmap)
+
+    def copy(source: etree._Element, target: etree._Element) -> None:
+        for name, value in source.attrib.items():
+            target.set(renamed(name), value)
+        if (ns.chart_percentages and namespace_of(source.tag) == TRANSITIONAL.chart
+                and source.tag.rsplit("}", 1)[1] in _PERCENT_VALUES
+                and (source.get("val") or "").lstrip("-").isdigit()):
+            target.set("val", source.get("val", "") + "%")
+        target.text = source.text
+        for child in source:
+            if not isinstance(child.tag, str):
+                continue  # ours carries no comments or processing instructions
+            made = etree.SubElement(target, renamed(child.tag))
+            made.tail = child.tail
+            copy(child, made)
+
+    copy(root, out)
+    return out
+
+
+def drawing_xml(spec: ChartSpec, chart_rid: str, ns: Conformance = TRANSITIONAL) -> bytes:
     """One chart, anchored at its top-left cell with its own size (a oneCellAnchor)."""
     row, col = spec.anchor
     cx, cy = int(spec.width_cm * _EMU_PER_CM), int(spec.height_cm * _EMU_PER_CM)
-    return (f'{_DECLARATION}<xdr:wsDr xmlns:xdr="{DRAWING}" xmlns:a="{DRAWINGML}">'
+    return (f'{_DECLARATION}<xdr:wsDr xmlns:xdr="{ns.drawing}" xmlns:a="{ns.drawingml}">'
             f'<xdr:oneCellAnchor><xdr:from><xdr:col>{col - 1}</xdr:col><xdr:colOff>0</xdr:colOff>'
             f'<xdr:row>{row - 1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
             f'<xdr:ext cx="{cx}" cy="{cy}"/><xdr:graphicFrame macro="">'
             '<xdr:nvGraphicFramePr><xdr:cNvPr id="1" name="Chart 1"/><xdr:cNvGraphicFramePr/>'
             '</xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/>'
-            '</xdr:xfrm><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/'
-            f'drawingml/2006/chart"><c:chart xmlns:c="{CHART}" xmlns:r="{OFFICE_REL}" '
+            '</xdr:xfrm><a:graphic>'
+            f'<a:graphicData uri="{ns.chart}"><c:chart xmlns:c="{ns.chart}" '
+            f'xmlns:r="{ns.relationships}" '
             f'r:id="{chart_rid}"/></a:graphicData></a:graphic></xdr:graphicFrame>'
             '<xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>').encode()

@@ -14,7 +14,7 @@ from lxml import etree
 
 from nmr_xl.model import column_letter
 from nmr_xl.plan import NOTE_AUTHOR, NOTE_SEPARATOR
-from nmr_xl.write.package.opc import MAIN, q, xml_bytes
+from nmr_xl.write.package.opc import TRANSITIONAL, namespace_of, q, xml_bytes
 from nmr_xl.write.package.refs import cell_column, xstring
 from nmr_xl.write.package.sheet import set_text
 
@@ -49,19 +49,20 @@ def used_shape_blocks(vml_parts: Iterable[bytes]) -> set[int]:
 _PLACEHOLDER = "nmr-xl notes"  # where the new notes go, in the serialised part
 
 
-def merge_comments(root: etree._Element | None, notes: list[Note]
-                   ) -> tuple[etree._Element, list[Note], int, int]:
+def merge_comments(root: etree._Element | None, notes: list[Note],
+                   main: str = TRANSITIONAL.main) -> tuple[etree._Element, list[Note], int, int]:
     """Our notes into the comments part: a cell's own note gets ours below it. Returns the
     part's root, the notes that need a comment (and a VML shape) of their own, the number of
-    notes not added because the cell holds a threaded comment, and our author's index."""
+    notes not added because the cell holds a threaded comment, and our author's index. A new
+    part is in the SpreadsheetML namespace `main`; what is added to one, in its namespace."""
     if root is None:
-        root = etree.Element(q(MAIN, "comments"), nsmap={None: MAIN})
+        root = etree.Element(q(main, "comments"), nsmap={None: main})
     authors = _child(root, "authors", 0)
     names = [author.text or "" for author in authors]
     if NOTE_AUTHOR in names:
         ours = names.index(NOTE_AUTHOR)
     else:
-        etree.SubElement(authors, q(MAIN, "author")).text = NOTE_AUTHOR
+        etree.SubElement(authors, q(namespace_of(authors.tag), "author")).text = NOTE_AUTHOR
         ours = len(names)
     comment_list = _child(root, "commentList", 1)
     existing = {}
@@ -89,7 +90,7 @@ def merge_comments(root: etree._Element | None, notes: list[Note]
 def comments_part(root: etree._Element, fresh: list[Note], author: int) -> Iterator[bytes]:
     """The comments part, with a comment for each of the `fresh` notes (written as text: a
     sheet can get tens of thousands)."""
-    comment_list = root.find(q(MAIN, "commentList"))
+    comment_list = root.find(q(namespace_of(root.tag), "commentList"))
     assert comment_list is not None
     name = _prefixed(comment_list, "")
     yield from _around_placeholder(root, comment_list, (
@@ -126,19 +127,21 @@ def _row(ref: str) -> int:
 
 
 def _child(parent: etree._Element, name: str, position: int) -> etree._Element:
-    found = parent.find(q(MAIN, name))
+    tag = q(namespace_of(parent.tag), name)
+    found = parent.find(tag)
     if found is None:
-        found = parent.makeelement(q(MAIN, name), {})
+        found = parent.makeelement(tag, {})
         parent.insert(position, found)
     return found
 
 
 def _run(text: etree._Element, content: str) -> None:
     """Append a run to a comment's rich text (before any phonetic runs, as CT_Rst orders them)."""
-    run = text.makeelement(q(MAIN, "r"), {})
-    set_text(etree.SubElement(run, q(MAIN, "t")), content)
+    main = namespace_of(text.tag)
+    run = text.makeelement(q(main, "r"), {})
+    set_text(etree.SubElement(run, q(main, "t")), content)
     for index, child in enumerate(text):
-        if child.tag in (q(MAIN, "rPh"), q(MAIN, "phoneticPr")):
+        if child.tag in (q(main, "rPh"), q(main, "phoneticPr")):
             text.insert(index, run)
             return
     text.append(run)

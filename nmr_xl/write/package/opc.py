@@ -17,23 +17,79 @@ from lxml import etree
 
 from nmr_xl.errors import InputError
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
-
-REL_OFFICE_DOCUMENT = f"{OFFICE_REL}/officeDocument"
-REL_WORKSHEET = f"{OFFICE_REL}/worksheet"
-REL_STYLES = f"{OFFICE_REL}/styles"
-REL_COMMENTS = f"{OFFICE_REL}/comments"
-REL_VML = f"{OFFICE_REL}/vmlDrawing"
-REL_TABLE = f"{OFFICE_REL}/table"
-REL_DRAWING = f"{OFFICE_REL}/drawing"
-REL_CHART = f"{OFFICE_REL}/chart"
-REL_EXTENDED_PROPERTIES = f"{OFFICE_REL}/extended-properties"
 REL_THREADED_COMMENT = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+
+
+@dataclass(frozen=True)
+class Conformance:
+    """The namespaces of one conformance class of Office Open XML (ISO/IEC 29500-1 and ECMA-376
+    Part 1, Transitional or Strict). A package is read and written in its own class: every part
+    the package writer adds or edits uses the namespaces of the class its workbook part is in.
+    The package's own markup (relationships, content types, markup compatibility: Part 2 and
+    Part 3) and the content types of the parts are the same in both."""
+
+    name: str
+    main: str  # SpreadsheetML
+    relationships: str  # the r: namespace, and the stem of every relationship type
+    drawing: str  # DrawingML's spreadsheet drawing (xdr:)
+    drawingml: str  # DrawingML main (a:)
+    chart: str  # DrawingML charts (c:)
+    extended: str  # the application (extended) properties
+    vt: str  # their variant types
+    spelled: tuple[tuple[str, str], ...] = ()  # relationship types named otherwise here
+    border_sides: tuple[str, str] = ("left", "right")  # CT_Border's first two sides
+    chart_percentages: bool = False  # chart sizes (gapWidth ...) only as "150%", not 150
+
+    def rel(self, kind: str) -> str:
+        """The relationship type of `kind` ("worksheet", "styles", ...) in this class."""
+        return f"{self.relationships}/{dict(self.spelled).get(kind, kind)}"
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        return (self.main, self.relationships, self.drawing, self.drawingml, self.chart,
+                self.extended, self.vt)
+
+
+_ECMA = "http://schemas.openxmlformats.org"
+TRANSITIONAL = Conformance(
+    "Transitional", f"{_ECMA}/spreadsheetml/2006/main",
+    f"{_ECMA}/officeDocument/2006/relationships", f"{_ECMA}/drawingml/2006/spreadsheetDrawing",
+    f"{_ECMA}/drawingml/2006/main", f"{_ECMA}/drawingml/2006/chart",
+    f"{_ECMA}/officeDocument/2006/extended-properties",
+    f"{_ECMA}/officeDocument/2006/docPropsVTypes")
+_PURL = "http://purl.oclc.org/ooxml"
+STRICT = Conformance(
+    "Strict", f"{_PURL}/spreadsheetml/main", f"{_PURL}/officeDocument/relationships",
+    f"{_PURL}/drawingml/spreadsheetDrawing", f"{_PURL}/drawingml/main",
+    f"{_PURL}/drawingml/chart", f"{_PURL}/officeDocument/extendedProperties",
+    f"{_PURL}/officeDocument/docPropsVTypes",
+    spelled=(("extended-properties", "extendedProperties"),), border_sides=("start", "end"),
+    chart_percentages=True)
+CONFORMANCES = (TRANSITIONAL, STRICT)
+
+# relationship kinds (Conformance.rel gives the type)
+REL_OFFICE_DOCUMENT = "officeDocument"
+REL_WORKSHEET = "worksheet"
+REL_STYLES = "styles"
+REL_COMMENTS = "comments"
+REL_VML = "vmlDrawing"
+REL_TABLE = "table"
+REL_DRAWING = "drawing"
+REL_CHART = "chart"
+REL_EXTENDED_PROPERTIES = "extended-properties"
+
+
+def conformance(namespace: str) -> Conformance | None:
+    """The conformance class whose SpreadsheetML namespace is `namespace`."""
+    return next((c for c in CONFORMANCES if c.main == namespace), None)
+
+
+def namespace_of(tag: object) -> str:
+    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else ""
+
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"

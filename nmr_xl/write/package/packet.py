@@ -24,14 +24,13 @@ from nmr_xl.write.package.opc import (
     CT_STYLES,
     CT_VML,
     CT_WORKSHEET,
-    MAIN,
-    OFFICE_REL,
     PACKAGE_REL,
     REL_COMMENTS,
     REL_OFFICE_DOCUMENT,
     REL_STYLES,
     REL_VML,
     REL_WORKSHEET,
+    Conformance,
     Package,
     q,
     xml_bytes,
@@ -47,8 +46,8 @@ from nmr_xl.write.package.workbook import (
 )
 from nmr_xl.write.package.writer import plan_edits, style_book
 
-REL_THEME = f"{OFFICE_REL}/theme"
-REL_SHARED_STRINGS = f"{OFFICE_REL}/sharedStrings"
+REL_THEME = "theme"
+REL_SHARED_STRINGS = "sharedStrings"
 CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 CT_THEME = "application/vnd.openxmlformats-officedocument.theme+xml"
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -59,10 +58,11 @@ _SheetEntry = tuple[str, str, tuple[int, int] | None, tuple[int, int] | None]
 
 def shared_strings(pkg: Package, book: WorkbookParts) -> list[etree._Element]:
     """The workbook's shared strings (<si> items), for the kept cells that use them."""
-    found = [r for r in book.rels.values() if r.type == REL_SHARED_STRINGS and not r.external]
+    found = [r for r in book.rels.values()
+             if r.type == book.ns.rel(REL_SHARED_STRINGS) and not r.external]
     if not found or not pkg.has(found[0].target):
         return []
-    return list(pkg.parse(found[0].target).getroot().iter(q(MAIN, "si")))
+    return list(pkg.parse(found[0].target).getroot().iter(q(book.ns.main, "si")))
 
 
 def write_packet(source: Path, dest: Path, packet: Packet) -> None:
@@ -73,10 +73,10 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
         styles = style_book(pkg, book)
         strings = shared_strings(pkg, book)
         with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
-            parts = _Parts(out)
+            parts = _Parts(out, book.ns)  # a new workbook in the source's conformance class
             cover = new_sheets.summary_content(packet.cover, styles)
             sheets: list[_SheetEntry] = [(COVER_SHEET, parts.sheet(new_sheets.worksheet_xml(
-                cover)), packet.cover.page.title_rows, None)]
+                cover, book.ns)), packet.cover.page.title_rows, None)]
             edits = plan_edits(packet.plan)
             order = [entry for entry in book.sheets if entry.name in packet.rows]
             for block, entry in enumerate(order, start=1):
@@ -91,7 +91,8 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
                 with pkg.open(entry.part) as handle, \
                         out.open(zip_entry(name, _TIME), "w") as target:
                     rewrite_sheet(handle, entry.part, edit, SheetStyles(
-                        styles.mark, partial(styles.findings, font=column.font)), target.write)
+                        styles.mark, partial(styles.findings, font=column.font)), target.write,
+                        book.ns)
                 if len(rels):
                     parts.put(f"xl/worksheets/_rels/{name.rsplit('/', 1)[1]}.rels",
                               xml_bytes(rels.getroottree()))
@@ -99,7 +100,8 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
                 sheets.append((entry.name, name, page.title_rows if page else None,
                                page.title_cols if page else None))
             parts.put("xl/styles.xml", xml_bytes(styles.root.getroottree()), CT_STYLES)
-            theme = [r for r in book.rels.values() if r.type == REL_THEME and not r.external]
+            theme = [r for r in book.rels.values()
+                     if r.type == book.ns.rel(REL_THEME) and not r.external]
             if theme and pkg.has(theme[0].target):
                 parts.put("xl/theme/theme1.xml", pkg.read(theme[0].target), CT_THEME)
             parts.finish(sheets, _date1904(book))
@@ -107,7 +109,7 @@ def write_packet(source: Path, dest: Path, packet: Packet) -> None:
 
 def _date1904(book: WorkbookParts) -> bool:
     """Dates are numbers counted from 1900 or 1904: the packet counts as the workbook does."""
-    pr = book.tree.getroot().find(q(MAIN, "workbookPr"))
+    pr = book.tree.getroot().find(q(book.ns.main, "workbookPr"))
     return pr is not None and pr.get("date1904") in ("1", "true")
 
 
@@ -115,8 +117,9 @@ class _Parts:
     """The packet's parts, written as they are made; the workbook and the parts that list the
     others last."""
 
-    def __init__(self, out: zipfile.ZipFile) -> None:
+    def __init__(self, out: zipfile.ZipFile, ns: Conformance) -> None:
         self.out = out
+        self.ns = ns
         self.types: dict[str, str] = {}
         self.count = 0
         self.comments = 0
@@ -146,25 +149,26 @@ class _Parts:
         self.comments += 1
         comments = f"xl/comments{self.comments}.xml"
         vml = f"xl/drawings/vmlDrawing{self.comments}.vml"
-        root, fresh, _, author = notes.merge_comments(None, sheet_notes)
+        root, fresh, _, author = notes.merge_comments(None, sheet_notes, self.ns.main)
         self.put(comments, notes.comments_part(root, fresh, author), CT_COMMENTS)
         self.put(vml, notes.vml_part(notes.new_vml(block), fresh, block))
-        add_rel(rels, REL_COMMENTS, f"../comments{self.comments}.xml")
-        return add_rel(rels, REL_VML, f"../drawings/vmlDrawing{self.comments}.vml")
+        add_rel(rels, self.ns.rel(REL_COMMENTS), f"../comments{self.comments}.xml")
+        return add_rel(rels, self.ns.rel(REL_VML), f"../drawings/vmlDrawing{self.comments}.vml")
 
     def finish(self, sheets: list[_SheetEntry], date1904: bool) -> None:
         rels = new_rels()
         listed, titles = [], []
         for index, (title, part, rows, cols) in enumerate(sheets):
-            rid = add_rel(rels, REL_WORKSHEET, part.removeprefix("xl/"))
+            rid = add_rel(rels, self.ns.rel(REL_WORKSHEET), part.removeprefix("xl/"))
             listed.append(f'<sheet name={quoteattr(title)} sheetId="{index + 1}" r:id="{rid}"/>')
             if rows or cols:
                 titles.append(f'<definedName name="{PRINT_TITLES}" localSheetId="{index}">'
                               f"{escape(print_titles_text(title, rows, cols))}</definedName>")
-        add_rel(rels, REL_STYLES, "styles.xml")
+        add_rel(rels, self.ns.rel(REL_STYLES), "styles.xml")
         if "xl/theme/theme1.xml" in self.types:
-            add_rel(rels, REL_THEME, "theme/theme1.xml")
-        workbook = (f'{_DECLARATION}<workbook xmlns="{MAIN}" xmlns:r="{OFFICE_REL}">'
+            add_rel(rels, self.ns.rel(REL_THEME), "theme/theme1.xml")
+        workbook = (f'{_DECLARATION}<workbook xmlns="{self.ns.main}" '
+                    f'xmlns:r="{self.ns.relationships}">'
                     + ('<workbookPr date1904="1"/>' if date1904 else "<workbookPr/>")
                     + '<bookViews><workbookView activeTab="0"/></bookViews>'
                     + f"<sheets>{''.join(listed)}</sheets>"
@@ -173,7 +177,7 @@ class _Parts:
         self.put("xl/workbook.xml", workbook.encode(), CT_MAIN)
         self.put("xl/_rels/workbook.xml.rels", xml_bytes(rels.getroottree()))
         package = etree.Element(q(PACKAGE_REL, "Relationships"), nsmap={None: PACKAGE_REL})
-        add_rel(package, REL_OFFICE_DOCUMENT, "xl/workbook.xml")
+        add_rel(package, self.ns.rel(REL_OFFICE_DOCUMENT), "xl/workbook.xml")
         self.put("_rels/.rels", xml_bytes(package.getroottree()))
         types = "http://schemas.openxmlformats.org/package/2006/content-types"
         overrides = "".join(f'<Override PartName="/{name}" ContentType="{kind}"/>'

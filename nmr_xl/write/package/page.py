@@ -1,6 +1,8 @@
 """A sheet's print settings as SpreadsheetML: what a PageSetup of the plan (nmr_xl.print_layout)
 adds to a sheet, and what a sheet sets itself (read back into an OwnPrint for the plan).
-Elements are built with lxml, so the sheet rewrite writes them with the sheet's own prefixes.
+Elements are built with lxml, so the sheet rewrite writes them with the sheet's own prefixes;
+new ones in the SpreadsheetML namespace `main` of the package's conformance class, those added
+to an element of the sheet in that element's own namespace.
 """
 
 from __future__ import annotations
@@ -9,17 +11,22 @@ from lxml import etree
 
 from nmr_xl.model import column_letter
 from nmr_xl.print_layout import Margins, PageSetup
-from nmr_xl.write.package.opc import MAIN, q
+from nmr_xl.write.package.opc import namespace_of, q
 
 _TRUE = ("1", "true")
 
 
-def _element(name: str, **attrib: str) -> etree._Element:
-    return etree.Element(q(MAIN, name), attrib, nsmap={None: MAIN})
+def _element(name: str, main: str, **attrib: str) -> etree._Element:
+    return etree.Element(q(main, name), attrib, nsmap={None: main})
 
 
-def margins_element(margins: Margins) -> etree._Element:
-    return _element("pageMargins", **{
+def _in(el: etree._Element, name: str) -> str:
+    """`name` in the namespace of `el` (a child of it is in its namespace)."""
+    return q(namespace_of(el.tag), name)
+
+
+def margins_element(margins: Margins, main: str) -> etree._Element:
+    return _element("pageMargins", main, **{
         name: f"{getattr(margins, name):g}"
         for name in ("left", "right", "top", "bottom", "header", "footer")})
 
@@ -35,10 +42,10 @@ def set_page_setup(el: etree._Element, page: PageSetup) -> None:
         el.set("pageOrder", "overThenDown")
 
 
-def page_setup_element(page: PageSetup) -> etree._Element | None:
+def page_setup_element(page: PageSetup, main: str) -> etree._Element | None:
     if not (page.orientation or page.scale or page.across_then_down):
         return None
-    el = _element("pageSetup")
+    el = _element("pageSetup", main)
     set_page_setup(el, page)
     return el
 
@@ -48,26 +55,26 @@ def add_header_footer(el: etree._Element, page: PageSetup) -> None:
     oddHeader, oddFooter first)."""
     for index, (name, text) in enumerate((("oddHeader", page.header),
                                           ("oddFooter", page.footer))):
-        if text and el.find(q(MAIN, name)) is None:
-            child = el.makeelement(q(MAIN, name), {})
+        if text and el.find(_in(el, name)) is None:
+            child = el.makeelement(_in(el, name), {})
             child.text = text
             el.insert(index, child)
 
 
-def header_footer_element(page: PageSetup) -> etree._Element | None:
+def header_footer_element(page: PageSetup, main: str) -> etree._Element | None:
     if not (page.header or page.footer):
         return None
-    el = _element("headerFooter")
+    el = _element("headerFooter", main)
     add_header_footer(el, page)
     return el
 
 
-def row_breaks_element(rows: tuple[int, ...]) -> etree._Element | None:
+def row_breaks_element(rows: tuple[int, ...], main: str) -> etree._Element | None:
     if not rows:
         return None
-    el = _element("rowBreaks", count=str(len(rows)), manualBreakCount=str(len(rows)))
+    el = _element("rowBreaks", main, count=str(len(rows)), manualBreakCount=str(len(rows)))
     for row in rows:
-        etree.SubElement(el, q(MAIN, "brk"), id=str(row), max="16383", man="1")
+        etree.SubElement(el, q(main, "brk"), id=str(row), max="16383", man="1")
     return el
 
 
@@ -75,10 +82,10 @@ def add_pane(view: etree._Element, freeze: tuple[int, int]) -> None:
     """Freeze `freeze` (rows, columns) in a <sheetView> that has no pane (CT_SheetView lists
     pane first)."""
     rows, cols = freeze
-    if view.find(q(MAIN, "pane")) is not None or not (rows or cols):
+    if view.find(_in(view, "pane")) is not None or not (rows or cols):
         return
     active = ("bottomRight" if rows and cols else "bottomLeft" if rows else "topRight")
-    pane = view.makeelement(q(MAIN, "pane"), {})
+    pane = view.makeelement(_in(view, "pane"), {})
     if cols:
         pane.set("xSplit", str(cols))
     if rows:
@@ -87,21 +94,21 @@ def add_pane(view: etree._Element, freeze: tuple[int, int]) -> None:
     pane.set("activePane", active)
     pane.set("state", "frozen")
     view.insert(0, pane)
-    for selection in view.findall(q(MAIN, "selection")):
+    for selection in view.findall(_in(view, "selection")):
         if selection.get("pane") is None:  # the selection now belongs to the scrolling pane
             selection.set("pane", active)
 
 
-def sheet_views_element(freeze: tuple[int, int]) -> etree._Element:
-    views = _element("sheetViews")
-    view = etree.SubElement(views, q(MAIN, "sheetView"), workbookViewId="0")
+def sheet_views_element(freeze: tuple[int, int], main: str) -> etree._Element:
+    views = _element("sheetViews", main)
+    view = etree.SubElement(views, q(main, "sheetView"), workbookViewId="0")
     add_pane(view, freeze)
     return views
 
 
 def fit_to_page_off(sheet_pr: etree._Element) -> None:
     """A scale of ours replaces fit-to-page (Excel prints fit-to-page when it is on)."""
-    setup = sheet_pr.find(q(MAIN, "pageSetUpPr"))
+    setup = sheet_pr.find(_in(sheet_pr, "pageSetUpPr"))
     if setup is not None and setup.get("fitToPage") in _TRUE:
         setup.set("fitToPage", "0")
 

@@ -20,7 +20,14 @@ from lxml import etree
 
 from nmr_xl.plan import SheetExtent
 from nmr_xl.print_layout import DEFAULT_MARGINS, DEFAULT_WIDTH, Margins, OwnPrint
-from nmr_xl.write.package.opc import MAIN, OFFICE_REL, local, q, start_tag
+from nmr_xl.write.package.opc import (
+    TRANSITIONAL,
+    Conformance,
+    local,
+    namespace_of,
+    q,
+    start_tag,
+)
 from nmr_xl.write.package.page import is_true
 from nmr_xl.write.package.refs import cell_column, decimal, letters_after, number
 from nmr_xl.write.package.scan import (
@@ -30,14 +37,10 @@ from nmr_xl.write.package.scan import (
     parse_rows,
     stream_sheet,
 )
-from nmr_xl.write.package.sheet import CELL, ROW, SHEET_TAGS, row_cells, row_number
+from nmr_xl.write.package.sheet import SheetTags, row_cells, row_number, sheet_tags
 
-_LEGACY_DRAWING, _TABLE_PARTS = q(MAIN, "legacyDrawing"), q(MAIN, "tableParts")
-_COL = q(MAIN, "col")
-_R_ID = q(OFFICE_REL, "id")
-_PRINT_TAGS = frozenset(q(MAIN, name) for name in (
-    "sheetPr", "sheetViews", "sheetFormatPr", "cols", "pageMargins", "pageSetup",
-    "headerFooter"))
+_PRINT_SETTINGS = frozenset(("sheetPr", "sheetViews", "sheetFormatPr", "cols", "pageMargins",
+                             "pageSetup", "headerFooter"))
 _MAX_WIDTH_COLUMNS = 1024  # widths read for the page layout (a <col> may span to XFD)
 _STYLE_SAMPLE_ROWS = 200  # rows whose values tell the sheet's own font
 _ATTRIBUTES = rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
@@ -54,12 +57,14 @@ class SheetProbe:
     data_style: int = 0  # the style most of its values in its first rows have
 
 
-def probe_sheet(source: IO[bytes], name: str, table_last: int) -> SheetProbe:
+def probe_sheet(source: IO[bytes], name: str, table_last: int,
+                ns: Conformance = TRANSITIONAL) -> SheetProbe:
     """Columns right of column `table_last` that hold something, the last column any cell is in
     (the table's own, when none is right of it), the sheet's legacy drawing and table
-    relationships, and its own print settings."""
-    probe = _Probe(table_last)
-    stream_sheet(source, name, SHEET_TAGS, probe)
+    relationships, and its own print settings. The sheet is in the conformance class `ns`."""
+    tags = sheet_tags(ns)
+    probe = _Probe(table_last, tags)
+    stream_sheet(source, name, tags.stream, probe, tags.worksheet)
     own = _own_print(probe.settings, probe.last_row)
     data_style = probe.styles.most_common(1)[0][0] if probe.styles else 0
     return SheetProbe(SheetExtent(probe.last, frozenset(probe.taken)), probe.legacy,
@@ -67,7 +72,10 @@ def probe_sheet(source: IO[bytes], name: str, table_last: int) -> SheetProbe:
 
 
 class _Probe(SheetEvents):
-    def __init__(self, table_last: int) -> None:
+    def __init__(self, table_last: int, tags: SheetTags) -> None:
+        self.tags = tags
+        self.legacy_tag, self.tables_tag = (q(tags.ns.main, "legacyDrawing"),
+                                            q(tags.ns.main, "tableParts"))
         self.table_last = table_last
         self.last = self.last_row = 0
         self.taken: set[int] = set()
@@ -80,18 +88,18 @@ class _Probe(SheetEvents):
         if event != "end":
             return
         root = el.getroottree().getroot()
-        if el.tag == ROW:  # a part that is not split: its rows come as elements
+        if el.tag == self.tags.row:  # a part that is not split: its rows come as elements
             self._row(el, row_number(el, self.last_row))
             el.clear(keep_tail=True)
             parent = el.getparent()
             while el.getprevious() is not None:
                 del parent[0]
         elif el.getparent() is root:
-            if el.tag == _LEGACY_DRAWING:
-                self.legacy = el.get(_R_ID)
-            elif el.tag == _TABLE_PARTS:
-                self.tables = [part.get(_R_ID, "") for part in el]
-            elif el.tag in _PRINT_TAGS:
+            if el.tag == self.legacy_tag:
+                self.legacy = el.get(self.tags.r_id)
+            elif el.tag == self.tables_tag:
+                self.tables = [part.get(self.tags.r_id, "") for part in el]
+            elif el.tag in self.tags.ordered and local(el.tag) in _PRINT_SETTINGS:
                 self.settings[local(el.tag)] = el
 
     def _row(self, row: etree._Element, index: int) -> None:
@@ -99,17 +107,18 @@ class _Probe(SheetEvents):
         if index <= _STYLE_SAMPLE_ROWS:
             self._sample(row)
         final = row[-1] if len(row) else None
-        ref = final.get("r") if final is not None and final.tag == CELL else None
+        ref = final.get("r") if final is not None and final.tag == self.tags.cell else None
         if ref is not None and cell_column(ref) <= self.table_last:  # nearly every row
             self.last = max(self.last, cell_column(ref))
             return
-        for col, cell in row_cells(row):
+        for col, cell in row_cells(row, self.tags):
             self.last = max(self.last, col)
             if col > self.table_last and len(cell):
                 self.taken.add(col)
 
     def _sample(self, row: etree._Element) -> None:
-        self.styles.update(number(cell.get("s")) for cell in row if cell.tag == CELL and len(cell))
+        self.styles.update(number(cell.get("s")) for cell in row
+                           if cell.tag == self.tags.cell and len(cell))
 
     def rows(self, batches: Iterator[RowBatch], sheet_data: etree._Element) -> None:
         wrap = start_tag(sheet_data)
@@ -153,8 +162,9 @@ def _own_print(found: dict[str, etree._Element], rows: int) -> OwnPrint:
     default = decimal((base.get("defaultColWidth") if base is not None else None),
                      DEFAULT_WIDTH)
     cols = found.get("cols")
+    col_tag = q(namespace_of(cols.tag), "col") if cols is not None else ""
     for col in cols if cols is not None else ():
-        if col.tag != _COL:
+        if col.tag != col_tag:
             continue
         low, high = number(col.get("min")), min(number(col.get("max")), _MAX_WIDTH_COLUMNS)
         hidden = is_true(col.get("hidden"))
@@ -162,7 +172,7 @@ def _own_print(found: dict[str, etree._Element], rows: int) -> OwnPrint:
             widths += [default] * (index - len(widths))
             widths[index - 1] = 0.0 if hidden else decimal(col.get("width"), default)
     pr = found.get("sheetPr")
-    fit_el = pr.find(q(MAIN, "pageSetUpPr")) if pr is not None else None
+    fit_el = pr.find(q(namespace_of(pr.tag), "pageSetUpPr")) if pr is not None else None
     setup = found.get("pageSetup")
     fit = None
     if fit_el is not None and is_true(fit_el.get("fitToPage")):
@@ -188,8 +198,9 @@ def _own_print(found: dict[str, etree._Element], rows: int) -> OwnPrint:
 
 def _frozen(views: etree._Element | None) -> tuple[int, int] | None:
     """Rows and columns the first view keeps frozen or split; None when it has no pane."""
-    view = views.find(q(MAIN, "sheetView")) if views is not None else None
-    pane = view.find(q(MAIN, "pane")) if view is not None else None
+    main = namespace_of(views.tag) if views is not None else ""
+    view = views.find(q(main, "sheetView")) if views is not None else None
+    pane = view.find(q(main, "pane")) if view is not None else None
     if pane is None:
         return None
     frozen = pane.get("state") in ("frozen", "frozenSplit")

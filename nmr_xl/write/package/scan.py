@@ -23,10 +23,11 @@ from typing import IO, TypeVar
 from lxml import etree
 
 from nmr_xl.write.package.opc import (
-    MAIN,
     PARSER_OPTIONS,
+    TRANSITIONAL,
     Unsupported,
     local,
+    namespace_of,
     parser,
     q,
     refuse_dtd,
@@ -38,7 +39,6 @@ _CHUNK = 1 << 20
 # within it is streamed through lxml instead), or one row (a longer one is refused). Neither
 # happens with what spreadsheets write.
 _HELD_LIMIT = 32 << 20
-_SHEET_DATA = q(MAIN, "sheetData")
 _ATTRIBUTES = rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
 _NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
 _HEAD = re.compile(rb"<(?:(?P<prefix>" + _NAME + rb")sheetData" + _ATTRIBUTES
@@ -308,9 +308,6 @@ def _utf8(data: bytes) -> bool:
     return declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")
 
 
-_ROW = q(MAIN, "row")
-
-
 def parse_rows(data: bytes, spans: list[tuple[int, int]], wrap: tuple[bytes, bytes]
                ) -> list[list[etree._Element]]:
     """The rows at `spans` of `data`, parsed in one document inside `wrap` (the <sheetData>
@@ -325,8 +322,9 @@ def parse_rows(data: bytes, spans: list[tuple[int, int]], wrap: tuple[bytes, byt
         raise Unsupported(f"rows of a sheet cannot be parsed ({str(exc).splitlines()[0][:100]})"
                           ) from None
     groups: list[list[etree._Element]] = []
+    row = q(namespace_of(holder.tag), "row")  # in the namespace of its <sheetData>
     for node in holder:
-        if node.tag == _ROW:
+        if node.tag == row:
             groups.append([node])
         elif groups:
             groups[-1].append(node)
@@ -347,13 +345,15 @@ class SheetEvents:
         raise NotImplementedError
 
 
-def stream_sheet(source: IO[bytes], name: str, tags: list[str],
-                 handler: SheetEvents) -> None:
+def stream_sheet(source: IO[bytes], name: str, tags: list[str], handler: SheetEvents,
+                 worksheet: str = q(TRANSITIONAL.main, "worksheet")) -> None:
     """Stream the worksheet part `name` from `source` into `handler`: the start and end events
-    of the elements named in `tags` (lxml's, as iterparse gives them), and the rows as bytes."""
+    of the elements named in `tags` (lxml's, as iterparse gives them), and the rows as bytes.
+    The part's root must be `worksheet` (the name in the package's conformance class)."""
     split = SheetSplit(source)
     parser = etree.XMLPullParser(events=("start", "end"), tag=tags, **PARSER_OPTIONS)
-    state = _Checked(name)
+    state = _Checked(name, worksheet)
+    sheet_data = q(namespace_of(worksheet), "sheetData")
 
     def feed(data: bytes) -> None:
         _guard(lambda: parser.feed(data), name)
@@ -365,7 +365,7 @@ def stream_sheet(source: IO[bytes], name: str, tags: list[str],
     feed(split.head)
     if split.split:
         event, el = state.last or ("", None)
-        if (event != "start" or el is None or el.tag != _SHEET_DATA
+        if (event != "start" or el is None or el.tag != sheet_data
                 or el.getparent() is not el.getroottree().getroot()):
             raise Unsupported(f"the rows of {name} cannot be found")
         handler.rows(split.batches(), el)
@@ -379,8 +379,9 @@ def stream_sheet(source: IO[bytes], name: str, tags: list[str],
 class _Checked:
     """The first element of a part: no DTD, and a worksheet."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, worksheet: str) -> None:
         self.name = name
+        self.worksheet = worksheet
         self.last: tuple[str, etree._Element] | None = None
 
     def check(self, el: etree._Element) -> None:
@@ -388,7 +389,7 @@ class _Checked:
             return
         refuse_dtd(el.getroottree(), self.name)
         root = el.getroottree().getroot()
-        if root.tag != q(MAIN, "worksheet"):
+        if root.tag != self.worksheet:
             raise Unsupported(f"{self.name} is not a worksheet ({local(root.tag)})")
 
 

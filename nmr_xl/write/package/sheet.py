@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import islice, pairwise
 from typing import IO
 
@@ -21,12 +22,13 @@ from lxml import etree
 from nmr_xl.model import Severity, column_letter
 from nmr_xl.print_layout import PageSetup
 from nmr_xl.write.package.opc import (
-    MAIN,
     MC,
-    OFFICE_REL,
+    TRANSITIONAL,
+    Conformance,
     Unsupported,
     element_bytes,
     local,
+    namespace_of,
     q,
     start_tag,
     without_declarations,
@@ -46,10 +48,6 @@ from nmr_xl.write.package.refs import cell_column, column_index, decimal, number
 from nmr_xl.write.package.rowedit import RowEditor, RowPatch
 from nmr_xl.write.package.scan import RowBatch, SheetEvents, parse_rows, stream_sheet
 
-ROW, CELL, _SHEET_DATA = q(MAIN, "row"), q(MAIN, "c"), q(MAIN, "sheetData")
-_COLS, _COL = q(MAIN, "cols"), q(MAIN, "col")
-_LEGACY_DRAWING = q(MAIN, "legacyDrawing")
-_R_ID = q(OFFICE_REL, "id")
 # CT_Worksheet's children, in the order the schema fixes
 _ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData",
           "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter",
@@ -59,20 +57,40 @@ _ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetD
           "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
           "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
           "webPublishItems", "tableParts", "extLst"]
-_MAIN_TAGS = frozenset(q(MAIN, name) for name in _ORDER)
 # What a provider's packet keeps of a sheet: its data, layout and print settings; not what may
 # name other patients or point into rows left out (links, validations, formats by range,
 # drawings, tables, the sheet's own notes ...)
-_PACKET_TAGS = frozenset(q(MAIN, name) for name in (
-    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData",
-    "sheetProtection", "mergeCells", "phoneticPr", "printOptions", "pageMargins", "pageSetup",
-    "headerFooter"))
-_FORMULA, _VALUE, _MERGE_CELLS = q(MAIN, "f"), q(MAIN, "v"), q(MAIN, "mergeCells")
-_INLINE, _TEXT = q(MAIN, "is"), q(MAIN, "t")
-# The elements a pass over a sheet is told about: the worksheet's children, and its rows
-SHEET_TAGS = [*(q(MAIN, name) for name in _ORDER), q(MC, "AlternateContent"), ROW]
+_PACKET = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData",
+           "sheetProtection", "mergeCells", "phoneticPr", "printOptions", "pageMargins",
+           "pageSetup", "headerFooter")
 _RANGE = re.compile(r"^([A-Za-z]{1,3})(\d+)(?::([A-Za-z]{1,3})(\d+))?$")
 _PRESERVE = q("http://www.w3.org/XML/1998/namespace", "space")
+
+
+class SheetTags:
+    """A worksheet's element names in one conformance class (as lxml names them)."""
+
+    def __init__(self, ns: Conformance) -> None:
+        main = ns.main
+        self.ns = ns
+        self.worksheet, self.sheet_data = q(main, "worksheet"), q(main, "sheetData")
+        self.row, self.cell = q(main, "row"), q(main, "c")
+        self.cols, self.col = q(main, "cols"), q(main, "col")
+        self.legacy_drawing = q(main, "legacyDrawing")
+        self.r_id = q(ns.relationships, "id")
+        self.formula, self.value, self.merge_cells = q(main, "f"), q(main, "v"), q(main,
+                                                                                "mergeCells")
+        self.inline, self.text = q(main, "is"), q(main, "t")
+        self.ordered = frozenset(q(main, name) for name in _ORDER)
+        self.packet = frozenset(q(main, name) for name in _PACKET)
+        # The elements a pass over a sheet is told about: the worksheet's children, its rows
+        self.stream = [*(q(main, name) for name in _ORDER), q(MC, "AlternateContent"),
+                       self.row]
+
+
+@cache
+def sheet_tags(ns: Conformance) -> SheetTags:
+    return SheetTags(ns)
 
 
 def set_text(t: etree._Element, text: str) -> None:
@@ -91,10 +109,10 @@ def row_number(row: etree._Element, previous: int) -> int:
     return previous + 1
 
 
-def row_cells(row: etree._Element) -> Iterable[tuple[int, etree._Element]]:
+def row_cells(row: etree._Element, tags: SheetTags) -> Iterable[tuple[int, etree._Element]]:
     col = 0
     for cell in row:
-        if cell.tag != CELL:
+        if cell.tag != tags.cell:
             continue
         ref = cell.get("r")
         col = cell_column(ref) if ref else col + 1
@@ -139,17 +157,20 @@ class SheetStyles:
 
 
 def rewrite_sheet(source: IO[bytes], name: str, edit: SheetEdit, styles: SheetStyles,
-                  write: Callable[[bytes], object]) -> str | None:
+                  write: Callable[[bytes], object], ns: Conformance = TRANSITIONAL) -> str | None:
     """Stream the sheet from `source` to `write`, edited; return the r:id of the sheet's own
-    <legacyDrawing> (None: it had none, and gets edit.legacy_drawing when that is set)."""
-    rewriter = _Rewriter(edit, styles, write)
+    <legacyDrawing> (None: it had none, and gets edit.legacy_drawing when that is set). The
+    sheet is in the conformance class `ns`, and so is every element added to it."""
+    rewriter = _Rewriter(edit, styles, write, sheet_tags(ns))
     rewriter.run(source, name)
     return rewriter.own_legacy_drawing
 
 
 class _Rewriter(SheetEvents):
     def __init__(self, edit: SheetEdit, styles: SheetStyles,
-                 write: Callable[[bytes], object]) -> None:
+                 write: Callable[[bytes], object], tags: SheetTags) -> None:
+        self.tags = tags
+        main = tags.ns.main
         self.edit = edit
         self.styles = styles
         self._write = write
@@ -175,12 +196,13 @@ class _Rewriter(SheetEvents):
         self.pending: dict[str, etree._Element] = {}
         if edit.legacy_drawing is not None:
             self.pending["legacyDrawing"] = etree.Element(
-                _LEGACY_DRAWING, {_R_ID: edit.legacy_drawing}, nsmap={None: MAIN, "r": OFFICE_REL})
+                tags.legacy_drawing, {tags.r_id: edit.legacy_drawing},
+                nsmap={None: main, "r": tags.ns.relationships})
         page = edit.page or PageSetup()
-        for element in (sheet_views_element(page.freeze) if page.freeze else None,
-                        margins_element(page.margins) if page.margins else None,
-                        page_setup_element(page), header_footer_element(page),
-                        row_breaks_element(page.row_breaks)):
+        for element in (sheet_views_element(page.freeze, main) if page.freeze else None,
+                        margins_element(page.margins, main) if page.margins else None,
+                        page_setup_element(page, main), header_footer_element(page, main),
+                        row_breaks_element(page.row_breaks, main)):
             if element is not None:
                 self.pending[local(element.tag)] = element
 
@@ -196,7 +218,7 @@ class _Rewriter(SheetEvents):
         self.size = 0
 
     def run(self, source: IO[bytes], name: str) -> None:
-        stream_sheet(source, name, SHEET_TAGS, self)
+        stream_sheet(source, name, self.tags.stream, self, self.tags.worksheet)
         assert self.root is not None
         self._flush_children(self.root, until=None)
         self._write_pending(self.root, before=None)
@@ -212,13 +234,13 @@ class _Rewriter(SheetEvents):
         root, sheet_data = self.root, self.sheet_data
         parent = el.getparent()
         if event == "start":
-            if el.tag == _SHEET_DATA and parent is root:
+            if el.tag == self.tags.sheet_data and parent is root:
                 self._flush_children(root, until=el)
                 if not self.cols_written:
                     self._write_new_cols(root)
                 self.emit(without_declarations(start_tag(el)[0], self.in_scope))
                 self.sheet_data = el
-        elif el.tag == ROW and parent is sheet_data and sheet_data is not None:
+        elif el.tag == self.tags.row and parent is sheet_data and sheet_data is not None:
             # a part that is not split: its rows come as elements
             index = row_number(el, self.last_row)
             if self._keep(sheet_data, index):
@@ -351,12 +373,13 @@ class _Rewriter(SheetEvents):
     def _edit_setting(self, el: etree._Element) -> None:
         """A top-level element of the sheet, before it is written: the plan's changes to it."""
         page = self.edit.page or PageSetup()
-        name = local(el.tag) if el.tag in _MAIN_TAGS else None
+        name = local(el.tag) if el.tag in self.tags.ordered else None
         if self.packet is not None:
             if name == "mergeCells":
                 _keep_merges(el, self.packet.keep)
             elif name == "pageSetup":
-                el.attrib.pop(_R_ID, None)  # printer settings: a part the packet leaves out
+                # printer settings: a part the packet leaves out
+                el.attrib.pop(self.tags.r_id, None)
         if name == "dimension":
             self._widen_dimension(el)
         elif name == "cols":
@@ -364,7 +387,7 @@ class _Rewriter(SheetEvents):
         elif name == "sheetPr" and page.scale:
             fit_to_page_off(el)
         elif name == "sheetViews" and page.freeze:
-            view = el.find(q(MAIN, "sheetView"))
+            view = el.find(q(self.tags.ns.main, "sheetView"))
             if view is not None:
                 add_pane(view, page.freeze)
         elif name == "pageSetup":
@@ -381,17 +404,17 @@ class _Rewriter(SheetEvents):
         """Write every child of `parent` before `until` (all of them when None), and `until`."""
         top = parent.getparent() is None
         for child in list(parent):
-            if top and self.packet is not None and not _in_packet(child):
+            if top and self.packet is not None and not _in_packet(child, self.tags):
                 if child is until:
                     return
                 parent.remove(child)
                 continue
             if top:
                 self._write_pending(parent, before=child)
-            if child.tag == _SHEET_DATA and child is until:
+            if child.tag == self.tags.sheet_data and child is until:
                 return
-            if child.tag == _LEGACY_DRAWING and top:
-                self.own_legacy_drawing = child.get(_R_ID)  # the notes go into its VML
+            if child.tag == self.tags.legacy_drawing and top:
+                self.own_legacy_drawing = child.get(self.tags.r_id)  # the notes go into its VML
             self.emit(element_bytes(child, self.in_scope, self.kept))
             if child is until:
                 return
@@ -401,7 +424,7 @@ class _Rewriter(SheetEvents):
         """The elements to add that the schema puts before `before` (all when None)."""
         if not self.pending:
             return
-        limit = len(_ORDER) if before is None else _position(before)
+        limit = len(_ORDER) if before is None else _position(before, self.tags)
         if limit is None:
             return
         for name in sorted(self.pending, key=_ORDER.index):
@@ -415,14 +438,14 @@ class _Rewriter(SheetEvents):
     # --- columns and dimension ---
 
     def _write_new_cols(self, root: etree._Element) -> None:
-        cols = etree.SubElement(root, _COLS)
+        cols = etree.SubElement(root, self.tags.cols)
         self._set_width(cols)
         self.emit(element_bytes(cols, self.in_scope))
         root.remove(cols)
 
     def _set_width(self, cols: etree._Element) -> None:
         for col in cols:
-            if col.tag == _COL and col.get("style"):
+            if col.tag == self.tags.col and col.get("style"):
                 self.col_styles.append((number(col.get("min")), number(col.get("max")),
                                         number(col.get("style"))))
         target = self.edit.column
@@ -430,7 +453,7 @@ class _Rewriter(SheetEvents):
         if target is None:
             return
         for index, col in enumerate(cols):
-            if col.tag != _COL:
+            if col.tag != self.tags.col:
                 continue
             low, high = number(col.get("min")), number(col.get("max"))
             if low <= target <= high:
@@ -469,7 +492,7 @@ class _Rewriter(SheetEvents):
                                                    or self.planned[self.next_row] < before):
             index = self.planned[self.next_row]
             self._gap(sheet_data, index)
-            row = etree.SubElement(sheet_data, ROW)
+            row = etree.SubElement(sheet_data, self.tags.row)
             row.set("r", str(index))
             self._edit_row(row, index)
             self.emit(element_bytes(row, self.in_scope))
@@ -485,7 +508,7 @@ class _Rewriter(SheetEvents):
             return
         first = max(self.written_row + 1, self.packet.header_row + 1)
         for gap in range(first, index):
-            row = etree.SubElement(sheet_data, ROW, r=str(gap), hidden="1")
+            row = etree.SubElement(sheet_data, self.tags.row, r=str(gap), hidden="1")
             self.emit(element_bytes(row, self.in_scope, self.kept))
             sheet_data.remove(row)
         self.written_row = max(self.written_row, index)
@@ -496,16 +519,17 @@ class _Rewriter(SheetEvents):
         the packet does not carry."""
         assert self.packet is not None
         self._gap(sheet_data, index)
+        tags = self.tags
         for cell in row:
-            if cell.tag != CELL:
+            if cell.tag != tags.cell:
                 continue
             for name in ("cm", "vm"):
                 cell.attrib.pop(name, None)
-            formula = cell.find(_FORMULA)
+            formula = cell.find(tags.formula)
             if formula is not None:
                 cell.remove(formula)
             kind = cell.get("t")
-            value = cell.find(_VALUE)
+            value = cell.find(tags.value)
             if kind == "s" and value is not None:
                 index_text = (value.text or "").strip()
                 shared = self.packet.shared
@@ -513,7 +537,7 @@ class _Rewriter(SheetEvents):
                     int(index_text) < len(shared) else None
                 cell.remove(value)
                 cell.set("t", "inlineStr")
-                inline = etree.SubElement(cell, _INLINE)
+                inline = etree.SubElement(cell, tags.inline)
                 for part in item if item is not None else ():
                     inline.append(deepcopy(part))
             elif kind == "str":
@@ -521,11 +545,11 @@ class _Rewriter(SheetEvents):
                 text = value.text if value is not None else ""
                 if value is not None:
                     cell.remove(value)
-                set_text(etree.SubElement(etree.SubElement(cell, _INLINE), _TEXT),
+                set_text(etree.SubElement(etree.SubElement(cell, tags.inline), tags.text),
                          text or "")
 
     def _edit_row(self, row: etree._Element, index: int) -> None:
-        cells = _cells_by_column(row, index)
+        cells = _cells_by_column(row, index, self.tags)
         row_style = number(row.get("s")) if row.get("customFormat") in ("1", "true") else None
         for col, severity in sorted(self.edit.marks.get(index, {}).items()):
             cell = cells.get(col)
@@ -546,8 +570,8 @@ class _Rewriter(SheetEvents):
                                   "column is not empty")
             cell.set("s", self._findings_style(worst))
             cell.set("t", "inlineStr")
-            inline = etree.SubElement(cell, _INLINE)
-            set_text(etree.SubElement(inline, _TEXT), text)
+            inline = etree.SubElement(cell, self.tags.inline)
+            set_text(etree.SubElement(inline, self.tags.text), text)
         height = self.edit.heights.get(index)
         if height is not None and height > decimal(row.get("ht"), 0):
             row.set("ht", f"{height:g}")
@@ -574,11 +598,11 @@ class _Rewriter(SheetEvents):
         return 0
 
 
-def _in_packet(el: etree._Element) -> bool:
+def _in_packet(el: etree._Element, tags: SheetTags) -> bool:
     """Whether a provider's packet keeps this top-level element of a sheet."""
-    if el.tag == _MERGE_CELLS and not len(el):  # all its ranges were left out
+    if el.tag == tags.merge_cells and not len(el):  # all its ranges were left out
         return False
-    return isinstance(el.tag, str) and el.tag in _PACKET_TAGS
+    return isinstance(el.tag, str) and el.tag in tags.packet
 
 
 def _keep_merges(merges: etree._Element, keep: frozenset[int]) -> None:
@@ -594,7 +618,7 @@ def _keep_merges(merges: etree._Element, keep: frozenset[int]) -> None:
     merges.set("count", str(len(merges)))
 
 
-def _position(el: etree._Element) -> int | None:
+def _position(el: etree._Element, tags: SheetTags) -> int | None:
     """Where `el` stands in the schema's order of a worksheet's children (an
     mc:AlternateContent by the first element it wraps); None for what the schema does not
     order (another namespace's elements)."""
@@ -602,18 +626,19 @@ def _position(el: etree._Element) -> int | None:
         wrapped = [local(inner.tag) for branch in el for inner in branch]
         places = [_ORDER.index(name) for name in wrapped if name in _ORDER]
         return min(places) if places else None
-    if isinstance(el.tag, str) and el.tag in _MAIN_TAGS:
+    if isinstance(el.tag, str) and el.tag in tags.ordered:
         return _ORDER.index(local(el.tag))
     return None
 
 
-def _cells_by_column(row: etree._Element, index: int) -> dict[int, etree._Element]:
+def _cells_by_column(row: etree._Element, index: int, tags: SheetTags
+                     ) -> dict[int, etree._Element]:
     """The cells of row `index` by column; every cell given its reference when one has none
     (before any cell is added)."""
     cells: dict[int, etree._Element] = {}
     col, unnamed = 0, False
     for cell in row:
-        if cell.tag != CELL:
+        if cell.tag != tags.cell:
             continue
         ref = cell.get("r")
         if ref is None:
@@ -630,7 +655,7 @@ def _cells_by_column(row: etree._Element, index: int) -> dict[int, etree._Elemen
 def _insert_cell(row: etree._Element, cells: dict[int, etree._Element], col: int, index: int
                  ) -> etree._Element:
     """A new cell in column `col` of the row, in column order (before the row's extLst)."""
-    cell = row.makeelement(CELL, {"r": f"{column_letter(col)}{index}"})
+    cell = row.makeelement(q(namespace_of(row.tag), "c"), {"r": f"{column_letter(col)}{index}"})
     after = [other for other in cells if other > col]
     if after:
         cells[min(after)].addprevious(cell)
@@ -649,5 +674,6 @@ def _copy(col: etree._Element) -> etree._Element:
 
 
 def _new_col(cols: etree._Element, target: int, width: float) -> etree._Element:
-    return cols.makeelement(_COL, {"min": str(target), "max": str(target),
-                                   "width": f"{width:g}", "customWidth": "1"})
+    return cols.makeelement(q(namespace_of(cols.tag), "col"),
+                            {"min": str(target), "max": str(target), "width": f"{width:g}",
+                             "customWidth": "1"})

@@ -14,7 +14,14 @@ from nmr_xl.model import Severity
 from nmr_xl.plan import STYLES
 from nmr_xl.print_layout import SheetFont
 from nmr_xl.summary_layout import HYPERLINK_BLUE, CellStyle
-from nmr_xl.write.package.opc import MAIN, local, q
+from nmr_xl.write.package.opc import (
+    TRANSITIONAL,
+    conformance,
+    local,
+    namespace_of,
+    parser,
+    q,
+)
 
 _LIST_TAGS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs")
 # CT_Stylesheet's children, in the schema's order (to insert a missing list in its place)
@@ -24,14 +31,22 @@ _ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "ce
 _FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
                "sz", "color", "name", "family", "charset", "scheme"]
 
-EMPTY_STYLESHEET = (
-    f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
+_EMPTY_STYLESHEET = (
+    '<styleSheet xmlns="{main}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
     '<family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>'
     '</fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border>'
-    '<left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
+    '<{first}/><{second}/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
     'numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf '
     'numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1">'
-    '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>').encode()
+    '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+def empty_stylesheet(main: str = TRANSITIONAL.main) -> etree._Element:
+    """Excel's default stylesheet, in the SpreadsheetML namespace `main` (and that class's
+    names for a border's sides)."""
+    sides = (conformance(main) or TRANSITIONAL).border_sides
+    return etree.fromstring(_EMPTY_STYLESHEET.format(main=main, first=sides[0],
+                                                     second=sides[1]).encode(), parser())
 
 
 def _argb(rgb: str) -> str:
@@ -43,11 +58,12 @@ class StyleBook:
 
     def __init__(self, root: etree._Element) -> None:
         self.root = root
+        self.main = namespace_of(root.tag)  # what the part is in, and what we add to it
         self.lists = {name: self._list(name) for name in _LIST_TAGS}
-        defaults = etree.fromstring(EMPTY_STYLESHEET)
+        defaults = empty_stylesheet(self.main)
         for name in ("fonts", "fills", "borders", "cellStyleXfs", "cellXfs"):
             if not len(self.lists[name]):  # an empty stylesheet: Excel's defaults, as it reads it
-                for el in defaults.find(q(MAIN, name)):
+                for el in defaults.find(q(self.main, name)):
                     self._append(name, el)
         self._fills: dict[str, int] = {}
         self._bases: dict[SheetFont, int] = {}
@@ -55,11 +71,11 @@ class StyleBook:
         self._xfs: dict[tuple[object, ...], int] = {}
 
     def _list(self, name: str) -> etree._Element:
-        found = self.root.find(q(MAIN, name))
+        found = self.root.find(q(self.main, name))
         if found is not None:
             return found
-        created = self.root.makeelement(q(MAIN, name), {})
-        later = [q(MAIN, n) for n in _ORDER[_ORDER.index(name) + 1:]]
+        created = self.root.makeelement(q(self.main, name), {})
+        later = [q(self.main, n) for n in _ORDER[_ORDER.index(name) + 1:]]
         for index, child in enumerate(self.root):
             if child.tag in later:
                 self.root.insert(index, created)
@@ -78,10 +94,10 @@ class StyleBook:
 
     def fill(self, rgb: str) -> int:
         if rgb not in self._fills:
-            fill = self.root.makeelement(q(MAIN, "fill"), {})
-            pattern = etree.SubElement(fill, q(MAIN, "patternFill"), patternType="solid")
-            etree.SubElement(pattern, q(MAIN, "fgColor"), rgb=_argb(rgb))
-            etree.SubElement(pattern, q(MAIN, "bgColor"), indexed="64")
+            fill = self.root.makeelement(q(self.main, "fill"), {})
+            pattern = etree.SubElement(fill, q(self.main, "patternFill"), patternType="solid")
+            etree.SubElement(pattern, q(self.main, "fgColor"), rgb=_argb(rgb))
+            etree.SubElement(pattern, q(self.main, "bgColor"), indexed="64")
             self._fills[rgb] = self._append("fills", fill)
         return self._fills[rgb]
 
@@ -113,14 +129,14 @@ class StyleBook:
         if font not in self._bases:
             fonts = self.lists["fonts"]
             for index, el in enumerate(fonts):
-                if font_of(el) == font and not any(
-                        el.find(q(MAIN, name)) is not None for name in ("b", "i", "u", "strike")):
+                if font_of(el) == font and not any(el.find(q(self.main, name)) is not None
+                                                   for name in ("b", "i", "u", "strike")):
                     self._bases[font] = index
                     break
             else:
                 el = deepcopy(fonts[0])
                 el.tail = None
-                scheme = el.find(q(MAIN, "scheme"))
+                scheme = el.find(q(self.main, "scheme"))
                 if scheme is not None:  # a theme font would override the name
                     el.remove(scheme)
                 _put(el, "name", val=font.name)
@@ -150,9 +166,9 @@ class StyleBook:
                 xf.set("fillId", str(fill))
                 xf.set("applyFill", "1")
             if top or wrap:
-                alignment = xf.find(q(MAIN, "alignment"))
+                alignment = xf.find(q(self.main, "alignment"))
                 if alignment is None:
-                    alignment = xf.makeelement(q(MAIN, "alignment"), {})
+                    alignment = xf.makeelement(q(self.main, "alignment"), {})
                     xf.insert(0, alignment)
                 if top:
                     alignment.set("vertical", "top")
@@ -200,7 +216,8 @@ class StyleBook:
 
 def font_of(el: etree._Element) -> SheetFont:
     """A <font>'s name and size."""
-    name, size = el.find(q(MAIN, "name")), el.find(q(MAIN, "sz"))
+    main = namespace_of(el.tag)
+    name, size = el.find(q(main, "name")), el.find(q(main, "sz"))
     try:
         points = float(size.get("val", "11")) if size is not None else 11.0
     except ValueError:
@@ -210,7 +227,7 @@ def font_of(el: etree._Element) -> SheetFont:
 
 def _put(font: etree._Element, name: str, **attrib: str) -> None:
     """Set a child of a font, replacing one of the same name, in Excel's order."""
-    tag = q(MAIN, name)
+    tag = q(namespace_of(font.tag), name)
     for child in font:
         if child.tag == tag:
             child.attrib.clear()

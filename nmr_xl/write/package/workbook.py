@@ -13,23 +13,22 @@ from lxml import etree
 
 from nmr_xl.model import column_letter
 from nmr_xl.write.package.opc import (
+    CONFORMANCES,
     CONTENT_TYPES,
-    MAIN,
-    OFFICE_REL,
     PACKAGE_REL,
     REL_OFFICE_DOCUMENT,
     REL_WORKSHEET,
-    STRICT_MAIN,
+    Conformance,
     Package,
     Unsupported,
+    conformance,
     local,
+    namespace_of,
     q,
     relative,
     rels_name,
 )
 
-_EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
-_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _RID = re.compile(r"^rId(\d+)$")
 PRINT_TITLES = "_xlnm.Print_Titles"
 _TITLE_COLUMNS = re.compile(r"!\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}(?:,|$)")
@@ -48,32 +47,37 @@ class SheetEntry:
 
 
 class WorkbookParts:
-    """The workbook part, parsed, with its sheets and relationships."""
+    """The workbook part, parsed, with its sheets and relationships, and the conformance class
+    (`ns`) the package is in: its relationship types and the workbook's namespace agree."""
 
     def __init__(self, pkg: Package) -> None:
-        office = [r for r in pkg.relationships("") if r.type == REL_OFFICE_DOCUMENT]
+        office = [(r, c) for r in pkg.relationships("") for c in CONFORMANCES
+                  if r.type == c.rel(REL_OFFICE_DOCUMENT) and not r.external]
         if not office:
-            raise Unsupported("the package names no workbook part (or names it as Strict "
-                              "Open XML does)")
-        self.part = office[0].target
+            raise Unsupported("the package names no workbook part")
+        self.part, named_as = office[0][0].target, office[0][1]
         self.tree = pkg.parse(self.part)
         root = self.tree.getroot()
-        if root.tag == q(STRICT_MAIN, "workbook"):
-            raise Unsupported("it is saved as Strict Open XML")
-        if root.tag != q(MAIN, "workbook"):
+        found = conformance(namespace_of(root.tag))
+        if found is None or local(root.tag) != "workbook":
             raise Unsupported(f"its workbook part is not SpreadsheetML ({local(root.tag)})")
+        if found is not named_as:
+            raise Unsupported(f"its workbook part is {found.name} Open XML but the package "
+                              f"names it as {named_as.name} does")
+        self.ns: Conformance = found
         self.rels_part = rels_name(self.part)
         self.rels_tree = (pkg.parse(self.rels_part) if pkg.has(self.rels_part) else
                           etree.ElementTree(etree.Element(q(PACKAGE_REL, "Relationships"),
                                                           nsmap={None: PACKAGE_REL})))
         self.rels = {r.id: r for r in pkg.relationships(self.part)}
-        self.sheets_el = root.find(q(MAIN, "sheets"))
+        self.sheets_el = root.find(q(self.ns.main, "sheets"))
         if self.sheets_el is None:
             raise Unsupported("the workbook part lists no sheets")
         self.sheets = []
-        for el in self.sheets_el.iter(q(MAIN, "sheet")):
-            rel = self.rels.get(el.get(q(OFFICE_REL, "id"), ""))
-            part = rel.target if rel and rel.type == REL_WORKSHEET and not rel.external else None
+        for el in self.sheets_el.iter(q(self.ns.main, "sheet")):
+            rel = self.rels.get(el.get(q(self.ns.relationships, "id"), ""))
+            part = (rel.target if rel and rel.type == found.rel(REL_WORKSHEET)
+                    and not rel.external else None)
             self.sheets.append(SheetEntry(el.get("name", ""), el, part))
 
     @property
@@ -91,7 +95,7 @@ class WorkbookParts:
     def add_sheets(self, new: list[tuple[int, str, str]]) -> None:
         """Insert sheets (position among the original sheets where it goes before, name,
         relationship id), keeping every position-based reference on the same sheet."""
-        old = list(self.sheets_el.iter(q(MAIN, "sheet")))
+        old = list(self.sheets_el.iter(q(self.ns.main, "sheet")))
         order: list[etree._Element | tuple[str, str]] = list(old)
         for position, name, rid in sorted(new, key=lambda n: n[0], reverse=True):
             order.insert(position, (name, rid))
@@ -101,10 +105,10 @@ class WorkbookParts:
         for index, item in enumerate(order):
             if isinstance(item, tuple):
                 name, rid = item
-                el = self.sheets_el.makeelement(q(MAIN, "sheet"), {})
+                el = self.sheets_el.makeelement(q(self.ns.main, "sheet"), {})
                 el.set("name", name)
                 el.set("sheetId", str(next_id))
-                el.set(q(OFFICE_REL, "id"), rid)
+                el.set(q(self.ns.relationships, "id"), rid)
                 next_id += 1
                 if index < len(self.sheets_el):
                     self.sheets_el.insert(index, el)
@@ -113,9 +117,9 @@ class WorkbookParts:
             else:
                 moved[old.index(item)] = index
         root = self.tree.getroot()
-        for name in root.iter(q(MAIN, "definedName")):
+        for name in root.iter(q(self.ns.main, "definedName")):
             _shift(name, "localSheetId", moved)
-        for view in root.iter(q(MAIN, "workbookView")):
+        for view in root.iter(q(self.ns.main, "workbookView")):
             _shift(view, "activeTab", moved, default="0")
             if view.get("firstSheet", "0") != "0":  # at 0 the tab strip shows our summary
                 _shift(view, "firstSheet", moved)
@@ -125,7 +129,7 @@ class WorkbookParts:
         if name not in names:
             return None
         index = str(names.index(name))
-        for el in self.tree.getroot().iter(q(MAIN, "definedName")):
+        for el in self.tree.getroot().iter(q(self.ns.main, "definedName")):
             if el.get("name", "").lower() == PRINT_TITLES.lower() and \
                     el.get("localSheetId") == index:
                 return el
@@ -146,20 +150,20 @@ class WorkbookParts:
         el = self._print_titles(name)
         text = print_titles_text(name, rows, cols, el.text if el is not None else None)
         if el is None:
-            el = etree.SubElement(self._defined_names(), q(MAIN, "definedName"),
+            el = etree.SubElement(self._defined_names(), q(self.ns.main, "definedName"),
                                   name=PRINT_TITLES,
                                   localSheetId=str(self._sheet_names().index(name)))
         el.text = text
 
     def _sheet_names(self) -> list[str]:
         """The sheets' names in their order now (position = localSheetId)."""
-        return [el.get("name", "") for el in self.sheets_el.iter(q(MAIN, "sheet"))]
+        return [el.get("name", "") for el in self.sheets_el.iter(q(self.ns.main, "sheet"))]
 
     def _defined_names(self) -> etree._Element:
         root = self.tree.getroot()
-        found = root.find(q(MAIN, "definedNames"))
+        found = root.find(q(self.ns.main, "definedNames"))
         if found is None:
-            found = root.makeelement(q(MAIN, "definedNames"), {})
+            found = root.makeelement(q(self.ns.main, "definedNames"), {})
             later = [child for child in root if isinstance(child.tag, str)
                      and local(child.tag) in _AFTER_DEFINED_NAMES]
             if later:
@@ -168,8 +172,10 @@ class WorkbookParts:
                 root.append(found)
         return found
 
-    def add_relationship(self, type_: str, target_part: str) -> str:
-        return add_rel(self.rels_tree.getroot(), type_, relative(self.part, target_part))
+    def add_relationship(self, kind: str, target_part: str) -> str:
+        """A relationship of the workbook part, of `kind` ("worksheet" ...) in its class."""
+        return add_rel(self.rels_tree.getroot(), self.ns.rel(kind),
+                       relative(self.part, target_part))
 
 
 def print_titles_text(name: str, rows: tuple[int, int] | None, cols: tuple[int, int] | None,
@@ -232,24 +238,26 @@ def add_content_types(tree: etree._ElementTree, overrides: dict[str, str],
                          ContentType=content_type)
 
 
-def add_sheet_titles(tree: etree._ElementTree, first_sheet: str, titles: list[str]) -> bool:
+def add_sheet_titles(tree: etree._ElementTree, first_sheet: str, titles: list[str],
+                     ns: Conformance) -> bool:
     """Put `titles` first in the application properties' list of worksheet names, when that list
-    is the usual one (worksheets first, headed by `first_sheet`); False when left alone."""
+    is the usual one (worksheets first, headed by `first_sheet`) in the package's class `ns`;
+    False when left alone."""
     root = tree.getroot()
-    pairs = root.find(q(_EXTENDED, "HeadingPairs"))
-    parts = root.find(q(_EXTENDED, "TitlesOfParts"))
+    pairs = root.find(q(ns.extended, "HeadingPairs"))
+    parts = root.find(q(ns.extended, "TitlesOfParts"))
     if pairs is None or parts is None:
         return False
-    pair_vector, title_vector = pairs.find(q(_VT, "vector")), parts.find(q(_VT, "vector"))
+    pair_vector, title_vector = pairs.find(q(ns.vt, "vector")), parts.find(q(ns.vt, "vector"))
     if pair_vector is None or title_vector is None or len(pair_vector) < 2:
         return False
-    count = pair_vector[1].find(q(_VT, "i4"))
+    count = pair_vector[1].find(q(ns.vt, "i4"))
     names = list(title_vector)
     if count is None or not (count.text or "").isdigit() or not names or \
             names[0].text != first_sheet:
         return False
     for offset, title in enumerate(titles):
-        el = title_vector.makeelement(q(_VT, "lpstr"), {})
+        el = title_vector.makeelement(q(ns.vt, "lpstr"), {})
         el.text = title
         title_vector.insert(offset, el)
     count.text = str(int(count.text or "0") + len(titles))

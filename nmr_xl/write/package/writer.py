@@ -42,7 +42,6 @@ from nmr_xl.write.package.opc import (
     Package,
     Relationship,
     Unsupported,
-    parser,
     q,
     relative,
     rels_name,
@@ -50,11 +49,10 @@ from nmr_xl.write.package.opc import (
     xml_bytes,
     zip_entry,
 )
-from nmr_xl.write.package.opc import MAIN as MAIN_NS
 from nmr_xl.write.package.probe import SheetProbe, probe_sheet
 from nmr_xl.write.package.refs import column_index
 from nmr_xl.write.package.sheet import SheetEdit, SheetStyles, rewrite_sheet
-from nmr_xl.write.package.styles import EMPTY_STYLESHEET, StyleBook
+from nmr_xl.write.package.styles import StyleBook, empty_stylesheet
 from nmr_xl.write.package.workbook import (
     WorkbookParts,
     add_content_types,
@@ -90,7 +88,7 @@ def probe_package(source: Path, tables: dict[str, int]) -> dict[str, SheetExtent
             part = book.sheet(name).part
             assert part is not None
             with pkg.open(part) as handle:
-                probe = probe_sheet(handle, part, last)
+                probe = probe_sheet(handle, part, last, book.ns)
             rows, cols = book.print_titles_of(name)
             own = replace(probe.own, title_rows=rows, title_cols=cols,
                           font=styles.sheet_font(probe.data_style))
@@ -100,10 +98,11 @@ def probe_package(source: Path, tables: dict[str, int]) -> dict[str, SheetExtent
 
 
 def style_book(pkg: Package, book: WorkbookParts) -> StyleBook:
-    found = [r for r in book.rels.values() if r.type == REL_STYLES and not r.external]
+    found = [r for r in book.rels.values()
+             if r.type == book.ns.rel(REL_STYLES) and not r.external]
     if found and pkg.has(found[0].target):
         return StyleBook(pkg.parse(found[0].target).getroot())
-    return StyleBook(etree.fromstring(EMPTY_STYLESHEET, parser()))
+    return StyleBook(empty_stylesheet(book.ns.main))
 
 
 def _table_ends(pkg: Package, sheet_part: str, probe: SheetProbe) -> frozenset[int]:
@@ -189,6 +188,7 @@ class _Writer:
         self.pkg = pkg
         self.plan = plan
         self.book = WorkbookParts(pkg)
+        self.ns = self.book.ns  # every part added or edited is in the package's class
         self.names = _Names(pkg)
         self.result = PackageCopy()
         self.content_types = pkg.parse("[Content_Types].xml")
@@ -204,7 +204,8 @@ class _Writer:
     # --- preparation ---
 
     def _styles_part(self) -> None:
-        found = [r for r in self.book.rels.values() if r.type == REL_STYLES and not r.external]
+        found = [r for r in self.book.rels.values()
+                 if r.type == self.ns.rel(REL_STYLES) and not r.external]
         if found and self.pkg.has(found[0].target):
             self.styles_part = found[0].target
         else:
@@ -291,7 +292,7 @@ class _Writer:
                 source, sheet.part, sheet.edit,
                 SheetStyles(self.styles.mark, lambda severity: self.styles.findings(severity,
                                                                                     font)),
-                handle.write)
+                handle.write, self.ns)
         self.result.changed.add(info.filename.lower())
 
     # --- notes ---
@@ -300,26 +301,27 @@ class _Writer:
         threaded = 0
         for sheet in self.sheets.values():
             sheet.vml_parts = [r.target for r in _relationships(sheet.rels, sheet.part)
-                               if r.type == REL_VML and not r.external]
+                               if r.type == self.ns.rel(REL_VML) and not r.external]
             if not sheet.notes:
                 continue
             comments = [r for r in _relationships(sheet.rels, sheet.part)
-                        if r.type == REL_COMMENTS and not r.external]
+                        if r.type == self.ns.rel(REL_COMMENTS) and not r.external]
             if comments and self.pkg.has(comments[0].target):
                 sheet.comments_part = comments[0].target
                 sheet.comments_root = self.pkg.parse(sheet.comments_part).getroot()
             sheet.comments_root, sheet.fresh_notes, skipped, sheet.author = notes.merge_comments(
-                sheet.comments_root, sheet.notes)
+                sheet.comments_root, sheet.notes, self.ns.main)
             threaded += skipped
             if sheet.comments_part is None:
                 sheet.comments_part = self.names.new(
                     posixpath.join(self.book.folder, "comments{}.xml"))
-                add_rel(sheet.rels, REL_COMMENTS, relative(sheet.part, sheet.comments_part))
+                add_rel(sheet.rels, self.ns.rel(REL_COMMENTS),
+                        relative(sheet.part, sheet.comments_part))
                 self.overrides[sheet.comments_part] = CT_COMMENTS
             # our own <legacyDrawing> and VML part, used only if the sheet has none
             sheet.new_vml = self.names.new(
                 posixpath.join(self.book.folder, "drawings", "vmlDrawing{}.vml"))
-            sheet.edit.legacy_drawing = add_rel(sheet.rels, REL_VML,
+            sheet.edit.legacy_drawing = add_rel(sheet.rels, self.ns.rel(REL_VML),
                                                 relative(sheet.part, sheet.new_vml))
             self.defaults["vml"] = CT_VML
         if threaded:
@@ -389,21 +391,21 @@ class _Writer:
             chart = self.names.new(posixpath.join(folder, "charts", "chart{}.xml"))
             drawing = self.names.new(posixpath.join(folder, "drawings", "drawing{}.xml"))
             drawing_rels = new_rels()
-            chart_rid = add_rel(drawing_rels, REL_CHART, relative(drawing, chart))
-            self.new_parts[chart] = new_sheets.chart_xml(layout.chart, title)
-            self.new_parts[drawing] = new_sheets.drawing_xml(layout.chart, chart_rid)
+            chart_rid = add_rel(drawing_rels, self.ns.rel(REL_CHART), relative(drawing, chart))
+            self.new_parts[chart] = new_sheets.chart_xml(layout.chart, title, self.ns)
+            self.new_parts[drawing] = new_sheets.drawing_xml(layout.chart, chart_rid, self.ns)
             self.new_parts[rels_name(drawing)] = _xml(drawing_rels)
-            content.drawing = add_rel(rels, REL_DRAWING, relative(part, drawing))
+            content.drawing = add_rel(rels, self.ns.rel(REL_DRAWING), relative(part, drawing))
             self.overrides[chart] = CT_CHART
             self.overrides[drawing] = CT_DRAWING
         if layout.table:
             table = self.names.new(posixpath.join(folder, "tables", "table{}.xml"))
             table_id, name = self._table_identity(layout.table.name)
             self.new_parts[table] = new_sheets.table_xml(layout.table, table_id, name,
-                                                         list(FINDING_COLUMNS))
-            content.table = add_rel(rels, REL_TABLE, relative(part, table))
+                                                         list(FINDING_COLUMNS), self.ns)
+            content.table = add_rel(rels, self.ns.rel(REL_TABLE), relative(part, table))
             self.overrides[table] = CT_TABLE
-        self.new_parts[part] = new_sheets.worksheet_xml(content)
+        self.new_parts[part] = new_sheets.worksheet_xml(content, self.ns)
         if len(rels):
             self.new_parts[rels_name(part)] = _xml(rels)
         self.overrides[part] = CT_WORKSHEET
@@ -427,7 +429,7 @@ class _Writer:
             self.taken_titles.add(title.lower())
             part = self.names.new(posixpath.join(self.book.folder, "worksheets", "sheet{}.xml"))
             self.new_parts[part] = new_sheets.worksheet_xml(
-                new_sheets.findings_content(column, self.styles))
+                new_sheets.findings_content(column, self.styles), self.ns)
             self.overrides[part] = CT_WORKSHEET
             position = order.index(column.sheet) + 1 if column.sheet in order else len(order)
             placed.append((position, title, part))
@@ -436,7 +438,7 @@ class _Writer:
     def _table_identity(self, wanted: str) -> tuple[int, str]:
         """A table id and name no table or defined name of the workbook has."""
         names = {el.get("name", "").lower()
-                 for el in self.book.tree.getroot().iter(q(MAIN_NS, "definedName"))}
+                 for el in self.book.tree.getroot().iter(q(self.ns.main, "definedName"))}
         ids = [0]
         for key in self.pkg.entries:
             if "/tables/" in f"/{key}" and key.endswith(".xml"):
@@ -450,14 +452,14 @@ class _Writer:
 
     def _app_properties(self, titles: list[str]) -> tuple[str, bytes] | None:
         found = [r for r in self.pkg.relationships("")
-                 if r.type == REL_EXTENDED_PROPERTIES and not r.external]
+                 if r.type == self.ns.rel(REL_EXTENDED_PROPERTIES) and not r.external]
         if not found or not self.pkg.has(found[0].target) or not self.book.sheets:
             return None
         try:
             tree = self.pkg.parse(found[0].target)
         except Unsupported:
             return None  # informational only: Excel rebuilds it
-        if not add_sheet_titles(tree, self.book.sheets[0].name, titles):
+        if not add_sheet_titles(tree, self.book.sheets[0].name, titles, self.ns):
             return None
         return found[0].target.lower(), xml_bytes(tree)
 
