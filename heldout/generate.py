@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E702, SIM113
 """Held-out export shapes for nmr-xl, built blind (from the README, the rule docs and the
 export-layout research only) by the reviewer of session 3E.
 
@@ -15,12 +16,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import openpyxl
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 OUT = Path(__file__).resolve().parent / "data"
 D = dt.date

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Score nmr-xl on the held-out files: `python heldout/score.py [--label NAME] [--md FILE]`.
 
 Runs `nmr-xl check heldout/data --no-annotate --as-of 2026-03-31 --report ...` and compares
@@ -34,7 +35,7 @@ def main() -> int:
     rep = json.loads(report.read_text())
     by_name = {Path(f["input"]).name: f for f in rep["files"]}
     tot_p = tot_f = tot_false = tot_unchecked = 0
-    out = [f"| file | found / planted | false | also | not fully checked | missed |",
+    out = ["| file | found / planted | false | also | not fully checked | missed |",
            "|---|---|---|---|---|---|"]
     details: list[str] = []
     for name, entry in manifest.items():
@@ -49,7 +50,7 @@ def main() -> int:
         found: set[tuple[str, int, str]] = set()
         false: list[str] = []
         also: list[str] = []
-        if f is None or f.get("status") not in (None, "ok", "checked", "findings") and not f.get("findings"):
+        if f is None or (f.get("status") not in (None, "ok", "checked", "findings") and not f.get("findings")):
             status = f.get("status") if f else "missing"
             err = f.get("error") if f else ""
         else:

@@ -65,6 +65,14 @@ QUALIFIED = [
     ("Total Timed Minutes", "Minutes", 30),
     ("Attended (Y/N)", "Attended", "Y"),
     ("Provider Credential", "Cred", "PTA"),
+    # an optional plural, and the field named twice in other words (held-out review, 3E)
+    ("Unit(s)", "Units", 2),
+    ("CPT Code(s)", "CPT", "97112"),
+    ("Modifier(s)", "Modifiers", "GP"),
+    ("Date of Service (DOS)", "Date of Service", "03/02/2026"),
+    ("Patient Account # (MRN)", "Patient Account", "A100"),
+    ("Billing Units", "Units", 2),
+    ("Funding Source", "Payer", "Medicare"),
 ]
 
 
@@ -220,6 +228,26 @@ def test_a_discipline_column_is_not_the_credential() -> None:
 ])
 def test_the_credential_at_the_end_of_a_name(name: str, credential: str | None) -> None:
     assert credential_in_name(name, config().role_of) == credential
+
+
+@pytest.mark.parametrize(("written", "role"), [
+    ("Licensed Massage Therapist", "massage_therapist"), ("Certified Massage Therapist",
+                                                          "massage_therapist"),
+    ("Physical Therapist Assistant", "pt_assistant"),
+    ("Licensed Physical Therapist Assistant", "pt_assistant"),
+    ("Certified Occupational Therapy Assistant", "ot_assistant"),
+    ("Physical Therapy Aide", "aide"), ("Rehabilitation Technician", "aide"),
+    ("Licensed Physical Therapist", "physical_therapist"),
+])
+def test_a_credential_spelled_out_in_a_credential_column_reads_as_its_role(
+        written: str, role: str) -> None:
+    """Clinics' staff lists spell credentials out ("Licensed Massage Therapist") as often as
+    they abbreviate them; both say the same role."""
+    table = read([["Acct", "DOS", "CPT", "Units", "Clinician", "Clinician Type"],
+                  ["P1", "3/2/2026", "97112", 1, "Kim Lee", written],
+                  ["P2", "3/2/2026", "97112", 1, "Dana Cole", "PT"]])
+    assert table.columns[Field.PROVIDER_TYPE] == [6]
+    assert config().role_of(table.lines[0].provider_type) == role
 
 
 # --- a layout pinned in a rules file --------------------------------------------------------------
