@@ -457,3 +457,45 @@ def test_rules_run_on_the_visits_minutes_and_say_which_did_not() -> None:
     assert over.startswith("The visit's 38 timed minutes support 3 units")
     assert "NMR101, NMR103: minutes are given per visit, not per line" in result.not_run
     assert not result.cannot_check
+
+
+# --- merged cells (held-out review, 3E) -------------------------------------------------------
+
+
+def test_a_patient_and_date_merged_down_over_a_visit_belong_to_every_line(tmp_path: Path
+                                                                          ) -> None:
+    """Reports print a visit's patient and date once, in a cell merged down over its lines;
+    the workbook stores the value in the first row only, Excel shows it on every row."""
+    from nmr_xl.read.sources import read_workbook
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Provider: Erin Walsh, PTA"])
+    ws.append([])
+    ws.append(["Patient", "DOS", "Code", "Units", "Payer"])
+    ws.append(["Hu, Jo", dt.date(2026, 3, 9), "97112", 2, "Medicare"])
+    ws.append([None, None, "97110", 1, "Medicare"])
+    ws.append(["Ives, Kay", dt.date(2026, 3, 9), "97112", 2, "Medicare"])
+    ws.merge_cells("A4:A5")
+    ws.merge_cells("B4:B5")
+    ws.merge_cells("A1:E1")  # a title merged across: not a column's value
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    table = read_workbook(path, config()).tables[0]
+    assert [(line.patient_name, line.dos) for line in table.lines] == [
+        ("Hu, Jo", dt.date(2026, 3, 9)), ("Hu, Jo", dt.date(2026, 3, 9)),
+        ("Ives, Kay", dt.date(2026, 3, 9))]
+
+
+def test_a_heading_merged_down_over_a_two_row_header_reads_once() -> None:
+    from nmr_xl.read.table import fill_merged_down
+
+    rows: list[list[object]] = [["Patient", "Service", None, None],
+                                [None, "Date", "Code", "Units"],
+                                ["Hu, Jo", "3/9/2026", "97112", 2]]
+    rows = fill_merged_down(rows, [(0, 0, 1, 0), (0, 1, 0, 3)])
+    assert rows[1][0] == "Patient" and rows[0][2] is None  # down only, not across
+    table = read(rows)
+    assert table.header_row == 2
+    assert table.lines[0].patient_name == "Hu, Jo"
+    assert table.columns[Field.DOS] == [2]

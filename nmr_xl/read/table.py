@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from statistics import median
+from typing import Any
 
 from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Line, SkippedSheet, Table, column_letter
@@ -57,6 +58,27 @@ def _qualifies(fields: set[Field], code_by_heading: bool = True) -> bool:
             and len(billing | {Field.CODE}) >= MIN_FIELDS and not billing.isdisjoint(_ANCHORS))
 
 
+def fill_merged_down(rows: list[list[Any]], merged: Sequence[tuple[int, int, int, int]]
+                     ) -> list[list[Any]]:
+    """A cell merged down over several rows shows its value on each of them: a patient or a
+    date of service merged over a visit's lines belongs to every line (the workbook stores it
+    in the first row only). Only the first column of a merged range is filled, and only rows
+    the range covers that hold nothing there. `merged` is (first row, first column, last row,
+    last column), 0-based."""
+    for r0, c0, r1, _last_column in merged:
+        if r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if value is None or value == "":
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if c0 < len(row) and (row[c0] is None or row[c0] == ""):
+                rows[r] = row = list(row)
+                row[c0] = value
+    return rows
+
+
 def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | None:
     """A two-row header read as one ("Service" over "Date"), or None when the upper row holds
     fewer than two headings."""
@@ -68,6 +90,8 @@ def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | 
         top = upper[index] if index < len(upper) else None
         bottom = lower[index] if index < len(lower) else None
         parts = [str(p).strip() for p in (top, bottom) if isinstance(p, str) and p.strip()]
+        if len(parts) == 2 and parts[0] == parts[1]:  # one heading merged down over both rows
+            parts = parts[:1]
         out.append(" ".join(parts) if parts else bottom)
     return out
 
