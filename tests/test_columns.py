@@ -183,6 +183,28 @@ def test_a_code_column_no_heading_names_is_found_by_its_values() -> None:
     assert guess.why == "heading not known; 3 of 3 values are CPT/HCPCS codes"
 
 
+def test_a_text_heading_over_cpt_codes_is_the_code_column() -> None:
+    """An appointment export calls the code column "Treatment" (a notes heading): when no
+    heading names the code, a notes or description column of CPT codes is the code column."""
+    rows = [["Appt Date", "Patient", "Treatment", "Billing Units", "Ins Co"],
+            *[["3/2/2026", "Doe, Jane", code, 1, "Aetna"] for code in ("97112", "97110", "97140")]]
+    table = read(rows)
+    (guess,) = [r for r in table.reads if r.column == 3]
+    assert (guess.field, guess.confidence) == (Field.CODE, GUESS)
+    assert [line.code for line in table.lines] == ["97112", "97110", "97140"]
+    assert Field.NOTES not in table.columns
+
+
+def test_a_notes_column_of_text_stays_the_notes_beside_a_code_column() -> None:
+    rows = [["DOS", "Patient", "CPT", "Units", "Treatment"],
+            ["3/2/2026", "Doe, Jane", "97112", 1, "balance training"],
+            ["3/2/2026", "Doe, Jane", "97110", 1, "ther ex"],
+            ["3/2/2026", "Doe, Jane", "97140", 1, "joint mobs"]]
+    table = read(rows)
+    assert table.columns[Field.CODE] == [3]
+    assert table.columns[Field.NOTES] == [5]
+
+
 # --- documented preferences -----------------------------------------------------------------------
 
 

@@ -328,6 +328,10 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     ("Humana MAPD", "medicare-advantage"),
     ("Medicare HMO", "medicare-advantage"),  # beats "medicare *"
     ("Medicare - Novitas", "medicare"),
+    ("Mcare", "medicare"),  # as clinics abbreviate it (held-out review, 3E)
+    ("MCARE B", "medicare"),
+    ("Railroad Medicare", "medicare"),
+    ("Medicare (Primary)", "medicare"),
     ("Medicaid", "default"),
     ("Cigna", "default"),
     ("", "default"),
