@@ -1244,10 +1244,129 @@ def f21() -> None:
     record("f21_appts.csv", "*", [(i + 2, ln) for i, ln in enumerate(lines)])
 
 
+# =============================================================================================
+# Batch 4 (written after reading nmr_xl/read/, so less blind): spacer rows between visits,
+# unlabelled total rows, the table starting in column C, codes as numbers, "97112GP" joined,
+# "2 u" units, lower-case codes, "2026-03-02 00:00:00" text dates, a CSV with title lines.
+
+
+def f22() -> None:
+    m = "Medicare Part B"
+    lines = [
+        L("D1", "Abbot, Al", D(2026, 3, 2), "97112", 2, mods=("GP",), payer=m, dx=("R26.89",)),
+        L("D1", "Abbot, Al", D(2026, 3, 2), "97110", 1, mods=("GP",), payer=m, dx=("R26.89",)),
+        L("D2", "Bock, Bea", D(2026, 3, 2), "97112", 2, payer=m, dx=("G20",), plant=("NMR304",)),
+        L("D3", "Cole, Cy", D(2026, 3, 3), "98940", 1, payer=m, prov="Mark Ortiz", cred="DC",
+          dx=("M99.03", "M54.50"), plant=("NMR302",)),
+        L("D4", "Dorn, Di", D(2026, 3, 3), "97112", 1, mods=("GP",), payer=m, prov="Erin Walsh",
+          cred="PTA", dx=("R42",), plant=("NMR305",)),
+        L("D5", "Eddy, Ed", D(2026, 3, 4), "97112", 2, mods=("GP",), payer="Aetna",
+          dx=("M54.50",), plant=("NMR205",)),
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Charges"
+    ws["C1"] = "Charge Listing"
+    ws["C2"] = "Printed 04/01/2026"
+    cols: list[Col] = [
+        ("Date", lambda ln: ln["dos"].strftime("%Y-%m-%d 00:00:00")),
+        ("Patient", lambda ln: ln["name"]),
+        ("CPT", lambda ln: int(ln["code"]) if not ln["mods"] else ln["code"] + "".join(ln["mods"])),
+        ("Units", lambda ln: f"{ln['units']} u"),
+        ("Provider", lambda ln: provcred(ln)),
+        ("Insurance", lambda ln: ln["payer"]),
+        ("Dx", lambda ln: ", ".join(x.lower() for x in ln["dx"])),
+        ("Amount", lambda ln: ln["chg"]),
+    ]
+    # header at row 5, table from column C, a blank spacer row after each visit, and an
+    # unlabelled total row (units and amount only) at the end
+    for j, (h, _) in enumerate(cols):
+        ws.cell(5, 3 + j, h)
+    r = 6
+    placed = []
+    prev = None
+    for ln in lines:
+        if prev is not None and (ln["pt"], ln["dos"]) != prev:
+            r += 1
+        for j, (_, f) in enumerate(cols):
+            ws.cell(r, 3 + j, f(ln))
+        placed.append((r, ln))
+        prev = (ln["pt"], ln["dos"])
+        r += 1
+    ws.cell(r + 1, 6, sum(x["units"] for x in lines))
+    ws.cell(r + 1, 10, sum(x["chg"] for x in lines))
+    ws.freeze_panes = "C6"
+    wb.save(OUT / "f22_spacers_offset.xlsx")
+    record("f22_spacers_offset.xlsx", "Charges", placed)
+
+
+def f23() -> None:
+    lines = [
+        L("E1", "Fay, Flo", D(2026, 3, 9), "97112", 2, mods=("GP",), mins=30, payer="Medicare",
+          dx=("R26.89",)),
+        L("E1", "Fay, Flo", D(2026, 3, 9), "97140", 1, mods=("GP",), mins=8, payer="Medicare",
+          dx=("R26.89",)),
+        L("E2", "Gus, Gil", D(2026, 3, 9), "97112", 2, mods=("GP",), mins=22, payer="Medicare",
+          dx=("R26.81",), plant=("NMR102",)),
+        L("E3", "Hal, Hu", D(2026, 3, 10), "97530", 1, mods=("GP",), mins=15, payer="Medicare",
+          dx=("R26.89",)),
+        L("E3", "Hal, Hu", D(2026, 3, 10), "97530", 1, mods=("GP",), mins=15, payer="Medicare",
+          dx=("R26.89",), plant=("NMR005", "NMR003")),
+    ]
+    rows = [["Therapy Minutes and Units"], ["Clinic: Main", "Period: 03/2026"], [],
+            ["DOS", "Patient", "CPT", "Modifier", "Units", "Minutes", "Therapist", "Payer", "Dx"]]
+    placed = []
+    for ln in lines:
+        rows.append([us(ln["dos"]), ln["name"], ln["code"], ",".join(ln["mods"]),
+                     str(ln["units"]), str(ln["min"]), provcred(ln), ln["payer"],
+                     ",".join(ln["dx"])])
+        placed.append((len(rows), ln))
+    rows.append(["Total", "", "", "", "8", "90", "", "", ""])
+    with open(OUT / "f23_titled.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    record("f23_titled.csv", "*", placed)
+
+
+def f24() -> None:
+    """Two sections on one sheet, each with its own header row in a different column order."""
+    m = "Medicare Part B"
+    pt_lines = [
+        L("F1", "Ivy, Al", D(2026, 3, 16), "97112", 2, mods=("GP",), payer=m, dx=("R26.89",)),
+        L("F2", "Jay, Bo", D(2026, 3, 16), "97112", 2, payer=m, dx=("G20",), plant=("NMR304",)),
+    ]
+    dc_lines = [
+        L("F3", "Kay, Cy", D(2026, 3, 17), "98940", 1, mods=("AT",), payer=m, prov="Mark Ortiz",
+          cred="DC", dx=("M99.03", "M54.50")),
+        L("F4", "Lee, Di", D(2026, 3, 17), "98940", 1, payer=m, prov="Mark Ortiz", cred="DC",
+          dx=("M99.03", "M54.50"), plant=("NMR302",)),
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Charges"
+    ws["A1"] = "Physical Therapy"
+    cols1: list[Col] = [
+        ("DOS", lambda ln: us(ln["dos"])), ("Patient", lambda ln: ln["name"]),
+        ("CPT", lambda ln: ln["code"]), ("Mod", lambda ln: ",".join(ln["mods"])),
+        ("Units", lambda ln: ln["units"]), ("Provider", provcred),
+        ("Payer", lambda ln: ln["payer"]), ("Dx", lambda ln: ", ".join(ln["dx"])),
+    ]
+    placed1, r = write_table(ws, 2, cols1, pt_lines)
+    ws.cell(r + 1, 1, "Chiropractic")
+    cols2: list[Col] = [
+        ("Patient", lambda ln: ln["name"]), ("DOS", lambda ln: us(ln["dos"])),
+        ("Units", lambda ln: ln["units"]), ("CPT", lambda ln: ln["code"]),
+        ("Mod", lambda ln: ",".join(ln["mods"])), ("Provider", provcred),
+        ("Payer", lambda ln: ln["payer"]), ("Dx", lambda ln: ", ".join(ln["dx"])),
+    ]
+    placed2, _ = write_table(ws, r + 2, cols2, dc_lines)
+    wb.save(OUT / "f24_two_sections.xlsx")
+    record("f24_two_sections.xlsx", "Charges", placed1 + placed2)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for f in (f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11, f12,
-              f13, f14, f15, f16, f17, f18, f19, f20, f21):
+              f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24):
         f()
     (OUT / "manifest.json").write_text(json.dumps(MANIFEST, indent=1))
     print(f"wrote {len(MANIFEST)} files to {OUT}")

@@ -521,3 +521,33 @@ def test_a_heading_merged_down_over_a_two_row_header_reads_once() -> None:
     assert table.header_row == 2
     assert table.lines[0].patient_name == "Hu, Jo"
     assert table.columns[Field.DOS] == [2]
+
+
+def test_a_second_section_whose_header_has_another_order_is_read_by_its_own_header() -> None:
+    """One sheet, two sections ("Physical Therapy", then "Chiropractic"), each with its own
+    header row, the second in another column order: the second section's lines are read by
+    their own header, and their findings point at the cells that hold the values."""
+    from nmr_xl.engine import check_table
+
+    rows: list[list[object]] = [
+        ["Physical Therapy"],
+        ["DOS", "Patient", "CPT", "Mod", "Units", "Payer"],
+        ["3/16/2026", "Ivy, Al", "97112", "GP", 2, "Medicare"],
+        ["3/16/2026", "Jay, Bo", "97112", None, 2, "Medicare"],
+        [],
+        ["Chiropractic"],
+        ["Patient", "DOS", "Units", "CPT", "Mod", "Payer"],
+        ["Kay, Cy", "3/17/2026", 1, "98940", "AT", "Medicare"],
+        ["Lee, Di", "3/17/2026", 1, "98940", None, "Medicare"],
+        [],
+        ["DOS", "Patient", "CPT", "Mod", "Units", "Payer"],  # the first order again
+        ["3/18/2026", "Moe, Ed", "97110", None, 1, "Medicare"],
+    ]
+    table = read(rows)
+    assert [(line.row, line.patient_name, line.code, line.units) for line in table.lines] == [
+        (3, "Ivy, Al", "97112", 2), (4, "Jay, Bo", "97112", 2), (8, "Kay, Cy", "98940", 1),
+        (9, "Lee, Di", "98940", 1), (12, "Moe, Ed", "97110", 1)]
+    assert table.not_charges.get("header") == 2
+    assert any("row 7 has the same headings in another order" in n for n in table.notes)
+    cells = {(f.rule, f.cell) for f in check_table(table, config(), dt.date(2026, 3, 31)).findings}
+    assert {("NMR304", "C4"), ("NMR302", "E9"), ("NMR304", "C12")} <= cells

@@ -17,6 +17,7 @@ from typing import Any
 
 from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Line, SkippedSheet, Table, column_letter
+from nmr_xl.normalize import norm
 from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
@@ -260,12 +261,77 @@ def build_table(
                   lines=[], last_column=max(max(plan.headers), width), reads=plan.reads)
     if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:
         columns[Field.PATIENT] = columns[Field.PATIENT_NAME]  # the name is the visit key
-    remaining = _chain(head[header.row:], iterator)
+    remaining = _sections(_chain(head[header.row:], iterator), header.cells, header.row + 1,
+                          table)
     # Title rows may name the patient or provider of the whole sheet, or head a claim's block.
     titles: list[tuple[int, dict[Field, str]]] = [
         (row, _block_fields(cells, config)) for row, cells in enumerate(head[:header.row - 1], 1)]
     _read_lines(table, remaining, config, plan, titles)
+    starts = [row for row, moved in table.moved if moved]
+    if starts:
+        rows_text = ", ".join(str(row) for row in starts)
+        table.notes.append(
+            f"The header row repeated at row{'s' if len(starts) > 1 else ''} {rows_text} has the "
+            "same headings in another order: the lines under it were read by their own "
+            "header's columns.")
     return table
+
+
+def _sections(rows: Iterable[Sequence[object]], header: Sequence[object], first_row: int,
+              table: Table) -> Iterator[Sequence[object]]:
+    """The rows, with each section under a later header row that has the same headings in
+    another order ("Physical Therapy" then "Chiropractic", each with its own header) put back
+    into the first header's order, so one column map reads them all; the table keeps where each
+    section's values really are (Table.moved) for the findings' cells. A header row repeated in
+    the same order (a page break) ends such a section."""
+    main: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        if isinstance(cell, str) and cell.strip():
+            main.setdefault(norm(cell), index)
+    code_index = table.columns[Field.CODE][0] - 1
+    code_cell = header[code_index] if code_index < len(header) else None
+    code_text = norm(code_cell) if isinstance(code_cell, str) else None
+    code_of = _Cached(v.parse_code, v.CODE_SHAPE)
+    order: dict[int, int] | None = None  # header column -> this section's column, 0-based
+    width = len(header)
+    for row, cells in enumerate(rows, start=first_row):
+        out = _reorder(cells, order, width) if order else cells
+        raw = out[code_index] if code_index < len(out) else None
+        if code_text and (raw is None or raw == "" or code_of(raw)[1] is not None):
+            found = _section_header(cells, main, code_text)
+            if found is not None and (found or order):
+                order = found or None
+                table.moved.append((row, {c + 1: p + 1 for c, p in found.items()}))
+                out = _reorder(cells, order, width) if order else cells
+        yield out
+
+
+def _section_header(cells: Sequence[object], main: dict[str, int], code_text: str
+                    ) -> dict[int, int] | None:
+    """For a row holding the header's code heading and at least two more of its headings: the
+    header column -> this row's column of each heading ({} when every heading is where the
+    header has it); None for any other row."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str) and cell.strip():
+            text = norm(cell)
+            if text in main:
+                if text in found:
+                    return None  # a heading twice: no safe reading
+                found[text] = index
+    if code_text not in found or len(found) < 3:
+        return None
+    if all(main[text] == index for text, index in found.items()):
+        return {}
+    return {main[text]: index for text, index in found.items()}
+
+
+def _reorder(cells: Sequence[object], order: dict[int, int], width: int) -> list[object]:
+    out: list[object] = [None] * max(width, len(cells))
+    for col, index in order.items():
+        if index < len(cells):
+            out[col] = cells[index]
+    return out
 
 
 def _chain(first: list[Sequence[object]], rest: Iterator[Sequence[object]]
