@@ -261,8 +261,7 @@ def build_table(
                   lines=[], last_column=max(max(plan.headers), width), reads=plan.reads)
     if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:
         columns[Field.PATIENT] = columns[Field.PATIENT_NAME]  # the name is the visit key
-    remaining = _sections(_chain(head[header.row:], iterator), header.cells, header.row + 1,
-                          table)
+    remaining = _chain(head[header.row:], iterator)
     # Title rows may name the patient or provider of the whole sheet, or head a claim's block.
     titles: list[tuple[int, dict[Field, str]]] = [
         (row, _block_fields(cells, config)) for row, cells in enumerate(head[:header.row - 1], 1)]
@@ -277,33 +276,37 @@ def build_table(
     return table
 
 
-def _sections(rows: Iterable[Sequence[object]], header: Sequence[object], first_row: int,
-              table: Table) -> Iterator[Sequence[object]]:
-    """The rows, with each section under a later header row that has the same headings in
-    another order ("Physical Therapy" then "Chiropractic", each with its own header) put back
-    into the first header's order, so one column map reads them all; the table keeps where each
-    section's values really are (Table.moved) for the findings' cells. A header row repeated in
-    the same order (a page break) ends such a section."""
-    main: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        if isinstance(cell, str) and cell.strip():
-            main.setdefault(norm(cell), index)
-    code_index = table.columns[Field.CODE][0] - 1
-    code_cell = header[code_index] if code_index < len(header) else None
-    code_text = norm(code_cell) if isinstance(code_cell, str) else None
-    code_of = _Cached(v.parse_code, v.CODE_SHAPE)
-    order: dict[int, int] | None = None  # header column -> this section's column, 0-based
-    width = len(header)
-    for row, cells in enumerate(rows, start=first_row):
-        out = _reorder(cells, order, width) if order else cells
-        raw = out[code_index] if code_index < len(out) else None
-        if code_text and (raw is None or raw == "" or code_of(raw)[1] is not None):
-            found = _section_header(cells, main, code_text)
-            if found is not None and (found or order):
-                order = found or None
-                table.moved.append((row, {c + 1: p + 1 for c, p in found.items()}))
-                out = _reorder(cells, order, width) if order else cells
-        yield out
+class _Sections:
+    """Sections under a later header row that has the same headings in another order
+    ("Physical Therapy" then "Chiropractic", each with its own header): their rows are put back
+    into the first header's order, so one column map reads them all, and the table keeps where
+    each section's values really are (Table.moved) for the findings' cells. A header row
+    repeated in the same order (a page break) ends such a section. Only rows whose code cell
+    holds no code are looked at, so charge lines cost nothing."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.main = {norm(text): col - 1 for col, text in table.headers.items()}
+        code_col = table.columns[Field.CODE][0]
+        self.code_cell = table.headers.get(code_col)
+        self.code_text = norm(self.code_cell) if self.code_cell else None
+        self.width = max(table.headers, default=0)
+        self.order: dict[int, int] | None = None  # header column -> the section's, 0-based
+
+    def starts(self, row: int, cells: Sequence[object]) -> bool:
+        """Whether `cells` (as the sheet holds them) is a header row that starts or ends a
+        section; the order to read the next rows by is then self.order."""
+        if self.code_text is None or self.code_cell not in cells:
+            return False
+        found = _section_header(cells, self.main, self.code_text)
+        if found is None or not (found or self.order):
+            return False
+        self.order = found or None
+        self.table.moved.append((row, {c + 1: p + 1 for c, p in found.items()}))
+        return True
+
+    def reorder(self, cells: Sequence[object]) -> Sequence[object]:
+        return _reorder(cells, self.order, self.width) if self.order else cells
 
 
 def _section_header(cells: Sequence[object], main: dict[str, int], code_text: str
@@ -357,10 +360,21 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     codeless: list[tuple[int, Sequence[object]]] = []
     negative_cols = [columns[f][0] - 1 for f in (Field.UNITS, Field.CHARGE) if f in columns]
     simple = sorter.simple
+    sections = _Sections(table)
     for row, cells in enumerate(rows, start=table.header_row + 1):
+        sheet_cells = cells
+        if sections.order is not None:
+            cells = sections.reorder(cells)
         if len(cells) < width:
             cells = [*cells, *([None] * (width - len(cells)))]
         raw = cells[code_index]
+        readable = raw is not None and raw != "" and code_of(raw)[1] is None
+        if not readable and sections.starts(row, sheet_cells):
+            cells = sections.reorder(sheet_cells)
+            if len(cells) < width:
+                cells = [*cells, *([None] * (width - len(cells)))]
+            raw = cells[code_index]
+            readable = raw is not None and raw != "" and code_of(raw)[1] is None
         if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
             kind = sorter.codeless(cells)
             if kind == HEADING:
@@ -370,7 +384,6 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
             elif kind is not None:
                 others[kind] += 1
             continue
-        readable = code_of(raw)[1] is None
         first = cells[0]
         if readable and simple and first is not None and first != "":
             # the common line: only a total label in its first cell could make it another row
