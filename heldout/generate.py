@@ -1363,10 +1363,71 @@ def f24() -> None:
     record("f24_two_sections.xlsx", "Charges", placed1 + placed2)
 
 
+def f25() -> None:
+    """Excel's "sep=;" first line, Windows-1252 text, "Svc Dates" holding a from-to range."""
+    m = "Medicare Part B"
+    lines = [
+        L("G1", "Muñoz, Ana", D(2026, 3, 23), "97112", 2, mods=("GP",), payer=m, dx=("R26.89",)),
+        L("G2", "Nuñez, Bo", D(2026, 3, 23), "97112", 1, payer=m, dx=("G20",), plant=("NMR304",)),
+        L("G3", "Ortega, Cy", D(2026, 3, 24), "97110", 2, mods=("GP",), payer=m,
+          prov="Erin Walsh", cred="PTA", dx=("M62.81",), plant=("NMR305",)),
+        L("G4", "Peña, Di", D(2026, 3, 24), "97140", 1, mods=("GP",), payer="Aetna",
+          dx=("M25.511",)),
+    ]
+    rows = [["Svc Dates", "Patient", "Svc Item", "Mod 1", "Mod 2", "Count", "Rendering",
+             "Payer", "Dx 1", "Chg Amt"]]
+    for ln in lines:
+        rng = f"{us(ln['dos'])} – {us(ln['dos'])}"
+        rows.append([rng, ln["name"], ln["code"], (ln["mods"] + [""])[0],
+                     (ln["mods"] + ["", ""])[1], str(ln["units"]), provcred(ln), ln["payer"],
+                     ln["dx"][0], f"{ln['chg']:.2f}"])
+    with open(OUT / "f25_sep_cp1252.csv", "w", encoding="cp1252", newline="") as fh:
+        fh.write("sep=;\r\n")
+        csv.writer(fh, delimiter=";").writerows(rows)
+    record("f25_sep_cp1252.csv", "*", [(i + 3, ln) for i, ln in enumerate(lines)])
+
+
+def f26() -> None:
+    """Grouped by CPT code with "97112 Total" subtotal rows; provider names in capitals."""
+    m = "Medicare Part B"
+    lines = [
+        L("H1", "QUINN, AL", D(2026, 3, 2), "97110", 1, mods=("GP",), payer=m, dx=("M62.81",)),
+        L("H2", "ROSS, BO", D(2026, 3, 3), "97110", 2, mods=("GP",), payer=m, prov="Erin Walsh",
+          cred="PTA", dx=("M62.81",), plant=("NMR305",)),
+        L("H3", "SHAW, CY", D(2026, 3, 2), "97112", 2, mods=("GP",), payer=m, dx=("R26.89",)),
+        L("H4", "TOLL, DI", D(2026, 3, 3), "97112", 2, payer=m, dx=("R26.81",),
+          plant=("NMR304",)),
+        L("H5", "UNGER, ED", D(2026, 3, 4), "97112", 1, mods=("GP",), payer=m, dx=("R26.89",)),
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "By CPT"
+    ws["A1"] = "PROCEDURE ANALYSIS BY CPT"
+    cols: list[Col] = [
+        ("CPT", lambda ln: ln["code"]),
+        ("DOS", lambda ln: ln["dos"]),
+        ("PATIENT", lambda ln: ln["name"]),
+        ("MOD", lambda ln: " ".join(ln["mods"])),
+        ("UNITS", lambda ln: ln["units"]),
+        ("PROVIDER", lambda ln: f"{ln['prov'].split()[1].upper()}, {ln['prov'].split()[0].upper()}, {ln['cred']}"),
+        ("INSURANCE", lambda ln: ln["payer"].upper()),
+        ("DX", lambda ln: ln["dx"][0]),
+    ]
+    placed, r = write_table(
+        ws, 3, cols, lines, group=lambda ln: ln["code"],
+        subtotal=lambda g, gl: [f"{g} Total", None, None, None, sum(x["units"] for x in gl)])
+    ws.cell(r, 1, "Grand Total")
+    ws.cell(r, 5, sum(x["units"] for x in lines))
+    for row, _ in placed:
+        ws.cell(row, 2).number_format = "mm/dd/yy"
+    wb.save(OUT / "f26_by_cpt.xlsx")
+    record("f26_by_cpt.xlsx", "By CPT", placed)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for f in (f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11, f12,
-              f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24):
+              f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26):
         f()
     (OUT / "manifest.json").write_text(json.dumps(MANIFEST, indent=1))
     print(f"wrote {len(MANIFEST)} files to {OUT}")
