@@ -1377,7 +1377,7 @@ def f25() -> None:
     rows = [["Svc Dates", "Patient", "Svc Item", "Mod 1", "Mod 2", "Count", "Rendering",
              "Payer", "Dx 1", "Chg Amt"]]
     for ln in lines:
-        rng = f"{us(ln['dos'])} – {us(ln['dos'])}"
+        rng = f"{us(ln['dos'])} \u2013 {us(ln['dos'])}"
         rows.append([rng, ln["name"], ln["code"], (ln["mods"] + [""])[0],
                      (ln["mods"] + ["", ""])[1], str(ln["units"]), provcred(ln), ln["payer"],
                      ln["dx"][0], f"{ln['chg']:.2f}"])

@@ -124,7 +124,7 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
 
 
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
-# A from-to range in one cell: "03/02/2026 - 03/02/2026", "3/2/26–3/2/26", "2026-03-02 to
+# A from-to range in one cell: "03/02/2026 - 03/02/2026", "3/2/26 (en dash) 3/2/26", "2026-03-02 to
 # 2026-03-06", "03/02/2026-03/02/2026".
 _RANGE_SPLITS = (re.compile(r"\s*[\u2013\u2014]\s*"),
                  re.compile(r"\s+(?:-|to|thru|through)\s+", re.IGNORECASE),
