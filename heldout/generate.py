@@ -1424,10 +1424,72 @@ def f26() -> None:
     record("f26_by_cpt.xlsx", "By CPT", placed)
 
 
+def f27() -> None:
+    """A therapy EMR's billing review: plan-of-care dates, goal, one-on-one flag, timed and
+    total treatment minutes, a last progress note date."""
+    m = "Medicare Part B"
+    g = "improve standing balance to reduce fall risk"
+    base = dict(payer=m, dx=("R26.89",), mods=("GP",))
+    rows_spec = [
+        # (line, poc start, poc end, goal, one-on-one, total time, last PN)
+        (L("J1", "Vale, Al", D(2026, 3, 2), "97112", 2, mins=30, **base),
+         D(2026, 2, 1), D(2026, 4, 30), g, "Y", 40, D(2026, 2, 27)),
+        (L("J1", "Vale, Al", D(2026, 3, 2), "97110", 1, mins=8, **base),
+         D(2026, 2, 1), D(2026, 4, 30), g, "Y", 40, D(2026, 2, 27)),
+        (L("J2", "Webb, Bo", D(2026, 3, 3), "97112", 2, mins=30, plant=("NMR308",), **base),
+         D(2025, 12, 1), D(2026, 2, 28), g, "Y", 35, D(2026, 2, 20)),
+        (L("J3", "Xu, Cy", D(2026, 3, 3), "97112", 2, mins=30, plant=("NMR209",), **base),
+         D(2026, 2, 1), D(2026, 4, 30), "", "Y", 35, D(2026, 2, 25)),
+        (L("J4", "Yoon, Di", D(2026, 3, 4), "97112", 1, mins=15, plant=("NMR201",), **base),
+         D(2026, 2, 1), D(2026, 4, 30), g, "N", 20, D(2026, 2, 25)),
+        (L("J5", "Zeal, Ed", D(2026, 3, 4), "97112", 3, mins=45, plant=("NMR107",), **base),
+         D(2026, 2, 1), D(2026, 4, 30), g, "Y", 30, D(2026, 2, 25)),
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Billing Review"
+    ws["A1"] = "Billing Review - Outpatient Rehab"
+    header = ["Visit Date", "Patient", "MRN", "CPT", "Mods", "Units", "Timed Min",
+              "Total Tx Time (min)", "1:1?", "Therapist", "Payer", "Dx", "POC Start",
+              "POC End", "Functional Goal", "Last PN Date"]
+    for j, h in enumerate(header):
+        ws.cell(3, j + 1, h)
+    placed = []
+    r = 4
+    for ln, ps, pe, goal, one, total, pn in rows_spec:
+        vals = [ln["dos"], ln["name"], ln["pt"], ln["code"], ",".join(ln["mods"]), ln["units"],
+                ln["min"], total, one, provcred(ln), ln["payer"], ln["dx"][0], ps, pe,
+                goal or None, pn]
+        for j, val in enumerate(vals):
+            if val is not None:
+                c = ws.cell(r, j + 1, val)
+                if isinstance(val, dt.date):
+                    c.number_format = "mm/dd/yyyy"
+        placed.append((r, ln))
+        r += 1
+    # a line with a mistyped date and one without units
+    bad = L("J6", "Ames, Fay", D(2026, 3, 5), "97110", 1, mins=15, plant=("NMR002",), **base)
+    for j, val in enumerate(["02/30/2026", "Ames, Fay", "J6", "97110", "GP", 1, 15, 15, "Y",
+                             "Dana Cole, PT", m, "M62.81", D(2026, 2, 1), D(2026, 4, 30), g,
+                             D(2026, 2, 25)]):
+        ws.cell(r, j + 1, val)
+    placed.append((r, bad))
+    r += 1
+    miss = L("J7", "Bell, Gus", D(2026, 3, 5), "97110", 1, mins=15, plant=("NMR001",), **base)
+    for j, val in enumerate([D(2026, 3, 5), "Bell, Gus", "J7", "97110", "GP", None, 15, 15, "Y",
+                             "Dana Cole, PT", m, "M62.81", D(2026, 2, 1), D(2026, 4, 30), g,
+                             D(2026, 2, 25)]):
+        if val is not None:
+            ws.cell(r, j + 1, val)
+    placed.append((r, miss))
+    wb.save(OUT / "f27_billing_review.xlsx")
+    record("f27_billing_review.xlsx", "Billing Review", placed)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for f in (f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11, f12,
-              f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26):
+              f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27):
         f()
     (OUT / "manifest.json").write_text(json.dumps(MANIFEST, indent=1))
     print(f"wrote {len(MANIFEST)} files to {OUT}")

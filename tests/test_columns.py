@@ -73,6 +73,7 @@ QUALIFIED = [
     ("Patient Account # (MRN)", "Patient Account", "A100"),
     ("Billing Units", "Units", 2),
     ("Funding Source", "Payer", "Medicare"),
+    ("Last PN Date", "Progress Report", dt.date(2026, 2, 25)),
 ]
 
 
