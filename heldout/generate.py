@@ -1486,10 +1486,41 @@ def f27() -> None:
     record("f27_billing_review.xlsx", "Billing Review", placed)
 
 
+def f28() -> None:
+    """A daily totals sheet first (date, CPT, units, charges: no patient), then the lines."""
+    m = "Medicare Part B"
+    lines = [
+        L("K1", "Abe, Al", D(2026, 3, 2), "97112", 2, mods=("GP",), payer=m, dx=("R26.89",)),
+        L("K2", "Bo, Bea", D(2026, 3, 2), "97112", 1, payer=m, dx=("R26.89",), plant=("NMR304",)),
+        L("K2", "Bo, Bea", D(2026, 3, 2), "97110", 1, mods=("GP",), payer=m, dx=("R26.89",)),
+        L("K3", "Cy, Cal", D(2026, 3, 3), "97110", 2, mods=("GP",), payer=m, dx=("M62.81",)),
+    ]
+    wb = openpyxl.Workbook()
+    s = wb.active
+    s.title = "Daily Totals"
+    s.append(["Daily Totals by Code"])
+    s.append(["Date", "CPT", "Units", "Charges"])
+    s.append([D(2026, 3, 2), "97112", 3, 144.0])
+    s.append([D(2026, 3, 2), "97110", 1, 42.0])
+    s.append([D(2026, 3, 3), "97110", 2, 84.0])
+    s.append(["Total", None, 6, 270.0])
+    ws = wb.create_sheet("Lines")
+    cols: list[Col] = [
+        ("DOS", lambda ln: ln["dos"]), ("Patient", lambda ln: ln["name"]),
+        ("Acct", lambda ln: ln["pt"]), ("CPT", lambda ln: ln["code"]),
+        ("Modifiers", lambda ln: ",".join(ln["mods"])), ("Units", lambda ln: ln["units"]),
+        ("Provider", provcred), ("Payer", lambda ln: ln["payer"]),
+        ("Dx", lambda ln: ln["dx"][0]),
+    ]
+    placed, _ = write_table(ws, 1, cols, lines)
+    wb.save(OUT / "f28_totals_sheet_first.xlsx")
+    record("f28_totals_sheet_first.xlsx", "Lines", placed)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for f in (f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11, f12,
-              f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27):
+              f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28):
         f()
     (OUT / "manifest.json").write_text(json.dumps(MANIFEST, indent=1))
     print(f"wrote {len(MANIFEST)} files to {OUT}")

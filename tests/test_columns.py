@@ -552,3 +552,31 @@ def test_a_second_section_whose_header_has_another_order_is_read_by_its_own_head
     assert any("row 7 has the same headings in another order" in n for n in table.notes)
     cells = {(f.rule, f.cell) for f in check_table(table, config(), dt.date(2026, 3, 31)).findings}
     assert {("NMR304", "C4"), ("NMR302", "E9"), ("NMR304", "C12")} <= cells
+
+
+def test_a_totals_sheet_beside_the_lines_is_a_summary_not_billing_lines(tmp_path: Path
+                                                                          ) -> None:
+    """PM exports put a totals sheet (date, code, units, charges) before the lines: with no
+    patient it is not lines to check while another sheet holds them (held-out review, 3E)."""
+    from nmr_xl.read.sources import read_workbook
+
+    wb = openpyxl.Workbook()
+    totals = wb.active
+    totals.title = "Daily Totals"
+    totals.append(["Date", "CPT", "Units", "Charges"])
+    totals.append([dt.date(2026, 3, 2), "97112", 3, 144.0])
+    totals.append([dt.date(2026, 3, 2), "97110", 1, 42.0])
+    lines = wb.create_sheet("Lines")
+    lines.append(["DOS", "Patient", "CPT", "Units"])
+    lines.append([dt.date(2026, 3, 2), "Abe, Al", "97112", 2])
+    lines.append([dt.date(2026, 3, 2), "Bo, Bea", "97112", 1])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    book = read_workbook(path, config())
+    assert [t.sheet for t in book.tables] == ["Lines"]
+    (skipped,) = book.skipped
+    assert skipped.name == "Daily Totals" and skipped.reason.startswith("a summary")
+    # alone, the same sheet is read (and reported as not fully checked: no patient)
+    del wb["Lines"]
+    wb.save(path)
+    assert [t.sheet for t in read_workbook(path, config()).tables] == ["Daily Totals"]

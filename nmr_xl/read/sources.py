@@ -17,7 +17,7 @@ from nmr_xl.model import SkippedSheet, Table, Workbook
 from nmr_xl.read.csv_source import CSV_SUFFIXES
 from nmr_xl.read.error_cells import error_cells, overlay
 from nmr_xl.read.package import declares_dtd, read_part
-from nmr_xl.read.table import build_table, fill_merged_down
+from nmr_xl.read.table import build_table, fill_merged_down, summary_sheets
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -158,7 +158,8 @@ def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
                 skipped.append(result)
     finally:
         book.close()
-    return Workbook(tables, skipped)
+    tables, summaries = summary_sheets(tables)
+    return Workbook(tables, skipped + summaries)
 
 
 def _merged_ranges(sheet: calamine.CalamineSheet) -> list[tuple[int, int, int, int]]:

@@ -59,6 +59,20 @@ def _qualifies(fields: set[Field], code_by_heading: bool = True) -> bool:
             and len(billing | {Field.CODE}) >= MIN_FIELDS and not billing.isdisjoint(_ANCHORS))
 
 
+def summary_sheets(tables: list[Table]) -> tuple[list[Table], list[SkippedSheet]]:
+    """A workbook's summary sheets set apart from its billing lines: when one sheet's table has
+    the patient (a column, or rows above its lines that name one), a table on another sheet with
+    no patient at all is a summary (totals by date, code or provider), not lines to check."""
+    lines = next((t for t in tables if Field.PATIENT in t.columns), None)
+    if lines is None:
+        return tables, []
+    keep = [t for t in tables if Field.PATIENT in t.columns]
+    skipped = [SkippedSheet(t.sheet, f"a summary, not billing lines: it names no patient, and "
+                                     f"the sheet '{lines.sheet}' holds the lines")
+               for t in tables if Field.PATIENT not in t.columns]
+    return keep, skipped
+
+
 def fill_merged_down(rows: list[list[Any]], merged: Sequence[tuple[int, int, int, int]]
                      ) -> list[list[Any]]:
     """A cell merged down over several rows shows its value on each of them: a patient or a
