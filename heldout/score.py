@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,11 +28,15 @@ def main() -> int:
     args = ap.parse_args()
     manifest = json.loads((DATA / "manifest.json").read_text())
     report = HERE / f"report-{args.label}.json"
-    exe = Path(sys.executable).parent / "nmr-xl"
+    # NMR_XL_SRC=<a source tree> scores that tree instead (e.g. `git archive` of an older commit)
+    src = os.environ.get("NMR_XL_SRC")
+    exe = ([sys.executable, "-c", "import sys; from nmr_xl.cli import main; sys.exit(main())"]
+           if src else [str(Path(sys.executable).parent / "nmr-xl")])
+    env = {**os.environ, "PYTHONPATH": src} if src else None
     files = [str(DATA / f) for f in manifest]
-    subprocess.run([str(exe), "check", *files, "--no-annotate", "--as-of", "2026-03-31",
+    subprocess.run([*exe, "check", *files, "--no-annotate", "--as-of", "2026-03-31",
                     "--report", str(report), "--quiet", "--fail-on", "never", "--jobs", "1"],
-                   check=False, stdout=subprocess.DEVNULL)
+                   check=False, stdout=subprocess.DEVNULL, env=env)
     rep = json.loads(report.read_text())
     by_name = {Path(f["input"]).name: f for f in rep["files"]}
     tot_p = tot_f = tot_false = tot_unchecked = 0
