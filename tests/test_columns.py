@@ -537,7 +537,7 @@ def test_a_second_section_whose_header_has_another_order_is_read_by_its_own_head
         ["3/16/2026", "Jay, Bo", "97112", None, 2, "Medicare"],
         [],
         ["Chiropractic"],
-        ["Patient", "DOS", "Units", "CPT", "Mod", "Payer"],
+        ["Patient", "Date of Service", "Qty", "CPT Code", "Modifier", "Payer"],  # spelled otherwise
         ["Kay, Cy", "3/17/2026", 1, "98940", "AT", "Medicare"],
         ["Lee, Di", "3/17/2026", 1, "98940", None, "Medicare"],
         [],
@@ -549,7 +549,7 @@ def test_a_second_section_whose_header_has_another_order_is_read_by_its_own_head
         (3, "Ivy, Al", "97112", 2), (4, "Jay, Bo", "97112", 2), (8, "Kay, Cy", "98940", 1),
         (9, "Lee, Di", "98940", 1), (12, "Moe, Ed", "97110", 1)]
     assert table.not_charges.get("header") == 2
-    assert any("row 7 has the same headings in another order" in n for n in table.notes)
+    assert any("row 7 names the same columns in another order" in n for n in table.notes)
     cells = {(f.rule, f.cell) for f in check_table(table, config(), dt.date(2026, 3, 31)).findings}
     assert {("NMR304", "C4"), ("NMR302", "E9"), ("NMR304", "C12")} <= cells
 

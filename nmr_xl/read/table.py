@@ -17,15 +17,23 @@ from typing import Any
 
 from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Line, SkippedSheet, Table, column_letter
-from nmr_xl.normalize import norm
 from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
 from nmr_xl.read.diagnoses import link_diagnoses
 from nmr_xl.read.groups import carry_down, fill_down, labelled, unlabelled
+from nmr_xl.read.headings import HeadingMatch
 from nmr_xl.read.payer_codes import payer_codes
 from nmr_xl.read.providers import credentials_from_names
-from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, TOTAL, RowSorter, is_negative
+from nmr_xl.read.rows import (
+    DIAGNOSIS,
+    HEADER,
+    HEADING,
+    REVERSAL,
+    TOTAL,
+    RowSorter,
+    is_negative,
+)
 from nmr_xl.read.visit_time import minutes_per_visit
 
 # A header row must name the code column and at least this many fields in all, one of them the
@@ -284,35 +292,35 @@ def build_table(
     if starts:
         rows_text = ", ".join(str(row) for row in starts)
         table.notes.append(
-            f"The header row repeated at row{'s' if len(starts) > 1 else ''} {rows_text} has the "
-            "same headings in another order: the lines under it were read by their own "
+            f"The header row repeated at row{'s' if len(starts) > 1 else ''} {rows_text} names "
+            "the same columns in another order: the lines under it were read by their own "
             "header's columns.")
     return table
 
 
 class _Sections:
-    """Sections under a later header row that has the same headings in another order
-    ("Physical Therapy" then "Chiropractic", each with its own header): their rows are put back
-    into the first header's order, so one column map reads them all, and the table keeps where
-    each section's values really are (Table.moved) for the findings' cells. A header row
-    repeated in the same order (a page break) ends such a section. Only rows whose code cell
-    holds no code are looked at, so charge lines cost nothing."""
+    """Sections under a later header row that names the same fields in another order
+    ("Physical Therapy" then "Chiropractic", each with its own header, its headings in another
+    order or spelled otherwise): their rows are put back into the first header's order, so one
+    column map reads them all, and the table keeps where each section's values really are
+    (Table.moved) for the findings' cells. A header row repeated in the first order (a page
+    break) ends such a section. Only rows whose code cell holds no code are looked at, so
+    charge lines cost nothing."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, config: Config) -> None:
         self.table = table
-        self.main = {norm(text): col - 1 for col, text in table.headers.items()}
-        code_col = table.columns[Field.CODE][0]
-        self.code_cell = table.headers.get(code_col)
-        self.code_text = norm(self.code_cell) if self.code_cell else None
+        self.match = config.headings.match
+        self.main: dict[Field, list[int]] = {}  # field -> its header columns, 0-based
+        for read in table.reads:
+            if read.field is not None and read.column in table.headers:
+                self.main.setdefault(read.field, []).append(read.column - 1)
         self.width = max(table.headers, default=0)
         self.order: dict[int, int] | None = None  # header column -> the section's, 0-based
 
     def starts(self, row: int, cells: Sequence[object]) -> bool:
         """Whether `cells` (as the sheet holds them) is a header row that starts or ends a
         section; the order to read the next rows by is then self.order."""
-        if self.code_text is None or self.code_cell not in cells:
-            return False
-        found = _section_header(cells, self.main, self.code_text)
+        found = _section_header(cells, self.main, self.match)
         if found is None or not (found or self.order):
             return False
         self.order = found or None
@@ -323,24 +331,26 @@ class _Sections:
         return _reorder(cells, self.order, self.width) if self.order else cells
 
 
-def _section_header(cells: Sequence[object], main: dict[str, int], code_text: str
-                    ) -> dict[int, int] | None:
-    """For a row holding the header's code heading and at least two more of its headings: the
-    header column -> this row's column of each heading ({} when every heading is where the
-    header has it); None for any other row."""
-    found: dict[str, int] = {}
+def _section_header(cells: Sequence[object], main: dict[Field, list[int]],
+                    match: Callable[[str], HeadingMatch | None]) -> dict[int, int] | None:
+    """For a row whose headings name the code and at least two more of the header's fields:
+    each header column -> the column of this row that names the same field ({} when every
+    field named is where the header has it); None for any other row."""
+    found: dict[Field, list[int]] = {}
     for index, cell in enumerate(cells):
         if isinstance(cell, str) and cell.strip():
-            text = norm(cell)
-            if text in main:
-                if text in found:
-                    return None  # a heading twice: no safe reading
-                found[text] = index
-    if code_text not in found or len(found) < 3:
+            heading = match(cell)
+            if heading is not None:
+                found.setdefault(heading.field, []).append(index)
+    if Field.CODE not in found or len(found.keys() & main.keys()) < 3:
         return None
-    if all(main[text] == index for text, index in found.items()):
+    order: dict[int, int] = {}
+    for f, cols in main.items():
+        for col, index in zip(cols, found.get(f, ()), strict=False):
+            order.setdefault(col, index)
+    if all(col == index for col, index in order.items()):
         return {}
-    return {main[text]: index for text, index in found.items()}
+    return order
 
 
 def _reorder(cells: Sequence[object], order: dict[int, int], width: int) -> list[object]:
@@ -374,7 +384,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     codeless: list[tuple[int, Sequence[object]]] = []
     negative_cols = [columns[f][0] - 1 for f in (Field.UNITS, Field.CHARGE) if f in columns]
     simple = sorter.simple
-    sections = _Sections(table)
+    sections = _Sections(table, config)
     for row, cells in enumerate(rows, start=table.header_row + 1):
         sheet_cells = cells
         if sections.order is not None:
@@ -384,11 +394,8 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
         raw = cells[code_index]
         readable = raw is not None and raw != "" and code_of(raw)[1] is None
         if not readable and sections.starts(row, sheet_cells):
-            cells = sections.reorder(sheet_cells)
-            if len(cells) < width:
-                cells = [*cells, *([None] * (width - len(cells)))]
-            raw = cells[code_index]
-            readable = raw is not None and raw != "" and code_of(raw)[1] is None
+            others[HEADER] += 1  # the header of a section: its lines follow
+            continue
         if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
             kind = sorter.codeless(cells)
             if kind == HEADING:
