@@ -576,6 +576,16 @@ def test_a_totals_sheet_beside_the_lines_is_a_summary_not_billing_lines(tmp_path
     assert [t.sheet for t in book.tables] == ["Lines"]
     (skipped,) = book.skipped
     assert skipped.name == "Daily Totals" and skipped.reason.startswith("a summary")
+    # so is a pivot of units by patient and code (no date of service)
+    pivot = wb.create_sheet("By Patient", 0)
+    pivot.append(["Patient", "CPT", "Units", "Charges"])
+    pivot.append(["Abe, Al", "97112", 2, 96.0])
+    pivot.append(["Bo, Bea", "97112", 1, 48.0])
+    wb.save(path)
+    book = read_workbook(path, config())
+    assert [t.sheet for t in book.tables] == ["Lines"]
+    assert {s.name for s in book.skipped} == {"Daily Totals", "By Patient"}
+    del wb["By Patient"]
     # alone, the same sheet is read (and reported as not fully checked: no patient)
     del wb["Lines"]
     wb.save(path)

@@ -69,15 +69,20 @@ def _qualifies(fields: set[Field], code_by_heading: bool = True) -> bool:
 
 def summary_sheets(tables: list[Table]) -> tuple[list[Table], list[SkippedSheet]]:
     """A workbook's summary sheets set apart from its billing lines: when one sheet's table has
-    the patient (a column, or rows above its lines that name one), a table on another sheet with
-    no patient at all is a summary (totals by date, code or provider), not lines to check."""
-    lines = next((t for t in tables if Field.PATIENT in t.columns), None)
+    the patient and the date of service (columns, or rows above its lines that name them), a
+    table on another sheet with no patient or no date at all is a summary (totals by date, code,
+    patient or provider), not lines to check."""
+    def full(t: Table) -> bool:
+        return Field.PATIENT in t.columns and Field.DOS in t.columns
+
+    lines = next((t for t in tables if full(t)), None)
     if lines is None:
         return tables, []
-    keep = [t for t in tables if Field.PATIENT in t.columns]
-    skipped = [SkippedSheet(t.sheet, f"a summary, not billing lines: it names no patient, and "
-                                     f"the sheet '{lines.sheet}' holds the lines")
-               for t in tables if Field.PATIENT not in t.columns]
+    keep = [t for t in tables if full(t)]
+    skipped = [SkippedSheet(t.sheet, f"a summary, not billing lines: it names no "
+                                     f"{'patient' if Field.PATIENT not in t.columns else 'date'}"
+                                     f", and the sheet '{lines.sheet}' holds the lines")
+               for t in tables if not full(t)]
     return keep, skipped
 
 
