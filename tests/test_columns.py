@@ -248,6 +248,10 @@ def test_a_discipline_column_is_not_the_credential() -> None:
     ("Pat Ng, PA-C", "PA-C"), ("MARK ORTIZ, DC", "DC"), ("COLE, DANA, LMT", "LMT"),
     ("Nguyen, Ca", None), ("NGUYEN, CA", None), ("Tom Becker", None), ("Dr. Alan Reyes", None),
     ("DANA COLE PT", None), ("Tran, Do", None),
+    # a role written out in brackets or after a dash, a credential after a slash (3E)
+    ("Sam Green (Rehab Aide)", "Rehab Aide"), ("Green, Sam (Tech)", "Tech"),
+    ("Kim Lee - Massage Therapist", "Massage Therapist"), ("Erin Walsh/PTA", "PTA"),
+    ("Mary Smith - Jones", None), ("Sam Green (ext. 204)", None), ("Jo Ann - Front Desk", None),
 ])
 def test_the_credential_at_the_end_of_a_name(name: str, credential: str | None) -> None:
     assert credential_in_name(name, config().role_of) == credential
