@@ -594,3 +594,13 @@ def test_a_totals_sheet_beside_the_lines_is_a_summary_not_billing_lines(tmp_path
     del wb["Lines"]
     wb.save(path)
     assert [t.sheet for t in read_workbook(path, config()).tables] == ["Daily Totals"]
+
+
+def test_modifiers_typed_without_a_separator_are_read_as_the_modifiers_they_join() -> None:
+    table = read([["Acct", "DOS", "CPT", "Mod", "Units"],
+                  ["P1", "3/2/2026", "97112", "GP59", 1],
+                  ["P1", "3/2/2026", "97110", "gpkx", 1],
+                  ["P1", "3/2/2026", "97140", "GPZZ", 1]])
+    assert [line.modifiers for line in table.lines] == [("GP", "59"), ("GP", "KX"), ()]
+    assert Field.MODIFIERS in table.lines[2].unreadable  # not two known modifiers: reported
+    assert Field.MODIFIERS not in table.lines[0].unreadable

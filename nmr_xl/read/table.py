@@ -598,6 +598,9 @@ def _check_modifiers(lines: list[Line], known: frozenset[str]) -> None:
     for line in lines:
         if not line.modifiers or known.issuperset(line.modifiers):
             continue
+        line.modifiers = v.split_joined(line.modifiers, known)
+        if known.issuperset(line.modifiers):
+            continue
         bad = [m for m in line.modifiers if m not in known]
         line.modifiers = tuple(m for m in line.modifiers if m in known)
         line.unreadable[Field.MODIFIERS] = _unknown_modifiers(bad)

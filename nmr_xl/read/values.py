@@ -233,6 +233,19 @@ def parse_modifiers(value: object) -> tuple[str, ...]:
     return tuple(t for t in _MODIFIER_SPLIT.split(text.upper()) if t)
 
 
+def split_joined(modifiers: tuple[str, ...], known: frozenset[str]) -> tuple[str, ...]:
+    """Modifiers typed without a separator ("GP59", "GPKX") read as the known two-character
+    modifiers they are made of; anything else is kept as it was (and reported if unknown)."""
+    out: list[str] = []
+    for m in modifiers:
+        parts = [m[i:i + 2] for i in range(0, len(m), 2)]
+        if m not in known and len(m) >= 4 and len(m) % 2 == 0 and known.issuperset(parts):
+            out.extend(parts)
+        else:
+            out.append(m)
+    return tuple(out)
+
+
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|:\-\[\]'\"()]+")  # also a list written ['GP', '59']
 _NO_MODIFIER = {"N/A", "NA", "NONE", "-", "--", "0"}  # placeholders exports put in empty cells
 
