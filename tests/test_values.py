@@ -283,3 +283,14 @@ def test_numeric_text_dates_follow_the_configured_order(text: str, day_first: bo
 def test_numeric_text_dates_are_never_swapped_to_fit(text: str, day_first: bool) -> None:
     with pytest.raises(Unreadable, match="when read as"):
         parse_date(text, day_first=day_first)
+
+
+@pytest.mark.parametrize(("raw", "size"), [
+    ("($96.00)", 96.0), ("-$96.00", 96.0), ("$1,234.00-", 1234.0), ("$96.00 CR", 96.0),
+    ("96.00cr", 96.0), ("96.00", None), (2, None),
+])
+def test_negative_amounts_in_accounting_styles(raw: object, size: float | None) -> None:
+    """A reversal or credit written the accounting way ("96.00-", "$96.00 CR") is negative."""
+    from nmr_xl.read.values import negative_amount
+
+    assert negative_amount(raw) == size

@@ -326,10 +326,12 @@ def negative_amount(value: object) -> float | None:
     match = _NEGATIVE.fullmatch(text)
     if not match:
         return None
-    return float((match.group(1) or match.group(2)).replace(",", ""))
+    return float(next(g for g in match.groups() if g).replace(",", ""))
 
 
-_NEGATIVE = re.compile(r"-\s*\$?\s*(\d[\d,]*(?:\.\d+)?)|\(\s*\$?\s*(\d[\d,]*(?:\.\d+)?)\s*\)")
+# -45, ($45.00), and the accounting styles 45.00- and $45.00 CR
+_NEGATIVE = re.compile(r"-\s*\$?\s*(\d[\d,]*(?:\.\d+)?)|\(\s*\$?\s*(\d[\d,]*(?:\.\d+)?)\s*\)"
+                       r"|\$?\s*(\d[\d,]*(?:\.\d+)?)\s*(?:-|CR)", re.IGNORECASE)
 
 
 def parse_money(value: object) -> float | None:
