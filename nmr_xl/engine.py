@@ -71,6 +71,8 @@ def _finding(rule_: Rule, severity: Severity, hit: Hit, table: Table) -> Finding
     f = hit.field or rule_.target
     col = table.column_of(f) or table.column_of(Field.CODE)
     assert col is not None  # every table has a code column
+    if table.moved:
+        col = table.cell_column(hit.line.row, col)
     return Finding(
         rule=rule_.code,
         name=rule_.name,

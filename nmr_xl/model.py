@@ -197,6 +197,10 @@ class Table:
     # printed once per visit, pointers at diagnoses the sheet does not list): each is said as
     # "The sheet ... cannot be fully checked: <text>."
     not_read: list[str] = field(default_factory=list)
+    # sections under a later header row with the same headings in another order: (first row,
+    # header column -> the column that section holds it in), by first row; an empty map ends a
+    # section (the header's own order again)
+    moved: list[tuple[int, dict[int, int]]] = field(default_factory=list)
 
     def has(self, f: Field) -> bool:
         return f in self.columns
@@ -204,6 +208,16 @@ class Table:
     def column_of(self, f: Field) -> int | None:
         cols = self.columns.get(f)
         return cols[0] if cols else None
+
+    def cell_column(self, row: int, col: int) -> int:
+        """The worksheet column that holds header column `col`'s value on `row` (another one in a
+        section whose header has the same headings in another order)."""
+        columns: dict[int, int] = {}
+        for first, moved in self.moved:
+            if first > row:
+                break
+            columns = moved
+        return columns.get(col, col)
 
     def mapping(self) -> dict[str, str]:
         """field -> header text, for reports (several Dx columns are joined)."""

@@ -65,6 +65,15 @@ QUALIFIED = [
     ("Total Timed Minutes", "Minutes", 30),
     ("Attended (Y/N)", "Attended", "Y"),
     ("Provider Credential", "Cred", "PTA"),
+    # an optional plural, and the field named twice in other words (held-out review, 3E)
+    ("Unit(s)", "Units", 2),
+    ("CPT Code(s)", "CPT", "97112"),
+    ("Modifier(s)", "Modifiers", "GP"),
+    ("Date of Service (DOS)", "Date of Service", "03/02/2026"),
+    ("Patient Account # (MRN)", "Patient Account", "A100"),
+    ("Billing Units", "Units", 2),
+    ("Funding Source", "Payer", "Medicare"),
+    ("Last PN Date", "Progress Report", dt.date(2026, 2, 25)),
 ]
 
 
@@ -175,6 +184,28 @@ def test_a_code_column_no_heading_names_is_found_by_its_values() -> None:
     assert guess.why == "heading not known; 3 of 3 values are CPT/HCPCS codes"
 
 
+def test_a_text_heading_over_cpt_codes_is_the_code_column() -> None:
+    """An appointment export calls the code column "Treatment" (a notes heading): when no
+    heading names the code, a notes or description column of CPT codes is the code column."""
+    rows = [["Appt Date", "Patient", "Treatment", "Billing Units", "Ins Co"],
+            *[["3/2/2026", "Doe, Jane", code, 1, "Aetna"] for code in ("97112", "97110", "97140")]]
+    table = read(rows)
+    (guess,) = [r for r in table.reads if r.column == 3]
+    assert (guess.field, guess.confidence) == (Field.CODE, GUESS)
+    assert [line.code for line in table.lines] == ["97112", "97110", "97140"]
+    assert Field.NOTES not in table.columns
+
+
+def test_a_notes_column_of_text_stays_the_notes_beside_a_code_column() -> None:
+    rows = [["DOS", "Patient", "CPT", "Units", "Treatment"],
+            ["3/2/2026", "Doe, Jane", "97112", 1, "balance training"],
+            ["3/2/2026", "Doe, Jane", "97110", 1, "ther ex"],
+            ["3/2/2026", "Doe, Jane", "97140", 1, "joint mobs"]]
+    table = read(rows)
+    assert table.columns[Field.CODE] == [3]
+    assert table.columns[Field.NOTES] == [5]
+
+
 # --- documented preferences -----------------------------------------------------------------------
 
 
@@ -217,9 +248,33 @@ def test_a_discipline_column_is_not_the_credential() -> None:
     ("Pat Ng, PA-C", "PA-C"), ("MARK ORTIZ, DC", "DC"), ("COLE, DANA, LMT", "LMT"),
     ("Nguyen, Ca", None), ("NGUYEN, CA", None), ("Tom Becker", None), ("Dr. Alan Reyes", None),
     ("DANA COLE PT", None), ("Tran, Do", None),
+    # a role written out in brackets or after a dash, a credential after a slash (3E)
+    ("Sam Green (Rehab Aide)", "Rehab Aide"), ("Green, Sam (Tech)", "Tech"),
+    ("Kim Lee - Massage Therapist", "Massage Therapist"), ("Erin Walsh/PTA", "PTA"),
+    ("Mary Smith - Jones", None), ("Sam Green (ext. 204)", None), ("Jo Ann - Front Desk", None),
 ])
 def test_the_credential_at_the_end_of_a_name(name: str, credential: str | None) -> None:
     assert credential_in_name(name, config().role_of) == credential
+
+
+@pytest.mark.parametrize(("written", "role"), [
+    ("Licensed Massage Therapist", "massage_therapist"), ("Certified Massage Therapist",
+                                                          "massage_therapist"),
+    ("Physical Therapist Assistant", "pt_assistant"),
+    ("Licensed Physical Therapist Assistant", "pt_assistant"),
+    ("Certified Occupational Therapy Assistant", "ot_assistant"),
+    ("Physical Therapy Aide", "aide"), ("Rehabilitation Technician", "aide"),
+    ("Licensed Physical Therapist", "physical_therapist"),
+])
+def test_a_credential_spelled_out_in_a_credential_column_reads_as_its_role(
+        written: str, role: str) -> None:
+    """Clinics' staff lists spell credentials out ("Licensed Massage Therapist") as often as
+    they abbreviate them; both say the same role."""
+    table = read([["Acct", "DOS", "CPT", "Units", "Clinician", "Clinician Type"],
+                  ["P1", "3/2/2026", "97112", 1, "Kim Lee", written],
+                  ["P2", "3/2/2026", "97112", 1, "Dana Cole", "PT"]])
+    assert table.columns[Field.PROVIDER_TYPE] == [6]
+    assert config().role_of(table.lines[0].provider_type) == role
 
 
 # --- a layout pinned in a rules file --------------------------------------------------------------
@@ -429,3 +484,123 @@ def test_rules_run_on_the_visits_minutes_and_say_which_did_not() -> None:
     assert over.startswith("The visit's 38 timed minutes support 3 units")
     assert "NMR101, NMR103: minutes are given per visit, not per line" in result.not_run
     assert not result.cannot_check
+
+
+# --- merged cells (held-out review, 3E) -------------------------------------------------------
+
+
+def test_a_patient_and_date_merged_down_over_a_visit_belong_to_every_line(tmp_path: Path
+                                                                          ) -> None:
+    """Reports print a visit's patient and date once, in a cell merged down over its lines;
+    the workbook stores the value in the first row only, Excel shows it on every row."""
+    from nmr_xl.read.sources import read_workbook
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Provider: Erin Walsh, PTA"])
+    ws.append([])
+    ws.append(["Patient", "DOS", "Code", "Units", "Payer"])
+    ws.append(["Hu, Jo", dt.date(2026, 3, 9), "97112", 2, "Medicare"])
+    ws.append([None, None, "97110", 1, "Medicare"])
+    ws.append(["Ives, Kay", dt.date(2026, 3, 9), "97112", 2, "Medicare"])
+    ws.merge_cells("A4:A5")
+    ws.merge_cells("B4:B5")
+    ws.merge_cells("A1:E1")  # a title merged across: not a column's value
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    table = read_workbook(path, config()).tables[0]
+    assert [(line.patient_name, line.dos) for line in table.lines] == [
+        ("Hu, Jo", dt.date(2026, 3, 9)), ("Hu, Jo", dt.date(2026, 3, 9)),
+        ("Ives, Kay", dt.date(2026, 3, 9))]
+
+
+def test_a_heading_merged_down_over_a_two_row_header_reads_once() -> None:
+    from nmr_xl.read.table import fill_merged_down
+
+    rows: list[list[object]] = [["Patient", "Service", None, None],
+                                [None, "Date", "Code", "Units"],
+                                ["Hu, Jo", "3/9/2026", "97112", 2]]
+    rows = fill_merged_down(rows, [(0, 0, 1, 0), (0, 1, 0, 3)])
+    assert rows[1][0] == "Patient" and rows[0][2] is None  # down only, not across
+    table = read(rows)
+    assert table.header_row == 2
+    assert table.lines[0].patient_name == "Hu, Jo"
+    assert table.columns[Field.DOS] == [2]
+
+
+def test_a_second_section_whose_header_has_another_order_is_read_by_its_own_header() -> None:
+    """One sheet, two sections ("Physical Therapy", then "Chiropractic"), each with its own
+    header row, the second in another column order: the second section's lines are read by
+    their own header, and their findings point at the cells that hold the values."""
+    from nmr_xl.engine import check_table
+
+    rows: list[list[object]] = [
+        ["Physical Therapy"],
+        ["DOS", "Patient", "CPT", "Mod", "Units", "Payer"],
+        ["3/16/2026", "Ivy, Al", "97112", "GP", 2, "Medicare"],
+        ["3/16/2026", "Jay, Bo", "97112", None, 2, "Medicare"],
+        [],
+        ["Chiropractic"],
+        ["Patient", "Date of Service", "Qty", "CPT Code", "Modifier", "Payer"],  # spelled otherwise
+        ["Kay, Cy", "3/17/2026", 1, "98940", "AT", "Medicare"],
+        ["Lee, Di", "3/17/2026", 1, "98940", None, "Medicare"],
+        [],
+        ["DOS", "Patient", "CPT", "Mod", "Units", "Payer"],  # the first order again
+        ["3/18/2026", "Moe, Ed", "97110", None, 1, "Medicare"],
+    ]
+    table = read(rows)
+    assert [(line.row, line.patient_name, line.code, line.units) for line in table.lines] == [
+        (3, "Ivy, Al", "97112", 2), (4, "Jay, Bo", "97112", 2), (8, "Kay, Cy", "98940", 1),
+        (9, "Lee, Di", "98940", 1), (12, "Moe, Ed", "97110", 1)]
+    assert table.not_charges.get("header") == 2
+    assert any("row 7 names the same columns in another order" in n for n in table.notes)
+    cells = {(f.rule, f.cell) for f in check_table(table, config(), dt.date(2026, 3, 31)).findings}
+    assert {("NMR304", "C4"), ("NMR302", "E9"), ("NMR304", "C12")} <= cells
+
+
+def test_a_totals_sheet_beside_the_lines_is_a_summary_not_billing_lines(tmp_path: Path
+                                                                          ) -> None:
+    """PM exports put a totals sheet (date, code, units, charges) before the lines: with no
+    patient it is not lines to check while another sheet holds them (held-out review, 3E)."""
+    from nmr_xl.read.sources import read_workbook
+
+    wb = openpyxl.Workbook()
+    totals = wb.active
+    totals.title = "Daily Totals"
+    totals.append(["Date", "CPT", "Units", "Charges"])
+    totals.append([dt.date(2026, 3, 2), "97112", 3, 144.0])
+    totals.append([dt.date(2026, 3, 2), "97110", 1, 42.0])
+    lines = wb.create_sheet("Lines")
+    lines.append(["DOS", "Patient", "CPT", "Units"])
+    lines.append([dt.date(2026, 3, 2), "Abe, Al", "97112", 2])
+    lines.append([dt.date(2026, 3, 2), "Bo, Bea", "97112", 1])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    book = read_workbook(path, config())
+    assert [t.sheet for t in book.tables] == ["Lines"]
+    (skipped,) = book.skipped
+    assert skipped.name == "Daily Totals" and skipped.reason.startswith("a summary")
+    # so is a pivot of units by patient and code (no date of service)
+    pivot = wb.create_sheet("By Patient", 0)
+    pivot.append(["Patient", "CPT", "Units", "Charges"])
+    pivot.append(["Abe, Al", "97112", 2, 96.0])
+    pivot.append(["Bo, Bea", "97112", 1, 48.0])
+    wb.save(path)
+    book = read_workbook(path, config())
+    assert [t.sheet for t in book.tables] == ["Lines"]
+    assert {s.name for s in book.skipped} == {"Daily Totals", "By Patient"}
+    del wb["By Patient"]
+    # alone, the same sheet is read (and reported as not fully checked: no patient)
+    del wb["Lines"]
+    wb.save(path)
+    assert [t.sheet for t in read_workbook(path, config()).tables] == ["Daily Totals"]
+
+
+def test_modifiers_typed_without_a_separator_are_read_as_the_modifiers_they_join() -> None:
+    table = read([["Acct", "DOS", "CPT", "Mod", "Units"],
+                  ["P1", "3/2/2026", "97112", "GP59", 1],
+                  ["P1", "3/2/2026", "97110", "gpkx", 1],
+                  ["P1", "3/2/2026", "97140", "GPZZ", 1]])
+    assert [line.modifiers for line in table.lines] == [("GP", "59"), ("GP", "KX"), ()]
+    assert Field.MODIFIERS in table.lines[2].unreadable  # not two known modifiers: reported
+    assert Field.MODIFIERS not in table.lines[0].unreadable

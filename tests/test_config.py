@@ -328,6 +328,17 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     ("Humana MAPD", "medicare-advantage"),
     ("Medicare HMO", "medicare-advantage"),  # beats "medicare *"
     ("Medicare - Novitas", "medicare"),
+    ("Mcare", "medicare"),  # as clinics abbreviate it (held-out review, 3E)
+    ("Medicare/Medicaid", "medicare"),  # dual eligible: Medicare pays first
+    ("Aetna Medicare", "medicare-advantage"),  # a carrier's Medicare plan (held-out review, 3E)
+    ("Humana Gold Plus", "medicare-advantage"),
+    ("WellCare Medicare PPO", "medicare-advantage"),
+    ("Cigna Medicare", "medicare-advantage"),
+    ("Aetna PPO", "aetna"),
+    ("Novitas Medicare", "medicare"),
+    ("MCARE B", "medicare"),
+    ("Railroad Medicare", "medicare"),
+    ("Medicare (Primary)", "medicare"),
     ("Medicaid", "default"),
     ("Cigna", "default"),
     ("", "default"),

@@ -45,6 +45,22 @@ def test_dates_month_first(raw: object) -> None:
     assert parse_date(raw) == MAR_2
 
 
+@pytest.mark.parametrize("raw", [
+    "03/02/2026 - 03/02/2026", "03/02/2026 \u2013 03/02/2026", "3/2/26-3/2/26",
+    "03/02/2026-03/06/2026", "2026-03-02 to 2026-03-06", "3/2/2026 thru 3/5/2026",
+    "Mar 2, 2026 - Mar 3, 2026",
+])
+def test_a_date_range_in_one_cell_is_its_from_date(raw: str) -> None:
+    """A "Svc Dates" column prints the line's from and to dates in one cell; the from date is
+    the date of service (held-out review, 3E)."""
+    assert parse_date(raw) == MAR_2
+
+
+def test_a_range_with_a_bad_end_is_still_unreadable() -> None:
+    with pytest.raises(Unreadable):
+        parse_date("03/45/2026 - 03/02/2026")
+
+
 @pytest.mark.parametrize("raw", ["02/03/2026", "2/3/2026", "02.03.2026"])
 def test_dates_day_first(raw: object) -> None:
     assert parse_date(raw, day_first=True) == MAR_2
@@ -267,3 +283,14 @@ def test_numeric_text_dates_follow_the_configured_order(text: str, day_first: bo
 def test_numeric_text_dates_are_never_swapped_to_fit(text: str, day_first: bool) -> None:
     with pytest.raises(Unreadable, match="when read as"):
         parse_date(text, day_first=day_first)
+
+
+@pytest.mark.parametrize(("raw", "size"), [
+    ("($96.00)", 96.0), ("-$96.00", 96.0), ("$1,234.00-", 1234.0), ("$96.00 CR", 96.0),
+    ("96.00cr", 96.0), ("96.00", None), (2, None),
+])
+def test_negative_amounts_in_accounting_styles(raw: object, size: float | None) -> None:
+    """A reversal or credit written the accounting way ("96.00-", "$96.00 CR") is negative."""
+    from nmr_xl.read.values import negative_amount
+
+    assert negative_amount(raw) == size

@@ -19,7 +19,7 @@ say exactly what was not read and why. Nothing here knows about workbooks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from nmr_xl.config.model import IGNORE, Config, Layout
@@ -316,6 +316,10 @@ def _by_values(chosen: dict[Field, list[_Candidate]],
     for f, extra in ((Field.CODE, therapy_codes), (Field.DIAGNOSES, _dotted)):
         if f in chosen:
             continue
+        if f is Field.CODE:
+            _code_under_text_heading(chosen, unread, values, fits, therapy_codes)
+            if f in chosen:
+                continue
         best: tuple[float, int] | None = None
         for col in unread:
             if not unread[col][0].startswith(_UNKNOWN):
@@ -332,6 +336,33 @@ def _by_values(chosen: dict[Field, list[_Candidate]],
         chosen[f] = [_Candidate(col, headings[col], f, GUESS,
                                 f"heading not known; {found.describe(KIND[f])}")]
         del unread[col]
+
+
+# Free-text fields whose heading is also what exports call the code column ("Treatment",
+# "Service", "Description" over 97112, 97110 ...): the values decide.
+_TEXT_FIELDS = (Field.NOTES, Field.DESCRIPTION)
+
+
+def _code_under_text_heading(chosen: dict[Field, list[_Candidate]],
+                             unread: dict[int, tuple[str, Field | None]],
+                             values: list[list[object]], fits: dict,
+                             therapy_codes: Callable[[list[object]], bool]) -> None:
+    """A notes or description heading whose values are CPT/HCPCS codes, not text, is the code
+    column when no heading named one ("Treatment" over 97112, 97110)."""
+    for f in _TEXT_FIELDS:
+        for c in chosen.get(f, []):
+            found = content.share(values[c.column - 1], fits[Field.CODE])
+            if (found.values >= _CONTENT_ONLY_MIN and found.ratio >= _CONTENT_ONLY
+                    and therapy_codes(values[c.column - 1])):
+                chosen[f].remove(c)
+                if not chosen[f]:
+                    del chosen[f]
+                chosen[Field.CODE] = [_Candidate(
+                    c.column, c.heading, Field.CODE, GUESS,
+                    f"heading reads as {FIELD_LABELS[f]}, but "
+                    f"{found.describe(KIND[Field.CODE])}")]
+                unread.pop(c.column, None)
+                return
 
 
 def _dotted(values: list[object]) -> bool:

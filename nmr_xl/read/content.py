@@ -125,7 +125,7 @@ def checks(config: Config) -> dict[Field, Callable[[object], bool]]:
             found = v.parse_modifiers(value)
         except v.Unreadable:
             return False
-        return bool(found) and modifiers.issuperset(found)
+        return bool(found) and modifiers.issuperset(v.split_joined(found, modifiers))
 
     def date(value: object) -> bool:
         return is_date(value, config.day_first)

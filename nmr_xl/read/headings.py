@@ -23,6 +23,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _WORD = re.compile(r"[a-z]+|\d+")
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
 _NUMBER_SIGNS = re.compile(r"#|\bno\.(?=\s|$)", re.IGNORECASE)
+_OPTIONAL_PLURAL = re.compile(r"(?<=[A-Za-z])\((?:s|es)\)", re.IGNORECASE)  # "Unit(s)" -> "Units"
 _LETTERS = "abcdefghijkl"  # claim forms number diagnoses A-L and modifiers A-D
 _NAME_PARTS = frozenset({"first", "last", "middle", "given", "family", "surname"})
 _CODE_SETS = frozenset({"icd", "cpt", "hcpcs"})
@@ -62,7 +63,8 @@ class HeadingMatch:
 
 def split_words(text: str) -> list[str]:
     """Lower-case words and numbers of a heading: "PatientName" -> patient, name; "Dx1" -> dx, 1;
-    "Acct #" -> acct, number."""
+    "Acct #" -> acct, number; "Unit(s)" -> units."""
+    text = _OPTIONAL_PLURAL.sub("s", text)
     text = _NUMBER_SIGNS.sub(" number ", _CAMEL.sub(" ", text))
     words = []
     for word in _WORD.findall(text.lower()):
@@ -97,6 +99,10 @@ class Headings:
                             for f in Field}
         self._second = {f: frozenset(self._fold(second_choice.get(f.value, ()))) for f in Field}
         self._plain = frozenset(self.words(text) for text in confirm)
+        # one-word spellings by field: a heading may repeat its field in other words, as in
+        # "Date of Service (DOS)" or "Account # (MRN)"
+        self._synonyms = {f: frozenset(k[0] for k, g in self._exact.items()
+                                       if g is f and len(k) == 1) for f in Field}
         self._cache: dict[str, HeadingMatch | None] = {}
 
     def _fold(self, texts: Sequence[str]) -> list[str]:
@@ -155,7 +161,7 @@ class Headings:
                 number = number or int(word)
             elif len(word) == 1 and word in _LETTERS and f in MULTI_COLUMN:
                 number = number or _LETTERS.index(word) + 1
-            elif word not in allowed:
+            elif word not in allowed and word not in self._synonyms[f]:
                 return None
             previous = word
         return number

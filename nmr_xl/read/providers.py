@@ -14,17 +14,28 @@ from nmr_xl.model import Field, Table
 _WORD = re.compile(r"[A-Za-z][A-Za-z./-]*")
 _LETTERS = re.compile(r"[^A-Za-z]")
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "jr", "sr", "ii", "iii"})
+# A role written out after the name: "Sam Green (Rehab Aide)", "Kim Lee - Massage Therapist"
+_TRAILING_ROLE = re.compile(r"[A-Za-z.]\s*(?:\(([^()]+)\)|\s[-\u2013]\s*([^-\u2013()]+))\s*$")
+_SLASHED = re.compile(r"(?<=[a-z])/(?=[A-Z]{2})")  # "Erin Walsh/PTA"
 
 
 def credential_in_name(name: str, role_of: Callable[[str], str | None]) -> str | None:
     """The credential at the end of a provider's name, or None.
 
     The credential must be written as one: capitals or dotted letters ("LMT", "D.C.",
-    "OTR/L", "PA-C") after at least one word of the name. In a name written all in capitals,
+    "OTR/L", "PA-C") after at least one word of the name, or a role the rules file spells, in
+    any case, in brackets or after a dash at the end ("Sam Green (Rehab Aide)", "Kim Lee -
+    Massage Therapist"). In a name written all in capitals,
     where every word looks like a credential, a two-letter credential counts only after a
     comma that follows the full name ("MARK ORTIZ, DC"): "NGUYEN, CA" is a name, not a
     chiropractic assistant.
     """
+    name = _SLASHED.sub(" ", name)
+    trailing = _TRAILING_ROLE.search(name)
+    if trailing is not None:
+        role = (trailing.group(1) or trailing.group(2)).strip()
+        if role_of(role) is not None:
+            return role
     words = [(m.group(), m.start()) for m in _WORD.finditer(name)]
     words = [(w, at) for w, at in words if _LETTERS.sub("", w).lower() not in _TITLES]
     all_caps = not any(c.islower() for w, _ in words for c in w)

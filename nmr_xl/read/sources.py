@@ -18,7 +18,7 @@ from nmr_xl.model import SkippedSheet, Table, Workbook
 from nmr_xl.read.csv_source import CSV_SUFFIXES, DELIMITERS, decode
 from nmr_xl.read.error_cells import error_cells, overlay
 from nmr_xl.read.package import declares_dtd, read_part
-from nmr_xl.read.table import build_table
+from nmr_xl.read.table import build_table, fill_merged_down, summary_sheets
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -220,11 +220,13 @@ def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
                 skipped.append(SkippedSheet(meta.name, refused[meta.name]))
                 continue
             try:
-                rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                sheet = book.get_sheet_by_name(meta.name)
+                rows = sheet.to_python(skip_empty_area=False)
             except Exception as exc:
                 skipped.append(SkippedSheet(meta.name, f"cannot be read ({_short(exc)})"))
                 continue
             rows = overlay(rows, errors.get(meta.name))
+            rows = fill_merged_down(rows, _merged_ranges(sheet))
             width = max((len(r) for r in rows), default=0)
             result = build_table(meta.name, rows, config, width=width)
             if isinstance(result, Table):
@@ -233,7 +235,18 @@ def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
                 skipped.append(result)
     finally:
         book.close()
-    return Workbook(tables, skipped)
+    tables, summaries = summary_sheets(tables)
+    return Workbook(tables, skipped + summaries)
+
+
+def _merged_ranges(sheet: calamine.CalamineSheet) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged cells as (first row, first column, last row, last column), 0-based;
+    none when the format or the library version does not say."""
+    try:
+        found = sheet.merged_cell_ranges or []
+        return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in found]
+    except Exception:  # .xls / .ods readers and older versions may not list them
+        return []
 
 
 def _short(exc: Exception) -> str:

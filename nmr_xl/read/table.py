@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from statistics import median
+from typing import Any
 
 from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Line, SkippedSheet, Table, column_letter
@@ -21,9 +22,18 @@ from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
 from nmr_xl.read.diagnoses import link_diagnoses
 from nmr_xl.read.groups import carry_down, fill_down, labelled, unlabelled
+from nmr_xl.read.headings import HeadingMatch
 from nmr_xl.read.payer_codes import payer_codes
 from nmr_xl.read.providers import credentials_from_names
-from nmr_xl.read.rows import DIAGNOSIS, HEADING, REVERSAL, TOTAL, RowSorter, is_negative
+from nmr_xl.read.rows import (
+    DIAGNOSIS,
+    HEADER,
+    HEADING,
+    REVERSAL,
+    TOTAL,
+    RowSorter,
+    is_negative,
+)
 from nmr_xl.read.visit_time import minutes_per_visit
 
 # A header row must name the code column and at least this many fields in all, one of them the
@@ -57,6 +67,46 @@ def _qualifies(fields: set[Field], code_by_heading: bool = True) -> bool:
             and len(billing | {Field.CODE}) >= MIN_FIELDS and not billing.isdisjoint(_ANCHORS))
 
 
+def summary_sheets(tables: list[Table]) -> tuple[list[Table], list[SkippedSheet]]:
+    """A workbook's summary sheets set apart from its billing lines: when one sheet's table has
+    the patient and the date of service (columns, or rows above its lines that name them), a
+    table on another sheet with no patient or no date at all is a summary (totals by date, code,
+    patient or provider), not lines to check."""
+    def full(t: Table) -> bool:
+        return Field.PATIENT in t.columns and Field.DOS in t.columns
+
+    lines = next((t for t in tables if full(t)), None)
+    if lines is None:
+        return tables, []
+    keep = [t for t in tables if full(t)]
+    skipped = [SkippedSheet(t.sheet, f"a summary, not billing lines: it names no "
+                                     f"{'patient' if Field.PATIENT not in t.columns else 'date'}"
+                                     f", and the sheet '{lines.sheet}' holds the lines")
+               for t in tables if not full(t)]
+    return keep, skipped
+
+
+def fill_merged_down(rows: list[list[Any]], merged: Sequence[tuple[int, int, int, int]]
+                     ) -> list[list[Any]]:
+    """A cell merged down over several rows shows its value on each of them: a patient or a
+    date of service merged over a visit's lines belongs to every line (the workbook stores it
+    in the first row only). Only the first column of a merged range is filled, and only rows
+    the range covers that hold nothing there. `merged` is (first row, first column, last row,
+    last column), 0-based."""
+    for r0, c0, r1, _last_column in merged:
+        if r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if value is None or value == "":
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if c0 < len(row) and (row[c0] is None or row[c0] == ""):
+                rows[r] = row = list(row)
+                row[c0] = value
+    return rows
+
+
 def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | None:
     """A two-row header read as one ("Service" over "Date"), or None when the upper row holds
     fewer than two headings."""
@@ -68,6 +118,8 @@ def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | 
         top = upper[index] if index < len(upper) else None
         bottom = lower[index] if index < len(lower) else None
         parts = [str(p).strip() for p in (top, bottom) if isinstance(p, str) and p.strip()]
+        if len(parts) == 2 and parts[0] == parts[1]:  # one heading merged down over both rows
+            parts = parts[:1]
         out.append(" ".join(parts) if parts else bottom)
     return out
 
@@ -241,7 +293,77 @@ def build_table(
     titles: list[tuple[int, dict[Field, str]]] = [
         (row, _block_fields(cells, config)) for row, cells in enumerate(head[:header.row - 1], 1)]
     _read_lines(table, remaining, config, plan, titles)
+    starts = [row for row, moved in table.moved if moved]
+    if starts:
+        rows_text = ", ".join(str(row) for row in starts)
+        table.notes.append(
+            f"The header row repeated at row{'s' if len(starts) > 1 else ''} {rows_text} names "
+            "the same columns in another order: the lines under it were read by their own "
+            "header's columns.")
     return table
+
+
+class _Sections:
+    """Sections under a later header row that names the same fields in another order
+    ("Physical Therapy" then "Chiropractic", each with its own header, its headings in another
+    order or spelled otherwise): their rows are put back into the first header's order, so one
+    column map reads them all, and the table keeps where each section's values really are
+    (Table.moved) for the findings' cells. A header row repeated in the first order (a page
+    break) ends such a section. Only rows whose code cell holds no code are looked at, so
+    charge lines cost nothing."""
+
+    def __init__(self, table: Table, config: Config) -> None:
+        self.table = table
+        self.match = config.headings.match
+        self.main: dict[Field, list[int]] = {}  # field -> its header columns, 0-based
+        for read in table.reads:
+            if read.field is not None and read.column in table.headers:
+                self.main.setdefault(read.field, []).append(read.column - 1)
+        self.width = max(table.headers, default=0)
+        self.order: dict[int, int] | None = None  # header column -> the section's, 0-based
+
+    def starts(self, row: int, cells: Sequence[object]) -> bool:
+        """Whether `cells` (as the sheet holds them) is a header row that starts or ends a
+        section; the order to read the next rows by is then self.order."""
+        found = _section_header(cells, self.main, self.match)
+        if found is None or not (found or self.order):
+            return False
+        self.order = found or None
+        self.table.moved.append((row, {c + 1: p + 1 for c, p in found.items()}))
+        return True
+
+    def reorder(self, cells: Sequence[object]) -> Sequence[object]:
+        return _reorder(cells, self.order, self.width) if self.order else cells
+
+
+def _section_header(cells: Sequence[object], main: dict[Field, list[int]],
+                    match: Callable[[str], HeadingMatch | None]) -> dict[int, int] | None:
+    """For a row whose headings name the code and at least two more of the header's fields:
+    each header column -> the column of this row that names the same field ({} when every
+    field named is where the header has it); None for any other row."""
+    found: dict[Field, list[int]] = {}
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str) and cell.strip():
+            heading = match(cell)
+            if heading is not None:
+                found.setdefault(heading.field, []).append(index)
+    if Field.CODE not in found or len(found.keys() & main.keys()) < 3:
+        return None
+    order: dict[int, int] = {}
+    for f, cols in main.items():
+        for col, index in zip(cols, found.get(f, ()), strict=False):
+            order.setdefault(col, index)
+    if all(col == index for col, index in order.items()):
+        return {}
+    return order
+
+
+def _reorder(cells: Sequence[object], order: dict[int, int], width: int) -> list[object]:
+    out: list[object] = [None] * max(width, len(cells))
+    for col, index in order.items():
+        if index < len(cells):
+            out[col] = cells[index]
+    return out
 
 
 def _chain(first: list[Sequence[object]], rest: Iterator[Sequence[object]]
@@ -267,10 +389,18 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     codeless: list[tuple[int, Sequence[object]]] = []
     negative_cols = [columns[f][0] - 1 for f in (Field.UNITS, Field.CHARGE) if f in columns]
     simple = sorter.simple
+    sections = _Sections(table, config)
     for row, cells in enumerate(rows, start=table.header_row + 1):
+        sheet_cells = cells
+        if sections.order is not None:
+            cells = sections.reorder(cells)
         if len(cells) < width:
             cells = [*cells, *([None] * (width - len(cells)))]
         raw = cells[code_index]
+        readable = raw is not None and raw != "" and code_of(raw)[1] is None
+        if not readable and sections.starts(row, sheet_cells):
+            others[HEADER] += 1  # the header of a section: its lines follow
+            continue
         if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
             kind = sorter.codeless(cells)
             if kind == HEADING:
@@ -280,7 +410,6 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
             elif kind is not None:
                 others[kind] += 1
             continue
-        readable = code_of(raw)[1] is None
         first = cells[0]
         if readable and simple and first is not None and first != "":
             # the common line: only a total label in its first cell could make it another row
@@ -468,6 +597,9 @@ def _check_modifiers(lines: list[Line], known: frozenset[str]) -> None:
     """An unknown modifier is reported (NMR002), not silently kept."""
     for line in lines:
         if not line.modifiers or known.issuperset(line.modifiers):
+            continue
+        line.modifiers = v.split_joined(line.modifiers, known)
+        if known.issuperset(line.modifiers):
             continue
         bad = [m for m in line.modifiers if m not in known]
         line.modifiers = tuple(m for m in line.modifiers if m in known)

@@ -106,6 +106,9 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
     numeric = _NUMERIC_DATE.fullmatch(text)
     if numeric:  # 03/04/2026: read in the configured order only, never swapped to make it fit
         return _numeric_date(*numeric.groups(), day_first=day_first)
+    span = _date_range(text)
+    if span is not None:  # "03/02/2026 - 03/02/2026" (a "Svc Dates" column): the from date
+        return parse_date(span[0], day_first=day_first)
     # A year-first text (2026-03-02) is year-month-day whatever the date order setting.
     day_first = day_first and not re.match(r"\d{4}[-/.]", text)
     # Parse twice with different defaults: a text missing its day, month or year ("March 3")
@@ -121,6 +124,20 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
 
 
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
+# A from-to range in one cell: "03/02/2026 - 03/02/2026", "3/2/26 (en dash) 3/2/26", "2026-03-02 to
+# 2026-03-06", "03/02/2026-03/02/2026".
+_RANGE_SPLITS = (re.compile(r"\s*[\u2013\u2014]\s*"),
+                 re.compile(r"\s+(?:-|to|thru|through)\s+", re.IGNORECASE),
+                 re.compile(r"(?<=\d/\d\d)-(?=\d)|(?<=\d/\d\d\d\d)-(?=\d)"))
+
+
+def _date_range(text: str) -> tuple[str, str] | None:
+    """The two ends of a date range written in one cell, or None."""
+    for split in _RANGE_SPLITS:
+        parts = split.split(text)
+        if len(parts) == 2 and all(any(ch.isdigit() for ch in p) for p in parts):
+            return parts[0].strip(), parts[1].strip()
+    return None
 
 
 def _numeric_date(first: str, second: str, year: str, *, day_first: bool) -> dt.date:
@@ -216,6 +233,19 @@ def parse_modifiers(value: object) -> tuple[str, ...]:
     return tuple(t for t in _MODIFIER_SPLIT.split(text.upper()) if t)
 
 
+def split_joined(modifiers: tuple[str, ...], known: frozenset[str]) -> tuple[str, ...]:
+    """Modifiers typed without a separator ("GP59", "GPKX") read as the known two-character
+    modifiers they are made of; anything else is kept as it was (and reported if unknown)."""
+    out: list[str] = []
+    for m in modifiers:
+        parts = [m[i:i + 2] for i in range(0, len(m), 2)]
+        if m not in known and len(m) >= 4 and len(m) % 2 == 0 and known.issuperset(parts):
+            out.extend(parts)
+        else:
+            out.append(m)
+    return tuple(out)
+
+
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|:\-\[\]'\"()]+")  # also a list written ['GP', '59']
 _NO_MODIFIER = {"N/A", "NA", "NONE", "-", "--", "0"}  # placeholders exports put in empty cells
 
@@ -296,10 +326,12 @@ def negative_amount(value: object) -> float | None:
     match = _NEGATIVE.fullmatch(text)
     if not match:
         return None
-    return float((match.group(1) or match.group(2)).replace(",", ""))
+    return float(next(g for g in match.groups() if g).replace(",", ""))
 
 
-_NEGATIVE = re.compile(r"-\s*\$?\s*(\d[\d,]*(?:\.\d+)?)|\(\s*\$?\s*(\d[\d,]*(?:\.\d+)?)\s*\)")
+# -45, ($45.00), and the accounting styles 45.00- and $45.00 CR
+_NEGATIVE = re.compile(r"-\s*\$?\s*(\d[\d,]*(?:\.\d+)?)|\(\s*\$?\s*(\d[\d,]*(?:\.\d+)?)\s*\)"
+                       r"|\$?\s*(\d[\d,]*(?:\.\d+)?)\s*(?:-|CR)", re.IGNORECASE)
 
 
 def parse_money(value: object) -> float | None:
