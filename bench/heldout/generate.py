@@ -2,9 +2,9 @@
 """Held-out export shapes for nmr-xl, built blind (from the README, the rule docs and the
 export-layout research only) by the reviewer of session 3E.
 
-Writes ~12 workbooks/CSVs into heldout/data/ (not committed) and heldout/data/manifest.json:
+Writes ~12 workbooks/CSVs into bench/heldout/data/ (not committed) and bench/heldout/data/manifest.json:
 for every file the planted problems as (row, rule) and the rows of correctly billed lines.
-`python heldout/score.py` checks them with nmr-xl and writes the scorecard.
+`python bench/heldout/score.py` checks them with nmr-xl and writes the scorecard.
 
 A line is a dict: pt, name, dos (date), code, mods (list), units, min (minutes or None),
 prov, cred, payer, dx (list), notes, chg, plant (list of (rule, rows-offset-or-None)).
