@@ -1,7 +1,8 @@
 """Findings a rule grades down when it cannot be sure (the fixtures compare rows and rules, not
 severities): NMR102 for a payer whose unit method is only assumed, NMR310 on a running total
-built from charges or from a year rules.toml has no threshold for, NMR208 on a payer policy
-known only from a secondary source. A grade never goes up: a
+built from charges or from a year rules.toml has no threshold for. (NMR208 on a payer policy
+known only from a secondary source stays an error, the catalogue's grade: the message names the
+source and the advice says to confirm it.) A grade never goes up: a
 practice's lower level stays."""
 
 from __future__ import annotations
@@ -89,13 +90,9 @@ def test_kx_in_a_year_without_its_threshold_is_a_warning() -> None:
 NMR = ["Patient ID", "DOS", "CPT", "Units", "Payer"]
 
 
-def test_a_payer_exclusion_known_only_from_a_secondary_source_is_a_warning() -> None:
+def test_a_payer_exclusion_is_an_error_whatever_its_source(tmp_path: Path) -> None:
     rows = [NMR, ["P1", dt.date(2026, 3, 2), "97112", 2, "BCBS of Tennessee"]]
-    assert graded(rows, rules=("NMR208",)) == [(2, "NMR208", "warning")]
-
-
-def test_a_payer_exclusion_from_the_payers_own_policy_is_an_error(tmp_path: Path) -> None:
+    assert graded(rows, rules=("NMR208",)) == [(2, "NMR208", "error")]
     config = overlay(tmp_path, '[profiles.bcbs-tennessee]\nnmr_excluded = [{value = true, '
                                'source = "primary: the payer\'s policy, read 2026-01-05"}]\n')
-    rows = [NMR, ["P1", dt.date(2026, 3, 2), "97112", 2, "BCBS of Tennessee"]]
     assert graded(rows, config, rules=("NMR208",)) == [(2, "NMR208", "error")]

@@ -395,14 +395,14 @@ def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
     """97112 billed to a payer whose policy does not cover it.
 
     What it checks: a 97112 line whose payer resolves to a profile with `nmr_excluded = true`.
-    The message names the policy's source as the rules file records it; while that source is
-    only secondary (not confirmed against the payer's own policy), the finding is at most a
-    warning.
+    The message names the policy's source as the rules file records it, and while that source
+    is only secondary (not confirmed against the payer's own policy) the advice says to check
+    the payer's policy first.
     Why: some payers consider neuromuscular re-education investigational or not covered; the
     line will be denied, and the patient may not be billed without a prior written notice.
-    Example: 97112 billed to BlueCross BlueShield of Tennessee (a warning: the bundled
-    profile's source is a secondary copy). A practice that has read the payer's policy gives
-    `nmr_excluded` a version whose source names it, and the finding is an error.
+    Example: 97112 billed to BlueCross BlueShield of Tennessee (the bundled profile's source
+    is a secondary copy, and the finding says so). A practice that has read the payer's policy
+    gives `nmr_excluded` a version whose source names it.
     Configuration: per profile `nmr_excluded` (dated, each version with its source); the
     bundled `bcbs-tennessee` profile sets it.
     Source (secondary): a BlueCross BlueShield of Tennessee medical policy on neuromuscular
@@ -425,7 +425,6 @@ def payer_excludes_nmr(line: Line, ctx: Context) -> Iterator[Hit]:
          "the payer's own policy. " if unconfirmed else "")
         + "If the payer does not cover it, expect a denial, and have the patient sign the "
         "payer's advance notice before the service if you will bill them for it.",
-        at_most=Severity.WARNING if unconfirmed else None,
     )
 
 
