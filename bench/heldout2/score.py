@@ -19,7 +19,8 @@ DATA = HERE / "data"
 
 
 def _heldout_score():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("heldout_score", HERE.parent / "heldout" / "score.py")
+    path = HERE.parent / "heldout" / "score.py"
+    spec = importlib.util.spec_from_file_location("heldout_score", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -28,7 +29,7 @@ def _heldout_score():  # type: ignore[no-untyped-def]
 
 
 def plain_ok(result) -> bool:  # type: ignore[no-untyped-def]
-    """A shape that cannot be read safely: refused or said to be not fully checked, nothing false."""
+    """A shape that cannot be read safely: refused or said not fully checked, nothing false."""
     said = result.status == "error" or bool(result.not_fully_checked)
     return said and not result.false and not result.found
 
