@@ -653,3 +653,33 @@ def test_the_first_line_under_a_header_is_never_joined_to_it() -> None:
     assert table.header_row == 1
     assert len(table.lines) == 3 and table.lines[0].patient_name == "Kelly, Zoe"
     assert table.lines[2].dos == dt.date(2026, 3, 13)
+
+
+def test_a_ledger_description_of_codes_between_payments_is_the_code_column() -> None:
+    """A patient ledger's only code is in its description, between copays and adjustments:
+    the description is the code column, the payments are rows of another kind."""
+    rows = [["Patient: Quinn, Harold"], ["Date", "Description", "Units", "Charges", "Payments"],
+            [dt.date(2026, 3, 2), "98940 Chiropractic Manipulation (AT)", 1, "45.00", None],
+            [dt.date(2026, 3, 2), "Copay - Check #1182", None, None, "10.00"],
+            [dt.date(2026, 3, 4), "97112 Neuromuscular Re-education (GP)", 1, "48.00", None],
+            [dt.date(2026, 3, 10), "Medicare Payment", None, None, "80.14"],
+            [dt.date(2026, 3, 10), "Contractual Adjustment", None, None, "12.86"],
+            [dt.date(2026, 3, 11), "98940 Chiropractic Manipulation", 1, "45.00", None]]
+    table = read(rows)
+    assert table.columns[Field.CODE] == [2]
+    assert [(line.code, line.modifiers) for line in table.lines] == [
+        ("98940", ("AT",)), ("97112", ("GP",)), ("98940", ())]
+    assert sum(table.not_charges.values()) == 3
+
+
+def test_a_claim_row_holding_several_service_lines_is_refused_plainly() -> None:
+    """CMS-1500 lines flattened into one row per claim ("Line 1 CPT" .. "Line 6 CPT"): read one
+    line a row, lines 2-6 would go unchecked and their modifiers be mixed up: not read."""
+    head = ["Patient", "Payer"]
+    for i in range(1, 4):
+        head += [f"Line {i} DOS", f"Line {i} CPT", f"Line {i} Mod", f"Line {i} Units"]
+    line = ["Gray, Al", "Medicare", "03/02/2026", "97112", "GP", 2, "03/02/2026", "97110", "",
+            1, None, None, None, None]
+    got = build_table("Claims", [head, line, line, line], config())
+    assert isinstance(got, SkippedSheet)
+    assert "several service lines" in got.reason and "'Line 1 CPT'" in got.reason

@@ -17,6 +17,7 @@ from typing import Any
 
 from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Line, SkippedSheet, Table, column_letter
+from nmr_xl.normalize import norm
 from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
@@ -49,6 +50,8 @@ BILLING_FIELDS = frozenset({
     Field.VISIT_MINUTES,
 })
 _ANCHORS = frozenset({Field.DOS, Field.PATIENT, Field.PATIENT_NAME})
+# The start of the reason a sheet whose rows each hold a claim's service lines is not read.
+SEVERAL_LINES_A_ROW = "one row holds several service lines"
 
 
 @dataclass(frozen=True)
@@ -276,6 +279,21 @@ def _sample(rows: Sequence[Sequence[object]], header: Sequence[object]
     return [r for r, n in filled if 2 * n >= typical]
 
 
+def _service_line_groups(plan: ColumnPlan) -> list[str]:
+    """The headings of a claim row that holds several service lines ("Line 1 CPT" ..
+    "Line 6 CPT", as a CMS-1500's 24A-24J flattened to one row), or []: the code column's
+    heading numbered, and the same heading with another number beside it. Diagnoses and
+    modifiers may be numbered (Dx 1..Dx 12); a line has one code."""
+    cols = plan.columns.get(Field.CODE)
+    if not cols:
+        return []
+    key = re.sub(r"\d+", "#", norm(plan.headers[cols[0]]))
+    if "#" not in key:
+        return []
+    same = [r.heading for r in plan.reads if re.sub(r"\d+", "#", norm(r.heading)) == key]
+    return [f"'{t}'" for t in same[:2]] if len(same) > 1 else []
+
+
 def date_order(rows: Sequence[Sequence[object]]) -> bool | None:
     """Whether the sheet's text dates show their order: True when some date can only be read
     day first (17/02/2026) and none only month first (02/17/2026), False for the reverse, None
@@ -342,6 +360,12 @@ def build_table(
                                    f"{MIN_FIELDS - 1} other billing columns in the first "
                                    f"{config.header_search_rows} rows")
     plan = plan_columns(header.cells, _sample(head[header.row:], header.cells), config)
+    wide = _service_line_groups(plan)
+    if wide:
+        return SkippedSheet(sheet, (
+            f"{SEVERAL_LINES_A_ROW} (column groups {', '.join(wide)} ...): nmr-xl "
+            "reads one service line a row, so it cannot check this layout without misreading "
+            "it; export the claims' service lines one a row"))
     columns = dict(plan.columns)
     table = Table(sheet=sheet, header_row=header.row, columns=columns, headers=plan.headers,
                   lines=[], last_column=max(max(plan.headers), width), reads=plan.reads)
