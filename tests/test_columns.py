@@ -632,6 +632,14 @@ def test_dates_that_do_not_tell_their_order_follow_the_setting() -> None:
     assert not any("day first" in n for n in table.notes)
 
 
+def test_one_date_that_reads_only_day_first_is_a_slip_not_the_order() -> None:
+    rows = [["Patient", "DOS", "CPT", "Units"], ["P1", "03/02/2026", "97112", 2],
+            ["P2", "13/02/2026", "97110", 1], ["P2", "03/04/2026", "97110", 1]]
+    table = read(rows)
+    assert table.lines[0].dos == dt.date(2026, 3, 2)
+    assert Field.DOS in table.lines[1].unreadable
+
+
 def test_a_two_row_header_repeated_on_a_later_page_is_not_a_line() -> None:
     upper = ["Patient", "Date of", "Procedure", "Units", "Timed"]
     lower = ["Name", "Service", "Code", "Billed", "Minutes"]
@@ -648,10 +656,11 @@ def test_the_first_line_under_a_header_is_never_joined_to_it() -> None:
     rows = [["Client Name", "Appointment Date", "Item", "Qty", "Practitioner"],
             ["Kelly, Zoe", "02/03/2026", "CPT 97112", "2", "Sam Boyd PT"],
             ["Kelly, Zoe", "04/03/2026", "CPT 97112", "2", "Sam Boyd PT"],
-            ["Nolan, Pat", "13/03/2026", "CPT 97110", "1", "Sam Boyd PT"]]
+            ["Nolan, Pat", "13/03/2026", "CPT 97110", "1", "Sam Boyd PT"],
+            ["Nolan, Pat", "20/03/2026", "CPT 97110", "1", "Sam Boyd PT"]]
     table = read(rows)
     assert table.header_row == 1
-    assert len(table.lines) == 3 and table.lines[0].patient_name == "Kelly, Zoe"
+    assert len(table.lines) == 4 and table.lines[0].patient_name == "Kelly, Zoe"
     assert table.lines[2].dos == dt.date(2026, 3, 13)
 
 

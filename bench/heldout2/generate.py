@@ -507,7 +507,9 @@ def f14_month_tabs_price_list() -> None:
 
 def f15_au_real_dates_and_text() -> None:
     """An Australian clinic's CSV: `DD/MM/YYYY` dates where most days are 12 or less, `mins`,
-    `CPT 97112` codes; one date on the 13th proves the order."""
+    `CPT 97112` codes; dates on the 13th and 20th prove the order (one alone could be a slip).
+    The 20/03 line was added after the first scoring, when one telling date was judged too
+    little for a reader to obey."""
     sh = Sheet()
     sh.other(["Client Name", "Appointment Date", "Item", "Qty", "Duration", "Practitioner",
               "Fund"])
@@ -521,6 +523,7 @@ def f15_au_real_dates_and_text() -> None:
         (["Nolan, Pat", "11/03/2026", "CPT 97112", "2", "30 mins", "Jay Kim LMT", "HCF"],
          ("NMR204",)),
         (["Nolan, Pat", "13/03/2026", "CPT 97112", "2", "30 mins", "Sam Boyd PT", "HCF"], ()),
+        (["Nolan, Pat", "20/03/2026", "CPT 97112", "2", "30 mins", "Sam Boyd PT", "HCF"], ()),
         (["Nolan, Pat", "05/12/2026", "CPT 97112", "2", "30 mins", "Sam Boyd PT", "HCF"],
          ("NMR004",)),
     ]

@@ -295,8 +295,9 @@ def _service_line_groups(plan: ColumnPlan) -> list[str]:
 
 
 def date_order(rows: Sequence[Sequence[object]]) -> bool | None:
-    """Whether the sheet's text dates show their order: True when some date can only be read
-    day first (17/02/2026) and none only month first (02/17/2026), False for the reverse, None
+    """Whether the sheet's text dates show their order: True when dates can only be read day
+    first (17/02/2026; two at least) and none only month first (02/17/2026), False for the
+    reverse, None
     when the dates do not tell (every day and month 12 or under) or contradict each other. A
     clinic outside the US exports its dates day first whatever the rules file says."""
     day = month = 0
@@ -312,11 +313,16 @@ def date_order(rows: Sequence[Sequence[object]]) -> bool | None:
                 day += 1
             elif 12 < second <= 31 and 1 <= first <= 12:
                 month += 1
-    if day and not month:
+    if day >= _TELLING_DATES and not month:
         return True
-    if month and not day:
+    if month >= _TELLING_DATES and not day:
         return False
     return None
+
+
+# Dates that can be read only one way, needed before a sheet's order is decided by them: one
+# alone may be a typing slip (13/02/2026 in a US export), which is reported, not obeyed.
+_TELLING_DATES = 2
 
 
 def _texts(cells: Sequence[object]) -> list[str]:
