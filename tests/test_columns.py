@@ -616,10 +616,11 @@ def test_text_dates_that_show_the_day_first_are_read_day_first() -> None:
     """A UK or Australian clinic's export: 17/02/2026 can only be day first, so 03/02/2026 on
     the same sheet is 3 February, whatever the rules file's date_order; said in a note."""
     rows = [["Patient", "DOS", "CPT", "Units"], ["P1", "03/02/2026", "97112", 2],
-            ["P1", "17/02/2026", "97112", 2], ["P2", "12/03/2026", "97110", 1]]
+            ["P1", "17/02/2026", "97112", 2], ["P2", "12/03/2026", "97110", 1],
+            ["P2", "24/02/2026", "97110", 1]]
     table = read(rows)
     assert [line.dos for line in table.lines] == [
-        dt.date(2026, 2, 3), dt.date(2026, 2, 17), dt.date(2026, 3, 12)]
+        dt.date(2026, 2, 3), dt.date(2026, 2, 17), dt.date(2026, 3, 12), dt.date(2026, 2, 24)]
     assert any("day first" in n for n in table.notes)
 
 
