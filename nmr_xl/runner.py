@@ -23,6 +23,7 @@ from nmr_xl.read.html_source import load_html
 from nmr_xl.read.package import Package, inspect, mend, too_many_cells_to_copy
 from nmr_xl.read.rows import sentence as not_charges_sentence
 from nmr_xl.read.sources import read_workbook, sniff
+from nmr_xl.read.table import SEVERAL_LINES_A_ROW
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 # Everything check_file reads (CSV by its extension): for callers that search folders
@@ -210,6 +211,10 @@ def _no_table_error(skipped: list[SkippedSheet], csv: bool = False) -> InputErro
         return InputError("corrupt", "; ".join(f"sheet {s.name} {s.reason}" for s in broken))
     if not skipped or all(s.reason == "empty" for s in skipped):
         return InputError("empty", f"the {'CSV file' if csv else 'workbook'} has no data")
+    wide = [s for s in skipped if s.reason.startswith(SEVERAL_LINES_A_ROW)]
+    if wide:  # a layout seen and refused: say which and why, not "no billing table"
+        return InputError("no-billing-table", "; ".join(
+            f"the sheet '{s.name}' cannot be checked: {s.reason}" for s in wide))
     where = "the CSV file has no" if csv else "no sheet has a"
     return InputError("no-billing-table",
                       f"{where} billing table: a header row naming a CPT/procedure code "

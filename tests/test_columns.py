@@ -73,6 +73,9 @@ QUALIFIED = [
     ("Patient Account # (MRN)", "Patient Account", "A100"),
     ("Billing Units", "Units", 2),
     ("Funding Source", "Payer", "Medicare"),
+    ("Fund", "Payer", "Medibank"),  # an Australian health fund
+    ("PRIM_PAYER_NM", "Primary Payer Name", "MEDICARE"),  # a SQL dump: NM is name
+    ("REND_PROV_NM", "Rendering Provider Name", "PARK, SUE PT"),
     ("Last PN Date", "Progress Report", dt.date(2026, 2, 25)),
 ]
 
@@ -604,3 +607,89 @@ def test_modifiers_typed_without_a_separator_are_read_as_the_modifiers_they_join
     assert [line.modifiers for line in table.lines] == [("GP", "59"), ("GP", "KX"), ()]
     assert Field.MODIFIERS in table.lines[2].unreadable  # not two known modifiers: reported
     assert Field.MODIFIERS not in table.lines[0].unreadable
+
+
+# --- day-first dates, two-row headers repeated, the first line under a header ----------------
+
+
+def test_text_dates_that_show_the_day_first_are_read_day_first() -> None:
+    """A UK or Australian clinic's export: 17/02/2026 can only be day first, so 03/02/2026 on
+    the same sheet is 3 February, whatever the rules file's date_order; said in a note."""
+    rows = [["Patient", "DOS", "CPT", "Units"], ["P1", "03/02/2026", "97112", 2],
+            ["P1", "17/02/2026", "97112", 2], ["P2", "12/03/2026", "97110", 1],
+            ["P2", "24/02/2026", "97110", 1]]
+    table = read(rows)
+    assert [line.dos for line in table.lines] == [
+        dt.date(2026, 2, 3), dt.date(2026, 2, 17), dt.date(2026, 3, 12), dt.date(2026, 2, 24)]
+    assert any("day first" in n for n in table.notes)
+
+
+def test_dates_that_do_not_tell_their_order_follow_the_setting() -> None:
+    rows = [["Patient", "DOS", "CPT", "Units"], ["P1", "03/02/2026", "97112", 2],
+            ["P1", "02/17/2026", "97112", 2], ["P2", "17/02/2026", "97110", 1]]
+    table = read(rows)  # contradicting dates: month first, as set, and 17/02/2026 unreadable
+    assert table.lines[0].dos == dt.date(2026, 3, 2)
+    assert Field.DOS in table.lines[2].unreadable
+    assert not any("day first" in n for n in table.notes)
+
+
+def test_one_date_that_reads_only_day_first_is_a_slip_not_the_order() -> None:
+    rows = [["Patient", "DOS", "CPT", "Units"], ["P1", "03/02/2026", "97112", 2],
+            ["P2", "13/02/2026", "97110", 1], ["P2", "03/04/2026", "97110", 1]]
+    table = read(rows)
+    assert table.lines[0].dos == dt.date(2026, 3, 2)
+    assert Field.DOS in table.lines[1].unreadable
+
+
+def test_a_two_row_header_repeated_on_a_later_page_is_not_a_line() -> None:
+    upper = ["Patient", "Date of", "Procedure", "Units", "Timed"]
+    lower = ["Name", "Service", "Code", "Billed", "Minutes"]
+    line = ["Doe, Jane", "03/02/2026", "97112", 2, 30]
+    table = read([upper, lower, line, ["Page 2 of 2"], upper, lower, line])
+    assert [line.code for line in table.lines] == ["97112", "97112"]
+    assert all(not line.unreadable for line in table.lines)
+    assert table.not_charges.get("header") == 2
+
+
+def test_the_first_line_under_a_header_is_never_joined_to_it() -> None:
+    """Headings nmr-xl does not all know over a first line whose code cell has a label
+    ("CPT 97112"): the line is a line, not the header's second row."""
+    rows = [["Client Name", "Appointment Date", "Item", "Qty", "Practitioner"],
+            ["Kelly, Zoe", "02/03/2026", "CPT 97112", "2", "Sam Boyd PT"],
+            ["Kelly, Zoe", "04/03/2026", "CPT 97112", "2", "Sam Boyd PT"],
+            ["Nolan, Pat", "13/03/2026", "CPT 97110", "1", "Sam Boyd PT"],
+            ["Nolan, Pat", "20/03/2026", "CPT 97110", "1", "Sam Boyd PT"]]
+    table = read(rows)
+    assert table.header_row == 1
+    assert len(table.lines) == 4 and table.lines[0].patient_name == "Kelly, Zoe"
+    assert table.lines[2].dos == dt.date(2026, 3, 13)
+
+
+def test_a_ledger_description_of_codes_between_payments_is_the_code_column() -> None:
+    """A patient ledger's only code is in its description, between copays and adjustments:
+    the description is the code column, the payments are rows of another kind."""
+    rows = [["Patient: Quinn, Harold"], ["Date", "Description", "Units", "Charges", "Payments"],
+            [dt.date(2026, 3, 2), "98940 Chiropractic Manipulation (AT)", 1, "45.00", None],
+            [dt.date(2026, 3, 2), "Copay - Check #1182", None, None, "10.00"],
+            [dt.date(2026, 3, 4), "97112 Neuromuscular Re-education (GP)", 1, "48.00", None],
+            [dt.date(2026, 3, 10), "Medicare Payment", None, None, "80.14"],
+            [dt.date(2026, 3, 10), "Contractual Adjustment", None, None, "12.86"],
+            [dt.date(2026, 3, 11), "98940 Chiropractic Manipulation", 1, "45.00", None]]
+    table = read(rows)
+    assert table.columns[Field.CODE] == [2]
+    assert [(line.code, line.modifiers) for line in table.lines] == [
+        ("98940", ("AT",)), ("97112", ("GP",)), ("98940", ())]
+    assert sum(table.not_charges.values()) == 3
+
+
+def test_a_claim_row_holding_several_service_lines_is_refused_plainly() -> None:
+    """CMS-1500 lines flattened into one row per claim ("Line 1 CPT" .. "Line 6 CPT"): read one
+    line a row, lines 2-6 would go unchecked and their modifiers be mixed up: not read."""
+    head = ["Patient", "Payer"]
+    for i in range(1, 4):
+        head += [f"Line {i} DOS", f"Line {i} CPT", f"Line {i} Mod", f"Line {i} Units"]
+    line = ["Gray, Al", "Medicare", "03/02/2026", "97112", "GP", 2, "03/02/2026", "97110", "",
+            1, None, None, None, None]
+    got = build_table("Claims", [head, line, line, line], config())
+    assert isinstance(got, SkippedSheet)
+    assert "several service lines" in got.reason and "'Line 1 CPT'" in got.reason

@@ -128,6 +128,12 @@ def test_unreadable_reason_is_a_short_sentence() -> None:
     ("97112GP", ("97112", ("GP",))),
     ("97112GP59", ("97112", ("GP", "59"))),
     ("97112 (NMR)", ("97112", ())),  # a label after the code is not a modifier
+    ("CPT 97112", ("97112", ())),  # the code after its label
+    ("CPT 97112 (GP)", ("97112", ("GP",))),  # modifiers in brackets
+    ("97112 (GP)(59)", ("97112", ("GP", "59"))),
+    ("97112 [GP, 59]", ("97112", ("GP", "59"))),
+    ("98940 Chiropractic Manipulation (AT)", ("98940", ("AT",))),  # bracketed, after a label
+    ("'97112", ("97112", ())),  # Excel's text prefix exported literally
     ("G0283", ("G0283", ())),
     ("g0283", ("G0283", ())),
     ("0001F", ("0001F", ())),
@@ -140,7 +146,7 @@ def test_codes(raw: object, parsed: object) -> None:
 
 
 @pytest.mark.parametrize("raw", ["9711", "971122", "NMR", "W1234", "97112.5", 97112.5, True,
-                                 "#REF!", "CPT 97112"])
+                                 "#REF!", "CPT 9711", "CPT"])
 def test_unreadable_codes(raw: object) -> None:
     with pytest.raises(Unreadable):
         parse_code(raw)
@@ -153,6 +159,8 @@ def test_unreadable_codes(raw: object) -> None:
     ("GP-KX", ("GP", "KX")),
     (59, ("59",)),
     (59.0, ("59",)),
+    ("(GP)(CQ)", ("GP", "CQ")),
+    ("NULL", ()),  # a database dump's empty field
     (None, ()),
     ("", ()),
 ])
@@ -198,6 +206,12 @@ def test_negative_units_say_so() -> None:
     ("0:30:30", 30.5),
     (dt.time(0, 30), 30.0),  # 0:30 typed into a time-formatted cell
     (dt.timedelta(minutes=45), 45.0),
+    ("1h 5m", 65.0),  # hours and minutes, as therapy EMRs print a duration
+    ("0h 30m", 30.0),
+    ("1h", 60.0),
+    ("1 hr 15 min", 75.0),
+    ("'30", 30.0),  # Excel's text prefix exported literally
+    ("NULL", None),  # a database dump's empty field
     (0, 0.0),
     (None, None),
     ("", None),

@@ -33,7 +33,7 @@ from nmr_xl.model import (
     Field,
     column_letter,
 )
-from nmr_xl.normalize import norm
+from nmr_xl.normalize import Phrases, norm
 from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.headings import MULTI_COLUMN, HeadingMatch
@@ -317,7 +317,7 @@ def _by_values(chosen: dict[Field, list[_Candidate]],
         if f in chosen:
             continue
         if f is Field.CODE:
-            _code_under_text_heading(chosen, unread, values, fits, therapy_codes)
+            _code_under_text_heading(chosen, unread, values, fits, therapy_codes, config)
             if f in chosen:
                 continue
         best: tuple[float, int] | None = None
@@ -346,14 +346,26 @@ _TEXT_FIELDS = (Field.NOTES, Field.DESCRIPTION)
 def _code_under_text_heading(chosen: dict[Field, list[_Candidate]],
                              unread: dict[int, tuple[str, Field | None]],
                              values: list[list[object]], fits: dict,
-                             therapy_codes: Callable[[list[object]], bool]) -> None:
+                             therapy_codes: Callable[[list[object]], bool],
+                             config: Config) -> None:
     """A notes or description heading whose values are CPT/HCPCS codes, not text, is the code
-    column when no heading named one ("Treatment" over 97112, 97110)."""
+    column when no heading named one ("Treatment" over 97112, 97110; a ledger's "Description"
+    over "98940 Chiropractic Manipulation (AT)"). A ledger's payments, adjustments and voids
+    written in the same column ("Copay - Check #1182", "Contractual Adjustment") are rows of
+    another kind, not values that say the column is text."""
+    other = Phrases(frozenset().union(*(config.row_kinds[k] for k in (
+        "payment", "adjustment", "void", "not_billed") if k in config.row_kinds)))
+
+    def charges(column: list[object]) -> list[object]:
+        return [x for x in column if not (isinstance(x, str) and not fits[Field.CODE](x)
+                                          and other.find(x))]
+
     for f in _TEXT_FIELDS:
         for c in chosen.get(f, []):
-            found = content.share(values[c.column - 1], fits[Field.CODE])
+            column = charges(values[c.column - 1])
+            found = content.share(column, fits[Field.CODE])
             if (found.values >= _CONTENT_ONLY_MIN and found.ratio >= _CONTENT_ONLY
-                    and therapy_codes(values[c.column - 1])):
+                    and therapy_codes(column)):
                 chosen[f].remove(c)
                 if not chosen[f]:
                     del chosen[f]

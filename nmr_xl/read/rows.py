@@ -243,12 +243,21 @@ class RowSorter:
         return None
 
     def _repeats_header(self, cells: Sequence[object]) -> bool:
-        same = 0
+        """The header row repeated (a page break), or one row of a two-row header repeated: its
+        cells are the first or last words of the headings ("Date of" / "Service" under "Date of
+        Service")."""
+        same = part = 0
         for col, text in self._headers.items():
             cell = cells[col] if col < len(cells) else None
-            if isinstance(cell, str) and norm(cell) == text:
+            if not isinstance(cell, str):
+                continue
+            key = norm(cell)
+            if key == text:
                 same += 1
-        return same >= 2
+            elif key and not any(ch.isdigit() for ch in key) and (
+                    text.startswith(key + " ") or text.endswith(" " + key)):
+                part += 1
+        return same >= 2 or (same + part >= 3 and same + part > len(self._headers) // 2)
 
     # -- rows without a code -----------------------------------------------------------------
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from statistics import median
 from typing import Any
 
 from nmr_xl.config.model import Config
 from nmr_xl.model import Field, Line, SkippedSheet, Table, column_letter
+from nmr_xl.normalize import norm
 from nmr_xl.read import content
 from nmr_xl.read import values as v
 from nmr_xl.read.columns import ColumnPlan, heading_fields, plan_columns
@@ -49,6 +50,8 @@ BILLING_FIELDS = frozenset({
     Field.VISIT_MINUTES,
 })
 _ANCHORS = frozenset({Field.DOS, Field.PATIENT, Field.PATIENT_NAME})
+# The start of the reason a sheet whose rows each hold a claim's service lines is not read.
+SEVERAL_LINES_A_ROW = "one row holds several service lines"
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | 
     fewer than two headings."""
     if sum(1 for c in upper if isinstance(c, str) and c.strip()) < 2:
         return None
+    if any(_value_like(c) for c in lower):
+        return None  # the row under a header is its first line, not a second header row
     width = max(len(upper), len(lower))
     out: list[object] = []
     for index in range(width):
@@ -122,6 +127,27 @@ def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[object] | 
             parts = parts[:1]
         out.append(" ".join(parts) if parts else bottom)
     return out
+
+
+_NUMBER_TEXT = re.compile(r"\$?-?\d[\d,]*(?:\.\d+)?")
+
+
+def _value_like(cell: object) -> bool:
+    """A cell no heading holds: a number, a date, or text that is a date, an amount or a code
+    ("02/03/2026", "96.00", "97112", "CPT 97112")."""
+    if cell is None or isinstance(cell, bool):
+        return False
+    if not isinstance(cell, str):
+        return True
+    text = cell.strip()
+    if not text:
+        return False
+    if v.DATE_SHAPE.fullmatch(text) or _NUMBER_TEXT.fullmatch(text):
+        return True
+    try:
+        return v.parse_code(text) is not None
+    except v.Unreadable:
+        return False
 
 
 def find_header(rows: Sequence[Sequence[object]], config: Config) -> HeaderMatch | None:
@@ -253,6 +279,52 @@ def _sample(rows: Sequence[Sequence[object]], header: Sequence[object]
     return [r for r, n in filled if 2 * n >= typical]
 
 
+def _service_line_groups(plan: ColumnPlan) -> list[str]:
+    """The headings of a claim row that holds several service lines ("Line 1 CPT" ..
+    "Line 6 CPT", as a CMS-1500's 24A-24J flattened to one row), or []: the code column's
+    heading numbered, and the same heading with another number beside it. Diagnoses and
+    modifiers may be numbered (Dx 1..Dx 12); a line has one code."""
+    cols = plan.columns.get(Field.CODE)
+    if not cols:
+        return []
+    key = re.sub(r"\d+", "#", norm(plan.headers[cols[0]]))
+    if "#" not in key:
+        return []
+    same = [r.heading for r in plan.reads if re.sub(r"\d+", "#", norm(r.heading)) == key]
+    return [f"'{t}'" for t in same[:2]] if len(same) > 1 else []
+
+
+def date_order(rows: Sequence[Sequence[object]]) -> bool | None:
+    """Whether the sheet's text dates show their order: True when dates can only be read day
+    first (17/02/2026; two at least) and none only month first (02/17/2026), False for the
+    reverse, None
+    when the dates do not tell (every day and month 12 or under) or contradict each other. A
+    clinic outside the US exports its dates day first whatever the rules file says."""
+    day = month = 0
+    for cells in rows:
+        for c in cells:
+            if not isinstance(c, str):
+                continue
+            m = v.NUMERIC_DATE.fullmatch(c.strip())
+            if m is None:
+                continue
+            first, second = int(m.group(1)), int(m.group(2))
+            if 12 < first <= 31 and 1 <= second <= 12:
+                day += 1
+            elif 12 < second <= 31 and 1 <= first <= 12:
+                month += 1
+    if day >= _TELLING_DATES and not month:
+        return True
+    if month >= _TELLING_DATES and not day:
+        return False
+    return None
+
+
+# Dates that can be read only one way, needed before a sheet's order is decided by them: one
+# alone may be a typing slip (13/02/2026 in a US export), which is reported, not obeyed.
+_TELLING_DATES = 2
+
+
 def _texts(cells: Sequence[object]) -> list[str]:
     return [c.strip().casefold() for c in cells if isinstance(c, str) and c.strip()]
 
@@ -276,6 +348,17 @@ def build_table(
             break
     if not any(any(c not in (None, "") for c in cells) for cells in head):
         return SkippedSheet(sheet, "empty")
+    order_note = None
+    day_first = date_order(head)
+    if day_first is not None and day_first != config.day_first:
+        config = replace(config, day_first=day_first)
+        order_note = (
+            "Text dates on this sheet are read day first (03/02/2026 is 3 February): a date "
+            "such as 17/02/2026 shows the day comes first and none shows the "
+            "month first." if day_first else
+            "Text dates on this sheet are read month first (03/02/2026 is March 2), although the "
+            "rules file says day-first: a date such as 02/17/2026 shows the month comes first "
+            "and none shows the day first.")
     header = find_header(head, config)
     if header is None:
         return SkippedSheet(sheet, "no header row naming a CPT/procedure code column, the date "
@@ -283,6 +366,12 @@ def build_table(
                                    f"{MIN_FIELDS - 1} other billing columns in the first "
                                    f"{config.header_search_rows} rows")
     plan = plan_columns(header.cells, _sample(head[header.row:], header.cells), config)
+    wide = _service_line_groups(plan)
+    if wide:
+        return SkippedSheet(sheet, (
+            f"{SEVERAL_LINES_A_ROW} (column groups {', '.join(wide)} ...): nmr-xl "
+            "reads one service line a row, so it cannot check this layout without misreading "
+            "it; export the claims' service lines one a row"))
     columns = dict(plan.columns)
     table = Table(sheet=sheet, header_row=header.row, columns=columns, headers=plan.headers,
                   lines=[], last_column=max(max(plan.headers), width), reads=plan.reads)
@@ -293,6 +382,8 @@ def build_table(
     titles: list[tuple[int, dict[Field, str]]] = [
         (row, _block_fields(cells, config)) for row, cells in enumerate(head[:header.row - 1], 1)]
     _read_lines(table, remaining, config, plan, titles)
+    if order_note:
+        table.notes.append(order_note)
     starts = [row for row, moved in table.moved if moved]
     if starts:
         rows_text = ", ".join(str(row) for row in starts)

@@ -53,7 +53,15 @@ def _text(value: object) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
+    if text.startswith("'"):  # Excel's text prefix typed or exported literally: '97112, '2
+        text = text[1:].strip()
+    if text.upper() in _NULLS:
+        return None
     return text or None
+
+
+# How database dumps write an empty field: SQL's NULL, as SQL Server, MySQL and Oracle print it.
+_NULLS = {"NULL", "(NULL)", "<NULL>", "[NULL]"}
 
 
 def _reject_error(text: str) -> None:
@@ -103,7 +111,7 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
         if found is None:
             raise Unreadable("it is not a real date when read as year, month, day")
         return found
-    numeric = _NUMERIC_DATE.fullmatch(text)
+    numeric = NUMERIC_DATE.fullmatch(text)
     if numeric:  # 03/04/2026: read in the configured order only, never swapped to make it fit
         return _numeric_date(*numeric.groups(), day_first=day_first)
     span = _date_range(text)
@@ -123,7 +131,7 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
     return first.date()
 
 
-_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
+NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
 # A from-to range in one cell: "03/02/2026 - 03/02/2026", "3/2/26 (en dash) 3/2/26", "2026-03-02 to
 # 2026-03-06", "03/02/2026-03/02/2026".
 _RANGE_SPLITS = (re.compile(r"\s*[\u2013\u2014]\s*"),
@@ -190,6 +198,8 @@ def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
         return None
     _reject_error(text)
     tokens = [t for t in _SPLIT.split(text.upper()) if t]
+    if len(tokens) > 1 and tokens[0] in _CODE_LABELS:
+        tokens = tokens[1:]  # "CPT 97112", "HCPCS: G0283": the code after its label
     if not tokens:  # "-" or "/" typed as a placeholder
         raise Unreadable("it is not a CPT/HCPCS code")
     head = tokens[0]
@@ -210,16 +220,32 @@ def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
 
 
 _LABELLED = re.compile(r"\((\d{5}|\d{4}[FTU]|[A-V]\d{4})\)\s*$")
+# Words a code may follow in its cell ("CPT 97112", "HCPCS G0283", "Code: 97110").
+_CODE_LABELS = {"CPT", "CPT4", "CPT®", "HCPCS", "CPT/HCPCS", "CODE", "PROC"}
+# Modifiers in brackets: "(GP)", "(GP)(59)", "(GP, 59)", "[GP]".
+_BRACKETED = re.compile(r"[(\[]\s*([A-Z0-9]{2}(?:\s*[,/ ]\s*[A-Z0-9]{2})*)\s*[)\]]")
 
 
 def _modifier_tokens(tokens: list[str]) -> tuple[str, ...]:
     # Words after the code ("97112 Neuro Re-ed", "(NMR)") are its label: modifiers come before
-    # them, and nothing after the first word of the label is taken for a modifier.
+    # them, and nothing after the first word of the label is taken for a modifier, except
+    # modifiers in brackets at the very end ("98940 Chiropractic Manipulation (AT)", "97112
+    # (GP)(59)"): a label's own words in brackets are longer than two characters.
     found = []
-    for t in tokens:
-        if t.startswith("(") or (len(t) >= 3 and t.isalpha()):
+    rest = tokens
+    for index, t in enumerate(tokens):
+        if t.startswith(("(", "[")) or (len(t) >= 3 and t.isalpha()):
+            rest = tokens[index:]
             break
         found.append(t)
+    else:
+        rest = []
+    tail = " ".join(rest)
+    brackets = list(_BRACKETED.finditer(tail))
+    if brackets and "".join(m.group(0) for m in brackets).replace(" ", "") == \
+            tail[brackets[0].start():].replace(" ", ""):
+        for m in brackets:
+            found += [x for x in re.split(r"[\s,/]+", m.group(1)) if x]
     return tuple(found)
 
 
@@ -301,7 +327,16 @@ def parse_minutes(value: object) -> float | None:
         if clock:
             hours, mins, secs = clock.groups()
             return int(hours) * 60 + int(mins) + int(secs or 0) / 60
+        hm = _HOURS_MINUTES.fullmatch(value.strip().lower())
+        if hm and (hm.group(1) or hm.group(2)) and float(hm.group(1) or 0) < _MAX_HOURS:
+            return float(hm.group(1) or 0) * 60 + float(hm.group(2) or 0)
     return _number(value, _MINUTE_WORDS, "minutes")
+
+
+_MAX_HOURS = 10  # "30 hrs" is no session's length: a typing slip, left unread
+# A duration in hours and minutes: "1h 5m", "1h", "0h 30m", "1 hr 5 min", "1 hour 5 minutes".
+_HOURS_MINUTES = re.compile(r"(?:(\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours)\.?)?\s*"
+                            r"(?:(\d+)\s*(?:m|min|mins|minute|minutes)\.?)?")
 
 
 def parse_units(value: object) -> float | None:
