@@ -338,3 +338,14 @@ def test_a_batch_of_real_mail_reports_one_line_each_and_no_traceback(cli, tmp_pa
     assert files["winmail.eml"]["status"] == "checked"
     assert files["winmail.eml"]["email"]["subject"] == "March billing"
     assert files["secret.eml"]["error"]["code"] == "encrypted"
+
+
+def test_winmail_dat_names_in_the_code_page_and_a_flood_of_attributes(tmp_path: Path) -> None:
+    accented = mixed(attachment("Content-Type: application/ms-tnef\n",
+                                tnef([("Factura_Febrero_Peña.xlsx", xlsx("cp"))])))
+    assert collected(tmp_path / "a", "cp", accented) == [
+        (f"cp.eml{S}Factura_Febrero_Peña.xlsx", "workbook")]
+    flood = tnef([]) + struct.pack("<BHHIH", 1, 0x8008, 0x0007, 0, 0) * 30_000
+    [(label, what)] = collected(tmp_path / "b", "flood", mixed(attachment(
+        "Content-Type: application/ms-tnef\n", flood)))
+    assert label == f"flood.eml{S}winmail.dat" and what.startswith("corrupt: ")

@@ -17,6 +17,7 @@ SIGNATURE_TYPES = frozenset({"application/pkcs7-signature", "application/x-pkcs7
 _TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
 _TNEF_ATTACHMENT_LEVEL = 2
 _MAX_TNEF_EMBEDDED = 5  # Outlook items attached inside a winmail.dat, inside another...
+_MAX_TNEF_OBJECTS = 20_000  # attributes in one winmail.dat (Outlook writes a few per file)
 # CMS content types (RFC 5652, RFC 5083) as DER object identifiers
 _OID_SIGNED = bytes.fromhex("06092a864886f70d010702")
 _OID_ENVELOPED = bytes.fromhex("06092a864886f70d010703")
@@ -45,6 +46,8 @@ def tnef_files(data: bytes) -> list[Wrapped]:
     from tnefparse import TNEF  # only messages with a winmail.dat need it
 
     _quiet("tnefparse")  # its log lines may carry file names
+    if _tnef_objects(data) > _MAX_TNEF_OBJECTS:  # tnefparse copies the rest for each one
+        raise ValueError("too many TNEF attributes")
     try:
         tnef = TNEF(data, do_checksum=True)
     except Exception as exc:  # it raises what its unpacking of a short file raises
@@ -66,13 +69,22 @@ def _tnef_attachments(tnef: Any, found: list[Wrapped], level: int) -> None:
             continue
         try:
             name = attachment.long_filename()
-        except Exception:
-            name = ""
+        except Exception:  # a title in the message's code page, which tnefparse reads as UTF-8
+            name = getattr(attachment, "_name", "")
         if isinstance(name, bytes):
-            name = name.decode("cp1252", "replace")
+            name = name.decode(getattr(tnef, "codepage", None) or "cp1252", "replace")
         data = attachment.data
         found.append(Wrapped(str(name or "").strip("\x00"),
                              bytes(data) if isinstance(data, bytes | bytearray) else None))
+
+
+def _tnef_objects(data: bytes) -> int:
+    """How many attributes a TNEF stream holds, from their length fields alone."""
+    offset, count = 6, 0
+    while offset + 9 <= len(data) and count <= _MAX_TNEF_OBJECTS:
+        offset += 11 + int.from_bytes(data[offset + 5: offset + 9], "little")
+        count += 1
+    return count
 
 
 def smime_kind(content_type: str, smime_type: str | None, data: bytes) -> str | None:
