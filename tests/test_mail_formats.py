@@ -349,3 +349,20 @@ def test_winmail_dat_names_in_the_code_page_and_a_flood_of_attributes(tmp_path: 
     [(label, what)] = collected(tmp_path / "b", "flood", mixed(attachment(
         "Content-Type: application/ms-tnef\n", flood)))
     assert label == f"flood.eml{S}winmail.dat" and what.startswith("corrupt: ")
+
+
+def test_a_winmail_dat_saved_alone_or_in_a_gmail_zip(tmp_path: Path) -> None:
+    winmail = tnef([("March.xlsx", xlsx("w")), ("scan.pdf", b"%PDF-1.4")])
+    assert collected(tmp_path / "a", "winmail.dat", winmail) == [
+        (f"winmail.dat{S}March.xlsx", "workbook")]
+    got = collected(tmp_path / "b", "gmail.zip", zipped({"winmail (1).dat": winmail,
+                                                       "notes.dat": b"not ours"}))
+    assert got == [(f"gmail.zip{S}winmail (1).dat{S}March.xlsx", "workbook")]
+    only_pdf = collected(tmp_path / "c", "winmail.dat", tnef([("scan.pdf", b"%PDF")]))
+    assert only_pdf == [("winmail.dat", "no-spreadsheet: the winmail.dat (Outlook's wrapper for "
+                                        "attachments) holds no spreadsheet, only one file "
+                                        "(.pdf): nothing to check")]
+    assert collected(tmp_path / "d", "winmail.dat", b"x" * 40)[0][1].startswith("corrupt: ")
+    root = tmp_path / "e"
+    write(root / "other.dat", b"not ours")  # any other .dat in a folder is passed over
+    assert collect([root], work_dir(tmp_path, "work-e")) == []

@@ -5,14 +5,16 @@ never a file's name: attachment names may name a patient."""
 from __future__ import annotations
 
 from nmr_xl.errors import InputError
-from nmr_xl.inbox.names import printable
+from nmr_xl.inbox.names import file_ext, printable
 from nmr_xl.read.csv_source import CSV_SUFFIXES
 from nmr_xl.read.package import megabytes
 
 WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})  # .xls / .ods: copied as .xlsx
 OOXML_EXTS = frozenset({".xlsx", ".xlsm"})
 CSV_EXTS = CSV_SUFFIXES  # .csv and .tsv: the CSV reader detects delimiter and encoding
-CONTAINER_EXTS = frozenset({".eml", ".msg", ".mbox", ".zip"})
+# ".winmail" is no file's extension: it stands for winmail.dat (input_ext), and no other .dat
+WINMAIL_EXT = ".winmail"
+CONTAINER_EXTS = frozenset({".eml", ".msg", ".mbox", ".zip", WINMAIL_EXT})
 _UNSUPPORTED_MESSAGES = {
     ".xlt": "this is an old Excel 97-2003 template (.xlt); open it in Excel and save it as .xlsx",
     ".xlsb": "this is an Excel binary (.xlsb) workbook; save it as .xlsx",
@@ -41,6 +43,15 @@ MIME_EXTS = {  # for attachments whose name says nothing
     "application/vnd.ms-outlook": ".msg",
     "application/mbox": ".mbox",
 }
+
+
+def input_ext(name: str) -> str:
+    """The extension that says what a file is as an input: its own, lower-cased, except for
+    Outlook's winmail.dat (and the `winmail (2).dat` of a second download), WINMAIL_EXT."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lower()
+    if base.startswith("winmail") and base.endswith(".dat"):
+        return WINMAIL_EXT
+    return file_ext(name)
 
 
 def has_unsupported_message(ext: str) -> bool:
@@ -140,6 +151,15 @@ def cloud_attachment() -> InputError:
                                    "SharePoint or another cloud service), not the file: "
                                    "nothing was attached to check; open the link, download "
                                    "the workbook and check that file")
+
+
+def no_spreadsheet_in_winmail(others: list[str]) -> InputError:
+    if not others:
+        return InputError("no-spreadsheet", "the winmail.dat (Outlook's wrapper for "
+                                            "attachments) holds no files: nothing to check")
+    return InputError("no-spreadsheet", "the winmail.dat (Outlook's wrapper for attachments) "
+                                        f"holds no spreadsheet, {_only(others, 'file')}: "
+                                        "nothing to check")
 
 
 def no_spreadsheet_member(others: list[str]) -> InputError:

@@ -14,8 +14,14 @@ from typing import Any
 
 from nmr_xl.errors import InputError
 from nmr_xl.inbox.driver import MAX_FORWARDS, Collector, Contents, Group, Where
-from nmr_xl.inbox.formats import INPUT_EXTS, cloud_attachment, corrupt_msg, too_many_forwards
-from nmr_xl.inbox.names import file_ext, iso_date, message_folder, printable
+from nmr_xl.inbox.formats import (
+    INPUT_EXTS,
+    cloud_attachment,
+    corrupt_msg,
+    input_ext,
+    too_many_forwards,
+)
+from nmr_xl.inbox.names import iso_date, message_folder, printable
 from nmr_xl.inputs import EmailInfo
 
 
@@ -76,7 +82,7 @@ def _message(collector: Collector, message: Any, where: Where, forwards: int) ->
             else:
                 _message(collector, data, child, forwards + 1)
             continue
-        ext = file_ext(name) if name else ""
+        ext = input_ext(name) if name else ""
         if ext not in INPUT_EXTS:
             contents.others.append(ext)
             continue
