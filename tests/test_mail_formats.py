@@ -174,6 +174,19 @@ def cases() -> dict[str, bytes]:
         "gmail.zip": zipped({"March.xlsx": wb, "April.csv": csv("april"),
                              "image001.png": b"\x89PNG"}),
         "inbox.mbox": mbox,
+        "unix-from": b"From desk@practice.example Mon Mar  2 09:15:00 2026\n" + crlf,
+        "rfc2231-continued": mixed(attachment(
+            "Content-Type: application/octet-stream\nContent-Disposition: attachment;\n"
+            " filename*0*=UTF-8''Fakt%C3%BCra%20M%C3%A4rz%20;\n filename*1*=2026.xlsx\n", wb)),
+        "rfc2231-latin1": mixed(attachment("Content-Type: application/octet-stream\n"
+                                           "Content-Disposition: attachment; "
+                                           "filename*=iso-8859-1''Fakt%FCra.xlsx\n", wb)),
+        "rfc2047-split": mixed(attachment('Content-Type: application/octet-stream; name="=?UTF-8'
+                                          '?Q?Fakt=C3=BCra?= =?UTF-8?Q?_M=C3=A4rz.xlsx?="\n',
+                                          wb)),
+        "x-uuencode": mixed('Content-Type: application/octet-stream; name="March.xlsx"\n'
+                            "Content-Transfer-Encoding: x-uuencode\n\n"
+                            + uuencoded("March.xlsx", wb)),
     }
 
 
@@ -215,6 +228,11 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     # was "not a file nmr-xl checks"
     "inbox.mbox": [("{f} > message 1 > one.xlsx", "workbook"),
                    ("{f} > message 2 > two.xlsx", "workbook")],
+    "unix-from": WORKBOOK,
+    "rfc2231-continued": [("{f} > Faktüra März 2026.xlsx", "workbook")],
+    "rfc2231-latin1": [("{f} > Faktüra.xlsx", "workbook")],
+    "rfc2047-split": [("{f} > Faktüra März.xlsx", "workbook")],
+    "x-uuencode": WORKBOOK,
 }
 
 
