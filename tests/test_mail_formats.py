@@ -384,3 +384,11 @@ def test_a_winmail_dat_saved_alone_or_in_a_gmail_zip(tmp_path: Path) -> None:
     root = tmp_path / "e"
     write(root / "other.dat", b"not ours")  # any other .dat in a folder is passed over
     assert collect([root], work_dir(tmp_path, "work-e")) == []
+
+
+@pytest.mark.parametrize(("oid", "code"), [(ENVELOPED_DATA, "encrypted"),
+                                           (SIGNED_DATA, "unsupported-format")])
+def test_outlook_smime_message_says_what_it_is(tmp_path: Path, oid: bytes, code: str) -> None:
+    msg = build_msg("March billing", [("smime.p7m", cms(oid))], message_class="IPM.Note.SMIME")
+    [(label, what)] = collected(tmp_path, "a.msg", msg)
+    assert label == "a.msg" and what.startswith(code + ": the e-mail is ")

@@ -19,9 +19,12 @@ from nmr_xl.inbox.formats import (
     cloud_attachment,
     corrupt_msg,
     input_ext,
+    smime_encrypted,
+    smime_wrapped,
     too_many_forwards,
 )
 from nmr_xl.inbox.names import iso_date, message_folder, printable
+from nmr_xl.inbox.wrappers import smime_kind
 from nmr_xl.inputs import EmailInfo
 
 
@@ -56,6 +59,9 @@ def read_msg(collector: Collector, source: Path | bytes, name: str, where: Where
 def _message(collector: Collector, message: Any, where: Where, forwards: int) -> None:
     info = EmailInfo(sender=_text(message, "sender"), subject=_text(message, "subject"),
                      date=iso_date(_attr(message, "date")))
+    if str(_attr(message, "classType") or "").lower().endswith(".smime"):
+        _smime(collector, message, where.grouped(Group("", info)))
+        return
     here = where.grouped(Group(message_folder(info), info))
     try:
         attachments = list(message.attachments or [])
@@ -97,6 +103,20 @@ def _message(collector: Collector, message: Any, where: Where, forwards: int) ->
             continue
         collector.child(bytes(data), name or f"attachment{ext}", ext, child)
     collector.nothing_attached(contents, info, where)
+
+
+def _smime(collector: Collector, message: Any, where: Where) -> None:
+    """An Outlook S/MIME message (IPM.Note.SMIME): its one attachment, smime.p7m, holds the
+    whole message, encrypted or inside its signature. (Clear-signed mail,
+    IPM.Note.SMIME.MultipartSigned, is read as any other.)"""
+    data = b""
+    for attachment in _attr(message, "rawAttachments") or []:
+        value = _attr(attachment, "data")
+        if isinstance(value, bytes | bytearray):
+            data = bytes(value)
+            break
+    kind = smime_kind("application/pkcs7-mime", None, data)
+    collector.fail(where, smime_encrypted() if kind == "encrypted" else smime_wrapped())
 
 
 def _is_link(attachment: Any) -> bool:
