@@ -392,3 +392,13 @@ def test_outlook_smime_message_says_what_it_is(tmp_path: Path, oid: bytes, code:
     msg = build_msg("March billing", [("smime.p7m", cms(oid))], message_class="IPM.Note.SMIME")
     [(label, what)] = collected(tmp_path, "a.msg", msg)
     assert label == "a.msg" and what.startswith(code + ": the e-mail is ")
+
+
+def test_an_apple_mail_export_folder(tmp_path: Path) -> None:
+    export = tmp_path / "in" / "Billing.mbox"
+    write(export / "mbox", cases()["inbox.mbox"])
+    write(export / "Info.plist", b"<plist/>")
+    items = collect([export], work_dir(tmp_path))
+    assert outcome(items, tmp_path / "in") == [
+        (f"Billing.mbox/mbox{S}message 1{S}one.xlsx", "workbook"),
+        (f"Billing.mbox/mbox{S}message 2{S}two.xlsx", "workbook")]

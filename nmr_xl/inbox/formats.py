@@ -47,10 +47,13 @@ MIME_EXTS = {  # for attachments whose name says nothing
 
 def input_ext(name: str) -> str:
     """The extension that says what a file is as an input: its own, lower-cased, except for
-    Outlook's winmail.dat (and the `winmail (2).dat` of a second download), WINMAIL_EXT."""
+    Outlook's winmail.dat (and the `winmail (2).dat` of a second download), WINMAIL_EXT, and the
+    file `mbox` in an Apple Mail export, .mbox."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lower()
     if base.startswith("winmail") and base.endswith(".dat"):
         return WINMAIL_EXT
+    if base == "mbox":  # Apple Mail exports a mailbox as a folder Inbox.mbox/ holding it
+        return ".mbox"
     return file_ext(name)
 
 
