@@ -46,7 +46,7 @@ from nmr_xl.docs import (
 )
 from nmr_xl.errors import ConfigError, InputError
 from nmr_xl.excel.addin import ADDIN_NAME, AddinError, build_addin
-from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect
+from nmr_xl.inbox import CONTAINER_EXTS, InboxItem, collect, input_ext
 from nmr_xl.inbox.driver import resolved
 from nmr_xl.inbox.formats import INPUT_EXTS
 from nmr_xl.inputs import STATE_FILE, SUMMARY_FILE
@@ -471,7 +471,7 @@ def _is_batch(paths: list[Path]) -> bool:
     """Several paths, a folder, an e-mail or a zip: a batch, which gets batch-summary.xlsx.
     One workbook or CSV file named alone gets its annotated copy only (its own summary sheet
     says all a batch summary would)."""
-    return len(paths) > 1 or paths[0].is_dir() or paths[0].suffix.lower() in CONTAINER_EXTS
+    return len(paths) > 1 or paths[0].is_dir() or input_ext(paths[0].name) in CONTAINER_EXTS
 
 
 def _no_silent_folders(paths: list[Path], items: list[InboxItem]) -> None:

@@ -698,9 +698,10 @@ def test_msg_without_extract_msg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def build_msg(subject: str, attachments: list[tuple[str, object]], *,
-              sent: dt.datetime | None = DAY) -> bytes:
+              sent: dt.datetime | None = DAY, message_class: str = "IPM.Note") -> bytes:
     """A real Outlook message (MS-OXMSG) written with extract-msg's own OLE writer: a subject,
-    a sender, a send date, attachments by value and attached messages (name, (subject, [...]))."""
+    a sender, a send date, attachments by value, links to files kept online (name, "https://...")
+    and attached messages (name, (subject, [...]))."""
     extract_msg = pytest.importorskip("extract_msg")
     import struct
 
@@ -721,7 +722,7 @@ def build_msg(subject: str, attachments: list[tuple[str, object]], *,
         if sent is not None:
             ticks = (sent - dt.datetime(1601, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
             props += fixed(0x00390040, struct.pack("<Q", ticks * 10))
-        for tag, text in ((0x0037001F, subject), (0x001A001F, "IPM.Note"),
+        for tag, text in ((0x0037001F, subject), (0x001A001F, message_class if top else "IPM.Note"),
                           (0x0C1A001F, "Front Desk"), (0x5D01001F, "desk@practice.example")):
             props += variable(tag, len(utf16(text)) + 2)
             writer.addEntry(f"{prefix}__substg1.0_{tag:08X}", utf16(text))
@@ -731,7 +732,12 @@ def build_msg(subject: str, attachments: list[tuple[str, object]], *,
             writer.addEntry(folder, storage=True)
             writer.addEntry(folder + "/__substg1.0_3707001F", utf16(name))
             naming = variable(0x3707001F, len(utf16(name)) + 2)
-            if isinstance(data, bytes):
+            if isinstance(data, str):  # a link to a file kept online (attach method 7)
+                writer.addEntry(folder + "/__substg1.0_370D001F", utf16(data))
+                writer.addEntry(folder + "/__properties_version1.0", bytes(8) + fixed(
+                    0x37050003, struct.pack("<II", 7, 0)) + variable(
+                    0x370D001F, len(utf16(data)) + 2) + naming)
+            elif isinstance(data, bytes):
                 writer.addEntry(folder + "/__substg1.0_37010102", data)
                 writer.addEntry(folder + "/__properties_version1.0", bytes(8) + fixed(
                     0x37050003, struct.pack("<II", 1, 0)) + variable(0x37010102, len(data))

@@ -1,4 +1,4 @@
-"""Collect a batch's inputs: files, folders, saved e-mails (.eml, .msg) and zip files -> one
+"""Collect a batch's inputs: files, folders, saved e-mails (.eml, .msg, .mbox) and zip files -> one
 `InboxItem` per distinct spreadsheet to check, or per input that cannot be checked.
 
 Everything that arrives by e-mail or in a zip is untrusted. Attachments and zip members are
@@ -15,8 +15,10 @@ Nothing here prints or logs, and nothing here raises for a bad input: every prob
 item's `error`.
 
 The modules: `driver` (items, where things were found, extraction), `folder` (inputs on disk),
-one reader per container (`eml`, `msg`, `archive` for zips), `formats` (which files are
-inputs, and the errors) and `names` (untrusted names made safe).
+one reader per container (`eml` for .eml and .mbox, `msg`, `archive` for zips, `winmail` for a
+winmail.dat on its own), `wrappers` (what mailers wrap attachments in: winmail.dat, S/MIME,
+uuencode), `formats` (which files are inputs, and the errors) and `names` (untrusted names made
+safe).
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from pathlib import Path
 
 from nmr_xl.inbox.archive import read_zip
 from nmr_xl.inbox.driver import DEFAULT_MAX_BYTES, Collector, InboxItem
-from nmr_xl.inbox.eml import read_eml
+from nmr_xl.inbox.eml import read_eml, read_mbox
 from nmr_xl.inbox.folder import collect_path
-from nmr_xl.inbox.formats import CONTAINER_EXTS
+from nmr_xl.inbox.formats import CONTAINER_EXTS, WINMAIL_EXT, input_ext
 from nmr_xl.inbox.msg import read_msg
+from nmr_xl.inbox.winmail import read_winmail
 
-__all__ = ["CONTAINER_EXTS", "DEFAULT_MAX_BYTES", "InboxItem", "collect"]
+__all__ = ["CONTAINER_EXTS", "DEFAULT_MAX_BYTES", "InboxItem", "collect", "input_ext"]
 
 
 def collect(paths: Iterable[Path], work_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -44,7 +47,8 @@ def collect(paths: Iterable[Path], work_dir: Path, *, max_bytes: int = DEFAULT_M
     folder) are not searched. Never raises for a bad input.
     """
     collector = Collector(Path(work_dir), max_bytes, [Path(p) for p in exclude],
-                          {".eml": read_eml, ".msg": read_msg, ".zip": read_zip})
+                          {".eml": read_eml, ".msg": read_msg, ".mbox": read_mbox,
+                           ".zip": read_zip, WINMAIL_EXT: read_winmail})
     for path in paths:
         collect_path(collector, Path(path))
     return collector.items

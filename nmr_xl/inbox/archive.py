@@ -24,10 +24,11 @@ from nmr_xl.inbox.formats import (
     corrupt_member,
     corrupt_zip,
     empty,
+    input_ext,
     no_spreadsheet_member,
     too_large,
 )
-from nmr_xl.inbox.names import MAX_SUBDIR_CHARS, file_ext, safe_name, skipped_in_folder
+from nmr_xl.inbox.names import MAX_SUBDIR_CHARS, safe_name, skipped_in_folder
 from nmr_xl.read.package import unpack_guard
 
 BOMB_RATIO = 100  # a zip member compressed more than this (and over 10 MB unpacked) is refused
@@ -69,7 +70,7 @@ def _members(collector: Collector, archive: zipfile.ZipFile, source: Path | byte
         parts = [p for p in member.split("/") if p not in ("", ".", "..")]
         if not parts or any(skipped_in_folder(p) for p in parts):
             continue
-        ext = file_ext(member)
+        ext = input_ext(member)
         if ext in INPUT_EXTS:
             members.append((info, ext))
         else:

@@ -43,6 +43,7 @@ from nmr_xl.read.sources import sniff
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # per input, per attachment and per zip's unpacked total
 MAX_NESTING = 1  # containers (zip, e-mail) inside a container that are still opened
+MAX_FORWARDS = 10  # messages attached (forwarded) inside each other, read with the message
 CHUNK = 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -98,6 +99,11 @@ class Where:
 
     def child(self, name: str) -> Where:
         return Where(self.label + LABEL_SEP + name, self.group, self.depth + 1, self.origin)
+
+    def inside(self, name: str) -> Where:
+        """A part of this container read with it (a forwarded message, a mailbox's message):
+        labelled as a child, at the same depth, since nothing more was opened."""
+        return Where(self.label + LABEL_SEP + name, self.group, self.depth, self.origin)
 
     def named(self, name: str, container: str) -> Where:
         """The child for an attachment or member called `name` (untrusted). One whose name

@@ -14,6 +14,7 @@ from nmr_xl.inbox.formats import (
     CONTAINER_EXTS,
     INPUT_EXTS,
     empty,
+    input_ext,
     internal,
     not_an_input,
     too_large,
@@ -78,7 +79,7 @@ def _folder(collector: Collector, root: Path) -> None:
 def _file(collector: Collector, path: Path, where: Where, *, explicit: bool) -> None:
     """A file on disk; one found in a folder that is not an input is passed over, one named
     on the command line is an input with an error."""
-    ext = path.suffix.lower()
+    ext = input_ext(path.name)
     if ext not in INPUT_EXTS:
         if explicit:
             collector.fail(where, not_an_input())

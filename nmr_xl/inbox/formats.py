@@ -5,14 +5,16 @@ never a file's name: attachment names may name a patient."""
 from __future__ import annotations
 
 from nmr_xl.errors import InputError
-from nmr_xl.inbox.names import printable
+from nmr_xl.inbox.names import file_ext, printable
 from nmr_xl.read.csv_source import CSV_SUFFIXES
 from nmr_xl.read.package import megabytes
 
 WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})  # .xls / .ods: copied as .xlsx
 OOXML_EXTS = frozenset({".xlsx", ".xlsm"})
 CSV_EXTS = CSV_SUFFIXES  # .csv and .tsv: the CSV reader detects delimiter and encoding
-CONTAINER_EXTS = frozenset({".eml", ".msg", ".zip"})
+# ".winmail" is no file's extension: it stands for winmail.dat (input_ext), and no other .dat
+WINMAIL_EXT = ".winmail"
+CONTAINER_EXTS = frozenset({".eml", ".msg", ".mbox", ".zip", WINMAIL_EXT})
 _UNSUPPORTED_MESSAGES = {
     ".xlt": "this is an old Excel 97-2003 template (.xlt); open it in Excel and save it as .xlsx",
     ".xlsb": "this is an Excel binary (.xlsb) workbook; save it as .xlsx",
@@ -39,7 +41,20 @@ MIME_EXTS = {  # for attachments whose name says nothing
     "application/x-zip-compressed": ".zip",
     "application/x-zip": ".zip",
     "application/vnd.ms-outlook": ".msg",
+    "application/mbox": ".mbox",
 }
+
+
+def input_ext(name: str) -> str:
+    """The extension that says what a file is as an input: its own, lower-cased, except for
+    Outlook's winmail.dat (and the `winmail (2).dat` of a second download), WINMAIL_EXT, and the
+    file `mbox` in an Apple Mail export, .mbox."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lower()
+    if base.startswith("winmail") and base.endswith(".dat"):
+        return WINMAIL_EXT
+    if base == "mbox":  # Apple Mail exports a mailbox as a folder Inbox.mbox/ holding it
+        return ".mbox"
+    return file_ext(name)
 
 
 def has_unsupported_message(ext: str) -> bool:
@@ -61,7 +76,7 @@ def unsupported(ext: str) -> InputError:
 def not_an_input() -> InputError:
     return InputError("unsupported-format", "this is not a file nmr-xl checks: give it .xlsx, "
                                             ".xlsm, .xls, .ods or .csv files, saved e-mails "
-                                            "(.eml, .msg) or .zip files")
+                                            "(.eml, .msg, .mbox) or .zip files")
 
 
 def nested() -> InputError:
@@ -96,6 +111,58 @@ def no_spreadsheet_attachment(others: list[str]) -> InputError:
     return InputError("no-spreadsheet", "the e-mail has no spreadsheet attachment, "
                                         f"{_only(others, 'attachment')}: nothing to check "
                                         "(was the billing workbook left off?)")
+
+
+def no_messages() -> InputError:
+    return InputError("no-spreadsheet", "the mailbox file (.mbox) holds no messages: nothing "
+                                        "to check (is it a mailbox export?)")
+
+
+def too_many_forwards() -> InputError:
+    return InputError("unsupported-format", "this message was forwarded as an attachment "
+                                            "inside too many others to read; save the "
+                                            "innermost message and check it")
+
+
+def tnef_damaged() -> InputError:
+    return InputError("corrupt", "the attachments Outlook wrapped in winmail.dat are damaged "
+                                 "(the message was cut short or altered on the way); ask for "
+                                 "the workbook to be sent again")
+
+
+def uu_damaged() -> InputError:
+    return InputError("corrupt", "the attachment written into the message's text (uuencoded) "
+                                 "is damaged or cut short; ask for it to be sent again")
+
+
+def smime_encrypted() -> InputError:
+    return InputError("encrypted", "the e-mail is encrypted (S/MIME): nmr-xl cannot open it; "
+                                   "open it in the mail program it was sent to, save the "
+                                   "workbook attached to it, and check that file")
+
+
+def smime_wrapped() -> InputError:
+    return InputError("unsupported-format", "the e-mail is digitally signed (S/MIME) in a form "
+                                            "that wraps its attachments inside the signature, "
+                                            "which nmr-xl cannot unwrap; open it in the mail "
+                                            "program, save the workbook attached to it, and "
+                                            "check that file")
+
+
+def cloud_attachment() -> InputError:
+    return InputError("not-found", "the attachment is a link to a file kept online (OneDrive, "
+                                   "SharePoint or another cloud service), not the file: "
+                                   "nothing was attached to check; open the link, download "
+                                   "the workbook and check that file")
+
+
+def no_spreadsheet_in_winmail(others: list[str]) -> InputError:
+    if not others:
+        return InputError("no-spreadsheet", "the winmail.dat (Outlook's wrapper for "
+                                            "attachments) holds no files: nothing to check")
+    return InputError("no-spreadsheet", "the winmail.dat (Outlook's wrapper for attachments) "
+                                        f"holds no spreadsheet, {_only(others, 'file')}: "
+                                        "nothing to check")
 
 
 def no_spreadsheet_member(others: list[str]) -> InputError:
