@@ -222,11 +222,13 @@ def read_workbook(path: Path, config: Config, *, kind: str = "xlsx",
             try:
                 sheet = book.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=False)
+                merged = _merged_ranges(sheet)
+                del sheet  # the library's own copy of every cell: freed before lines are read
             except Exception as exc:
                 skipped.append(SkippedSheet(meta.name, f"cannot be read ({_short(exc)})"))
                 continue
             rows = overlay(rows, errors.get(meta.name))
-            rows = fill_merged_down(rows, _merged_ranges(sheet))
+            rows = fill_merged_down(rows, merged)
             width = max((len(r) for r in rows), default=0)
             result = build_table(meta.name, rows, config, width=width)
             if isinstance(result, Table):
