@@ -99,7 +99,7 @@ def fmt_date(d: dt.date, style: str) -> object:
     return d.isoformat()
 
 
-def cell(line: Line, col: str, style: str) -> object:  # noqa: C901 - a column table
+def cell(line: Line, col: str, style: str) -> object:
     m = line.mods
     if col == "dos":
         return fmt_date(line.dos, style)
@@ -362,7 +362,7 @@ PT1, PT2, PTA, OT, COTA, SLP = ("Dana Cole", "Raj Patel", "Erin Walsh", "Maya Ro
 CREDS = {PT1: "PT", PT2: "DPT", PTA: "PTA", OT: "OTR/L", COTA: "COTA", SLP: "CCC-SLP"}
 
 
-def rehab_medicare() -> list[Line]:  # noqa: C901 - one clinic's quarter
+def rehab_medicare() -> list[Line]:
     names = Names("R")
     out: list[Line] = []
     mcr = "Medicare"
@@ -656,7 +656,7 @@ def chiro_quarter() -> list[Line]:
     out: list[Line] = []
     days = weekdays(D(2026, 1, 5), D(2026, 3, 27), (0, 2, 4))
     dx = ["M99.01", "M99.03", "M54.2", "M54.50"]
-    for i in range(4):
+    for _ in range(4):
         pt, nm = names.new()
         for d in days:
             out.append(Line(pt, nm, d, "98940", ["AT"], 1, dx=dx, prov=DC1, cred="DC",
@@ -699,7 +699,7 @@ def ot_slp() -> list[Line]:
     pt, nm = names.new()
     run = 0.0
     late = {days[-5], days[-1]}
-    for k, d in enumerate(days):
+    for d in days:
         ls = [Line(pt, nm, d, "97530", ["GO"], 2, 30, prov=OT, cred="OTR/L"),
               Line(pt, nm, d, "97535", ["GO"], 1, 15, prov=OT, cred="OTR/L")]
         a = sum(ln.allowed for ln in ls)
