@@ -467,6 +467,13 @@ def test_a_per_line_column_whose_lines_are_equal_stays_per_line() -> None:
     assert table.column_of(Field.MINUTES) == 6
 
 
+def test_a_per_line_column_with_its_own_minutes_on_most_lines_stays_per_line() -> None:
+    """The cheap first look: three visits of minutes of their own, one repeated value."""
+    table = read(_visits_sheet("Total Timed Minutes", [(30, 15), (25, 23), (45, 45), (20, 9)]))
+    assert table.column_of(Field.MINUTES) == 6
+    assert not table.has(Field.VISIT_MINUTES)
+
+
 def test_the_total_treatment_time_stays_the_total_treatment_time() -> None:
     table = read(_visits_sheet("Total Timed Minutes", [(45, 45), (38, 38), (40, 40), (30, 30)],
                                total=[60, 50, 50, 40]))

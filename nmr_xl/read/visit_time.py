@@ -20,6 +20,7 @@ minutes heading ("Minutes") takes a visit total on most of the visits with sever
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -58,6 +59,24 @@ def _shape(lines: list[Line]) -> str | None:
     return FIRST if all(value is None for value in rest) else None
 
 
+def _mostly_per_line(lines: list[Line], timed: frozenset[str]) -> bool:
+    """A cheap first look, in row order, at neighbouring lines of one visit: most of them carry
+    minutes of their own, each different from the line above (a per-line column, as most
+    exports have), rather than the same minutes or, on a timed code, none. Visit minutes would
+    leave such pairs to the few visits without the pattern, so the full look is skipped."""
+    own = shared = 0
+    for above, line in itertools.pairwise(lines):
+        if line.patient != above.patient or line.dos != above.dos or not line.code:
+            continue
+        if line.minutes is None:
+            shared += line.code in timed  # an untimed code's blank says nothing
+        elif line.minutes == above.minutes:
+            shared += 1
+        else:
+            own += 1
+    return own > shared
+
+
 def _beyond_a_line(lines: list[Line], minutes: float, timed: frozenset[str]) -> bool:
     """The minutes support more units than any one timed line bills, and are nearer the
     visit's timed units than one line's: a visit total, not a line's own minutes."""
@@ -88,9 +107,11 @@ def minutes_per_visit(table: Table, config: Config) -> None:
     cols = table.columns.get(Field.MINUTES)
     if not cols or any(r.column == cols[0] and r.confidence == PINNED for r in table.reads):
         return
+    timed = config.value(TIMED_CODES)
+    if _mostly_per_line(table.lines, timed):
+        return
     col = cols[0]
     heading = table.headers.get(col, "minutes")
-    timed = config.value(TIMED_CODES)
     several = [lines for lines in _visits(table.lines) if len(lines) >= 2]
     shapes = [_shape(lines) for lines in several]
     shape = max((EVERY, FIRST), key=shapes.count)
