@@ -334,6 +334,15 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     ("Humana Gold Plus", "medicare-advantage"),
     ("WellCare Medicare PPO", "medicare-advantage"),
     ("Cigna Medicare", "medicare-advantage"),
+    ("Wellcare Medicare Advantage", "medicare-advantage"),
+    ("Wellcare by Allwell", "medicare-advantage"),
+    ("WellCare of Kentucky (Medicaid)", "default"),  # a carrier's Medicaid plan is not Part C
+    ("WellCare Medicaid", "default"),
+    ("Wellcare Prescription Drug Plan", "default"),
+    ("WellCare", "default"),  # the brand alone does not say which plan
+    ("Humana Healthy Horizons (Medicaid)", "default"),
+    ("Aetna Better Health (Medicaid)", "aetna"),
+    ("Cigna-HealthSpring Medicaid", "default"),
     ("Aetna PPO", "aetna"),
     ("Novitas Medicare", "medicare"),
     ("MCARE B", "medicare"),
