@@ -47,13 +47,27 @@ def test_dates_month_first(raw: object) -> None:
 
 @pytest.mark.parametrize("raw", [
     "03/02/2026 - 03/02/2026", "03/02/2026 \u2013 03/02/2026", "3/2/26-3/2/26",
-    "03/02/2026-03/06/2026", "2026-03-02 to 2026-03-06", "3/2/2026 thru 3/5/2026",
-    "Mar 2, 2026 - Mar 3, 2026",
+    "03/02/2026-03/02/2026", "2026-03-02 to 2026-03-02", "3/2/2026 thru 3/2/2026",
+    "Mar 2, 2026 - Mar 2, 2026",
 ])
-def test_a_date_range_in_one_cell_is_its_from_date(raw: str) -> None:
-    """A "Svc Dates" column prints the line's from and to dates in one cell; the from date is
-    the date of service (held-out review, 3E)."""
+def test_a_one_day_range_in_one_cell_is_that_date(raw: str) -> None:
+    """A "Svc Dates" column prints the line's from and to dates in one cell; when both are the
+    same day, that is the date of service (held-out review, 3E)."""
     assert parse_date(raw) == MAR_2
+
+
+@pytest.mark.parametrize("raw", [
+    "03/02/2026 - 03/09/2026", "03/02/2026-03/06/2026", "2026-03-02 to 2026-03-06",
+    "3/2/2026 thru 3/5/2026", "Mar 2, 2026 - Mar 3, 2026", "03/09/2026 - 03/02/2026",
+])
+def test_a_range_of_different_days_is_unreadable(raw: str) -> None:
+    """97112 x4 billed "03/02/2026 - 03/09/2026" is not 4 units on 03/02: the day of service is
+    unknown, and the reason says so without repeating the dates."""
+    with pytest.raises(Unreadable) as caught:
+        parse_date(raw)
+    message = str(caught.value)
+    assert "range of dates" in message and "one date of service" in message
+    assert "2026" not in message and "03" not in message
 
 
 def test_a_range_with_a_bad_end_is_still_unreadable() -> None:

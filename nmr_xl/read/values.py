@@ -115,8 +115,12 @@ def parse_date(value: object, *, day_first: bool = False) -> dt.date | None:
     if numeric:  # 03/04/2026: read in the configured order only, never swapped to make it fit
         return _numeric_date(*numeric.groups(), day_first=day_first)
     span = _date_range(text)
-    if span is not None:  # "03/02/2026 - 03/02/2026" (a "Svc Dates" column): the from date
-        return parse_date(span[0], day_first=day_first)
+    if span is not None:  # "03/02/2026 - 03/02/2026" (a "Svc Dates" column): that one day
+        start, end = (parse_date(end, day_first=day_first) for end in span)
+        if start != end:  # "03/02/2026 - 03/09/2026": which day each unit was given is unknown
+            raise Unreadable("it is a range of dates (from one day to another); a charge line "
+                             "needs one date of service")
+        return start
     # A year-first text (2026-03-02) is year-month-day whatever the date order setting.
     day_first = day_first and not re.match(r"\d{4}[-/.]", text)
     # Parse twice with different defaults: a text missing its day, month or year ("March 3")
