@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from nmr_xl.summary_layout import summary_layout
 from nmr_xl.write.summary import SUMMARY_SHEET
@@ -96,3 +97,50 @@ def test_no_warning_when_every_critical_field_is_read() -> None:
     layout = summary_layout(data, COPY_NOTICE)
     assert [(c.row, c.value) for c in layout.cells][:2] == [(1, "nmr-xl billing check"),
                                                            (3, "Input")]
+
+
+def void_dated(path: Path, void_dates: list[str]) -> Path:
+    """A CSV whose "VoidDate" column holds one cell per line (a database writes it for every
+    line; "" or a placeholder date means not voided)."""
+    rows = ["PatientName,ServiceDate,CPTCode,Modifier1,Units,Minutes,PayerName,VoidDate"]
+    rows += [f"Doe Jane,03/{day:02d}/2026,97112,GP,1,15,Medicare,{void}"
+             for day, void in enumerate(void_dates, start=2)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("placeholder", [
+    "1900-01-01 00:00:00.000", "9999-12-31", "01/01/1900", "0001-01-01", "1899-12-30",
+    "1899-12-31"])
+def test_a_placeholder_void_date_voids_nothing(cli, tmp_path: Path, placeholder: str) -> None:
+    """SQL Server writes 1900-01-01 for an empty date: the lines are charges, checked."""
+    path = void_dated(tmp_path / "charges.csv", [placeholder] * 5)
+    run = cli("check", path, "--as-of", AS_OF, "--no-annotate", "--format", "json")
+    (file,) = json.loads(run.out)["files"]
+    assert file["warnings"] == []
+    (sheet,) = file["sheets"]
+    assert sheet["rows"] == 5
+    assert sheet["not_charge_rows"] == {}
+
+
+def test_a_sheet_read_as_all_voided_says_so(cli, tmp_path: Path) -> None:
+    """Every line left out as voided passes nothing silently: the file warning names the
+    column that voided them and how to pin it to "ignore"."""
+    path = void_dated(tmp_path / "charges.csv", ["03/20/2026"] * 9 + [""])
+    run = cli("check", path, "--as-of", AS_OF, "--no-annotate", "--format", "json")
+    (file,) = json.loads(run.out)["files"]
+    assert file["warnings"] == [
+        "The sheet 'charges' cannot be fully checked: 9 of 10 lines with a code were read as "
+        "voided or deleted and left out, because column H (\"VoidDate\") marks them so; if that "
+        "column does not mark voided lines, set it to \"ignore\" in a [[layouts]] column map "
+        "(`nmr-xl columns` prints one)."]
+    assert cli("check", path, "--as-of", AS_OF, "--no-annotate",
+               "--fail-on", "warning").code == 1
+
+
+def test_a_few_voided_lines_are_no_warning(cli, tmp_path: Path) -> None:
+    path = void_dated(tmp_path / "charges.csv", ["03/20/2026"] * 5 + [""])  # a handful
+    run = cli("check", path, "--as-of", AS_OF, "--no-annotate", "--format", "json")
+    (file,) = json.loads(run.out)["files"]
+    assert file["warnings"] == []
+    assert file["sheets"][0]["not_charge_rows"] == {"void": 5}

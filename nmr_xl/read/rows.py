@@ -9,7 +9,9 @@ and cached per distinct cell text: a 100,000-line sheet repeats the same few val
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 from nmr_xl.config.model import Config
@@ -38,6 +40,11 @@ _LABELS = {
               "rows without a code (group headings or comments)"),
 }
 ROW_KINDS = tuple(_LABELS)
+# Dates a database or spreadsheet writes for "no date": SQL Server's and Excel's day 0 / 1
+# (1900-01-01, 1899-12-30, 1899-12-31), the smallest and largest dates (0001-01-01, 9999-12-31).
+# In a void-date column they mean "not voided".
+PLACEHOLDER_DATES = frozenset({dt.date(1900, 1, 1), dt.date(1899, 12, 30), dt.date(1899, 12, 31),
+                               dt.date(1, 1, 1), dt.date(9999, 12, 31)})
 _DIAGNOSIS_LIST = re.compile(r"\s*(dx|diag\w*|icd\w*)\s*(codes?|list)?\s*[:#]\s*\S", re.IGNORECASE)
 
 
@@ -92,6 +99,8 @@ class RowSorter:
         self._key_cols = [cols[0] - 1 for f in (Field.PATIENT, Field.DOS)
                           if (cols := columns.get(f))]
         self._cache: dict[tuple[int, object], str | None] = {}
+        # the column (0-based) each voided line was marked void by
+        self.void_by: Counter[int] = Counter()
         # no status, void, active, description or amount column: a line with a readable code
         # is a charge unless a total label starts it (the fast path of a big plain sheet)
         self.simple = (self._type_col is None and self._void_col is None
@@ -132,21 +141,27 @@ class RowSorter:
         if self._void_col is not None:
             flag = cells[self._void_col]
             if flag not in (None, "") and self._cached(5, flag, self._voided):
+                self.void_by[self._void_col] += 1
                 return VOID
         if self._active_col is not None:
             flag = cells[self._active_col]
             if flag not in (None, "") and self._cached(4, flag, self._inactive):
+                self.void_by[self._active_col] += 1
                 return VOID
         if self._description_col is not None:
-            return self._cached(2, cells[self._description_col], self._described)
+            kind = self._cached(2, cells[self._description_col], self._described)
+            if kind == VOID:
+                self.void_by[self._description_col] += 1
+            return kind
         return None
 
     def _voided(self, value: object) -> str | None:
         """VOID for a yes in a void flag, or for a date in a void-date column: Epic's charge
-        reports mark a voided charge only by filling its Void Date."""
+        reports mark a voided charge only by filling its Void Date. A placeholder date
+        (1900-01-01, 9999-12-31: a database's "empty") is no void."""
         flag = v.parse_yes_no(value, self._yes, self._no)
         if flag is None and is_date(value, self._day_first):
-            return VOID
+            return None if _placeholder_date(value, self._day_first) else VOID
         return VOID if flag else None
 
     def _inactive(self, value: object) -> str | None:
@@ -318,3 +333,10 @@ def is_negative(value: object) -> bool:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value < 0
     return isinstance(value, str) and v.negative_amount(value) is not None
+
+
+def _placeholder_date(value: object, day_first: bool) -> bool:
+    try:
+        return v.parse_date(value, day_first=day_first) in PLACEHOLDER_DATES
+    except (v.Unreadable, TypeError):
+        return False

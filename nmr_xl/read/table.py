@@ -32,6 +32,7 @@ from nmr_xl.read.rows import (
     HEADING,
     REVERSAL,
     TOTAL,
+    VOID,
     RowSorter,
     is_negative,
 )
@@ -543,6 +544,27 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     minutes_per_visit(table, config)
     payer_codes(table, config)
     table.not_charges = {k: n for k, n in others.items() if n}
+    _mostly_void(table, others[VOID], sorter)
+
+
+def _mostly_void(table: Table, voids: int, sorter: RowSorter) -> None:
+    """Every line, or nearly every one, left out as voided: more likely a column misread as a
+    void mark (a "Void Date" filled for every line) than a month of voids. The sheet says so,
+    naming the column, rather than passing with nothing checked."""
+    kept = len(table.lines)
+    if not voids or not sorter.void_by or (
+            kept and (voids <= _HANDFUL or voids < _MOSTLY * (voids + kept))):
+        return
+    col = sorter.void_by.most_common(1)[0][0] + 1
+    heading = table.headers.get(col, "")
+    table.not_read.append(
+        f"{voids} of {voids + kept} lines with a code were read as voided or deleted and left "
+        f"out, because column {column_letter(col)} (\"{heading}\") marks them so; if that "
+        "column does not mark voided lines, set it to \"ignore\" in a [[layouts]] column map "
+        "(`nmr-xl columns` prints one)")
+
+
+_HANDFUL, _MOSTLY = 5, 0.9  # more voided lines than this, and at least this share of them
 
 
 def _modifiers_in_code_cells(table: Table) -> None:
