@@ -472,7 +472,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     code_index = columns[Field.CODE][0] - 1
     width = max(c for cols in columns.values() for c in cols)
     sorter = RowSorter(config, columns, plan.headers)
-    code_of = _Cached(v.parse_code, v.CODE_SHAPE)
+    code_of = _Cached(partial(v.parse_code, known=config.known_modifiers), v.CODE_SHAPE)
     billing: list[tuple[int, Sequence[object]]] = []
     others: Counter[str] = Counter()
     diagnosis_rows: list[tuple[int, Sequence[object]]] = []
