@@ -648,6 +648,25 @@ def test_one_date_that_reads_only_day_first_is_a_slip_not_the_order() -> None:
     assert Field.DOS in table.lines[1].unreadable
 
 
+def test_day_first_dates_only_after_the_first_look_are_told_not_reread() -> None:
+    """A day-first sheet sorted by date: 01/02-12/02 fill the first look, so it is read month
+    first; 13/02 and 14/02 after it say otherwise: a note, and their NMR002 says what to set."""
+    first = [[f"P{i}", f"{1 + i // 12:02d}/02/2026", "97112", 1] for i in range(144)]
+    rows = [["Patient", "DOS", "CPT", "Units"], *first,
+            ["P1", "13/02/2026", "97112", 1], ["P2", "14/02/2026", "97110", 1]]
+    table = read(rows)
+    assert table.lines[0].dos == dt.date(2026, 1, 2)  # not read again
+    assert [line.unreadable[Field.DOS] for line in table.lines[-2:]] == [
+        f'"{d}/02/2026" is not a real date when read as month/day/year (the sheet\'s dates '
+        'look day first: set settings.date_order = "day-first" in the rules file)'
+        for d in (13, 14)]
+    assert sum("settings.date_order" in n for n in table.notes) == 1
+    one_slip = read([["Patient", "DOS", "CPT", "Units"], *first,
+                     ["P1", "13/02/2026", "97112", 1], ["P2", "02/17/2026", "97110", 1]])
+    assert not any("date_order" in n for n in one_slip.notes)
+    assert "date_order" not in one_slip.lines[-2].unreadable[Field.DOS]
+
+
 def test_a_two_row_header_repeated_on_a_later_page_is_not_a_line() -> None:
     upper = ["Patient", "Date of", "Procedure", "Units", "Timed"]
     lower = ["Name", "Service", "Code", "Billed", "Minutes"]
