@@ -719,3 +719,25 @@ def test_a_claim_row_holding_several_service_lines_is_refused_plainly() -> None:
     got = build_table("Claims", [head, line, line, line], config())
     assert isinstance(got, SkippedSheet)
     assert "several service lines" in got.reason and "'Line 1 CPT'" in got.reason
+
+
+def test_one_visit_key_for_every_visit_grouping() -> None:
+    """"ROE, MAX" and "Roe, Max" on one date are one visit for the rules' visits(), the visit
+    minutes' grouping and its cheap first look alike (visit_key: patient case ignored)."""
+    from nmr_xl.model import Line
+    from nmr_xl.read.visit_time import _mostly_per_line, _visits
+    from nmr_xl.rules.common import visit_key, visits
+
+    day = dt.date(2026, 3, 2)
+
+    def line(row: int, patient: str, minutes: float, when: dt.date = day) -> Line:
+        return Line(row=row, patient=patient, dos=when, code="97110", units=2, minutes=minutes)
+
+    upper, lower = line(2, "ROE, MAX", 38), line(3, "Roe, Max", 38)
+    assert visit_key(upper) == visit_key(lower)
+    assert list(visits([upper, lower]).values()) == [[upper, lower]]
+    assert _visits([upper, lower]) == [[upper, lower]]
+    other = dt.date(2026, 3, 3)
+    # one visit with minutes of each line's own, one (case apart) sharing its minutes: even
+    own = [line(4, "Lee, Ann", 30, other), line(5, "Lee, Ann", 15, other)]
+    assert not _mostly_per_line([upper, lower, *own], frozenset({"97110"}))
