@@ -648,6 +648,25 @@ def test_one_date_that_reads_only_day_first_is_a_slip_not_the_order() -> None:
     assert Field.DOS in table.lines[1].unreadable
 
 
+def test_day_first_dates_only_after_the_first_look_are_told_not_reread() -> None:
+    """A day-first sheet sorted by date: 01/02-12/02 fill the first look, so it is read month
+    first; 13/02 and 14/02 after it say otherwise: a note, and their NMR002 says what to set."""
+    first = [[f"P{i}", f"{1 + i // 12:02d}/02/2026", "97112", 1] for i in range(144)]
+    rows = [["Patient", "DOS", "CPT", "Units"], *first,
+            ["P1", "13/02/2026", "97112", 1], ["P2", "14/02/2026", "97110", 1]]
+    table = read(rows)
+    assert table.lines[0].dos == dt.date(2026, 1, 2)  # not read again
+    assert [line.unreadable[Field.DOS] for line in table.lines[-2:]] == [
+        f'"{d}/02/2026" is not a real date when read as month/day/year (the sheet\'s dates '
+        'look day first: set settings.date_order = "day-first" in the rules file)'
+        for d in (13, 14)]
+    assert sum("settings.date_order" in n for n in table.notes) == 1
+    one_slip = read([["Patient", "DOS", "CPT", "Units"], *first,
+                     ["P1", "13/02/2026", "97112", 1], ["P2", "02/17/2026", "97110", 1]])
+    assert not any("date_order" in n for n in one_slip.notes)
+    assert "date_order" not in one_slip.lines[-2].unreadable[Field.DOS]
+
+
 def test_a_two_row_header_repeated_on_a_later_page_is_not_a_line() -> None:
     upper = ["Patient", "Date of", "Procedure", "Units", "Timed"]
     lower = ["Name", "Service", "Code", "Billed", "Minutes"]
@@ -700,3 +719,25 @@ def test_a_claim_row_holding_several_service_lines_is_refused_plainly() -> None:
     got = build_table("Claims", [head, line, line, line], config())
     assert isinstance(got, SkippedSheet)
     assert "several service lines" in got.reason and "'Line 1 CPT'" in got.reason
+
+
+def test_one_visit_key_for_every_visit_grouping() -> None:
+    """"ROE, MAX" and "Roe, Max" on one date are one visit for the rules' visits(), the visit
+    minutes' grouping and its cheap first look alike (visit_key: patient case ignored)."""
+    from nmr_xl.model import Line
+    from nmr_xl.read.visit_time import _mostly_per_line, _visits
+    from nmr_xl.rules.common import visit_key, visits
+
+    day = dt.date(2026, 3, 2)
+
+    def line(row: int, patient: str, minutes: float, when: dt.date = day) -> Line:
+        return Line(row=row, patient=patient, dos=when, code="97110", units=2, minutes=minutes)
+
+    upper, lower = line(2, "ROE, MAX", 38), line(3, "Roe, Max", 38)
+    assert visit_key(upper) == visit_key(lower)
+    assert list(visits([upper, lower]).values()) == [[upper, lower]]
+    assert _visits([upper, lower]) == [[upper, lower]]
+    other = dt.date(2026, 3, 3)
+    # one visit with minutes of each line's own, one (case apart) sharing its minutes: even
+    own = [line(4, "Lee, Ann", 30, other), line(5, "Lee, Ann", 15, other)]
+    assert not _mostly_per_line([upper, lower, *own], frozenset({"97110"}))

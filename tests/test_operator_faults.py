@@ -440,6 +440,27 @@ def test_a_web_page_saved_as_xls_is_read_as_excel_shows_it(tmp_path: Path) -> No
     assert data.describe() == "UTF-8" and data.noun == "HTML table" and data.sheet == "charges"
 
 
+def test_a_web_page_cell_spanning_rows_is_in_every_row_it_covers(tmp_path: Path) -> None:
+    """`rowspan`: the patient and date over a visit's lines belong to each line, as a merged
+    cell of a workbook does; the later rows' own cells stay in their columns."""
+    from nmr_xl.read.html_source import load_html
+
+    path = tmp_path / "charges.xls"
+    path.write_text(
+        "<table><tr><th>Patient</th><th>Date</th><th>CPT</th><th>Units</th></tr>"
+        "<tr><td rowspan=2>Roe, Max</td><td rowspan='2'>03/02/2026</td><td>97112</td>"
+        "<td>2</td></tr><tr><td>97110</td><td>1</td></tr>"
+        "<tr><td>Lee, Ann</td><td colspan=2 rowspan=2>note</td><td>1</td></tr>"
+        "<tr><td>Lee, Ann</td></tr><tr><td>x</td><td>y</td></tr><tr><td rowspan=9>end</td></tr>"
+        "</table><table><tr><td>a</td></tr></table>",
+        encoding="utf-8")
+    assert load_html(path).rows == [
+        ["Patient", "Date", "CPT", "Units"],
+        ["Roe, Max", "03/02/2026", "97112", "2"], ["Roe, Max", "03/02/2026", "97110", "1"],
+        ["Lee, Ann", "note", None, "1"], ["Lee, Ann", "note", None], ["x", "y"],
+        ["end"], ["a"]]  # a span ends with its table
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
 def test_report_into_a_named_pipe_is_written_into_it_not_over_it(cli, tmp_path: Path) -> None:
     """`--report /dev/stdout`, `--report /dev/null`, a pipe another program reads: the report

@@ -159,6 +159,22 @@ def test_codes(raw: object, parsed: object) -> None:
     assert parse_code(raw) == parsed
 
 
+@pytest.mark.parametrize(("raw", "parsed"), [
+    ("97110 Therapeutic Exercise (TE)", ("97110", ())),  # the label's own initials
+    ("97140 Manual Therapy (MT)", ("97140", ())),
+    ("97530 Therapeutic Activities (TA)", ("97530", ())),  # TA is a modifier, but the initials
+    ("97110 (x2)", ("97110", ())),  # not a known modifier: part of the label
+    ("97112 (GP, TE)", ("97112", ())),  # one unknown token: the whole bracket is the label's
+    ("CPT 97112 (GP)", ("97112", ("GP",))),
+    ("97112 (GP)(59)", ("97112", ("GP", "59"))),
+    ("97112 [GP, 59]", ("97112", ("GP", "59"))),
+    ("98940 Chiropractic Manipulation (AT)", ("98940", ("AT",))),
+])
+def test_bracketed_modifiers_only_known_and_not_initials(raw: object, parsed: object) -> None:
+    known = frozenset({"GP", "59", "TA", "AT", "KX"})
+    assert parse_code(raw, known) == parsed
+
+
 @pytest.mark.parametrize("raw", ["9711", "971122", "NMR", "W1234", "97112.5", 97112.5, True,
                                  "#REF!", "CPT 9711", "CPT"])
 def test_unreadable_codes(raw: object) -> None:

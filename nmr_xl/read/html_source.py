@@ -2,7 +2,9 @@
 HTML table under an .xls name, which Excel opens (after a warning) as a one-sheet workbook.
 nmr-xl reads it the same way: every row of every table on the page, in order, each cell's text
 as it shows (white space collapsed, a `<br>` a line break, a cell spanning columns followed by
-blanks for the columns it covers). Read as a CSV file is, into text (nmr_xl.read.csv_source).
+blanks for the columns it covers, a cell spanning rows repeated in each row it covers, as a
+merged cell of a workbook is: nmr_xl.read.table.fill_merged_down). Read as a CSV file is, into
+text (nmr_xl.read.csv_source).
 Only the standard library's tolerant HTML tokenizer is used: no scripts, no fetching."""
 
 from __future__ import annotations
@@ -24,11 +26,17 @@ class _Tables(HTMLParser):
         self._row: list[str | None] | None = None
         self._cell: list[str] | None = None
         self._span = 1
+        self._rowspan = 1
+        # Cells of earlier rows spanning down: column -> (rows still covered, text shown there).
+        self._pending: dict[int, tuple[int, str | None]] = {}
         self._skip = 0  # inside <script> or <style>: not shown
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._skip += 1
+        elif tag == "table":
+            self._end_row()
+            self._pending = {}
         elif tag == "tr":
             self._end_row()
             self._row = []
@@ -38,6 +46,7 @@ class _Tables(HTMLParser):
                 self._row = []
             self._cell = []
             self._span = _span(dict(attrs).get("colspan"))
+            self._rowspan = _span(dict(attrs).get("rowspan"))
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
 
@@ -46,8 +55,11 @@ class _Tables(HTMLParser):
             self._skip = max(0, self._skip - 1)
         elif tag in ("td", "th"):
             self._end_cell()
-        elif tag in ("tr", "table"):
+        elif tag == "tr":
             self._end_row()
+        elif tag == "table":
+            self._end_row()
+            self._pending = {}
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None and not self._skip:
@@ -58,13 +70,32 @@ class _Tables(HTMLParser):
             return
         lines = ("".join(self._cell)).split("\n")
         text = "\n".join(" ".join(line.split()) for line in lines).strip("\n")
+        self._fill_spanned(self._row)
+        first = len(self._row)
         self._row.append(text or None)
         self._row.extend([None] * (self._span - 1))
+        if self._rowspan > 1:
+            for col in range(first, len(self._row)):
+                self._pending[col] = (self._rowspan - 1, self._row[col])
         self._cell = None
+
+    def _fill_spanned(self, row: list[str | None]) -> None:
+        """The cells of earlier rows spanning down into this one, at the columns they cover."""
+        while len(row) in self._pending:
+            left, text = self._pending.pop(len(row))
+            row.append(text)
+            if left > 1:
+                self._pending[len(row) - 1] = (left - 1, text)
 
     def _end_row(self) -> None:
         self._end_cell()
         if self._row is not None:
+            covered = [col for col in self._pending if col >= len(self._row)]
+            while covered and len(self._row) <= max(covered):
+                if len(self._row) in self._pending:
+                    self._fill_spanned(self._row)
+                else:
+                    self._row.append(None)
             self.rows.append(self._row)
         self._row = None
 

@@ -301,24 +301,52 @@ def date_order(rows: Sequence[Sequence[object]]) -> bool | None:
     reverse, None
     when the dates do not tell (every day and month 12 or under) or contradict each other. A
     clinic outside the US exports its dates day first whatever the rules file says."""
-    day = month = 0
-    for cells in rows:
-        for c in cells:
-            if not isinstance(c, str):
-                continue
-            m = v.NUMERIC_DATE.fullmatch(c.strip())
-            if m is None:
-                continue
-            first, second = int(m.group(1)), int(m.group(2))
-            if 12 < first <= 31 and 1 <= second <= 12:
-                day += 1
-            elif 12 < second <= 31 and 1 <= first <= 12:
-                month += 1
+    day, month = _telling_dates(c for cells in rows for c in cells)
     if day >= _TELLING_DATES and not month:
         return True
     if month >= _TELLING_DATES and not day:
         return False
     return None
+
+
+def _telling_dates(cells: Iterable[object]) -> tuple[int, int]:
+    """How many text dates can be read only day first, and how many only month first."""
+    day = month = 0
+    for c in cells:
+        if not isinstance(c, str):
+            continue
+        m = v.NUMERIC_DATE.fullmatch(c.strip())
+        if m is None:
+            continue
+        first, second = int(m.group(1)), int(m.group(2))
+        if 12 < first <= 31 and 1 <= second <= 12:
+            day += 1
+        elif 12 < second <= 31 and 1 <= first <= 12:
+            month += 1
+    return day, month
+
+
+class _LaterDates:
+    """Counts, while the rows after the first look are read, the dates of service that tell
+    the order (date_order): a sheet sorted by date may show it only after the first look,
+    and is then not read again but told to the biller (DAY_FIRST_HINT)."""
+
+    def __init__(self, column: int | None) -> None:
+        self.column = column  # 0-based, or None: nothing counted
+        self.day = self.month = 0
+
+    def count(self, rows: Iterator[Sequence[object]]) -> Iterator[Sequence[object]]:
+        col = self.column
+        for cells in rows:
+            if col is not None and col < len(cells):
+                day, month = _telling_dates((cells[col],))
+                self.day += day
+                self.month += month
+            yield cells
+
+
+DAY_FIRST_HINT = ('the sheet\'s dates look day first: set settings.date_order = "day-first" '
+                  'in the rules file')
 
 
 # Dates that can be read only one way, needed before a sheet's order is decided by them: one
@@ -378,13 +406,18 @@ def build_table(
                   lines=[], last_column=max(max(plan.headers), width), reads=plan.reads)
     if Field.PATIENT not in columns and Field.PATIENT_NAME in columns:
         columns[Field.PATIENT] = columns[Field.PATIENT_NAME]  # the name is the visit key
-    remaining = _chain(head[header.row:], iterator)
+    later = _LaterDates(columns[Field.DOS][0] - 1 if Field.DOS in columns and
+                        not config.day_first and day_first is None else None)
+    remaining = _chain(head[header.row:], later.count(iterator))
     # Title rows may name the patient or provider of the whole sheet, or head a claim's block.
     titles: list[tuple[int, dict[Field, str]]] = [
         (row, _block_fields(cells, config)) for row, cells in enumerate(head[:header.row - 1], 1)]
     _read_lines(table, remaining, config, plan, titles)
     if order_note:
         table.notes.append(order_note)
+    if later.day >= _TELLING_DATES and not later.month and not _telling_dates(
+            c for cells in head for c in cells)[1]:
+        _day_first_later(table, later.day)
     starts = [row for row, moved in table.moved if moved]
     if starts:
         rows_text = ", ".join(str(row) for row in starts)
@@ -393,6 +426,20 @@ def build_table(
             "the same columns in another order: the lines under it were read by their own "
             "header's columns.")
     return table
+
+
+def _day_first_later(table: Table, count: int) -> None:
+    """Dates only a day-first reading makes real, all after the first look at the sheet (which
+    read it month first): the sheet is not read again; the biller is told, and each such
+    date's NMR002 says what to set."""
+    table.notes.append(
+        f"The sheet was read month first, as its first rows allow, but {count} text dates "
+        "below them can be read only day first (such as 17/02/2026) and none only month "
+        f"first: {DAY_FIRST_HINT}, and check the sheet again.")
+    for line in table.lines:
+        for f, reason in line.unreadable.items():
+            if "read as month/day/year" in reason:
+                line.unreadable[f] = f"{reason} ({DAY_FIRST_HINT})"
 
 
 class _Sections:
@@ -473,7 +520,7 @@ def _read_lines(table: Table, rows: Iterable[Sequence[object]], config: Config,
     code_index = columns[Field.CODE][0] - 1
     width = max(c for cols in columns.values() for c in cols)
     sorter = RowSorter(config, columns, plan.headers)
-    code_of = _Cached(v.parse_code, v.CODE_SHAPE)
+    code_of = _Cached(partial(v.parse_code, known=config.known_modifiers), v.CODE_SHAPE)
     billing: list[tuple[int, Sequence[object]]] = []
     others: Counter[str] = Counter()
     diagnosis_rows: list[tuple[int, Sequence[object]]] = []

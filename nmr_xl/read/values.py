@@ -187,7 +187,8 @@ _JOINED = re.compile(r"(\d{5}|\d{4}[FTU]|[A-V]\d{4})((?:[A-Z0-9]{2})+)")
 _SPLIT = re.compile(r"[\s,;/|:\-]+")
 
 
-def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
+def parse_code(value: object, known: frozenset[str] | None = None
+               ) -> tuple[str, tuple[str, ...]] | None:
     """The code of a cell and any modifiers written with it: "97112-GP 59" -> 97112, (GP, 59)."""
     if value is None:
         return None
@@ -212,7 +213,7 @@ def parse_code(value: object) -> tuple[str, tuple[str, ...]] | None:
     if head == "HC" and len(tokens) > 1:  # an 837 composite: HC:97112:GP:59
         head, tokens = tokens[1], tokens[1:]
     if _CODE.fullmatch(head):
-        return head, _modifier_tokens(tokens[1:])
+        return head, _modifier_tokens(tokens[1:], known)
     joined = _JOINED.fullmatch(head)
     if joined:
         mods = joined.group(2)
@@ -230,11 +231,13 @@ _CODE_LABELS = {"CPT", "CPT4", "CPT®", "HCPCS", "CPT/HCPCS", "CODE", "PROC"}
 _BRACKETED = re.compile(r"[(\[]\s*([A-Z0-9]{2}(?:\s*[,/ ]\s*[A-Z0-9]{2})*)\s*[)\]]")
 
 
-def _modifier_tokens(tokens: list[str]) -> tuple[str, ...]:
+def _modifier_tokens(tokens: list[str], known: frozenset[str] | None) -> tuple[str, ...]:
     # Words after the code ("97112 Neuro Re-ed", "(NMR)") are its label: modifiers come before
     # them, and nothing after the first word of the label is taken for a modifier, except
     # modifiers in brackets at the very end ("98940 Chiropractic Manipulation (AT)", "97112
-    # (GP)(59)"): a label's own words in brackets are longer than two characters.
+    # (GP)(59)"). A bracket is part of the label unless every token in it is a known modifier
+    # (`known`; any two characters when not given) and it is not the initials of the label's
+    # words before it: "Therapeutic Activities (TA)", "(x2)" are the label's own.
     found = []
     rest = tokens
     for index, t in enumerate(tokens):
@@ -248,8 +251,12 @@ def _modifier_tokens(tokens: list[str]) -> tuple[str, ...]:
     brackets = list(_BRACKETED.finditer(tail))
     if brackets and "".join(m.group(0) for m in brackets).replace(" ", "") == \
             tail[brackets[0].start():].replace(" ", ""):
-        for m in brackets:
-            found += [x for x in re.split(r"[\s,/]+", m.group(1)) if x]
+        inside = [x for m in brackets for x in re.split(r"[\s,/]+", m.group(1)) if x]
+        words = [w for w in re.split(r"[^A-Z]+", tail[:brackets[0].start()]) if w]
+        initials = "".join(w[0] for w in words)
+        if (known is None or known.issuperset(inside)) and \
+                not any(initials.endswith(x) for x in inside if x.isalpha()):
+            found += inside
     return tuple(found)
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 
 from nmr_xl.config.model import Config
 from nmr_xl.model import GUESS, PINNED, ColumnRead, Field, Line, Table
-from nmr_xl.rules.common import TIMED_CODES
+from nmr_xl.rules.common import TIMED_CODES, VisitKey, visit_key
 from nmr_xl.units import units_for_minutes
 
 # Visits with several coded lines, of which this share must carry one value per visit (on
@@ -42,10 +42,11 @@ EVERY, FIRST = "every", "first"
 
 def _visits(lines: Iterable[Line]) -> list[list[Line]]:
     """The coded lines of each visit (patient and date of service), in row order."""
-    visits: dict[tuple[str, object], list[Line]] = {}
+    visits: dict[VisitKey, list[Line]] = {}
     for line in lines:
-        if line.code and line.patient and line.dos:
-            visits.setdefault((line.patient.casefold(), line.dos), []).append(line)
+        key = visit_key(line) if line.code and line.patient else None
+        if key is not None:
+            visits.setdefault(key, []).append(line)
     return list(visits.values())
 
 
@@ -66,7 +67,7 @@ def _mostly_per_line(lines: list[Line], timed: frozenset[str]) -> bool:
     leave such pairs to the few visits without the pattern, so the full look is skipped."""
     own = shared = 0
     for above, line in itertools.pairwise(lines):
-        if line.patient != above.patient or line.dos != above.dos or not line.code:
+        if not line.code or visit_key(line) != visit_key(above):
             continue
         if line.minutes is None:
             shared += line.code in timed  # an untimed code's blank says nothing

@@ -86,12 +86,21 @@ def provider_role(line: Line, config: Config, credential_source: str | None
     return None, ""
 
 
+def visit_key(line: Line) -> VisitKey | None:
+    """The line's visit: its patient (case ignored: "ROE, MAX" and "Roe, Max" are one patient)
+    and date of service; None without either. The one key every visit grouping uses."""
+    if line.patient is None or line.dos is None:
+        return None
+    return (line.patient.casefold(), line.dos)
+
+
 def visits(lines: Iterable[Line]) -> dict[VisitKey, list[Line]]:
     """Lines grouped by visit (one patient on one date of service), in sheet order."""
     grouped: dict[VisitKey, list[Line]] = defaultdict(list)
     for line in lines:
-        if line.patient is not None and line.dos is not None:
-            grouped[(line.patient.casefold(), line.dos)].append(line)
+        key = visit_key(line)
+        if key is not None:
+            grouped[key].append(line)
     return grouped
 
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from nmr_xl.config.schema import Setting, is_bool, is_pos_int, one_of
 from nmr_xl.model import Field, Line, Severity
-from nmr_xl.rules.common import TIMED_CODES, billed_text, rows_text, units_text
+from nmr_xl.rules.common import (
+    TIMED_CODES,
+    VisitKey,
+    billed_text,
+    rows_text,
+    units_text,
+    visit_key,
+)
 from nmr_xl.rules.registry import Context, Hit, rule
 from nmr_xl.units import Allocation, allocate, units_for_minutes
 
@@ -135,10 +142,9 @@ def _per_visit(ctx: Context, groups: list[list[Line]]) -> list[_VisitUnits]:
     units against those minutes, the whole visit at once (a visit with timed codes of several
     disciplines is left out: its minutes cannot be split between them)."""
     result = []
-    visits: dict[tuple[object, object], list[list[Line]]] = defaultdict(list)
+    visits: dict[VisitKey | None, list[list[Line]]] = defaultdict(list)
     for timed in groups:
-        visits[(timed[0].patient.casefold() if timed[0].patient else None, timed[0].dos)].append(
-            timed)
+        visits[visit_key(timed[0])].append(timed)
     for parts in visits.values():
         if len(parts) != 1:
             continue
