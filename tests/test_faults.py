@@ -823,3 +823,34 @@ def test_an_input_that_hangs_is_stopped_and_costs_only_itself(cli, tmp_path: Pat
     assert files["a.xlsx"]["disposition"] == files["c.xlsx"]["disposition"] == "checked"
     assert not [p for p in out.rglob("*") if p.name.startswith(TEMP_PREFIX)]
     assert not (out / "hang.checked.xlsx").exists()
+
+
+def test_web_page_whose_spans_make_a_huge_sheet_is_too_large(tmp_path: Path) -> None:
+    """Cells spanning rows push the next rows' cells to the right: 100 KB of `<td colspan=...
+    rowspan=...>` made rows millions of cells wide (6 GB, timed out). The range is counted as
+    it grows: wider than an Excel sheet, or over MAX_SHEET_CELLS, is `too-large`, early."""
+    from nmr_xl.read.html_source import load_html
+
+    cell = "<td colspan=100000 rowspan=1000000>x</td>"
+    path = tmp_path / "spans.xls"
+    path.write_text("<table>" + ("<tr>" + cell * 60 + "</tr>") * 50 + "</table>",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_html(path)
+    assert raised.value.code == "too-large" and "16,384 columns" in str(raised.value)
+
+
+def test_web_page_of_more_rows_than_a_sheet_may_span_is_too_large(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nmr_xl.read import html_source
+
+    monkeypatch.setattr(html_source, "MAX_SHEET_CELLS", 100)
+    path = tmp_path / "rows.xls"
+    path.write_text("<table>" + "<tr><td>1</td><td>2</td></tr>" * 50 + "</table>",
+                    encoding="utf-8")
+    assert len(html_source.load_html(path).rows) == 50  # 100 cells: within
+    path.write_text("<table>" + "<tr><td>1</td><td>2</td></tr>" * 51 + "</table>",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        html_source.load_html(path)
+    assert raised.value.code == "too-large" and "row 51 and column B" in str(raised.value)

@@ -23,6 +23,7 @@ import pytest
 from test_inbox import DAY, XLSX_TYPE, build_msg, csv, work_dir, write, xlsx, zipped
 
 from nmr_xl.inbox import InboxItem, collect
+from nmr_xl.inbox.wrappers import uuencoded_files
 from nmr_xl.inputs import LABEL_SEP
 
 S = LABEL_SEP
@@ -402,3 +403,25 @@ def test_an_apple_mail_export_folder(tmp_path: Path) -> None:
     assert outcome(items, tmp_path / "in") == [
         (f"Billing.mbox/mbox{S}message 1{S}one.xlsx", "workbook"),
         (f"Billing.mbox/mbox{S}message 2{S}two.xlsx", "workbook")]
+
+
+def test_a_mailbox_of_more_messages_than_one_input_may_hold_is_too_large(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """100,000 messages made 100,000 `no-spreadsheet` inputs (23 s). The messages are counted
+    from the file's lines before any is parsed: over MAX_MEMBERS (as a zip's members) the
+    mailbox is one `too-large` input."""
+    from nmr_xl.inbox import eml
+
+    monkeypatch.setattr(eml, "MAX_MEMBERS", 1)
+    got = collected(tmp_path, "inbox.mbox", cases()["inbox.mbox"])
+    assert got == [("inbox.mbox", "too-large: the mailbox file (.mbox) holds 2 messages, more "
+                                  "than one input may; export only the folder (or the messages) "
+                                  "with the billing workbooks, or save those messages as .eml "
+                                  "files")]
+
+
+def test_uuencoded_lines_that_are_not_ascii_are_damaged_not_a_crash() -> None:
+    """binascii.a2b_uu raises ValueError, not binascii.Error, for text that is not ASCII: the
+    whole e-mail was an internal-error."""
+    found = uuencoded_files("begin 644 March.csv\n\xff garbage\nend\n")
+    assert [(w.name, w.data) for w in found] == [("March.csv", None)]

@@ -17,7 +17,7 @@ from typing import IO, BinaryIO
 
 from nmr_xl.atomic import create_private
 from nmr_xl.errors import InputError
-from nmr_xl.inbox.driver import CHUNK, Collector, Group, Where
+from nmr_xl.inbox.driver import CHUNK, MAX_MEMBERS, Collector, Group, Where
 from nmr_xl.inbox.formats import (
     CONTAINER_EXTS,
     INPUT_EXTS,
@@ -32,7 +32,6 @@ from nmr_xl.inbox.names import MAX_SUBDIR_CHARS, safe_name, skipped_in_folder
 from nmr_xl.read.package import unpack_guard
 
 BOMB_RATIO = 100  # a zip member compressed more than this (and over 10 MB unpacked) is refused
-MAX_MEMBERS = 10_000  # spreadsheet members in one zip
 
 
 def read_zip(collector: Collector, source: Path | bytes, name: str, where: Where) -> None:

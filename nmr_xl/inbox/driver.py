@@ -43,6 +43,7 @@ from nmr_xl.read.sources import sniff
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # per input, per attachment and per zip's unpacked total
 MAX_NESTING = 1  # containers (zip, e-mail) inside a container that are still opened
+MAX_MEMBERS = 10_000  # spreadsheet members in one zip, messages in one mailbox
 MAX_FORWARDS = 10  # messages attached (forwarded) inside each other, read with the message
 CHUNK = 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

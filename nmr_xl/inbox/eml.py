@@ -21,7 +21,7 @@ from pathlib import Path
 
 from nmr_xl.atomic import create_private
 from nmr_xl.errors import InputError
-from nmr_xl.inbox.driver import MAX_FORWARDS, Collector, Contents, Group, Where
+from nmr_xl.inbox.driver import MAX_FORWARDS, MAX_MEMBERS, Collector, Contents, Group, Where
 from nmr_xl.inbox.formats import (
     INPUT_EXTS,
     MIME_EXTS,
@@ -30,6 +30,7 @@ from nmr_xl.inbox.formats import (
     smime_wrapped,
     tnef_damaged,
     too_many_forwards,
+    too_many_messages,
     uu_damaged,
 )
 from nmr_xl.inbox.names import file_ext, iso_date, message_folder, printable
@@ -71,7 +72,10 @@ def read_mbox(collector: Collector, source: Path | bytes, name: str, where: Wher
     try:
         box = mailbox.mbox(str(path), create=False)
         try:
-            keys = list(box.iterkeys())
+            keys = list(box.iterkeys())  # from a scan of the lines: no message is parsed
+            if len(keys) > MAX_MEMBERS:
+                collector.fail(where, too_many_messages(len(keys)))
+                return
             for number, key in enumerate(keys, start=1):
                 here = where.inside(f"message {number}")
                 message = _parsed(box.get_bytes(key))

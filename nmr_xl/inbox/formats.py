@@ -118,6 +118,13 @@ def no_messages() -> InputError:
                                         "to check (is it a mailbox export?)")
 
 
+def too_many_messages(count: int) -> InputError:
+    return InputError("too-large", f"the mailbox file (.mbox) holds {count:,} messages, more "
+                                   "than one input may; export only the folder (or the "
+                                   "messages) with the billing workbooks, or save those "
+                                   "messages as .eml files")
+
+
 def too_many_forwards() -> InputError:
     return InputError("unsupported-format", "this message was forwarded as an attachment "
                                             "inside too many others to read; save the "

@@ -129,7 +129,7 @@ def uuencoded_files(text: str) -> list[Wrapped]:
             try:
                 chunks.append(binascii.a2b_base64(line) if base64_form
                               else binascii.a2b_uu(line))
-            except binascii.Error:
+            except (binascii.Error, ValueError):  # ValueError: a line that is not ASCII
                 damaged = True
         found.append(Wrapped(name, b"".join(chunks) if ended and not damaged else None))
     return found

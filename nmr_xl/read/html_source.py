@@ -13,10 +13,20 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from nmr_xl.errors import InputError
+from nmr_xl.model import column_letter
+from nmr_xl.plan import MAX_COLUMNS
 from nmr_xl.read.csv_source import DEFAULT_MAX_BYTES, CsvData, decode, read_bytes, sheet_title
+from nmr_xl.read.package import MAX_SHEET_CELLS
 
 HTML_FORMAT = "HTML table"
 _MAX_SPAN = 256  # an absurd colspan must not make a row of a million blanks
+# Parsed a piece at a time, so a page whose spans make too many cells stops early
+_FEED_CHARS = 1024 * 1024
+
+
+class _TooLarge(Exception):
+    """The page's tables make a sheet spanning more than MAX_SHEET_CELLS cells, or wider than
+    an Excel sheet (MAX_COLUMNS)."""
 
 
 class _Tables(HTMLParser):
@@ -30,6 +40,9 @@ class _Tables(HTMLParser):
         # Cells of earlier rows spanning down: column -> (rows still covered, text shown there).
         self._pending: dict[int, tuple[int, str | None]] = {}
         self._skip = 0  # inside <script> or <style>: not shown
+        # The sheet's range so far: spans (a cell spanning rows pushes the cells of the rows it
+        # covers to the right) can make a small page a huge sheet; counted as it grows.
+        self.width = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
@@ -73,6 +86,7 @@ class _Tables(HTMLParser):
         self._fill_spanned(self._row)
         first = len(self._row)
         self._row.append(text or None)
+        self._grown(first + self._span)
         self._row.extend([None] * (self._span - 1))
         if self._rowspan > 1:
             for col in range(first, len(self._row)):
@@ -82,6 +96,7 @@ class _Tables(HTMLParser):
     def _fill_spanned(self, row: list[str | None]) -> None:
         """The cells of earlier rows spanning down into this one, at the columns they cover."""
         while len(row) in self._pending:
+            self._grown(len(row) + 1)
             left, text = self._pending.pop(len(row))
             row.append(text)
             if left > 1:
@@ -95,9 +110,16 @@ class _Tables(HTMLParser):
                 if len(self._row) in self._pending:
                     self._fill_spanned(self._row)
                 else:
+                    self._grown(len(self._row) + 1)
                     self._row.append(None)
             self.rows.append(self._row)
         self._row = None
+
+    def _grown(self, width: int) -> None:
+        """The current row reaches `width` columns: refused when the range is over the limit."""
+        self.width = max(self.width, width)
+        if self.width > MAX_COLUMNS or (len(self.rows) + 1) * self.width > MAX_SHEET_CELLS:
+            raise _TooLarge
 
     def finish(self) -> list[list[str | None]]:
         self.close()
@@ -116,9 +138,22 @@ def load_html(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CsvData:
     """The rows of every table of the page, or InputError saying why there are none."""
     text, encoding = decode(read_bytes(path, max_bytes))
     parser = _Tables()
-    parser.feed(text)
-    rows = parser.finish()
+    try:
+        for start in range(0, len(text), _FEED_CHARS):
+            parser.feed(text[start:start + _FEED_CHARS])
+        rows = parser.finish()
+    except _TooLarge:
+        rows_, width = len(parser.rows) + 1, parser.width
+        raise InputError("too-large", f"the web page's tables make a sheet reaching row "
+                                      f"{rows_:,} and column {_letter(width)} ({width:,}), more "
+                                      f"than the {MAX_SHEET_CELLS:,} cells or {MAX_COLUMNS:,} "
+                                      "columns one sheet may span (cells spanning many rows or "
+                                      "columns?); it was not read") from None
     if not any(cell is not None for row in rows for cell in row):
         raise InputError("empty", "the web page saved as a spreadsheet holds no table with "
                                   "data")
     return CsvData(sheet_title(path.stem), rows, encoding, "", HTML_FORMAT)
+
+
+def _letter(column: int) -> str:
+    return column_letter(column) if column <= MAX_COLUMNS else "beyond XFD"
