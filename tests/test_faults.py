@@ -854,3 +854,34 @@ def test_web_page_of_more_rows_than_a_sheet_may_span_is_too_large(
     with pytest.raises(InputError) as raised:
         html_source.load_html(path)
     assert raised.value.code == "too-large" and "row 51 and column B" in str(raised.value)
+
+
+def test_csv_of_more_cells_than_a_sheet_may_span_is_too_large(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 50 MB file of commas is 50 million cells (724 MB, read as `empty`): counted as the
+    lines are read, against MAX_SHEET_CELLS, as a workbook's sheet. Named .xls too."""
+    from nmr_xl.read import csv_source
+
+    monkeypatch.setattr(csv_source, "MAX_SHEET_CELLS", 100)
+    path = tmp_path / "export.xls"
+    path.write_text("," * 9 + "\n" + "a,b\n" * 9, encoding="utf-8")  # 10 lines x 10 fields
+    assert len(csv_source.load_csv(path).rows) == 10
+    path.write_text("," * 9 + "\n" + "a,b\n" * 10, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        csv_source.load_csv(path)
+    assert raised.value.code == "too-large" and "line 11 and 10 fields" in str(raised.value)
+
+
+def test_web_page_cell_longer_than_a_csv_field_may_be_is_too_large(tmp_path: Path) -> None:
+    """One `<td>` of 100 MB took 85 s and 1 GB downstream; a CSV field is refused over
+    csv.field_size_limit(), and so is a web page's cell, as it is read."""
+    import csv
+
+    from nmr_xl.read.html_source import load_html
+
+    path = tmp_path / "cell.xls"
+    path.write_text("<table><tr><td>" + "a &amp; " * (csv.field_size_limit() // 3)
+                    + "</td></tr></table>", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_html(path)
+    assert raised.value.code == "too-large" and "131,072 characters" in str(raised.value)

@@ -425,3 +425,15 @@ def test_uuencoded_lines_that_are_not_ascii_are_damaged_not_a_crash() -> None:
     whole e-mail was an internal-error."""
     found = uuencoded_files("begin 644 March.csv\n\xff garbage\nend\n")
     assert [(w.name, w.data) for w in found] == [("March.csv", None)]
+
+
+def test_a_winmail_attribute_claiming_more_bytes_than_the_file_has_is_damaged(
+        tmp_path: Path) -> None:
+    """An attachment's length field of 4 GB in a 165-byte winmail.dat: tnefparse handed on the
+    rest of the file as the attachment, which was checked. Lengths are measured first."""
+    data = bytearray(tnef([("March.csv", b"DOS,CPT,Units\n")]))
+    at = data.rfind(struct.pack("<BHH", 2, 0x800F, 0x0006))
+    data[at + 5: at + 9] = struct.pack("<I", 0xFFFFFFF0)
+    got = collected(tmp_path, "winmail.dat", bytes(data))
+    assert [(label, outcome.split(":")[0]) for label, outcome in got] == [
+        ("winmail.dat", "corrupt")]

@@ -47,7 +47,7 @@ def tnef_files(data: bytes) -> list[Wrapped]:
 
     _quiet("tnefparse")  # its log lines may carry file names
     if _tnef_objects(data) > _MAX_TNEF_OBJECTS:  # tnefparse copies the rest for each one
-        raise ValueError("too many TNEF attributes")
+        raise ValueError("too many TNEF attributes")  # (or one whose length runs past the end)
     try:
         tnef = TNEF(data, do_checksum=True)
     except Exception as exc:  # it raises what its unpacking of a short file raises
@@ -79,10 +79,14 @@ def _tnef_attachments(tnef: Any, found: list[Wrapped], level: int) -> None:
 
 
 def _tnef_objects(data: bytes) -> int:
-    """How many attributes a TNEF stream holds, from their length fields alone."""
+    """How many attributes a TNEF stream holds, from their length fields alone; more than
+    _MAX_TNEF_OBJECTS when one claims more bytes than the file has (tnefparse would hand on the
+    rest of the file as its data, a checksum it never reads passing as good)."""
     offset, count = 6, 0
     while offset + 9 <= len(data) and count <= _MAX_TNEF_OBJECTS:
         offset += 11 + int.from_bytes(data[offset + 5: offset + 9], "little")
+        if offset > len(data):
+            return _MAX_TNEF_OBJECTS + 1
         count += 1
     return count
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from nmr_xl.config.model import Config
 from nmr_xl.errors import InputError
 from nmr_xl.model import Table, Workbook
+from nmr_xl.read.package import MAX_SHEET_CELLS
 from nmr_xl.read.table import build_table
 
 CSV_SUFFIXES = frozenset({".csv", ".tsv"})
@@ -260,8 +261,16 @@ def parse_rows(text: str, delimiter: str) -> list[list[str | None]]:
     a plain line feed, as a spreadsheet cell holds them); a blank field is None."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str | None]] = []
+    width = 0
     try:
         for record in reader:
+            width = max(width, len(record))
+            if (len(rows) + 1) * width > MAX_SHEET_CELLS:  # counted as read: ",,,,," lines
+                raise InputError("too-large", f"the CSV file reaches line {len(rows) + 1:,} "
+                                              f"and {width:,} fields, more than the "
+                                              f"{MAX_SHEET_CELLS:,} cells one sheet may span "
+                                              "(lines of nothing but delimiters?); split it "
+                                              "into smaller files")
             rows.append([(_LINE_BREAK.sub("\n", cell) if "\r" in cell else cell) or None
                          for cell in record])
     except csv.Error as exc:

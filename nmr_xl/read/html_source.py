@@ -9,6 +9,7 @@ Only the standard library's tolerant HTML tokenizer is used: no scripts, no fetc
 
 from __future__ import annotations
 
+import csv
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class _Tables(HTMLParser):
         self._rowspan = 1
         # Cells of earlier rows spanning down: column -> (rows still covered, text shown there).
         self._pending: dict[int, tuple[int, str | None]] = {}
+        self._chars = 0  # in the cell being read
         self._skip = 0  # inside <script> or <style>: not shown
         # The sheet's range so far: spans (a cell spanning rows pushes the cells of the rows it
         # covers to the right) can make a small page a huge sheet; counted as it grows.
@@ -58,6 +60,7 @@ class _Tables(HTMLParser):
             if self._row is None:
                 self._row = []
             self._cell = []
+            self._chars = 0
             self._span = _span(dict(attrs).get("colspan"))
             self._rowspan = _span(dict(attrs).get("rowspan"))
         elif tag == "br" and self._cell is not None:
@@ -77,6 +80,10 @@ class _Tables(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._cell is not None and not self._skip:
             self._cell.append(data)
+            self._chars += len(data)
+            if self._chars > csv.field_size_limit():  # as a CSV file's field
+                raise _TooLarge(f"a cell's text runs on for more than "
+                                f"{csv.field_size_limit():,} characters")
 
     def _end_cell(self) -> None:
         if self._cell is None or self._row is None:
@@ -142,7 +149,10 @@ def load_html(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CsvData:
         for start in range(0, len(text), _FEED_CHARS):
             parser.feed(text[start:start + _FEED_CHARS])
         rows = parser.finish()
-    except _TooLarge:
+    except _TooLarge as exc:
+        if exc.args:
+            raise InputError("too-large", f"the web page's tables cannot be read: {exc.args[0]} "
+                                          "(Excel's cells hold 32,767)") from None
         rows_, width = len(parser.rows) + 1, parser.width
         raise InputError("too-large", f"the web page's tables make a sheet reaching row "
                                       f"{rows_:,} and column {_letter(width)} ({width:,}), more "
