@@ -437,3 +437,32 @@ def test_a_winmail_attribute_claiming_more_bytes_than_the_file_has_is_damaged(
     got = collected(tmp_path, "winmail.dat", bytes(data))
     assert [(label, outcome.split(":")[0]) for label, outcome in got] == [
         ("winmail.dat", "corrupt")]
+
+
+def test_an_email_of_more_parts_than_one_input_may_hold_is_too_large(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each attachment may become an input: an e-mail of 100,000 of them (or of uuencoded
+    blocks) is one `too-large` input, its parts counted before any is decoded, as a mailbox's
+    messages and a zip's members are."""
+    from nmr_xl.inbox import eml
+
+    monkeypatch.setattr(eml, "MAX_MEMBERS", 2)
+    message = MIMEMultipart("mixed")
+    message["Subject"] = "March billing"
+    message.attach(MIMEText("Billing attached.\n"))
+    for month in ("March", "April"):
+        part = MIMEApplication(csv(month), "octet-stream")
+        part.add_header("Content-Disposition", "attachment", filename=f"{month}.csv")
+        message.attach(part)
+    got = collected(tmp_path, "many", message.as_bytes())
+    assert got == [("many.eml", "too-large: the e-mail holds 3 attachments or parts, more than "
+                                "one input may; save the billing workbooks from it and check "
+                                "those")]
+    blocks = "".join(f"begin 644 m{n}.csv\n#86%R8V@*\n`\nend\n" for n in range(3))
+    plain = EmailMessage()
+    plain["Subject"] = "old mailer"
+    plain.set_content(blocks)
+    got = collected(tmp_path / "uu", "uu", plain.as_bytes())
+    assert got == [("uu.eml", "too-large: the e-mail holds 3 attachments or parts, more than "
+                              "one input may; save the billing workbooks from it and check "
+                              "those")]

@@ -29,6 +29,7 @@ from nmr_xl.inbox.formats import (
     smime_encrypted,
     smime_wrapped,
     tnef_damaged,
+    too_many_attachments,
     too_many_forwards,
     too_many_messages,
     uu_damaged,
@@ -128,6 +129,11 @@ def _parsed(data: bytes) -> MIMEPart | None:
 def _message(collector: Collector, message: MIMEPart, where: Where, forwards: int) -> None:
     info = EmailInfo(sender=_header(message, "From"), subject=_header(message, "Subject"),
                      date=iso_date(_header(message, "Date")))
+    # Counted before any part is decoded: each may become an input (MAX_MEMBERS, as a zip's).
+    leaves = sum(1 for part in message.walk() if not part.is_multipart())
+    if leaves > MAX_MEMBERS:
+        collector.fail(where, too_many_attachments(leaves))
+        return
     contents = Contents()
     try:
         _parts(collector, message, where.grouped(Group(message_folder(info), info)), 0,
@@ -281,7 +287,12 @@ def _uuencoded(collector: Collector, part: MIMEPart, where: Where, contents: Con
         return
     if not isinstance(text, str) or "begin" not in text:
         return
-    for wrapped in uuencoded_files(text):
+    files = uuencoded_files(text)
+    if len(files) > MAX_MEMBERS:
+        contents.spreadsheets += 1  # they may hold the workbook: this is their disposition
+        collector.fail(where, too_many_attachments(len(files)))
+        return
+    for wrapped in files:
         _wrapped(collector, wrapped, where, contents, uu_damaged())
 
 

@@ -125,6 +125,12 @@ def too_many_messages(count: int) -> InputError:
                                    "messages as .eml files")
 
 
+def too_many_attachments(count: int) -> InputError:
+    return InputError("too-large", f"the e-mail holds {count:,} attachments or parts, more than "
+                                   "one input may; save the billing workbooks from it and "
+                                   "check those")
+
+
 def too_many_forwards() -> InputError:
     return InputError("unsupported-format", "this message was forwarded as an attachment "
                                             "inside too many others to read; save the "

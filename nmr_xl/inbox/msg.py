@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nmr_xl.errors import InputError
-from nmr_xl.inbox.driver import MAX_FORWARDS, Collector, Contents, Group, Where
+from nmr_xl.inbox.driver import MAX_FORWARDS, MAX_MEMBERS, Collector, Contents, Group, Where
 from nmr_xl.inbox.formats import (
     INPUT_EXTS,
     cloud_attachment,
@@ -21,6 +21,7 @@ from nmr_xl.inbox.formats import (
     input_ext,
     smime_encrypted,
     smime_wrapped,
+    too_many_attachments,
     too_many_forwards,
 )
 from nmr_xl.inbox.names import iso_date, message_folder, printable
@@ -67,6 +68,9 @@ def _message(collector: Collector, message: Any, where: Where, forwards: int) ->
         attachments = list(message.attachments or [])
     except Exception:
         collector.fail(where, corrupt_msg())
+        return
+    if len(attachments) > MAX_MEMBERS:  # each may become an input, as a zip's members
+        collector.fail(where, too_many_attachments(len(attachments)))
         return
     contents = Contents()
     for attachment in attachments:
