@@ -1,4 +1,5 @@
-"""Score nmr-xl on the held-out files: `python bench/heldout/score.py [--label NAME] [-v]`.
+"""Score nmr-xl on a held-out set: `python bench/heldout/score.py [--set heldout2] [--label NAME]
+[-v]` (the set is a folder of bench/ whose generate.py wrote data/; default: this one).
 
 Runs `nmr-xl check bench/heldout/data --no-annotate --as-of 2026-03-31 --report ...` and compares
 the findings with bench/heldout/data/manifest.json (generate.py). A planted (row, rule) counts as
@@ -75,23 +76,40 @@ def score(data: Path, report: Path, env: dict[str, str] | None = None) -> dict[s
     return {name: score_file(entry, by_name.get(name)) for name, entry in manifest.items()}
 
 
+def plain_ok(result: FileScore) -> bool:
+    """A shape the manifest marks `"expect": "plain"` (nmr-xl cannot read it safely) passes when
+    it is refused or said not fully checked, with nothing found on it."""
+    said = result.status == "error" or bool(result.not_fully_checked)
+    return said and not result.false and not result.found
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--set", default=HERE.name, help="the held-out set: a folder of bench/")
     ap.add_argument("--label", default="run")
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
+    folder = HERE.parent / args.set
+    data = folder / "data"
     # NMR_XL_SRC=<a source tree> scores that tree instead (e.g. `git archive` of an older commit)
     src = os.environ.get("NMR_XL_SRC")
-    report = HERE / f"report-{args.label}.json"
-    scores = score(DATA, report, {**os.environ, "PYTHONPATH": src} if src else None)
+    report = folder / f"report-{args.label}.json"
+    scores = score(data, report, {**os.environ, "PYTHONPATH": src} if src else None)
     rep = {Path(f["input"]).name: f for f in json.loads(report.read_text())["files"]}
+    manifest = json.loads((data / "manifest.json").read_text())
     out = ["| file | found / planted | false | also | not fully checked | missed |",
            "|---|---|---|---|---|---|"]
     details: list[str] = []
     for name, sc in scores.items():
         missed = sorted(sc.planted - sc.found, key=lambda k: (k[1], k[2]))
-        out.append(f"| {name} | {len(sc.found)}/{len(sc.planted)} | {len(sc.false)} | "
-                   f"{len(sc.also)} | {'yes' if sc.not_fully_checked else ''} | "
+        said = "yes" if sc.not_fully_checked else ""
+        if sc.status == "error":
+            said = f"refused ({sc.error.get('code') if isinstance(sc.error, dict) else sc.error})"
+        verdict = ""
+        if manifest[name].get("expect") == "plain":
+            verdict = " (plain: ok)" if plain_ok(sc) else " (plain: NOT said)"
+        out.append(f"| {name}{verdict} | {len(sc.found)}/{len(sc.planted)} | {len(sc.false)} | "
+                   f"{len(sc.also)} | {said} | "
                    f"{', '.join(f'{r} row {n}' for _, n, r in missed)} |")
         details.append(f"### {name} (status {sc.status}{', ' + str(sc.error) if sc.error else ''})")
         details += [f"- not fully checked: {w[:400]}" for w in sc.not_fully_checked]

@@ -18,7 +18,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+OUT = HERE / "data"
 D = dt.date
 R = random.Random(3)
 
@@ -839,11 +839,11 @@ def eight_minute() -> list[Line]:
 # ---------------------------------------------------------------------------------------
 
 def main() -> None:
-    DATA.mkdir(parents=True, exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     man: dict = {}
     f01 = chiro_day_sheet()
     man["f01-chiro-day-sheet.xlsx"] = write_xlsx(
-        DATA / "f01-chiro-day-sheet.xlsx",
+        OUT / "f01-chiro-day-sheet.xlsx",
         [("Day Sheet", ["Spine & Wellness Chiropractic", "Day Sheet 03/02/2026 - 03/13/2026",
                         ""],
           [("DOS", "dos"), ("Patient", "name"), ("Acct #", "pt"),
@@ -854,7 +854,7 @@ def main() -> None:
            ("Notes", "notes")], f01)])
     f02 = chiro_ledger()
     man["f02-chiro-ledger.csv"] = write_csv(
-        DATA / "f02-chiro-ledger.csv", [],
+        OUT / "f02-chiro-ledger.csv", [],
         [("Service Date", "dos"), ("Patient Name", "name"), ("Account", "pt"),
          ("Procedure", "code"), ("Modifiers", "mods_csv"), ("Qty", "units"),
          ("Minutes", "minutes"), ("Diagnosis Codes", "dx_all"), ("Provider", "prov"),
@@ -862,7 +862,7 @@ def main() -> None:
          ("Comments", "notes")], f02)
     f03 = rehab_medicare()
     man["f03-rehab-medicare.xlsx"] = write_xlsx(
-        DATA / "f03-rehab-medicare.xlsx",
+        OUT / "f03-rehab-medicare.xlsx",
         [("Charges", ["Riverside Rehab - Charge Detail Q1 2026"],
           [("Patient ID", "pt"), ("Patient", "name"), ("DOS", "dos"), ("CPT", "code"),
            ("Mod 1", "mod1"), ("Mod 2", "mod2"), ("Mod 3", "mod3"), ("Mod 4", "mod4"),
@@ -873,7 +873,7 @@ def main() -> None:
            ("Dx 2", "dx2"), ("Notes", "notes")], f03)])
     f04 = rehab_commercial()
     man["f04-rehab-commercial.xlsx"] = write_xlsx(
-        DATA / "f04-rehab-commercial.xlsx",
+        OUT / "f04-rehab-commercial.xlsx",
         [("Visits", [],
           [("Date of Service", "dos"), ("Patient Name", "name"), ("MRN", "pt"),
            ("CPT Code", "code"), ("Modifier 1", "mod1"), ("Modifier 2", "mod2"),
@@ -884,7 +884,7 @@ def main() -> None:
         style="us")
     f05 = mixed_export()
     man["f05-mixed-export.xlsx"] = write_xlsx(
-        DATA / "f05-mixed-export.xlsx",
+        OUT / "f05-mixed-export.xlsx",
         [("Export", [],
           [("Svc Date", "dos"), ("MRN", "pt"), ("Pt Name", "name"), ("HCPCS", "code_mods"),
            ("Qty", "units"), ("Tx Min", "minutes"), ("Rendering", "prov_cred"),
@@ -892,7 +892,7 @@ def main() -> None:
            ("Billed", "charge")], f05)])
     f06 = chiro_quarter()
     man["f06-chiro-quarter.xlsx"] = write_xlsx(
-        DATA / "f06-chiro-quarter.xlsx",
+        OUT / "f06-chiro-quarter.xlsx",
         [("Q1", ["Charges by date, Q1 2026"],
           [("Date", "dos"), ("Account", "pt"), ("Patient", "name"), ("Code", "code"),
            ("M1", "mod1"), ("M2", "mod2"), ("M3", "mod3"), ("Units", "units"),
@@ -901,7 +901,7 @@ def main() -> None:
            ("Dx E", "dx5"), ("Charge", "charge")], f06)])
     f07 = ot_slp()
     man["f07-ot-slp.xlsx"] = write_xlsx(
-        DATA / "f07-ot-slp.xlsx",
+        OUT / "f07-ot-slp.xlsx",
         [("Lines", [],
           [("Service Date", "dos"), ("Patient #", "pt"), ("Patient", "name"),
            ("Proc", "code"), ("Mod 1", "mod1"), ("Mod 2", "mod2"), ("Units", "units"),
@@ -910,7 +910,7 @@ def main() -> None:
            ("Charge", "charge")], f07)])
     f08 = chiro_edges()
     man["f08-chiro-edges.xlsx"] = write_xlsx(
-        DATA / "f08-chiro-edges.xlsx",
+        OUT / "f08-chiro-edges.xlsx",
         [("Charges", ["Ortiz Chiropractic", "Charges 03/16/2026 - 03/27/2026"],
           [("Svc Date", "dos"), ("Acct", "pt"), ("Patient Name", "name"), ("Proc", "code"),
            ("Mod A", "mod1"), ("Mod B", "mod2"), ("Mod C", "mod3"), ("Units", "units"),
@@ -919,14 +919,14 @@ def main() -> None:
            ("Charge", "charge")], f08)], style="us")
     f09 = eight_minute()
     man["f09-eight-minute.xlsx"] = write_xlsx(
-        DATA / "f09-eight-minute.xlsx",
+        OUT / "f09-eight-minute.xlsx",
         [("Lines", [],
           [("DOS", "dos"), ("Acct #", "pt"), ("Patient", "name"), ("CPT", "code"),
            ("Mod 1", "mod1"), ("Mod 2", "mod2"), ("Units", "units"), ("Minutes", "minutes"),
            ("Total Treatment Time", "total"), ("Therapist", "prov"), ("Credential", "cred"),
            ("Payer", "payer"), ("Dx 1", "dx1"), ("Dx 2", "dx2"), ("Charge", "charge")],
           f09)])
-    (DATA / "manifest.json").write_text(json.dumps(man, indent=1))
+    (OUT / "manifest.json").write_text(json.dumps(man, indent=1))
     for name, e in man.items():
         n = sum(len(s["lines"]) for s in e["sheets"].values())
         k = sum(len(s["planted"]) for s in e["sheets"].values())
